@@ -1,0 +1,50 @@
+"""The app factory: configuration, database, plugins, tenancy, auth, API and console."""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Mapping
+
+from flask import Flask
+
+from core.config import build_config
+from core.db import db
+from core.plugins import PluginRegistry, make_plugin_manager
+
+log = logging.getLogger("gridgov")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("GRIDGOV_INSTANCE") or None
+    app = Flask("core", instance_path=instance_path, instance_relative_config=True)
+    app.config.update(build_config(app.instance_path, config))
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.json.ensure_ascii = False
+    logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
+
+    db.init_app(app)
+    registry = make_plugin_manager(extra=app.config["GRIDGOV_EXTRA_PLUGINS"])
+    app.extensions["gridgov.plugins"] = registry
+
+    from core import auth, cli, errors, i18n, modules, web
+    from core.api import api_bp, openapi
+
+    errors.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(api_bp)
+    openapi.init_app(app)
+    web.init_app(app)
+
+    from tenants import init_app as init_tenants
+
+    init_tenants(app)
+    modules.init_app(app, registry)
+    cli.init_app(app)
+    return app
+
+
+def plugin_registry(app: Flask | None = None) -> PluginRegistry:
+    from flask import current_app
+
+    return (app or current_app).extensions["gridgov.plugins"]

@@ -1,0 +1,59 @@
+"""Recording to the audit log. Call :func:`record` from services after each write."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from core.db import db
+from core.models.audit import AuditEntry
+
+
+def _actor() -> tuple[int | None, str | None]:
+    if not has_request_context():
+        return None, "cli"
+    from flask_login import current_user
+
+    if getattr(current_user, "is_authenticated", False):
+        return current_user.id, current_user.username
+    return None, None
+
+
+def record(
+    action: str,
+    obj: Any = None,
+    *,
+    object_type: str | None = None,
+    object_id: Any = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    tenant_id: int | None = None,
+) -> AuditEntry:
+    """Append an audit entry in the current transaction (stamped with the current tenant)."""
+    user_id, actor = _actor()
+    if obj is not None:
+        object_type = object_type or getattr(obj, "__tablename__", type(obj).__name__)
+        object_id = object_id if object_id is not None else getattr(obj, "id", None)
+    entry = AuditEntry(
+        user_id=user_id,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        before=before,
+        after=after,
+        address=request.remote_addr if has_request_context() else None,
+    )
+    if tenant_id is not None:
+        entry.tenant_id = tenant_id
+    db.session.add(entry)
+    return entry
+
+
+@event.listens_for(Session, "before_flush")
+def _append_only(session: Session, flush_context, instances) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
+            raise PermissionError("the audit log is append-only")

@@ -1,0 +1,39 @@
+"""Accounts, sign-in, roles and permissions (账号与权限)."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from core.auth.decorators import authenticated, public, requires, rule_of
+from core.auth.guard import current_access
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+__all__ = ["authenticated", "public", "requires", "rule_of", "current_access", "login_manager", "csrf", "init_app"]
+
+
+def init_app(app: Flask) -> None:
+    from core.auth import guard, views
+    from core.db import db
+    from core.models import User
+
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "web.login"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        try:
+            uid, version = (int(x) for x in user_id.split(":"))
+        except ValueError:
+            return None
+        user = db.session.get(User, uid)
+        if user is None or not user.active or user.session_version != version:
+            return None
+        return user
+
+    csrf.init_app(app)
+    guard.init_app(app)
+    views.init_app(app)

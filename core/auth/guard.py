@@ -1,0 +1,133 @@
+"""The one gate every request passes (请求守卫), before any view runs:
+
+1. authenticate: a ``Bearer`` token (bound to the URL's tenant) or the session;
+2. check the route's declaration (:mod:`core.auth.decorators`): public routes pass;
+   anonymous callers of other routes get 401 (pages: the sign-in page);
+3. resolve the ``/t/<tenant>/`` slug: unknown → 404; not a member → 404 (outsiders learn nothing);
+   suspended → 403 with the reason, for everyone but platform and county admins;
+4. check the permission: missing → 403;
+5. enter the tenant's scope for the ORM guard, left again at teardown.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, g, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.auth.access import Access, access_for
+from core.auth.decorators import AccessRule, rule_of
+from core.auth.tokens import user_for_token
+from core.db import db
+from core.errors import ApiError
+from core.models import Tenant, TenantStatus
+from core.tenancy import reset_tenant, set_tenant
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+PUBLIC = AccessRule("public")
+
+
+def _tenant_by_slug(slug: str) -> Tenant | None:
+    return db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return None
+
+
+def _unauthenticated():
+    if request.path.startswith("/api/"):
+        raise ApiError(401, "unauthorized", "请先登录或提供有效的令牌 (sign in or send a valid token)")
+    return redirect(url_for("web.login") + "?" + urlencode({"next": request.full_path.rstrip("?")}))
+
+
+def enter_tenant(tenant: Tenant) -> None:
+    g.tenant = tenant
+    g._tenant_token = set_tenant(tenant.id)
+
+
+def init_app(app: Flask) -> None:
+    @app.url_value_preprocessor
+    def _pop_tenant(endpoint, values):
+        if values and "tenant" in values:
+            g._tenant_slug = values.pop("tenant")
+
+    @app.url_defaults
+    def _add_tenant(endpoint, values):
+        if "tenant" in values or not g.get("tenant"):
+            return
+        if current_app.url_map.is_endpoint_expecting(endpoint, "tenant"):
+            values["tenant"] = g.tenant.slug
+
+    @app.before_request
+    def _guard():
+        view = current_app.view_functions.get(request.endpoint or "")
+        if view is None:
+            return None  # routing fails with 404/405 on its own
+        rule = PUBLIC if request.endpoint == "static" else rule_of(view)
+        if rule is None:
+            raise ApiError(403, "undeclared_route", "该页面未声明访问权限 (route has no access declaration)")
+        slug = g.pop("_tenant_slug", None)
+        token = _bearer()
+        tenant = _tenant_by_slug(slug) if slug else None
+        user = None
+        if token is not None:
+            user = user_for_token(tenant, token) if tenant is not None else None
+            if user is None:
+                raise ApiError(401, "invalid_token", "令牌无效、已过期或已撤销 (invalid, expired or revoked token)")
+            g._login_user = user  # flask-login's per-request user; no session cookie for tokens
+            g.via_token = True
+        elif current_user.is_authenticated:
+            user = current_user._get_current_object()
+        if rule.kind == "public":
+            if slug is not None:
+                if tenant is None or tenant.status != TenantStatus.active:
+                    raise ApiError(404)
+                enter_tenant(tenant)
+            return None
+        if user is None:
+            return _unauthenticated()
+        if not g.get("via_token") and request.method in UNSAFE and not request.is_json:
+            from core.auth import csrf
+
+            csrf.protect()
+        if slug is None:
+            g.access = access_for(user, None)
+            if rule.kind == "permission" and not g.access.can(rule.permission):
+                raise ApiError(403)
+            return None
+        if tenant is None:
+            raise ApiError(404)
+        access = access_for(user, tenant)
+        if not access.is_member:
+            raise ApiError(404)
+        privileged = access.everything or access.via_county
+        if tenant.status != TenantStatus.active and not privileged:
+            raise ApiError(
+                403,
+                "tenant_suspended",
+                f"{tenant.name}已暂停使用，数据均已保留；请联系县级管理员恢复 "
+                f"({tenant.slug} is suspended; contact the county admin)",
+            )
+        g.access = access
+        enter_tenant(tenant)
+        if rule.kind == "permission" and not access.can(rule.permission):
+            raise ApiError(403, "forbidden", f"缺少权限 {rule.permission} (missing permission)")
+        return None
+
+    @app.teardown_request
+    def _leave_tenant(exc):
+        token = g.pop("_tenant_token", None)
+        if token is not None:
+            try:
+                reset_tenant(token)
+            except ValueError:
+                pass
+
+
+def current_access() -> Access:
+    return g.get("access") or Access(tenant=g.get("tenant"))

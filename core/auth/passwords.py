@@ -1,0 +1,40 @@
+"""Password hashing (argon2id) and the minimum password policy (密码规则)."""
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()
+# verified when the account does not exist, so unknown users take as long as wrong passwords
+_DUMMY_HASH = _hasher.hash("gridgov-timing-equaliser")
+
+MIN_LENGTH = 8
+POLICY_MESSAGE = "密码至少 8 位，且须同时包含字母和数字 (at least 8 characters, with letters and digits)"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check ``password``; with ``password_hash=None`` burns the same time and returns False."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def policy_problems(password: str, username: str | None = None) -> list[str]:
+    """What is wrong with ``password`` under the policy (empty when it is acceptable)."""
+    problems = []
+    if len(password) < MIN_LENGTH or not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+        problems.append(POLICY_MESSAGE)
+    if username and password.lower() == username.lower():
+        problems.append("密码不能与用户名相同 (must differ from the username)")
+    return problems

@@ -1,0 +1,56 @@
+"""Personal access tokens (API令牌): created for one tenant, shown once, stored hashed."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import select
+
+from core import audit
+from core.db import db, utcnow
+from core.models import ApiToken, Tenant, User
+from core.tenancy import tenant_context
+
+PREFIX = "ggv_"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, tenant: Tenant, name: str, expires_in_days: int | None = 90) -> tuple[ApiToken, str]:
+    """Create a token; returns the row and the plain token (never stored, shown once)."""
+    plain = PREFIX + secrets.token_urlsafe(32)
+    expires = utcnow() + dt.timedelta(days=expires_in_days) if expires_in_days else None
+    with tenant_context(tenant):
+        row = ApiToken(user_id=user.id, name=name, prefix=plain[:10], digest=_digest(plain), expires_at=expires)
+        db.session.add(row)
+        db.session.flush()
+        audit.record("token.create", row, after={"name": name, "user_id": user.id})
+    return row, plain
+
+
+def user_for_token(tenant: Tenant, plain: str) -> User | None:
+    """The user a bearer token stands for in ``tenant``; None if unknown, expired or revoked."""
+    if not plain.startswith(PREFIX):
+        return None
+    with tenant_context(tenant):
+        row = db.session.scalar(select(ApiToken).where(ApiToken.digest == _digest(plain)))
+        if row is None or row.revoked_at is not None:
+            return None
+        if row.expires_at is not None and row.expires_at <= utcnow():
+            return None
+        now = utcnow()
+        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+            row.last_used_at = now
+        user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def revoke_token(row: ApiToken) -> None:
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record("token.revoke", row)

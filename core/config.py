@@ -1,0 +1,81 @@
+"""Configuration from the environment, with defaults that work on a fresh machine.
+
+==================  =====================================================  =====================
+variable            meaning                                                default
+==================  =====================================================  =====================
+``GRIDGOV_ENV``     ``development``, ``testing`` or ``production``         ``production``
+``DATABASE_URL``    SQLAlchemy URL; ``postgresql://`` uses psycopg 3       SQLite file
+                                                                           ``instance/gridgov.db``
+``SECRET_KEY``      signs sessions and CSRF tokens; required in production none (refuses to start)
+``REDIS_URL``       rate-limit storage shared by gunicorn workers          in-memory
+``UPLOAD_DIR``      where uploaded photos are stored                       ``instance/uploads``
+==================  =====================================================  =====================
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run (e.g. no SECRET_KEY in production)."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Route plain ``postgresql://`` URLs through psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    overrides = dict(overrides or {})
+    env = overrides.get("GRIDGOV_ENV") or os.environ.get("GRIDGOV_ENV", "production")
+    testing = bool(overrides.get("TESTING")) or env == "testing"
+    if testing:
+        env = "testing"
+    default_db = "sqlite:///" + str(Path(instance_path) / "gridgov.db")
+    database_url = normalise_database_url(overrides.pop("DATABASE_URL", None) or os.environ.get("DATABASE_URL") or default_db)
+    secret = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret:
+        if env in ("development", "testing"):
+            secret = "gridgov-development-only-secret"
+        else:
+            raise ConfigError(
+                "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
+                "string (e.g. python -c 'import secrets; print(secrets.token_hex(32))'), or set "
+                "GRIDGOV_ENV=development for local use."
+            )
+    redis_url = overrides.get("REDIS_URL", os.environ.get("REDIS_URL") or None)
+    config: dict[str, Any] = {
+        "GRIDGOV_ENV": env,
+        "TESTING": testing,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "REDIS_URL": redis_url,
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        "JSON_AS_ASCII": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production" and os.environ.get("GRIDGOV_INSECURE_COOKIES") != "1",
+        "REMEMBER_COOKIE_SECURE": env == "production" and os.environ.get("GRIDGOV_INSECURE_COOKIES") != "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "GRIDGOV_EXTRA_PLUGINS": (),
+    }
+    config.update(overrides)
+    return config
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}

@@ -1,0 +1,125 @@
+"""Errors of one stable shape (错误格式).
+
+Every API error is JSON::
+
+    {"error": {"code": "validation_error", "message": "…", "fields": {"slug": ["…"]}}}
+
+``code`` is a stable machine word, ``message`` is for people (Chinese first), ``fields`` maps
+input fields to their problems (present on 400/409/422 where a field is at fault). Statuses:
+400 malformed input, 401 not signed in, 403 not allowed, 404 not found (also: another tenant's
+row or a disabled module), 409 conflict, 413 too large, 422 invalid fields, 429 too many requests.
+Pages get a plain error page; no response ever carries a stack trace.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("gridgov.errors")
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    500: "internal_error",
+}
+
+STATUS_MESSAGES = {
+    400: "请求格式有误 (bad request)",
+    401: "请先登录 (sign in first)",
+    403: "没有权限 (not allowed)",
+    404: "未找到 (not found)",
+    405: "不支持该请求方法 (method not allowed)",
+    409: "与现有数据冲突 (conflict)",
+    413: "上传内容过大 (too large)",
+    415: "不支持的内容类型 (unsupported media type)",
+    422: "输入有误 (invalid input)",
+    429: "请求过于频繁，请稍后再试 (too many requests)",
+    500: "服务器内部错误 (internal error)",
+}
+
+
+class ApiError(Exception):
+    """Raise from services and views to answer with a JSON error (or an error page)."""
+
+    def __init__(self, status: int, code: str | None = None, message: str | None = None, fields: dict[str, Any] | None = None):
+        super().__init__(message or STATUS_MESSAGES.get(status, ""))
+        self.status = status
+        self.code = code or STATUS_CODES.get(status, "error")
+        self.message = message or STATUS_MESSAGES.get(status, "")
+        self.fields = fields
+
+
+def error_payload(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz" or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def respond(status: int, code: str, message: str, fields: dict[str, Any] | None = None, headers=None):
+    if wants_json():
+        resp = jsonify(error_payload(status, code, message, fields))
+    else:
+        try:
+            html = render_template("core/error.html", status=status, code=code, message=message, fields=fields)
+        except Exception:  # the error page itself must never fail
+            html = f"<h1>{status}</h1><p>{message}</p>"
+        resp = html
+    if isinstance(resp, str):
+        from flask import make_response
+
+        resp = make_response(resp)
+    resp.status_code = status
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return respond(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(ValidationError)
+    def _validation_error(exc: ValidationError):
+        fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return respond(422, "validation_error", STATUS_MESSAGES[422], fields)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        code = STATUS_CODES.get(status, "error")
+        message = STATUS_MESSAGES.get(status, exc.description or "")
+        if status == 400 and exc.description and "CSRF" in exc.description:
+            code, message = "csrf_failed", "页面已过期，请刷新后重试 (the page expired, please try again)"
+        elif status == 400 and wants_json() and request.is_json is not None:
+            if "JSON" in (exc.description or "") or "decode" in (exc.description or ""):
+                code, message = "malformed_json", "请求体不是有效的 JSON (malformed JSON body)"
+        headers = dict(exc.get_headers()) if status in (405, 429) else {}
+        headers.pop("Content-Type", None)
+        return respond(status, code, message, headers=headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _http_error(exc)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return respond(500, "internal_error", STATUS_MESSAGES[500])

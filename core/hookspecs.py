@@ -1,0 +1,168 @@
+"""Hook specifications of gridgov core (钩子规范).
+
+Every hook a plugin may implement is declared here, grouped by section. Conventions:
+
+* ``register_<things>`` return a list; core concatenates the answers.
+* announcements are past tense and return nothing (``tenant_onboarded``).
+* tenant hooks take ``tenant`` first and are called through the per-tenant relay
+  (:meth:`core.plugins.PluginRegistry.relay`), so only modules that tenant has enabled answer.
+* a plugin may declare hooks of its own (a ``hookspecs`` module in its package); another plugin
+  answering them marks its implementation ``optionalhook=True``.
+
+``docs/plugins.md`` documents every hook here, and tests enforce that each has a
+``test_hook_<name>``.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint
+
+    from core.models import Tenant
+    from core.specs import NavItem, Permission, Role, Widget
+
+hookspec = pluggy.HookspecMarker("gridgov")
+
+
+# --- Wiring: app-wide, called once when the app is built ---------------------------------
+
+
+@hookspec
+def register_routes() -> list[Blueprint]:
+    """Return the Flask blueprints of this plugin.
+
+    Blueprints named like the plugin (or ``<plugin>_<suffix>``) are switched off per tenant: a
+    tenant that has not enabled the module gets 404 from them. Use URL prefixes
+    ``/t/<tenant>/<plugin>`` for pages and ``/api/v1/t/<tenant>/<plugin>`` for the API; the
+    ``tenant`` URL value is resolved by core before the view runs.
+
+    Tenant scope: none (app-wide).
+    """
+
+
+@hookspec
+def register_permissions() -> list[Permission]:
+    """Return the permissions this plugin checks, named ``<plugin>.<action>``, with labels.
+
+    Tenant scope: none (app-wide); whether they apply depends on the module being enabled.
+    """
+
+
+@hookspec
+def register_roles() -> list[Role]:
+    """Return roles this plugin adds (e.g. ``mediator``) and permissions to add to existing roles.
+
+    A returned ``Role`` whose name already exists adds its permissions to that role.
+
+    Tenant scope: none (app-wide).
+    """
+
+
+@hookspec
+def register_cli_commands(cli: click.Group) -> None:
+    """Add click commands or groups to the ``gridgov`` command line.
+
+    Tenant scope: none; commands that work on a tenant take ``--tenant SLUG``.
+    """
+
+
+# --- Tenant lifecycle ----------------------------------------------------------------------
+
+
+@hookspec
+def setup_tenant(tenant: Tenant, settings: dict[str, Any]) -> None:
+    """Prepare this module for a tenant that has just enabled it (seed default categories,
+    scoring rules, standards). Called on the enabled module only, every time it is enabled,
+    so it must be idempotent. Runs in the enabling transaction: raising rolls the enabling back.
+
+    Tenant scope: ``tenant`` is in context; write only its rows.
+    """
+
+
+@hookspec
+def tenant_onboarded(tenant: Tenant) -> None:
+    """Announce that a township has been onboarded from a manifest (its grids, admin and modules
+    exist). Runs inside the onboarding transaction.
+
+    Tenant scope: ``tenant`` is in context; only its enabled modules are called.
+    """
+
+
+@hookspec
+def demo_data(tenant: Tenant) -> None:
+    """Fill a demo township with realistic module data (``gridgov demo``). Core's people and
+    grids exist when it is called.
+
+    Tenant scope: ``tenant`` is in context; only its enabled modules are called.
+    """
+
+
+# --- Console -------------------------------------------------------------------------------
+
+
+@hookspec
+def nav_items(tenant: Tenant, user: Any) -> list[NavItem]:
+    """Return menu entries for the township console. Core hides those whose ``permission`` the
+    user lacks.
+
+    Tenant scope: only the tenant's enabled modules are called.
+    """
+
+
+@hookspec
+def dashboard_widgets(tenant: Tenant, user: Any) -> list[Widget]:
+    """Return widgets (numbers and charts) for the township home dashboard.
+
+    Tenant scope: only the tenant's enabled modules are called; query only ``tenant``'s rows.
+    """
+
+
+@hookspec
+def tenant_numbers(tenant: Tenant) -> dict[str, float]:
+    """Return headline numbers for the county console's side-by-side comparison of townships,
+    keyed ``<module>.<metric>`` (e.g. ``incidents.closure_rate``) with values.
+
+    Tenant scope: called once per township, each inside its own tenant context.
+    """
+
+
+# --- People and grids ----------------------------------------------------------------------
+
+
+@hookspec
+def person_sections(tenant: Tenant, person: Any, user: Any) -> list[dict[str, Any]]:
+    """Return sections for a person's page: ``{"title": str, "rows": [(label, value), ...]}``.
+
+    Tenant scope: only the tenant's enabled modules are called.
+    """
+
+
+@hookspec
+def person_data_export(tenant: Tenant, person: Any) -> dict[str, Any]:
+    """Return everything this module holds about ``person`` for a PIPL access request, as
+    JSON-ready data keyed by what it is. Core gathers the answers under each module's name.
+
+    Tenant scope: every installed module is asked, enabled or not (data outlives a switch-off).
+    """
+
+
+@hookspec
+def person_anonymised(tenant: Tenant, person: Any) -> None:
+    """Erase identifying data this module holds about ``person`` (names, phones, free text
+    naming them), keeping rows for statistics. Runs in the anonymising transaction.
+
+    Tenant scope: every installed module is called, enabled or not.
+    """
+
+
+@hookspec
+def grids_merged(tenant: Tenant, source: Any, target: Any) -> None:
+    """Move this module's rows that point at grid ``source`` to grid ``target``; ``source`` is
+    archived after the hook returns. Runs in the merging transaction.
+
+    Tenant scope: every installed module is called, enabled or not.
+    """

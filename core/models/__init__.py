@@ -1,0 +1,10 @@
+"""Core models. Every table here is prefixed ``core_``; plugin tables carry their own prefix."""
+from core.models.tenant import Tenant, TenantKind, TenantModule, TenantStatus
+from core.models.audit import AuditEntry
+from core.models.user import ApiToken, RoleAssignment, RolePermission, User
+from core.grid.models import Grid, GridStatus
+
+__all__ = [
+    "Tenant", "TenantKind", "TenantStatus", "TenantModule", "AuditEntry",
+    "User", "RoleAssignment", "RolePermission", "ApiToken", "Grid", "GridStatus",
+]

@@ -1,0 +1,194 @@
+"""The plugin manager (插件管理): discovery, registration and the per-tenant hook relay.
+
+Plugins are Python packages named in the entry-point group ``gridgov.plugins``; built-in
+modules under ``plugins/`` are registered exactly like external ones. A package provides:
+
+* ``manifest``: a :class:`core.specs.ModuleManifest` (a plugin without one is a library plugin:
+  always on, not switchable);
+* ``hooks``: a module of ``@hookimpl`` functions (or the package itself holds them);
+* optionally ``hookspecs`` (hooks it declares for others), ``models`` and ``migrations/``.
+
+A plugin that fails to import is recorded as broken with the reason, and the app still starts.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import traceback
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
+from typing import Iterable
+
+import pluggy
+
+from core import hookspecs
+from core.specs import ModuleManifest
+
+log = logging.getLogger("gridgov.plugins")
+hookimpl = pluggy.HookimplMarker("gridgov")
+ENTRY_POINT_GROUP = "gridgov.plugins"
+CORE_PLUGIN = "core"
+
+
+@dataclass
+class LoadedPlugin:
+    name: str
+    package: ModuleType | None = None
+    impl: object | None = None
+    manifest: ModuleManifest | None = None
+    error: str | None = None
+    distribution: str | None = None
+
+    @property
+    def broken(self) -> bool:
+        return self.error is not None
+
+    @property
+    def is_module(self) -> bool:
+        return self.manifest is not None and not self.broken
+
+    @property
+    def migrations_dir(self) -> Path | None:
+        if self.package is None or self.package.__file__ is None:
+            return None
+        path = Path(self.package.__file__).parent / "migrations"
+        return path if path.is_dir() else None
+
+
+class HookRelay:
+    """Hook callers for one set of enabled modules (pytest's ``FSHookProxy`` for tenants).
+
+    ``relay.dashboard_widgets(tenant=t, user=u)`` reaches core and the enabled modules only.
+    """
+
+    def __init__(self, pm: pluggy.PluginManager, remove: list[object]):
+        self._pm = pm
+        self._remove = remove
+
+    def __getattr__(self, name: str):
+        if self._remove:
+            caller = self._pm.subset_hook_caller(name, remove_plugins=self._remove)
+        else:
+            caller = getattr(self._pm.hook, name)
+        self.__dict__[name] = caller
+        return caller
+
+
+@dataclass
+class PluginRegistry:
+    pm: pluggy.PluginManager
+    plugins: dict[str, LoadedPlugin] = field(default_factory=dict)
+    _relays: dict[frozenset[str], HookRelay] = field(default_factory=dict)
+
+    @property
+    def modules(self) -> dict[str, ModuleManifest]:
+        """Switchable modules by name (plugins with a manifest that loaded)."""
+        return {n: p.manifest for n, p in sorted(self.plugins.items()) if p.is_module}
+
+    @property
+    def broken(self) -> dict[str, str]:
+        return {n: p.error for n, p in self.plugins.items() if p.broken}
+
+    def relay(self, enabled: Iterable[str]) -> HookRelay:
+        """Hook callers that reach core, library plugins and the ``enabled`` modules only."""
+        key = frozenset(enabled)
+        relay = self._relays.get(key)
+        if relay is None:
+            remove = [p.impl for n, p in self.plugins.items() if p.is_module and n not in key and p.impl is not None]
+            relay = self._relays[key] = HookRelay(self.pm, remove)
+        return relay
+
+    def only(self, name: str) -> HookRelay:
+        """Hook callers that reach the named plugin alone (e.g. its ``setup_tenant``)."""
+        remove = [p.impl for n, p in self.plugins.items() if n != name and p.impl is not None]
+        remove.append(self.pm.get_plugin(CORE_PLUGIN))
+        return HookRelay(self.pm, [r for r in remove if r is not None])
+
+    @property
+    def all(self):
+        """Hook callers of every installed plugin, enabled or not (data export, anonymising)."""
+        return self.pm.hook
+
+
+def _submodule(package: ModuleType, name: str) -> ModuleType | None:
+    if not hasattr(package, "__path__"):
+        return None
+    full = f"{package.__name__}.{name}"
+    if importlib.util.find_spec(full) is None:
+        return None
+    return importlib.import_module(full)
+
+
+def make_plugin_manager(extra: Iterable[tuple[str, ModuleType]] = (), use_entry_points: bool = True) -> PluginRegistry:
+    """Build a fresh plugin manager: core's hookspecs, core's own hooks, then every plugin.
+
+    :param extra: ``(name, package)`` pairs to register besides the entry points (tests).
+    """
+    pm = pluggy.PluginManager("gridgov")
+    pm.add_hookspecs(hookspecs)
+    registry = PluginRegistry(pm)
+
+    candidates: list[tuple[str, object, str | None]] = []
+    if use_entry_points:
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            candidates.append((ep.name, ep, getattr(ep.dist, "name", None)))
+    for name, package in extra:
+        candidates.append((name, package, None))
+
+    loaded: list[LoadedPlugin] = []
+    for name, source, dist in candidates:
+        if name in registry.plugins or name == CORE_PLUGIN:
+            log.warning("plugin %s registered twice; keeping the first", name)
+            continue
+        plugin = LoadedPlugin(name=name, distribution=dist)
+        registry.plugins[name] = plugin
+        try:
+            package = source.load() if hasattr(source, "load") else source
+            plugin.package = package
+            manifest = getattr(package, "manifest", None)
+            if manifest is not None and manifest.name != name:
+                raise ValueError(f"manifest name {manifest.name!r} differs from entry point {name!r}")
+            plugin.manifest = manifest
+            specs = _submodule(package, "hookspecs")
+            if specs is not None:
+                pm.add_hookspecs(specs)
+            _submodule(package, "models")
+            plugin.impl = _submodule(package, "hooks") or package
+        except Exception as exc:  # a broken plugin must not take the app down
+            plugin.error = f"{type(exc).__name__}: {exc}"
+            log.error("plugin %s failed to load: %s\n%s", name, plugin.error, traceback.format_exc())
+            continue
+        loaded.append(plugin)
+
+    from core import core_hooks
+
+    pm.register(core_hooks, name=CORE_PLUGIN)
+    for plugin in loaded:
+        try:
+            pm.register(plugin.impl, name=plugin.name)
+        except Exception as exc:
+            plugin.error = f"{type(exc).__name__}: {exc}"
+            plugin.impl = None
+            log.error("plugin %s failed to register: %s", plugin.name, plugin.error)
+    _drop_invalid(pm, registry)
+    return registry
+
+
+def _drop_invalid(pm: pluggy.PluginManager, registry: PluginRegistry) -> None:
+    # A plugin answering a hook nobody declares (and not marked optionalhook) is broken, not fatal.
+    while True:
+        try:
+            pm.check_pending()
+            return
+        except pluggy.PluginValidationError as exc:
+            name = pm.get_name(exc.plugin)
+            pm.unregister(exc.plugin)
+            plugin = registry.plugins.get(name)
+            if plugin is None:
+                raise
+            plugin.error = f"PluginValidationError: {exc}"
+            plugin.impl = None
+            log.error("plugin %s is broken: %s", name, exc)

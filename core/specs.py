@@ -1,0 +1,101 @@
+"""Plain value types that hooks exchange: module manifests, permissions, roles, menu items.
+
+Plugins build these and return them from ``register_*`` hooks; core never imports a plugin.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import Schema
+
+
+@dataclass(frozen=True)
+class ModuleManifest:
+    """What a module says about itself (模块清单). Lives in the plugin package as ``manifest``.
+
+    :param name: snake_case name: entry point, blueprint, URL segment, table prefix, permission prefix.
+    :param title_zh: Chinese title shown in the console.
+    :param title_en: English title.
+    :param description: one paragraph for the module switches page.
+    :param requires: names of modules that must be enabled first.
+    :param settings_schema: marshmallow schema of per-tenant settings; its ``load_default`` values
+        are the defaults.
+    """
+
+    name: str
+    title_zh: str
+    title_en: str
+    description: str = ""
+    version: str = "0.1.0"
+    requires: tuple[str, ...] = ()
+    settings_schema: type[Schema] | None = None
+
+    def default_settings(self) -> dict[str, Any]:
+        if self.settings_schema is None:
+            return {}
+        return self.settings_schema().load({})
+
+    def load_settings(self, data: dict[str, Any] | None) -> dict[str, Any]:
+        """Validate settings; raises ``marshmallow.ValidationError`` with field errors."""
+        if self.settings_schema is None:
+            return {}
+        return self.settings_schema().load(data or {})
+
+    def dump_settings(self, data: dict[str, Any]) -> dict[str, Any]:
+        if self.settings_schema is None:
+            return {}
+        return self.settings_schema().dump(data)
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A named permission such as ``people.read`` with its labels."""
+
+    name: str
+    label_zh: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role and the permissions it carries by default.
+
+    :param scope: ``platform``, ``county`` (reaches the county's townships), ``tenant`` (one
+        township) or ``grid`` (a grid and its whole subtree).
+    """
+
+    name: str
+    label_zh: str
+    label_en: str
+    scope: str = "tenant"
+    permissions: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A console menu entry. ``endpoint`` is a Flask endpoint taking the ``tenant`` URL value."""
+
+    label_zh: str
+    label_en: str
+    endpoint: str
+    permission: str | None = None
+    order: int = 100
+    icon: str = ""
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A dashboard widget: a title, a number or a chart, rendered by the console.
+
+    :param kind: ``number`` or ``text`` (``value``), ``bar`` or ``pie`` (``series``: list of (label, value)).
+    """
+
+    key: str
+    title_zh: str
+    title_en: str
+    kind: str = "number"
+    value: float | int | None = None
+    series: list[tuple[str, float]] = field(default_factory=list)
+    order: int = 100
+    link_endpoint: str | None = None

@@ -1,0 +1,251 @@
+"""Tenant scoping in one place (租户隔离).
+
+Every tenant-owned model inherits :class:`TenantOwned`. Two listeners on SQLAlchemy's
+``Session`` class enforce isolation for every session the app makes:
+
+* ``do_orm_execute`` adds ``tenant_id = :current`` (``with_loader_criteria``) to every ORM
+  SELECT, UPDATE and DELETE, joins, subqueries and relationship loads included. With no tenant
+  in context, a statement that touches a tenant-owned model raises :class:`TenantScopeError`:
+  the guard fails closed and never returns all rows.
+* ``before_flush`` stamps ``tenant_id`` on new rows, refuses rows or related objects of
+  another tenant, and refuses changing ``tenant_id``.
+
+Known gaps, by design: raw ``text()`` SQL and Core ``Table`` statements are not filtered (do not
+use them on tenant tables); ``session.get()`` may return an object already in the identity map,
+so never switch tenants inside one session.
+
+Cross-tenant work (county aggregates, platform admin, CLI maintenance) enters
+:func:`cross_tenant`, which is explicit and logged to the ``gridgov.audit`` logger.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Iterator
+
+from sqlalchemy import ForeignKey, Table, UniqueConstraint, event, inspect
+from sqlalchemy.sql import visitors
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, declared_attr, mapped_column, with_loader_criteria
+
+audit_log = logging.getLogger("gridgov.audit")
+
+
+class TenantScopeError(RuntimeError):
+    """A tenant-owned row was touched outside its tenant's context."""
+
+
+@dataclass(frozen=True)
+class TenantScope:
+    tenant_id: int | None
+    cross: bool = False
+    reason: str = ""
+
+
+_scope: ContextVar[TenantScope | None] = ContextVar("gridgov_tenant_scope", default=None)
+
+
+def current_tenant_id() -> int | None:
+    scope = _scope.get()
+    return scope.tenant_id if scope else None
+
+
+def in_cross_tenant() -> bool:
+    scope = _scope.get()
+    return bool(scope and scope.cross)
+
+
+def set_tenant(tenant_id: int | None):
+    """Enter a tenant's scope; returns the token for :func:`reset_tenant` (request plumbing)."""
+    return _scope.set(TenantScope(tenant_id))
+
+
+def reset_tenant(token) -> None:
+    _scope.reset(token)
+
+
+@contextmanager
+def tenant_context(tenant) -> Iterator[None]:
+    """Run the block as ``tenant`` (a Tenant or its id)."""
+    tenant_id = tenant if isinstance(tenant, int) else tenant.id
+    token = _scope.set(TenantScope(tenant_id))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+@contextmanager
+def cross_tenant(reason: str) -> Iterator[None]:
+    """Lift tenant filtering for the block. Explicit and logged; keep the block small."""
+    if not reason:
+        raise ValueError("cross_tenant() needs a reason")
+    audit_log.info("cross-tenant context entered: %s", reason)
+    token = _scope.set(TenantScope(None, cross=True, reason=reason))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+class TenantOwned:
+    """Mixin for rows that belong to exactly one township (or county) tenant.
+
+    Adds ``tenant_id`` (indexed, not null) and a unique ``(tenant_id, id)`` so that other
+    tenant-owned tables can point at this one with a composite foreign key that keeps both
+    rows in one tenant (see :func:`tenant_fk`), as Citus requires when distributing by
+    ``tenant_id``. Never load ``tenant_id`` from user input: it is stamped at flush.
+    """
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("core_tenant.id", ondelete="RESTRICT"), index=True, nullable=False)
+
+
+def tenant_fk(column: str, target_table: str, ondelete: str | None = None):
+    """A composite foreign key ``(tenant_id, column) -> target(tenant_id, id)``.
+
+    Put it in ``__table_args__`` of a tenant-owned model; the database then refuses a row that
+    points into another tenant. Declare the relationship with
+    ``foreign_keys=[column]`` and a ``primaryjoin`` on the id alone (see core models).
+    """
+    from sqlalchemy import ForeignKeyConstraint
+
+    return ForeignKeyConstraint(
+        ["tenant_id", column], [f"{target_table}.tenant_id", f"{target_table}.id"], ondelete=ondelete
+    )
+
+
+@event.listens_for(TenantOwned, "instrument_class", propagate=True)
+def _add_tenant_unique(mapper, cls) -> None:
+    table = getattr(cls, "__table__", None)
+    if table is None or "id" not in table.c:
+        return
+    names = {tuple(c.name for c in con.columns) for con in table.constraints if isinstance(con, UniqueConstraint)}
+    if ("tenant_id", "id") not in names:
+        table.append_constraint(UniqueConstraint("tenant_id", "id"))
+
+
+def _is_tenant_owned(mapper) -> bool:
+    return issubclass(mapper.class_, TenantOwned)
+
+
+def _touches_tenant_owned(state: ORMExecuteState) -> bool:
+    if any(_is_tenant_owned(m) for m in state.all_mappers):
+        return True
+    # select_from(), joins and subqueries name tables that all_mappers does not list
+    owned = _tenant_tables()
+    return any(isinstance(el, Table) and el.name in owned for el in visitors.iterate(state.statement))
+
+
+_owned_tables: set[str] = set()
+
+
+def _tenant_tables() -> set[str]:
+    if not _owned_tables:
+        from core.db import db
+
+        for mapper in db.Model.registry.mappers:
+            if _is_tenant_owned(mapper):
+                _owned_tables.update(t.name for t in mapper.tables)
+    return _owned_tables
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_orm_statement(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    scope = _scope.get()
+    if scope is not None and scope.cross:
+        return
+    tenant_id = scope.tenant_id if scope else None
+    if tenant_id is None:
+        if _touches_tenant_owned(state):
+            raise TenantScopeError(
+                "tenant-owned rows queried with no tenant in context; "
+                "use tenant_context(tenant) or cross_tenant(reason)"
+            )
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+    )
+
+
+@event.listens_for(Session, "transient_to_pending")
+def _stamp_on_add(session: Session, obj) -> None:
+    # Stamp when the row is added, so that a row added inside tenant_context() keeps its tenant
+    # even if the flush happens after the block has ended.
+    if not isinstance(obj, TenantOwned):
+        return
+    scope = _scope.get()
+    if scope is not None and scope.cross:
+        obj._gridgov_scope = "cross"
+    elif scope is not None and scope.tenant_id is not None:
+        if obj.tenant_id is None:
+            obj.tenant_id = scope.tenant_id
+        obj._gridgov_scope = scope.tenant_id
+    else:
+        obj._gridgov_scope = None
+
+
+def _effective_scope(obj) -> tuple[bool, int | None]:
+    """(cross, tenant id) under which ``obj`` may be written: the scope now, else at add time."""
+    scope = _scope.get()
+    if scope is not None and scope.cross:
+        return True, None
+    if scope is not None and scope.tenant_id is not None:
+        return False, scope.tenant_id
+    added = getattr(obj, "_gridgov_scope", None)
+    if added == "cross":
+        return True, None
+    return False, added
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_and_verify(session: Session, flush_context, instances) -> None:
+    for obj in session.new:
+        if not isinstance(obj, TenantOwned):
+            continue
+        cross, tenant_id = _effective_scope(obj)
+        if cross or (obj.tenant_id is not None and getattr(obj, "__cross_tenant_insert__", False)):
+            if obj.tenant_id is None:
+                raise TenantScopeError(f"{type(obj).__name__} created across tenants without a tenant_id")
+            continue
+        if tenant_id is None:
+            raise TenantScopeError(f"{type(obj).__name__} created with no tenant in context")
+        if obj.tenant_id is None:
+            obj.tenant_id = tenant_id
+        elif obj.tenant_id != tenant_id:
+            raise TenantScopeError(f"{type(obj).__name__} belongs to another tenant")
+    scope = _scope.get()
+    cross = bool(scope and scope.cross)
+    tenant_id = scope.tenant_id if scope else None
+    for obj in session.dirty:
+        if not isinstance(obj, TenantOwned):
+            continue
+        hist = inspect(obj).attrs.tenant_id.history
+        if hist.deleted and hist.deleted[0] is not None:
+            raise TenantScopeError(f"tenant_id of {type(obj).__name__} cannot change")
+        if not cross and tenant_id is not None and obj.tenant_id != tenant_id:
+            raise TenantScopeError(f"{type(obj).__name__} of another tenant cannot be changed here")
+    for obj in session.deleted:
+        if isinstance(obj, TenantOwned) and not cross and tenant_id is not None and obj.tenant_id != tenant_id:
+            raise TenantScopeError(f"{type(obj).__name__} of another tenant cannot be deleted here")
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, TenantOwned):
+            _verify_related(obj)
+
+
+def _verify_related(obj: TenantOwned) -> None:
+    state = inspect(obj)
+    for rel in state.mapper.relationships:
+        if rel.key not in state.dict:
+            continue
+        value = state.dict[rel.key]
+        items = value if isinstance(value, (list, set, tuple)) else [value]
+        for item in items:
+            if isinstance(item, TenantOwned) and item.tenant_id is not None and item.tenant_id != obj.tenant_id:
+                raise TenantScopeError(
+                    f"{type(obj).__name__}.{rel.key} points at a row of another tenant"
+                )

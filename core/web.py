@@ -1,0 +1,90 @@
+"""The console shell (控制台): sign-in page, tenant chooser, health check."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select, text
+
+from core.auth.decorators import authenticated, public, requires
+from core.db import db
+from core.errors import ApiError
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/core")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after sign-in (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    """Load-balancer health check: 200 when the database answers."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        return jsonify({"status": "error", "database": "unreachable"}), 503
+    return jsonify({"status": "ok", "database": "ok"})
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    from core.auth import csrf
+    from core.auth.service import authenticate
+
+    error = None
+    login_value = ""
+    if request.method == "POST":
+        csrf.protect()
+        login_value = request.form.get("login", "").strip()
+        try:
+            user = authenticate(login_value, request.form.get("password", ""))
+        except ApiError as exc:
+            error = exc.message
+        else:
+            login_user(user, remember=bool(request.form.get("remember")))
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or url_for("web.index"))
+    return render_template("core/login.html", error=error, login_value=login_value), (401 if error else 200)
+
+
+@bp.post("/logout")
+@authenticated
+def logout():
+    logout_user()
+    return redirect(url_for("web.login"))
+
+
+@bp.get("/")
+@authenticated
+def index():
+    """Send a signed-in user to their first tenant's workspace."""
+    from core.auth.navigation import my_tenants
+
+    tenants = my_tenants(current_user)
+    if len(tenants) == 1:
+        return redirect(url_for("web.tenant_home", tenant=tenants[0].slug))
+    return render_template("core/choose_tenant.html", tenants=tenants)
+
+
+@bp.get("/t/<tenant>/")
+@requires("dashboard.view")
+def tenant_home():
+    from core.modules import hooks
+
+    widgets = [w for batch in hooks().dashboard_widgets(tenant=g.tenant, user=current_user) for w in (batch or [])]
+    widgets.sort(key=lambda w: w.order)
+    return render_template("core/tenant_home.html", widgets=widgets)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

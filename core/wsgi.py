@@ -1,0 +1,4 @@
+"""WSGI entry point for gunicorn: ``gunicorn core.wsgi:app``."""
+from core import create_app
+
+app = create_app()

@@ -1,0 +1,189 @@
+"""Onboarding and the tenant lifecycle (乡镇开通、暂停、恢复).
+
+:func:`onboard_township` validates a manifest completely before writing anything: every problem
+is collected and reported at once (422), a taken slug is a 409, and on any failure the
+transaction is rolled back so no half-created township remains.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from core import audit
+from core.auth.passwords import policy_problems
+from core.auth.service import assign_role, create_user
+from core.db import db
+from core.errors import ApiError
+from core.grid.service import create_tree
+from core.models import Tenant, TenantKind, TenantStatus, User
+from core.modules import enable_module, hooks
+from core.tenancy import tenant_context
+from tenants.manifest import ManifestSchema
+
+
+@dataclass
+class Onboarded:
+    tenant: Tenant
+    admin: User | None
+    admin_password: str | None  # only when generated; shown once
+    grids: int
+    modules: list[str]
+
+
+def validate_manifest(data: Any, county: Tenant | None = None) -> dict[str, Any]:
+    """Every problem with ``data`` at once: ``ApiError`` 422 (fields) or 409 (slug taken)."""
+    try:
+        clean = ManifestSchema().load(data)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid_manifest", "开通清单有误 (the manifest has errors)", exc.messages) from exc
+    problems: dict[str, Any] = {}
+    target = county or db.session.scalar(select(Tenant).where(Tenant.slug == clean["county"]))
+    if target is None or target.kind != TenantKind.county:
+        problems["county"] = [f"没有名为 {clean['county']} 的县 (no such county)"]
+    elif county is not None and clean["county"] != county.slug:
+        problems["county"] = [f"清单所属县 {clean['county']} 与当前县 {county.slug} 不符 (manifest names another county)"]
+    modules = current_app.extensions["gridgov.plugins"].modules
+    mod_problems: dict[str, Any] = {}
+    for name, settings in clean["modules"].items():
+        manifest = modules.get(name)
+        if manifest is None:
+            mod_problems[name] = ["未安装该模块 (no such module installed)"]
+            continue
+        missing = [r for r in manifest.requires if r not in clean["modules"]]
+        if missing:
+            mod_problems[name] = [f"需要同时启用: {', '.join(missing)} (requires {', '.join(missing)})"]
+            continue
+        try:
+            manifest.load_settings(settings or {})
+        except ValidationError as exc:
+            mod_problems[name] = exc.messages
+    if mod_problems:
+        problems["modules"] = mod_problems
+    admin = clean.get("admin")
+    if admin:
+        admin_problems: dict[str, list[str]] = {}
+        if db.session.scalar(select(User.id).where(User.username == admin["username"])):
+            admin_problems["username"] = ["用户名已存在 (username taken)"]
+        if admin.get("mobile") and db.session.scalar(select(User.id).where(User.mobile == admin["mobile"])):
+            admin_problems["mobile"] = ["手机号已被使用 (mobile taken)"]
+        if admin.get("password"):
+            pw = policy_problems(admin["password"], admin["username"])
+            if pw:
+                admin_problems["password"] = pw
+        if admin_problems:
+            problems["admin"] = admin_problems
+    slug_taken = db.session.scalar(select(Tenant.id).where(Tenant.slug == clean["slug"])) is not None
+    if problems:
+        if slug_taken:
+            problems["slug"] = ["该标识已被使用 (slug taken)"]
+        raise ApiError(422, "invalid_manifest", "开通清单有误 (the manifest has errors)", problems)
+    if slug_taken:
+        raise ApiError(409, "slug_taken", f"标识 {clean['slug']} 已被使用 (slug taken)", {"slug": ["该标识已被使用 (slug taken)"]})
+    clean["_county"] = target
+    return clean
+
+
+def onboard_township(data: Any, county: Tenant | None = None) -> Onboarded:
+    """Create a township from a manifest: tenant, grids, first admin, modules. Commits.
+
+    All-or-nothing: any error rolls everything back and is raised as ``ApiError``.
+    """
+    clean = validate_manifest(data, county)
+    try:
+        result = _create(clean)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
+
+
+def _create(clean: dict[str, Any]) -> Onboarded:
+    parent: Tenant = clean["_county"]
+    tenant = Tenant(slug=clean["slug"], name=clean["name"], kind=TenantKind.township, parent_id=parent.id,
+                    region_code=clean.get("region_code"), settings={"grid_level_names": clean["grid_level_names"]})
+    db.session.add(tenant)
+    db.session.flush()
+    admin_user = None
+    generated = None
+    with tenant_context(tenant):
+        grids = create_tree(tenant, clean["grids"])
+        admin = clean.get("admin")
+        if admin:
+            password = admin.get("password")
+            if not password:
+                password = generated = "Gg" + secrets.token_urlsafe(10) + "9"
+            admin_user = create_user(admin["username"], password, display_name=admin.get("display_name") or "",
+                                     mobile=admin.get("mobile"), must_change_password=generated is not None)
+            assign_role(admin_user, tenant, "township_admin")
+        order = _dependency_order(clean["modules"])
+        for name in order:
+            enable_module(tenant, name, clean["modules"][name] or {})
+        audit.record("tenant.onboard", tenant, after={"slug": tenant.slug, "name": tenant.name, "modules": order})
+        hooks(tenant).tenant_onboarded(tenant=tenant)
+    return Onboarded(tenant, admin_user, generated, grids, order)
+
+
+def _dependency_order(modules: dict[str, Any]) -> list[str]:
+    manifests = current_app.extensions["gridgov.plugins"].modules
+    done: list[str] = []
+
+    def visit(name: str, seen: tuple[str, ...] = ()):
+        if name in done or name in seen:
+            return
+        for req in manifests[name].requires:
+            visit(req, seen + (name,))
+        done.append(name)
+
+    for name in sorted(modules):
+        visit(name)
+    return done
+
+
+def create_county(slug: str, name: str, region_code: str | None = None) -> Tenant:
+    """Create a county under the platform tenant (platform admins only). Commits."""
+    problems = {}
+    from tenants.manifest import SLUG
+
+    try:
+        SLUG(slug)
+    except ValidationError as exc:
+        problems["slug"] = exc.messages
+    if not name or len(name) > 100:
+        problems["name"] = ["名称须为 1 到 100 个字符 (1-100 characters)"]
+    if problems:
+        raise ApiError(422, "validation_error", "输入有误 (invalid input)", problems)
+    if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
+        raise ApiError(409, "slug_taken", f"标识 {slug} 已被使用 (slug taken)", {"slug": ["该标识已被使用 (slug taken)"]})
+    county = Tenant(slug=slug, name=name, kind=TenantKind.county, parent_id=platform_tenant().id, region_code=region_code)
+    db.session.add(county)
+    db.session.flush()
+    audit.record("tenant.create_county", county, tenant_id=county.id, after={"slug": slug, "name": name})
+    db.session.commit()
+    return county
+
+
+def platform_tenant() -> Tenant:
+    """The root of the tenancy tree, created on first use."""
+    root = db.session.scalar(select(Tenant).where(Tenant.kind == TenantKind.platform))
+    if root is None:
+        root = Tenant(slug="platform", name="平台", kind=TenantKind.platform)
+        db.session.add(root)
+        db.session.flush()
+    return root
+
+
+def set_status(tenant: Tenant, status: TenantStatus) -> Tenant:
+    """Suspend, resume or archive a township; every row is kept. Commits."""
+    if tenant.kind != TenantKind.township:
+        raise ApiError(422, "validation_error", "只能暂停或恢复乡镇 (only townships)", {"slug": ["不是乡镇 (not a township)"]})
+    before = tenant.status.value
+    tenant.status = status
+    audit.record(f"tenant.{status.value}", tenant, tenant_id=tenant.id, before={"status": before}, after={"status": status.value})
+    db.session.commit()
+    return tenant
