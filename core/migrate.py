@@ -97,7 +97,7 @@ def _each(app: Flask | None, only: str | None):
     return comps
 
 
-def upgrade_all(app: Flask | None = None, revision: str = "head", only: str | None = None) -> list[str]:
+def upgrade_all(app: Flask | None = None, revision: str = "heads", only: str | None = None) -> list[str]:
     """Bring every component (or ``only`` one) to ``revision``; returns the component names."""
     done = []
     for comp in _each(app, only):

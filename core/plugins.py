@@ -31,6 +31,8 @@ log = logging.getLogger("gridgov.plugins")
 hookimpl = pluggy.HookimplMarker("gridgov")
 ENTRY_POINT_GROUP = "gridgov.plugins"
 CORE_PLUGIN = "core"
+# Core's own hook implementations, one module per concern, always on (never switchable).
+CORE_HOOK_MODULES = ("core.core_hooks", "core.auth.hooks", "core.grid.hooks", "core.people.hooks", "core.console.hooks")
 
 
 @dataclass
@@ -103,9 +105,9 @@ class PluginRegistry:
 
     def only(self, name: str) -> HookRelay:
         """Hook callers that reach the named plugin alone (e.g. its ``setup_tenant``)."""
-        remove = [p.impl for n, p in self.plugins.items() if n != name and p.impl is not None]
-        remove.append(self.pm.get_plugin(CORE_PLUGIN))
-        return HookRelay(self.pm, [r for r in remove if r is not None])
+        keep = self.plugins[name].impl if name in self.plugins else None
+        remove = [plugin for plugin in self.pm.get_plugins() if plugin is not keep]
+        return HookRelay(self.pm, remove)
 
     @property
     def all(self):
@@ -163,9 +165,13 @@ def make_plugin_manager(extra: Iterable[tuple[str, ModuleType]] = (), use_entry_
             continue
         loaded.append(plugin)
 
-    from core import core_hooks
-
-    pm.register(core_hooks, name=CORE_PLUGIN)
+    for module_name in CORE_HOOK_MODULES:
+        try:
+            present = importlib.util.find_spec(module_name) is not None
+        except ModuleNotFoundError:
+            present = False
+        if present:
+            pm.register(importlib.import_module(module_name), name=module_name.removesuffix(".core_hooks"))
     for plugin in loaded:
         try:
             pm.register(plugin.impl, name=plugin.name)
