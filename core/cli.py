@@ -75,11 +75,12 @@ def register_core_commands(cli: click.Group) -> None:
     @db_group.command("revision")
     @click.option("--component", required=True)
     @click.option("-m", "--message", required=True)
-    def db_revision(component, message):
+    @click.option("--head", default="head", show_default=True, help="base revision when there are several heads")
+    def db_revision(component, message, head):
         """Autogenerate a migration for one component from its models."""
         from core.migrate import make_revision
 
-        make_revision(message, component)
+        make_revision(message, component, head=head)
 
     @cli.group("tenants")
     def tenants_group():

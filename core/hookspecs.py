@@ -160,6 +160,16 @@ def person_anonymised(tenant: Tenant, person: Any) -> None:
 
 
 @hookspec
+def grid_usage(tenant: Tenant, grid: Any) -> dict[str, int]:
+    """Return what this module still keeps in ``grid``'s subtree that would stop it being
+    archived, as counts keyed by a label (e.g. ``{"居民": 12, "住户": 4}``); empty or zeros when
+    nothing. Core refuses to archive a grid while any answer has a non-zero count.
+
+    Tenant scope: every installed module is called, enabled or not.
+    """
+
+
+@hookspec
 def grids_merged(tenant: Tenant, source: Any, target: Any) -> None:
     """Move this module's rows that point at grid ``source`` to grid ``target``; ``source`` is
     archived after the hook returns. Runs in the merging transaction.

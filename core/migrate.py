@@ -109,13 +109,16 @@ def upgrade_all(app: Flask | None = None, revision: str = "heads", only: str | N
     return done
 
 
-def make_revision(message: str, component: str, app: Flask | None = None) -> None:
-    """Autogenerate a revision for ``component`` from the difference between models and database."""
+def make_revision(message: str, component: str, app: Flask | None = None, head: str = "head") -> None:
+    """Autogenerate a revision for ``component`` from the difference between models and database.
+
+    ``head``: the revision to base it on when the component has several heads.
+    """
     comp = _each(app, component)[0]
     comp.versions_dir.mkdir(parents=True, exist_ok=True)
     with db.engine.begin() as connection:
         command.revision(_config(comp, connection), message=message, autogenerate=True,
-                         version_path=str(comp.versions_dir))
+                         version_path=str(comp.versions_dir), head=head)
 
 
 def schema_differences(app: Flask | None = None) -> dict[str, list]:
