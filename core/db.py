@@ -75,7 +75,7 @@ def immediate_transaction():
     guarded ``UPDATE ... WHERE balance >= :c`` or ``SELECT ... FOR UPDATE``). Commits on success,
     rolls back on error. The session must not be inside a transaction already.
     """
-    session = db.session
+    session = db.session()
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={"sqlite_immediate": True})

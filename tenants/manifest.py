@@ -63,7 +63,7 @@ class ManifestSchema(Schema):
             data = {**data, "modules": mods}
         return data
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _grid_depth(self, data, **kwargs):
         depth = len(data.get("grid_level_names") or [])
 

@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 HERE = Path(__file__).parent
 # The example third-party plugin is "installed" the way a wheel would be: a package plus a
@@ -54,12 +55,33 @@ def _database_url(tmp_path_factory) -> tuple[str, callable]:
     return base.set(database=name).render_as_string(hide_password=False), drop
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, hence its own ``g`` and database session, as in
+    production. (Flask would otherwise reuse the test's pushed app context, sharing ``g`` and the
+    session's identity map between requests of different users and tenants.)"""
+
+    def open(self, *args, **kwargs):
+        from flask import has_app_context
+
+        if has_app_context() and db.session.registry.has() and db.session().in_transaction():
+            # end the test's own transaction so the request sees its writes and the test sees the
+            # request's (SQLite snapshots would otherwise be stale)
+            db.session.commit()
+        try:
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+        finally:
+            if has_app_context() and db.session.registry.has() and db.session().in_transaction():
+                db.session.commit()
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url, drop = _database_url(tmp_path_factory)
     instance = tmp_path_factory.mktemp("instance")
     application = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(instance),
                               "SECRET_KEY": "test-secret", "RATELIMIT_ENABLED": True})
+    application.test_client_class = FreshContextClient
     with application.app_context():
         from core.migrate import upgrade_all
 
@@ -165,6 +187,8 @@ class ApiClient:
         else:
             resp = self.client.post("/api/v1/auth/login", json={"login": user.username, "password": password})
             assert resp.status_code == 200, resp.get_json()
+            # session-authenticated non-JSON writes need the CSRF token, as in a browser
+            self.headers["X-CSRFToken"] = resp.get_json()["csrf_token"]
 
     def _call(self, method, path, **kw):
         headers = {**self.headers, **kw.pop("headers", {})}
