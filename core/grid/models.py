@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import DateTime, Enum, Index, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Timestamped, db
@@ -49,3 +49,106 @@ class Grid(TenantOwned, Timestamped, db.Model):
 
     def __repr__(self) -> str:
         return f"<Grid {self.code} {self.name}>"
+
+
+class PartyOrgKind(str, enum.Enum):
+    """Kinds of party organisation (党组织类型), from the largest to the smallest."""
+
+    committee = "committee"  # 党委
+    general_branch = "general_branch"  # 党总支
+    branch = "branch"  # 党支部
+    group = "group"  # 党小组
+
+
+PARTY_ORG_LABELS = {
+    PartyOrgKind.committee: "党委",
+    PartyOrgKind.general_branch: "党总支",
+    PartyOrgKind.branch: "党支部",
+    PartyOrgKind.group: "党小组",
+}
+
+
+class PartyOrg(TenantOwned, Timestamped, db.Model):
+    """A party organisation built on a grid (支部建在网格上), or the township's own (镇党委) when
+    ``grid_id`` is empty. At most one per grid; the party tree follows the grid tree.
+    """
+
+    __tablename__ = "core_party_org"
+    __table_args__ = (
+        tenant_fk("grid_id", "core_grid"),
+        UniqueConstraint("tenant_id", "grid_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grid_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[PartyOrgKind] = mapped_column(Enum(PartyOrgKind, native_enum=False, length=16), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    secretary_name: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    secretary_phone: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+
+    grid: Mapped[Grid | None] = relationship(primaryjoin="PartyOrg.grid_id == Grid.id", foreign_keys="PartyOrg.grid_id")
+
+    @property
+    def kind_label(self) -> str:
+        return PARTY_ORG_LABELS[self.kind]
+
+
+class DutyKind(str, enum.Enum):
+    """Who looks after a grid (网格职责): the grid team and, in compounds, the three heads (三长)."""
+
+    grid_leader = "grid_leader"  # 网格长
+    grid_worker = "grid_worker"  # 网格员
+    info_officer = "info_officer"  # 信息员
+    grid_police = "grid_police"  # 网格警员
+    grid_instructor = "grid_instructor"  # 网格指导员
+    compound_head = "compound_head"  # 小区长
+    building_head = "building_head"  # 楼长
+    unit_head = "unit_head"  # 单元长
+
+
+DUTY_LABELS = {
+    DutyKind.grid_leader: "网格长",
+    DutyKind.grid_worker: "网格员",
+    DutyKind.info_officer: "信息员",
+    DutyKind.grid_police: "网格警员",
+    DutyKind.grid_instructor: "网格指导员",
+    DutyKind.compound_head: "小区长",
+    DutyKind.building_head: "楼长",
+    DutyKind.unit_head: "单元长",
+}
+
+# Duties whose holder, when an account, gets the access role of the same name on the grid.
+DUTY_ROLES = {d.value for d in DutyKind} & {
+    "grid_leader", "grid_worker", "info_officer", "grid_police", "grid_instructor",
+}
+
+
+class GridDuty(TenantOwned, Timestamped, db.Model):
+    """Someone who looks after a grid in a duty (网格长, 网格员, 楼长...), with how to reach them.
+
+    ``user_id`` names an account, ``person_id`` a resident record (no foreign key: the people
+    register is its own component); either, both or neither. ``role_assignment_id`` is the access
+    role this duty granted, revoked again when the duty ends.
+    """
+
+    __tablename__ = "core_grid_duty"
+    __table_args__ = (
+        tenant_fk("grid_id", "core_grid"),
+        Index("ix_core_grid_duty_tenant_grid", "tenant_id", "grid_id"),
+        Index("ix_core_grid_duty_tenant_user", "tenant_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grid_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    duty: Mapped[DutyKind] = mapped_column(Enum(DutyKind, native_enum=False, length=32), nullable=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    phone: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+    role_assignment_id: Mapped[int | None] = mapped_column(Integer)
+
+    grid: Mapped[Grid] = relationship(primaryjoin="GridDuty.grid_id == Grid.id", foreign_keys="GridDuty.grid_id")
+
+    @property
+    def duty_label(self) -> str:
+        return DUTY_LABELS[self.duty]
