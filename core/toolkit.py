@@ -10,6 +10,7 @@ from core.auth import authenticated, current_access, public, requires
 from core.db import Timestamped, db, immediate_transaction, utcnow
 from core.errors import ApiError
 from core.modules import enabled_modules, hooks, module_settings
+from core.hookspecs import hookspec
 from core.plugins import hookimpl
 from core.specs import ModuleManifest, NavItem, Permission, Role, Widget
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
@@ -17,6 +18,6 @@ from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_te
 __all__ = [
     "ApiError", "ModuleManifest", "NavItem", "Permission", "Role", "TenantOwned", "TenantScopeError",
     "Timestamped", "Widget", "audit", "authenticated", "cross_tenant", "current_access", "current_tenant_id",
-    "db", "doc", "dump", "enabled_modules", "hookimpl", "hooks", "immediate_transaction", "json_body", "load",
+    "db", "doc", "dump", "enabled_modules", "hookimpl", "hookspec", "hooks", "immediate_transaction", "json_body", "load",
     "module_settings", "page", "page_args", "public", "requires", "tenant_context", "tenant_fk", "utcnow",
 ]

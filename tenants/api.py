@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from core.api import doc, json_body, load
@@ -130,10 +131,14 @@ def change_module(name: str):
         raise ApiError(422, "validation_error", "模块只能在乡镇启用 (modules are per township)", {"tenant": ["not a township"]})
     data = load(ModuleChangeSchema)
     actor = current_user.username
-    if data["enabled"] is True:
-        enable_module(g.tenant, name, data["settings"] or None, actor=actor)
-    elif data["settings"] is not None:
-        update_settings(g.tenant, name, data["settings"], actor=actor)
+    try:
+        if data["enabled"] is True:
+            enable_module(g.tenant, name, data["settings"] or None, actor=actor)
+        elif data["settings"] is not None:
+            update_settings(g.tenant, name, data["settings"], actor=actor)
+    except ValidationError as exc:
+        db.session.rollback()
+        raise ApiError(422, "validation_error", "模块设置有误 (invalid settings)", {"settings": exc.messages}) from exc
     if data["enabled"] is False:
         disable_module(g.tenant, name, actor=actor)
     db.session.commit()

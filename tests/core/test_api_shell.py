@@ -1,0 +1,111 @@
+"""The API shell: error shape, status codes, OpenAPI document, health check, configuration."""
+from __future__ import annotations
+
+import pytest
+
+from core.config import ConfigError, build_config
+
+
+def test_unknown_tenant_is_404_and_anonymous_is_401(client, create_user, api_as):
+    assert client.get("/api/v1/t/nowhere/modules").status_code == 401
+    user = create_user(platform_admin=True)
+    resp = api_as(user).get("/api/v1/t/nowhere/modules")
+    assert resp.status_code == 404
+    body = resp.get_json()
+    assert set(body) == {"error"} and body["error"]["code"] == "not_found" and body["error"]["message"]
+
+
+def test_unknown_route_and_method_give_json_errors(client):
+    resp = client.get("/api/v1/no/such/route")
+    assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "not_found"
+    resp = client.delete("/api/v1/openapi.json")
+    assert resp.status_code == 405 and resp.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_malformed_json_is_400_and_schema_errors_422(create_user, api_as):
+    admin = api_as(create_user(platform_admin=True))
+    resp = admin.post("/api/v1/counties", data=b'{"slug": ', headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "malformed_json"
+    resp = admin.post("/api/v1/counties", json=["not", "an", "object"])
+    assert resp.status_code == 400
+    resp = admin.post("/api/v1/counties", json={"slug": "Bad Slug", "id": 5, "tenant_id": 3})
+    assert resp.status_code == 422
+    fields = resp.get_json()["error"]["fields"]
+    assert set(fields) == {"slug", "name", "id", "tenant_id"}  # id and tenant_id are never loadable
+
+
+def test_platform_admin_creates_county_duplicate_is_409(create_user, api_as):
+    from tests.conftest import unique
+
+    admin = api_as(create_user(platform_admin=True))
+    slug = unique("cty")
+    resp = admin.post("/api/v1/counties", json={"slug": slug, "name": "潜山市", "region_code": "340882"})
+    assert resp.status_code == 201 and resp.get_json()["kind"] == "county"
+    assert admin.post("/api/v1/counties", json={"slug": slug, "name": "重复"}).status_code == 409
+    assert any(c["slug"] == slug for c in admin.get("/api/v1/counties").get_json())
+
+
+def test_counties_api_is_for_platform_admins_only(create_county, create_user, api_as):
+    county = create_county()
+    county_admin = api_as(create_user(roles=[(county, "county_admin")]))
+    assert county_admin.get("/api/v1/counties").status_code == 403
+    assert county_admin.post("/api/v1/counties", json={"slug": "x-y", "name": "x"}).status_code == 403
+
+
+def test_openapi_document_covers_every_api_route(app, client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    assert "Error" in doc["components"]["schemas"]
+    documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    import re
+
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?(\w+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method.lower()) in documented
+    onboard = doc["paths"]["/api/v1/t/{tenant}/townships"]["post"]
+    assert onboard["x-permission"] == "tenants.onboard"
+    login = doc["paths"]["/api/v1/auth/login"]["post"]
+    assert "requestBody" in login and "security" not in login
+
+
+def test_healthz(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200 and resp.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_secret_key_required_outside_development(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("GRIDGOV_ENV", "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        build_config(str(tmp_path))
+    monkeypatch.setenv("GRIDGOV_ENV", "development")
+    assert build_config(str(tmp_path))["SECRET_KEY"]
+    monkeypatch.setenv("GRIDGOV_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    cfg = build_config(str(tmp_path))
+    assert cfg["SESSION_COOKIE_SECURE"] and cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+
+
+def test_database_url_defaults_and_postgres_uses_psycopg3(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert build_config(str(tmp_path))["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/gridgov.db"
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    assert build_config(str(tmp_path))["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+def test_sqlite_connections_are_tuned(app, db_session):
+    from sqlalchemy import text
+
+    from core.db import db
+
+    conn = db.session.connection()
+    if db.engine.dialect.name != "sqlite":
+        assert db.engine.dialect.driver == "psycopg"  # PostgreSQL goes through psycopg 3
+        return
+    assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000

@@ -1,0 +1,156 @@
+"""The plugin manager: entry-point discovery, broken plugins, a third-party plugin, the relay."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.db import db
+from core.plugins import hookimpl
+
+
+def test_entry_points_find_builtin_and_external_plugins(app):
+    registry = app.extensions["gridgov.plugins"]
+    assert {"hello", "civic_notes"} <= set(registry.modules)
+    assert registry.plugins["civic_notes"].distribution == "gridgov-civic-notes"
+    manifest = registry.modules["civic_notes"]
+    assert manifest.title_zh == "民情日记" and manifest.default_settings() == {"max_length": 200}
+
+
+def test_broken_plugin_is_reported_and_app_still_starts(app):
+    registry = app.extensions["gridgov.plugins"]
+    assert "broken_example" in registry.broken
+    assert "gridgov_dependency_that_is_not_installed" in registry.broken["broken_example"]
+    assert "broken_example" not in registry.modules
+    result = app.test_cli_runner().invoke(args=["plugins", "list"])
+    assert result.exit_code == 0
+    line = next(l for l in result.output.splitlines() if l.startswith("broken_example"))
+    assert "broken" in line and "ModuleNotFoundError" in line
+    assert any(l.startswith("hello") and " ok " in l for l in result.output.splitlines())
+
+
+def test_third_party_plugin_enabled_for_one_tenant_only(create_tenant, create_user, api_as):
+    """civic_notes: its own table and migration, API endpoint, hook and per-tenant setting."""
+    on = create_tenant(modules={"civic_notes": {"max_length": 12}})
+    off = create_tenant()
+    user_on = create_user(roles=[(on, "township_admin")])
+    user_off = create_user(roles=[(off, "township_admin")])
+    client = api_as(user_on)
+    # setup_tenant seeded the welcome note, in this tenant only
+    assert [n["text"] for n in client.get(f"/api/v1/t/{on.slug}/civic_notes/notes").get_json()] == ["欢迎使用民情日记"]
+    resp = client.post(f"/api/v1/t/{on.slug}/civic_notes/notes", json={"text": "东门路灯坏了"})
+    assert resp.status_code == 201
+    # the per-tenant setting is enforced
+    resp = client.post(f"/api/v1/t/{on.slug}/civic_notes/notes", json={"text": "这条日记写得实在是太长了超过十二个字"})
+    assert resp.status_code == 422 and "text" in resp.get_json()["error"]["fields"]
+    # the other tenant has it off: its routes answer 404 there, even for its own admin
+    assert api_as(user_off).get(f"/api/v1/t/{off.slug}/civic_notes/notes").status_code == 404
+    # and the first tenant's user cannot reach into the other tenant at all
+    assert client.get(f"/api/v1/t/{off.slug}/civic_notes/notes").status_code == 404
+
+
+def test_disable_keeps_data_and_reenable_brings_it_back(create_tenant, create_user, api_as):
+    town = create_tenant(modules=["civic_notes"])
+    admin = create_user(roles=[(town, "township_admin")])
+    client = api_as(admin)
+    base = f"/api/v1/t/{town.slug}"
+    client.post(f"{base}/civic_notes/notes", json={"text": "保留我"})
+    assert client.patch(f"{base}/modules/civic_notes", json={"enabled": False}).get_json()["enabled"] is False
+    assert client.get(f"{base}/civic_notes/notes").status_code == 404
+    assert client.patch(f"{base}/modules/civic_notes", json={"enabled": True}).status_code == 200
+    texts = [n["text"] for n in client.get(f"{base}/civic_notes/notes").get_json()]
+    assert texts == ["欢迎使用民情日记", "保留我"]  # setup_tenant is idempotent: no second welcome note
+
+
+def test_relay_reaches_only_enabled_modules(app, create_tenant, db_session):
+    from core.modules import hooks
+
+    registry = app.extensions["gridgov.plugins"]
+    with_notes = create_tenant(modules=["civic_notes", "hello"])
+    without = create_tenant(modules=["hello"])
+    from core.tenancy import tenant_context
+
+    with tenant_context(with_notes):
+        keys_on = {w.key for batch in hooks(with_notes).dashboard_widgets(tenant=with_notes, user=None) for w in batch}
+    with tenant_context(without):
+        keys_off = {w.key for batch in hooks(without).dashboard_widgets(tenant=without, user=None) for w in batch}
+    assert {"civic_notes.count", "hello.greeting"} <= keys_on
+    assert "civic_notes.count" not in keys_off and "hello.greeting" in keys_off
+    # the relay is cached per set of enabled modules
+    assert registry.relay({"hello"}) is registry.relay(["hello"])
+
+
+def test_plugin_can_declare_hooks_for_other_plugins(app, create_tenant, create_user, api_as):
+    """civic_notes declares civic_note_written; another plugin answers it (optionalhook), inside
+    the writing transaction: if the answer fails, the note is not saved."""
+    registry = app.extensions["gridgov.plugins"]
+    assert hasattr(registry.pm.hook, "civic_note_written")
+    heard = []
+
+    class Listener:
+        @staticmethod
+        @hookimpl(optionalhook=True)
+        def civic_note_written(tenant, note):
+            if note.text == "失败":
+                raise RuntimeError("listener failed")
+            heard.append((tenant.slug, note.text))
+
+    registry.pm.register(Listener, name="listener_plugin")
+    registry._relays.clear()
+    try:
+        town = create_tenant(modules=["civic_notes"])
+        client = api_as(create_user(roles=[(town, "township_admin")]))
+        assert client.post(f"/api/v1/t/{town.slug}/civic_notes/notes", json={"text": "听到了"}).status_code == 201
+        assert client.post(f"/api/v1/t/{town.slug}/civic_notes/notes", json={"text": "失败"}).status_code == 500
+    finally:
+        registry.pm.unregister(name="listener_plugin")
+        registry._relays.clear()
+    assert heard == [(town.slug, "听到了")]
+    texts = [n["text"] for n in client.get(f"/api/v1/t/{town.slug}/civic_notes/notes").get_json()]
+    assert "失败" not in texts and "听到了" in texts
+
+
+def test_hook_register_routes(app):
+    rules = {r.rule for r in app.url_map.iter_rules()}
+    assert "/api/v1/t/<tenant>/hello" in rules
+    assert "/api/v1/t/<tenant>/civic_notes/notes" in rules
+    assert app.extensions["gridgov.blueprint_owners"]["civic_notes"] == "civic_notes"
+
+
+def test_hook_register_permissions_and_register_roles(app):
+    from core.auth.roles import catalogue
+
+    with app.app_context():
+        perms, roles = catalogue()
+    assert perms["civic_notes.write"].label_zh == "写民情日记"
+    assert "civic_notes.write" in roles["township_admin"].permissions
+    # a plugin adding to an existing role keeps core's labels and permissions
+    assert roles["township_admin"].label_zh == "乡镇管理员"
+    assert "people.read" in roles["township_admin"].permissions
+
+
+def test_hook_setup_tenant(create_tenant, db_session):
+    from sqlalchemy import func
+
+    from core.tenancy import tenant_context
+    from gridgov_civic_notes.models import Note
+
+    town = create_tenant(modules=["civic_notes"])
+    other = create_tenant()
+    with tenant_context(town):
+        assert db.session.scalar(select(func.count()).select_from(Note)) == 1
+    with tenant_context(other):
+        assert db.session.scalar(select(func.count()).select_from(Note)) == 0
+
+
+def test_hook_register_cli_commands(app):
+    result = app.test_cli_runner().invoke(args=["civic-notes", "count"])
+    assert result.exit_code == 0, result.output
+    assert "civic notes:" in result.output
+
+
+def test_hook_dashboard_widgets(create_tenant, create_user, client):
+    town = create_tenant(modules=["hello"])
+    user = create_user(roles=[(town, "township_admin")])
+    client.post("/api/v1/auth/login", json={"login": user.username, "password": "Passw0rd-test"})
+    page = client.get(f"/t/{town.slug}/")
+    assert page.status_code == 200
+    assert 'data-key="hello.greeting"' in page.get_data(as_text=True)
