@@ -115,12 +115,20 @@ def test_hook_register_routes(app):
     assert app.extensions["gridgov.blueprint_owners"]["civic_notes"] == "civic_notes"
 
 
-def test_hook_register_permissions_and_register_roles(app):
+def test_hook_register_permissions(app):
     from core.auth.roles import catalogue
 
     with app.app_context():
-        perms, roles = catalogue()
+        perms, _ = catalogue()
     assert perms["civic_notes.write"].label_zh == "写民情日记"
+    assert perms["people.read_sensitive"].label_en == "View full ID and phone numbers"
+
+
+def test_hook_register_roles(app):
+    from core.auth.roles import catalogue
+
+    with app.app_context():
+        _, roles = catalogue()
     assert "civic_notes.write" in roles["township_admin"].permissions
     # a plugin adding to an existing role keeps core's labels and permissions
     assert roles["township_admin"].label_zh == "乡镇管理员"
