@@ -94,3 +94,16 @@ def test_cli_onboard_reports_every_problem(app, tmp_path):
     manifest.write_text("name: [unclosed\n", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["tenants", "onboard", str(manifest)])
     assert result.exit_code != 0 and "YAML" in result.output
+
+
+def test_township_admin_changes_level_names(create_tenant, create_user, api_as):
+    town, other = create_tenant(), create_tenant()
+    admin = api_as(create_user(roles=[(town, "township_admin")]))
+    resp = admin.patch(f"/api/v1/t/{town.slug}", json={"grid_level_names": ["社区", "网格", "小区", "楼栋", "单元"]})
+    assert resp.status_code == 200
+    assert resp.get_json()["settings"]["grid_level_names"][-1] == "单元"
+    resp = admin.patch(f"/api/v1/t/{town.slug}", json={"grid_level_names": ["1", "2", "3", "4", "5", "6", "7"]})
+    assert resp.status_code == 422 and "grid_level_names" in resp.get_json()["error"]["fields"]
+    assert admin.patch(f"/api/v1/t/{other.slug}", json={"name": "越界"}).status_code == 404
+    worker = api_as(create_user(roles=[(town, "grid_worker")]))
+    assert worker.patch(f"/api/v1/t/{town.slug}", json={"name": "改名"}).status_code == 403
