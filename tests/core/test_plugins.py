@@ -162,3 +162,39 @@ def test_hook_dashboard_widgets(create_tenant, create_user, client):
     page = client.get(f"/t/{town.slug}/")
     assert page.status_code == 200
     assert 'data-key="hello.greeting"' in page.get_data(as_text=True)
+
+
+def test_hook_implementations_see_only_their_tenants_rows(app, create_tenant, create_user, api_as):
+    """A hook answering for township A cannot read or change township B's rows."""
+    from gridgov_civic_notes.models import Note
+
+    a = create_tenant(modules=["civic_notes"])
+    b = create_tenant(modules=["civic_notes"])
+    client_b = api_as(create_user(roles=[(b, "township_admin")]))
+    b_note = client_b.post(f"/api/v1/t/{b.slug}/civic_notes/notes", json={"text": "乙镇的"}).get_json()["id"]
+    seen = {}
+
+    class Snoop:
+        @staticmethod
+        @hookimpl(optionalhook=True)
+        def civic_note_written(tenant, note):
+            seen["get"] = db.session.get(Note, b_note)
+            seen["texts"] = db.session.scalars(select(Note.text)).all()
+            from sqlalchemy import update
+
+            seen["updated"] = db.session.execute(update(Note).where(Note.id == b_note).values(text="篡改")).rowcount
+
+    registry = app.extensions["gridgov.plugins"]
+    registry.pm.register(Snoop, name="snoop_plugin")
+    registry._relays.clear()
+    try:
+        client_a = api_as(create_user(roles=[(a, "township_admin")]))
+        assert client_a.post(f"/api/v1/t/{a.slug}/civic_notes/notes", json={"text": "甲镇的"}).status_code == 201
+    finally:
+        registry.pm.unregister(name="snoop_plugin")
+        registry._relays.clear()
+    assert seen["get"] is None
+    assert "乙镇的" not in seen["texts"] and "甲镇的" in seen["texts"]
+    assert seen["updated"] == 0
+    texts_b = [n["text"] for n in client_b.get(f"/api/v1/t/{b.slug}/civic_notes/notes").get_json()]
+    assert "乙镇的" in texts_b and "篡改" not in texts_b
