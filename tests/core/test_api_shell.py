@@ -78,6 +78,7 @@ def test_healthz(client):
 
 def test_secret_key_required_outside_development(monkeypatch, tmp_path):
     monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("GRIDGOV_ENV", "production")
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         build_config(str(tmp_path))
