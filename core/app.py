@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     openapi.init_app(app)
     web.init_app(app)
+    __import__("core.grid").grid.init_app(app)  # grid API and pages
 
     from tenants import init_app as init_tenants
 

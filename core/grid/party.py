@@ -1,0 +1,136 @@
+"""Party organisations on the grid (支部建在网格上): 镇党委 for the township (no grid), 村党委 or
+党总支 on a village, 网格党支部 on a grid, 楼栋党小组 on a building. The party tree is read from
+the grid tree: an organisation's parent is the one on its nearest ancestor grid, else the
+township's own.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from core import audit
+from core.db import db
+from core.errors import ApiError
+from core.grid.duties import check_phone
+from core.grid.models import PARTY_ORG_LABELS, Grid, GridStatus, PartyOrg, PartyOrgKind
+from core.models import Tenant
+
+FIELDS = ("kind", "name", "secretary_name", "secretary_phone")
+
+
+def _invalid(field: str, message: str, status: int = 422) -> ApiError:
+    return ApiError(status, "validation_error" if status == 422 else "conflict", message, {field: [message]})
+
+
+def _snapshot(org: PartyOrg) -> dict[str, Any]:
+    return {"grid_id": org.grid_id, "kind": org.kind.value, "name": org.name,
+            "secretary_name": org.secretary_name, "secretary_phone": org.secretary_phone}
+
+
+def org_of(grid: Grid | None) -> PartyOrg | None:
+    stmt = select(PartyOrg).where(PartyOrg.grid_id.is_(None) if grid is None else PartyOrg.grid_id == grid.id)
+    return db.session.scalars(stmt.order_by(PartyOrg.id).limit(1)).first()
+
+
+def _apply(org: PartyOrg, data: dict[str, Any]) -> None:
+    if "kind" in data:
+        try:
+            org.kind = PartyOrgKind(data["kind"])
+        except ValueError:
+            raise _invalid("kind", "党组织类型须为: " + "、".join(f"{k.value} {v}" for k, v in PARTY_ORG_LABELS.items())) from None
+    if "name" in data:
+        name = (data["name"] or "").strip()
+        if not name or len(name) > 100:
+            raise _invalid("name", "党组织名称须为 1 到 100 个字符 (1-100 characters)")
+        org.name = name
+    if "secretary_name" in data:
+        secretary = (data["secretary_name"] or "").strip()
+        if len(secretary) > 64:
+            raise _invalid("secretary_name", "书记姓名最多 64 个字符 (at most 64 characters)")
+        org.secretary_name = secretary
+    if "secretary_phone" in data:
+        org.secretary_phone = check_phone(data["secretary_phone"], "secretary_phone")
+
+
+def create_party_org(tenant: Tenant, grid: Grid | None, data: dict[str, Any]) -> PartyOrg:
+    """Build a party organisation on ``grid`` (None: the township's own). One per grid: 409."""
+    if grid is not None and grid.status != GridStatus.active:
+        raise _invalid("grid_id", "网格已撤销 (archived)")
+    if org_of(grid) is not None:
+        raise _invalid("grid_id", "该网格已有党组织，请修改或先撤销 (this grid already has a party organisation)", 409)
+    for field in ("kind", "name"):
+        if not data.get(field):
+            raise _invalid(field, "必填 (required)")
+    org = PartyOrg(grid_id=grid.id if grid else None, secretary_name="", secretary_phone="")
+    _apply(org, data)
+    db.session.add(org)
+    db.session.flush()
+    audit.record("party_org.create", org, after=_snapshot(org))
+    return org
+
+
+def update_party_org(tenant: Tenant, org: PartyOrg, data: dict[str, Any]) -> PartyOrg:
+    before = _snapshot(org)
+    _apply(org, {k: v for k, v in data.items() if k in FIELDS})
+    db.session.flush()
+    audit.record("party_org.update", org, before=before, after=_snapshot(org))
+    return org
+
+
+def delete_party_org(tenant: Tenant, org: PartyOrg) -> None:
+    """Dissolve (撤销) a party organisation; its members' records live in the people register."""
+    audit.record("party_org.delete", org, before=_snapshot(org))
+    db.session.delete(org)
+    db.session.flush()
+
+
+def move_party_org(tenant: Tenant, source: Grid, target: Grid) -> None:
+    """Merge: the source grid's organisation moves to the target unless it has one already, in
+    which case the source's is dissolved (audited with its details)."""
+    org = org_of(source)
+    if org is None:
+        return
+    if org_of(target) is None:
+        before = _snapshot(org)
+        org.grid_id = target.id
+        db.session.flush()
+        audit.record("party_org.move", org, before=before, after=_snapshot(org))
+    else:
+        delete_party_org(tenant, org)
+
+
+def party_tree(roots: set[int] | None = None) -> list[dict[str, Any]]:
+    """The township's party organisations as a tree following the grid tree.
+
+    ``roots``: limit to organisations on these grids' subtrees (None: all, incl. the township's).
+    """
+    rows = db.session.execute(
+        select(PartyOrg, Grid.path, Grid.name, Grid.status).outerjoin(Grid, Grid.id == PartyOrg.grid_id)
+        .order_by(PartyOrg.id)
+    ).all()
+    root_paths = None
+    if roots is not None:
+        root_paths = list(db.session.scalars(select(Grid.path).where(Grid.id.in_(list(roots)))))
+    nodes: dict[int | None, dict[str, Any]] = {}
+    township = None
+    for org, path, grid_name, status in rows:
+        if org.grid_id is not None and status != GridStatus.active:
+            continue
+        if root_paths is not None and (path is None or not any(path.startswith(p) for p in root_paths)):
+            continue
+        node = {"id": org.id, "grid_id": org.grid_id, "grid_name": grid_name, "kind": org.kind.value,
+                "kind_label": org.kind_label, "name": org.name, "secretary_name": org.secretary_name,
+                "secretary_phone": org.secretary_phone, "path": path, "children": []}
+        if org.grid_id is None:
+            township = node
+        else:
+            nodes[org.grid_id] = node
+    top: list[dict[str, Any]] = []
+    for node in sorted(nodes.values(), key=lambda n: (n["path"].count("/"), n["path"])):
+        ancestors = [int(x) for x in node["path"].strip("/").split("/")[:-1]]
+        parent = next((nodes[a] for a in reversed(ancestors) if a in nodes), None)
+        (parent["children"] if parent else (township["children"] if township else top)).append(node)
+    for node in list(nodes.values()) + ([township] if township else []):
+        node.pop("path", None)
+    return [township] if township else top

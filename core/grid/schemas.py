@@ -1,0 +1,81 @@
+"""Allow-list schemas of the grid API (网格接口). ``id`` and ``tenant_id`` are never loadable."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from core.grid.models import DUTY_LABELS, PARTY_ORG_LABELS
+
+NAME = validate.Length(min=1, max=100, error="须为 1 到 100 个字符 (1-100 characters)")
+DUTIES = validate.OneOf([d.value for d in DUTY_LABELS], error="未知职责 (unknown duty)")
+KINDS = validate.OneOf([k.value for k in PARTY_ORG_LABELS], error="党组织类型须为 committee/general_branch/branch/group")
+
+
+class GridCreateSchema(Schema):
+    name = fields.String(required=True, validate=NAME)
+    parent_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class GridPatchSchema(Schema):
+    """Rename (``name``) and/or move (``parent_id``; null makes it a first-level grid)."""
+
+    name = fields.String(validate=NAME)
+    parent_id = fields.Integer(allow_none=True, strict=True)
+
+
+class GridMergeSchema(Schema):
+    target_id = fields.Integer(required=True, strict=True)
+
+
+class DutyCreateSchema(Schema):
+    duty = fields.String(required=True, validate=DUTIES)
+    user_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    person_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+
+
+class PartyOrgCreateSchema(Schema):
+    grid_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    kind = fields.String(required=True, validate=KINDS)
+    name = fields.String(required=True, validate=NAME)
+    secretary_name = fields.String(load_default="", validate=validate.Length(max=64))
+    secretary_phone = fields.String(load_default="", validate=validate.Length(max=20))
+
+
+class PartyOrgPatchSchema(Schema):
+    kind = fields.String(validate=KINDS)
+    name = fields.String(validate=NAME)
+    secretary_name = fields.String(validate=validate.Length(max=64))
+    secretary_phone = fields.String(validate=validate.Length(max=20))
+
+
+class DutyOutSchema(Schema):
+    id = fields.Integer()
+    grid_id = fields.Integer()
+    duty = fields.Function(lambda d: d.duty.value)
+    duty_label = fields.String()
+    user_id = fields.Integer(allow_none=True)
+    person_id = fields.Integer(allow_none=True)
+    name = fields.String()
+    phone = fields.String()
+    grants_role = fields.Function(lambda d: d.role_assignment_id is not None)
+
+
+class PartyOrgOutSchema(Schema):
+    id = fields.Integer()
+    grid_id = fields.Integer(allow_none=True)
+    kind = fields.Function(lambda o: o.kind.value)
+    kind_label = fields.String()
+    name = fields.String()
+    secretary_name = fields.String()
+    secretary_phone = fields.String()
+
+
+class GridOutSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    code = fields.String()
+    level = fields.Integer()
+    parent_id = fields.Integer(allow_none=True)
+    status = fields.Function(lambda g: g.status.value)
+    path = fields.String()

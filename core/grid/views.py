@@ -1,0 +1,216 @@
+"""Grid pages (网格页面) under ``/t/<tenant>/grids/``: the tree browser beside the party tree, and
+a grid's page (place in the tree, counts, who looks after it, party organisation, QR code).
+Forms post back here; a refused change is flashed with its reason and nothing is saved."""
+from __future__ import annotations
+
+import io
+from functools import wraps
+
+from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from sqlalchemy import select
+
+from core.auth import requires
+from core.db import db
+from core.errors import ApiError
+from core.grid import duties as duty_service
+from core.grid import party as party_service
+from core.grid import queries, service
+from core.grid.models import DUTY_LABELS, PARTY_ORG_LABELS, Grid, GridStatus
+
+bp = Blueprint("grid", __name__, url_prefix="/t/<tenant>/grids")
+
+
+def _int(name: str) -> int | None:
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ApiError(422, "validation_error", "请选择有效的网格 (pick a grid)", {name: ["须为网格编号 (a grid id)"]}) from None
+
+
+def form_action(view):
+    """Run a form post: commit and go back on success; on refusal roll back and flash why."""
+
+    @wraps(view)
+    def wrapper(**kwargs):
+        back = request.referrer or url_for("grid.tree")
+        try:
+            target = view(**kwargs)
+            db.session.commit()
+        except ApiError as exc:
+            db.session.rollback()
+            details = "；".join(f"{k}: {'、'.join(map(str, v)) if isinstance(v, list) else v}"
+                               for k, v in (exc.fields or {}).items() if k != "usage")
+            flash(exc.message + (f"（{details}）" if details else ""), "error")
+            return redirect(back), 303
+        return redirect(target or back), 303
+
+    return wrapper
+
+
+def _can_edit(grid: Grid | None) -> bool:
+    roots = queries.reach("grids.edit")
+    if grid is None:
+        return roots is None
+    from core.grid.scope import grid_in_reach
+
+    return grid_in_reach(grid, "grids.edit")
+
+
+@bp.get("/")
+@requires("grids.read")
+def tree():
+    roots = queries.reach()
+    return render_template("grid/tree.html", tree=queries.tree(g.tenant, roots),
+                           party=party_service.party_tree(roots), can_add_root=_can_edit(None),
+                           level_names=g.tenant.level_names, kinds=PARTY_ORG_LABELS,
+                           township_org=party_service.org_of(None) if roots is None else None)
+
+
+@bp.get("/<int:grid_id>")
+@requires("grids.read")
+def page(grid_id: int):
+    grid = queries.load_grid(grid_id)
+    children = queries.children_of(grid)
+    nested = queries.child_counts([c.id for c in children])
+    can_edit = _can_edit(grid)
+    movable = []
+    if can_edit and grid.status == GridStatus.active:
+        reach = queries.reach("grids.edit")
+        from core.grid.scope import subtree_condition
+
+        movable = [x for x in db.session.scalars(
+            select(Grid).where(Grid.status == GridStatus.active, subtree_condition(Grid.id, reach)).order_by(Grid.path)
+        ) if not x.path.startswith(grid.path)]
+    return render_template(
+        "grid/page.html", grid=grid, ancestors=queries.ancestors(grid), counts=queries.counts_for(g.tenant, grid),
+        children=[(c, nested.get(c.id, 0), queries.counts_for(g.tenant, c)) for c in children],
+        duties=duty_service.duties_of(grid), org=party_service.org_of(grid), can_edit=can_edit,
+        can_manage_users=g.access.can("users.manage"), movable=movable, duty_labels=DUTY_LABELS,
+        kinds=PARTY_ORG_LABELS, level_name=service.level_name(g.tenant, grid.level),
+        child_level_name=service.level_name(g.tenant, grid.level + 1),
+        can_have_children=grid.level < service.max_depth(g.tenant),
+    )
+
+
+@bp.get("/<int:grid_id>/qr.png")
+@requires("grids.read")
+def qr(grid_id: int):
+    """The grid's QR code (placeholder: it opens the grid page; 随手拍 reporting points it at
+    its own public form)."""
+    import qrcode
+
+    grid = queries.load_grid(grid_id)
+    image = qrcode.make(url_for("grid.page", grid_id=grid.id, _external=True) + f"#{grid.code}")
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    buf.seek(0)
+    return send_file(buf, mimetype="image/png", download_name=f"grid-{grid.code}.png")
+
+
+@bp.post("/new")
+@requires("grids.edit")
+@form_action
+def create():
+    parent_id = _int("parent_id")
+    parent = queries.load_grid(parent_id, "grids.edit", field="parent_id") if parent_id else None
+    if parent is None and not _can_edit(None):
+        raise ApiError(403)
+    grid = service.create_grid(g.tenant, request.form.get("name", ""), parent)
+    flash(f"已新建网格「{grid.name}」，编码 {grid.code}", "ok")
+    return None
+
+
+@bp.post("/<int:grid_id>/edit")
+@requires("grids.edit")
+@form_action
+def edit(grid_id: int):
+    grid = queries.load_grid(grid_id, "grids.edit")
+    if "parent_id" in request.form:
+        parent_id = _int("parent_id")
+        parent = queries.load_grid(parent_id, "grids.edit", field="parent_id") if parent_id else None
+        if parent is None and not _can_edit(None):
+            raise ApiError(403)
+        service.move_grid(g.tenant, grid, parent)
+    if request.form.get("name"):
+        service.rename_grid(g.tenant, grid, request.form["name"])
+    flash("已保存", "ok")
+    return url_for("grid.page", grid_id=grid_id)
+
+
+@bp.post("/<int:grid_id>/merge")
+@requires("grids.edit")
+@form_action
+def merge(grid_id: int):
+    source = queries.load_grid(grid_id, "grids.edit")
+    target = queries.load_grid(_int("target_id"), "grids.edit", field="target_id")
+    service.merge_grids(g.tenant, source, target)
+    flash(f"已将「{source.name}」合并到「{target.name}」", "ok")
+    return url_for("grid.page", grid_id=target.id)
+
+
+@bp.post("/<int:grid_id>/archive")
+@requires("grids.edit")
+@form_action
+def archive(grid_id: int):
+    grid = queries.load_grid(grid_id, "grids.edit")
+    service.archive_grid(g.tenant, grid)
+    flash(f"已撤销网格「{grid.name}」", "ok")
+    return url_for("grid.tree")
+
+
+@bp.post("/<int:grid_id>/duties")
+@requires("grids.edit")
+@form_action
+def add_duty(grid_id: int):
+    grid = queries.load_grid(grid_id, "grids.edit")
+    user_id = _int("user_id")
+    if user_id is not None and not g.access.can("users.manage"):
+        raise ApiError(403, "forbidden", "给账号分配职责需要 users.manage 权限 (needs users.manage)")
+    duty_service.add_duty(g.tenant, grid, request.form.get("duty", ""), user_id=user_id,
+                          person_id=_int("person_id"), name=request.form.get("name"), phone=request.form.get("phone"))
+    flash("已添加", "ok")
+    return None
+
+
+@bp.post("/<int:grid_id>/duties/<int:duty_id>/remove")
+@requires("grids.edit")
+@form_action
+def remove_duty(grid_id: int, duty_id: int):
+    from core.grid.models import GridDuty
+
+    grid = queries.load_grid(grid_id, "grids.edit")
+    row = db.session.get(GridDuty, duty_id)
+    if row is None or row.grid_id != grid.id:
+        raise ApiError(404)
+    if row.role_assignment_id is not None and not g.access.can("users.manage"):
+        raise ApiError(403, "forbidden", "该职责授予过权限，需要 users.manage 权限 (needs users.manage)")
+    duty_service.remove_duty(g.tenant, row)
+    flash("已移除", "ok")
+    return None
+
+
+@bp.post("/party-org")
+@requires("grids.edit")
+@form_action
+def save_party_org():
+    """Create or change the party organisation of a grid (or, without ``grid_id``, the township's)."""
+    grid_id = _int("grid_id")
+    grid = queries.load_grid(grid_id, "grids.edit", field="grid_id") if grid_id else None
+    if grid is None and not _can_edit(None):
+        raise ApiError(403)
+    data = {k: request.form.get(k, "") for k in party_service.FIELDS}
+    org = party_service.org_of(grid)
+    if request.form.get("remove"):
+        if org is not None:
+            party_service.delete_party_org(g.tenant, org)
+        flash("已撤销党组织", "ok")
+    elif org is None:
+        party_service.create_party_org(g.tenant, grid, data)
+        flash("已建立党组织", "ok")
+    else:
+        party_service.update_party_org(g.tenant, org, data)
+        flash("已保存党组织", "ok")
+    return None

@@ -1,0 +1,187 @@
+"""The grid tree service: unified codes, rename, move (subtree follows), merge, archive."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.db import db
+from core.errors import ApiError
+from core.grid import service
+from core.grid.models import Grid
+from core.tenancy import tenant_context
+
+
+def _grid(tenant, grid_id):
+    return db.session.get(Grid, grid_id)
+
+
+def test_codes_follow_the_tree(town, rows):
+    r = rows(town)
+    assert r["东村"]["code"] == "34082210101"
+    assert r["西村"]["code"] == "34082210102"
+    assert r["东一网格"]["code"] == "3408221010101"
+    assert r["东二网格"]["code"] == "3408221010102"
+    assert r["二号楼"]["code"] == "3408221010101002"
+    assert r["二号楼"]["path"] == f"/{r['东村']['id']}/{r['东一网格']['id']}/{r['二号楼']['id']}/"
+    assert r["二号楼"]["level"] == 3
+
+
+def test_rename_keeps_code(town, rows):
+    r = rows(town)
+    with tenant_context(town):
+        service.rename_grid(town, _grid(town, r["东一网格"]["id"]), "  东一新网格 ")
+        db.session.commit()
+    after = rows(town)
+    assert after["东一新网格"]["code"] == r["东一网格"]["code"]
+
+
+def test_move_takes_the_subtree_and_recomputes_codes(town, rows):
+    r = rows(town)
+    with tenant_context(town):
+        service.move_grid(town, _grid(town, r["东一网格"]["id"]), _grid(town, r["西村"]["id"]))
+        db.session.commit()
+    after = rows(town)
+    west, moved = after["西村"], after["东一网格"]
+    assert moved["parent_id"] == west["id"]
+    assert moved["code"] == west["code"] + "02"  # 西一网格 holds 01
+    assert moved["path"] == f"{west['path']}{moved['id']}/"
+    for leaf in ("一号楼", "二号楼"):
+        assert after[leaf]["path"].startswith(moved["path"])
+        assert after[leaf]["code"].startswith(moved["code"])
+        assert after[leaf]["level"] == 3
+    assert after["二号楼"]["code"] == moved["code"] + "002"
+    # siblings left behind keep their codes
+    assert after["东二网格"]["code"] == r["东二网格"]["code"]
+
+
+def test_move_up_a_level_changes_segment_width(town, rows):
+    r = rows(town)
+    with tenant_context(town):
+        # 东一网格 (level 2) becomes a first-level grid; its buildings go from level 3 to level 2
+        service.move_grid(town, _grid(town, r["东一网格"]["id"]), None)
+        db.session.commit()
+    after = rows(town)
+    moved = after["东一网格"]
+    assert moved["level"] == 1 and moved["parent_id"] is None
+    assert moved["code"] == "34082210103"
+    assert moved["path"] == f"/{moved['id']}/"
+    assert after["一号楼"]["level"] == 2
+    assert after["一号楼"]["code"] == "3408221010301"
+    assert after["二号楼"]["code"] == "3408221010302"
+    assert after["二号楼"]["path"] == f"/{moved['id']}/{after['二号楼']['id']}/"
+
+
+def test_move_under_own_descendant_is_refused(town, rows):
+    r = rows(town)
+    with tenant_context(town):
+        for target in ("一号楼", "东村"):
+            with pytest.raises(ApiError) as exc:
+                service.move_grid(town, _grid(town, r["东村"]["id"]), _grid(town, r[target]["id"]))
+            assert exc.value.status == 422 and "parent_id" in exc.value.fields
+        db.session.rollback()
+    assert rows(town) == r
+
+
+def test_move_deeper_than_the_levels_is_refused(town, rows):
+    r = rows(town)
+    with tenant_context(town):
+        # 东村 spans 3 levels; under 西一网格 (level 2) it would reach level 5 of 4
+        with pytest.raises(ApiError) as exc:
+            service.move_grid(town, _grid(town, r["东村"]["id"]), _grid(town, r["西一网格"]["id"]))
+        assert exc.value.status == 422 and "parent_id" in exc.value.fields
+        db.session.rollback()
+    assert rows(town) == r
+
+
+def test_create_refuses_depth_and_duplicate_sibling_names(town, rows):
+    r = rows(town)
+    with tenant_context(town):
+        unit = service.create_grid(town, "一单元", _grid(town, r["一号楼"]["id"]))
+        assert unit.level == 4 and unit.code == r["一号楼"]["code"] + "001"
+        with pytest.raises(ApiError) as exc:
+            service.create_grid(town, "太深", unit)
+        assert exc.value.status == 422 and "parent_id" in exc.value.fields
+        with pytest.raises(ApiError) as exc:
+            service.create_grid(town, "东一网格", _grid(town, r["东村"]["id"]))
+        assert exc.value.status == 409 and "name" in exc.value.fields
+        with pytest.raises(ApiError) as exc:
+            service.create_grid(town, "  ", None)
+        assert "name" in exc.value.fields
+        db.session.rollback()
+
+
+def test_merge_moves_children_and_module_rows_then_archives(town, rows, spy):
+    r = rows(town)
+    spy.usage[r["东村"]["id"]] = {"居民": 12}
+    with tenant_context(town):
+        service.merge_grids(town, _grid(town, r["东村"]["id"]), _grid(town, r["西村"]["id"]))
+        db.session.commit()
+    after = rows(town)
+    assert spy.merged == [(town.id, r["东村"]["id"], r["西村"]["id"])]
+    assert spy.usage == {r["西村"]["id"]: {"居民": 12}}
+    assert after["东村"]["status"] == "archived"
+    assert after["东一网格"]["parent_id"] == after["东二网格"]["parent_id"] == r["西村"]["id"]
+    assert [after[n]["code"] for n in ("西一网格", "东一网格", "东二网格")] == [
+        "3408221010201", "3408221010202", "3408221010203"]
+    assert after["一号楼"]["code"] == "3408221010202001"
+
+
+def test_merge_refuses_self_and_descendant(town, rows, spy):
+    r = rows(town)
+    with tenant_context(town):
+        for target in ("东村", "东一网格"):
+            with pytest.raises(ApiError) as exc:
+                service.merge_grids(town, _grid(town, r["东村"]["id"]), _grid(town, r[target]["id"]))
+            assert exc.value.status == 422 and "target_id" in exc.value.fields
+        db.session.rollback()
+    assert spy.merged == []
+
+
+def test_archive_refuses_while_people_or_children_remain(town, rows, spy):
+    r = rows(town)
+    spy.usage[r["西一网格"]["id"]] = {"居民": 12, "住户": 0}
+    with tenant_context(town):
+        with pytest.raises(ApiError) as exc:
+            service.archive_grid(town, _grid(town, r["西一网格"]["id"]))
+        assert exc.value.status == 409
+        assert "居民 12" in exc.value.message and "迁出或合并" in exc.value.message
+        assert exc.value.fields["usage"] == {"居民": 12}
+        with pytest.raises(ApiError) as exc:
+            service.archive_grid(town, _grid(town, r["西村"]["id"]))
+        assert exc.value.fields["usage"] == {"下级网格": 1, "居民": 12} or "下级网格" in exc.value.fields["usage"]
+        db.session.rollback()
+    spy.usage.clear()
+    with tenant_context(town):
+        service.archive_grid(town, _grid(town, r["西一网格"]["id"]))
+        db.session.commit()
+    assert rows(town)["西一网格"]["status"] == "archived"
+
+
+def test_subtree_move_uses_bulk_updates(town, rows, app):
+    """Moving a big subtree costs a fixed number of statements, not one per grid."""
+    from sqlalchemy import event
+
+    r = rows(town)
+    with tenant_context(town):
+        building = _grid(town, r["一号楼"]["id"])
+        for i in range(30):
+            service.create_grid(town, f"{i + 1}单元", building)
+        db.session.commit()
+        statements = []
+        engine = db.engine
+
+        def count(conn, cursor, statement, *args):
+            if statement.lstrip().upper().startswith("UPDATE"):
+                statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            service.move_grid(town, _grid(town, r["东一网格"]["id"]), _grid(town, r["西村"]["id"]))
+            db.session.flush()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        db.session.commit()
+    assert len(statements) <= 4, statements
+    after = rows(town)
+    units = [v for k, v in after.items() if k.endswith("单元")]
+    assert len(units) == 30 and all(u["level"] == 4 and u["code"].startswith(after["一号楼"]["code"]) for u in units)
