@@ -26,7 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     registry = make_plugin_manager(extra=app.config["GRIDGOV_EXTRA_PLUGINS"])
     app.extensions["gridgov.plugins"] = registry
 
-    from core import auth, cli, errors, i18n, modules, web
+    from core import auth, cli, errors, i18n, modules, people, web
     from core.api import api_bp, openapi
 
     errors.init_app(app)
@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     openapi.init_app(app)
     web.init_app(app)
+    people.init_app(app)
     __import__("core.grid").grid.init_app(app)  # grid API and pages
 
     from tenants import init_app as init_tenants

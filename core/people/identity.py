@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -76,6 +77,7 @@ def mask_mobile(value: str | None) -> str | None:
     return value[:3] + "****" + value[-4:]
 
 
+@lru_cache(maxsize=200_000)
 def pinyin_keys(name: str) -> tuple[str, str]:
     """(initials, full pinyin) of a Chinese name, lower case without tones: 张三 → (zs, zhangsan)."""
     name = (name or "").strip()

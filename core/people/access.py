@@ -1,0 +1,120 @@
+"""Who sees which residents, and how (人员访问与脱敏).
+
+Reads are limited to the grid subtrees the user holds ``people.read`` on. ID numbers and phones
+are masked unless the user holds ``people.read_sensitive`` on the person's grid; every unmasked
+read is written to the audit log (``people.read_sensitive``).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from flask import g
+from sqlalchemy import select
+
+from core import audit
+from core.db import db
+from core.errors import ApiError
+from core.grid.models import Grid
+from core.grid.scope import subtree_condition, visible
+from core.people.identity import mask_id, mask_mobile
+from core.people.models import GENDER_LABELS, STATUS_LABELS, Household, Person
+
+
+def reach_ids(permission: str) -> set[int] | None:
+    """Grid ids inside the current user's reach with ``permission`` (None: the whole township)."""
+    cache = g.setdefault("_people_reach", {})
+    if permission not in cache:
+        access = g.get("access")
+        roots = access.grids_for(permission) if access is not None else set()
+        if roots is None:
+            cache[permission] = None
+        else:
+            cache[permission] = set(db.session.scalars(select(Grid.id).where(subtree_condition(Grid.id, roots))))
+    return cache[permission]
+
+
+def in_reach(grid_id: int, permission: str) -> bool:
+    ids = reach_ids(permission)
+    return ids is None or grid_id in ids
+
+
+def person_or_404(person_id: int) -> Person:
+    person = db.session.scalar(select(Person).where(Person.id == person_id, visible(Person.grid_id, "people.read")))
+    if person is None:
+        raise ApiError(404)
+    return person
+
+
+def household_or_404(household_id: int) -> Household:
+    household = db.session.scalar(
+        select(Household).where(Household.id == household_id, visible(Household.grid_id, "people.read")))
+    if household is None:
+        raise ApiError(404)
+    return household
+
+
+def require_reach(grid_id: int, permission: str, field: str = "grid_id") -> None:
+    """403 when ``grid_id`` lies outside the user's reach with ``permission``."""
+    if not in_reach(grid_id, permission):
+        raise ApiError(403, "forbidden", f"该网格不在您的 {permission} 权限范围内 (grid out of reach)",
+                       {field: ["不在您的管辖范围内 (out of your reach)"]})
+
+
+def may_reveal(person: Person) -> bool:
+    return in_reach(person.grid_id, "people.read_sensitive")
+
+
+def reveal_audited(people: Iterable[Person]) -> set[int]:
+    """Ids of ``people`` the user may see unmasked; one audit entry per person revealed."""
+    shown = set()
+    for person in people:
+        if may_reveal(person) and (person.id_number or person.mobile):
+            audit.record("people.read_sensitive", person)
+            shown.add(person.id)
+    return shown
+
+
+def person_dict(person: Person, unmasked: bool = False, detail: bool = False) -> dict[str, Any]:
+    out = {
+        "id": person.id,
+        "name": person.name,
+        "gender": person.gender,
+        "gender_label": GENDER_LABELS.get(person.gender, person.gender),
+        "birth_date": person.birth_date.isoformat() if person.birth_date else None,
+        "id_number": person.id_number if unmasked else mask_id(person.id_number),
+        "mobile": person.mobile if unmasked else mask_mobile(person.mobile),
+        "masked": not unmasked,
+        "grid_id": person.grid_id,
+        "grid_name": person.grid.name if person.grid is not None else None,
+        "household_id": person.household_id,
+        "relation": person.relation,
+        "status": person.status.value,
+        "status_label": STATUS_LABELS[person.status],
+        "is_party_member": person.is_party_member,
+        "party_away": person.party_away,
+        "tags": [{"id": t.id, "name": t.name} for t in person.tags],
+        "anonymised": person.anonymised_at is not None,
+    }
+    if detail:
+        out.update({
+            "party_branch": person.party_branch,
+            "party_org_id": person.party_org_id,
+            "party_joined_on": person.party_joined_on.isoformat() if person.party_joined_on else None,
+            "notes": person.notes,
+            "created_at": person.created_at.isoformat(),
+            "updated_at": person.updated_at.isoformat(),
+        })
+    return out
+
+
+def household_dict(household: Household, unmasked: bool = False) -> dict[str, Any]:
+    return {
+        "id": household.id,
+        "grid_id": household.grid_id,
+        "grid_name": household.grid.name if household.grid is not None else None,
+        "number": household.number,
+        "address": household.address,
+        "head_name": household.head_name,
+        "phone": household.phone if unmasked else mask_mobile(household.phone),
+        "notes": household.notes,
+    }

@@ -1,0 +1,72 @@
+"""Spreadsheet endpoints (表格导入导出接口): import residents, export the register."""
+from __future__ import annotations
+
+import io
+import json
+
+from flask import Blueprint, jsonify, request, send_file
+
+from core.api import doc
+from core.auth import current_access, requires
+from core.db import db
+from core.errors import ApiError, error_payload
+from core.people.access import reach_ids
+from core.people.export import write_workbook
+from core.people.importer import run_import
+
+bp = Blueprint("people_files", __name__, url_prefix="/api/v1/t/<tenant>/people")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def parse_mapping(raw: str | None) -> dict[str, str] | None:
+    if not raw:
+        return None
+    try:
+        mapping = json.loads(raw)
+    except json.JSONDecodeError:
+        mapping = None
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+        raise ApiError(422, "validation_error", "列映射须为 JSON 对象 (mapping must be a JSON object)",
+                       {"mapping": ['须为 {"表头": "字段"} 形式的 JSON 对象']})
+    return mapping
+
+
+def import_response(report):
+    body = report.as_dict()
+    if report.mode == "all" and report.errors:
+        payload = error_payload(422, "import_rejected", f"有 {report.bad} 行有误，未导入任何数据 (nothing imported)",
+                                {"rows": report.errors})
+        return jsonify({**payload, "report": body}), 422
+    return jsonify(body), 200
+
+
+@bp.post("/import")
+@requires("people.import")
+@doc("Import residents from .xlsx/.csv (multipart: file, mode=dry_run|all|good, mapping JSON)", tags=["people"])
+def import_people():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(422, "validation_error", "请上传文件 (upload a file)", {"file": ["请上传 .xlsx 或 .csv 文件"]})
+    mode = request.form.get("mode", "dry_run")
+    report = run_import(upload.filename, io.BytesIO(upload.read()), mode=mode,
+                        mapping=parse_mapping(request.form.get("mapping")), reach=reach_ids("people.import"))
+    if report.imported:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return import_response(report)
+
+
+@bp.get("/export.xlsx")
+@requires("people.export")
+@doc("Export grids, households and residents in reach to .xlsx (unmasked only with people.read_sensitive)",
+     tags=["people"])
+def export_people():
+    roots = current_access().grids_for("people.export")
+    sensitive, reach = reach_ids("people.read_sensitive"), reach_ids("people.export")
+    masked = not (sensitive is None or (reach is not None and reach <= sensitive))
+    stream = io.BytesIO()
+    write_workbook(stream, masked=masked, roots=roots)
+    db.session.commit()
+    stream.seek(0)
+    return send_file(stream, mimetype=XLSX, as_attachment=True, download_name="居民名册.xlsx")
