@@ -1,10 +1,24 @@
-"""Languages (语言): Simplified Chinese by default, English on request (``?lang=en`` or cookie)."""
+"""Languages (语言): Simplified Chinese by default, English on request.
+
+``?lang=en`` (or ``?lang=zh_Hans_CN``) switches and is remembered in the ``lang`` cookie for a
+year. Messages are written in Chinese in the code and templates (``_("登录")``); the English
+catalogue is ``core/translations/en/LC_MESSAGES/messages.po`` (compiled ``.mo`` beside it).
+Updating it is described in ``docs/console.md``::
+
+    pybabel extract -F babel.cfg -o core/translations/messages.pot .
+    pybabel update -i core/translations/messages.pot -d core/translations
+    pybabel compile -d core/translations
+"""
 from __future__ import annotations
+
+import os
+from urllib.parse import urlencode
 
 from flask import Flask, request
 from flask_babel import Babel
 
 LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
+DEFAULT = "zh_Hans_CN"
 babel = Babel()
 
 
@@ -12,26 +26,30 @@ def select_locale() -> str:
     lang = request.args.get("lang") or request.cookies.get("lang")
     if lang in LANGUAGES:
         return lang
-    if lang and lang.startswith("zh"):
-        return "zh_Hans_CN"
-    return "zh_Hans_CN"
+    return DEFAULT
+
+
+def lang_url(lang: str) -> str:
+    """The current page in ``lang``: same path and query, ``lang`` replaced."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return request.path + "?" + urlencode(args + [("lang", lang)])
 
 
 def init_app(app: Flask) -> None:
-    import os
-
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", os.path.join(os.path.dirname(__file__), "translations"))
     babel.init_app(app, locale_selector=select_locale)
 
     @app.after_request
     def _remember_language(resp):
         lang = request.args.get("lang")
-        if lang in LANGUAGES:
-            resp.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax")
+        if lang in LANGUAGES and request.cookies.get("lang") != lang:
+            resp.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
         return resp
 
     @app.context_processor
     def _language():
         from flask_babel import get_locale
 
-        return {"current_lang": str(get_locale()), "LANGUAGES": LANGUAGES}
+        current = str(get_locale())
+        return {"current_lang": current, "LANGUAGES": LANGUAGES, "lang_url": lang_url,
+                "other_lang": DEFAULT if current == "en" else "en"}

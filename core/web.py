@@ -1,4 +1,8 @@
-"""The console shell (控制台): sign-in page, tenant chooser, health check."""
+"""The console shell (控制台): sign-in page, tenant chooser, health check, the tenant home.
+
+The rest of the console (module switches, county console, platform admin) lives in
+:mod:`core.console`, registered from :func:`init_app`.
+"""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -71,7 +75,7 @@ def index():
     from core.auth.navigation import my_tenants
 
     tenants = my_tenants(current_user)
-    if len(tenants) == 1:
+    if len(tenants) == 1 and not current_user.is_platform_admin:
         return redirect(url_for("web.tenant_home", tenant=tenants[0].slug))
     return render_template("core/choose_tenant.html", tenants=tenants)
 
@@ -79,12 +83,22 @@ def index():
 @bp.get("/t/<tenant>/")
 @requires("dashboard.view")
 def tenant_home():
+    """A township's workspace (工作台) of hook widgets; a county's console (县级控制台)."""
+    from core.console.county import county_home
+    from core.console.widgets import collect
+    from core.models import TenantKind
     from core.modules import hooks
 
-    widgets = [w for batch in hooks().dashboard_widgets(tenant=g.tenant, user=current_user) for w in (batch or [])]
-    widgets.sort(key=lambda w: w.order)
+    if g.tenant.kind == TenantKind.county:
+        return county_home()
+    batches = collect(hooks().dashboard_widgets, tenant=g.tenant, user=current_user)
+    widgets = [w for batch in batches for w in (batch or [])]
+    widgets.sort(key=lambda w: (w.order, w.key))
     return render_template("core/tenant_home.html", widgets=widgets)
 
 
 def init_app(app: Flask) -> None:
+    from core import console
+
     app.register_blueprint(bp)
+    console.init_app(app)

@@ -1,0 +1,118 @@
+"""The county console (县级控制台): the county's townships, onboarding, suspend/resume, and the
+side-by-side comparison with its .xlsx export. Pages answer 404 on a township tenant."""
+from __future__ import annotations
+
+from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from core.auth import requires
+from core.console import bp
+from core.console.charts import render_chart
+from core.console.compare import compare, metric_label, status_label, to_xlsx, townships_of
+from core.console.onboard_form import errors_by_field, manifest_from_form
+from core.db import db
+from core.errors import ApiError
+from core.models import Tenant, TenantKind, TenantStatus
+
+
+def _county() -> Tenant:
+    if g.tenant.kind != TenantKind.county:
+        raise ApiError(404)
+    return g.tenant
+
+
+def county_home():
+    """``/t/<county>/``: the townships with their status and modules, and what can be done."""
+    from core.modules import enabled_modules, registry
+
+    county = _county()
+    manifests = registry().modules
+    rows = []
+    for town in townships_of(county):
+        names = sorted(enabled_modules(town))
+        rows.append({"town": town, "status": status_label(town.status),
+                     "modules": [manifests[n] for n in names if n in manifests]})
+    return render_template("console/county_home.html", rows=rows, TenantStatus=TenantStatus,
+                           can_onboard=g.access.can("tenants.onboard"), can_suspend=g.access.can("tenants.suspend"))
+
+
+def _module_choices():
+    from core.modules import registry
+
+    return list(registry().modules.values())
+
+
+@bp.route("/t/<tenant>/townships/new", methods=["GET", "POST"])
+@requires("tenants.onboard")
+def county_onboard():
+    """Onboard a township with the same rules as a manifest (all-or-nothing)."""
+    from tenants.onboarding import onboard_township
+
+    county = _county()
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            result = onboard_township(manifest_from_form(request.form, county.slug), county=county)
+        except ApiError as exc:
+            if exc.status not in (409, 422):
+                raise
+            errors = errors_by_field(exc.fields) or {"_form": [exc.message]}
+            errors.setdefault("_form", []).insert(0, exc.message)
+            status = exc.status
+        else:
+            return render_template("console/onboarded.html", result=result), 201
+    return render_template("console/onboard.html", form=request.form, errors=errors, modules=_module_choices(),
+                           selected=set(request.form.getlist("modules"))), status
+
+
+def _township(slug: str) -> Tenant:
+    county = _county()
+    town = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.parent_id == county.id))
+    if town is None:
+        raise ApiError(404)
+    return town
+
+
+def _set_status(slug: str, status: TenantStatus, message: str):
+    from tenants.onboarding import set_status
+
+    town = set_status(_township(slug), status)
+    flash(message % {"name": town.name}, "success")
+    return redirect(url_for("web.tenant_home"))
+
+
+@bp.post("/t/<tenant>/townships/<slug>/suspend")
+@requires("tenants.suspend")
+def county_suspend(slug: str):
+    return _set_status(slug, TenantStatus.suspended, _("已暂停：%(name)s（数据均已保留）"))
+
+
+@bp.post("/t/<tenant>/townships/<slug>/resume")
+@requires("tenants.suspend")
+def county_resume(slug: str):
+    return _set_status(slug, TenantStatus.active, _("已恢复：%(name)s"))
+
+
+@bp.get("/t/<tenant>/compare")
+@requires("tenants.read")
+def county_compare():
+    """The numbers table, a bar chart of one chosen metric (``?metric=``), and the export link."""
+    county = _county()
+    result = compare(county)
+    metric = request.args.get("metric")
+    if metric not in result.metrics:
+        metric = result.metrics[0] if result.metrics else None
+    svg = render_chart("bar", result.series(metric), metric_label(metric)) if metric else None
+    return render_template("console/compare.html", county=county, result=result, metric=metric, chart_svg=svg,
+                           metric_label=metric_label, status_label=status_label)
+
+
+@bp.get("/t/<tenant>/compare.xlsx")
+@requires("tenants.read")
+def county_compare_xlsx():
+    county = _county()
+    body = to_xlsx(county, compare(county))
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{county.slug}-townships.xlsx"'})
