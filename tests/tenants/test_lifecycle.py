@@ -107,3 +107,19 @@ def test_township_admin_changes_level_names(create_tenant, create_user, api_as):
     assert admin.patch(f"/api/v1/t/{other.slug}", json={"name": "越界"}).status_code == 404
     worker = api_as(create_user(roles=[(town, "grid_worker")]))
     assert worker.patch(f"/api/v1/t/{town.slug}", json={"name": "改名"}).status_code == 403
+
+
+def test_documented_example_manifest_onboards(app, create_county, tmp_path):
+    """docs/examples/township.yaml is a working manifest (with this test's own county and names)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "examples" / "township.yaml").read_text(encoding="utf-8")
+    county = create_county()
+    slug, admin = unique("ys"), unique("ysadmin")
+    text = (text.replace("slug: yueshan ", f"slug: {slug} ").replace("county: huaining", f"county: {county.slug}")
+            .replace("username: yueshan_admin", f"username: {admin}").replace('mobile: "13912345678"', "mobile: null"))
+    path = tmp_path / "t.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["tenants", "onboard", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "5 grids" in result.output and "modules: hello" in result.output
