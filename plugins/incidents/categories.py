@@ -1,0 +1,98 @@
+"""The item list (网格事项清单): default categories seeded on enabling, edited by the township."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from core import audit
+from core.db import db
+from core.errors import ApiError
+from plugins.incidents.models import Category
+
+# (code, name, time limit in hours, auto-escalate, subcategories [(code, name, hours)])
+DEFAULT_CATEGORIES: list[tuple[str, str, int, bool, list[tuple[str, str, int]]]] = [
+    ("party", "党建工作", 168, False, [("party_member", "党员管理服务", 168)]),
+    ("security", "社会治安", 24, True, [("security_hazard", "治安隐患", 24), ("security_fraud", "反诈宣传", 72)]),
+    ("civility", "文明创建", 72, False, [("civility_litter", "乱扔乱倒", 72), ("civility_parking", "乱停乱放", 48)]),
+    ("land", "国土资源", 72, False, [("land_illegal_build", "违法建设", 72)]),
+    ("safety", "安全生产", 24, True, [("safety_fire", "消防隐患", 24), ("safety_gas", "燃气隐患", 24)]),
+    ("assistance", "社会救助", 72, False, [("assistance_elderly", "独居老人帮扶", 48)]),
+    ("environment", "生态环境", 72, False, [("environment_water", "河道水体", 72), ("environment_garbage", "垃圾清运", 48)]),
+    ("epidemic", "疫情防控", 24, True, []),
+    ("dispute", "矛盾纠纷", 72, True, [("dispute_neighbour", "邻里纠纷", 72), ("dispute_family", "家庭纠纷", 72),
+                                   ("dispute_land", "土地承包纠纷", 168)]),
+    ("help", "群众求助", 48, False, []),
+    ("facility", "基础设施", 72, False, [("facility_road", "道路破损", 72), ("facility_light", "路灯故障", 48)]),
+    ("other", "其他事项", 72, False, []),
+]
+
+
+def seed_defaults(tenant) -> int:
+    """Add the default categories a township does not have yet (by code); idempotent."""
+    have = set(db.session.scalars(select(Category.code)))
+    added = 0
+    for sort, (code, name, hours, auto, children) in enumerate(DEFAULT_CATEGORIES):
+        parent = None
+        if code not in have:
+            parent = Category(code=code, name=name, time_limit_hours=hours, auto_escalate=auto, sort=sort * 10)
+            db.session.add(parent)
+            db.session.flush()
+            added += 1
+        for i, (ccode, cname, chours) in enumerate(children):
+            if ccode in have:
+                continue
+            if parent is None:
+                parent = db.session.scalar(select(Category).where(Category.code == code))
+            db.session.add(Category(code=ccode, name=cname, time_limit_hours=chours, auto_escalate=auto,
+                                    parent_id=parent.id if parent else None, sort=sort * 10 + i + 1))
+            added += 1
+    db.session.flush()
+    if added:
+        audit.record("incidents.categories_seeded", object_type="incidents_category", after={"added": added})
+    return added
+
+
+def all_categories(active_only: bool = False) -> list[Category]:
+    stmt = select(Category).order_by(Category.sort, Category.id)
+    if active_only:
+        stmt = stmt.where(Category.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def get_category(category_id: int, field: str = "category_id", active: bool = True) -> Category:
+    row = db.session.get(Category, category_id) if isinstance(category_id, int) else None
+    if row is None or (active and not row.active):
+        raise ApiError(422, "validation_error", "事项类别不存在或已停用 (unknown category)",
+                       {field: ["事项类别不存在或已停用 (unknown or inactive category)"]})
+    return row
+
+
+def create_category(tenant, data: dict[str, Any]) -> Category:
+    if db.session.scalar(select(Category.id).where(Category.code == data["code"])):
+        raise ApiError(409, "code_taken", "类别编码已存在 (code taken)", {"code": ["类别编码已存在 (code taken)"]})
+    parent_id = data.get("parent_id")
+    if parent_id is not None:
+        parent = get_category(parent_id, "parent_id", active=False)
+        if parent.parent_id is not None:
+            raise ApiError(422, "validation_error", "类别最多两级", {"parent_id": ["只能挂在一级类别下 (two levels at most)"]})
+    row = Category(**data)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("incidents.category_create", row, after=_dump(row))
+    return row
+
+
+def update_category(tenant, row: Category, data: dict[str, Any]) -> Category:
+    before = _dump(row)
+    for key in ("name", "time_limit_hours", "auto_escalate", "active", "sort"):
+        if key in data:
+            setattr(row, key, data[key])
+    db.session.flush()
+    audit.record("incidents.category_update", row, before=before, after=_dump(row))
+    return row
+
+
+def _dump(row: Category) -> dict[str, Any]:
+    return {"code": row.code, "name": row.name, "time_limit_hours": row.time_limit_hours,
+            "auto_escalate": row.auto_escalate, "active": row.active, "parent_id": row.parent_id}

@@ -1,0 +1,129 @@
+"""Hook implementations of the incidents module; each calls into the module's services."""
+from __future__ import annotations
+
+from core.plugins import hookimpl
+from core.specs import NavItem, Widget
+
+
+@hookimpl
+def register_routes():
+    from plugins.incidents.open311 import bp as open311_bp
+    from plugins.incidents.pages import bp as pages_bp
+    from plugins.incidents.public import bp as public_bp
+    from plugins.incidents.views import bp
+
+    return [bp, pages_bp, public_bp, open311_bp]
+
+
+@hookimpl
+def register_permissions():
+    from plugins.incidents.permissions import PERMISSIONS
+
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def register_roles():
+    from plugins.incidents.permissions import ROLES
+
+    return list(ROLES)
+
+
+@hookimpl
+def register_cli_commands(cli):
+    import click
+
+    @cli.group("incidents")
+    def incidents_group():
+        """Incidents (事件)."""
+
+    @incidents_group.command("escalate-overdue")
+    @click.option("--tenant", "slug", default=None, help="one township (default: all with the module on)")
+    def escalate_overdue_cmd(slug):
+        """Escalate overdue incidents of auto-escalating categories one level (run from cron)."""
+        from plugins.incidents.deadlines import escalate_all
+
+        for town, moved in escalate_all(slug):
+            click.echo(f"{town}: escalated {len(moved)}")
+
+
+@hookimpl
+def setup_tenant(tenant, settings):
+    from plugins.incidents.categories import seed_defaults
+
+    seed_defaults(tenant)
+
+
+@hookimpl
+def nav_items(tenant, user):
+    return [NavItem("事件办理", "Incidents", "incidents_pages.index", permission="incidents.report", order=200),
+            NavItem("事件统计", "Incident numbers", "incidents_pages.numbers", permission="incidents.report", order=210)]
+
+
+@hookimpl
+def dashboard_widgets(tenant, user):
+    from flask import g
+
+    from plugins.incidents import stats
+    from plugins.incidents.permissions import REPORT
+
+    access = g.get("access")
+    if access is None or not access.can(REPORT):
+        return []
+    roots = access.grids_for(REPORT)
+    n = stats.subtree_numbers(roots, breakdown=False)
+    return [
+        Widget("incidents.reported", "上报事件", "Incidents reported", value=n["reported"], order=200,
+               link_endpoint="incidents_pages.index"),
+        Widget("incidents.closure_rate", "办结率", "Closure rate", value=round(n["closure_rate"] * 100, 1), order=201),
+        Widget("incidents.overdue", "超期事件", "Overdue incidents", value=n["overdue"], order=202,
+               link_endpoint="incidents_pages.overdue"),
+        Widget("incidents.closed_per_week", "每周结案", "Closed per week", kind="bar",
+               series=stats.closed_per_week(roots), order=203),
+    ]
+
+
+@hookimpl
+def tenant_numbers(tenant):
+    from plugins.incidents import stats
+
+    n = stats.subtree_numbers(None, breakdown=False)
+    return {"incidents.reported": n["reported"], "incidents.closed": n["closed"],
+            "incidents.closure_rate": n["closure_rate"], "incidents.overdue": n["overdue"],
+            "incidents.settled_in_grid": n["settled_in_grid"],
+            "incidents.satisfaction_rate": n["satisfaction_rate"] or 0.0}
+
+
+@hookimpl
+def person_data_export(tenant, person):
+    from plugins.incidents.people import export_person
+
+    return export_person(person)
+
+
+@hookimpl
+def person_anonymised(tenant, person):
+    from plugins.incidents.people import anonymise_person
+
+    anonymise_person(person)
+
+
+@hookimpl
+def grids_merged(tenant, source, target):
+    from plugins.incidents.people import move_grid
+
+    move_grid(source, target)
+
+
+@hookimpl
+def grid_usage(tenant, grid):
+    from plugins.incidents.stats import open_in_subtree
+
+    return {"未办结事件": open_in_subtree(grid)}
+
+
+@hookimpl
+def demo_data(tenant):
+    from plugins.incidents.demo import fill_demo
+
+    fill_demo(tenant)

@@ -1,0 +1,168 @@
+"""Open311 GeoReport v2 (开放311接口) over the same incidents, so existing Open311 clients and
+city hotlines (12345) can report into a township.
+
+* ``GET  services.json``: the item list as services (public);
+* ``POST requests.json``: a new incident; ``api_key`` (form field) or ``Authorization: Bearer``
+  is a gridgov API token of a member with ``incidents.report``, or no key when the township's
+  ``open311_anonymous_post`` setting is on. The grid is ``attribute[grid_code]`` (or
+  ``grid_code``), else the setting ``open311_default_grid``;
+* ``GET requests.json`` and ``GET requests/<id>.json``: read back, with an API key.
+
+Errors answer in Open311's shape: ``[{"code": 400, "description": "..."}]``.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from core.api import doc
+from core.auth import public
+from core.auth.access import access_for
+from core.auth.guard import _bearer
+from core.auth.tokens import user_for_token
+from core.db import db
+from core.errors import ApiError
+from core.grid.models import Grid
+from core.grid.scope import visible
+from core.modules import module_settings
+from plugins.incidents import categories as cats
+from plugins.incidents import services
+from plugins.incidents.models import OPEN_STATES, Category, Incident
+from plugins.incidents.permissions import REPORT, can_report_in
+from plugins.incidents.public import spend_quota
+from plugins.incidents.schemas import PHONE_RE
+
+bp = Blueprint("incidents_open311", __name__, url_prefix="/api/v1/t/<tenant>/incidents/open311")
+
+
+@bp.errorhandler(ApiError)
+def _open311_error(exc: ApiError):
+    detail = exc.message
+    if exc.fields:
+        detail += " " + "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in exc.fields.items())
+    return jsonify([{"code": exc.status, "description": detail}]), exc.status
+
+
+@bp.errorhandler(HTTPException)
+def _open311_http(exc: HTTPException):
+    return jsonify([{"code": exc.code, "description": exc.name}]), exc.code
+
+
+def _caller(required: bool):
+    """The member behind ``api_key`` / bearer token, with ``g.access`` set; None if no key."""
+    key = request.values.get("api_key") or _bearer()
+    if not key:
+        if required:
+            raise ApiError(401, "api_key_required", "需要 api_key (an api_key is required)")
+        return None
+    user = user_for_token(g.tenant, key)
+    if user is None:
+        raise ApiError(401, "invalid_token", "api_key 无效 (invalid api_key)")
+    g.access = access_for(user, g.tenant)
+    if not g.access.can(REPORT):
+        raise ApiError(403, "forbidden", "该令牌没有上报权限 (the key lacks incidents.report)")
+    return user
+
+
+def _service(c: Category, groups: dict[int, str]) -> dict:
+    return {"service_code": c.code, "service_name": c.name, "description": f"{c.name}（办理时限 {c.time_limit_hours} 小时）",
+            "metadata": False, "type": "realtime", "keywords": "", "group": groups.get(c.parent_id, c.name)}
+
+
+def _request(r: Incident) -> dict:
+    return {"service_request_id": str(r.id), "status": "open" if r.state in OPEN_STATES else "closed",
+            "status_notes": r.reject_reason or services.LABELS.get(r.state, r.state), "service_name": r.category.name,
+            "service_code": r.category.code, "description": r.description, "agency_responsible": r.where,
+            "service_notice": "", "requested_datetime": r.reported_at.isoformat() + "Z",
+            "updated_datetime": (r.closed_at or r.resolved_at or r.reported_at).isoformat() + "Z",
+            "expected_datetime": r.due_at.isoformat() + "Z", "address": r.place, "address_id": None,
+            "zipcode": None, "lat": r.lat, "long": r.lon, "media_url": None}
+
+
+@bp.get("/services.json")
+@public
+@doc("Open311: service list (事项清单)", tags=["open311"])
+def service_list():
+    rows = cats.all_categories(active_only=True)
+    groups = {c.id: c.name for c in rows if c.parent_id is None}
+    return jsonify([_service(c, groups) for c in rows])
+
+
+def _float(name: str):
+    raw = request.values.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ApiError(400, "validation_error", f"{name} 须为数字", {name: ["须为数字 (a number)"]})
+
+
+@bp.post("/requests.json")
+@public
+@doc("Open311: post a service request (上报)", tags=["open311"], status=201)
+def post_request():
+    user = _caller(required=False)
+    settings = module_settings(g.tenant, "incidents")
+    if user is None and not settings["open311_anonymous_post"]:
+        raise ApiError(401, "api_key_required", "本乡镇需要 api_key (this township requires an api_key)")
+    code = (request.values.get("service_code") or "").strip()
+    category = db.session.scalar(select(Category).where(Category.code == code, Category.active.is_(True))) if code else None
+    if category is None:
+        raise ApiError(400, "validation_error", "service_code 无效", {"service_code": ["未知事项 (unknown service_code)"]})
+    description = (request.values.get("description") or "").strip()
+    if not 2 <= len(description) <= 2000:
+        raise ApiError(400, "validation_error", "description 须为 2 到 2000 字", {"description": ["2-2000 characters"]})
+    grid_code = request.values.get("attribute[grid_code]") or request.values.get("grid_code") or settings["open311_default_grid"]
+    grid = db.session.scalar(select(Grid).where(Grid.code == grid_code)) if grid_code else None
+    if grid is None:
+        raise ApiError(400, "validation_error", "需要网格编码", {"attribute[grid_code]": ["未知网格编码 (unknown grid code)"]})
+    if user is not None and not can_report_in(grid):
+        raise ApiError(403, "forbidden", "该网格不在令牌范围内 (grid outside the key's reach)")
+    phone = (request.values.get("phone") or "").strip() or None
+    if phone and not PHONE_RE.match(phone):
+        raise ApiError(400, "validation_error", "phone 须为 11 位手机号", {"phone": ["an 11-digit mobile number"]})
+    lat, lon = _float("lat"), _float("long")
+    if user is None:
+        spend_quota(g.tenant, request.remote_addr or "?", settings["public_reports_per_hour"])
+    name = " ".join(x for x in (request.values.get("last_name"), request.values.get("first_name")) if x) or None
+    incident = services.report_incident(
+        g.tenant, grid=grid, category=category, description=description,
+        place=(request.values.get("address_string") or "")[:200], lat=lat, lon=lon, source="open311",
+        reporter_user_id=user.id if user else None,
+        reporter_name=(name or (user.display_name if user else None) or "")[:64] or None, reporter_phone=phone)
+    out = [{"service_request_id": str(incident.id), "service_notice": "已受理，请留意回复", "account_id": None}]
+    db.session.commit()
+    return jsonify(out), 201
+
+
+@bp.get("/requests.json")
+@public
+@doc("Open311: read service requests", tags=["open311"])
+def get_requests():
+    _caller(required=True)
+    stmt = select(Incident).where(visible(Incident.grid_id, REPORT), Incident.state != "merged")
+    ids = [x for x in (request.args.get("service_request_id") or "").split(",") if x.strip()]
+    if ids:
+        if not all(x.strip().isdigit() for x in ids):
+            raise ApiError(400, "validation_error", "service_request_id 须为数字", {"service_request_id": ["digits"]})
+        stmt = stmt.where(Incident.id.in_([int(x) for x in ids]))
+    if request.args.get("service_code"):
+        stmt = stmt.join(Category, Category.id == Incident.category_id).where(Category.code == request.args["service_code"])
+    status = request.args.get("status")
+    if status in ("open", "closed"):
+        stmt = stmt.where(Incident.state.in_(OPEN_STATES) if status == "open" else Incident.state.not_in(OPEN_STATES))
+    rows = db.session.scalars(stmt.order_by(Incident.id.desc()).limit(1000)).all()
+    return jsonify([_request(r) for r in rows])
+
+
+@bp.get("/requests/<int:request_id>.json")
+@public
+@doc("Open311: read one service request", tags=["open311"])
+def get_request(request_id: int):
+    _caller(required=True)
+    row = db.session.scalar(select(Incident).where(Incident.id == request_id, visible(Incident.grid_id, REPORT)))
+    if row is None:
+        raise ApiError(404, "not_found", "没有该请求 (no such request)")
+    return jsonify([_request(row)])

@@ -1,0 +1,181 @@
+"""Console pages (事件办理页面): list, report form, detail with timeline and actions, overdue,
+numbers with a chart, item list, and each grid's printable QR code. Server-rendered, no CDN."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from core.auth import requires
+from core.db import db
+from core.errors import ApiError
+from core.grid.models import Grid
+from core.grid.scope import visible
+from core.modules import module_settings
+from plugins.incidents import categories as cats
+from plugins.incidents import services, stats
+from plugins.incidents.models import Incident
+from plugins.incidents.permissions import HANDLE, MANAGE, REPORT, can_act_on, can_reopen, can_report_in, require_act
+from plugins.incidents.photos import check_uploads
+from plugins.incidents.schemas import ActionIn, ReportIn
+from plugins.incidents.web import grid_by_id, period, roots_for, visible_incident
+
+bp = Blueprint("incidents_pages", __name__, url_prefix="/t/<tenant>/incidents", template_folder="templates")
+
+
+def _fail(exc) -> None:
+    if isinstance(exc, ValidationError):
+        flash("输入有误：" + "；".join(f"{k}: {v}" for k, v in exc.messages.items()), "error")
+    else:
+        flash(exc.message + ("：" + "；".join(f"{k}: {v}" for k, v in exc.fields.items()) if exc.fields else ""), "error")
+
+
+@bp.get("/")
+@requires(REPORT)
+def index():
+    stmt = select(Incident).where(visible(Incident.grid_id, REPORT))
+    state = request.args.get("state")
+    if state:
+        stmt = stmt.where(Incident.state == state)
+    rows = db.session.scalars(stmt.order_by(Incident.id.desc()).limit(200)).all()
+    return render_template("incidents/list.html", rows=rows, labels=services.LABELS, state=state)
+
+
+def _my_grids():
+    stmt = select(Grid).where(visible(Grid.id, REPORT), Grid.status == "active").order_by(Grid.path)
+    return db.session.scalars(stmt).all()
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(REPORT)
+def new():
+    if request.method == "POST":
+        values = {k: v for k, v in request.form.items() if v != "" and k != "csrf_token"}
+        try:
+            data = ReportIn().load(values)
+            grid = grid_by_id(data.pop("grid_id"))
+            if not can_report_in(grid):
+                raise ApiError(403, "forbidden", "只能在自己负责的网格上报")
+            category = cats.get_category(data.pop("category_id"))
+            uploads = check_uploads(g.tenant, request.files.getlist("photos"))
+            incident = services.report_incident(g.tenant, grid=grid, category=category, reporter_user_id=current_user.id,
+                                                reporter_name=current_user.display_name or current_user.username,
+                                                uploads=uploads, **data)
+            dups = services.possible_duplicates(incident)
+            db.session.commit()
+        except (ValidationError, ApiError) as exc:
+            db.session.rollback()
+            _fail(exc)
+            return redirect(url_for(".new"))
+        if dups:
+            flash(f"发现 {len(dups)} 件疑似重复事件，可在详情页合并", "warning")
+        return redirect(url_for(".detail", incident_id=incident.id))
+    return render_template("incidents/new.html", grids=_my_grids(), categories=cats.all_categories(active_only=True))
+
+
+@bp.get("/<int:incident_id>")
+@requires(REPORT)
+def detail(incident_id: int):
+    incident = visible_incident(incident_id)
+    return render_template("incidents/detail.html", incident=incident, labels=services.LABELS,
+                           actions=services.ACTION_LABELS, can_act=can_act_on(incident), can_reopen=can_reopen(incident),
+                           duplicates=services.possible_duplicates(incident) if incident.is_open else [],
+                           departments=module_settings(g.tenant, "incidents")["departments"])
+
+
+@bp.post("/<int:incident_id>/act/<any(accept,start,resolve,close,reject,escalate,send_back,reopen,merge):action>")
+@requires(HANDLE)
+def act(incident_id: int, action: str):
+    incident = visible_incident(incident_id)
+    try:
+        if action == "reopen":
+            if not can_reopen(incident):
+                raise ApiError(403, "not_higher_level", "只有结案层级的上级可以重启")
+        else:
+            require_act(incident)
+        values = {k: v for k, v in request.form.items() if v != "" and k != "csrf_token"}
+        if action == "merge":
+            into = visible_incident(int(values.get("into_id") or 0))
+            require_act(into)
+            services.merge(g.tenant, incident, into, values.get("note") or "")
+        else:
+            data = ActionIn().load(values)
+            uploads = check_uploads(g.tenant, request.files.getlist("photos")) if action in ("resolve", "close") else []
+            services.apply(g.tenant, incident, action, data, uploads)
+        db.session.commit()
+        flash("已" + services.ACTION_LABELS.get(action, action), "ok")
+    except (ValidationError, ApiError) as exc:
+        db.session.rollback()
+        _fail(exc)
+    return redirect(url_for(".detail", incident_id=incident_id))
+
+
+@bp.get("/overdue")
+@requires(REPORT)
+def overdue():
+    roots = roots_for(request.args.get("grid_id"))
+    rows = db.session.scalars(stats.overdue_query(roots).limit(200)).all()
+    return render_template("incidents/overdue.html", rows=rows, summary=stats.overdue_summary(roots),
+                           labels=services.LABELS)
+
+
+@bp.get("/numbers")
+@requires(REPORT)
+def numbers():
+    start, end = period()
+    roots = roots_for(request.args.get("grid_id"))
+    return render_template("incidents/numbers.html", n=stats.subtree_numbers(roots, start, end),
+                           weeks=stats.closed_per_week(roots, 12), args=request.args)
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+@requires(MANAGE)
+def categories():
+    if request.method == "POST":
+        try:
+            row = cats.get_category(int(request.form.get("id") or 0), "id", active=False)
+            hours = int(request.form.get("time_limit_hours") or 0)
+            if not 1 <= hours <= 24 * 90:
+                raise ApiError(422, "validation_error", "办理时限须为 1 到 2160 小时", {"time_limit_hours": ["1-2160"]})
+            cats.update_category(g.tenant, row, {"time_limit_hours": hours,
+                                                 "auto_escalate": bool(request.form.get("auto_escalate")),
+                                                 "active": bool(request.form.get("active"))})
+            db.session.commit()
+            flash(f"已保存 {row.name}", "ok")
+        except (ValueError, ApiError) as exc:
+            db.session.rollback()
+            _fail(exc if isinstance(exc, ApiError) else ApiError(422, message="输入有误"))
+        return redirect(url_for(".categories"))
+    return render_template("incidents/categories.html", rows=cats.all_categories())
+
+
+def _qr_grid(grid_code: str) -> Grid:
+    grid = db.session.scalar(select(Grid).where(Grid.code == grid_code))
+    if grid is None or not can_report_in(grid):
+        raise ApiError(404)
+    return grid
+
+
+@bp.get("/grids/<grid_code>/qr.png")
+@requires(REPORT)
+def qr_png(grid_code: str):
+    import qrcode
+
+    grid = _qr_grid(grid_code)
+    url = url_for("incidents_public.report_form", grid_code=grid.code, _external=True)
+    img = qrcode.make(url, box_size=8, border=2)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    buf.seek(0)
+    return send_file(buf, mimetype="image/png", download_name=f"{grid.code}.png")
+
+
+@bp.get("/grids/<grid_code>/qr")
+@requires(REPORT)
+def qr_page(grid_code: str):
+    grid = _qr_grid(grid_code)
+    return render_template("incidents/qr.html", grid=grid,
+                           url=url_for("incidents_public.report_form", grid_code=grid.code, _external=True))

@@ -1,0 +1,50 @@
+"""Incidents' answers for residents and grids: PIPL export and anonymising, grid merges."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from core import audit
+from core.db import db
+from plugins.incidents.models import Incident
+
+ERASED = "（内容已匿名化）"
+
+
+def _concerning(person):
+    conds = [Incident.person_id == person.id]
+    phone = getattr(person, "phone", None) or getattr(person, "mobile", None)
+    if phone:
+        conds.append(Incident.reporter_phone == phone)
+    from sqlalchemy import or_
+
+    return or_(*conds)
+
+
+def export_person(person) -> dict[str, Any]:
+    rows = db.session.scalars(select(Incident).where(_concerning(person)).order_by(Incident.id)).all()
+    return {"incidents": [{"id": r.id, "category": r.category.name, "grid": r.grid.name, "state": r.state,
+                           "description": r.description, "place": r.place, "reported_at": r.reported_at.isoformat(),
+                           "reporter_name": r.reporter_name, "reporter_phone": r.reporter_phone,
+                           "satisfaction": r.satisfaction} for r in rows]}
+
+
+def anonymise_person(person) -> int:
+    """Erase free text, names and phones of incidents about or reported by ``person``; the rows
+    stay for the numbers."""
+    rows = db.session.scalars(select(Incident).where(_concerning(person))).all()
+    for r in rows:
+        r.description, r.place = ERASED, ""
+        r.reporter_name = r.reporter_phone = r.satisfaction_note = None
+        r.person_id = None
+    if rows:
+        db.session.flush()
+        audit.record("incidents.anonymise", object_type="incidents_incident", after={"count": len(rows)})
+    return len(rows)
+
+
+def move_grid(source, target) -> None:
+    for col in (Incident.grid_id, Incident.handling_grid_id, Incident.closed_grid_id):
+        db.session.execute(update(Incident).where(col == source.id).values({col.key: target.id}))
+    db.session.flush()

@@ -1,0 +1,87 @@
+"""Photo uploads (现场照片): size and type checked with Pillow before anything is saved.
+
+Files go under ``UPLOAD_DIR/incidents/<tenant id>/<random>.<ext>``; rows keep the relative path.
+"""
+from __future__ import annotations
+
+import io
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from PIL import Image, UnidentifiedImageError
+
+from core.db import db
+from core.errors import ApiError
+from core.modules import module_settings
+from plugins.incidents.models import Photo
+
+FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
+MAX_PHOTOS = 6
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    ext: str
+    content_type: str
+
+
+def check_uploads(tenant, files, field: str = "photos") -> list[Upload]:
+    """Validate uploaded files (werkzeug ``FileStorage``); 413/422 naming ``field`` if any is bad."""
+    files = [f for f in files if f is not None and (f.filename or "")]
+    if len(files) > MAX_PHOTOS:
+        raise ApiError(422, "too_many_photos", f"最多上传 {MAX_PHOTOS} 张照片",
+                       {field: [f"最多 {MAX_PHOTOS} 张 (at most {MAX_PHOTOS} photos)"]})
+    limit_kb = module_settings(tenant, "incidents")["max_photo_kb"]
+    out = []
+    for f in files:
+        data = f.read(limit_kb * 1024 + 1)
+        name = f.filename
+        if len(data) > limit_kb * 1024:
+            raise ApiError(413, "photo_too_large", f"照片 {name} 超过 {limit_kb} KB",
+                           {field: [f"{name}: 超过 {limit_kb} KB (larger than {limit_kb} KB)"]})
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                fmt = img.format
+                img.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            fmt = None
+        if fmt not in FORMATS:
+            raise ApiError(422, "photo_not_image", f"{name} 不是 JPEG/PNG/WebP 图片",
+                           {field: [f"{name}: 不是 JPEG/PNG/WebP 图片 (not a JPEG, PNG or WebP image)"]})
+        ext, content_type = FORMATS[fmt]
+        out.append(Upload(data, ext, content_type))
+    return out
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / "incidents"
+
+
+def store(tenant, incident, step, uploads: list[Upload]) -> list[Photo]:
+    """Write checked uploads to disk and add their rows (flushed)."""
+    rows = []
+    folder = upload_root() / str(tenant.id)
+    if uploads:
+        folder.mkdir(parents=True, exist_ok=True)
+    for up in uploads:
+        rel = f"{tenant.id}/{secrets.token_hex(12)}.{up.ext}"
+        with open(upload_root() / rel, "wb") as fh:
+            fh.write(up.data)
+        row = Photo(incident_id=incident.id, step_id=step.id if step else None, path=rel,
+                    content_type=up.content_type, size=len(up.data))
+        db.session.add(row)
+        rows.append(row)
+    if rows:
+        db.session.flush()
+    return rows
+
+
+def file_path(photo: Photo) -> str:
+    path = os.path.normpath(upload_root() / photo.path)
+    if not path.startswith(str(upload_root())):
+        raise ApiError(404)
+    return path

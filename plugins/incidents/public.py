@@ -1,0 +1,113 @@
+"""Residents' QR reports (随手拍): no account, a phone-friendly form per grid, a receipt page
+to follow the incident and rate it. Spam-limited per address and hour in the database, so the
+limit holds across gunicorn workers and hosts."""
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from core.auth import public
+from core.db import db, utcnow
+from core.errors import ApiError
+from core.grid.models import Grid, GridStatus
+from core.modules import module_settings
+from plugins.incidents import categories as cats
+from plugins.incidents import services
+from plugins.incidents.models import Incident, PublicQuota
+from plugins.incidents.photos import check_uploads
+from plugins.incidents.schemas import PublicReportIn, RateIn
+
+bp = Blueprint("incidents_public", __name__, template_folder="templates")
+
+
+def spend_quota(tenant, address: str, per_hour: int) -> None:
+    """Count one report from ``address`` this hour; 429 once ``per_hour`` is reached."""
+    bucket = utcnow().strftime("%Y%m%d%H")
+    row = db.session.scalar(select(PublicQuota).where(PublicQuota.address == address[:64], PublicQuota.bucket == bucket))
+    if row is None:
+        row = PublicQuota(address=address[:64], bucket=bucket, count=0)
+        db.session.add(row)
+    if row.count >= per_hour:
+        raise ApiError(429, "too_many_reports", f"同一网络每小时最多提交 {per_hour} 次，请稍后再试 "
+                                                f"(at most {per_hour} reports per hour from one address)")
+    row.count += 1
+    db.session.flush()
+
+
+def _grid(grid_code: str) -> Grid:
+    grid = db.session.scalar(select(Grid).where(Grid.code == grid_code, Grid.status == GridStatus.active))
+    if grid is None:
+        raise ApiError(404, "not_found", "网格不存在 (no such grid)")
+    return grid
+
+
+def _form(grid, errors=None, values=None, status=200):
+    return render_template("incidents/public_report.html", grid=grid, categories=cats.all_categories(active_only=True),
+                           errors=errors or {}, values=values or {}), status
+
+
+@bp.route("/t/<tenant>/incidents/report/<grid_code>", methods=["GET", "POST"])
+@public
+def report_form(grid_code: str):
+    grid = _grid(grid_code)
+    if request.method == "GET":
+        return _form(grid)
+    from core.auth import csrf
+
+    csrf.protect()
+    values = request.form.to_dict()
+    try:
+        data = PublicReportIn().load(values)
+        category = cats.get_category(data["category_id"])
+        uploads = check_uploads(g.tenant, request.files.getlist("photos"))
+        settings = module_settings(g.tenant, "incidents")
+        spend_quota(g.tenant, request.remote_addr or "?", settings["public_reports_per_hour"])
+        incident = services.report_incident(g.tenant, grid=grid, category=category, description=data["description"],
+                                            place=data["place"], reporter_name=data["name"], reporter_phone=data["phone"],
+                                            source="resident", uploads=uploads)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _form(grid, exc.messages, values, 422)
+    except ApiError as exc:
+        db.session.rollback()
+        return _form(grid, exc.fields or {"_": [exc.message]}, values, exc.status)
+    token = incident.public_token
+    db.session.commit()
+    return redirect(url_for("incidents_public.receipt", token=token))
+
+
+def _by_token(token: str) -> Incident:
+    row = db.session.scalar(select(Incident).where(Incident.public_token == token)) if len(token) < 40 else None
+    if row is None:
+        raise ApiError(404, "not_found", "没有该事件 (no such incident)")
+    return row
+
+
+@bp.get("/t/<tenant>/incidents/r/<token>")
+@public
+def receipt(token: str):
+    return render_template("incidents/public_receipt.html", incident=_by_token(token), labels=services.LABELS,
+                           errors={})
+
+
+@bp.post("/t/<tenant>/incidents/r/<token>/rate")
+@public
+def rate(token: str):
+    from core.auth import csrf
+
+    csrf.protect()
+    incident = _by_token(token)
+    try:
+        data = RateIn().load(request.form.to_dict())
+        services.rate(g.tenant, incident, data["satisfaction"], data["note"], data["reopen"])
+    except ValidationError as exc:
+        db.session.rollback()
+        return render_template("incidents/public_receipt.html", incident=_by_token(token), labels=services.LABELS,
+                               errors=exc.messages), 422
+    except ApiError as exc:
+        db.session.rollback()
+        return render_template("incidents/public_receipt.html", incident=_by_token(token), labels=services.LABELS,
+                               errors=exc.fields or {"_": [exc.message]}), exc.status
+    db.session.commit()
+    return redirect(url_for("incidents_public.receipt", token=token))

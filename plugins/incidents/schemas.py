@@ -1,0 +1,157 @@
+"""Allow-list schemas of the incidents API (``id`` and ``tenant_id`` are never loadable)."""
+from __future__ import annotations
+
+import re
+
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+
+from plugins.incidents.models import SATISFACTION, URGENCIES
+
+PHONE_RE = re.compile(r"^1\d{10}$")
+PHONE = validate.Regexp(PHONE_RE, error="须为 11 位手机号 (an 11-digit mobile number)")
+
+
+class ReportIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    category_id = fields.Integer(required=True, strict=False)
+    grid_id = fields.Integer(required=True, strict=False)
+    description = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    place = fields.String(load_default="", validate=validate.Length(max=200))
+    urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
+    person_id = fields.Integer(load_default=None, allow_none=True, strict=False)
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+
+
+class PublicReportIn(Schema):
+    """A resident's QR report (随手拍): no account, optional phone for the reply."""
+
+    class Meta:
+        unknown = EXCLUDE  # the form also carries csrf_token and the submit button
+
+    category_id = fields.Integer(required=True, strict=False)
+    description = fields.String(required=True, validate=validate.Length(min=2, max=1000))
+    place = fields.String(load_default="", validate=validate.Length(max=200))
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+
+
+class ActionIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    to = fields.String(load_default=None, validate=validate.OneOf(("parent", "office", "department")))
+    department = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    to_grid_id = fields.Integer(load_default=None, allow_none=True, strict=False)
+
+
+class RateIn(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    satisfaction = fields.String(required=True, validate=validate.OneOf(SATISFACTION))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    reopen = fields.Boolean(load_default=False)
+
+
+class MergeIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    into_id = fields.Integer(required=True, strict=False)
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class CategoryIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    parent_id = fields.Integer(load_default=None, allow_none=True, strict=False)
+    time_limit_hours = fields.Integer(load_default=72, validate=validate.Range(min=1, max=24 * 90))
+    auto_escalate = fields.Boolean(load_default=False)
+    sort = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10000))
+
+
+class CategoryPatch(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(validate=validate.Length(min=1, max=100))
+    time_limit_hours = fields.Integer(validate=validate.Range(min=1, max=24 * 90))
+    auto_escalate = fields.Boolean()
+    active = fields.Boolean()
+    sort = fields.Integer(validate=validate.Range(min=0, max=10000))
+
+
+class CategoryOut(Schema):
+    id = fields.Integer()
+    parent_id = fields.Integer(allow_none=True)
+    code = fields.String()
+    name = fields.String()
+    time_limit_hours = fields.Integer()
+    auto_escalate = fields.Boolean()
+    active = fields.Boolean()
+
+
+class PhotoOut(Schema):
+    id = fields.Integer()
+    content_type = fields.String()
+    size = fields.Integer()
+
+
+class StepOut(Schema):
+    id = fields.Integer()
+    action = fields.String()
+    actor_name = fields.String()
+    at = fields.DateTime()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String()
+    from_where = fields.String()
+    to_where = fields.String()
+    note = fields.String()
+    photos = fields.List(fields.Nested(PhotoOut))
+
+
+class IncidentOut(Schema):
+    id = fields.Integer()
+    category_id = fields.Integer()
+    category = fields.Function(lambda i: i.category.name)
+    grid_id = fields.Integer()
+    grid = fields.Function(lambda i: i.grid.name)
+    level = fields.String()
+    handling_grid_id = fields.Integer(allow_none=True)
+    department = fields.String(allow_none=True)
+    where = fields.String()
+    reach = fields.Integer()
+    state = fields.String()
+    urgency = fields.String()
+    source = fields.String()
+    description = fields.String()
+    place = fields.String()
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    person_id = fields.Integer(allow_none=True)
+    reporter_user_id = fields.Integer(allow_none=True)
+    handler_user_id = fields.Integer(allow_none=True)
+    reported_at = fields.DateTime()
+    due_at = fields.DateTime()
+    overdue = fields.Boolean()
+    resolved_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    reject_reason = fields.String(allow_none=True)
+    satisfaction = fields.String(allow_none=True)
+    merged_into_id = fields.Integer(allow_none=True)
+    linked_module = fields.String(allow_none=True)
+    linked_ref = fields.String(allow_none=True)
+    reopen_count = fields.Integer()
+
+
+class IncidentDetailOut(IncidentOut):
+    steps = fields.List(fields.Nested(StepOut))

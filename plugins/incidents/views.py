@@ -1,0 +1,213 @@
+"""The incidents REST API (事件接口) under ``/api/v1/t/<tenant>/incidents``. Views load → check
+access → call a service → commit."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request, send_file
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.api import doc, dump, load, page
+from core.auth import requires
+from core.db import db
+from core.errors import ApiError
+from core.grid.scope import visible
+from plugins.incidents import categories as cats
+from plugins.incidents import services, stats
+from plugins.incidents.models import Incident, Photo
+from plugins.incidents.permissions import HANDLE, MANAGE, REPORT, can_act_on, can_reopen, can_report_in, require_act
+from plugins.incidents.photos import check_uploads, file_path
+from plugins.incidents.schemas import (ActionIn, CategoryIn, CategoryOut, CategoryPatch, IncidentDetailOut, IncidentOut,
+                                       MergeIn, RateIn, ReportIn)
+from plugins.incidents.web import grid_by_id, payload, period, roots_for, uploaded, visible_incident
+
+bp = Blueprint("incidents", __name__, url_prefix="/api/v1/t/<tenant>/incidents")
+ACTIONS = ("accept", "start", "resolve", "close", "reject", "escalate", "send_back", "reopen")
+
+
+def _brief(rows):
+    return [{"id": r.id, "description": r.description[:80], "state": r.state, "reported_at": r.reported_at.isoformat()}
+            for r in rows]
+
+
+@bp.get("")
+@requires(REPORT)
+@doc("List incidents in my grids (事件列表)", response_schema=IncidentOut, many=True, tags=["incidents"])
+def list_incidents():
+    stmt = select(Incident).where(visible(Incident.grid_id, REPORT))
+    for arg, col in (("state", Incident.state), ("level", Incident.level), ("urgency", Incident.urgency)):
+        if request.args.get(arg):
+            stmt = stmt.where(col == request.args[arg])
+    for arg, col in (("category_id", Incident.category_id), ("grid_id", Incident.grid_id)):
+        if request.args.get(arg):
+            if not request.args[arg].isdigit():
+                raise ApiError(422, "validation_error", f"{arg} 须为整数", {arg: ["须为整数 (an integer)"]})
+            stmt = stmt.where(col == int(request.args[arg]))
+    return page(IncidentOut, stmt, order_by=Incident.id.desc())
+
+
+@bp.post("")
+@requires(REPORT)
+@doc("Report an incident (上报); JSON or multipart with photos", request_schema=ReportIn, response_schema=IncidentOut,
+     tags=["incidents"], status=201)
+def report():
+    data = load(ReportIn, payload())
+    grid = grid_by_id(data.pop("grid_id"))
+    if not can_report_in(grid):
+        raise ApiError(403, "forbidden", "只能在自己负责的网格上报 (grid outside your reach)")
+    category = cats.get_category(data.pop("category_id"))
+    uploads = check_uploads(g.tenant, uploaded())
+    incident = services.report_incident(g.tenant, grid=grid, category=category, reporter_user_id=current_user.id,
+                                        reporter_name=current_user.display_name or current_user.username,
+                                        uploads=uploads, **data)
+    dups = services.possible_duplicates(incident)
+    body = IncidentOut().dump(incident)
+    db.session.commit()
+    body["possible_duplicates"] = _brief(dups)
+    return jsonify(body), 201
+
+
+@bp.get("/<int:incident_id>")
+@requires(REPORT)
+@doc("An incident with its timeline (详情与流转记录)", response_schema=IncidentDetailOut, tags=["incidents"])
+def show(incident_id: int):
+    incident = visible_incident(incident_id)
+    body = IncidentDetailOut().dump(incident)
+    body["can_act"] = can_act_on(incident)
+    return jsonify(body)
+
+
+@bp.post("/<int:incident_id>/<any(" + ",".join(ACTIONS) + "):action>")
+@requires(HANDLE)
+@doc("Workflow step: accept, start, resolve, close, reject, escalate, send_back, reopen", request_schema=ActionIn,
+     response_schema=IncidentDetailOut, tags=["incidents"])
+def act(incident_id: int, action: str):
+    incident = visible_incident(incident_id)
+    if action == "reopen":
+        if not can_reopen(incident):
+            raise ApiError(403, "not_higher_level", "只有结案层级的上级可以重启 (only a higher level may reopen)")
+    else:
+        require_act(incident)
+    data = load(ActionIn, payload())
+    uploads = check_uploads(g.tenant, uploaded()) if action in ("resolve", "close") else []
+    services.apply(g.tenant, incident, action, data, uploads)
+    body = IncidentDetailOut().dump(incident)
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.post("/<int:incident_id>/rate")
+@requires(REPORT)
+@doc("The reporter rates a closed incident (满意度评价)", request_schema=RateIn, response_schema=IncidentOut,
+     tags=["incidents"])
+def rate(incident_id: int):
+    incident = visible_incident(incident_id)
+    if incident.reporter_user_id != current_user.id:
+        raise ApiError(403, "not_reporter", "只有上报人可以评价 (only the reporter may rate)")
+    data = load(RateIn, payload())
+    services.rate(g.tenant, incident, data["satisfaction"], data["note"], data["reopen"])
+    body = IncidentOut().dump(incident)
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.get("/<int:incident_id>/duplicates")
+@requires(REPORT)
+@doc("Possible duplicates of an incident (疑似重复)", tags=["incidents"])
+def duplicates(incident_id: int):
+    incident = visible_incident(incident_id)
+    return jsonify({"items": _brief(services.possible_duplicates(incident))})
+
+
+@bp.post("/<int:incident_id>/merge")
+@requires(HANDLE)
+@doc("Merge this incident into another open one (合并)", request_schema=MergeIn, response_schema=IncidentOut,
+     tags=["incidents"])
+def merge(incident_id: int):
+    incident = visible_incident(incident_id)
+    data = load(MergeIn, payload())
+    try:
+        into = visible_incident(data["into_id"])
+    except ApiError:
+        raise ApiError(422, "validation_error", "目标事件不存在", {"into_id": ["事件不存在 (no such incident)"]})
+    require_act(incident)
+    require_act(into)
+    services.merge(g.tenant, incident, into, data["note"])
+    body = IncidentOut().dump(incident)
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.get("/photos/<int:photo_id>")
+@requires(REPORT)
+@doc("A photo of an incident", tags=["incidents"])
+def photo(photo_id: int):
+    row = db.session.get(Photo, photo_id)
+    if row is None:
+        raise ApiError(404)
+    visible_incident(row.incident_id)
+    return send_file(file_path(row), mimetype=row.content_type, max_age=3600)
+
+
+@bp.get("/categories")
+@requires(REPORT)
+@doc("The item list (事项清单)", response_schema=CategoryOut, many=True, tags=["incidents"])
+def list_categories():
+    return dump(CategoryOut, cats.all_categories(active_only=request.args.get("all") != "1"), many=True)
+
+
+@bp.post("/categories")
+@requires(MANAGE)
+@doc("Add a category", request_schema=CategoryIn, response_schema=CategoryOut, tags=["incidents"], status=201)
+def create_category():
+    row = cats.create_category(g.tenant, load(CategoryIn))
+    out = dump(CategoryOut, row, status=201)
+    db.session.commit()
+    return out
+
+
+@bp.patch("/categories/<int:category_id>")
+@requires(MANAGE)
+@doc("Change a category (time limit, auto-escalation, active)", request_schema=CategoryPatch,
+     response_schema=CategoryOut, tags=["incidents"])
+def update_category(category_id: int):
+    row = cats.get_category(category_id, active=False)
+    row = cats.update_category(g.tenant, row, load(CategoryPatch))
+    out = dump(CategoryOut, row)
+    db.session.commit()
+    return out
+
+
+@bp.get("/numbers")
+@requires(REPORT)
+@doc("Numbers for a grid subtree and period (统计)", tags=["incidents"])
+def numbers():
+    start, end = period()
+    return jsonify(stats.subtree_numbers(roots_for(request.args.get("grid_id")), start, end))
+
+
+@bp.get("/overdue")
+@requires(REPORT)
+@doc("Overdue incidents, most overdue first (超期清单)", response_schema=IncidentOut, many=True, tags=["incidents"])
+def overdue():
+    handler = request.args.get("handler_id")
+    if handler is not None and not handler.isdigit():
+        raise ApiError(422, "validation_error", "handler_id 须为整数", {"handler_id": ["须为整数 (an integer)"]})
+    stmt = stats.overdue_query(roots_for(request.args.get("grid_id")), int(handler) if handler else None)
+    return page(IncidentOut, stmt)
+
+
+@bp.get("/overdue/summary")
+@requires(REPORT)
+@doc("Overdue counts per grid and per handler", tags=["incidents"])
+def overdue_summary():
+    return jsonify(stats.overdue_summary(roots_for(request.args.get("grid_id"))))
+
+
+@bp.get("/ledger.xlsx")
+@requires(HANDLE)
+@doc("Export the ledger (台账) as .xlsx", tags=["incidents"])
+def ledger():
+    from plugins.incidents.ledger import ledger_response
+
+    start, end = period()
+    return ledger_response(g.tenant, roots_for(request.args.get("grid_id")), start, end)

@@ -1,0 +1,72 @@
+"""Request helpers shared by the API and the pages: payloads, periods, reach, loading rows."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import g, request
+from sqlalchemy import select
+
+from core.api import json_body
+from core.db import db
+from core.errors import ApiError
+from core.grid.models import Grid
+from core.grid.scope import grid_in_reach, visible
+from plugins.incidents.models import Incident
+from plugins.incidents.permissions import REPORT, can_manage
+
+
+def payload() -> dict:
+    """Form fields of a multipart/urlencoded request, else the JSON body."""
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return {k: v for k, v in request.form.items() if v != "" and k != "csrf_token"}
+    return json_body()
+
+
+def uploaded(name: str = "photos"):
+    return request.files.getlist(name) if request.files else []
+
+
+def visible_incident(incident_id: int) -> Incident:
+    """An incident whose grid lies in the user's reach; 404 otherwise (also other tenants')."""
+    row = db.session.scalar(select(Incident).where(Incident.id == incident_id, visible(Incident.grid_id, REPORT)))
+    if row is None:
+        raise ApiError(404, "not_found", "事件不存在 (no such incident)")
+    return row
+
+
+def grid_by_id(grid_id, field: str = "grid_id") -> Grid:
+    grid = db.session.get(Grid, grid_id) if isinstance(grid_id, int) else None
+    if grid is None or grid.status.value != "active":
+        raise ApiError(422, "validation_error", "网格不存在 (unknown grid)", {field: ["网格不存在 (unknown grid)"]})
+    return grid
+
+
+def roots_for(grid_id_arg: str | None, permission: str = REPORT):
+    """Subtree roots for numbers and lists: the asked grid (if in reach) or the user's reach."""
+    if grid_id_arg in (None, ""):
+        return g.access.grids_for(permission) if not can_manage() else None
+    try:
+        grid = grid_by_id(int(grid_id_arg))
+    except ValueError:
+        raise ApiError(422, "validation_error", "grid_id 须为整数", {"grid_id": ["须为整数 (an integer)"]})
+    if not (can_manage() or grid_in_reach(grid, permission)):
+        raise ApiError(403, "forbidden", "该网格不在您的范围内 (grid outside your reach)")
+    return [grid.id]
+
+
+def period() -> tuple[dt.datetime | None, dt.datetime | None]:
+    """``from`` and ``to`` (inclusive dates, YYYY-MM-DD) from the query string."""
+    out, problems = [], {}
+    for name, shift in (("from", 0), ("to", 1)):
+        raw = request.args.get(name)
+        if not raw:
+            out.append(None)
+            continue
+        try:
+            out.append(dt.datetime.combine(dt.date.fromisoformat(raw), dt.time()) + dt.timedelta(days=shift))
+        except ValueError:
+            problems[name] = ["日期格式须为 YYYY-MM-DD (a date like 2026-01-31)"]
+            out.append(None)
+    if problems:
+        raise ApiError(422, "validation_error", "日期有误 (bad dates)", problems)
+    return out[0], out[1]
