@@ -41,6 +41,8 @@ def form_action(view):
             db.session.commit()
         except ApiError as exc:
             db.session.rollback()
+            if exc.status in (403, 404):
+                raise
             details = "；".join(f"{k}: {'、'.join(map(str, v)) if isinstance(v, list) else v}"
                                for k, v in (exc.fields or {}).items() if k != "usage")
             flash(exc.message + (f"（{details}）" if details else ""), "error")

@@ -1,0 +1,58 @@
+"""Grid pages: tree browser beside the party tree, grid page with duties and contacts, forms."""
+from __future__ import annotations
+
+
+def test_tree_page_and_grid_page(town, rows, create_user, api_as):
+    r = rows(town)
+    api = api_as(create_user(roles=[(town, "township_admin")]))
+    api.post(f"/api/v1/t/{town.slug}/party-orgs", json={"kind": "general_branch", "name": "东村党总支", "grid_id": r["东村"]["id"]})
+    api.post(f"/api/v1/t/{town.slug}/grids/{r['东一网格']['id']}/duties",
+             json={"duty": "grid_leader", "name": "王网格长", "phone": "13912345678"})
+    page = api.get(f"/t/{town.slug}/grids/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "东村" in html and "二号楼" in html and r["二号楼"]["code"] in html
+    assert "党组织体系" in html and "东村党总支" in html
+    page = api.get(f"/t/{town.slug}/grids/{r['东一网格']['id']}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "王网格长" in html and 'href="tel:13912345678"' in html and "网格长" in html
+    assert r["东一网格"]["code"] in html and "一号楼" in html and 'name="csrf_token"' in html
+    qr = api.get(f"/t/{town.slug}/grids/{r['东一网格']['id']}/qr.png")
+    assert qr.status_code == 200 and qr.mimetype == "image/png" and qr.data[:4] == b"\x89PNG"
+
+
+def test_forms_create_move_and_explain_refusals(town, rows, create_user, api_as):
+    r = rows(town)
+    api = api_as(create_user(roles=[(town, "township_admin")]))
+    resp = api.post(f"/t/{town.slug}/grids/new", data={"name": "三号楼", "parent_id": str(r["东一网格"]["id"])})
+    assert resp.status_code == 303
+    assert "三号楼" in rows(town)
+    page_url = f"/t/{town.slug}/grids/{r['东村']['id']}"
+    resp = api.post(f"/t/{town.slug}/grids/{r['东村']['id']}/edit", data={"parent_id": str(r["一号楼"]["id"])},
+                    headers={"Referer": page_url})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(page_url)
+    html = api.get(page_url).get_data(as_text=True)
+    assert "不能把网格移到它自身或它的下级网格之下" in html
+    assert rows(town)["东村"]["parent_id"] is None
+    resp = api.post(f"/t/{town.slug}/grids/{r['东二网格']['id']}/edit", data={"parent_id": str(r["西村"]["id"]), "name": "东二"})
+    assert resp.status_code == 303
+    after = rows(town)
+    assert after["东二"]["parent_id"] == r["西村"]["id"]
+    resp = api.post(f"/t/{town.slug}/grids/{r['西一网格']['id']}/duties", data={"duty": "unit_head", "name": "李单元长", "phone": "13800002222"})
+    assert resp.status_code == 303
+    assert "李单元长" in api.get(f"/t/{town.slug}/grids/{r['西一网格']['id']}").get_data(as_text=True)
+
+
+def test_pages_cross_tenant_and_permissions(town, rows, create_user, create_tenant, api_as):
+    r = rows(town)
+    other = create_tenant()
+    outsider = api_as(create_user(roles=[(other, "township_admin")]))
+    assert outsider.get(f"/t/{other.slug}/grids/{r['东村']['id']}").status_code == 404
+    assert outsider.post(f"/t/{other.slug}/grids/{r['东村']['id']}/archive").status_code == 404
+    assert rows(town)["东村"]["status"] == "active"
+    assert outsider.get(f"/t/{town.slug}/grids/").status_code == 404
+    with_grid = api_as(create_user(roles=[(town, "info_officer", None)]))
+    assert with_grid.get(f"/t/{town.slug}/grids/").status_code == 200
+    assert with_grid.post(f"/t/{town.slug}/grids/new", data={"name": "x"}).status_code == 403
+    assert "x" not in rows(town)
