@@ -13,7 +13,7 @@ from core.errors import ApiError
 from core.grid.scope import visible
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
-from plugins.incidents.models import Incident, Photo
+from plugins.incidents.models import Category, Incident, Photo
 from plugins.incidents.permissions import HANDLE, MANAGE, REPORT, can_act_on, can_reopen, can_report_in, require_act
 from plugins.incidents.photos import check_uploads, file_path
 from plugins.incidents.schemas import (ActionIn, CategoryIn, CategoryOut, CategoryPatch, IncidentDetailOut, IncidentOut,
@@ -170,7 +170,9 @@ def create_category():
 @doc("Change a category (time limit, auto-escalation, active)", request_schema=CategoryPatch,
      response_schema=CategoryOut, tags=["incidents"])
 def update_category(category_id: int):
-    row = cats.get_category(category_id, active=False)
+    row = db.session.get(Category, category_id)
+    if row is None:
+        raise ApiError(404, "not_found", "类别不存在 (no such category)")
     row = cats.update_category(g.tenant, row, load(CategoryPatch))
     out = dump(CategoryOut, row)
     db.session.commit()

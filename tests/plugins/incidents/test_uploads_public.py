@@ -1,0 +1,117 @@
+"""Photos (checked with Pillow, stored under UPLOAD_DIR) and residents' QR reports (随手拍)."""
+from __future__ import annotations
+
+import io
+import os
+import re
+
+from sqlalchemy import func, select
+
+from core.db import db
+from core.modules import update_settings
+from core.tenancy import tenant_context
+from plugins.incidents.models import Incident, Photo
+from tests.plugins.incidents.conftest import base, png_bytes
+
+
+def _count(town, model=Incident):
+    with tenant_context(town.tenant):
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _multipart(town, category_id, files):
+    return {"category_id": str(category_id), "grid_id": str(town.g1.id), "description": "墙体开裂", "photos": files}
+
+
+def test_photo_is_stored_and_served(app, town, api_as, category_id):
+    api = api_as(town.worker1)
+    resp = api.post(base(town), data=_multipart(town, category_id, [(io.BytesIO(png_bytes()), "crack.png")]),
+                    content_type="multipart/form-data")
+    assert resp.status_code == 201, resp.get_json()
+    detail = api.get(f"{base(town)}/{resp.get_json()['id']}").get_json()
+    photo = detail["steps"][0]["photos"][0]
+    assert photo["content_type"] == "image/png"
+    with tenant_context(town.tenant):
+        path = db.session.get(Photo, photo["id"]).path
+    stored = os.path.join(app.config["UPLOAD_DIR"], "incidents", path)
+    assert open(stored, "rb").read() == png_bytes()
+    got = api.get(f"{base(town)}/photos/{photo['id']}")
+    assert got.status_code == 200 and got.data == png_bytes() and got.mimetype == "image/png"
+    assert api_as(town.worker2).get(f"{base(town)}/photos/{photo['id']}").status_code == 404
+
+
+def test_non_image_and_oversized_uploads_are_refused_with_reason(town, api_as, category_id, db_session):
+    api = api_as(town.worker1)
+    resp = api.post(base(town), data=_multipart(town, category_id, [(io.BytesIO(b"MZ\x90\x00 not an image"), "virus.jpg")]),
+                    content_type="multipart/form-data")
+    assert resp.status_code == 422
+    assert "virus.jpg" in resp.get_json()["error"]["fields"]["photos"][0]
+    update_settings(town.tenant, "incidents", {"max_photo_kb": 50})
+    db.session.commit()
+    noisy = io.BytesIO()
+    from PIL import Image
+
+    Image.frombytes("RGB", (300, 300), os.urandom(300 * 300 * 3)).save(noisy, format="PNG")
+    assert len(noisy.getvalue()) > 50 * 1024
+    resp = api.post(base(town), data=_multipart(town, category_id, [(io.BytesIO(noisy.getvalue()), "big.png")]),
+                    content_type="multipart/form-data")
+    assert resp.status_code == 413
+    assert "50 KB" in resp.get_json()["error"]["fields"]["photos"][0]
+    assert _count(town) == 0 and _count(town, Photo) == 0
+
+
+def _csrf(page: bytes) -> str:
+    return re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
+
+
+def test_resident_reports_through_the_grids_qr_code(app, town, api_as, category_id, client):
+    qr = api_as(town.worker1).get(f"/t/{town.tenant.slug}/incidents/grids/{town.g1.code}/qr.png")
+    assert qr.status_code == 200 and qr.data[:8] == b"\x89PNG\r\n\x1a\n"
+    page = api_as(town.worker1).get(f"/t/{town.tenant.slug}/incidents/grids/{town.g1.code}/qr")
+    url = f"/t/{town.tenant.slug}/incidents/report/{town.g1.code}"
+    assert url in page.get_data(as_text=True)
+    assert api_as(town.worker2).get(f"/t/{town.tenant.slug}/incidents/grids/{town.g1.code}/qr.png").status_code == 404
+
+    form = client.get(url)
+    assert form.status_code == 200 and "随手拍" in form.get_data(as_text=True)
+    resp = client.post(url, data={"csrf_token": _csrf(form.data), "category_id": str(category_id),
+                                  "description": "小区东门门禁坏了", "phone": "13800138000",
+                                  "photos": [(io.BytesIO(png_bytes()), "gate.png")]},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 302
+    receipt = client.get(resp.headers["Location"])
+    assert receipt.status_code == 200 and "待受理" in receipt.get_data(as_text=True)
+    with tenant_context(town.tenant):
+        row = db.session.scalar(select(Incident))
+        assert (row.grid_id, row.source, row.reporter_phone, row.reporter_user_id) == (town.g1.id, "resident", "13800138000", None)
+        token, incident_id = row.public_token, row.id
+    # the grid worker closes it; the resident rates it from the receipt page and asks to reopen
+    api = api_as(town.worker1)
+    for action in ("accept", "start", "resolve", "close"):
+        assert api.post(f"{base(town)}/{incident_id}/{action}", json={}).status_code == 200
+    receipt = client.get(f"/t/{town.tenant.slug}/incidents/r/{token}")
+    assert "满意" in receipt.get_data(as_text=True)
+    resp = client.post(f"/t/{town.tenant.slug}/incidents/r/{token}/rate",
+                       data={"csrf_token": _csrf(receipt.data), "satisfaction": "dissatisfied", "reopen": "1", "note": "门还是坏的"})
+    assert resp.status_code == 302
+    assert api.get(f"{base(town)}/{incident_id}").get_json()["state"] == "reported"
+
+
+def test_resident_form_refuses_bad_input_and_is_spam_limited(town, client, category_id, db_session):
+    update_settings(town.tenant, "incidents", {"public_reports_per_hour": 2})
+    db.session.commit()
+    url = f"/t/{town.tenant.slug}/incidents/report/{town.g1.code}"
+    token = _csrf(client.get(url).data)
+    bad = client.post(url, data={"csrf_token": token, "category_id": str(category_id), "description": "x", "phone": "123"})
+    assert bad.status_code == 422 and "11 位手机号" in bad.get_data(as_text=True)
+    not_image = client.post(url, data={"csrf_token": token, "category_id": str(category_id), "description": "路灯坏了",
+                                       "photos": [(io.BytesIO(b"hello"), "a.png")]}, content_type="multipart/form-data")
+    assert not_image.status_code == 422 and "a.png" in not_image.get_data(as_text=True)
+    assert client.post(url, data={"category_id": str(category_id), "description": "无令牌"}).status_code == 400
+    ok = {"csrf_token": token, "category_id": str(category_id), "description": "路灯坏了"}
+    assert client.post(url, data=ok).status_code == 302
+    assert client.post(url, data=ok).status_code == 302
+    limited = client.post(url, data=ok)
+    assert limited.status_code == 429 and "每小时最多" in limited.get_data(as_text=True)
+    assert _count(town) == 2
+    assert client.get(f"/t/{town.tenant.slug}/incidents/report/nosuchcode").status_code == 404
