@@ -91,7 +91,7 @@ def add_tags(pairs: Iterable[tuple[int, int]]) -> int:
     ids = sorted(person_ids)
     for chunk in _chunks(ids, 5000):
         existing.update(db.session.execute(
-            select(PersonTag.person_id, PersonTag.tag_id).where(PersonTag.person_id.in_(chunk))).tuples())
+            select(PersonTag.person_id, PersonTag.tag_id).where(PersonTag.person_id.in_(chunk))).all())
     new = sorted(pairs - existing)
     tenant_id = _tenant_id()
     for chunk in _chunks(new, 5000):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -49,7 +50,7 @@ def import_command(file, slug, dry_run, good_rows, mapping):
         bar = bars.get(phase)
         if bar is None:
             label = "检查 (checking)" if phase == "check" else "写入 (writing)"
-            bar = bars[phase] = click.progressbar(length=max(total or done, 1), label=label, file=click.get_text_stream("stderr"))
+            bar = bars[phase] = click.progressbar(length=max(total or done, 1), label=label, file=sys.stderr)
             bar.__enter__()
             bar.done = 0
         bar.update(done - bar.done)
