@@ -15,7 +15,7 @@ from core.auth.decorators import authenticated, public, requires
 from core.db import db
 from core.errors import ApiError
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/core")
+bp = Blueprint("web", __name__, template_folder="templates")
 
 
 def safe_next(target: str | None) -> str | None:
