@@ -1,11 +1,15 @@
-"""Recording to the audit log. Call :func:`record` from services after each write."""
+"""Recording to the audit log (审计日志). Call :func:`record` from services after each write.
+
+The log is append-only through the app: changing or deleting a loaded entry fails at flush, and
+ORM bulk ``update(AuditEntry)`` / ``delete(AuditEntry)`` statements are refused before they run.
+"""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from core.db import db
 from core.models.audit import AuditEntry
@@ -52,8 +56,21 @@ def record(
     return entry
 
 
+def platform_tenant_id() -> int:
+    """The id of the platform tenant, whose log holds account-level actions (password changes)."""
+    from tenants.onboarding import platform_tenant
+
+    return platform_tenant().id
+
+
 @event.listens_for(Session, "before_flush")
 def _append_only(session: Session, flush_context, instances) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
             raise PermissionError("the audit log is append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_bulk_changes(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and any(m.class_ is AuditEntry for m in state.all_mappers):
+        raise PermissionError("the audit log is append-only")

@@ -15,7 +15,7 @@ __all__ = ["authenticated", "public", "requires", "rule_of", "current_access", "
 
 
 def init_app(app: Flask) -> None:
-    from core.auth import guard, views
+    from core.auth import guard, throttle, views
     from core.db import db
     from core.models import User
 
@@ -35,5 +35,6 @@ def init_app(app: Flask) -> None:
         return user
 
     csrf.init_app(app)
+    throttle.init_app(app)
     guard.init_app(app)
     views.init_app(app)

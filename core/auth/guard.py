@@ -1,6 +1,7 @@
 """The one gate every request passes (请求守卫), before any view runs:
 
 1. authenticate: a ``Bearer`` token (bound to the URL's tenant) or the session;
+   a user whose password was reset reaches only the change-password routes and sign-out;
 2. check the route's declaration (:mod:`core.auth.decorators`): public routes pass;
    anonymous callers of other routes get 401 (pages: the sign-in page);
 3. resolve the ``/t/<tenant>/`` slug: unknown → 404; not a member → 404 (outsiders learn nothing);
@@ -25,6 +26,10 @@ from core.models import Tenant, TenantStatus
 from core.tenancy import reset_tenant, set_tenant
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# all a user whose password was reset may reach until they change it (besides public routes)
+PASSWORD_CHANGE_ENDPOINTS = frozenset({
+    "auth_api.change_password", "auth_api.logout", "auth_api.me", "auth_pages.change_password", "web.logout",
+})
 PUBLIC = AccessRule("public")
 
 
@@ -43,6 +48,13 @@ def _unauthenticated():
     if request.path.startswith("/api/"):
         raise ApiError(401, "unauthorized", "请先登录或提供有效的令牌 (sign in or send a valid token)")
     return redirect(url_for("web.login") + "?" + urlencode({"next": request.full_path.rstrip("?")}))
+
+
+def _password_change_required():
+    if request.path.startswith("/api/"):
+        raise ApiError(403, "password_change_required",
+                       "密码已被重置，请先修改密码 (your password was reset; change it first)")
+    return redirect(url_for("auth_pages.change_password"))
 
 
 def enter_tenant(tenant: Tenant) -> None:
@@ -91,6 +103,8 @@ def init_app(app: Flask) -> None:
             return None
         if user is None:
             return _unauthenticated()
+        if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+            return _password_change_required()
         if not g.get("via_token") and request.method in UNSAFE and not request.is_json:
             from core.auth import csrf
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -38,3 +39,8 @@ def policy_problems(password: str, username: str | None = None) -> list[str]:
     if username and password.lower() == username.lower():
         problems.append("密码不能与用户名相同 (must differ from the username)")
     return problems
+
+
+def generate_password() -> str:
+    """A random password that passes the policy, for new accounts and admin resets (shown once)."""
+    return "Gg" + secrets.token_urlsafe(9) + "7"

@@ -1,7 +1,7 @@
 """Schemas of the accounts API."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 
 class LoginSchema(Schema):
@@ -18,3 +18,81 @@ class UserSchema(Schema):
     mobile = fields.String(dump_only=True)
     is_platform_admin = fields.Boolean(dump_only=True)
     must_change_password = fields.Boolean(dump_only=True)
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+
+
+class RoleGrantSchema(Schema):
+    role = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    grid_id = fields.Integer(load_default=None, allow_none=True, strict=False)
+
+
+class UserCreateSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    display_name = fields.String(load_default="", validate=validate.Length(max=64))
+    mobile = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=11))
+    roles = fields.List(fields.Nested(RoleGrantSchema), required=True, validate=validate.Length(min=1, max=20))
+
+
+class RoleAssignmentSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    role = fields.String(dump_only=True)
+    grid_id = fields.Integer(dump_only=True, allow_none=True)
+
+
+class PermissionChangeSchema(Schema):
+    granted = fields.Boolean(required=True)
+
+
+class TokenCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    expires_in_days = fields.Integer(load_default=90, strict=True, validate=validate.Range(min=1, max=365),
+                                     metadata={"description": "有效天数 1-365 (days until expiry)"})
+
+
+class TokenSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(dump_only=True)
+    prefix = fields.String(dump_only=True)
+    user_id = fields.Integer(dump_only=True)
+    username = fields.Function(lambda t: t.user.username, dump_only=True)
+    expires_at = fields.DateTime(dump_only=True)
+    revoked_at = fields.DateTime(dump_only=True)
+    last_used_at = fields.DateTime(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class AuditFilterSchema(Schema):
+    """Query-string filters of the audit log; dates are inclusive, in UTC."""
+
+    user = fields.String(load_default=None, validate=validate.Length(max=64),
+                         metadata={"description": "用户名或用户ID (username or user id)"})
+    action = fields.String(load_default=None, validate=validate.Length(max=64),
+                           metadata={"description": "操作，或其前缀如 role (action or its prefix)"})
+    object_type = fields.String(load_default=None, validate=validate.Length(max=64))
+    date_from = fields.Date(load_default=None, data_key="from")
+    date_to = fields.Date(load_default=None, data_key="to")
+
+    class Meta:
+        unknown = EXCLUDE  # page, per_page, lang
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("结束日期不能早于开始日期 (to is before from)", "to")
+
+
+class AuditEntrySchema(Schema):
+    id = fields.Integer(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    user_id = fields.Integer(dump_only=True)
+    actor = fields.String(dump_only=True)
+    action = fields.String(dump_only=True)
+    object_type = fields.String(dump_only=True)
+    object_id = fields.String(dump_only=True)
+    before = fields.Raw(dump_only=True)
+    after = fields.Raw(dump_only=True)
+    address = fields.String(dump_only=True)

@@ -6,7 +6,8 @@ import re
 from sqlalchemy import or_, select
 
 from core import audit
-from core.auth.passwords import hash_password, needs_rehash, policy_problems, verify_password
+from core.auth.passwords import generate_password, hash_password, needs_rehash, policy_problems, verify_password
+from core.auth.throttle import check_login_allowed, login_failed, login_succeeded
 from core.db import db, utcnow
 from core.errors import ApiError
 from core.models import RoleAssignment, Tenant, User
@@ -23,11 +24,19 @@ def find_user(login: str) -> User | None:
 
 
 def authenticate(login: str, password: str) -> User:
-    """The user ``login``/``password`` name; the same 401 for unknown users and wrong passwords."""
+    """The user ``login``/``password`` name; the same 401 for unknown users and wrong passwords
+    (an unknown user still costs one argon2 verification, so both take as long).
+
+    Failed attempts are counted per account and per address (:mod:`core.auth.throttle`); over
+    the limit it raises 429 with ``Retry-After`` before looking at the password.
+    """
+    check_login_allowed(login)
     user = find_user(login)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
+        login_failed(login)
         raise ApiError(401, "bad_credentials", BAD_CREDENTIALS)
+    login_succeeded(login)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -73,3 +82,39 @@ def assign_role(user: User, tenant: Tenant, role: str, grid_id: int | None = Non
         db.session.flush()
         audit.record("role.assign", row, after={"user_id": user.id, "role": role, "grid_id": grid_id})
     return row
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """The user changes their own password (修改密码): the current one must match, the new one
+    pass the policy and differ. Clears ``must_change_password`` and ends the user's other
+    sessions (``session_version``). Audited in the platform log (accounts are global)."""
+    check_login_allowed(user.username)  # guessing the current password counts as failed sign-ins
+    problems: dict[str, list[str]] = {}
+    if not verify_password(user.password_hash, current or ""):
+        login_failed(user.username)
+        problems["current_password"] = ["当前密码不正确 (the current password is wrong)"]
+    new_problems = policy_problems(new or "", user.username)
+    if not new_problems and current and new == current:
+        new_problems = ["新密码不能与当前密码相同 (must differ from the current password)"]
+    if new_problems:
+        problems["new_password"] = new_problems
+    if problems:
+        raise ApiError(422, "validation_error", "输入有误 (invalid input)", problems)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.session_version += 1
+    audit.record("user.password_change", user, tenant_id=audit.platform_tenant_id(),
+                 after={"must_change_password": False})
+    db.session.flush()
+
+
+def reset_password(user: User, tenant: Tenant) -> str:
+    """An admin resets ``user``'s password (重置密码) from ``tenant``: returns a generated
+    password (shown once); the user must change it at next sign-in, and old sessions end."""
+    plain = generate_password()
+    user.password_hash = hash_password(plain)
+    user.must_change_password = True
+    user.session_version += 1
+    audit.record("user.password_reset", user, tenant_id=tenant.id, after={"must_change_password": True})
+    db.session.flush()
+    return plain

@@ -1,0 +1,174 @@
+"""A township's accounts and roles (用户与角色管理): the writes behind the users and roles pages.
+
+Every function runs in the tenant's context, flushes and audits; views commit. A user "of a
+tenant" is one holding at least one role there; anyone else is answered 404, as outsiders are.
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core import audit
+from core.auth.access import Access, effective_role_permissions
+from core.auth.roles import catalogue
+from core.auth.passwords import generate_password
+from core.auth.service import assign_role, create_user, reset_password
+from core.db import db
+from core.errors import ApiError
+from core.grid.models import Grid
+from core.models import RoleAssignment, RolePermission, Tenant, TenantKind, User
+from core.specs import Role
+from core.tenancy import cross_tenant, tenant_context
+
+# permissions only the platform or a county holds; a township cannot hand them out
+NOT_GRANTABLE = {TenantKind.township: {"platform.manage", "tenants.onboard", "tenants.suspend"},
+                 TenantKind.county: {"platform.manage"}}
+# a township admin must keep these, or the township locks itself out
+PROTECTED = {("township_admin", "users.manage"), ("township_admin", "roles.manage")}
+
+
+def _invalid(field: str, message: str, status: int = 422) -> ApiError:
+    return ApiError(status, "validation_error" if status == 422 else "conflict", message, {field: [message]})
+
+
+def assignable_roles(tenant: Tenant) -> dict[str, Role]:
+    """Roles that can be held in ``tenant``: township and grid roles in a township, county roles
+    in a county."""
+    scopes = {"county"} if tenant.kind == TenantKind.county else {"tenant", "grid"}
+    return {n: r for n, r in catalogue()[1].items() if r.scope in scopes}
+
+
+def tenant_users(tenant: Tenant) -> list[tuple[User, list[RoleAssignment]]]:
+    """The users holding a role in ``tenant``, with their roles there, by username."""
+    with tenant_context(tenant):
+        rows = list(db.session.scalars(select(RoleAssignment).order_by(RoleAssignment.id)))
+    by_user: dict[int, list[RoleAssignment]] = {}
+    for row in rows:
+        by_user.setdefault(row.user_id, []).append(row)
+    if not by_user:
+        return []
+    users = db.session.scalars(select(User).where(User.id.in_(by_user)).order_by(User.username))
+    return [(u, by_user[u.id]) for u in users]
+
+
+def user_of_tenant(tenant: Tenant, user_id: int) -> User:
+    """The user ``user_id`` if they hold a role in ``tenant``; 404 otherwise."""
+    with tenant_context(tenant):
+        held = db.session.scalar(select(RoleAssignment.id).where(RoleAssignment.user_id == user_id).limit(1))
+    user = db.session.get(User, user_id) if held else None
+    if user is None:
+        raise ApiError(404, "not_found", "本单位没有该用户 (no such user here)")
+    return user
+
+
+def grant_role(tenant: Tenant, user: User, role: str, grid_id: int | None = None) -> RoleAssignment:
+    """Give ``user`` ``role`` in ``tenant``; grid roles need a grid of this tenant (422), tenant
+    roles take none; 409 if the user holds it already."""
+    definition = assignable_roles(tenant).get(role)
+    if definition is None:
+        raise _invalid("role", f"本单位不能授予角色 {role} (role cannot be granted here)")
+    if definition.scope == "grid":
+        with tenant_context(tenant):
+            grid = db.session.get(Grid, grid_id) if grid_id is not None else None
+        if grid is None or grid.tenant_id != tenant.id:
+            raise _invalid("grid_id", "网格角色须指定本乡镇的一个网格 (a grid role needs a grid of this township)")
+    elif grid_id is not None:
+        raise _invalid("grid_id", f"{definition.label_zh}不按网格授予 (this role is not granted on a grid)")
+    with tenant_context(tenant):
+        exists = db.session.scalar(select(RoleAssignment.id).where(
+            RoleAssignment.user_id == user.id, RoleAssignment.role == role,
+            RoleAssignment.grid_id.is_(None) if grid_id is None else RoleAssignment.grid_id == grid_id))
+    if exists:
+        raise _invalid("role", "该用户已有此角色 (the user holds this role already)", 409)
+    return assign_role(user, tenant, role, grid_id)
+
+
+def revoke_role(tenant: Tenant, user: User, assignment_id: int) -> RoleAssignment:
+    """Take one role assignment away; 404 if it is not this user's here; 409 for the last
+    township admin."""
+    with tenant_context(tenant):
+        row = db.session.get(RoleAssignment, assignment_id)
+        if row is None or row.user_id != user.id or row.tenant_id != tenant.id:
+            raise ApiError(404, "not_found", "没有该角色授予记录 (no such role assignment)")
+        if row.role == "township_admin":
+            admins = db.session.scalar(select(func.count(func.distinct(RoleAssignment.user_id))).where(
+                RoleAssignment.role == "township_admin"))
+            if admins <= 1:
+                raise _invalid("role", "不能撤销最后一位乡镇管理员 (cannot remove the last township admin)", 409)
+        before = {"user_id": user.id, "role": row.role, "grid_id": row.grid_id}
+        audit.record("role.revoke", row, before=before)
+        db.session.delete(row)
+        db.session.flush()
+    return row
+
+
+def create_tenant_user(tenant: Tenant, username: str, *, display_name: str = "", mobile: str | None = None,
+                       roles: list[dict] = ()) -> tuple[User, str]:
+    """Create an account holding ``roles`` in ``tenant`` (at least one); returns it with a
+    generated password, shown once, that must be changed at first sign-in."""
+    if not roles:
+        raise _invalid("roles", "至少授予一个角色 (grant at least one role)")
+    password = generate_password()
+    user = create_user(username, password, display_name=display_name, mobile=mobile, must_change_password=True)
+    for spec in roles:
+        grant_role(tenant, user, spec["role"], spec.get("grid_id"))
+    with tenant_context(tenant):
+        audit.record("user.create", user, after={"username": user.username, "display_name": user.display_name,
+                                                  "mobile": user.mobile, "roles": list(roles)})
+    return user, password
+
+
+def reset_tenant_user_password(tenant: Tenant, access: Access, user: User) -> str:
+    """Reset ``user``'s password from ``tenant``. A township admin may reset only accounts that
+    live wholly in this township (not platform admins, no roles elsewhere): 403 otherwise."""
+    if not access.everything:
+        with cross_tenant("check that an account is wholly inside one township before resetting it"):
+            elsewhere = db.session.scalar(select(RoleAssignment.id).where(
+                RoleAssignment.user_id == user.id, RoleAssignment.tenant_id != tenant.id).limit(1))
+        if user.is_platform_admin or elsewhere:
+            raise ApiError(403, "forbidden", "该账号在其他单位也有角色，请联系平台管理员重置 "
+                                             "(this account has roles elsewhere; ask a platform admin)")
+    return reset_password(user, tenant)
+
+
+def permission_matrix(tenant: Tenant) -> dict:
+    """Roles × permissions for ``tenant``: labels, defaults and this tenant's changes."""
+    perms, _ = catalogue()
+    roles = assignable_roles(tenant)
+    effective = effective_role_permissions(tenant)
+    blocked = NOT_GRANTABLE.get(tenant.kind, set())
+    return {
+        "permissions": [{"name": p.name, "label_zh": p.label_zh, "label_en": p.label_en}
+                        for p in perms.values() if p.name not in blocked],
+        "roles": [{"name": r.name, "label_zh": r.label_zh, "label_en": r.label_en, "scope": r.scope,
+                   "permissions": sorted(effective.get(r.name, frozenset()) - blocked),
+                   "defaults": sorted(r.permissions - blocked)} for r in roles.values()],
+    }
+
+
+def set_role_permission(tenant: Tenant, role: str, permission: str, granted: bool) -> bool:
+    """Grant or revoke ``permission`` for ``role`` in ``tenant`` only (a ``RolePermission`` row;
+    none when it equals the default). Returns the effective state."""
+    definition = assignable_roles(tenant).get(role)
+    if definition is None:
+        raise ApiError(404, "not_found", f"本单位没有角色 {role} (no such role here)")
+    if permission not in catalogue()[0] or permission in NOT_GRANTABLE.get(tenant.kind, set()):
+        raise _invalid("permission", f"权限 {permission} 不存在或不能在本单位调整 (unknown or not adjustable here)")
+    if not granted and (role, permission) in PROTECTED:
+        raise _invalid("permission", "乡镇管理员必须保留此权限，否则将无人能管理 (the township admin must keep it)", 409)
+    with tenant_context(tenant):
+        before = permission in effective_role_permissions(tenant).get(role, frozenset())
+        row = db.session.scalar(select(RolePermission).where(RolePermission.role == role,
+                                                             RolePermission.permission == permission))
+        if granted == (permission in definition.permissions):
+            if row is not None:
+                db.session.delete(row)
+        elif row is None:
+            db.session.add(RolePermission(role=role, permission=permission, granted=granted))
+        else:
+            row.granted = granted
+        if before != granted:
+            audit.record("role.permission." + ("grant" if granted else "revoke"), object_type="role",
+                         object_id=role, before={"permission": permission, "granted": before},
+                         after={"permission": permission, "granted": granted})
+        db.session.flush()
+    return granted

@@ -1,0 +1,96 @@
+"""Failed sign-in limits (登录限流), per account and per address, on Flask-Limiter's storage.
+
+Only *failed* attempts count: memory by default, Redis when ``REDIS_URL`` is set (config key
+``RATELIMIT_STORAGE_URI``), so gunicorn workers share the counters. The account key is the
+login as typed (lower-cased), whether or not such an account exists, so the limit reveals
+nothing about which accounts exist. A successful sign-in clears the account's counter.
+
+Limits are configurable: ``LOGIN_LIMIT_ACCOUNT`` (default ``5 per 15 minutes``) and
+``LOGIN_LIMIT_ADDRESS`` (default ``30 per 15 minutes``).
+"""
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, current_app, g, has_request_context, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits import parse
+
+from core.errors import ApiError, respond
+
+limiter = Limiter(key_func=get_remote_address)
+
+DEFAULTS = {"LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes", "LOGIN_LIMIT_ADDRESS": "30 per 15 minutes"}
+
+
+class LoginThrottled(ApiError):
+    """429 with ``Retry-After``: too many failed sign-ins for this account or address."""
+
+    def __init__(self, retry_after: int):
+        minutes = max(1, math.ceil(retry_after / 60))
+        super().__init__(
+            429, "too_many_failed_logins",
+            f"登录失败次数过多，请在 {minutes} 分钟后再试 (too many failed sign-ins; try again in {minutes} min)",
+        )
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+def _keys(login: str) -> list[tuple[object, tuple[str, ...]]]:
+    cfg = current_app.config
+    keys = [(parse(cfg.get("LOGIN_LIMIT_ACCOUNT") or DEFAULTS["LOGIN_LIMIT_ACCOUNT"]),
+             ("login-account", (login or "").strip().lower()))]
+    if has_request_context():
+        keys.append((parse(cfg.get("LOGIN_LIMIT_ADDRESS") or DEFAULTS["LOGIN_LIMIT_ADDRESS"]),
+                     ("login-address", request.remote_addr or "unknown")))
+    return keys
+
+
+def _enabled() -> bool:
+    return bool(current_app.config.get("RATELIMIT_ENABLED", True)) and "limiter" in current_app.extensions
+
+
+def check_login_allowed(login: str) -> None:
+    """Raise :class:`LoginThrottled` when the account or the address is over its limit."""
+    if not _enabled():
+        return
+    strategy = limiter.limiter
+    waits = []
+    for item, ids in _keys(login):
+        if not strategy.test(item, *ids):
+            reset = strategy.get_window_stats(item, *ids).reset_time
+            waits.append(max(1, math.ceil(reset - time.time())))
+    if waits:
+        g.login_throttled = max(waits)
+        raise LoginThrottled(max(waits))
+
+
+def login_failed(login: str) -> None:
+    if _enabled():
+        for item, ids in _keys(login):
+            limiter.limiter.hit(item, *ids)
+
+
+def login_succeeded(login: str) -> None:
+    if _enabled():
+        item, ids = _keys(login)[0]
+        limiter.limiter.clear(item, *ids)
+
+
+def init_app(app: Flask) -> None:
+    limiter.init_app(app)
+
+    @app.errorhandler(LoginThrottled)
+    def _throttled(exc: LoginThrottled):
+        return respond(exc.status, exc.code, exc.message, headers=exc.headers)
+
+    @app.after_request
+    def _throttled_page(resp):
+        # the sign-in page renders the error itself (as a 401); make it the 429 it is
+        retry = g.get("login_throttled")
+        if retry and resp.status_code == 401:
+            resp.status_code = 429
+            resp.headers["Retry-After"] = str(retry)
+        return resp

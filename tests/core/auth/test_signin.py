@@ -1,0 +1,186 @@
+"""Sign-in: same answer for unknown users and wrong passwords, failed sign-ins limited per
+account and per address (429 + Retry-After), session protection, remember me, secure cookies,
+no open redirect, CSRF on forms."""
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+
+from tests.conftest import PASSWORD, unique
+from tests.core.auth.conftest import csrf_of, form_login, fresh_address
+
+
+def api_login(client, login, password=PASSWORD, **kw):
+    return client.post("/api/v1/auth/login", json={"login": login, "password": password, **kw})
+
+
+def test_sign_in_with_username_or_mobile(web, create_user):
+    mobile = "139" + str(int(time.time() * 1000))[-8:]
+    user = create_user(mobile=mobile)
+    assert api_login(web(), user.username).status_code == 200
+    resp = api_login(web(), mobile)
+    assert resp.status_code == 200 and resp.get_json()["username"] == user.username
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(web, create_user):
+    user = create_user()
+    wrong = api_login(web(), user.username, "Wrong-pass1")
+    unknown = api_login(web(), unique("nobody"), "Wrong-pass1")
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.get_json() == unknown.get_json()
+    assert "用户名或密码错误" in wrong.get_json()["error"]["message"]
+    page_wrong = form_login(web(), user.username, "Wrong-pass1")
+    page_unknown = form_login(web(), unique("nobody"), "Wrong-pass1")
+    assert page_wrong.status_code == page_unknown.status_code == 401
+    assert "用户名或密码错误" in page_wrong.get_data(as_text=True)
+    assert "用户名或密码错误" in page_unknown.get_data(as_text=True)
+
+
+def test_wrong_password_and_unknown_user_take_as_long(web, create_user):
+    """Both pay one argon2 verification: an unknown user is not answered measurably faster."""
+    user = create_user()
+
+    def timed(login):
+        client = web()
+        start = time.perf_counter()
+        assert api_login(client, login, "Wrong-pass1").status_code == 401
+        return time.perf_counter() - start
+
+    wrong = statistics.median(timed(user.username) for _ in range(3))
+    unknown = statistics.median(timed(unique("ghost")) for _ in range(3))
+    # without the dummy verification an unknown user answers ~100x faster; allow for a busy machine
+    assert 0.3 < unknown / wrong < 3.3, (wrong, unknown)
+
+
+def test_failed_sign_ins_are_limited_per_account(web, create_user, app):
+    user = create_user()
+    for _ in range(5):  # each from a different address: the account limit still counts them
+        assert api_login(web(), user.username, "Wrong-pass1").status_code == 401
+    resp = api_login(web(), user.username)  # even the right password now waits
+    assert resp.status_code == 429
+    retry = int(resp.headers["Retry-After"])
+    assert 0 < retry <= 15 * 60
+    body = resp.get_json()["error"]
+    assert body["code"] == "too_many_failed_logins"
+    assert "分钟后再试" in body["message"]
+    # another account from the same place is not affected
+    other = create_user()
+    assert api_login(web(), other.username).status_code == 200
+
+
+def test_unknown_account_is_limited_like_a_real_one(web):
+    ghost = unique("ghost")
+    for _ in range(5):
+        assert api_login(web(), ghost, "Wrong-pass1").status_code == 401
+    assert api_login(web(), ghost, "Wrong-pass1").status_code == 429
+
+
+def test_failed_sign_ins_are_limited_per_address(web, create_user, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_ADDRESS", "6 per 15 minutes")  # default 30: slow to test
+    address = fresh_address()
+    for _ in range(6):  # six different accounts, one address
+        assert api_login(web(address), unique("spray"), "Wrong-pass1").status_code == 401
+    user = create_user()
+    resp = api_login(web(address), user.username)
+    assert resp.status_code == 429 and int(resp.headers["Retry-After"]) > 0
+    assert api_login(web(), user.username).status_code == 200  # from elsewhere the account works
+
+
+def test_sign_in_page_says_when_to_try_again(web, create_user):
+    user = create_user()
+    address = fresh_address()
+    for _ in range(5):
+        assert form_login(web(address), user.username, "Wrong-pass1").status_code == 401
+    resp = form_login(web(address), user.username)
+    assert resp.status_code == 429
+    assert int(resp.headers["Retry-After"]) > 0
+    assert "分钟后再试" in resp.get_data(as_text=True)
+
+
+def test_successful_sign_in_clears_the_account_counter(web, create_user, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_ACCOUNT", "3 per 15 minutes")
+    user = create_user()
+    for _ in range(2):
+        api_login(web(), user.username, "Wrong-pass1")
+    assert api_login(web(), user.username).status_code == 200
+    for _ in range(2):
+        assert api_login(web(), user.username, "Wrong-pass1").status_code == 401
+    assert api_login(web(), user.username).status_code == 200
+
+
+def test_session_protection_drops_a_session_used_from_another_browser(web, create_user):
+    user = create_user()
+    client = web()
+    assert api_login(client, user.username).status_code == 200
+    assert client.get("/api/v1/auth/me").status_code == 200
+    client.environ_base["HTTP_USER_AGENT"] = "stolen-cookie/1.0"
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_remember_me_sets_a_lasting_httponly_cookie(web, create_user):
+    user = create_user()
+    client = web()
+    resp = api_login(client, user.username, remember=True)
+    cookies = resp.headers.getlist("Set-Cookie")
+    remember = [c for c in cookies if c.startswith("remember_token=")]
+    assert remember and "HttpOnly" in remember[0] and "Expires=" in remember[0]
+    resp = api_login(web(), user.username)
+    assert not [c for c in resp.headers.getlist("Set-Cookie") if c.startswith("remember_token=")]
+    session = [c for c in resp.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert session and "HttpOnly" in session[0] and "SameSite=Lax" in session[0]
+
+
+def test_cookies_are_secure_outside_development(app, create_user, monkeypatch):
+    from core import create_app
+
+    monkeypatch.delenv("GRIDGOV_INSECURE_COOKIES", raising=False)
+    user = create_user()
+    prod = create_app({"GRIDGOV_ENV": "production", "SECRET_KEY": "prod-secret-for-test",
+                       "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "INSTANCE_PATH": app.instance_path})
+    assert not prod.testing
+    resp = prod.test_client().post("/api/v1/auth/login", json={"login": user.username, "password": PASSWORD,
+                                                               "remember": True})
+    assert resp.status_code == 200
+    cookies = resp.headers.getlist("Set-Cookie")
+    for name in ("session=", "remember_token="):
+        cookie = next(c for c in cookies if c.startswith(name))
+        assert "Secure" in cookie and "HttpOnly" in cookie
+    dev = create_app({"GRIDGOV_ENV": "development", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                      "INSTANCE_PATH": app.instance_path})
+    assert dev.config["SESSION_COOKIE_SECURE"] is False
+
+
+@pytest.mark.parametrize("target", ["//evil.com", "https://evil.com", "/\\evil", "http:/evil.com",
+                                    "javascript:alert(1)", "///evil.com"])
+def test_next_never_leaves_the_site(web, create_user, target):
+    user = create_user()
+    resp = form_login(web(), user.username, next_=target)
+    assert resp.status_code == 302
+    location = resp.headers["Location"]
+    assert "evil" not in location and "javascript" not in location
+    assert location.startswith("/")
+
+
+def test_next_follows_a_local_path(web, create_user):
+    user = create_user()
+    resp = form_login(web(), user.username, next_="/account/password")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/account/password"
+
+
+def test_form_post_without_csrf_token_is_refused(web, create_user):
+    user = create_user()
+    client = web()
+    resp = client.post("/login", data={"login": user.username, "password": PASSWORD})
+    assert resp.status_code == 400
+    assert "页面已过期" in resp.get_data(as_text=True)
+    # signed in, a form post to any page without the token is refused too
+    assert form_login(client, user.username).status_code == 302
+    resp = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "Newpass-123"})
+    assert resp.status_code == 400 and "页面已过期" in resp.get_data(as_text=True)
+    resp = client.post("/logout")
+    assert resp.status_code == 400
+    token = csrf_of(client, "/account/password")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/api/v1/auth/me").status_code == 401
