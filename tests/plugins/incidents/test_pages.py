@@ -1,0 +1,46 @@
+"""Console pages: list, report form, detail with timeline and actions, numbers, item list."""
+from __future__ import annotations
+
+import io
+
+from tests.plugins.incidents.conftest import base, png_bytes
+
+
+def test_report_and_handle_through_pages(town, api_as, category_id):
+    web = api_as(town.worker1)
+    p = f"/t/{town.tenant.slug}/incidents"
+    form = web.get(f"{p}/new")
+    assert form.status_code == 200 and "第一网格" in form.get_data(as_text=True)
+    assert "第二网格" not in form.get_data(as_text=True)
+    resp = web.post(f"{p}/new", data={"grid_id": str(town.g1.id), "category_id": str(category_id), "description": "井盖缺失",
+                                      "urgency": "urgent", "photos": [(io.BytesIO(png_bytes()), "well.png")]},
+                    content_type="multipart/form-data")
+    assert resp.status_code == 302
+    detail_url = resp.headers["Location"]
+    incident_id = int(detail_url.rstrip("/").split("/")[-1])
+    page = web.get(detail_url).get_data(as_text=True)
+    assert "井盖缺失" in page and "流转记录" in page and "受理" in page and "<img" in page
+    assert web.post(f"{p}/{incident_id}/act/accept", data={"note": "马上去"}).status_code == 302
+    assert web.post(f"{p}/{incident_id}/act/escalate", data={"to": "parent", "note": ""}).status_code == 302
+    state = web.get(f"{base(town)}/{incident_id}").get_json()
+    assert state["state"] == "accepted" and state["level"] == "grid" and state["handling_grid_id"] == town.g1.id
+    assert "请填写说明" in web.get(detail_url).get_data(as_text=True)  # the refusal is flashed
+    listing = web.get(f"{p}/").get_data(as_text=True)
+    assert f"#{incident_id}" in listing
+    bad = web.post(f"{p}/new", data={"grid_id": str(town.g1.id), "category_id": str(category_id), "description": "x",
+                                     "photos": [(io.BytesIO(b"nope"), "a.png")]}, content_type="multipart/form-data")
+    assert bad.status_code == 302 and web.get(f"{base(town)}").get_json()["total"] == 1
+
+
+def test_numbers_and_categories_pages(town, api_as, report, category_id):
+    report()
+    staff = api_as(town.staff)
+    p = f"/t/{town.tenant.slug}/incidents"
+    numbers = staff.get(f"{p}/numbers").get_data(as_text=True)
+    assert "网格自办自结" in numbers and "<svg" in numbers and "道路破损" in numbers
+    cats = staff.get(f"{p}/categories")
+    assert cats.status_code == 200 and "网格事项清单" in cats.get_data(as_text=True)
+    assert staff.post(f"{p}/categories", data={"id": str(category_id), "time_limit_hours": "36", "active": "1"}).status_code == 302
+    got = {c["id"]: c for c in staff.get(f"{base(town)}/categories").get_json()}[category_id]
+    assert got["time_limit_hours"] == 36 and got["auto_escalate"] is False
+    assert api_as(town.worker1).get(f"{p}/categories").status_code == 403
