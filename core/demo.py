@@ -13,27 +13,36 @@ from core.auth.service import assign_role, create_user
 from core.db import db
 from core.models import Tenant, User
 from core.modules import hooks
+from core.grid.demo import GAOHE, HUYANG, SHIPAI, TAIBAI, staff_grids
 from core.tenancy import tenant_context
 
 DEMO_PASSWORD = "Demo12345"
 
+# (slug, name, region code, [(township slug, name, region code, level names, grid tree)])
 COUNTIES = [
     ("huaining", "怀宁县", "340822", [
-        ("gaohe", "高河镇", "340822101", ["村/社区", "网格", "微网格"],
-         [("查冲村", ["第一网格", "第二网格", "第三网格"]), ("高河社区", ["东区网格", "西区网格"]),
-          ("新安村", ["一组网格", "二组网格", "三组网格", "四组网格"])]),
-        ("shipai", "石牌镇", "340822102", ["村/社区", "网格", "微网格"],
-         [("石牌社区", ["老街网格", "新街网格"]), ("丁家村", ["上丁网格", "下丁网格"])]),
+        ("gaohe", "高河镇", "340822101", ["村/社区", "网格", "微网格"], GAOHE),
+        ("shipai", "石牌镇", "340822102", ["村/社区", "网格", "微网格"], SHIPAI),
     ]),
     ("dangtu", "当涂县", "340521", [
-        ("gushu", "姑孰镇", "340521100", ["社区", "网格", "小区", "楼栋", "单元"],
-         [("湖阳社区", ["滨湖网格", "学府网格"]), ("太白社区", ["太白一网格", "太白二网格", "太白三网格"])]),
+        ("gushu", "姑孰镇", "340521100", ["社区", "网格", "小区", "楼栋", "单元"], [HUYANG, TAIBAI]),
     ]),
 ]
 
 
-def _tree(spec):
-    return [{"name": name, "children": [{"name": c} for c in children]} for name, children in spec]
+def _grid_worker(tenant, slug: str) -> str | None:
+    """A demo 网格员 account posted to the township's first second-level grid."""
+    from core.grid.duties import add_duty
+    from core.grid.models import Grid
+
+    grid = db.session.scalars(select(Grid).where(Grid.level == 2).order_by(Grid.code)).first()
+    username = f"{slug}_worker"
+    if grid is None or db.session.scalar(select(User).where(User.username == username)) is not None:
+        return None
+    user = create_user(username, DEMO_PASSWORD, display_name=f"{grid.name}网格员")
+    assign_role(user, tenant, "grid_worker", grid.id)
+    add_duty(tenant, grid, "grid_worker", user_id=user.id, phone="13800000000")
+    return f"grid worker: {username} / {DEMO_PASSWORD} ({grid.name})"
 
 
 def load_demo() -> Iterator[str]:
@@ -62,12 +71,17 @@ def load_demo() -> Iterator[str]:
                 continue
             result = onboard_township({
                 "name": name, "slug": slug, "county": county_slug, "region_code": code,
-                "grid_level_names": levels, "grids": _tree(grids),
+                "grid_level_names": levels, "grids": grids,
                 "admin": {"username": f"{slug}_admin", "display_name": f"{name}网格办", "password": DEMO_PASSWORD},
                 "modules": {m: {} for m in modules},
             })
             tenant = result.tenant
             with tenant_context(tenant):
+                staffed = staff_grids(tenant)
+                worker = _grid_worker(tenant, slug)
                 hooks(tenant).demo_data(tenant=tenant)
             db.session.commit()
-            yield f"township {slug} {name}: {result.grids} grids, admin {slug}_admin / {DEMO_PASSWORD}"
+            yield (f"township {slug} {name}: {result.grids} grids, {staffed['party_orgs']} party organisations, "
+                   f"{staffed['duties']} grid duties, admin {slug}_admin / {DEMO_PASSWORD}")
+            if worker:
+                yield worker
