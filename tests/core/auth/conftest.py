@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from typing import NamedTuple
 
 import pytest
 
@@ -42,12 +43,24 @@ def form_login(client, login: str, password: str = PASSWORD, next_: str | None =
     return client.post(url, data={"login": login, "password": password, "csrf_token": token, **extra})
 
 
+class GridRef(NamedTuple):
+    """A grid's id and name, usable after commits expire the ORM object (outside its tenant)."""
+
+    id: int
+    name: str
+
+
 @pytest.fixture
 def town(create_tenant, create_grid):
     """A township with grids 甲 → 甲一 → 甲一一, and 乙 beside 甲."""
+    from core.tenancy import tenant_context
+
     tenant = create_tenant()
-    a = create_grid(tenant, "甲")
-    a1 = create_grid(tenant, "甲一", a)
-    a11 = create_grid(tenant, "甲一一", a1)
-    b = create_grid(tenant, "乙")
-    return tenant, {"a": a, "a1": a1, "a11": a11, "b": b}
+    grids = {}
+    with tenant_context(tenant):
+        grids["a"] = create_grid(tenant, "甲")
+        grids["a1"] = create_grid(tenant, "甲一", grids["a"])
+        grids["a11"] = create_grid(tenant, "甲一一", grids["a1"])
+        grids["b"] = create_grid(tenant, "乙")
+        refs = {k: GridRef(g.id, g.name) for k, g in grids.items()}
+    return tenant, refs
