@@ -91,6 +91,7 @@ def staff_grids(tenant) -> dict[str, int]:
                                     "secretary_name": secretary, "secretary_phone": phone})
     orgs += 1
     deepest = max(x.level for x in grids)
+    names = {x.id: x.name for x in grids}
     for grid in grids:
         name, phone = _person(rng)
         if grid.level == 1:
@@ -118,7 +119,8 @@ def staff_grids(tenant) -> dict[str, int]:
                 add_duty(tenant, grid, duty, name=name, phone=phone)
                 duties += 1
             if grid.level == 4 and rng.random() < 0.3:
-                create_party_org(tenant, grid, {"kind": PartyOrgKind.group.value, "name": grid.name + "党小组",
+                create_party_org(tenant, grid, {"kind": PartyOrgKind.group.value,
+                                                "name": names.get(grid.parent_id, "") + grid.name + "党小组",
                                                 "secretary_name": _person(rng)[0]})
                 orgs += 1
     return {"party_orgs": orgs, "duties": duties}

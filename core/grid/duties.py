@@ -42,6 +42,12 @@ def _member(tenant: Tenant, user_id: int) -> User:
     return user
 
 
+def members(tenant: Tenant) -> list[User]:
+    """Accounts holding a role in this township (who may be appointed to a duty)."""
+    ids = select(RoleAssignment.user_id)
+    return list(db.session.scalars(select(User).where(User.id.in_(ids), User.active.is_(True)).order_by(User.display_name)))
+
+
 def duties_of(grid: Grid) -> list[GridDuty]:
     return list(db.session.scalars(select(GridDuty).where(GridDuty.grid_id == grid.id).order_by(GridDuty.duty, GridDuty.id)))
 

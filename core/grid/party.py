@@ -106,15 +106,15 @@ def party_tree(roots: set[int] | None = None) -> list[dict[str, Any]]:
     ``roots``: limit to organisations on these grids' subtrees (None: all, incl. the township's).
     """
     rows = db.session.execute(
-        select(PartyOrg, Grid.path, Grid.name, Grid.status).outerjoin(Grid, Grid.id == PartyOrg.grid_id)
-        .order_by(PartyOrg.id)
+        select(PartyOrg, Grid.path, Grid.name, Grid.status, Grid.code).outerjoin(Grid, Grid.id == PartyOrg.grid_id)
+        .order_by(Grid.code, PartyOrg.id)
     ).all()
     root_paths = None
     if roots is not None:
         root_paths = list(db.session.scalars(select(Grid.path).where(Grid.id.in_(list(roots)))))
     nodes: dict[int | None, dict[str, Any]] = {}
     township = None
-    for org, path, grid_name, status in rows:
+    for org, path, grid_name, status, _code in rows:
         if org.grid_id is not None and status != GridStatus.active:
             continue
         if root_paths is not None and (path is None or not any(path.startswith(p) for p in root_paths)):
@@ -127,7 +127,7 @@ def party_tree(roots: set[int] | None = None) -> list[dict[str, Any]]:
         else:
             nodes[org.grid_id] = node
     top: list[dict[str, Any]] = []
-    for node in sorted(nodes.values(), key=lambda n: (n["path"].count("/"), n["path"])):
+    for node in nodes.values():  # in unified-code order, i.e. tree order
         ancestors = [int(x) for x in node["path"].strip("/").split("/")[:-1]]
         parent = next((nodes[a] for a in reversed(ancestors) if a in nodes), None)
         (parent["children"] if parent else (township["children"] if township else top)).append(node)

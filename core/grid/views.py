@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from functools import wraps
 
-from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
 from core.auth import requires
@@ -86,8 +86,14 @@ def page(grid_id: int):
         movable = [x for x in db.session.scalars(
             select(Grid).where(Grid.status == GridStatus.active, subtree_condition(Grid.id, reach)).order_by(Grid.path)
         ) if not x.path.startswith(grid.path)]
+    ancestors = queries.ancestors(grid)
+    people_url = None
+    if "people.people_list" in current_app.view_functions and g.access.can("people.read"):
+        people_url = url_for("people.people_list", grid_id=grid.id)
     return render_template(
-        "grid/page.html", grid=grid, ancestors=queries.ancestors(grid), counts=queries.counts_for(g.tenant, grid),
+        "grid/page.html", grid=grid, ancestors=ancestors, people_url=people_url,
+        above=[(a, duty_service.duties_of(a)) for a in ancestors],
+        members=duty_service.members(g.tenant) if can_edit and g.access.can("users.manage") else [], counts=queries.counts_for(g.tenant, grid),
         children=[(c, nested.get(c.id, 0), queries.counts_for(g.tenant, c)) for c in children],
         duties=duty_service.duties_of(grid), org=party_service.org_of(grid), can_edit=can_edit,
         can_manage_users=g.access.can("users.manage"), movable=movable, duty_labels=DUTY_LABELS,

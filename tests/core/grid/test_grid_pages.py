@@ -18,6 +18,10 @@ def test_tree_page_and_grid_page(town, rows, create_user, api_as):
     assert page.status_code == 200
     assert "王网格长" in html and 'href="tel:13912345678"' in html and "网格长" in html
     assert r["东一网格"]["code"] in html and "一号楼" in html and 'name="csrf_token"' in html
+    # the grid page also names who looks after the grids above, and offers accounts to appoint
+    api.post(f"/api/v1/t/{town.slug}/grids/{r['东村']['id']}/duties", json={"duty": "grid_instructor", "name": "李指导员"})
+    html = api.get(f"/t/{town.slug}/grids/{r['一号楼']['id']}").get_data(as_text=True)
+    assert "李指导员" in html and "王网格长" in html and 'name="user_id"' in html
     qr = api.get(f"/t/{town.slug}/grids/{r['东一网格']['id']}/qr.png")
     assert qr.status_code == 200 and qr.mimetype == "image/png" and qr.data[:4] == b"\x89PNG"
 
