@@ -110,7 +110,7 @@ def test_create_refuses_depth_and_duplicate_sibling_names(town, rows):
         db.session.rollback()
 
 
-def test_merge_moves_children_and_module_rows_then_archives(town, rows, spy):
+def test_hook_grids_merged_moves_module_rows_children_follow_source_archived(town, rows, spy):
     r = rows(town)
     spy.usage[r["东村"]["id"]] = {"居民": 12}
     with tenant_context(town):
@@ -137,7 +137,7 @@ def test_merge_refuses_self_and_descendant(town, rows, spy):
     assert spy.merged == []
 
 
-def test_archive_refuses_while_people_or_children_remain(town, rows, spy):
+def test_hook_grid_usage_refuses_archive_while_people_or_children_remain(town, rows, spy):
     r = rows(town)
     spy.usage[r["西一网格"]["id"]] = {"居民": 12, "住户": 0}
     with tenant_context(town):
