@@ -8,9 +8,11 @@ code, then each ancestor's sibling number; renaming keeps the code, moving recom
 """
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy import String, cast, func, literal, select, update
 from sqlalchemy.orm import aliased
 
@@ -73,6 +75,17 @@ def _next_seq(parent: Grid | None, level: int, field: str) -> int:
     return seq
 
 
+@contextmanager
+def _numbering(field: str) -> Iterator[None]:
+    """Two editors numbering children of one parent at once: the second gets 409, not a 500."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError:
+        raise ApiError(409, "conflict", "网格编码冲突：有人同时在调整这里的网格，请刷新后重试 (concurrent change, retry)",
+                       {field: ["网格编码冲突，请重试 (code clash, retry)"]}) from None
+
+
 def _check_active(grid: Grid | None, field: str) -> None:
     if grid is not None and grid.status != GridStatus.active:
         raise _invalid(field, f"网格「{grid.name}」已撤销 (archived)")
@@ -91,10 +104,11 @@ def create_grid(tenant: Tenant, name: str, parent: Grid | None = None) -> Grid:
     prefix = parent.code if parent is not None else (tenant.region_code or "")
     grid = Grid(name=name, parent_id=parent.id if parent else None, level=level, seq=seq,
                 code=prefix + code_segment(level, seq), path="")
-    db.session.add(grid)
-    db.session.flush()
-    grid.path = (parent.path if parent is not None else "/") + f"{grid.id}/"
-    db.session.flush()
+    with _numbering("parent_id"):
+        db.session.add(grid)
+        db.session.flush()
+        grid.path = (parent.path if parent is not None else "/") + f"{grid.id}/"
+        db.session.flush()
     audit.record("grid.create", grid, after={"name": name, "parent_id": grid.parent_id, "code": grid.code})
     return grid
 
@@ -162,6 +176,17 @@ def move_grid(tenant: Tenant, grid: Grid, parent: Grid | None, field: str = "par
     new_code = (parent.code if parent is not None else (tenant.region_code or "")) + code_segment(new_level, seq)
     grid_id, delta = grid.id, new_level - grid.level
     db.session.flush()
+    with _numbering(field):
+        _rewrite_subtree(grid_id, parent, seq, new_code, old_path, new_path, new_level, delta, height)
+    _expire_grids()
+    audit.record("grid.move", object_type="core_grid", object_id=grid_id, before=before,
+                 after={"parent_id": grid.parent_id, "code": grid.code, "level": grid.level})
+    return grid
+
+
+def _rewrite_subtree(grid_id: int, parent: Grid | None, seq: int, new_code: str, old_path: str, new_path: str,
+                     new_level: int, delta: int, height: int) -> None:
+    """The bulk UPDATEs of a move: paths and levels in one, the grid's own row, codes per level."""
     no_sync = {"synchronize_session": False}
     db.session.execute(
         update(Grid).where(Grid.path.startswith(old_path, autoescape=True))
@@ -181,10 +206,6 @@ def move_grid(tenant: Tenant, grid: Grid, parent: Grid | None, field: str = "par
             update(Grid).where(Grid.path.startswith(new_path, autoescape=True), Grid.level == level)
             .values(code=parent_code + segment).execution_options(**no_sync)
         )
-    _expire_grids()
-    audit.record("grid.move", object_type="core_grid", object_id=grid_id, before=before,
-                 after={"parent_id": grid.parent_id, "code": grid.code, "level": grid.level})
-    return grid
 
 
 def grid_usage(tenant: Tenant, grid: Grid) -> dict[str, int]:

@@ -185,3 +185,19 @@ def test_subtree_move_uses_bulk_updates(town, rows, app):
     after = rows(town)
     units = [v for k, v in after.items() if k.endswith("单元")]
     assert len(units) == 30 and all(u["level"] == 4 and u["code"].startswith(after["一号楼"]["code"]) for u in units)
+
+
+def test_code_clash_from_a_concurrent_edit_is_409_not_500(town, rows, create_user, api_as):
+    """Two editors numbering the same parent at once: the loser's insert clashes on the code."""
+    r = rows(town)
+    with tenant_context(town):
+        # what a concurrent request would have just written: the next first-level code
+        db.session.add(Grid(name="并发", parent_id=r["东村"]["id"], level=2, seq=90, code="34082210103",
+                            path=r["东村"]["path"] + "0/"))
+        db.session.commit()
+    api = api_as(create_user(roles=[(town, "township_admin")]))
+    resp = api.post(f"/api/v1/t/{town.slug}/grids", json={"name": "南村"})
+    assert resp.status_code == 409 and "parent_id" in resp.get_json()["error"]["fields"]
+    resp = api.patch(f"/api/v1/t/{town.slug}/grids/{r['东一网格']['id']}", json={"parent_id": None})
+    assert resp.status_code == 409 and "parent_id" in resp.get_json()["error"]["fields"]
+    assert "南村" not in rows(town) and rows(town)["东一网格"]["parent_id"] == r["东村"]["id"]
