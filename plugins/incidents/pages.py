@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.auth import requires
 from core.db import db
 from core.errors import ApiError
-from core.grid.models import Grid
+from core.grid.models import Grid, GridStatus
 from core.grid.scope import visible
 from core.modules import module_settings
 from plugins.incidents import categories as cats
@@ -21,7 +21,7 @@ from plugins.incidents.models import Incident
 from plugins.incidents.permissions import HANDLE, MANAGE, REPORT, can_act_on, can_reopen, can_report_in, require_act
 from plugins.incidents.photos import check_uploads
 from plugins.incidents.schemas import ActionIn, ReportIn
-from plugins.incidents.web import grid_by_id, period, roots_for, visible_incident
+from plugins.incidents.web import grid_by_id, period, roots_for, visible_incident, with_names
 
 bp = Blueprint("incidents_pages", __name__, url_prefix="/t/<tenant>/incidents", template_folder="templates")
 
@@ -40,12 +40,12 @@ def index():
     state = request.args.get("state")
     if state:
         stmt = stmt.where(Incident.state == state)
-    rows = db.session.scalars(stmt.order_by(Incident.id.desc()).limit(200)).all()
+    rows = db.session.scalars(with_names(stmt.order_by(Incident.id.desc()).limit(200))).all()
     return render_template("incidents/list.html", rows=rows, labels=services.LABELS, state=state)
 
 
 def _my_grids():
-    stmt = select(Grid).where(visible(Grid.id, REPORT), Grid.status == "active").order_by(Grid.path)
+    stmt = select(Grid).where(visible(Grid.id, REPORT), Grid.status == GridStatus.active).order_by(Grid.path)
     return db.session.scalars(stmt).all()
 
 
@@ -117,7 +117,7 @@ def act(incident_id: int, action: str):
 @requires(REPORT)
 def overdue():
     roots = roots_for(request.args.get("grid_id"))
-    rows = db.session.scalars(stats.overdue_query(roots).limit(200)).all()
+    rows = db.session.scalars(with_names(stats.overdue_query(roots).limit(200))).all()
     return render_template("incidents/overdue.html", rows=rows, summary=stats.overdue_summary(roots),
                            labels=services.LABELS)
 

@@ -49,8 +49,7 @@ def _counts(now: dt.datetime):
     ]
 
 
-def _shape(row) -> dict[str, Any]:
-    m = row._mapping
+def _shape(m) -> dict[str, Any]:
     base = int(m["reported"]) - int(m["rejected"])
     rated = int(m["rated"])
     return {
@@ -68,35 +67,54 @@ def _shape(row) -> dict[str, Any]:
     }
 
 
+def _add(into: dict[str, Any], row: dict[str, Any]) -> None:
+    for key, value in row.items():
+        into[key] = into.get(key, 0) + (value or 0)
+
+
 def subtree_numbers(roots, start: dt.datetime | None = None, end: dt.datetime | None = None,
                     breakdown: bool = True) -> dict[str, Any]:
-    """The numbers for the subtrees of ``roots`` (None: the whole township) in [start, end)."""
+    """The numbers for the subtrees of ``roots`` (None: the whole township) in [start, end).
+
+    One scan of the period (index-only on ``ix_incidents_incident_tenant_reported``), grouped by
+    category, reporter and closer; the totals and breakdowns are summed from the groups.
+    """
     now = utcnow()
     conds = _scope(roots, start, end)
-    out = _shape(db.session.execute(select(*_counts(now)).where(*conds)).one())
     if not breakdown:
-        return out
+        return _shape(db.session.execute(select(*_counts(now)).where(*conds)).one()._mapping)
+    keys = (Incident.category_id, Incident.reporter_user_id, Incident.closed_by_user_id)
+    counts = _counts(now)
+    counts[8] = func.sum(Incident.close_hours).label("sum_hours")
+    rows = db.session.execute(select(*keys, *counts).where(*conds).group_by(*keys)).all()
+    total: dict[str, Any] = {}
+    by_cat: dict[int, dict[str, Any]] = {}
+    workers: dict[int, dict[str, int]] = {}
+    for r in rows:
+        m = dict(r._mapping)
+        cat, reporter, closer = m.pop("category_id"), m.pop("reporter_user_id"), m.pop("closed_by_user_id")
+        _add(total, m)
+        _add(by_cat.setdefault(cat, {}), m)
+        if reporter is not None:
+            _add(workers.setdefault(reporter, {}), {"reported": m["reported"], "settled_in_grid": m["settled_in_grid"]})
+        if closer is not None:
+            _add(workers.setdefault(closer, {}), {"closed_by": m["closed"]})
+    out = _shape(_with_mean(total))
     names = dict(db.session.execute(select(Category.id, Category.name)).all())
-    by_cat = db.session.execute(select(Incident.category_id, *_counts(now)).where(*conds).group_by(Incident.category_id)).all()
-    out["by_category"] = sorted(({"category_id": r[0], "category": names.get(r[0], ""), **_shape(r)} for r in by_cat),
-                                key=lambda d: -d["reported"])
-    by_reporter = db.session.execute(
-        select(Incident.reporter_user_id, *_counts(now)).where(*conds, Incident.reporter_user_id.is_not(None))
-        .group_by(Incident.reporter_user_id)).all()
-    by_closer = dict(db.session.execute(
-        select(Incident.closed_by_user_id, func.count()).where(*conds, Incident.state == "closed",
-                                                               Incident.closed_by_user_id.is_not(None))
-        .group_by(Incident.closed_by_user_id)).all())
-    users = _user_names(set(r[0] for r in by_reporter) | set(by_closer))
-    workers = {}
-    for r in by_reporter:
-        workers[r[0]] = {"user_id": r[0], "name": users.get(r[0], ""), "reported": int(r._mapping["reported"]),
-                         "settled_in_grid": int(r._mapping["settled_in_grid"]), "closed_by": 0}
-    for uid, n in by_closer.items():
-        workers.setdefault(uid, {"user_id": uid, "name": users.get(uid, ""), "reported": 0, "settled_in_grid": 0,
-                                 "closed_by": 0})["closed_by"] = int(n)
-    out["by_worker"] = sorted(workers.values(), key=lambda d: (-d["reported"], -d["closed_by"]))
+    out["by_category"] = sorted(({"category_id": c, "category": names.get(c, ""), **_shape(_with_mean(v))}
+                                 for c, v in by_cat.items()), key=lambda d: -d["reported"])
+    users = _user_names(set(workers))
+    out["by_worker"] = sorted(({"user_id": uid, "name": users.get(uid, ""), "reported": v.get("reported", 0),
+                                "settled_in_grid": v.get("settled_in_grid", 0), "closed_by": v.get("closed_by", 0)}
+                               for uid, v in workers.items()), key=lambda d: (-d["reported"], -d["closed_by"]))
     return out
+
+
+def _with_mean(m: dict[str, Any]) -> dict[str, Any]:
+    m = {**{k: 0 for k in ("reported", "settled_in_grid", "to_parent_grid", "to_office", "to_department", "closed",
+                           "rejected", "overdue", "satisfied", "rated")}, **m}
+    m["mean_hours"] = m.get("sum_hours", 0) / m["closed"] if m["closed"] and m.get("sum_hours") is not None else None
+    return m
 
 
 def _user_names(ids: set[int]) -> dict[int, str]:
@@ -107,12 +125,21 @@ def _user_names(ids: set[int]) -> dict[int, str]:
     return {u.id: u.display_name or u.username for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
+def overdue_conditions(roots, handler_id: int | None = None) -> list:
+    conds = [Incident.open_due_at < utcnow(), subtree_condition(Incident.grid_id, roots)]
+    if handler_id is not None:
+        conds.append(Incident.handler_user_id == handler_id)
+    return conds
+
+
 def overdue_query(roots, handler_id: int | None = None):
     """Open incidents past their deadline in the subtrees of ``roots``, most overdue first."""
-    stmt = select(Incident).where(Incident.open_due_at < utcnow(), subtree_condition(Incident.grid_id, roots))
-    if handler_id is not None:
-        stmt = stmt.where(Incident.handler_user_id == handler_id)
-    return stmt.order_by(Incident.open_due_at, Incident.id)
+    return select(Incident).where(*overdue_conditions(roots, handler_id)).order_by(Incident.open_due_at, Incident.id)
+
+
+def overdue_count(roots, handler_id: int | None = None) -> int:
+    """How many (an index-only count on ``(tenant_id, open_due_at)``)."""
+    return db.session.scalar(select(func.count(Incident.id)).where(*overdue_conditions(roots, handler_id))) or 0
 
 
 def overdue_summary(roots) -> dict[str, list[dict[str, Any]]]:

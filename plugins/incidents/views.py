@@ -6,7 +6,7 @@ from flask import Blueprint, g, jsonify, request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import doc, dump, load, page
+from core.api import doc, dump, load, page, page_args
 from core.auth import requires
 from core.db import db
 from core.errors import ApiError
@@ -18,7 +18,7 @@ from plugins.incidents.permissions import HANDLE, MANAGE, REPORT, can_act_on, ca
 from plugins.incidents.photos import check_uploads, file_path
 from plugins.incidents.schemas import (ActionIn, CategoryIn, CategoryOut, CategoryPatch, IncidentDetailOut, IncidentOut,
                                        MergeIn, RateIn, ReportIn)
-from plugins.incidents.web import grid_by_id, payload, period, roots_for, uploaded, visible_incident
+from plugins.incidents.web import grid_by_id, payload, period, roots_for, uploaded, visible_incident, with_names
 
 bp = Blueprint("incidents", __name__, url_prefix="/api/v1/t/<tenant>/incidents")
 ACTIONS = ("accept", "start", "resolve", "close", "reject", "escalate", "send_back", "reopen")
@@ -42,7 +42,7 @@ def list_incidents():
             if not request.args[arg].isdigit():
                 raise ApiError(422, "validation_error", f"{arg} 须为整数", {arg: ["须为整数 (an integer)"]})
             stmt = stmt.where(col == int(request.args[arg]))
-    return page(IncidentOut, stmt, order_by=Incident.id.desc())
+    return page(IncidentOut, with_names(stmt), order_by=Incident.id.desc())
 
 
 @bp.post("")
@@ -194,8 +194,12 @@ def overdue():
     handler = request.args.get("handler_id")
     if handler is not None and not handler.isdigit():
         raise ApiError(422, "validation_error", "handler_id 须为整数", {"handler_id": ["须为整数 (an integer)"]})
-    stmt = stats.overdue_query(roots_for(request.args.get("grid_id")), int(handler) if handler else None)
-    return page(IncidentOut, stmt)
+    roots, handler_id = roots_for(request.args.get("grid_id")), int(handler) if handler else None
+    number, per_page = page_args()
+    rows = db.session.scalars(with_names(stats.overdue_query(roots, handler_id)).limit(per_page)
+                              .offset((number - 1) * per_page)).all()
+    return jsonify({"items": IncidentOut(many=True).dump(rows), "page": number, "per_page": per_page,
+                    "total": stats.overdue_count(roots, handler_id)})
 
 
 @bp.get("/overdue/summary")

@@ -26,6 +26,13 @@ def uploaded(name: str = "photos"):
     return request.files.getlist(name) if request.files else []
 
 
+def with_names(stmt):
+    """Load the category and grids of listed incidents in three queries, not three per row."""
+    from sqlalchemy.orm import selectinload
+
+    return stmt.options(selectinload(Incident.category), selectinload(Incident.grid), selectinload(Incident.handling_grid))
+
+
 def visible_incident(incident_id: int) -> Incident:
     """An incident whose grid lies in the user's reach; 404 otherwise (also other tenants')."""
     row = db.session.scalar(select(Incident).where(Incident.id == incident_id, visible(Incident.grid_id, REPORT)))

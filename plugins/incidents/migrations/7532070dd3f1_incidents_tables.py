@@ -106,7 +106,7 @@ def upgrade():
         batch_op.create_index('ix_incidents_incident_tenant_grid_state', ['tenant_id', 'grid_id', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_incidents_incident_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_incidents_incident_tenant_open_due', ['tenant_id', 'open_due_at'], unique=False)
-        batch_op.create_index('ix_incidents_incident_tenant_reported', ['tenant_id', 'reported_at'], unique=False)
+        batch_op.create_index('ix_incidents_incident_tenant_reported', ['tenant_id', 'reported_at', 'state', 'reach', 'category_id', 'grid_id', 'reporter_user_id', 'closed_by_user_id', 'open_due_at', 'close_hours', 'satisfaction'], unique=False)
 
     op.create_table('incidents_step',
     sa.Column('id', sa.Integer(), nullable=False),
