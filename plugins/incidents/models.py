@@ -116,6 +116,11 @@ class Incident(TenantOwned, Timestamped, db.Model):
         return self.is_open and self.due_at < utcnow()
 
     @property
+    def awaiting_rating(self) -> bool:
+        """Closed, not rated yet, and the reporter left a phone or has an account (满意度回访)."""
+        return self.state == "closed" and self.satisfaction is None and bool(self.reporter_phone or self.reporter_user_id)
+
+    @property
     def where(self) -> str:
         """Where it sits now, in words: a grid's name, 乡镇网格办 or a department."""
         if self.level == "office":

@@ -147,6 +147,7 @@ class IncidentOut(Schema):
     closed_at = fields.DateTime(allow_none=True)
     reject_reason = fields.String(allow_none=True)
     satisfaction = fields.String(allow_none=True)
+    awaiting_rating = fields.Boolean()
     merged_into_id = fields.Integer(allow_none=True)
     linked_module = fields.String(allow_none=True)
     linked_ref = fields.String(allow_none=True)

@@ -113,7 +113,8 @@ def test_reporter_rates_and_dissatisfied_reopens(api_as, town, report):
     w1 = api_as(town.worker1)
     assert w1.post(f"{base(town)}/{inc['id']}/rate", json={"satisfaction": "satisfied"}).status_code == 409
     for action in ("accept", "start", "resolve", "close"):
-        step(w1, town, inc["id"], action)
+        closed = step(w1, town, inc["id"], action).get_json()
+    assert closed["awaiting_rating"] is True
     assert api_as(town.leader).post(f"{base(town)}/{inc['id']}/rate",
                                     json={"satisfaction": "satisfied"}).status_code == 403  # not the reporter
     bad = w1.post(f"{base(town)}/{inc['id']}/rate", json={"satisfaction": "great"})
