@@ -76,11 +76,13 @@ def show(incident_id: int):
     return jsonify(body)
 
 
-@bp.post("/<int:incident_id>/<any(" + ",".join(ACTIONS) + "):action>")
+@bp.post("/<int:incident_id>/<action>")
 @requires(HANDLE)
 @doc("Workflow step: accept, start, resolve, close, reject, escalate, send_back, reopen", request_schema=ActionIn,
      response_schema=IncidentDetailOut, tags=["incidents"])
 def act(incident_id: int, action: str):
+    if action not in ACTIONS:
+        raise ApiError(404, "unknown_action", f"没有操作 {action} (unknown action)")
     incident = visible_incident(incident_id)
     if action == "reopen":
         if not can_reopen(incident):
