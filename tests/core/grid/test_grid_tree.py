@@ -201,3 +201,28 @@ def test_code_clash_from_a_concurrent_edit_is_409_not_500(town, rows, create_use
     resp = api.patch(f"/api/v1/t/{town.slug}/grids/{r['东一网格']['id']}", json={"parent_id": None})
     assert resp.status_code == 409 and "parent_id" in resp.get_json()["error"]["fields"]
     assert "南村" not in rows(town) and rows(town)["东一网格"]["parent_id"] == r["东村"]["id"]
+
+
+def test_create_tree_in_bulk_under_an_existing_grid(town, rows):
+    r = rows(town)
+    with tenant_context(town):
+        west = _grid(town, r["西村"]["id"])
+        made = service.create_tree(town, [{"name": "西二网格", "children": [{"name": "甲楼"}, {"name": "乙楼"}]},
+                                          {"name": "西三网格"}], west)
+        db.session.commit()
+    after = rows(town)
+    assert made == 4
+    assert after["西二网格"]["code"] == r["西村"]["code"] + "02" and after["西三网格"]["code"] == r["西村"]["code"] + "03"
+    assert after["乙楼"]["code"] == after["西二网格"]["code"] + "002"
+    assert after["乙楼"]["path"] == f"{after['西二网格']['path']}{after['乙楼']['id']}/"
+    assert after["西二网格"]["path"] == f"{r['西村']['path']}{after['西二网格']['id']}/"
+    with tenant_context(town):
+        west = _grid(town, r["西村"]["id"])
+        for nodes, status in [([{"name": "西一网格"}], 409), ([{"name": "甲"}, {"name": "甲"}], 409),
+                              ([{"name": "深", "children": [{"name": "楼", "children": [{"name": "元", "children": [{"name": "层"}]}]}]}], 422),
+                              ([{"name": ""}], 422)]:
+            with pytest.raises(ApiError) as exc:
+                service.create_tree(town, nodes, west)
+            assert exc.value.status == status
+            db.session.rollback()
+    assert set(rows(town)) == set(after)
