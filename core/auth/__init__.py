@@ -1,6 +1,8 @@
 """Accounts, sign-in, roles and permissions (账号与权限)."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -19,6 +21,8 @@ def init_app(app: Flask) -> None:
     from core.db import db
     from core.models import User
 
+    # "remember me" lasts two weeks, not flask-login's default year
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", dt.timedelta(days=14))
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_view = "web.login"

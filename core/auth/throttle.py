@@ -20,8 +20,7 @@ from limits import parse
 
 from core.errors import ApiError, respond
 
-limiter = Limiter(key_func=get_remote_address)
-
+EXTENSION = "gridgov.limiter"
 DEFAULTS = {"LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes", "LOGIN_LIMIT_ADDRESS": "30 per 15 minutes"}
 
 
@@ -48,15 +47,18 @@ def _keys(login: str) -> list[tuple[object, tuple[str, ...]]]:
     return keys
 
 
-def _enabled() -> bool:
-    return bool(current_app.config.get("RATELIMIT_ENABLED", True)) and "limiter" in current_app.extensions
+def _strategy():
+    """The app's own limiter (one per app, so apps built side by side in tests keep apart)."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    return current_app.extensions[EXTENSION].limiter
 
 
 def check_login_allowed(login: str) -> None:
     """Raise :class:`LoginThrottled` when the account or the address is over its limit."""
-    if not _enabled():
+    strategy = _strategy()
+    if strategy is None:
         return
-    strategy = limiter.limiter
     waits = []
     for item, ids in _keys(login):
         if not strategy.test(item, *ids):
@@ -68,19 +70,23 @@ def check_login_allowed(login: str) -> None:
 
 
 def login_failed(login: str) -> None:
-    if _enabled():
+    strategy = _strategy()
+    if strategy is not None:
         for item, ids in _keys(login):
-            limiter.limiter.hit(item, *ids)
+            strategy.hit(item, *ids)
 
 
 def login_succeeded(login: str) -> None:
-    if _enabled():
+    strategy = _strategy()
+    if strategy is not None:
         item, ids = _keys(login)[0]
-        limiter.limiter.clear(item, *ids)
+        strategy.clear(item, *ids)
 
 
 def init_app(app: Flask) -> None:
+    limiter = Limiter(key_func=get_remote_address)
     limiter.init_app(app)
+    app.extensions[EXTENSION] = limiter
 
     @app.errorhandler(LoginThrottled)
     def _throttled(exc: LoginThrottled):

@@ -63,3 +63,22 @@ def test_unknown_permission_is_422(api_as, create_user, town):
 def test_anonymous_is_401(client, town):
     tenant, _ = town
     assert client.get(f"/api/v1/t/{tenant.slug}/me/access").status_code == 401
+
+
+def test_menu_shows_the_auth_pages_a_user_may_open(web, create_user, town):
+    """core.auth.hooks adds menu entries; the console hides those whose permission is missing."""
+    import re
+
+    from tests.core.auth.conftest import form_login
+
+    tenant, grids = town
+    seen = {}
+    for role in ("township_admin", "grid_worker"):
+        user = create_user(roles=[(tenant, role, grids["a"] if role == "grid_worker" else None)])
+        browser = web()
+        form_login(browser, user.username)
+        html = browser.get(f"/t/{tenant.slug}/").get_data(as_text=True)
+        seen[role] = set(re.findall(r'data-endpoint="(auth_[^"]+)"', html))
+    assert seen["township_admin"] == {"auth_admin_pages.users", "auth_admin_pages.roles", "auth_pages.audit_log",
+                                      "auth_pages.tokens"}
+    assert seen["grid_worker"] == {"auth_pages.tokens"}

@@ -3,6 +3,7 @@ account and per address (429 + Retry-After), session protection, remember me, se
 no open redirect, CSRF on forms."""
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 import time
 
@@ -126,6 +127,11 @@ def test_remember_me_sets_a_lasting_httponly_cookie(web, create_user):
     cookies = resp.headers.getlist("Set-Cookie")
     remember = [c for c in cookies if c.startswith("remember_token=")]
     assert remember and "HttpOnly" in remember[0] and "Expires=" in remember[0]
+    from email.utils import parsedate_to_datetime
+
+    expires = parsedate_to_datetime(remember[0].split("Expires=")[1].split(";")[0])
+    days = (expires - dt.datetime.now(dt.timezone.utc)).days
+    assert 13 <= days <= 14  # two weeks, not a year
     resp = api_login(web(), user.username)
     assert not [c for c in resp.headers.getlist("Set-Cookie") if c.startswith("remember_token=")]
     session = [c for c in resp.headers.getlist("Set-Cookie") if c.startswith("session=")]
@@ -184,3 +190,35 @@ def test_form_post_without_csrf_token_is_refused(web, create_user):
     token = csrf_of(client, "/account/password")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def _redis_up(url: str) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except Exception:
+        return False
+
+
+def test_with_redis_the_workers_share_the_counters(app, create_user):
+    """With ``REDIS_URL`` set, two app processes (gunicorn workers) count the same failures."""
+    from core import create_app
+
+    url = "redis://127.0.0.1:6379/15"
+    if not _redis_up(url):
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    config = {"TESTING": True, "REDIS_URL": url, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+              "INSTANCE_PATH": app.instance_path, "RATELIMIT_ENABLED": True}
+    one, two = create_app(config), create_app(config)
+    assert one.config["RATELIMIT_STORAGE_URI"] == url
+    user = create_user()
+    for worker in (one, two, one, two, one):
+        client = worker.test_client()
+        client.environ_base["REMOTE_ADDR"] = fresh_address()
+        assert api_login(client, user.username, "Wrong-pass1").status_code == 401
+    client = two.test_client()
+    client.environ_base["REMOTE_ADDR"] = fresh_address()
+    assert api_login(client, user.username).status_code == 429
+    # the test app itself keeps its counters in memory: there the account is still open
+    assert api_login(app.test_client(), user.username).status_code == 200
