@@ -14,7 +14,7 @@ from core.auth.passwords import generate_password
 from core.auth.service import assign_role, create_user, reset_password
 from core.db import db
 from core.errors import ApiError
-from core.grid.models import Grid
+from core.grid.models import Grid, GridStatus
 from core.models import RoleAssignment, RolePermission, Tenant, TenantKind, User
 from core.specs import Role
 from core.tenancy import cross_tenant, tenant_context
@@ -69,8 +69,8 @@ def grant_role(tenant: Tenant, user: User, role: str, grid_id: int | None = None
     if definition.scope == "grid":
         with tenant_context(tenant):
             grid = db.session.get(Grid, grid_id) if grid_id is not None else None
-        if grid is None or grid.tenant_id != tenant.id:
-            raise _invalid("grid_id", "网格角色须指定本乡镇的一个网格 (a grid role needs a grid of this township)")
+        if grid is None or grid.tenant_id != tenant.id or grid.status != GridStatus.active:
+            raise _invalid("grid_id", "网格角色须指定本乡镇一个在用的网格 (a grid role needs an active grid of this township)")
     elif grid_id is not None:
         raise _invalid("grid_id", f"{definition.label_zh}不按网格授予 (this role is not granted on a grid)")
     with tenant_context(tenant):

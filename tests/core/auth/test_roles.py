@@ -222,3 +222,47 @@ def test_users_and_roles_pages(web, create_user, town):
     assert worker_browser.get(f"/t/{tenant.slug}/roles").status_code == 403
     own_token = csrf_of(worker_browser, "/account/password")
     assert worker_browser.post(f"{page}/{admin.id}/reset-password", data={"csrf_token": own_token}).status_code == 403
+
+
+def test_every_users_and_roles_route_hides_from_outsiders_and_checks_permission(api_as, web, create_user,
+                                                                               create_tenant, town):
+    tenant, grids = town
+    other = create_tenant()
+    target = create_user(roles=[(tenant, "grid_worker", grids["a"])])
+    outsider = create_user(roles=[(other, "township_admin")])
+    worker = create_user(roles=[(tenant, "grid_worker", grids["b"])])
+    api = f"/api/v1/t/{tenant.slug}"
+    calls = [("get", f"{api}/users", None), ("post", f"{api}/users", {"username": unique("x"), "roles": [{"role": "township_staff"}]}),
+             ("post", f"{api}/users/{target.id}/roles", {"role": "township_staff"}),
+             ("delete", f"{api}/users/{target.id}/roles/1", None),
+             ("post", f"{api}/users/{target.id}/reset-password", None),
+             ("get", f"{api}/roles", None), ("put", f"{api}/roles/grid_worker/permissions/people.export", {"granted": True})]
+    for method, url, body in calls:
+        kw = {"json": body} if body is not None else {}
+        assert getattr(api_as(outsider), method)(url, **kw).status_code == 404, url
+        assert getattr(api_as(worker), method)(url, **kw).status_code == 403, url
+    for who, status in ((outsider, 404), (worker, 403)):
+        browser = web()
+        form_login(browser, who.username)
+        for path in ("users", "roles", "audit"):
+            assert browser.get(f"/t/{tenant.slug}/{path}").status_code == status, (path, status)
+        token = csrf_of(browser, "/account/password")
+        resp = browser.post(f"/t/{tenant.slug}/users/{target.id}/reset-password", data={"csrf_token": token})
+        assert resp.status_code == status
+    browser = web()
+    form_login(browser, outsider.username)
+    assert browser.get(f"/t/{tenant.slug}/account/tokens").status_code == 404
+
+
+def test_grid_roles_need_an_active_grid(api_as, create_user, town, db_session):
+    from core.grid.models import Grid, GridStatus
+
+    tenant, grids = town
+    admin = create_user(roles=[(tenant, "township_admin")])
+    user = create_user(roles=[(tenant, "township_staff")])
+    with tenant_context(tenant):
+        db.session.get(Grid, grids["a11"].id).status = GridStatus.archived
+        db.session.commit()
+    resp = api_as(admin).post(f"/api/v1/t/{tenant.slug}/users/{user.id}/roles",
+                              json={"role": "grid_worker", "grid_id": grids["a11"].id})
+    assert resp.status_code == 422 and "grid_id" in resp.get_json()["error"]["fields"]
