@@ -13,7 +13,7 @@ from core.grid.scope import visible
 from core.people import access, services
 from core.people.models import Household, Person, Tag
 from core.people.schemas import HouseholdIn, PersonIn, TagIn
-from core.people.search import people_query
+from core.people.search import people_order, people_query
 from core.people.stats import stats_by_first_level, subtree_stats
 
 bp = Blueprint("people_api", __name__, url_prefix="/api/v1/t/<tenant>")
@@ -29,7 +29,7 @@ def _page_of(stmt, render):
 @requires("people.read")
 @doc("List and search residents (name, pinyin, ID number, phone, tag, grid subtree)", tags=["people"])
 def list_people():
-    stmt = people_query(request.args).order_by(Person.id)
+    stmt = people_query(request.args).order_by(people_order(request.args))
     reveal = request.args.get("reveal") == "1"
 
     def render(items):

@@ -17,6 +17,8 @@ from core.people.identity import pinyin_keys
 from core.people.models import Household, Person, PersonStatus, PersonTag
 
 CHUNK = 2000
+# send None as NULL, so rows with and without a value go in one multi-row statement
+NULLS = {"render_nulls": True}
 
 
 def _tenant_id() -> int:
@@ -34,12 +36,18 @@ def _chunks(rows: list, size: int = CHUNK) -> Iterable[list]:
 
 
 def insert_households(rows: list[dict[str, Any]], progress: Callable[[int], None] | None = None) -> list[int]:
-    """Insert households (dicts of Household columns); returns their ids in order."""
+    """Insert households (dicts of Household columns); returns their ids in order.
+
+    Within one call each household must differ in (grid_id, number, address): the ids are matched
+    back on them, because ordered RETURNING costs SQLite one statement per row.
+    """
     tenant_id, now = _tenant_id(), utcnow()
     ids: list[int] = []
     for chunk in _chunks(rows):
-        values = [{"tenant_id": tenant_id, "created_at": now, "address": "", **r} for r in chunk]
-        ids.extend(db.session.scalars(insert(Household).returning(Household.id, sort_by_parameter_order=True), values))
+        values = [{"tenant_id": tenant_id, "created_at": now, "address": "", "number": None, **r} for r in chunk]
+        stmt = insert(Household).returning(Household.id, Household.grid_id, Household.number, Household.address)
+        found = {(g, n, a): i for i, g, n, a in db.session.execute(stmt, values, execution_options=NULLS)}
+        ids.extend(found[(v["grid_id"], v["number"], v["address"])] for v in values)
         if progress:
             progress(len(chunk))
     return ids
@@ -55,12 +63,17 @@ def _person_values(row: dict[str, Any], tenant_id: int, now) -> dict[str, Any]:
 
 
 def insert_people(rows: list[dict[str, Any]], progress: Callable[[int], None] | None = None) -> list[int]:
-    """Insert residents (dicts of Person columns; pinyin keys are computed); returns ids in order."""
+    """Insert residents (dicts of Person columns; pinyin keys are computed); returns ids in order.
+
+    Each row needs a distinct ``id_number``: ids are matched back on it (see :func:`insert_households`).
+    """
     tenant_id, now = _tenant_id(), utcnow()
     ids: list[int] = []
     for chunk in _chunks(rows):
         values = [_person_values(r, tenant_id, now) for r in chunk]
-        ids.extend(db.session.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True), values))
+        found = dict(db.session.execute(insert(Person).returning(Person.id_number, Person.id), values,
+                                        execution_options=NULLS).all())
+        ids.extend(found[v["id_number"]] for v in values)
         if progress:
             progress(len(chunk))
     return ids

@@ -36,6 +36,18 @@ def _birth(rng: random.Random, age_from: int, age_to: int, today: dt.date) -> dt
     return today - dt.timedelta(days=rng.randint(age_from * 365, age_to * 365 + 364))
 
 
+class IdNumbers:
+    """Distinct valid-looking ID numbers for one region: a sequence per birth date and gender."""
+
+    def __init__(self, region: str, rng: random.Random):
+        self.region, self.rng, self.used = region, rng, {}
+
+    def __call__(self, born: dt.date, gender: str) -> str:
+        key = (born, gender)
+        seq = self.used[key] = self.used.get(key, self.rng.randint(0, 200)) + 1
+        return make_id_number(self.region, born, seq, gender)
+
+
 def _mobile(rng: random.Random) -> str:
     return rng.choice(("13", "15", "17", "18", "19")) + str(rng.randint(0, 9)) + f"{rng.randint(0, 99_999_999):08d}"
 
@@ -59,7 +71,7 @@ def generate(tenant, *, households_per_grid: tuple[int, int] = (25, 60), seed: A
     tags = {t.code: t.id for t in db.session.scalars(select(Tag)) if t.code}
     households: list[dict[str, Any]] = []
     members: list[list[dict[str, Any]]] = []
-    seq = rng.randint(0, 400)
+    id_numbers = IdNumbers(region, rng)
     for leaf in leaves:
         top = names.get(leaf.parent_id, leaf.name)
         for number in range(rng.randint(*households_per_grid)):
@@ -75,9 +87,8 @@ def generate(tenant, *, households_per_grid: tuple[int, int] = (25, 60), seed: A
                 else:
                     gender, born, relation = rng.choice(("male", "female")), _birth(rng, 0, 40, today), ("子" if rng.random() < .5 else "女")
                     gender = "male" if relation == "子" else "female"
-                seq += 1
                 people.append({"name": _name(rng, gender, surname if i != 1 else None), "gender": gender,
-                               "birth_date": born, "id_number": make_id_number(region, born, seq, gender),
+                               "birth_date": born, "id_number": id_numbers(born, gender),
                                "mobile": _mobile(rng) if 16 <= (today - born).days // 365 <= 75 else None,
                                "grid_id": leaf.id, "relation": relation, "status": PersonStatus.living})
             households.append({"grid_id": leaf.id, "address": address, "head_name": people[0]["name"],

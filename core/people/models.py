@@ -57,7 +57,9 @@ class Person(TenantOwned, Timestamped, db.Model):
         tenant_fk("grid_id", "core_grid"),
         tenant_fk("household_id", "core_household"),
         UniqueConstraint("tenant_id", "id_number"),
-        Index("ix_core_person_tenant_grid", "tenant_id", "grid_id", "status"),
+        # covers the statistics: counts per grid subtree read the index alone
+        Index("ix_core_person_tenant_grid", "tenant_id", "grid_id", "status", "is_party_member", "party_away"),
+        Index("ix_core_person_tenant_status", "tenant_id", "status", "is_party_member", "party_away"),
         Index("ix_core_person_tenant_household", "tenant_id", "household_id"),
         Index("ix_core_person_tenant_initials", "tenant_id", "name_initials"),
         Index("ix_core_person_tenant_pinyin", "tenant_id", "name_pinyin"),

@@ -19,7 +19,7 @@ from core.grid.scope import visible
 from core.people import access
 from core.people.importer import run_import
 from core.people.models import STATUS_LABELS, Person, Tag
-from core.people.search import people_query
+from core.people.search import people_order, people_query
 
 bp = Blueprint("people", __name__, url_prefix="/t/<tenant>/people")
 TOKEN = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
@@ -29,7 +29,7 @@ TOKEN = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
 @requires("people.read")
 def people_list():
     number, per_page = page_args()
-    result = db.paginate(people_query(request.args).order_by(Person.id), page=number, per_page=per_page,
+    result = db.paginate(people_query(request.args).order_by(people_order(request.args)), page=number, per_page=per_page,
                          error_out=False, count=True)
     grids = db.session.execute(select(Grid.id, Grid.name, Grid.level).where(visible(Grid.id, "people.read"))
                                .order_by(Grid.path)).all()

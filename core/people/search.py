@@ -115,3 +115,12 @@ def people_query(args: Mapping[str, Any]):
     if gender:
         conditions.append(Person.gender == gender if gender in ("male", "female", "unknown") else false())
     return select(Person).where(*conditions)
+
+
+def people_order(args: Mapping[str, Any]):
+    """Ordering for :func:`people_query`: by id; for a text search by ``id + 0``, which keeps
+    SQLite on the name/pinyin indexes (then sorts the few matches) instead of walking the whole
+    table in id order hoping to meet 50 matches soon."""
+    if any((args.get(k) or "").strip() for k in ("q", "name", "id_number", "mobile")):
+        return Person.id + 0
+    return Person.id

@@ -76,6 +76,30 @@ def read_table(filename: str, stream: IO[bytes]) -> tuple[list[Any], Iterator[tu
 
 
 def _read_xlsx(stream):
+    from core.people import xlsx
+
+    data = stream.read()
+    try:
+        rows, total = xlsx.read_rows(io.BytesIO(data), ("居民", "人员", "people"))
+        rows = iter(list(_take_header(rows)))  # parse up front: a strange file falls back below
+    except Exception:
+        return _read_xlsx_openpyxl(io.BytesIO(data))
+    headers = next(rows)[1]
+    return headers, rows, (total - 1) if total else None
+
+
+def _take_header(rows):
+    started = False
+    for number, values in rows:
+        if not any(v not in (None, "") for v in values):
+            continue
+        started = True
+        yield number, values
+    if not started:
+        raise _bad_file("文件是空的 (the file is empty)")
+
+
+def _read_xlsx_openpyxl(stream):
     from openpyxl import load_workbook
 
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, true
 
 from core.db import db
 from core.grid.models import Grid, GridStatus
@@ -21,11 +21,12 @@ LIVING = PersonStatus.living
 
 
 def _person_numbers(condition) -> tuple[int, int, int]:
-    row = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(case((Person.is_party_member, 1), else_=0)), 0),
-               func.coalesce(func.sum(case((Person.is_party_member & Person.party_away, 1), else_=0)), 0))
-        .where(Person.status == LIVING, condition)
-    ).one()
+    # three index range counts (one round trip) beat one pass evaluating CASE on every row
+    def count(*extra):
+        return select(func.count()).select_from(Person).where(Person.status == LIVING, condition, *extra).scalar_subquery()
+
+    row = db.session.execute(select(count(), count(Person.is_party_member == true()),
+                                    count(Person.is_party_member == true(), Person.party_away == true()))).one()
     return int(row[0]), int(row[1]), int(row[2])
 
 

@@ -82,13 +82,14 @@ def upgrade():
     sa.UniqueConstraint('tenant_id', 'id_number', name=op.f('uq_core_person_tenant_id_id_number'))
     )
     with op.batch_alter_table('core_person', schema=None) as batch_op:
-        batch_op.create_index('ix_core_person_tenant_grid', ['tenant_id', 'grid_id', 'status'], unique=False)
+        batch_op.create_index('ix_core_person_tenant_grid', ['tenant_id', 'grid_id', 'status', 'is_party_member', 'party_away'], unique=False)
         batch_op.create_index('ix_core_person_tenant_household', ['tenant_id', 'household_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_core_person_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_core_person_tenant_initials', ['tenant_id', 'name_initials'], unique=False)
         batch_op.create_index('ix_core_person_tenant_mobile', ['tenant_id', 'mobile'], unique=False)
         batch_op.create_index('ix_core_person_tenant_name', ['tenant_id', 'name'], unique=False)
         batch_op.create_index('ix_core_person_tenant_pinyin', ['tenant_id', 'name_pinyin'], unique=False)
+        batch_op.create_index('ix_core_person_tenant_status', ['tenant_id', 'status', 'is_party_member', 'party_away'], unique=False)
 
     op.create_table('core_person_tag',
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -114,6 +115,7 @@ def downgrade():
 
     op.drop_table('core_person_tag')
     with op.batch_alter_table('core_person', schema=None) as batch_op:
+        batch_op.drop_index('ix_core_person_tenant_status')
         batch_op.drop_index('ix_core_person_tenant_pinyin')
         batch_op.drop_index('ix_core_person_tenant_name')
         batch_op.drop_index('ix_core_person_tenant_mobile')

@@ -1,0 +1,266 @@
+"""People benchmark (not a unit test): a township of 1,000 grids over 5 levels and ~100,000
+residents, then p50/p95 of the hot paths, each next to a floor measured in the same run.
+
+    .venv/bin/python benchmarks/people_bench.py                      # SQLite (temporary file)
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python benchmarks/people_bench.py
+
+On PostgreSQL a temporary database is created and dropped. Options: ``--people N``,
+``--repeat N``, ``--no-import`` (skip the 100,000-row .xlsx import).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import create_engine, select, text  # noqa: E402
+
+from core import create_app  # noqa: E402
+from core.db import db  # noqa: E402
+
+PASSWORD = "Bench12345-pw"
+LEVELS = ["社区", "网格", "小区", "楼栋", "单元"]
+FANOUT = [10, 3, 3, 3]  # 10 + 30 + 90 + 270 grids, then 610 units under the buildings = 1,000
+
+
+def database(args):
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql")):
+        path = Path(tempfile.mkdtemp()) / "bench.db"
+        return f"sqlite:///{path}", lambda: None
+    from sqlalchemy.engine import make_url
+
+    from core.config import normalise_database_url
+
+    base = make_url(normalise_database_url(url))
+    name = f"gridgov_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+def tree() -> list[dict]:
+    count = [0]
+
+    def level(depth: int, prefix: str) -> list[dict]:
+        if depth == len(FANOUT):
+            return []
+        nodes = []
+        for i in range(FANOUT[depth]):
+            count[0] += 1
+            nodes.append({"name": f"{prefix}{LEVELS[depth]}{i + 1}", "children": level(depth + 1, f"{prefix}{i + 1}-")})
+        return nodes
+
+    roots = level(0, "")
+    buildings = [b for r in roots for g in r["children"] for c in g["children"] for b in c["children"]]
+    for n in range(1000 - count[0]):
+        building = buildings[n % len(buildings)]
+        building["children"].append({"name": f"{building['name']}单元{len(building['children']) + 1}"})
+    return roots
+
+
+def timed(fn, repeat: int) -> list[float]:
+    for _ in range(3):
+        fn()
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def build(app, people: int):
+    from core.auth.service import assign_role, create_user
+    from core.grid.models import Grid
+    from core.people.demo import generate
+    from tenants.onboarding import create_county, onboard_township
+
+    with app.app_context():
+        start = time.perf_counter()
+        create_county("benchcounty", "基准县", "340822")
+        tenant = onboard_township({"name": "基准街道", "slug": "benchtown", "county": "benchcounty",
+                                   "region_code": "340822101", "grid_level_names": LEVELS, "grids": tree()})
+        tenant = tenant.tenant
+        grids_s = time.perf_counter() - start
+        from core.tenancy import tenant_context
+
+        with tenant_context(tenant):
+            rows = db.session.execute(select(Grid.id, Grid.parent_id, Grid.level)).all()
+            parents = {r.parent_id for r in rows}
+            leaves = [r.id for r in rows if r.id not in parents]
+            per_grid = max(1, round(people / 2.9 / len(leaves)))
+            start = time.perf_counter()
+            counts = generate(tenant, households_per_grid=(per_grid - per_grid // 3, per_grid + per_grid // 3),
+                              seed=42, grid_ids=leaves)
+            db.session.commit()
+            people_s = time.perf_counter() - start
+            first = db.session.scalars(select(Grid.id).where(Grid.level == 1).order_by(Grid.seq)).first()
+        user = create_user("benchadmin", PASSWORD)
+        assign_role(user, tenant, "township_admin")
+        db.session.commit()
+        print(f"database: {db.engine.url.render_as_string(hide_password=True)}")
+        print(f"built {len(rows)} grids in {grids_s:.1f} s; {counts['people']} residents in "
+              f"{counts['households']} households in {people_s:.1f} s ({db.engine.dialect.name})")
+        return tenant.id, first, len(rows), counts["people"]
+
+
+def measure(app, tenant_id: int, first_grid: int, repeat: int) -> list[tuple[str, list[float], str, list[float]]]:
+    from core.models import Tenant
+    from core.people.models import Person
+    from core.people.stats import subtree_stats
+    from core.tenancy import tenant_context
+
+    results = []
+    with app.app_context():
+        tenant = db.session.get(Tenant, tenant_id)
+        db.session.expunge(tenant)
+        with tenant_context(tenant):
+            ids = db.session.scalars(select(Person.id)).all()
+        conn = db.engine.connect()
+        floor_count = lambda: conn.execute(  # noqa: E731  the plain-SQL floor
+            text("SELECT count(*) FROM core_person WHERE tenant_id = :t AND status = 'living'"), {"t": tenant_id}).scalar()
+        results.append(("subtree stats, township root", timed(lambda: subtree_stats(tenant, None), repeat),
+                        "SQL count(*) of residents", timed(floor_count, repeat)))
+        results.append(("subtree stats, first-level grid", timed(lambda: subtree_stats(tenant, first_grid), repeat),
+                        "SQL count(*) of residents", timed(floor_count, repeat)))
+        path = conn.execute(text("SELECT path FROM core_grid WHERE id = :g"), {"g": first_grid}).scalar()
+        floor_search = lambda: conn.execute(text(  # noqa: E731
+            "SELECT p.id, p.name FROM core_person p WHERE p.tenant_id = :t AND p.name_initials >= 'zs' "
+            "AND p.name_initials < 'zt' AND p.grid_id IN (SELECT id FROM core_grid WHERE tenant_id = :t "
+            "AND path LIKE :p) ORDER BY p.id LIMIT 50"), {"t": tenant_id, "p": path + "%"}).all()
+        search_floor = timed(floor_search, repeat)
+        conn.close()
+    client = app.test_client()
+    resp = client.post("/api/v1/auth/login", json={"login": "benchadmin", "password": PASSWORD})
+    assert resp.status_code == 200, resp.get_json()
+    slug = "benchtown"
+
+    def search():
+        r = client.get(f"/api/v1/t/{slug}/people?q=zs&grid_id={first_grid}")
+        assert r.status_code == 200 and r.get_json()["total"] > 0, r.get_json()
+
+    results.append(("search 'zs' in a first-level grid (API)", timed(search, repeat),
+                    "plain SQL search", search_floor))
+    rng = random.Random(1)
+
+    def person_page():
+        r = client.get(f"/t/{slug}/people/{rng.choice(ids)}")
+        assert r.status_code == 200
+
+    health = lambda: client.get("/healthz")  # noqa: E731  the framework's own floor
+    results.append(("person page (HTML, audited reveal)", timed(person_page, repeat), "GET /healthz", timed(health, repeat)))
+    return results
+
+
+def xlsx_rows(n: int, grid_codes: list[str]) -> bytes:
+    from openpyxl import Workbook
+
+    from core.people.demo import MALE, SURNAMES, IdNumbers
+
+    rng = random.Random(7)
+    make_id = IdNumbers("340823", rng)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("居民")
+    sheet.append(["姓名", "性别", "出生日期", "身份证号", "手机号", "网格", "住址", "与户主关系", "标签", "是否党员"])
+    for i in range(n):
+        born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randint(0, 30000))
+        number = make_id(born, "male")
+        sheet.append([rng.choice(SURNAMES) + rng.choice(MALE) + rng.choice(MALE), "男", born.isoformat(), number,
+                      f"139{i:08d}", rng.choice(grid_codes), f"导入路{i // 3}号", "户主" if i % 3 == 0 else "子",
+                      "残疾人" if i % 50 == 0 else "", "是" if i % 15 == 0 else "否"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def measure_import(app, tenant_id: int, rows: int) -> tuple[float, float, dict]:
+    from openpyxl import load_workbook
+
+    from core.grid.models import Grid
+    from core.models import Tenant
+    from core.people import importer; run_import = importer.run_import
+    from core.tenancy import tenant_context
+
+    with app.app_context():
+        tenant = db.session.get(Tenant, tenant_id)
+        with tenant_context(tenant):
+            codes = db.session.scalars(select(Grid.code)).all()
+        start = time.perf_counter()
+        data = xlsx_rows(rows, codes)
+        print(f"wrote a {rows}-row .xlsx ({len(data) / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s")
+        start = time.perf_counter()
+        book = load_workbook(io.BytesIO(data), read_only=True)
+        for _ in book.worksheets[0].iter_rows(values_only=True):
+            pass
+        floor = time.perf_counter() - start
+        start = time.perf_counter()
+        with tenant_context(tenant):
+            report = run_import("bench.xlsx", io.BytesIO(data), mode="all")
+            db.session.commit()
+        took = time.perf_counter() - start
+        return took, floor, report.as_dict()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--no-import", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the database for inspection")
+    args = parser.parse_args()
+    url, drop = database(args)
+    if args.keep:
+        drop = lambda: None  # noqa: E731
+    try:
+        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": tempfile.mkdtemp(), "SECRET_KEY": "bench",
+                          "GRIDGOV_ENV": "development", "RATELIMIT_ENABLED": False, "TESTING": False})
+        with app.app_context():
+            from core.migrate import upgrade_all
+
+            upgrade_all()
+        tenant_id, first_grid, grids, people = build(app, args.people)
+        results = measure(app, tenant_id, first_grid, args.repeat)
+        print(f"\n{'measure':44} {'p50 ms':>8} {'p95 ms':>8}   {'floor':28} {'p50 ms':>8}  ratio p50")
+        for label, values, floor_label, floor in results:
+            ratio = statistics.median(values) / max(statistics.median(floor), 1e-6)
+            print(f"{label:44} {pct(values, 50):8.2f} {pct(values, 95):8.2f}   {floor_label:28} "
+                  f"{pct(floor, 50):8.2f}  {ratio:8.1f}x")
+        if not args.no_import:
+            took, floor, report = measure_import(app, tenant_id, args.import_rows)
+            print(f"\nimport {args.import_rows} rows from .xlsx: {took:.1f} s (goal < 60 s); reading the file "
+                  f"alone: {floor:.1f} s ({took / floor:.1f}x); created {report['created']}, bad rows {report['bad']}")
+    finally:
+        with_app = locals().get("app")
+        if with_app is not None:
+            with with_app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        drop()
+
+
+if __name__ == "__main__":
+    main()
