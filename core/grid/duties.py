@@ -19,6 +19,7 @@ from core.grid.models import DUTY_LABELS, DUTY_ROLES, DutyKind, Grid, GridDuty, 
 from core.models import RoleAssignment, Tenant, User
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+ANONYMOUS = "已匿名"
 PHONE_MESSAGE = "须为 11 位手机号或带区号的固定电话 (a mobile or landline number)"
 
 
@@ -62,7 +63,8 @@ def add_duty(tenant: Tenant, grid: Grid, duty: str, *, user_id: int | None = Non
     except ValueError:
         raise _invalid("duty", "未知职责 (unknown duty): " + "、".join(f"{k.value} {v}" for k, v in DUTY_LABELS.items())) from None
     user = _member(tenant, user_id) if user_id is not None else None
-    name = (name or "").strip() or (user.display_name if user else "")
+    resident = _person_name(person_id) if person_id is not None else None
+    name = (name or "").strip() or (user.display_name if user else "") or (resident or "")
     if not name or len(name) > 64:
         raise _invalid("name", "请填写姓名，最多 64 个字符 (name required, at most 64 characters)")
     phone = check_phone(phone if phone else (user.mobile if user else ""))
@@ -109,6 +111,31 @@ def remove_duty(tenant: Tenant, duty: GridDuty) -> None:
     _release_role(duty.role_assignment_id, except_duty=duty.id)
     db.session.delete(duty)
     db.session.flush()
+
+
+def duties_of_person(person_id: int) -> list[GridDuty]:
+    return list(db.session.scalars(select(GridDuty).where(GridDuty.person_id == person_id).order_by(GridDuty.id)))
+
+
+def anonymise_person_duties(tenant: Tenant, person_id: int) -> int:
+    """PIPL erasure: the duties a resident holds keep their place, lose the name and phone."""
+    rows = duties_of_person(person_id)
+    for row in rows:
+        row.name, row.phone = ANONYMOUS, ""
+    db.session.flush()
+    return len(rows)
+
+
+def _person_name(person_id: int) -> str | None:
+    """The resident's name when the people register is installed; 422 if there is no such resident."""
+    try:
+        from core.people.models import Person
+    except ImportError:
+        return None
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise _invalid("person_id", "本乡镇没有这个居民 (no such resident in this township)")
+    return person.name
 
 
 def end_duties(tenant: Tenant, grid: Grid) -> int:

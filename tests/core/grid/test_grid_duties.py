@@ -58,14 +58,45 @@ def test_duty_does_not_revoke_a_role_it_did_not_grant(town, rows, create_user, a
     assert ("grid_leader", r["西村"]["id"]) in _roles(town, li.id)
 
 
+def _resident(town, grid_id, name="张楼长"):
+    from core.people.models import Person
+
+    with tenant_context(town):
+        person = Person(name=name, grid_id=grid_id)
+        db.session.add(person)
+        db.session.commit()
+        return person.id
+
+
 def test_three_heads_and_residents_without_accounts(town, rows, create_user, api_as):
     r = rows(town)
     admin = api_as(create_user(roles=[(town, "township_admin")]))
     base = f"/api/v1/t/{town.slug}/grids/{r['一号楼']['id']}/duties"
-    resp = admin.post(base, json={"duty": "building_head", "person_id": 4242, "name": "张楼长", "phone": "13800001111"})
-    assert resp.status_code == 201 and resp.get_json()["person_id"] == 4242 and resp.get_json()["grants_role"] is False
-    again = admin.post(base, json={"duty": "building_head", "person_id": 4242, "name": "张楼长"})
+    pid = _resident(town, r["一号楼"]["id"])
+    resp = admin.post(base, json={"duty": "building_head", "person_id": pid, "phone": "13800001111"})
+    assert resp.status_code == 201, resp.get_json()
+    body = resp.get_json()
+    assert body["person_id"] == pid and body["name"] == "张楼长" and body["grants_role"] is False
+    again = admin.post(base, json={"duty": "building_head", "person_id": pid})
     assert again.status_code == 409 and "duty" in again.get_json()["error"]["fields"]
+    missing = admin.post(base, json={"duty": "unit_head", "person_id": 99999999, "name": "无此人"})
+    assert missing.status_code == 422 and "person_id" in missing.get_json()["error"]["fields"]
+
+
+def test_duties_answer_pipl_export_and_anonymising(town, rows, create_user, api_as):
+    """A resident's duty keeps a copy of their name and phone: exported on request, erased on
+    anonymising (the duty itself stays)."""
+    r = rows(town)
+    admin = api_as(create_user(roles=[(town, "township_admin")]))
+    pid = _resident(town, r["一号楼"]["id"], "赵单元长")
+    base = f"/api/v1/t/{town.slug}/grids/{r['一号楼']['id']}/duties"
+    admin.post(base, json={"duty": "unit_head", "person_id": pid, "phone": "13800003333"})
+    export = admin.get(f"/api/v1/t/{town.slug}/people/{pid}/data-export")
+    assert export.status_code == 200, export.get_json()
+    assert "13800003333" in str(export.get_json()) and "单元长" in str(export.get_json())
+    assert admin.post(f"/api/v1/t/{town.slug}/people/{pid}/anonymise").status_code == 200
+    duty = admin.get(base).get_json()["items"][0]
+    assert duty["name"] == "已匿名" and duty["phone"] == "" and duty["person_id"] == pid
 
 
 def test_bad_duty_input(town, rows, create_user, create_tenant, api_as):
@@ -74,6 +105,7 @@ def test_bad_duty_input(town, rows, create_user, create_tenant, api_as):
     stranger = create_user(roles=[(create_tenant(), "township_admin")])
     base = f"/api/v1/t/{town.slug}/grids/{r['一号楼']['id']}/duties"
     for body, field in [({"duty": "mayor", "name": "x"}, "duty"), ({"duty": "unit_head"}, "name"),
+                        ({"duty": "unit_head", "person_id": "x"}, "person_id"),
                         ({"duty": "unit_head", "name": "李", "phone": "12345"}, "phone"),
                         ({"duty": "grid_worker", "user_id": stranger.id}, "user_id"),
                         ({"duty": "grid_worker", "user_id": 99999999}, "user_id"),
