@@ -97,7 +97,8 @@ def patch(grid_id: int):
     data = load(schemas.GridPatchSchema)
     if "parent_id" in data:
         parent = _target(data["parent_id"], "parent_id")
-        service.move_grid(g.tenant, grid, parent)
+        # with a new name too, the name is checked against the new siblings by the rename below
+        service.move_grid(g.tenant, grid, parent, check_name="name" not in data)
     if "name" in data:
         service.rename_grid(g.tenant, grid, data["name"])
     db.session.commit()

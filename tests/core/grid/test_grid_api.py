@@ -156,3 +156,17 @@ def test_grid_scoped_editor_cannot_touch_the_township_level(town, rows, create_u
     assert api.patch(f"{base}/{r['西一网格']['id']}", json={"name": "x"}).status_code == 404
     resp = api.post(base, json={"name": "东三网格", "parent_id": r["东村"]["id"]})
     assert resp.status_code == 201
+
+
+def test_move_with_a_new_name_checks_the_new_siblings(town, rows, create_user, api_as):
+    r = rows(town)
+    api = api_as(create_user(roles=[(town, "township_admin")]))
+    base = f"/api/v1/t/{town.slug}/grids"
+    assert api.post(base, json={"name": "东一网格", "parent_id": r["西村"]["id"]}).status_code == 201
+    clash = api.patch(f"{base}/{r['东一网格']['id']}", json={"parent_id": r["西村"]["id"]})
+    assert clash.status_code == 409 and "parent_id" in clash.get_json()["error"]["fields"]
+    clash = api.patch(f"{base}/{r['东二网格']['id']}", json={"parent_id": r["西村"]["id"], "name": "西一网格"})
+    assert clash.status_code == 409 and "name" in clash.get_json()["error"]["fields"]
+    moved = api.patch(f"{base}/{r['东一网格']['id']}", json={"parent_id": r["西村"]["id"], "name": "原东一网格"})
+    assert moved.status_code == 200 and moved.get_json()["name"] == "原东一网格"
+    assert rows(town)["东二网格"]["parent_id"] == r["东村"]["id"]
