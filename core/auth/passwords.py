@@ -1,34 +1,50 @@
-"""Password hashing (argon2id) and the minimum password policy (密码规则)."""
+"""Password hashing (argon2id) and the minimum password policy (密码规则).
+
+Production uses argon2-cffi's default argon2id parameters (64 MiB, 3 passes). Apps with
+``TESTING`` (or ``PASSWORD_HASH_FAST`` set true) use a cheap profile so the test suite does not
+spend minutes hashing; hashes carry their parameters, so either profile verifies the other's, and
+a cheap hash is upgraded at the next sign-in by a production app (:func:`needs_rehash`).
+"""
 from __future__ import annotations
 
 import re
 import secrets
 
 from argon2 import PasswordHasher
+from flask import current_app, has_app_context
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_hasher = PasswordHasher()
+_STRONG = PasswordHasher()
+_FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 # verified when the account does not exist, so unknown users take as long as wrong passwords
-_DUMMY_HASH = _hasher.hash("gridgov-timing-equaliser")
+_DUMMY_HASHES = {id(h): h.hash("gridgov-timing-equaliser") for h in (_STRONG, _FAST)}
+
+
+def _hasher() -> PasswordHasher:
+    if has_app_context() and current_app.config.get("PASSWORD_HASH_FAST", current_app.testing):
+        return _FAST
+    return _STRONG
 
 MIN_LENGTH = 8
 POLICY_MESSAGE = "密码至少 8 位，且须同时包含字母和数字 (at least 8 characters, with letters and digits)"
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check ``password``; with ``password_hash=None`` burns the same time and returns False."""
+    hasher = _hasher()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return hasher.verify(password_hash or _DUMMY_HASHES[id(hasher)], password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    hasher = _hasher()
+    return hasher is _STRONG and hasher.check_needs_rehash(password_hash)  # never downgrade
 
 
 def policy_problems(password: str, username: str | None = None) -> list[str]:

@@ -39,8 +39,9 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(web, create_user):
     assert "用户名或密码错误" in page_unknown.get_data(as_text=True)
 
 
-def test_wrong_password_and_unknown_user_take_as_long(web, create_user):
+def test_wrong_password_and_unknown_user_take_as_long(web, create_user, app, monkeypatch):
     """Both pay one argon2 verification: an unknown user is not answered measurably faster."""
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_FAST", False)  # production cost, so time is measurable
     user = create_user()
 
     def timed(login):
@@ -153,6 +154,13 @@ def test_cookies_are_secure_outside_development(app, create_user, monkeypatch):
     for name in ("session=", "remember_token="):
         cookie = next(c for c in cookies if c.startswith(name))
         assert "Secure" in cookie and "HttpOnly" in cookie
+    # production hashes with full argon2id cost, and upgrades cheap (test-profile) hashes at sign-in
+    from core.auth.passwords import hash_password, needs_rehash
+
+    with prod.app_context():
+        assert "m=65536,t=3" in hash_password("x") and needs_rehash(user.password_hash)
+    with app.app_context():
+        assert not needs_rehash(hash_password("x"))
     dev = create_app({"GRIDGOV_ENV": "development", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
                       "INSTANCE_PATH": app.instance_path})
     assert dev.config["SESSION_COOKIE_SECURE"] is False
