@@ -73,10 +73,15 @@ def logout():
 def index():
     """Send a signed-in user to their first tenant's workspace."""
     from core.auth.navigation import my_tenants
+    from core.models import TenantKind
 
     tenants = my_tenants(current_user)
-    if len(tenants) == 1 and not current_user.is_platform_admin:
-        return redirect(url_for("web.tenant_home", tenant=tenants[0].slug))
+    if not current_user.is_platform_admin:
+        counties = [t for t in tenants if t.kind == TenantKind.county]
+        if len(tenants) == 1:
+            return redirect(url_for("web.tenant_home", tenant=tenants[0].slug))
+        if len(counties) == 1 and all(t.parent_id == counties[0].id for t in tenants if t is not counties[0]):
+            return redirect(url_for("web.tenant_home", tenant=counties[0].slug))  # a county admin's console
     return render_template("core/choose_tenant.html", tenants=tenants)
 
 

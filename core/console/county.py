@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.auth import requires
 from core.console import bp
 from core.console.charts import render_chart
-from core.console.compare import compare, metric_label, status_label, to_xlsx, townships_of
+from core.console.compare import compare, is_rate, metric_label, metric_parts, metric_value, status_label, to_xlsx, townships_of
 from core.console.onboard_form import errors_by_field, manifest_from_form
 from core.db import db
 from core.errors import ApiError
@@ -104,9 +104,10 @@ def county_compare():
     metric = request.args.get("metric")
     if metric not in result.metrics:
         metric = result.metrics[0] if result.metrics else None
-    svg = render_chart("bar", result.series(metric), metric_label(metric)) if metric else None
+    title = (metric_label(metric) + (" (%)" if is_rate(metric) else "")) if metric else ""
+    svg = render_chart("bar", result.series(metric), title) if metric else None
     return render_template("console/compare.html", county=county, result=result, metric=metric, chart_svg=svg,
-                           metric_label=metric_label, status_label=status_label)
+                           chart_title=title, metric_label=metric_label, metric_parts=metric_parts, metric_value=metric_value, status_label=status_label)
 
 
 @bp.get("/t/<tenant>/compare.xlsx")
