@@ -26,7 +26,8 @@ class Grid(TenantOwned, Timestamped, db.Model):
     __tablename__ = "core_grid"
     __table_args__ = (
         tenant_fk("parent_id", "core_grid"),
-        Index("ix_core_grid_tenant_path", "tenant_id", "path"),
+        # pattern ops: PostgreSQL uses a plain index for LIKE 'prefix%' only under the C collation
+        Index("ix_core_grid_tenant_path", "tenant_id", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
         Index("ix_core_grid_tenant_parent", "tenant_id", "parent_id"),
         UniqueConstraint("tenant_id", "code"),
     )
