@@ -78,7 +78,7 @@ def test_relay_reaches_only_enabled_modules(app, create_tenant, db_session):
     assert registry.relay({"hello"}) is registry.relay(["hello"])
 
 
-def test_plugin_can_declare_hooks_for_other_plugins(app, create_tenant, create_user, api_as):
+def test_hook_civic_note_written(app, create_tenant, create_user, api_as):
     """civic_notes declares civic_note_written; another plugin answers it (optionalhook), inside
     the writing transaction: if the answer fails, the note is not saved."""
     registry = app.extensions["gridgov.plugins"]
