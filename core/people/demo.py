@@ -10,7 +10,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.db import db
 from core.grid.models import Grid, GridStatus
@@ -68,6 +68,7 @@ def generate(tenant, *, households_per_grid: tuple[int, int] = (25, 60), seed: A
     else:
         leaves = db.session.execute(select(Grid.id, Grid.parent_id, Grid.name).where(Grid.id.in_(grid_ids))).all()
     names = {r.id: r.name for r in db.session.execute(select(Grid.id, Grid.name))}
+    branches = _branches()
     tags = {t.code: t.id for t in db.session.scalars(select(Tag)) if t.code}
     households: list[dict[str, Any]] = []
     members: list[list[dict[str, Any]]] = []
@@ -102,7 +103,8 @@ def generate(tenant, *, households_per_grid: tuple[int, int] = (25, 60), seed: A
             age = (today - person["birth_date"]).days // 365
             if 18 < age < 90 and rng.random() < 0.07:
                 person["is_party_member"] = True
-                person["party_branch"] = names.get(person["grid_id"], "") + BRANCH_SUFFIX
+                org = branches.get(person["grid_id"])
+                person["party_org_id"], person["party_branch"] = org if org else (None, names.get(person["grid_id"], "") + BRANCH_SUFFIX)
                 person["party_joined_on"] = person["birth_date"] + dt.timedelta(days=365 * rng.randint(19, 40))
                 if person["party_joined_on"] > today:
                     person["party_joined_on"] = today - dt.timedelta(days=rng.randint(30, 900))
@@ -125,9 +127,28 @@ def generate(tenant, *, households_per_grid: tuple[int, int] = (25, 60), seed: A
     return {"households": len(ids), "people": len(person_ids), "tags": len(pairs)}
 
 
+def _branches() -> dict[int, tuple[int, str]]:
+    """Each grid's nearest party organisation on itself or an ancestor (支部建在网格上)."""
+    from core.grid.models import PartyOrg
+
+    orgs = {grid_id: (org_id, name) for org_id, grid_id, name in
+            db.session.execute(select(PartyOrg.id, PartyOrg.grid_id, PartyOrg.name).where(PartyOrg.grid_id.is_not(None)))}
+    out = {}
+    for grid_id, path in db.session.execute(select(Grid.id, Grid.path)):
+        for ancestor in reversed([int(x) for x in path.strip("/").split("/") if x]):
+            if ancestor in orgs:
+                out[grid_id] = orgs[ancestor]
+                break
+    return out
+
+
 def populate(tenant) -> dict[str, int]:
-    """The ``demo_data`` answer: seed tags if needed, then residents for every leaf grid."""
+    """The ``demo_data`` answer: seed tags if needed, then about 1,000 households (a few thousand
+    residents) spread over the leaf grids, so ``gridgov demo`` stays quick."""
     from core.people.services import ensure_default_tags
 
     ensure_default_tags(tenant)
-    return generate(tenant)
+    leaves = db.session.scalar(select(func.count()).select_from(Grid).where(
+        Grid.status == GridStatus.active, ~Grid.id.in_(select(Grid.parent_id).where(Grid.parent_id.is_not(None))))) or 1
+    per_grid = max(3, min(40, 1000 // leaves))
+    return generate(tenant, households_per_grid=(per_grid * 2 // 3, per_grid * 4 // 3))

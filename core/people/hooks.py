@@ -87,7 +87,7 @@ def grids_merged(tenant, source, target):
     move_grid_rows(source, target)
 
 
-@hookimpl
+@hookimpl(trylast=True)  # after the grid's party organisations exist
 def demo_data(tenant):
     from core.people.demo import populate
 

@@ -84,6 +84,11 @@ def _check_person(data: dict[str, Any], person: Person | None) -> dict[str, Any]
         if data.get("grid_id") is None:
             raise _invalid("grid_id", "请选择网格 (grid required)")
         active_grid(data["grid_id"])
+    if data.get("party_org_id") is not None:
+        from core.grid.models import PartyOrg
+
+        if db.session.get(PartyOrg, data["party_org_id"]) is None:
+            raise _invalid("party_org_id", "党组织不存在 (no such party organisation)")
     id_number = data.get("id_number")
     if id_number:
         clash = db.session.scalar(select(Person.id).where(Person.id_number == id_number))

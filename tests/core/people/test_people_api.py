@@ -45,6 +45,8 @@ def test_bad_input_is_422_naming_the_field_and_saves_nothing(town, admin, api_as
         ({"name": "李四", "grid_id": town.grids["东村"], "id_number": new_id(dt.date(1980, 1, 1)),
           "birth_date": "1981-01-01"}, "birth_date"),
         ({"name": "李四", "grid_id": town.grids["东村"], "tenant_id": 1}, "tenant_id"),
+        ({"name": "李四", "grid_id": town.grids["东村"], "party_org_id": 99999999}, "party_org_id"),
+        ({"name": "李四", "grid_id": town.grids["东村"], "status": "dead"}, "status"),
     ]
     for payload, field in cases:
         resp = api.post(url, json=payload)
