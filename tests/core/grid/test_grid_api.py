@@ -1,8 +1,6 @@
 """The grid API: tree, one grid, children, create, rename/move, merge, archive; reach, 403, 404."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from core.db import db
 from core.models import RolePermission
 from core.tenancy import tenant_context
