@@ -60,3 +60,17 @@ def test_pages_cross_tenant_and_permissions(town, rows, create_user, create_tena
     assert with_grid.get(f"/t/{town.slug}/grids/").status_code == 200
     assert with_grid.post(f"/t/{town.slug}/grids/new", data={"name": "x"}).status_code == 403
     assert "x" not in rows(town)
+
+
+def test_dashboard_shows_grids_per_level_and_nav_entry(town, rows, create_user, api_as):
+    api = api_as(create_user(roles=[(town, "township_admin")]))
+    html = api.get(f"/t/{town.slug}/").get_data(as_text=True)
+    assert 'data-key="grid.grids"' in html and 'data-key="grid.levels"' in html
+    assert f'href="/t/{town.slug}/grids/"' in html  # the 网格 menu entry
+    from core.grid.hooks import dashboard_widgets
+    from core.tenancy import tenant_context
+
+    with tenant_context(town):
+        widgets = {w.key: w for w in dashboard_widgets(town, None)}
+    assert widgets["grid.grids"].value == 7
+    assert widgets["grid.levels"].series == [("村", 2), ("网格", 3), ("楼栋", 2)]
