@@ -1,6 +1,9 @@
 """Hook implementations of the incidents module; each calls into the module's services."""
 from __future__ import annotations
 
+import datetime as dt
+
+from core.db import utcnow
 from core.plugins import hookimpl
 from core.specs import NavItem, Widget
 
@@ -70,13 +73,14 @@ def dashboard_widgets(tenant, user):
     access = g.get("access")
     if access is None or not access.can(REPORT):
         return []
-    roots = access.grids_for(REPORT)
-    n = stats.subtree_numbers(roots, breakdown=False)
+    roots = access.grids_for(REPORT) if not access.can("incidents.manage") else None
+    n = stats.subtree_numbers(roots, utcnow() - dt.timedelta(days=30), breakdown=False)
     return [
-        Widget("incidents.reported", "上报事件", "Incidents reported", value=n["reported"], order=200,
+        Widget("incidents.reported", "近30天上报事件", "Incidents reported (30 days)", value=n["reported"], order=200,
                link_endpoint="incidents_pages.index"),
-        Widget("incidents.closure_rate", "办结率", "Closure rate", value=round(n["closure_rate"] * 100, 1), order=201),
-        Widget("incidents.overdue", "超期事件", "Overdue incidents", value=n["overdue"], order=202,
+        Widget("incidents.closure_rate", "近30天办结率(%)", "Closure rate, 30 days (%)",
+               value=round(n["closure_rate"] * 100, 1), order=201),
+        Widget("incidents.overdue", "超期事件", "Overdue incidents", value=stats.overdue_count(roots), order=202,
                link_endpoint="incidents_pages.overdue"),
         Widget("incidents.closed_per_week", "每周结案", "Closed per week", kind="bar",
                series=stats.closed_per_week(roots), order=203),
@@ -87,9 +91,10 @@ def dashboard_widgets(tenant, user):
 def tenant_numbers(tenant):
     from plugins.incidents import stats
 
-    n = stats.subtree_numbers(None, breakdown=False)
+    now = utcnow()
+    n = stats.subtree_numbers(None, dt.datetime(now.year, 1, 1), breakdown=False)  # this year so far
     return {"incidents.reported": n["reported"], "incidents.closed": n["closed"],
-            "incidents.closure_rate": n["closure_rate"], "incidents.overdue": n["overdue"],
+            "incidents.closure_rate": n["closure_rate"], "incidents.overdue": stats.overdue_count(None),
             "incidents.settled_in_grid": n["settled_in_grid"],
             "incidents.satisfaction_rate": n["satisfaction_rate"] or 0.0}
 

@@ -97,13 +97,3 @@ def png_bytes(size=(8, 8)) -> bytes:
     Image.new("RGB", size, (200, 10, 10)).save(buf, format="PNG")
     return buf.getvalue()
 
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """Accounts here are test fixtures; argon2 at full cost takes about a second each on a
-    loaded CI machine, so hash them cheaply (verification reads the cost from the hash)."""
-    from argon2 import PasswordHasher
-
-    from core.auth import passwords
-
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

@@ -73,6 +73,7 @@ def test_numbers_for_subtrees(town, report, api_as):
         answers = hooks(town.tenant).tenant_numbers(tenant=town.tenant)
     mine = next(a for a in answers if "incidents.closure_rate" in a)
     assert mine["incidents.closure_rate"] == n["closure_rate"] and mine["incidents.reported"] == 7
+    assert mine["incidents.overdue"] == 1 and mine["incidents.settled_in_grid"] == 3
     home = staff.get(f"/t/{town.tenant.slug}/")
     assert home.status_code == 200 and "超期事件" in home.get_data(as_text=True)
 
