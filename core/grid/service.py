@@ -161,9 +161,10 @@ def create_tree(tenant: Tenant, nodes: list[dict[str, Any]], parent: Grid | None
                 path=(func.coalesce(parent_path, literal("/", String)) + own)).execution_options(synchronize_session=False))
         frontier = [(children, i, rows[i]["code"], 0, set()) for i, children in enumerate(specs)]
         parent_ids, level, total = ids, level + 1, total + len(rows)
-    audit.record("grid.create_tree", object_type="core_grid", object_id=parent.id if parent else None,
-                 after={"parent_id": parent.id if parent else None, "grids": total,
-                        "names": [n.get("name") for n in nodes][:50]})
+    if total:
+        audit.record("grid.create_tree", object_type="core_grid", object_id=parent.id if parent else None,
+                     after={"parent_id": parent.id if parent else None, "grids": total,
+                            "names": [n.get("name") for n in nodes][:50]})
     return total
 
 
