@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from core import audit
 from core.db import db
@@ -78,26 +78,50 @@ def update_party_org(tenant: Tenant, org: PartyOrg, data: dict[str, Any]) -> Par
     return org
 
 
-def delete_party_org(tenant: Tenant, org: PartyOrg) -> None:
-    """Dissolve (撤销) a party organisation; its members' records live in the people register."""
-    audit.record("party_org.delete", org, before=_snapshot(org))
+def member_counts(org_ids: list[int] | None = None) -> dict[int, int]:
+    """Party members per organisation, from the people register when it is installed."""
+    try:
+        from core.people.models import Person
+    except ImportError:
+        return {}
+    stmt = select(Person.party_org_id, func.count()).where(Person.party_org_id.isnot(None), Person.is_party_member.is_(True))
+    if org_ids is not None:
+        stmt = stmt.where(Person.party_org_id.in_(org_ids))
+    return {org_id: n for org_id, n in db.session.execute(stmt.group_by(Person.party_org_id)).all()}
+
+
+def delete_party_org(tenant: Tenant, org: PartyOrg, transfer_to: PartyOrg | None = None) -> None:
+    """Dissolve (撤销) a party organisation. Its members must be transferred first (409), or go to
+    ``transfer_to`` (a merge)."""
+    members = member_counts([org.id]).get(org.id, 0)
+    if members and transfer_to is None:
+        raise _invalid("id", f"党组织「{org.name}」还有 {members} 名党员，请先转接组织关系 "
+                       f"(transfer its {members} members first)", 409)
+    if members:
+        from core.people.models import Person
+
+        db.session.execute(update(Person).where(Person.party_org_id == org.id).values(party_org_id=transfer_to.id)
+                           .execution_options(synchronize_session="fetch"))
+    audit.record("party_org.delete", org, before={**_snapshot(org), "members": members},
+                 after={"members_to": transfer_to.id} if transfer_to is not None and members else None)
     db.session.delete(org)
     db.session.flush()
 
 
 def move_party_org(tenant: Tenant, source: Grid, target: Grid) -> None:
     """Merge: the source grid's organisation moves to the target unless it has one already, in
-    which case the source's is dissolved (audited with its details)."""
+    which case the source's is dissolved and its members join the target's (audited)."""
     org = org_of(source)
     if org is None:
         return
-    if org_of(target) is None:
+    kept = org_of(target)
+    if kept is None:
         before = _snapshot(org)
         org.grid_id = target.id
         db.session.flush()
         audit.record("party_org.move", org, before=before, after=_snapshot(org))
     else:
-        delete_party_org(tenant, org)
+        delete_party_org(tenant, org, transfer_to=kept)
 
 
 def party_tree(roots: set[int] | None = None) -> list[dict[str, Any]]:
@@ -126,6 +150,9 @@ def party_tree(roots: set[int] | None = None) -> list[dict[str, Any]]:
             township = node
         else:
             nodes[org.grid_id] = node
+    counts = member_counts()
+    for node in list(nodes.values()) + ([township] if township else []):
+        node["members"] = counts.get(node["id"], 0)
     top: list[dict[str, Any]] = []
     for node in nodes.values():  # in unified-code order, i.e. tree order
         ancestors = [int(x) for x in node["path"].strip("/").split("/")[:-1]]

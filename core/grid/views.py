@@ -87,6 +87,7 @@ def page(grid_id: int):
             select(Grid).where(Grid.status == GridStatus.active, subtree_condition(Grid.id, reach)).order_by(Grid.path)
         ) if not x.path.startswith(grid.path)]
     ancestors = queries.ancestors(grid)
+    org = party_service.org_of(grid)
     people_url = None
     if "people.people_list" in current_app.view_functions and g.access.can("people.read"):
         people_url = url_for("people.people_list", grid_id=grid.id)
@@ -95,7 +96,8 @@ def page(grid_id: int):
         above=[(a, duty_service.duties_of(a)) for a in ancestors],
         members=duty_service.members(g.tenant) if can_edit and g.access.can("users.manage") else [], counts=queries.counts_for(g.tenant, grid),
         children=[(c, nested.get(c.id, 0), queries.counts_for(g.tenant, c)) for c in children],
-        duties=duty_service.duties_of(grid), org=party_service.org_of(grid), can_edit=can_edit,
+        duties=duty_service.duties_of(grid), org=org, can_edit=can_edit,
+        org_members=party_service.member_counts([org.id]).get(org.id, 0) if org else 0,
         can_manage_users=g.access.can("users.manage"), movable=movable, duty_labels=DUTY_LABELS,
         kinds=PARTY_ORG_LABELS, level_name=service.level_name(g.tenant, grid.level),
         child_level_name=service.level_name(g.tenant, grid.level + 1),

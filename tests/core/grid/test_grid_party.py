@@ -77,3 +77,36 @@ def test_party_orgs_cross_tenant_and_permissions(town, rows, create_user, create
     assert reader.post(f"/api/v1/t/{town.slug}/party-orgs", json={"kind": "branch", "name": "x"}).status_code == 403
     assert reader.delete(f"/api/v1/t/{town.slug}/party-orgs/{org['id']}").status_code == 403
     assert api.get(f"/api/v1/t/{town.slug}/party-orgs").get_json()["items"][0]["name"] == "东村党支部"
+
+
+def _member(town, grid_id, org_id, name="党员甲"):
+    from core.db import db
+    from core.people.models import Person
+    from core.tenancy import tenant_context
+
+    with tenant_context(town):
+        person = Person(name=name, grid_id=grid_id, is_party_member=True, party_org_id=org_id)
+        db.session.add(person)
+        db.session.commit()
+        return person.id
+
+
+def test_an_organisation_with_members_is_not_dissolved_and_merge_transfers_them(town, rows, create_user, api_as, spy):
+    from core.db import db
+    from core.people.models import Person
+    from core.tenancy import tenant_context
+
+    r = rows(town)
+    api = api_as(create_user(roles=[(town, "township_admin")]))
+    east = _post(api, town, grid_id=r["东二网格"]["id"], kind="branch", name="东二党支部").get_json()
+    west = _post(api, town, grid_id=r["东一网格"]["id"], kind="branch", name="东一党支部").get_json()
+    pid = _member(town, r["东二网格"]["id"], east["id"])
+    resp = api.delete(f"/api/v1/t/{town.slug}/party-orgs/{east['id']}")
+    assert resp.status_code == 409 and "1 名党员" in resp.get_json()["error"]["message"]
+    tree = api.get(f"/api/v1/t/{town.slug}/party-orgs").get_json()["items"]
+    assert {n["name"]: n["members"] for n in tree} == {"东二党支部": 1, "东一党支部": 0}
+    merged = api.post(f"/api/v1/t/{town.slug}/grids/{r['东二网格']['id']}/merge", json={"target_id": r["东一网格"]["id"]})
+    assert merged.status_code == 200, merged.get_json()
+    assert merged.get_json()["party_org"]["id"] == west["id"]
+    with tenant_context(town):
+        assert db.session.get(Person, pid).party_org_id == west["id"]
