@@ -60,6 +60,7 @@ def _caller(required: bool):
     if user is None:
         raise ApiError(401, "invalid_token", "api_key 无效 (invalid api_key)")
     g.access = access_for(user, g.tenant)
+    g._login_user = user  # flask-login's per-request user: steps and audit name the key's owner
     if not g.access.can(REPORT):
         raise ApiError(403, "forbidden", "该令牌没有上报权限 (the key lacks incidents.report)")
     return user

@@ -39,6 +39,7 @@ def test_post_with_api_key_and_read_back(client, town, db_session):
     with tenant_context(town.tenant):
         row = db.session.get(Incident, int(rid))
         assert (row.source, row.grid_id, row.lat, row.lon, row.reporter_user_id) == ("open311", town.g1.id, 30.5, 116.9, town.worker1.id)
+        assert row.steps[0].actor_name == "网格员甲"
     one = client.get(f"{_o(town)}/requests/{rid}.json?api_key={key}")
     assert one.status_code == 200
     got = one.get_json()[0]
