@@ -112,6 +112,15 @@ def grid_brief(tenant: Tenant, grid: Grid, org: PartyOrg | None = None) -> dict[
                                                    "kind_label": org.kind_label, "name": org.name}}
 
 
+def move_targets(grid: Grid, roots: set[int] | None) -> list[Grid]:
+    """Active grids within ``roots`` that ``grid`` could move under or merge into (not its own
+    subtree), in tree order."""
+    from core.grid.scope import subtree_condition
+
+    stmt = select(Grid).where(Grid.status == GridStatus.active, subtree_condition(Grid.id, roots)).order_by(Grid.code)
+    return [x for x in db.session.scalars(stmt) if not x.path.startswith(grid.path)]
+
+
 def child_counts(ids: list[int]) -> dict[int, int]:
     if not ids:
         return {}

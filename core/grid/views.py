@@ -7,7 +7,6 @@ import io
 from functools import wraps
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
-from sqlalchemy import select
 
 from core.auth import requires
 from core.db import db
@@ -75,33 +74,27 @@ def tree():
 @requires("grids.read")
 def page(grid_id: int):
     grid = queries.load_grid(grid_id)
+    tenant, access = g.tenant, g.access
     children = queries.children_of(grid)
     nested = queries.child_counts([c.id for c in children])
-    can_edit = _can_edit(grid)
-    movable = []
-    if can_edit and grid.status == GridStatus.active:
-        reach = queries.reach("grids.edit")
-        from core.grid.scope import subtree_condition
-
-        movable = [x for x in db.session.scalars(
-            select(Grid).where(Grid.status == GridStatus.active, subtree_condition(Grid.id, reach)).order_by(Grid.path)
-        ) if not x.path.startswith(grid.path)]
     ancestors = queries.ancestors(grid)
     org = party_service.org_of(grid)
+    can_edit = _can_edit(grid) and grid.status == GridStatus.active
     people_url = None
-    if "people.people_list" in current_app.view_functions and g.access.can("people.read"):
+    if "people.people_list" in current_app.view_functions and access.can("people.read"):
         people_url = url_for("people.people_list", grid_id=grid.id)
     return render_template(
-        "grid/page.html", grid=grid, ancestors=ancestors, people_url=people_url,
-        above=[(a, duty_service.duties_of(a)) for a in ancestors],
-        members=duty_service.members(g.tenant) if can_edit and g.access.can("users.manage") else [], counts=queries.counts_for(g.tenant, grid),
-        children=[(c, nested.get(c.id, 0), queries.counts_for(g.tenant, c)) for c in children],
-        duties=duty_service.duties_of(grid), org=org, can_edit=can_edit,
-        org_members=party_service.member_counts([org.id]).get(org.id, 0) if org else 0,
-        can_manage_users=g.access.can("users.manage"), movable=movable, duty_labels=DUTY_LABELS,
-        kinds=PARTY_ORG_LABELS, level_name=service.level_name(g.tenant, grid.level),
-        child_level_name=service.level_name(g.tenant, grid.level + 1),
-        can_have_children=grid.level < service.max_depth(g.tenant),
+        "grid/page.html", grid=grid, ancestors=ancestors, level_name=service.level_name(tenant, grid.level),
+        counts=queries.counts_for(tenant, grid), people_url=people_url,
+        org=org, org_members=party_service.member_counts([org.id]).get(org.id, 0) if org else 0,
+        duties=duty_service.duties_of(grid), above=[(a, duty_service.duties_of(a)) for a in ancestors],
+        children=[(c, nested.get(c.id, 0), queries.counts_for(tenant, c)) for c in children],
+        child_level_name=service.level_name(tenant, grid.level + 1),
+        can_have_children=grid.level < service.max_depth(tenant),
+        can_edit=can_edit, can_manage_users=access.can("users.manage"),
+        members=duty_service.members(tenant) if can_edit and access.can("users.manage") else [],
+        movable=queries.move_targets(grid, queries.reach("grids.edit")) if can_edit else [],
+        duty_labels=DUTY_LABELS, kinds=PARTY_ORG_LABELS,
     )
 
 
