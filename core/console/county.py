@@ -62,7 +62,8 @@ def county_onboard():
             errors.setdefault("_form", []).insert(0, exc.message)
             status = exc.status
         else:
-            return render_template("console/onboarded.html", result=result), 201
+            # the generated password is on this page: never cached, shown once
+            return render_template("console/onboarded.html", result=result), 201, {"Cache-Control": "no-store"}
     return render_template("console/onboard.html", form=request.form, errors=errors, modules=_module_choices(),
                            selected=set(request.form.getlist("modules"))), status
 

@@ -47,12 +47,14 @@ def test_onboard_a_township_from_the_form(page_as, county_admin, db_session):
     assert resp.status_code == 201
     html = resp.get_data(as_text=True)
     assert "已开通：城关镇" in html and 'class="secret"' in html  # generated password shown once
+    assert resp.headers["Cache-Control"] == "no-store"
     town = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     assert town.parent_id == county.id and town.level_names == ["社区", "网格"]
     listing = c.get(f"/t/{county.slug}/").get_data(as_text=True)
     assert f'data-slug="{slug}"' in listing
-    # the county admin can open the new township's workspace
-    assert c.get(f"/t/{slug}/").status_code == 200
+    # the county admin can open the new township's workspace, with a way back up
+    page = c.get(f"/t/{slug}/").get_data(as_text=True)
+    assert f'class="up-link" href="/t/{county.slug}/"' in page
 
 
 def test_onboarding_errors_are_shown_per_field_and_nothing_is_created(page_as, county_admin, create_user, db_session):
@@ -118,16 +120,17 @@ def test_compare_table_chart_and_xlsx(page_as, county_admin, create_tenant, samp
     b = create_tenant(county=county, name="乙镇", modules=["hello"])
     c = page_as(admin)
     html = c.get(f"/t/{county.slug}/compare?metric=chart_demo.closure_rate").get_data(as_text=True)
-    assert "演示图表 · closure_rate" in html and "已启用模块数" in html
-    assert '<svg class="chart chart-bar"' in html and "甲镇: 0.5" in html
+    assert "演示图表 · 办结率 (%)" in html and "已启用模块数" in html
+    assert '<svg class="chart chart-bar"' in html and "甲镇: 50" in html  # rates in percent
+    assert ">50.0%</td>" in html
     assert "乙镇: " not in html.split("<svg", 1)[1].split("</svg>", 1)[0]  # b does not report it
     assert "chart_demo.flag" not in html  # booleans are not numbers
     resp = c.get(f"/t/{county.slug}/compare.xlsx")
     assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
     ws = load_workbook(io.BytesIO(resp.data)).active
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][:3] == ("乡镇", "标识", "状态") and "演示图表 · closure_rate" in rows[0]
-    col = rows[0].index("演示图表 · closure_rate")
+    assert rows[0][:3] == ("乡镇", "标识", "状态") and "演示图表 · 办结率" in rows[0]
+    col = rows[0].index("演示图表 · 办结率")
     by_name = {r[0]: r for r in rows[1:]}
     assert by_name["甲镇"][col] == 0.5 and by_name["乙镇"][col] is None
     assert by_name["甲镇"][rows[0].index("已启用模块数")] == 2
@@ -177,3 +180,32 @@ def test_county_member_without_the_permission_gets_403(page_as, create_county, c
     assert c.get(f"/t/{county.slug}/townships/new").status_code == 403
     assert c.post(f"/t/{county.slug}/townships/x/suspend").status_code == 403
     assert "/townships/new" not in c.get(f"/t/{county.slug}/").get_data(as_text=True)
+
+
+def test_hook_tenant_numbers(page_as, county_admin, create_tenant, sample_module, app):
+    """Called once per township, inside that township's tenant context, through its own relay:
+    a module answers only for the townships that enabled it."""
+    from core.plugins import hookimpl
+    from core.tenancy import current_tenant_id
+
+    seen = []
+
+    class Recorder:
+        @hookimpl
+        def tenant_numbers(self, tenant):
+            seen.append((tenant.id, current_tenant_id()))
+            return {"core.recorded": 1}
+
+    county, admin = county_admin
+    a = create_tenant(county=county, name="甲镇", modules=["hello", "chart_demo"])
+    b = create_tenant(county=county, name="乙镇")
+    pm = app.extensions["gridgov.plugins"].pm
+    pm.register(Recorder(), name="recorder")
+    try:
+        html = page_as(admin).get(f"/t/{county.slug}/compare?metric=chart_demo.closure_rate").get_data(as_text=True)
+    finally:
+        pm.unregister(name="recorder")
+    assert sorted(seen) == sorted([(a.id, a.id), (b.id, b.id)])
+    row_a = html.split(">甲镇</th>", 1)[1].split("</tr>", 1)[0]
+    row_b = html.split(">乙镇</th>", 1)[1].split("</tr>", 1)[0]
+    assert "50.0%" in row_a and "%" not in row_b
