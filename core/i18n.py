@@ -30,9 +30,20 @@ def select_locale() -> str:
 
 
 def lang_url(lang: str) -> str:
-    """The current page in ``lang``: same path and query, ``lang`` replaced."""
+    """The current page in ``lang``: same path and query, ``lang`` replaced. After a form post
+    to a URL that has no page of its own (e.g. ``…/settings``), the tenant's home or ``/``."""
+    from flask import current_app, g
+    from werkzeug.exceptions import HTTPException
+
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
-    return request.path + "?" + urlencode(args + [("lang", lang)])
+    path = request.path
+    if request.method != "GET":
+        try:
+            current_app.url_map.bind("localhost").match(path, method="GET")
+        except HTTPException:
+            tenant = g.get("tenant")
+            path, args = (f"/t/{tenant.slug}/" if tenant is not None else "/"), []
+    return path + "?" + urlencode(args + [("lang", lang)])
 
 
 def init_app(app: Flask) -> None:

@@ -135,3 +135,10 @@ def test_phone_layout_folds_the_menu():
     css = (CORE / "static" / "gridgov.css").read_text(encoding="utf-8")
     phone = css.split("@media (max-width: 760px)", 1)[1]
     assert ".nav-toggle:checked ~ .sidenav { display: block; }" in phone and ".sidenav { display: none;" in phone
+
+
+def test_language_link_after_a_form_post_leads_to_a_page(page_as, town_admin, enable_module):
+    town, admin = town_admin
+    enable_module(town, "hello")
+    html = page_as(admin).post(f"/t/{town.slug}/modules/hello/settings", data={"repeat": "0"}).get_data(as_text=True)
+    assert f'href="/t/{town.slug}/?lang=en"' in html  # …/settings answers POST only
