@@ -74,6 +74,20 @@ def create():
     return jsonify(grid_detail(grid)), 201
 
 
+@bp.post("/grids/bulk")
+@requires("grids.edit")
+@doc("Create many grids from lines of names (e.g. pasted spreadsheet columns); existing ones are reused",
+     request_schema=schemas.GridBulkSchema, tags=["grids"], status=201)
+def bulk_create():
+    from core.grid.bulk import create_paths, parse_lines
+
+    data = load(schemas.GridBulkSchema)
+    parent = _target(data["parent_id"], "parent_id")
+    result = create_paths(g.tenant, parse_lines(data["text"]), parent)
+    db.session.commit()
+    return jsonify(result), 201
+
+
 @bp.get("/grids/<int:grid_id>")
 @requires("grids.read")
 @doc("One grid: place in the tree, counts, who looks after it, its party organisation", tags=["grids"])

@@ -22,6 +22,13 @@ class GridPatchSchema(Schema):
     parent_id = fields.Integer(allow_none=True, strict=True)
 
 
+class GridBulkSchema(Schema):
+    """Lines of grid names from the top down (tab, / or > between levels), below ``parent_id``."""
+
+    parent_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    text = fields.String(required=True, validate=validate.Length(min=1, max=500_000))
+
+
 class GridMergeSchema(Schema):
     target_id = fields.Integer(required=True, strict=True)
 

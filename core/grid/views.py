@@ -126,6 +126,21 @@ def create():
     return None
 
 
+@bp.post("/bulk")
+@requires("grids.edit")
+@form_action
+def bulk_create():
+    from core.grid.bulk import create_paths, parse_lines
+
+    parent_id = _int("parent_id")
+    parent = queries.load_grid(parent_id, "grids.edit", field="parent_id") if parent_id else None
+    if parent is None and not _can_edit(None):
+        raise ApiError(403)
+    result = create_paths(g.tenant, parse_lines(request.form.get("text", "")), parent)
+    flash(f"新建网格 {result['created']} 个（已有 {result['existing']} 行无需新建）", "ok")
+    return None
+
+
 @bp.post("/<int:grid_id>/edit")
 @requires("grids.edit")
 @form_action
