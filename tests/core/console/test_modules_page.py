@@ -130,3 +130,11 @@ def test_csrf_failure_says_the_page_expired(page_as, town_admin):
     html = resp.get_data(as_text=True)
     assert "页面已过期，请刷新后重试" in html and "Traceback" not in html
     assert "hello" not in modules_on(town)
+
+
+def test_broken_plugins_are_listed_for_platform_admins_only(page_as, town_admin, create_user):
+    town, admin = town_admin
+    assert "加载失败的插件" not in page_as(admin).get(f"/t/{town.slug}/modules/").get_data(as_text=True)
+    root = create_user(platform_admin=True)
+    html = page_as(root).get(f"/t/{town.slug}/modules/").get_data(as_text=True)
+    assert "加载失败的插件" in html and "broken_example" in html  # tests/fixtures/site ships one
