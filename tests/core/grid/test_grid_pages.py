@@ -22,6 +22,7 @@ def test_tree_page_and_grid_page(town, rows, create_user, api_as):
     api.post(f"/api/v1/t/{town.slug}/grids/{r['东村']['id']}/duties", json={"duty": "grid_instructor", "name": "李指导员"})
     html = api.get(f"/t/{town.slug}/grids/{r['一号楼']['id']}").get_data(as_text=True)
     assert "李指导员" in html and "王网格长" in html and 'name="user_id"' in html
+    assert api.get(f"/t/{town.slug}/grids/{r['一号楼']['id']}?lang=en").status_code == 200
     qr = api.get(f"/t/{town.slug}/grids/{r['东一网格']['id']}/qr.png")
     assert qr.status_code == 200 and qr.mimetype == "image/png" and qr.data[:4] == b"\x89PNG"
 
