@@ -152,3 +152,16 @@ def test_demo_data(app, town, db_session):
         only.demo_data(tenant=town.tenant)  # idempotent
         assert db.session.scalar(select(func.count(Incident.id))) == total
     assert total == 300 and states["closed"] > 150 and states.get("reported", 0) + states.get("accepted", 0) > 0
+
+
+def test_hook_tenant_numbers(app, town, report, api_as, db_session):
+    """The county comparison's headline numbers (``incidents.*``), this year so far."""
+    inc = report()
+    report()
+    api = api_as(town.worker1)
+    for action in ("accept", "start", "resolve", "close"):
+        api.post(f"{base(town)}/{inc['id']}/{action}", json={})
+    with tenant_context(town.tenant):
+        answers = app.extensions["gridgov.plugins"].only("incidents").tenant_numbers(tenant=town.tenant)
+    assert answers == [{"incidents.reported": 2, "incidents.closed": 1, "incidents.closure_rate": 0.5,
+                        "incidents.overdue": 0, "incidents.settled_in_grid": 1, "incidents.satisfaction_rate": 0.0}]
