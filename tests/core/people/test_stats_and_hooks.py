@@ -46,7 +46,7 @@ def test_stats_by_first_level(town, add_person, admin, api_as):
     assert api_as(admin).get(f"/api/v1/t/{town.slug}/people/stats/first-level").get_json() == rows
 
 
-def test_hook_dashboard_widgets_and_tenant_numbers(town, add_person, admin, db_session):
+def test_hook_dashboard_widgets(town, add_person, admin, db_session):
     _people(town, add_person)
     with tenant_context(town):
         widgets = {w.key: w for batch in hooks(town).dashboard_widgets(tenant=town, user=admin) for w in batch or []}
@@ -54,6 +54,10 @@ def test_hook_dashboard_widgets_and_tenant_numbers(town, add_person, admin, db_s
     assert widgets["people.by_grid"].kind == "bar" and widgets["people.by_grid"].series == [("东村", 3), ("西村", 1)]
     assert widgets["people.special_groups"].kind == "pie"
     assert dict(widgets["people.special_groups"].series) == {"独居老人": 2, "残疾人": 2}
+
+
+def test_hook_tenant_numbers(town, add_person, db_session):
+    _people(town, add_person)
     numbers = {}
     with tenant_context(town):
         for answer in hooks(town).tenant_numbers(tenant=town):
