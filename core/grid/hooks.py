@@ -12,6 +12,13 @@ def nav_items(tenant, user):
 
 
 @hookimpl
+def register_cli_commands(cli):
+    from core.grid.cli import grids_group
+
+    cli.add_command(grids_group)
+
+
+@hookimpl
 def dashboard_widgets(tenant, user):
     """Grids per level (e.g. 12 村/社区 · 38 网格 · 113 微网格) and party organisations."""
     from sqlalchemy import func, select

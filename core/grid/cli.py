@@ -1,0 +1,94 @@
+"""``gridgov grids ...``: print a township's grid tree, and create many grids from a spreadsheet
+or text file (each row the names from the top level down; existing grids are reused)."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import click
+
+from core.db import db
+
+
+@click.group("grids")
+def grids_group():
+    """The grid tree (网格)."""
+
+
+def _tenant(slug: str):
+    from sqlalchemy import select
+
+    from core.models import Tenant, TenantKind
+
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None or tenant.kind != TenantKind.township:
+        raise click.ClickException(f"no township with slug {slug!r}")
+    return tenant
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    """Rows of names from .xlsx (first sheet), .csv or text (tab, / or > between levels)."""
+    from core.grid.bulk import parse_lines
+
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        rows = [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+    elif path.suffix.lower() == ".csv":
+        rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")))]
+    else:
+        return parse_lines(path.read_text(encoding="utf-8-sig"))
+    for row in rows:
+        while row and not row[-1]:
+            row.pop()
+    return rows
+
+
+@grids_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tenant", "slug", required=True, help="township slug")
+@click.option("--under", default=None, help="unified code (统一网格编码) of the grid to add below")
+@click.option("--skip-header", is_flag=True, help="the first row holds column titles")
+def import_command(file, slug, under, skip_header):
+    """Create the grids named in FILE (.xlsx, .csv or text), all or nothing."""
+    from sqlalchemy import select
+
+    from core.errors import ApiError
+    from core.grid.bulk import create_paths
+    from core.grid.models import Grid
+    from core.tenancy import tenant_context
+
+    tenant = _tenant(slug)
+    rows = read_rows(file)[1 if skip_header else 0:]
+    with tenant_context(tenant):
+        parent = None
+        if under:
+            parent = db.session.scalar(select(Grid).where(Grid.code == under))
+            if parent is None:
+                raise click.ClickException(f"no grid with code {under!r} in {slug}")
+        try:
+            result = create_paths(tenant, rows, parent)
+            db.session.commit()
+        except ApiError as exc:
+            db.session.rollback()
+            problems = "\n".join(sum((v if isinstance(v, list) else [str(v)] for v in (exc.fields or {}).values()), []))
+            raise click.ClickException(f"{exc.message}\n{problems}".strip()) from exc
+    click.echo(f"created {result['created']} grids; {result['existing']} rows already existed")
+
+
+@grids_group.command("tree")
+@click.option("--tenant", "slug", required=True, help="township slug")
+def tree_command(slug):
+    """Print the active grid tree with unified codes."""
+    from sqlalchemy import select
+
+    from core.grid.models import Grid, GridStatus
+    from core.grid.service import level_name
+    from core.tenancy import tenant_context
+
+    tenant = _tenant(slug)
+    with tenant_context(tenant):
+        for grid in db.session.scalars(select(Grid).where(Grid.status == GridStatus.active).order_by(Grid.code)):
+            click.echo(f"{'  ' * (grid.level - 1)}{grid.name}  [{level_name(tenant, grid.level)} {grid.code}]")
