@@ -12,7 +12,8 @@ def collect(caller, **kwargs) -> list:
     """Call a list-returning hook; if it raises, call each implementation on its own (inside a
     savepoint, so a failed query cannot poison the transaction) and drop the failing ones."""
     try:
-        return list(caller(**kwargs))
+        with db.session.begin_nested():  # a failed query must not abort the page's transaction
+            return list(caller(**kwargs))
     except Exception:
         log.exception("hook %s failed; retrying implementation by implementation", caller.name)
     results = []

@@ -103,3 +103,25 @@ def test_home_needs_membership(page_as, town_admin, create_tenant, create_user, 
     assert page_as(outsider).get(f"/t/{town.slug}/").status_code == 404
     resp = client.get(f"/t/{town.slug}/")
     assert resp.status_code == 302 and "/login?next=" in resp.headers["Location"]
+
+
+def test_a_widget_whose_query_fails_leaves_the_rest_of_the_page(page_as, town_admin, app):
+    from sqlalchemy import text
+
+    from core.plugins import hookimpl
+
+    class BadQuery:
+        @hookimpl
+        def dashboard_widgets(self, tenant, user):
+            db.session.execute(text("SELECT * FROM no_such_table_at_all"))  # aborts a PostgreSQL transaction
+
+    town, admin = town_admin
+    pm = app.extensions["gridgov.plugins"].pm
+    pm.register(BadQuery(), name="bad_query_widgets")
+    try:
+        resp = page_as(admin).get(f"/t/{town.slug}/")
+    finally:
+        pm.unregister(name="bad_query_widgets")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'data-key="core.members"' in html
+    assert 'data-endpoint="console.modules"' in html  # the menu still queried fine afterwards
