@@ -266,3 +266,45 @@ def test_grid_roles_need_an_active_grid(api_as, create_user, town, db_session):
     resp = api_as(admin).post(f"/api/v1/t/{tenant.slug}/users/{user.id}/roles",
                               json={"role": "grid_worker", "grid_id": grids["a11"].id})
     assert resp.status_code == 422 and "grid_id" in resp.get_json()["error"]["fields"]
+
+
+def test_a_plugin_adds_a_role_of_its_own(app, create_user, create_tenant):
+    """A plugin's ``register_roles`` can add a new role (调解员) with its own permissions; a
+    township admin sees it in the matrix, grants it, and the holder gets the permission."""
+    import types
+
+    from core import create_app
+    from core.plugins import hookimpl
+    from core.specs import Permission, Role
+    from tests.conftest import PASSWORD
+
+    probe = types.ModuleType("mediation_probe")
+    probe.register_permissions = hookimpl(lambda: [Permission("mediation_probe.mediate", "主持调解", "Mediate")])
+    probe.register_roles = hookimpl(lambda: [Role("mediator", "调解员", "Mediator", "tenant",
+                                                  frozenset({"dashboard.view", "mediation_probe.mediate"}))])
+    other = create_app({"TESTING": True, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "INSTANCE_PATH": app.instance_path, "GRIDGOV_EXTRA_PLUGINS": [("mediation_probe", probe)]})
+    tenant = create_tenant()
+    admin = create_user(roles=[(tenant, "township_admin")])
+    member = create_user(roles=[(tenant, "township_staff")])
+
+    def client_for(user):
+        c = other.test_client()
+        assert c.post("/api/v1/auth/login", json={"login": user.username, "password": PASSWORD}).status_code == 200
+        return c
+
+    boss = client_for(admin)
+    matrix = boss.get(f"/api/v1/t/{tenant.slug}/roles").get_json()
+    mediator = next(r for r in matrix["roles"] if r["name"] == "mediator")
+    assert mediator["label_zh"] == "调解员" and "mediation_probe.mediate" in mediator["permissions"]
+    assert any(p["label_zh"] == "主持调解" for p in matrix["permissions"])
+    resp = boss.post(f"/api/v1/t/{tenant.slug}/users/{member.id}/roles", json={"role": "mediator"})
+    assert resp.status_code == 201, resp.get_json()
+    perms = client_for(member).get(f"/api/v1/t/{tenant.slug}/me/access").get_json()["permissions"]
+    assert "mediation_probe.mediate" in perms
+    # the app without the plugin knows no such role: it grants nothing there
+    assert app.test_client().get("/healthz").status_code == 200
+    with app.app_context():
+        from core.auth.roles import catalogue
+
+        assert "mediator" not in catalogue()[1]
