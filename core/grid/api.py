@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify
+from flask import Blueprint, g, jsonify, request
 
 from core.api import doc, load
 from core.auth import requires
@@ -60,7 +60,13 @@ def _children_items(children: list[Grid]) -> list[dict[str, Any]]:
 @requires("grids.read")
 @doc("The grid tree within my reach, with counts for the top grids", tags=["grids"])
 def grid_tree():
-    return jsonify({"level_names": g.tenant.level_names, "items": queries.tree(g.tenant, queries.reach())})
+    """``?depth=N`` returns N levels from the top grids (all by default)."""
+    depth = request.args.get("depth")
+    if depth is not None:
+        if not depth.isdigit() or not 1 <= int(depth) <= service.MAX_DEPTH:
+            raise ApiError(422, "validation_error", "depth 须为 1 到 6 (1 to 6)", {"depth": ["须为 1 到 6 的整数 (1 to 6)"]})
+        depth = int(depth)
+    return jsonify({"level_names": g.tenant.level_names, "items": queries.tree(g.tenant, queries.reach(), depth=depth)})
 
 
 @bp.post("/grids")

@@ -76,9 +76,10 @@ def top_grids(roots: set[int] | None) -> list[Grid]:
     return [x for x in grids if not any(x is not y and x.path.startswith(y.path) for y in grids)]
 
 
-def tree(tenant: Tenant, roots: set[int] | None, with_counts: bool = True) -> list[dict[str, Any]]:
+def tree(tenant: Tenant, roots: set[int] | None, with_counts: bool = True, depth: int | None = None) -> list[dict[str, Any]]:
     """The active grid tree under the user's reach, nested, with child counts, each grid's party
-    organisation and, for the top grids, resident counts. Two queries plus one per top grid."""
+    organisation and, for the top grids, resident counts. Two queries plus one per top grid.
+    ``depth``: how many levels to return from the top grids (``child_count`` stays exact)."""
     tops = top_grids(roots)
     if not tops:
         return []
@@ -101,7 +102,17 @@ def tree(tenant: Tenant, roots: set[int] | None, with_counts: bool = True) -> li
             nodes[row.parent_id]["children"].append(node)
     for node in nodes.values():
         node["child_count"] = len(node["children"])
+    if depth is not None:
+        _prune(out, depth)
     return out
+
+
+def _prune(nodes: list[dict[str, Any]], depth: int) -> None:
+    for node in nodes:
+        if depth <= 1:
+            node["children"] = []
+        else:
+            _prune(node["children"], depth - 1)
 
 
 def grid_brief(tenant: Tenant, grid: Grid, org: PartyOrg | None = None) -> dict[str, Any]:

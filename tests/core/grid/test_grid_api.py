@@ -21,6 +21,13 @@ def test_tree_lists_grids_with_level_names(town, rows, create_user, api_as):
     assert east["level_name"] == "村" and east["child_count"] == 2
     assert [c["name"] for c in east["children"][0]["children"]] == ["一号楼", "二号楼"]
     assert "counts" in east
+    shallow = api.get(f"/api/v1/t/{town.slug}/grids?depth=1").get_json()["items"]
+    assert shallow[0]["children"] == [] and shallow[0]["child_count"] == 2
+    two = api.get(f"/api/v1/t/{town.slug}/grids?depth=2").get_json()["items"]
+    assert two[0]["children"][0]["children"] == [] and two[0]["children"][0]["child_count"] == 2
+    for bad in ("0", "x", "7"):
+        resp = api.get(f"/api/v1/t/{town.slug}/grids?depth={bad}")
+        assert resp.status_code == 422 and "depth" in resp.get_json()["error"]["fields"]
 
 
 def test_grid_worker_sees_only_their_subtree(town, rows, create_user, api_as):
