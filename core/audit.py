@@ -34,9 +34,12 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
     tenant_id: int | None = None,
+    actor_user: Any = None,
 ) -> AuditEntry:
-    """Append an audit entry in the current transaction (stamped with the current tenant)."""
-    user_id, actor = _actor()
+    """Append an audit entry in the current transaction (stamped with the current tenant).
+
+    ``actor_user`` names who acted when nobody is signed in yet (the sign-in itself)."""
+    user_id, actor = (actor_user.id, actor_user.username) if actor_user is not None else _actor()
     if obj is not None:
         object_type = object_type or getattr(obj, "__tablename__", type(obj).__name__)
         object_id = object_id if object_id is not None else getattr(obj, "id", None)

@@ -40,6 +40,8 @@ def authenticate(login: str, password: str) -> User:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    # accounts are global, so sign-ins go to the platform log (登录日志)
+    audit.record("user.login", user, tenant_id=audit.platform_tenant_id(), actor_user=user)
     return user
 
 

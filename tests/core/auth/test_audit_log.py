@@ -124,3 +124,19 @@ def test_no_route_edits_the_log(app):
     for rule in app.url_map.iter_rules():
         if "audit" in rule.rule:
             assert not (rule.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}, rule.rule
+
+
+def test_sign_ins_and_password_changes_go_to_the_platform_log(api_as, create_user, create_tenant):
+    create_tenant()  # the platform tenant exists from here on
+    user = create_user()
+    client = api_as(user)
+    client.post("/api/v1/auth/password", json={"current_password": "Passw0rd-test", "new_password": "Newpass-2024"})
+    root = create_user(platform_admin=True)
+    body = api_as(root).get("/api/v1/t/platform/audit", query_string={"user": user.username}).get_json()
+    actions = [e["action"] for e in body["items"]]
+    assert actions == ["user.password_change", "user.login"]
+    assert body["items"][1]["address"] == "127.0.0.1"
+    # a township admin cannot open the platform's log
+    town = create_tenant()
+    admin = create_user(roles=[(town, "township_admin")])
+    assert api_as(admin).get("/api/v1/t/platform/audit").status_code == 404
