@@ -1,15 +1,18 @@
 """Bulk writes for imports, demo data and benchmarks (批量写入).
 
-Rows go in with ORM bulk ``INSERT ... RETURNING`` in chunks, which SQLAlchemy batches into
-multi-row statements on SQLite and PostgreSQL. Bulk inserts skip the session's flush hooks, so
-every row is stamped here with the tenant in context (the composite foreign keys still make the
-database refuse a row pointing into another tenant).
+Rows go in with plain ORM bulk ``INSERT`` (psycopg sends them as one pipelined executemany,
+SQLite as multi-row statements) and their ids are read back on a natural key: the ID number for
+residents, ``(grid, number, address)`` for households. ``INSERT ... RETURNING`` with
+``sort_by_parameter_order`` costs SQLite one statement per row, and psycopg re-parses a huge
+statement per page, so it is avoided. Bulk inserts skip the session's flush hooks: every row is
+stamped here with the tenant in context (the composite foreign keys still make the database
+refuse a row pointing into another tenant).
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from core.db import db, utcnow
 from core.errors import ApiError
@@ -17,7 +20,7 @@ from core.people.identity import pinyin_keys
 from core.people.models import Household, Person, PersonStatus, PersonTag
 
 CHUNK = 2000
-# send None as NULL, so rows with and without a value go in one multi-row statement
+# send None as NULL, so that rows with and without a value share one statement
 NULLS = {"render_nulls": True}
 
 
@@ -38,15 +41,17 @@ def _chunks(rows: list, size: int = CHUNK) -> Iterable[list]:
 def insert_households(rows: list[dict[str, Any]], progress: Callable[[int], None] | None = None) -> list[int]:
     """Insert households (dicts of Household columns); returns their ids in order.
 
-    Within one call each household must differ in (grid_id, number, address): the ids are matched
-    back on them, because ordered RETURNING costs SQLite one statement per row.
+    Within one call each household must differ in (grid_id, number, address).
     """
     tenant_id, now = _tenant_id(), utcnow()
     ids: list[int] = []
     for chunk in _chunks(rows):
-        values = [{"tenant_id": tenant_id, "created_at": now, "address": "", "number": None, **r} for r in chunk]
-        stmt = insert(Household).returning(Household.id, Household.grid_id, Household.number, Household.address)
-        found = {(g, n, a): i for i, g, n, a in db.session.execute(stmt, values, execution_options=NULLS)}
+        values = [{"tenant_id": tenant_id, "created_at": now, "address": "", "number": None, "head_name": None,
+                   "phone": None, "notes": None, **r} for r in chunk]
+        floor = db.session.scalar(select(func.coalesce(func.max(Household.id), 0)))
+        db.session.execute(insert(Household), values, execution_options=NULLS)
+        found = {(g, n, a): i for i, g, n, a in db.session.execute(
+            select(Household.id, Household.grid_id, Household.number, Household.address).where(Household.id > floor))}
         ids.extend(found[(v["grid_id"], v["number"], v["address"])] for v in values)
         if progress:
             progress(len(chunk))
@@ -57,7 +62,7 @@ def _person_values(row: dict[str, Any], tenant_id: int, now) -> dict[str, Any]:
     initials, full = pinyin_keys(row["name"])
     values = {"gender": "unknown", "status": PersonStatus.living, "is_party_member": False, "party_away": False,
               "birth_date": None, "id_number": None, "mobile": None, "household_id": None, "relation": None,
-              "party_branch": None, "party_joined_on": None, **row}
+              "party_branch": None, "party_org_id": None, "party_joined_on": None, "notes": None, **row}
     values.update(tenant_id=tenant_id, created_at=now, updated_at=now, name_initials=initials, name_pinyin=full)
     return values
 
@@ -65,15 +70,16 @@ def _person_values(row: dict[str, Any], tenant_id: int, now) -> dict[str, Any]:
 def insert_people(rows: list[dict[str, Any]], progress: Callable[[int], None] | None = None) -> list[int]:
     """Insert residents (dicts of Person columns; pinyin keys are computed); returns ids in order.
 
-    Each row needs a distinct ``id_number``: ids are matched back on it (see :func:`insert_households`).
+    Each row needs a distinct ``id_number``, on which the ids are read back.
     """
     tenant_id, now = _tenant_id(), utcnow()
     ids: list[int] = []
     for chunk in _chunks(rows):
         values = [_person_values(r, tenant_id, now) for r in chunk]
-        found = dict(db.session.execute(insert(Person).returning(Person.id_number, Person.id), values,
-                                        execution_options=NULLS).all())
-        ids.extend(found[v["id_number"]] for v in values)
+        db.session.execute(insert(Person), values, execution_options=NULLS)
+        numbers = [v["id_number"] for v in values]
+        found = dict(db.session.execute(select(Person.id_number, Person.id).where(Person.id_number.in_(numbers))).all())
+        ids.extend(found[n] for n in numbers)
         if progress:
             progress(len(chunk))
     return ids

@@ -119,6 +119,7 @@ class PersonTag(TenantOwned, db.Model):
         tenant_fk("person_id", "core_person", ondelete="CASCADE"),
         tenant_fk("tag_id", "core_tag", ondelete="CASCADE"),
         Index("ix_core_person_tag_tenant_tag", "tenant_id", "tag_id", "person_id"),
+        Index("ix_core_person_tag_tenant_person", "tenant_id", "person_id"),
     )
 
     person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
