@@ -22,6 +22,7 @@ bp = Blueprint("auth_admin_api", __name__, url_prefix="/api/v1/t/<tenant>")
 
 def _user_json(user, assignments) -> dict:
     return {**UserSchema().dump(user), "active": user.active,
+            "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
             "roles": RoleAssignmentSchema(many=True).dump(assignments)}
 
 

@@ -24,7 +24,8 @@ def audit_query(filters: dict) -> Select:
     stmt = select(AuditEntry)
     user = (filters.get("user") or "").strip()
     if user:
-        stmt = stmt.where(AuditEntry.user_id == int(user) if user.isdigit() else AuditEntry.actor == user)
+        by_name = AuditEntry.actor == user
+        stmt = stmt.where(or_(AuditEntry.user_id == int(user), by_name) if user.isdigit() else by_name)
     action = (filters.get("action") or "").strip()
     if action:
         stmt = stmt.where(or_(AuditEntry.action == action, AuditEntry.action.startswith(action + ".", autoescape=True)))

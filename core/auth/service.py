@@ -51,6 +51,9 @@ def create_user(username: str, password: str, *, display_name: str = "", mobile:
     problems: dict[str, list[str]] = {}
     if not USERNAME_RE.match(username or ""):
         problems["username"] = ["用户名须为 2 到 64 位字母、数字、下划线、点或横线 (2-64 letters, digits, _ . -)"]
+    elif MOBILE_RE.match(username):
+        # sign-in accepts a username or a mobile number: a username shaped like one would be ambiguous
+        problems["username"] = ["用户名不能是手机号 (a username cannot look like a mobile number)"]
     if mobile and not MOBILE_RE.match(mobile):
         problems["mobile"] = ["手机号须为 11 位大陆手机号 (an 11-digit mainland mobile number)"]
     pw = policy_problems(password or "", username)

@@ -44,6 +44,8 @@ def user_for_token(tenant: Tenant, plain: str) -> User | None:
         now = utcnow()
         if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
             row.last_used_at = now
+            # committed here, before the view runs: read-only requests never commit
+            db.session.commit()
         user = db.session.get(User, row.user_id)
     if user is None or not user.active:
         return None

@@ -64,6 +64,7 @@ def test_create_user_bad_input_names_the_field_and_saves_nothing(api_as, create_
     name = unique("bad")
     cases = [
         ({"username": "空 格", "roles": [{"role": "township_staff"}]}, "username"),
+        ({"username": "13912345678", "roles": [{"role": "township_staff"}]}, "username"),
         ({"username": name, "mobile": "12345", "roles": [{"role": "township_staff"}]}, "mobile"),
         ({"username": name, "roles": []}, "roles"),
         ({"username": name}, "roles"),

@@ -32,6 +32,8 @@ def test_token_is_shown_once_stored_hashed_and_works(api_as, create_user, create
     bearer = api_as(user, token=plain)
     resp = bearer.get(f"/api/v1/t/{town.slug}/me/access")
     assert resp.status_code == 200 and resp.get_json()["tenant"] == town.slug
+    listed = api_as(user).get(f"/api/v1/t/{town.slug}/tokens").get_json()["items"]
+    assert listed[0]["last_used_at"]  # kept even though the request only read
     # a token cannot mint more tokens
     assert bearer.post(f"/api/v1/t/{town.slug}/tokens", json={"name": "x"}).status_code == 403
 
