@@ -16,7 +16,21 @@ from sqlalchemy import Select, or_, select
 from core.models import AuditEntry
 
 EXPORT_LIMIT = 50_000
-HEADERS = ["时间 (UTC)", "用户", "用户ID", "操作", "对象类型", "对象ID", "修改前", "修改后", "IP 地址"]
+HEADERS = ["时间 (UTC)", "用户", "用户ID", "操作", "操作说明", "对象类型", "对象ID", "修改前", "修改后", "IP 地址"]
+# Chinese names of core's actions; others (modules') show their code alone
+ACTION_LABELS = {
+    "user.login": "登录", "user.create": "新建用户", "user.password_change": "修改密码",
+    "user.password_reset": "重置密码", "role.assign": "授予角色", "role.revoke": "撤销角色",
+    "role.permission.grant": "角色增加权限", "role.permission.revoke": "角色撤销权限",
+    "token.create": "创建API令牌", "token.revoke": "撤销API令牌", "audit.export": "导出审计日志",
+    "module.enable": "启用模块", "module.disable": "停用模块", "module.settings": "修改模块设置",
+    "tenant.onboard": "新建乡镇", "tenant.create_county": "新建县", "tenant.update": "修改乡镇设置",
+    "tenant.suspended": "暂停乡镇", "tenant.active": "恢复乡镇",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, "")
 
 
 def audit_query(filters: dict) -> Select:
@@ -56,7 +70,7 @@ def export_xlsx(stmt: Select, session) -> bytes:
     ws = wb.create_sheet("审计日志")
     ws.append(HEADERS)
     for e in session.scalars(stmt.limit(EXPORT_LIMIT)):
-        ws.append([e.created_at.strftime("%Y-%m-%d %H:%M:%S"), _text(e.actor), e.user_id, _text(e.action),
+        ws.append([e.created_at.strftime("%Y-%m-%d %H:%M:%S"), _text(e.actor), e.user_id, _text(e.action), action_label(e.action),
                    _text(e.object_type), _text(e.object_id), _cell(e.before), _cell(e.after), _text(e.address)])
     out = io.BytesIO()
     wb.save(out)

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from core.api import load
-from core.auth.audit_log import audit_query
+from core.auth.audit_log import action_label, audit_query
 from core.auth.decorators import authenticated, requires
 from core.auth.schemas import AuditFilterSchema, TokenCreateSchema
 from core.auth.service import change_password as change_own_password
@@ -102,4 +102,4 @@ def audit_log():
         flash_problem(exc)
         filters, number, per_page = {}, 1, 50
     result = db.paginate(audit_query(filters), page=number, per_page=per_page, error_out=False)
-    return render_template("auth/audit.html", result=result, args=args)
+    return render_template("auth/audit.html", result=result, args=args, action_label=action_label)

@@ -81,9 +81,10 @@ def test_export_xlsx_with_chinese_headers(logged, db_session):
     assert "attachment" in resp.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(resp.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:5] == ("时间 (UTC)", "用户", "用户ID", "操作", "对象类型")
+    assert rows[0][:6] == ("时间 (UTC)", "用户", "用户ID", "操作", "操作说明", "对象类型")
     assert len(rows) - 1 >= 5 and {r[3] for r in rows[1:]} == {"role.assign"}
-    assert any('"grid_id"' in (r[7] or "") for r in rows[1:])
+    assert {r[4] for r in rows[1:]} == {"授予角色"}
+    assert any('"grid_id"' in (r[8] or "") for r in rows[1:])
     with tenant_context(tenant):
         assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "audit.export"))
 
@@ -93,7 +94,7 @@ def test_audit_page(logged, web):
     browser = web()
     form_login(browser, admin.username)
     html = browser.get(f"/t/{tenant.slug}/audit?action=token").get_data(as_text=True)
-    assert "审计日志" in html and "token.create" in html and "role.assign" not in html
+    assert "审计日志" in html and "token.create" in html and "创建API令牌" in html and "role.assign" not in html
     assert "export.xlsx?action=token" in html
     assert browser.get(f"/t/{tenant.slug}/audit?from=bad").status_code == 200  # flashed, not a 500
 
@@ -140,3 +141,17 @@ def test_sign_ins_and_password_changes_go_to_the_platform_log(api_as, create_use
     town = create_tenant()
     admin = create_user(roles=[(town, "township_admin")])
     assert api_as(admin).get("/api/v1/t/platform/audit").status_code == 404
+
+
+def test_export_never_writes_formulas(logged, db_session):
+    from core import audit
+
+    tenant, admin, worker, client = logged
+    with tenant_context(tenant):
+        audit.record("note.add", object_type="=HYPERLINK(\"http://x\")", object_id="+1", after={"t": 1})
+        db.session.commit()
+    resp = client.get(f"/api/v1/t/{tenant.slug}/audit/export.xlsx", query_string={"action": "note.add"})
+    sheet = load_workbook(io.BytesIO(resp.data)).active
+    row = list(sheet.iter_rows(min_row=2, max_row=2))[0]
+    assert row[5].value.startswith("'=") and row[5].data_type == "s"
+    assert row[6].value == "'+1"
