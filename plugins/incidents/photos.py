@@ -82,6 +82,6 @@ def store(tenant, incident, step, uploads: list[Upload]) -> list[Photo]:
 
 def file_path(photo: Photo) -> str:
     path = os.path.normpath(upload_root() / photo.path)
-    if not path.startswith(str(upload_root())):
-        raise ApiError(404)
+    if not path.startswith(str(upload_root())) or not os.path.isfile(path):
+        raise ApiError(404, "photo_missing", "照片文件不存在 (the photo file is missing)")
     return path

@@ -38,6 +38,8 @@ def test_photo_is_stored_and_served(app, town, api_as, category_id):
     got = api.get(f"{base(town)}/photos/{photo['id']}")
     assert got.status_code == 200 and got.data == png_bytes() and got.mimetype == "image/png"
     assert api_as(town.worker2).get(f"{base(town)}/photos/{photo['id']}").status_code == 404
+    os.remove(stored)  # a file lost on disk is a 404, not a 500
+    assert api.get(f"{base(town)}/photos/{photo['id']}").status_code == 404
 
 
 def test_non_image_and_oversized_uploads_are_refused_with_reason(town, api_as, category_id, db_session):
