@@ -175,7 +175,7 @@ def init_app(app: Flask, registry: PluginRegistry) -> None:
     @app.before_request
     def _module_gate():
         module = owners.get((request.blueprint or "").split(".")[0])
-        if module is None:
+        if module is None or (request.endpoint or "").endswith(".static"):
             return None
         tenant = g.get("tenant")
         if tenant is None or module not in enabled_modules(tenant):

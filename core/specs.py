@@ -88,7 +88,7 @@ class NavItem:
 class Widget:
     """A dashboard widget: a title, a number or a chart, rendered by the console.
 
-    :param kind: ``number`` or ``text`` (``value``), ``bar`` or ``pie`` (``series``: list of (label, value)).
+    :param kind: ``number`` or ``text`` (``value``), ``bar``, ``line`` or ``pie`` (``series``: list of (label, value)).
     """
 
     key: str

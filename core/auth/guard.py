@@ -80,7 +80,9 @@ def init_app(app: Flask) -> None:
         view = current_app.view_functions.get(request.endpoint or "")
         if view is None:
             return None  # routing fails with 404/405 on its own
-        rule = PUBLIC if request.endpoint == "static" else rule_of(view)
+        # static files (the app's and every blueprint's, plugins included) are public assets
+        is_static = request.endpoint == "static" or (request.endpoint or "").endswith(".static")
+        rule = PUBLIC if is_static else rule_of(view)
         if rule is None:
             raise ApiError(403, "undeclared_route", "该页面未声明访问权限 (route has no access declaration)")
         slug = g.pop("_tenant_slug", None)

@@ -198,3 +198,11 @@ def test_hook_implementations_see_only_their_tenants_rows(app, create_tenant, cr
     assert seen["updated"] == 0
     texts_b = [n["text"] for n in client_b.get(f"/api/v1/t/{b.slug}/civic_notes/notes").get_json()]
     assert "乙镇的" in texts_b and "篡改" not in texts_b
+
+
+def test_blueprint_static_files_are_served_to_anyone(client):
+    """A plugin's own static folder is served without signing in, like core's assets, and is
+    not switched off with the module (assets are not tenant data)."""
+    resp = client.get("/static/civic_notes/notes.css")
+    assert resp.status_code == 200 and b"civic-note" in resp.data
+    assert client.get("/static/civic_notes/missing.css").status_code == 404
