@@ -235,6 +235,7 @@ def main() -> None:
     parser.add_argument("--no-import", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the database for inspection")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows when piped to a file
     url, drop = database(args)
     if args.keep:
         drop = lambda: None  # noqa: E731
