@@ -55,7 +55,14 @@ def test_pages_cross_tenant_and_permissions(town, rows, create_user, create_tena
     outsider = api_as(create_user(roles=[(other, "township_admin")]))
     assert outsider.get(f"/t/{other.slug}/grids/{r['东村']['id']}").status_code == 404
     assert outsider.post(f"/t/{other.slug}/grids/{r['东村']['id']}/archive").status_code == 404
+    assert outsider.get(f"/t/{other.slug}/grids/{r['东村']['id']}/qr.png").status_code == 404
+    assert outsider.post(f"/t/{other.slug}/grids/party-org", data={"grid_id": str(r["东村"]["id"]), "kind": "branch",
+                                                                   "name": "越界支部"}).status_code == 303
+    assert outsider.post(f"/t/{other.slug}/grids/{r['东村']['id']}/duties", data={"duty": "unit_head", "name": "x"}).status_code == 404
     assert rows(town)["东村"]["status"] == "active"
+    admin = api_as(create_user(roles=[(town, "township_admin")]))
+    assert admin.get(f"/api/v1/t/{town.slug}/party-orgs").get_json()["items"] == []
+    assert admin.get(f"/api/v1/t/{town.slug}/grids/{r['东村']['id']}/duties").get_json()["items"] == []
     assert outsider.get(f"/t/{town.slug}/grids/").status_code == 404
     with_grid = api_as(create_user(roles=[(town, "info_officer", None)]))
     assert with_grid.get(f"/t/{town.slug}/grids/").status_code == 200
