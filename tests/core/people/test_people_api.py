@@ -201,3 +201,12 @@ def test_tenant_tags_seeded_and_added(town, admin, api_as):
     assert created.status_code == 201 and not created.get_json()["builtin"]
     assert api.post(f"{base(town)}/people/tags", json={"name": "失独家庭"}).status_code == 409
     assert api.post(f"{base(town)}/people/tags", json={}).status_code == 422
+
+
+def test_people_endpoints_are_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/api/v1/t/{tenant}/people", "/api/v1/t/{tenant}/people/{person_id}",
+                 "/api/v1/t/{tenant}/people/import", "/api/v1/t/{tenant}/households/{household_id}",
+                 "/api/v1/t/{tenant}/people/{person_id}/anonymise"):
+        assert path in paths, path
+    assert paths["/api/v1/t/{tenant}/people"]["get"]["x-permission"] == "people.read"
