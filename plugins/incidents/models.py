@@ -98,6 +98,10 @@ class Incident(TenantOwned, Timestamped, db.Model):
     linked_module: Mapped[str | None] = mapped_column(String(50))
     linked_ref: Mapped[str | None] = mapped_column(String(64))
     reopen_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # optimistic lock: two handlers acting at once cannot both move it (the second gets 409)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     category: Mapped[Category] = relationship(primaryjoin="Incident.category_id == Category.id",
                                               foreign_keys="Incident.category_id")

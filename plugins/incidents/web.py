@@ -77,3 +77,24 @@ def period() -> tuple[dt.datetime | None, dt.datetime | None]:
     if problems:
         raise ApiError(422, "validation_error", "日期有误 (bad dates)", problems)
     return out[0], out[1]
+
+
+def register_conflict_handler(bp) -> None:
+    """Answer 409 when another handler changed the incident meanwhile (optimistic lock)."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from core.errors import respond
+
+    @bp.errorhandler(StaleDataError)
+    def _changed_meanwhile(exc):
+        db.session.rollback()
+        return respond(409, "changed_meanwhile", "该事件刚被他人处理，请刷新后重试 (changed by someone else; reload and retry)")
+
+    @bp.errorhandler(OperationalError)
+    def _busy(exc):
+        # SQLite refuses a write whose read snapshot is stale ("database is locked"): same meaning
+        if "locked" not in str(exc.orig):
+            raise exc
+        db.session.rollback()
+        return respond(409, "changed_meanwhile", "数据正被他人修改，请刷新后重试 (busy; reload and retry)")

@@ -154,3 +154,32 @@ def test_bad_report_input_names_fields_and_saves_nothing(api_as, town, category_
     assert resp.status_code == 403
     assert api.post(base(town), data="{not json", content_type="application/json").status_code == 400
     assert api.get(base(town)).get_json()["total"] == 0
+
+
+def test_two_handlers_at_once_cannot_both_move_it(app, town, report, api_as, db_session):
+    """Handler A loaded the incident, handler B accepted it meanwhile (another session): A's
+    write is refused and nothing of it is kept."""
+    import pytest
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from core.tenancy import tenant_context
+    from plugins.incidents import services
+    from plugins.incidents.models import Incident
+
+    inc = report()
+    with tenant_context(town.tenant):
+        stale = db_session.get(Incident, inc["id"])
+        assert stale.state == "reported"
+        with Session(db_session.get_bind()) as other:
+            row = other.get(Incident, inc["id"])
+            row.state, row.handler_user_id = "accepted", town.leader.id
+            other.commit()
+        # PostgreSQL: the versioned UPDATE matches no row; SQLite: the stale snapshot cannot write.
+        # Both answer 409 through the blueprints' handlers.
+        with pytest.raises((StaleDataError, OperationalError)):
+            services.advance(town.tenant, stale, "reject", reason="已处理")
+        db_session.rollback()
+    detail = api_as(town.worker1).get(f"{base(town)}/{inc['id']}").get_json()
+    assert detail["state"] == "accepted" and [s["action"] for s in detail["steps"]] == ["report"]
