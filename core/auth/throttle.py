@@ -5,11 +5,15 @@ Only *failed* attempts count: memory by default, Redis when ``REDIS_URL`` is set
 login as typed (lower-cased), whether or not such an account exists, so the limit reveals
 nothing about which accounts exist. A successful sign-in clears the account's counter.
 
+If the storage is unreachable (Redis down) sign-in stays possible and the error is logged: the
+console must not lock everyone out, and argon2 keeps each guess slow.
+
 Limits are configurable: ``LOGIN_LIMIT_ACCOUNT`` (default ``5 per 15 minutes``) and
 ``LOGIN_LIMIT_ADDRESS`` (default ``30 per 15 minutes``).
 """
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -20,6 +24,7 @@ from limits import parse
 
 from core.errors import ApiError, respond
 
+log = logging.getLogger("gridgov.auth")
 EXTENSION = "gridgov.limiter"
 DEFAULTS = {"LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes", "LOGIN_LIMIT_ADDRESS": "30 per 15 minutes"}
 
@@ -60,10 +65,14 @@ def check_login_allowed(login: str) -> None:
     if strategy is None:
         return
     waits = []
-    for item, ids in _keys(login):
-        if not strategy.test(item, *ids):
-            reset = strategy.get_window_stats(item, *ids).reset_time
-            waits.append(max(1, math.ceil(reset - time.time())))
+    try:
+        for item, ids in _keys(login):
+            if not strategy.test(item, *ids):
+                reset = strategy.get_window_stats(item, *ids).reset_time
+                waits.append(max(1, math.ceil(reset - time.time())))
+    except Exception:  # storage down (Redis): sign-in stays possible; argon2 still slows guessing
+        log.exception("login rate-limit storage unavailable; not limiting this attempt")
+        return
     if waits:
         g.login_throttled = max(waits)
         raise LoginThrottled(max(waits))
@@ -72,15 +81,21 @@ def check_login_allowed(login: str) -> None:
 def login_failed(login: str) -> None:
     strategy = _strategy()
     if strategy is not None:
-        for item, ids in _keys(login):
-            strategy.hit(item, *ids)
+        try:
+            for item, ids in _keys(login):
+                strategy.hit(item, *ids)
+        except Exception:
+            log.exception("login rate-limit storage unavailable; failure not counted")
 
 
 def login_succeeded(login: str) -> None:
     strategy = _strategy()
     if strategy is not None:
         item, ids = _keys(login)[0]
-        strategy.clear(item, *ids)
+        try:
+            strategy.clear(item, *ids)
+        except Exception:
+            log.exception("login rate-limit storage unavailable; counter not cleared")
 
 
 def init_app(app: Flask) -> None:

@@ -230,3 +230,16 @@ def test_with_redis_the_workers_share_the_counters(app, create_user):
     assert api_login(client, user.username).status_code == 429
     # the test app itself keeps its counters in memory: there the account is still open
     assert api_login(app.test_client(), user.username).status_code == 200
+
+
+def test_sign_in_still_works_when_redis_is_down(app, create_user, caplog):
+    from core import create_app
+
+    broken = create_app({"TESTING": True, "REDIS_URL": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+                         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "INSTANCE_PATH": app.instance_path,
+                         "RATELIMIT_ENABLED": True})
+    user = create_user()
+    client = broken.test_client()
+    assert api_login(client, user.username, "Wrong-pass1").status_code == 401
+    assert api_login(client, user.username).status_code == 200
+    assert "rate-limit storage unavailable" in caplog.text
