@@ -22,6 +22,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
 
+    if app.config["GRIDGOV_PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["GRIDGOV_PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     registry = make_plugin_manager(extra=app.config["GRIDGOV_EXTRA_PLUGINS"])
     app.extensions["gridgov.plugins"] = registry

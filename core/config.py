@@ -9,6 +9,12 @@ variable            meaning                                                defau
 ``SECRET_KEY``      signs sessions and CSRF tokens; required in production none (refuses to start)
 ``REDIS_URL``       rate-limit storage shared by gunicorn workers          in-memory
 ``UPLOAD_DIR``      where uploaded photos are stored                       ``instance/uploads``
+``GRIDGOV_PROXY_FIX`` number of reverse proxies in front (trust their        0 (none)
+                    ``X-Forwarded-For``/``-Proto``), so per-address limits
+                    see the real client
+``LOGIN_LIMIT_ACCOUNT`` failed sign-ins allowed per account                 ``5 per 15 minutes``
+``LOGIN_LIMIT_ADDRESS`` failed sign-ins allowed per address                 ``30 per 15 minutes``
+``PASSWORD_HASH_FAST`` cheap argon2 profile (tests only)                    off (on under TESTING)
 ==================  =====================================================  =====================
 """
 from __future__ import annotations
@@ -70,7 +76,11 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "GRIDGOV_EXTRA_PLUGINS": (),
+        "GRIDGOV_PROXY_FIX": int(os.environ.get("GRIDGOV_PROXY_FIX") or 0),
     }
+    for key in ("LOGIN_LIMIT_ACCOUNT", "LOGIN_LIMIT_ADDRESS"):
+        if os.environ.get(key):
+            config[key] = os.environ[key]
     config.update(overrides)
     return config
 

@@ -110,3 +110,23 @@ def test_sqlite_connections_are_tuned(app, db_session):
     assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_proxy_fix_makes_per_address_limits_see_the_client(tmp_path):
+    """Behind GRIDGOV_PROXY_FIX=1 proxy, the client address comes from X-Forwarded-For."""
+    from flask import jsonify, request
+
+    from core import create_app
+    from core.auth import public
+
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/p.db", "INSTANCE_PATH": str(tmp_path),
+                      "GRIDGOV_PROXY_FIX": 1})
+
+    @app.get("/_whoami")
+    @public
+    def whoami():
+        return jsonify({"addr": request.remote_addr})
+
+    resp = app.test_client().get("/_whoami", headers={"X-Forwarded-For": "10.1.2.3"},
+                                 environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert resp.get_json() == {"addr": "10.1.2.3"}
