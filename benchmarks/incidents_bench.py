@@ -127,13 +127,14 @@ def build(app, count: int):
                     "closed_at": close_at, "close_hours": (close_at - reported).total_seconds() / 3600 if closed else None,
                     "closed_level": level if closed else None, "closed_grid_id": handling if closed else None,
                     "satisfaction": rng.choice(["satisfied", "satisfied", "basically", "dissatisfied", None]) if closed else None,
-                    "reopen_count": 0,
+                    "reopen_count": 0, "version": 1,
                 })
                 if len(batch) == 10_000:
-                    db.session.execute(insert(Incident), batch)
+                    # set-up only: a Core executemany (pipelined by psycopg), tenant_id given explicitly
+                    db.session.execute(insert(Incident.__table__), batch)
                     batch = []
             if batch:
-                db.session.execute(insert(Incident), batch)
+                db.session.execute(insert(Incident.__table__), batch)
             db.session.commit()
             if db.engine.dialect.name == "postgresql":
                 with db.engine.connect() as conn:
