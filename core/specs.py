@@ -74,7 +74,11 @@ class Role:
 
 @dataclass(frozen=True)
 class NavItem:
-    """A console menu entry. ``endpoint`` is a Flask endpoint taking the ``tenant`` URL value."""
+    """A console menu entry. ``endpoint`` is a Flask endpoint taking the ``tenant`` URL value.
+
+    ``tenant_kinds``: where the entry appears (``township`` by default; ``county`` for the county
+    console), so a township's pages never show in a county's menu.
+    """
 
     label_zh: str
     label_en: str
@@ -82,6 +86,7 @@ class NavItem:
     permission: str | None = None
     order: int = 100
     icon: str = ""
+    tenant_kinds: tuple[str, ...] = ("township",)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,11 @@ from core.specs import NavItem, Widget
 def nav_items(tenant, user):
     if tenant.kind == TenantKind.county:
         return [
-            NavItem("乡镇总览", "Townships", "web.tenant_home", permission="tenants.read", order=0),
-            NavItem("乡镇对比", "Compare townships", "console.county_compare", permission="tenants.read", order=10),
-            NavItem("开通乡镇", "Onboard a township", "console.county_onboard", permission="tenants.onboard", order=20),
+            NavItem("乡镇总览", "Townships", "web.tenant_home", permission="tenants.read", order=0, tenant_kinds=("county",)),
+            NavItem("乡镇对比", "Compare townships", "console.county_compare", permission="tenants.read", order=10,
+                    tenant_kinds=("county",)),
+            NavItem("开通乡镇", "Onboard a township", "console.county_onboard", permission="tenants.onboard", order=20,
+                    tenant_kinds=("county",)),
         ]
     return [
         NavItem("工作台", "Dashboard", "web.tenant_home", permission="dashboard.view", order=0),

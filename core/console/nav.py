@@ -67,6 +67,8 @@ def tenant_nav(tenant, user, access) -> list[NavEntry]:
     for item in items:
         if item.endpoint in seen or (item.permission and not access.can(item.permission)):
             continue
+        if tenant.kind.value not in item.tenant_kinds:
+            continue
         try:
             url = url_for(item.endpoint, tenant=tenant.slug)
         except BuildError:

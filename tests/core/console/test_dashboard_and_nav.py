@@ -125,3 +125,13 @@ def test_a_widget_whose_query_fails_leaves_the_rest_of_the_page(page_as, town_ad
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and 'data-key="core.members"' in html
     assert 'data-endpoint="console.modules"' in html  # the menu still queried fine afterwards
+
+
+def test_hook_nav_items_appear_only_for_their_kind_of_tenant(page_as, create_county, create_tenant, create_user):
+    """A county's menu shows the county console, not the township pages its admin could read."""
+    county = create_county()
+    create_tenant(county=county)
+    admin = create_user(roles=[(county, "county_admin")])
+    endpoints = nav_endpoints(page_as(admin).get(f"/t/{county.slug}/").get_data(as_text=True))
+    assert {"web.tenant_home", "console.county_compare", "console.county_onboard", "auth_pages.tokens"} <= set(endpoints)
+    assert "grid.tree" not in endpoints and "console.modules" not in endpoints
