@@ -33,6 +33,14 @@ def _tenant_id() -> int:
     return tenant_id
 
 
+def prepare_connection() -> None:
+    """Give SQLite a bigger page cache for this connection before a bulk write: inserting 100,000
+    residents touches a dozen indexes at random places, far beyond the 2 MB default cache."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA cache_size = -131072")  # 128 MB; a pragma, no rows read
+
+
 def _chunks(rows: list, size: int = CHUNK) -> Iterable[list]:
     for start in range(0, len(rows), size):
         yield rows[start:start + size]

@@ -95,6 +95,7 @@ def generate(tenant, *, households_per_grid: tuple[int, int] = (25, 60), seed: A
             households.append({"grid_id": leaf.id, "address": address, "head_name": people[0]["name"],
                                "phone": people[0]["mobile"], "number": f"{leaf.id:04d}{number + 1:03d}"})
             members.append(people)
+    bulk.prepare_connection()
     ids = bulk.insert_households(households)
     flat: list[dict[str, Any]] = []
     for hid, people in zip(ids, members):

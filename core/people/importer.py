@@ -211,6 +211,7 @@ def _household_key(row: dict[str, Any]):
 
 
 def _write(rows: list[dict[str, Any]], look: _Lookups, report: ImportReport, progress: Progress | None) -> None:
+    bulk.prepare_connection()
     existing: dict[Any, int] = {}
     for hid, number, grid_id, address in db.session.execute(
             select(Household.id, Household.number, Household.grid_id, Household.address)):
