@@ -100,6 +100,13 @@ def tenant_numbers(tenant):
 
 
 @hookimpl
+def person_sections(tenant, person, user):
+    from plugins.incidents.people import person_section
+
+    return person_section(person)
+
+
+@hookimpl
 def person_data_export(tenant, person):
     from plugins.incidents.people import export_person
 

@@ -22,6 +22,26 @@ def _concerning(person):
     return or_(*conds)
 
 
+def person_section(person) -> list[dict[str, Any]]:
+    """The incidents about ``person`` that the viewer may see, for the person's page (涉及事件)."""
+    from flask import g
+
+    from core.grid.scope import visible
+    from plugins.incidents.permissions import REPORT
+    from plugins.incidents.services import LABELS
+
+    access = g.get("access")
+    if access is None or not access.can(REPORT):
+        return []
+    rows = db.session.scalars(select(Incident).where(Incident.person_id == person.id, visible(Incident.grid_id, REPORT))
+                              .order_by(Incident.id.desc()).limit(20)).all()
+    if not rows:
+        return []
+    return [{"title": "涉及事件", "rows": [(f"#{r.id} {r.reported_at:%Y-%m-%d}",
+                                            f"{r.category.name} · {LABELS.get(r.state, r.state)} · {r.description[:40]}")
+                                           for r in rows]}]
+
+
 def export_person(person) -> dict[str, Any]:
     rows = db.session.scalars(select(Incident).where(_concerning(person)).order_by(Incident.id)).all()
     return {"incidents": [{"id": r.id, "category": r.category.name, "grid": r.grid.name, "state": r.state,

@@ -165,3 +165,24 @@ def test_hook_tenant_numbers(app, town, report, api_as, db_session):
         answers = app.extensions["gridgov.plugins"].only("incidents").tenant_numbers(tenant=town.tenant)
     assert answers == [{"incidents.reported": 2, "incidents.closed": 1, "incidents.closure_rate": 0.5,
                         "incidents.overdue": 0, "incidents.settled_in_grid": 1, "incidents.satisfaction_rate": 0.0}]
+
+
+def test_person_sections_list_visible_incidents(app, town, report, api_as):
+    """A person's page shows the incidents about them that the viewer's grids reach."""
+    report(person_id=501, description="王大爷家屋顶漏雨")
+    report(user=town.worker2, grid=town.g2, person_id=501, description="第二网格的事")
+    person = SimpleNamespace(id=501)
+    only = app.extensions["gridgov.plugins"].only("incidents")
+    from flask import g
+
+    from core.auth.access import access_for
+
+    for user, expected in ((town.worker1, ["王大爷家屋顶漏雨"]), (town.staff, ["第二网格的事", "王大爷家屋顶漏雨"])):
+        with app.test_request_context(), tenant_context(town.tenant):
+            g.access = access_for(user, town.tenant)
+            sections = only.person_sections(tenant=town.tenant, person=person, user=user)
+            rows = sections[0][0]["rows"]
+            assert [value.split(" · ")[2] for _, value in rows] == expected
+    with app.test_request_context(), tenant_context(town.tenant):
+        g.access = access_for(town.worker1, town.tenant)
+        assert only.person_sections(tenant=town.tenant, person=SimpleNamespace(id=999), user=town.worker1) == [[]]
