@@ -5,7 +5,6 @@ import datetime as dt
 import io
 
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from core.db import db, utcnow
 from core.tenancy import tenant_context
