@@ -104,7 +104,7 @@ def act(incident_id: int, action: str):
             services.merge(g.tenant, incident, into, values.get("note") or "")
         else:
             data = ActionIn().load(values)
-            uploads = check_uploads(g.tenant, request.files.getlist("photos")) if action in ("resolve", "close") else []
+            uploads = check_uploads(g.tenant, request.files.getlist("photos"))
             services.apply(g.tenant, incident, action, data, uploads)
         db.session.commit()
         flash("已" + services.ACTION_LABELS.get(action, action), "ok")

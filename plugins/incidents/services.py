@@ -150,7 +150,8 @@ def _restart_clock(tenant, incident: Incident) -> None:
     _set_state(incident, "reported")
 
 
-def escalate(tenant, incident: Incident, to: str, note: str, department: str | None = None, auto: bool = False) -> Step:
+def escalate(tenant, incident: Incident, to: str, note: str, department: str | None = None, auto: bool = False,
+             uploads=()) -> Step:
     """Pass the incident up (流转): ``to`` is ``parent`` (the parent grid), ``office`` (乡镇网格办)
     or ``department`` (one of the township's departments). It waits there to be accepted."""
     if incident.state not in MOVABLE:
@@ -180,6 +181,7 @@ def escalate(tenant, incident: Incident, to: str, note: str, department: str | N
     incident.reach = max(incident.reach, reach)
     _restart_clock(tenant, incident)
     step = _step(incident, "escalate", before_state, before_where, note)
+    photo_store.store(tenant, incident, step, list(uploads))
     audit.record("incidents.escalate", incident, before={"where": before_where, "state": before_state},
                  after={"where": incident.where, "reach": incident.reach, "auto": auto})
     hooks(tenant).incident_escalated(tenant=tenant, incident=incident, step=step)
@@ -187,7 +189,7 @@ def escalate(tenant, incident: Incident, to: str, note: str, department: str | N
     return step
 
 
-def send_back(tenant, incident: Incident, note: str, to_grid: Grid | None = None) -> Step:
+def send_back(tenant, incident: Incident, note: str, to_grid: Grid | None = None, uploads=()) -> Step:
     """A higher level sends the incident back down with instructions (退回/交办) to a grid on the
     way from the incident's grid up to the current level (default: the incident's own grid)."""
     if incident.state not in MOVABLE:
@@ -203,12 +205,13 @@ def send_back(tenant, incident: Incident, note: str, to_grid: Grid | None = None
     _move(incident, "grid", target, None)
     _restart_clock(tenant, incident)
     step = _step(incident, "send_back", before_state, before_where, note)
+    photo_store.store(tenant, incident, step, list(uploads))
     audit.record("incidents.send_back", incident, before={"where": before_where}, after={"where": incident.where})
     db.session.flush()
     return step
 
 
-def reopen(tenant, incident: Incident, note: str) -> Step:
+def reopen(tenant, incident: Incident, note: str, uploads=()) -> Step:
     """Reopen a closed incident at the level that closed it (重新办理)."""
     if incident.state != "closed":
         raise _conflict(incident, "reopen")
@@ -220,6 +223,7 @@ def reopen(tenant, incident: Incident, note: str) -> Step:
     incident.reopen_count += 1
     _restart_clock(tenant, incident)
     step = _step(incident, "reopen", "closed", incident.where, note)
+    photo_store.store(tenant, incident, step, list(uploads))
     audit.record("incidents.reopen", incident, before={"state": "closed"}, after={"state": "reported", "where": incident.where})
     db.session.flush()
     return step
@@ -282,14 +286,15 @@ def apply(tenant, incident: Incident, action: str, data: dict[str, Any], uploads
     if action in FLOW:
         return advance(tenant, incident, action, data.get("note") or "", uploads, data.get("reason"))
     if action == "escalate":
-        return escalate(tenant, incident, data.get("to") or "", data.get("note") or "", data.get("department"))
+        return escalate(tenant, incident, data.get("to") or "", data.get("note") or "", data.get("department"),
+                        uploads=uploads)
     if action == "send_back":
         grid = None
         if data.get("to_grid_id") is not None:
             grid = db.session.get(Grid, data["to_grid_id"])
             if grid is None:
                 raise ApiError(422, "validation_error", "网格不存在", {"to_grid_id": ["网格不存在 (unknown grid)"]})
-        return send_back(tenant, incident, data.get("note") or "", grid)
+        return send_back(tenant, incident, data.get("note") or "", grid, uploads)
     if action == "reopen":
-        return reopen(tenant, incident, data.get("note") or "")
+        return reopen(tenant, incident, data.get("note") or "", uploads)
     raise ApiError(404, "unknown_action", f"没有操作 {action} (unknown action)")

@@ -91,7 +91,7 @@ def act(incident_id: int, action: str):
     else:
         require_act(incident)
     data = load(ActionIn, payload())
-    uploads = check_uploads(g.tenant, uploaded()) if action in ("resolve", "close") else []
+    uploads = check_uploads(g.tenant, uploaded())  # any step may carry photos
     services.apply(g.tenant, incident, action, data, uploads)
     body = IncidentDetailOut().dump(incident)
     db.session.commit()

@@ -117,3 +117,19 @@ def test_resident_form_refuses_bad_input_and_is_spam_limited(town, client, categ
     assert limited.status_code == 429 and "每小时最多" in limited.get_data(as_text=True)
     assert _count(town) == 2
     assert client.get(f"/t/{town.tenant.slug}/incidents/report/nosuchcode").status_code == 404
+
+
+def test_any_step_may_carry_photos(town, api_as, report):
+    inc = report()
+    api = api_as(town.worker1)
+    resp = api.post(f"{base(town)}/{inc['id']}/escalate", data={"to": "parent", "note": "现场照片见附件",
+                                                                  "photos": [(io.BytesIO(png_bytes()), "site.png")]},
+                    content_type="multipart/form-data")
+    assert resp.status_code == 200, resp.get_json()
+    step = resp.get_json()["steps"][-1]
+    assert step["action"] == "escalate" and len(step["photos"]) == 1
+    bad = api_as(town.leader).post(f"{base(town)}/{inc['id']}/accept", data={"photos": [(io.BytesIO(b"x"), "x.png")]},
+                                   content_type="multipart/form-data")
+    assert bad.status_code == 422
+    assert api.get(f"{base(town)}/{inc['id']}").get_json()["state"] == "reported"
+
