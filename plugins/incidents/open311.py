@@ -12,6 +12,8 @@ Errors answer in Open311's shape: ``[{"code": 400, "description": "..."}]``.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
@@ -154,6 +156,16 @@ def get_requests():
     status = request.args.get("status")
     if status in ("open", "closed"):
         stmt = stmt.where(Incident.state.in_(OPEN_STATES) if status == "open" else Incident.state.not_in(OPEN_STATES))
+    for name, op in (("start_date", "__ge__"), ("end_date", "__lt__")):
+        raw = request.args.get(name)
+        if raw:
+            try:
+                when = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            except ValueError:
+                raise ApiError(400, "validation_error", f"{name} 须为 ISO 8601 时间", {name: ["e.g. 2026-01-31T00:00:00Z"]})
+            if when.tzinfo is not None:
+                when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            stmt = stmt.where(getattr(Incident.reported_at, op)(when))
     rows = db.session.scalars(stmt.order_by(Incident.id.desc()).limit(1000)).all()
     return jsonify([_request(r) for r in rows])
 

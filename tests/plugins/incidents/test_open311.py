@@ -47,6 +47,9 @@ def test_post_with_api_key_and_read_back(client, town, db_session):
     listed = client.get(f"{_o(town)}/requests.json", headers={"Authorization": f"Bearer {key}"}).get_json()
     assert [r["service_request_id"] for r in listed] == [rid]
     assert client.get(f"{_o(town)}/requests.json?status=closed&api_key={key}").get_json() == []
+    assert len(client.get(f"{_o(town)}/requests.json?start_date=2020-01-01T00:00:00Z&api_key={key}").get_json()) == 1
+    assert client.get(f"{_o(town)}/requests.json?end_date=2020-01-01T00:00:00Z&api_key={key}").get_json() == []
+    assert client.get(f"{_o(town)}/requests.json?start_date=soon&api_key={key}").status_code == 400
     # the key's reach is the worker's: another grid is refused
     form["attribute[grid_code]"] = town.g2.code
     assert client.post(f"{_o(town)}/requests.json", data=form).status_code == 403
