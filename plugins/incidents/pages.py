@@ -180,3 +180,11 @@ def qr_page(grid_code: str):
     grid = _qr_grid(grid_code)
     return render_template("incidents/qr.html", grid=grid,
                            url=url_for("incidents_public.report_form", grid_code=grid.code, _external=True))
+
+
+@bp.get("/grids/qr")
+@requires(REPORT)
+def qr_sheet():
+    """Every grid in reach with its QR code, to print and post in the grids (随手拍二维码)."""
+    return render_template("incidents/qr_sheet.html", grids=_my_grids())
+

@@ -73,6 +73,10 @@ def test_resident_reports_through_the_grids_qr_code(app, town, api_as, category_
     url = f"/t/{town.tenant.slug}/incidents/report/{town.g1.code}"
     assert url in page.get_data(as_text=True)
     assert api_as(town.worker2).get(f"/t/{town.tenant.slug}/incidents/grids/{town.g1.code}/qr.png").status_code == 404
+    sheet = api_as(town.worker1).get(f"/t/{town.tenant.slug}/incidents/grids/qr").get_data(as_text=True)
+    assert f"grids/{town.g1.code}/qr.png" in sheet and f"grids/{town.g2.code}/qr.png" not in sheet
+    staff_sheet = api_as(town.staff).get(f"/t/{town.tenant.slug}/incidents/grids/qr").get_data(as_text=True)
+    assert all(f"grids/{g.code}/qr.png" in staff_sheet for g in (town.village, town.g1, town.g2, town.g3))
 
     form = client.get(url)
     assert form.status_code == 200 and "随手拍" in form.get_data(as_text=True)
