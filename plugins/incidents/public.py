@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.auth import public
 from core.db import db, utcnow
@@ -28,6 +28,8 @@ def spend_quota(tenant, address: str, per_hour: int) -> None:
     bucket = utcnow().strftime("%Y%m%d%H")
     row = db.session.scalar(select(PublicQuota).where(PublicQuota.address == address[:64], PublicQuota.bucket == bucket))
     if row is None:
+        # a new hour for this address: past hours' counters are no longer needed
+        db.session.execute(delete(PublicQuota).where(PublicQuota.bucket < bucket))
         row = PublicQuota(address=address[:64], bucket=bucket, count=0)
         db.session.add(row)
     if row.count >= per_hour:

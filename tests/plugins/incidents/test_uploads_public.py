@@ -7,10 +7,10 @@ import re
 
 from sqlalchemy import func, select
 
-from core.db import db
+from core.db import db, utcnow
 from core.modules import update_settings
 from core.tenancy import tenant_context
-from plugins.incidents.models import Incident, Photo
+from plugins.incidents.models import Incident, Photo, PublicQuota
 from tests.plugins.incidents.conftest import base, png_bytes
 
 
@@ -105,6 +105,8 @@ def test_resident_reports_through_the_grids_qr_code(app, town, api_as, category_
 
 def test_resident_form_refuses_bad_input_and_is_spam_limited(town, client, category_id, db_session):
     update_settings(town.tenant, "incidents", {"public_reports_per_hour": 2})
+    with tenant_context(town.tenant):
+        db.session.add(PublicQuota(address="10.0.0.9", bucket="2020010100", count=5))  # an old hour
     db.session.commit()
     url = f"/t/{town.tenant.slug}/incidents/report/{town.g1.code}"
     token = _csrf(client.get(url).data)
@@ -120,6 +122,8 @@ def test_resident_form_refuses_bad_input_and_is_spam_limited(town, client, categ
     limited = client.post(url, data=ok)
     assert limited.status_code == 429 and "每小时最多" in limited.get_data(as_text=True)
     assert _count(town) == 2
+    with tenant_context(town.tenant):  # counters of past hours are dropped as new hours start
+        assert db.session.scalars(select(PublicQuota.bucket)).all() == [utcnow().strftime("%Y%m%d%H")]
     assert client.get(f"/t/{town.tenant.slug}/incidents/report/nosuchcode").status_code == 404
 
 
