@@ -44,3 +44,19 @@ def test_numbers_and_categories_pages(town, api_as, report, category_id):
     got = {c["id"]: c for c in staff.get(f"{base(town)}/categories").get_json()}[category_id]
     assert got["time_limit_hours"] == 36 and got["auto_escalate"] is False
     assert api_as(town.worker1).get(f"{p}/categories").status_code == 403
+
+
+def test_office_level_detail_and_reopen_through_pages(town, api_as, report):
+    inc = report()
+    w1, staff = api_as(town.worker1), api_as(town.staff)
+    p = f"/t/{town.tenant.slug}/incidents"
+    assert w1.post(f"{p}/{inc['id']}/act/escalate", data={"to": "office", "note": "请网格办协调"}).status_code == 302
+    page = staff.get(f"{p}/{inc['id']}").get_data(as_text=True)
+    assert "乡镇网格办" in page and "退回下级" in page and "请网格办协调" in page
+    assert "退回下级" not in w1.get(f"{p}/{inc['id']}").get_data(as_text=True)  # no longer the worker's level
+    for action in ("accept", "start", "resolve", "close"):
+        assert staff.post(f"{p}/{inc['id']}/act/{action}", data={}).status_code == 302
+    assert "重启" in staff.get(f"{p}/{inc['id']}").get_data(as_text=True)
+    assert staff.post(f"{p}/{inc['id']}/act/reopen", data={"note": "群众不满意"}).status_code == 302
+    body = staff.get(f"{base(town)}/{inc['id']}").get_json()
+    assert body["state"] == "reported" and body["level"] == "office"
