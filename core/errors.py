@@ -117,6 +117,27 @@ def init_app(app: Flask) -> None:
         headers.pop("Content-Type", None)
         return respond(status, code, message, headers=headers)
 
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    @app.errorhandler(StaleDataError)
+    def _changed_meanwhile(exc):
+        from core.db import db
+
+        db.session.rollback()
+        return respond(409, "changed_meanwhile", "数据刚被他人修改，请刷新后重试 (changed by someone else; reload and retry)")
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(exc):
+        # SQLite refuses a write whose read snapshot went stale, or waits past its busy timeout,
+        # with "database is locked": a concurrent write won. Nothing was saved; say so, not 500.
+        if "locked" not in str(getattr(exc, "orig", exc)):
+            return _unexpected(exc)
+        from core.db import db
+
+        db.session.rollback()
+        return respond(409, "changed_meanwhile", "数据正被他人修改，请刷新后重试 (busy; reload and retry)")
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         if isinstance(exc, HTTPException):

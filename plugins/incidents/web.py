@@ -80,8 +80,9 @@ def period() -> tuple[dt.datetime | None, dt.datetime | None]:
 
 
 def register_conflict_handler(bp) -> None:
-    """Answer 409 when another handler changed the incident meanwhile (optimistic lock)."""
-    from sqlalchemy.exc import OperationalError
+    """Answer 409 when another handler changed the incident meanwhile (optimistic lock).
+
+    SQLite's "database is locked" on a stale snapshot is answered 409 by core for every route."""
     from sqlalchemy.orm.exc import StaleDataError
 
     from core.errors import respond
@@ -91,10 +92,3 @@ def register_conflict_handler(bp) -> None:
         db.session.rollback()
         return respond(409, "changed_meanwhile", "该事件刚被他人处理，请刷新后重试 (changed by someone else; reload and retry)")
 
-    @bp.errorhandler(OperationalError)
-    def _busy(exc):
-        # SQLite refuses a write whose read snapshot is stale ("database is locked"): same meaning
-        if "locked" not in str(exc.orig):
-            raise exc
-        db.session.rollback()
-        return respond(409, "changed_meanwhile", "数据正被他人修改，请刷新后重试 (busy; reload and retry)")

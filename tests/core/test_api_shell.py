@@ -130,3 +130,36 @@ def test_proxy_fix_makes_per_address_limits_see_the_client(tmp_path):
     resp = app.test_client().get("/_whoami", headers={"X-Forwarded-For": "10.1.2.3"},
                                  environ_base={"REMOTE_ADDR": "127.0.0.1"})
     assert resp.get_json() == {"addr": "10.1.2.3"}
+
+
+def test_lost_write_races_answer_409_not_500(tmp_path):
+    """A write that lost a race ("database is locked" on SQLite, a stale version) is a 409."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from core import create_app
+    from core.auth import public
+
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/r.db", "INSTANCE_PATH": str(tmp_path)})
+
+    @app.post("/api/v1/_locked")
+    @public
+    def locked():
+        raise OperationalError("UPDATE x", {}, Exception("database is locked"))
+
+    @app.post("/api/v1/_stale")
+    @public
+    def stale():
+        raise StaleDataError("version mismatch")
+
+    @app.post("/api/v1/_other")
+    @public
+    def other():
+        raise OperationalError("SELECT", {}, Exception("no such table: nope"))
+
+    client = app.test_client()
+    for path in ("/api/v1/_locked", "/api/v1/_stale"):
+        resp = client.post(path, json={})
+        assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "changed_meanwhile"
+    resp = client.post("/api/v1/_other", json={})
+    assert resp.status_code == 500 and "no such table" not in resp.get_data(as_text=True)
