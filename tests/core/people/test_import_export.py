@@ -172,3 +172,21 @@ def test_export_xlsx_masks_without_read_sensitive_and_reimports(town, admin, api
     out = tmp_path / "out.xlsx"
     cli = app.test_cli_runner().invoke(args=["people", "export", str(out), "--tenant", town.slug])
     assert cli.exit_code == 0 and "3 people" in cli.output and out.exists()
+
+
+def test_large_import_spans_several_bulk_chunks_and_reimports(town, admin, api_as):
+    lines = ["姓名,身份证号,网格,住址,标签"]
+    for i in range(4100):
+        born = dt.date(1950, 1, 1) + dt.timedelta(days=i)
+        lines.append(f"张{i},{new_id(born)},东一网格,幸福路{i // 2}号,{'残疾人' if i % 100 == 0 else ''}")
+    data = "\n".join(lines).encode()
+    api = api_as(admin)
+    first = upload(api, town, data, "all", name="big.csv").get_json()
+    assert (first["created"], first["households_created"], first["tags_added"]) == (4100, 2050, 41)
+    again = upload(api, town, data, "all", name="big.csv").get_json()
+    assert (again["created"], again["updated"], again["households_created"], again["tags_added"]) == (0, 4100, 0, 0)
+    assert count(town) == 4100 and count(town, Household) == 2050
+    with tenant_context(town):
+        first_house = db.session.scalar(select(Person.household_id).where(Person.name == "张0"))
+        assert db.session.scalar(select(Person.household_id).where(Person.name == "张1")) == first_house
+        assert db.session.scalar(select(Person.household_id).where(Person.name == "张4099")) != first_house
