@@ -160,6 +160,16 @@ def person_anonymised(tenant: Tenant, person: Any) -> None:
 
 
 @hookspec
+def grid_sections(tenant: Tenant, grid: Any, user: Any) -> list[dict[str, Any]]:
+    """Return sections for a grid's page: ``{"title": str, "rows": [(label, value), ...],
+    "links": [(label, url), ...]}`` (e.g. open incidents and the printable 随手拍 QR code).
+    Check the user's permissions before offering a link.
+
+    Tenant scope: only the tenant's enabled modules are called.
+    """
+
+
+@hookspec
 def grid_usage(tenant: Tenant, grid: Any) -> dict[str, int]:
     """Return what this module still keeps in ``grid``'s subtree that would stop it being
     archived, as counts keyed by a label (e.g. ``{"居民": 12, "住户": 4}``); empty or zeros when

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import inspect as sa_inspect
 
 HERE = Path(__file__).parent
 # The example third-party plugin is "installed" the way a wheel would be: a package plus a
@@ -143,7 +144,9 @@ def create_user(db_session):
         user = _create(username or unique("user"), password, platform_admin=platform_admin, **kw)
         for spec in roles:
             tenant, role, *rest = spec
-            assign_role(user, tenant, role, rest[0].id if rest and rest[0] is not None else None)
+            grid = rest[0] if rest else None
+            # the identity key needs no load (an expired grid would need its tenant's context)
+            assign_role(user, tenant, role, sa_inspect(grid).identity[0] if grid is not None else None)
         db.session.commit()
         return user
 
@@ -159,6 +162,8 @@ def create_grid(db_session):
         with tenant_context(tenant):
             grid = _create(tenant, name or unique("网格"), parent)
         db.session.commit()
+        with tenant_context(tenant):
+            db.session.refresh(grid)  # loaded again in its tenant, so the test can read it
         return grid
 
     return make

@@ -7,6 +7,7 @@ import io
 from functools import wraps
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
 
 from core.auth import requires
 from core.db import db
@@ -80,6 +81,9 @@ def page(grid_id: int):
     ancestors = queries.ancestors(grid)
     org = party_service.org_of(grid)
     can_edit = _can_edit(grid) and grid.status == GridStatus.active
+    from core.modules import hooks
+
+    sections = [s for batch in hooks().grid_sections(tenant=tenant, grid=grid, user=current_user) for s in (batch or [])]
     people_url = None
     if "people.people_list" in current_app.view_functions and access.can("people.read"):
         people_url = url_for("people.people_list", grid_id=grid.id)
@@ -94,7 +98,7 @@ def page(grid_id: int):
         can_edit=can_edit, can_manage_users=access.can("users.manage"),
         members=duty_service.members(tenant) if can_edit and access.can("users.manage") else [],
         movable=queries.move_targets(grid, queries.reach("grids.edit")) if can_edit else [],
-        duty_labels=DUTY_LABELS, kinds=PARTY_ORG_LABELS,
+        duty_labels=DUTY_LABELS, kinds=PARTY_ORG_LABELS, sections=sections,
     )
 
 

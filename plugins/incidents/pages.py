@@ -13,7 +13,7 @@ from core.auth import requires
 from core.db import db
 from core.errors import ApiError
 from core.grid.models import Grid, GridStatus
-from core.grid.scope import visible
+from core.grid.scope import subtree_condition, visible
 from core.modules import module_settings
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
@@ -38,6 +38,8 @@ def _fail(exc) -> None:
 @requires(REPORT)
 def index():
     stmt = select(Incident).where(visible(Incident.grid_id, REPORT))
+    if request.args.get("grid_id"):
+        stmt = stmt.where(subtree_condition(Incident.grid_id, roots_for(request.args["grid_id"])))
     state = request.args.get("state")
     if state:
         stmt = stmt.where(Incident.state == state)
