@@ -12,47 +12,24 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import secrets
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 
 from core import create_app  # noqa: E402
 from core.db import db, utcnow  # noqa: E402
+from core.testing import percentile as pct, scratch_database, timed  # noqa: E402
 
 PASSWORD = "Bench12345-pw"
 LEVELS = ["村/社区", "网格", "微网格"]
-
-
-def database():
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql")):
-        return f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}", lambda: None
-    from sqlalchemy.engine import make_url
-
-    from core.config import normalise_database_url
-
-    base = make_url(normalise_database_url(url))
-    name = f"gridgov_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 def tree() -> list[dict]:
@@ -60,22 +37,6 @@ def tree() -> list[dict]:
     return [{"name": f"村{v + 1}", "children": [
         {"name": f"村{v + 1}网格{g + 1}", "children": [{"name": f"村{v + 1}网格{g + 1}微网格{m + 1}"} for m in range(6)]}
         for g in range(7)]} for v in range(20)]
-
-
-def timed(fn, repeat: int) -> list[float]:
-    for _ in range(3):
-        fn()
-    out = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 def build(app, count: int):
@@ -192,7 +153,7 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
-    url, drop = database()
+    url, drop = scratch_database("gridgov_bench")
     try:
         app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": tempfile.mkdtemp(), "SECRET_KEY": "bench",
                           "GRIDGOV_ENV": "development", "RATELIMIT_ENABLED": False, "TESTING": False})

@@ -7,7 +7,6 @@ depends on another's rows and no cleanup is needed between tests.
 from __future__ import annotations
 
 import itertools
-import os
 import sys
 import uuid
 from pathlib import Path
@@ -23,6 +22,7 @@ sys.path.insert(0, str(HERE / "fixtures" / "site"))
 
 from core import create_app  # noqa: E402
 from core.db import db  # noqa: E402
+from core.testing import scratch_database  # noqa: E402
 
 PASSWORD = "Passw0rd-test"
 _seq = itertools.count(1)
@@ -30,30 +30,6 @@ _seq = itertools.count(1)
 
 def unique(prefix: str) -> str:
     return f"{prefix}{next(_seq)}{uuid.uuid4().hex[:6]}"
-
-
-def _database_url(tmp_path_factory) -> tuple[str, callable]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql")):
-        path = tmp_path_factory.mktemp("db") / "test.db"
-        return f"sqlite:///{path}", lambda: None
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from core.config import normalise_database_url
-
-    base = make_url(normalise_database_url(url))
-    name = f"gridgov_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 class FreshContextClient(FlaskClient):
@@ -78,7 +54,7 @@ class FreshContextClient(FlaskClient):
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    url, drop = _database_url(tmp_path_factory)
+    url, drop = scratch_database("gridgov_test", tmp_path_factory.mktemp("db"))
     instance = tmp_path_factory.mktemp("instance")
     application = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(instance),
                               "SECRET_KEY": "test-secret", "RATELIMIT_ENABLED": True})
