@@ -38,6 +38,12 @@ def town(create_county):
     return tenant
 
 
+def grid_of(tenant, name: str) -> Grid:
+    """The Grid row called ``name`` in ``tenant`` (for grid-scoped roles)."""
+    with tenant_context(tenant):
+        return db.session.get(Grid, tenant.grids[name])
+
+
 @pytest.fixture
 def admin(town, create_user):
     return create_user(roles=[(town, "township_admin")])

@@ -10,7 +10,7 @@ from core.db import db
 from core.people.models import Person
 from core.tenancy import tenant_context
 
-from .conftest import new_id
+from .conftest import grid_of, new_id
 from .test_import_export import good_rows, xlsx
 
 
@@ -52,7 +52,7 @@ def test_person_and_household_pages(town, admin, api_as, create_tenant, create_u
     assert other.get(f"/t/{town.slug}/people/{pid}").status_code == 404
     assert other.get(f"/t/{town.slug}/people/households/{hid}").status_code == 404
     assert other.get(f"/t/{town.slug}/people/").status_code == 404
-    reader = create_user(roles=[(town, "info_officer", type("G", (), {"id": town.grids["西村"]}))])
+    reader = create_user(roles=[(town, "info_officer", grid_of(town, "西村"))])
     client = signed_in(api_as, reader)
     assert client.get(f"/t/{town.slug}/people/{pid}").status_code == 404  # outside their grid
     assert client.get(f"/t/{town.slug}/people/import").status_code == 403

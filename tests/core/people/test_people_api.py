@@ -10,7 +10,7 @@ from core.models import AuditEntry
 from core.people.models import Person
 from core.tenancy import tenant_context
 
-from .conftest import new_id
+from .conftest import grid_of, new_id
 
 
 def base(town):
@@ -75,7 +75,7 @@ def test_id_number_unique_within_tenant_only(town, admin, api_as, create_tenant,
 def test_masked_for_roles_without_read_sensitive_and_reveals_are_audited(town, add_person, api_as, create_user, admin):
     number = new_id()
     pid = add_person(town, "赵六", town.grids["东一网格"], id_number=number, mobile="13812345678")
-    worker = create_user(roles=[(town, "grid_worker", type("G", (), {"id": town.grids["东村"]}))])
+    worker = create_user(roles=[(town, "grid_worker", grid_of(town, "东村"))])
     body = api_as(worker).get(f"{base(town)}/people/{pid}").get_json()
     assert body["id_number"] == number[:4] + "*" * 10 + number[-4:]
     assert body["mobile"] == "138****5678" and body["masked"]
@@ -132,7 +132,7 @@ def test_search_by_name_pinyin_id_phone_tag_and_subtree(town, add_person, admin,
 def test_grid_worker_sees_and_edits_only_their_subtree(town, add_person, api_as, create_user):
     mine = add_person(town, "张三", town.grids["东一网格"])
     theirs = add_person(town, "李四", town.grids["西一网格"])
-    worker = create_user(roles=[(town, "grid_worker", type("G", (), {"id": town.grids["东村"]}))])
+    worker = create_user(roles=[(town, "grid_worker", grid_of(town, "东村"))])
     api = api_as(worker)
     assert {i["id"] for i in api.get(f"{base(town)}/people").get_json()["items"]} == {mine}
     assert api.get(f"{base(town)}/people/{theirs}").status_code == 404
@@ -159,7 +159,7 @@ def test_other_tenant_is_404_and_missing_permission_is_403(town, add_person, api
     # their own tenant's URL does not reach our person either
     assert api.get(f"/api/v1/t/{other.slug}/people/{pid}").status_code == 404
     assert api.patch(f"/api/v1/t/{other.slug}/people/{pid}", json={"name": "x"}).status_code == 404
-    info = create_user(roles=[(town, "info_officer", type("G", (), {"id": town.grids["东村"]}))])
+    info = create_user(roles=[(town, "info_officer", grid_of(town, "东村"))])
     reader = api_as(info)
     assert reader.get(f"{base(town)}/people").status_code == 200
     assert reader.post(f"{base(town)}/people", json={"name": "x", "grid_id": town.grids["东一网格"]}).status_code == 403

@@ -9,7 +9,7 @@ from core.people.models import Household, Person
 from core.people.stats import subtree_stats
 from core.tenancy import tenant_context
 
-from .conftest import new_id
+from .conftest import grid_of, new_id
 
 
 def test_hook_person_sections_on_the_person_page(town, add_person, admin, api_as, probe):
@@ -40,7 +40,7 @@ def test_hook_person_anonymised_erases_identity_and_keeps_statistics(town, add_p
     pid = add_person(town, "张三", town.grids["东一网格"], mobile="13812345678", household_id=hid,
                      is_party_member=True, tags=["独居老人"], notes="腿脚不便")
     before = subtree_stats(town)
-    worker = create_user(roles=[(town, "grid_leader", type("G", (), {"id": town.grids["东村"]}))])
+    worker = create_user(roles=[(town, "grid_leader", grid_of(town, "东村"))])
     assert api_as(worker).post(f"/api/v1/t/{town.slug}/people/{pid}/anonymise").status_code == 403
     resp = api.post(f"/api/v1/t/{town.slug}/people/{pid}/anonymise")
     assert resp.status_code == 200, resp.get_json()
