@@ -111,6 +111,17 @@ def create_tenant(db_session, create_county):
     return make
 
 
+def _grid_id(grid) -> int | None:
+    """A grid's id: a Grid (its identity key needs no load, so an expired grid needs no tenant
+    context), anything with ``.id``, or an int."""
+    if grid is None or isinstance(grid, int):
+        return grid
+    state = sa_inspect(grid, raiseerr=False)
+    if state is not None and getattr(state, "identity", None):
+        return state.identity[0]
+    return grid.id
+
+
 @pytest.fixture
 def create_user(db_session):
     """``create_user(roles=[(tenant, "township_admin"), (tenant, "grid_worker", grid)])``."""
@@ -121,8 +132,7 @@ def create_user(db_session):
         for spec in roles:
             tenant, role, *rest = spec
             grid = rest[0] if rest else None
-            # the identity key needs no load (an expired grid would need its tenant's context)
-            assign_role(user, tenant, role, sa_inspect(grid).identity[0] if grid is not None else None)
+            assign_role(user, tenant, role, _grid_id(grid))
         db.session.commit()
         return user
 
