@@ -152,8 +152,28 @@ def _tenant_tables() -> set[str]:
     return _owned_tables
 
 
+def _check_bulk_insert(state: ORMExecuteState) -> None:
+    """ORM bulk INSERTs skip the flush check: every row must carry the current tenant's id."""
+    mapper = state.bind_mapper
+    if mapper is None or not _is_tenant_owned(mapper):
+        return
+    scope = _scope.get()
+    if scope is not None and scope.cross:
+        return
+    tenant_id = scope.tenant_id if scope else None
+    if tenant_id is None:
+        raise TenantScopeError(f"{mapper.class_.__name__} inserted with no tenant in context")
+    params = state.parameters
+    rows = params if isinstance(params, (list, tuple)) else [params] if params else []
+    if any(row.get("tenant_id") != tenant_id for row in rows):
+        raise TenantScopeError(f"{mapper.class_.__name__} rows inserted without this tenant's id")
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_orm_statement(state: ORMExecuteState) -> None:
+    if state.is_insert:
+        _check_bulk_insert(state)
+        return
     if not (state.is_select or state.is_update or state.is_delete):
         return
     scope = _scope.get()

@@ -111,3 +111,20 @@ def test_database_refuses_cross_tenant_foreign_key(db_session, two_towns):
         with pytest.raises(IntegrityError):
             db.session.flush()
         db.session.rollback()
+
+
+def test_orm_bulk_insert_must_carry_the_current_tenant(db_session, two_towns):
+    from sqlalchemy import insert
+
+    a, b, ga, gb = two_towns
+    row = {"name": "批量", "level": 1, "seq": 50, "code": "bulk50", "path": "/"}
+    with pytest.raises(TenantScopeError):
+        db.session.execute(insert(Grid), [{**row, "tenant_id": a.id}])  # no tenant in context
+    with tenant_context(a):
+        with pytest.raises(TenantScopeError):
+            db.session.execute(insert(Grid), [{**row, "tenant_id": b.id}])
+        with pytest.raises(TenantScopeError):
+            db.session.execute(insert(Grid), [{**row}])  # unstamped
+        db.session.execute(insert(Grid), [{**row, "tenant_id": a.id}])
+        assert db.session.scalar(select(func.count()).select_from(Grid).where(Grid.code == "bulk50")) == 1
+        db.session.rollback()
