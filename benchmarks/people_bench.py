@@ -12,48 +12,24 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import os
 import random
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from core import create_app  # noqa: E402
 from core.db import db  # noqa: E402
+from core.testing import percentile as pct, scratch_database, timed  # noqa: E402
 
 PASSWORD = "Bench12345-pw"
 LEVELS = ["社区", "网格", "小区", "楼栋", "单元"]
 FANOUT = [10, 3, 3, 3]  # 10 + 30 + 90 + 270 grids, then 610 units under the buildings = 1,000
-
-
-def database(args):
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql")):
-        path = Path(tempfile.mkdtemp()) / "bench.db"
-        return f"sqlite:///{path}", lambda: None
-    from sqlalchemy.engine import make_url
-
-    from core.config import normalise_database_url
-
-    base = make_url(normalise_database_url(url))
-    name = f"gridgov_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 def tree() -> list[dict]:
@@ -74,22 +50,6 @@ def tree() -> list[dict]:
         building = buildings[n % len(buildings)]
         building["children"].append({"name": f"{building['name']}单元{len(building['children']) + 1}"})
     return roots
-
-
-def timed(fn, repeat: int) -> list[float]:
-    for _ in range(3):
-        fn()
-    out = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 def build(app, people: int):
@@ -236,7 +196,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database for inspection")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # progress shows when piped to a file
-    url, drop = database(args)
+    url, drop = scratch_database("gridgov_bench")
     if args.keep:
         drop = lambda: None  # noqa: E731
     try:
