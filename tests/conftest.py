@@ -156,6 +156,23 @@ def create_grid(db_session):
 
 
 @pytest.fixture
+def register_plugin(app):
+    """``register_plugin(obj, name)``: hook implementations for this test only, unregistered at
+    teardown. Plugins without a manifest are always on, so every relay reaches them."""
+    pm = app.extensions["gridgov.plugins"].pm
+    names: list[str] = []
+
+    def register(obj, name: str):
+        pm.register(obj, name=name)
+        names.append(name)
+        return obj
+
+    yield register
+    for name in names:
+        pm.unregister(name=name)
+
+
+@pytest.fixture
 def enable_module(db_session):
     from core.modules import enable_module as _enable
 

@@ -130,7 +130,7 @@ def grids_merged(tenant, source, target):
 @hookimpl
 def grid_sections(tenant, grid, user):
     """Open incidents under the grid, its list, and the printable 随手拍 QR code."""
-    from flask import g, url_for
+    from flask import url_for
 
     from core.grid.scope import grid_in_reach
     from plugins.incidents.permissions import REPORT

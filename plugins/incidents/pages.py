@@ -21,10 +21,9 @@ from plugins.incidents.models import Incident
 from plugins.incidents.permissions import HANDLE, MANAGE, REPORT, can_act_on, can_reopen, can_report_in, require_act
 from plugins.incidents.photos import check_uploads
 from plugins.incidents.schemas import ActionIn, ReportIn
-from plugins.incidents.web import grid_by_id, period, register_conflict_handler, roots_for, visible_incident, with_names
+from plugins.incidents.web import grid_by_id, period, roots_for, visible_incident, with_names
 
 bp = Blueprint("incidents_pages", __name__, url_prefix="/t/<tenant>/incidents", template_folder="templates")
-register_conflict_handler(bp)
 
 
 def _fail(exc) -> None:

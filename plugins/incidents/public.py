@@ -17,10 +17,8 @@ from plugins.incidents import services
 from plugins.incidents.models import Incident, PublicQuota
 from plugins.incidents.photos import check_uploads
 from plugins.incidents.schemas import PublicReportIn, RateIn
-from plugins.incidents.web import register_conflict_handler
 
 bp = Blueprint("incidents_public", __name__, template_folder="templates")
-register_conflict_handler(bp)
 
 
 def spend_quota(tenant, address: str, per_hour: int) -> None:

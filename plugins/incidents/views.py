@@ -18,10 +18,9 @@ from plugins.incidents.permissions import HANDLE, MANAGE, REPORT, can_act_on, ca
 from plugins.incidents.photos import check_uploads, file_path
 from plugins.incidents.schemas import (ActionIn, CategoryIn, CategoryOut, CategoryPatch, IncidentDetailOut, IncidentOut,
                                        MergeIn, RateIn, ReportIn)
-from plugins.incidents.web import grid_by_id, payload, register_conflict_handler, period, roots_for, uploaded, visible_incident, with_names
+from plugins.incidents.web import grid_by_id, payload, period, roots_for, uploaded, visible_incident, with_names
 
 bp = Blueprint("incidents", __name__, url_prefix="/api/v1/t/<tenant>/incidents")
-register_conflict_handler(bp)
 ACTIONS = ("accept", "start", "resolve", "close", "reject", "escalate", "send_back", "reopen")
 
 

@@ -78,17 +78,3 @@ def period() -> tuple[dt.datetime | None, dt.datetime | None]:
         raise ApiError(422, "validation_error", "日期有误 (bad dates)", problems)
     return out[0], out[1]
 
-
-def register_conflict_handler(bp) -> None:
-    """Answer 409 when another handler changed the incident meanwhile (optimistic lock).
-
-    SQLite's "database is locked" on a stale snapshot is answered 409 by core for every route."""
-    from sqlalchemy.orm.exc import StaleDataError
-
-    from core.errors import respond
-
-    @bp.errorhandler(StaleDataError)
-    def _changed_meanwhile(exc):
-        db.session.rollback()
-        return respond(409, "changed_meanwhile", "该事件刚被他人处理，请刷新后重试 (changed by someone else; reload and retry)")
-

@@ -10,7 +10,7 @@ from core.plugins import hookimpl
 from core.tenancy import tenant_context
 
 
-def test_hook_demo_data(app):
+def test_hook_demo_data(app, register_plugin):
     calls = []
 
     class DemoListener:
@@ -19,15 +19,9 @@ def test_hook_demo_data(app):
         def demo_data(tenant):
             calls.append((tenant.slug, db.session.scalar(select(func.count()).select_from(Grid))))
 
-    registry = app.extensions["gridgov.plugins"]
-    registry.pm.register(DemoListener, name="demo_listener")
-    registry._relays.clear()
+    register_plugin(DemoListener, "demo_listener")
     runner = app.test_cli_runner()
-    try:
-        first = runner.invoke(args=["demo"])
-    finally:
-        registry.pm.unregister(name="demo_listener")
-        registry._relays.clear()
+    first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     assert "admin / Demo12345" in first.output
     with app.app_context():

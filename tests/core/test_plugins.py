@@ -78,7 +78,7 @@ def test_relay_reaches_only_enabled_modules(app, create_tenant, db_session):
     assert registry.relay({"hello"}) is registry.relay(["hello"])
 
 
-def test_hook_civic_note_written(app, create_tenant, create_user, api_as):
+def test_hook_civic_note_written(app, create_tenant, create_user, api_as, register_plugin):
     """civic_notes declares civic_note_written; another plugin answers it (optionalhook), inside
     the writing transaction: if the answer fails, the note is not saved."""
     registry = app.extensions["gridgov.plugins"]
@@ -93,16 +93,11 @@ def test_hook_civic_note_written(app, create_tenant, create_user, api_as):
                 raise RuntimeError("listener failed")
             heard.append((tenant.slug, note.text))
 
-    registry.pm.register(Listener, name="listener_plugin")
-    registry._relays.clear()
-    try:
-        town = create_tenant(modules=["civic_notes"])
-        client = api_as(create_user(roles=[(town, "township_admin")]))
-        assert client.post(f"/api/v1/t/{town.slug}/civic_notes/notes", json={"text": "听到了"}).status_code == 201
-        assert client.post(f"/api/v1/t/{town.slug}/civic_notes/notes", json={"text": "失败"}).status_code == 500
-    finally:
-        registry.pm.unregister(name="listener_plugin")
-        registry._relays.clear()
+    register_plugin(Listener, "listener_plugin")
+    town = create_tenant(modules=["civic_notes"])
+    client = api_as(create_user(roles=[(town, "township_admin")]))
+    assert client.post(f"/api/v1/t/{town.slug}/civic_notes/notes", json={"text": "听到了"}).status_code == 201
+    assert client.post(f"/api/v1/t/{town.slug}/civic_notes/notes", json={"text": "失败"}).status_code == 500
     assert heard == [(town.slug, "听到了")]
     texts = [n["text"] for n in client.get(f"/api/v1/t/{town.slug}/civic_notes/notes").get_json()]
     assert "失败" not in texts and "听到了" in texts
@@ -164,7 +159,7 @@ def test_hook_dashboard_widgets(create_tenant, create_user, client):
     assert 'data-key="hello.greeting"' in page.get_data(as_text=True)
 
 
-def test_hook_implementations_see_only_their_tenants_rows(app, create_tenant, create_user, api_as):
+def test_hook_implementations_see_only_their_tenants_rows(create_tenant, create_user, api_as, register_plugin):
     """A hook answering for township A cannot read or change township B's rows."""
     from gridgov_civic_notes.models import Note
 
@@ -184,15 +179,9 @@ def test_hook_implementations_see_only_their_tenants_rows(app, create_tenant, cr
 
             seen["updated"] = db.session.execute(update(Note).where(Note.id == b_note).values(text="篡改")).rowcount
 
-    registry = app.extensions["gridgov.plugins"]
-    registry.pm.register(Snoop, name="snoop_plugin")
-    registry._relays.clear()
-    try:
-        client_a = api_as(create_user(roles=[(a, "township_admin")]))
-        assert client_a.post(f"/api/v1/t/{a.slug}/civic_notes/notes", json={"text": "甲镇的"}).status_code == 201
-    finally:
-        registry.pm.unregister(name="snoop_plugin")
-        registry._relays.clear()
+    register_plugin(Snoop, "snoop_plugin")
+    client_a = api_as(create_user(roles=[(a, "township_admin")]))
+    assert client_a.post(f"/api/v1/t/{a.slug}/civic_notes/notes", json={"text": "甲镇的"}).status_code == 201
     assert seen["get"] is None
     assert "乙镇的" not in seen["texts"] and "甲镇的" in seen["texts"]
     assert seen["updated"] == 0

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from core.db import db
 from core.grid.models import Grid
-from core.models import AuditEntry, Tenant, User
+from core.models import Tenant, User
 from core.tenancy import tenant_context
 from tests.conftest import unique
 
@@ -113,11 +113,10 @@ def test_duplicate_slug_is_409_and_malformed_json_is_400(create_county, create_u
     assert resp.get_json()["error"]["code"] == "malformed_json"
 
 
-def test_failure_inside_onboarding_rolls_everything_back(app, create_county, create_user, api_as):
+def test_failure_inside_onboarding_rolls_everything_back(create_county, create_user, api_as, register_plugin):
     """A module whose setup raises makes the whole onboarding fail: no tenant, no admin, no grid."""
     county = create_county()
     admin = create_user(roles=[(county, "county_admin")])
-    registry = app.extensions["gridgov.plugins"]
 
     class Boom:
         __name__ = "boom"
@@ -129,16 +128,11 @@ def test_failure_inside_onboarding_rolls_everything_back(app, create_county, cre
     from core.plugins import hookimpl
 
     Boom.tenant_onboarded = hookimpl(Boom.tenant_onboarded)
-    registry.pm.register(Boom, name="boom_test")
-    registry._relays.clear()
-    try:
-        data = _manifest(county)
-        resp = api_as(admin).post(f"/api/v1/t/{county.slug}/townships", json=data)
-        assert resp.status_code == 500
-        assert resp.get_json()["error"]["code"] == "internal_error"
-    finally:
-        registry.pm.unregister(name="boom_test")
-        registry._relays.clear()
+    register_plugin(Boom, "boom_test")
+    data = _manifest(county)
+    resp = api_as(admin).post(f"/api/v1/t/{county.slug}/townships", json=data)
+    assert resp.status_code == 500
+    assert resp.get_json()["error"]["code"] == "internal_error"
     db.session.expire_all()
     assert db.session.scalar(select(Tenant).where(Tenant.slug == data["slug"])) is None
     assert db.session.scalar(select(User).where(User.username == data["admin"]["username"])) is None
@@ -160,7 +154,7 @@ def test_onboarding_is_county_scoped(create_county, create_user, create_tenant, 
     assert resp.status_code == 422 and "county" in resp.get_json()["error"]["fields"]
 
 
-def test_hook_tenant_onboarded(app, create_county):
+def test_hook_tenant_onboarded(create_county, register_plugin):
     """tenant_onboarded reaches the township's enabled modules, inside the onboarding transaction."""
     from core.plugins import hookimpl
     from tenants.onboarding import onboard_township
@@ -173,13 +167,7 @@ def test_hook_tenant_onboarded(app, create_county):
         def tenant_onboarded(tenant):
             seen.append((tenant.slug, db.session.scalar(select(func.count()).select_from(Grid))))
 
-    registry = app.extensions["gridgov.plugins"]
-    registry.pm.register(Listener, name="listener_test")
-    registry._relays.clear()
-    try:
-        county = create_county()
-        result = onboard_township(_manifest(county, admin=None), county=county)
-    finally:
-        registry.pm.unregister(name="listener_test")
-        registry._relays.clear()
+    register_plugin(Listener, "listener_test")
+    county = create_county()
+    result = onboard_township(_manifest(county, admin=None), county=county)
     assert seen == [(result.tenant.slug, 3)]

@@ -182,7 +182,7 @@ def test_county_member_without_the_permission_gets_403(page_as, create_county, c
     assert "/townships/new" not in c.get(f"/t/{county.slug}/").get_data(as_text=True)
 
 
-def test_hook_tenant_numbers(page_as, county_admin, create_tenant, sample_module, app):
+def test_hook_tenant_numbers(page_as, county_admin, create_tenant, sample_module, app, register_plugin):
     """Called once per township, inside that township's tenant context, through its own relay:
     a module answers only for the townships that enabled it."""
     from core.plugins import hookimpl
@@ -199,12 +199,8 @@ def test_hook_tenant_numbers(page_as, county_admin, create_tenant, sample_module
     county, admin = county_admin
     a = create_tenant(county=county, name="甲镇", modules=["hello", "chart_demo"])
     b = create_tenant(county=county, name="乙镇")
-    pm = app.extensions["gridgov.plugins"].pm
-    pm.register(Recorder(), name="recorder")
-    try:
-        html = page_as(admin).get(f"/t/{county.slug}/compare?metric=chart_demo.closure_rate").get_data(as_text=True)
-    finally:
-        pm.unregister(name="recorder")
+    register_plugin(Recorder(), "recorder")
+    html = page_as(admin).get(f"/t/{county.slug}/compare?metric=chart_demo.closure_rate").get_data(as_text=True)
     assert sorted(seen) == sorted([(a.id, a.id), (b.id, b.id)])
     row_a = html.split(">甲镇</th>", 1)[1].split("</tr>", 1)[0]
     row_b = html.split(">乙镇</th>", 1)[1].split("</tr>", 1)[0]

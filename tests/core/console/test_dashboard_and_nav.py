@@ -78,7 +78,7 @@ def test_menu_item_appears_when_the_permission_is_granted(page_as, town_admin, c
     assert "hello.page" in nav_endpoints(c.get(f"/t/{town.slug}/").get_data(as_text=True))
 
 
-def test_a_failing_widget_leaves_the_rest_of_the_page(page_as, town_admin, app):
+def test_a_failing_widget_leaves_the_rest_of_the_page(page_as, town_admin, register_plugin):
     from core.plugins import hookimpl
 
     class Broken:
@@ -87,12 +87,8 @@ def test_a_failing_widget_leaves_the_rest_of_the_page(page_as, town_admin, app):
             raise RuntimeError("boom")
 
     town, admin = town_admin
-    pm = app.extensions["gridgov.plugins"].pm
-    pm.register(Broken(), name="broken_widgets")
-    try:
-        resp = page_as(admin).get(f"/t/{town.slug}/")
-    finally:
-        pm.unregister(name="broken_widgets")
+    register_plugin(Broken(), "broken_widgets")
+    resp = page_as(admin).get(f"/t/{town.slug}/")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and 'data-key="core.members"' in html and "boom" not in html
 
@@ -105,7 +101,7 @@ def test_home_needs_membership(page_as, town_admin, create_tenant, create_user, 
     assert resp.status_code == 302 and "/login?next=" in resp.headers["Location"]
 
 
-def test_a_widget_whose_query_fails_leaves_the_rest_of_the_page(page_as, town_admin, app):
+def test_a_widget_whose_query_fails_leaves_the_rest_of_the_page(page_as, town_admin, app, register_plugin):
     from sqlalchemy import text
 
     from core.plugins import hookimpl
@@ -116,12 +112,8 @@ def test_a_widget_whose_query_fails_leaves_the_rest_of_the_page(page_as, town_ad
             db.session.execute(text("SELECT * FROM no_such_table_at_all"))  # aborts a PostgreSQL transaction
 
     town, admin = town_admin
-    pm = app.extensions["gridgov.plugins"].pm
-    pm.register(BadQuery(), name="bad_query_widgets")
-    try:
-        resp = page_as(admin).get(f"/t/{town.slug}/")
-    finally:
-        pm.unregister(name="bad_query_widgets")
+    register_plugin(BadQuery(), "bad_query_widgets")
+    resp = page_as(admin).get(f"/t/{town.slug}/")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and 'data-key="core.members"' in html
     assert 'data-endpoint="console.modules"' in html  # the menu still queried fine afterwards

@@ -103,7 +103,7 @@ def test_unknown_page_is_a_friendly_404(page_as, town_admin):
     assert "未找到" in html and "返回首页" in html and "Traceback" not in html
 
 
-def test_a_crash_shows_the_error_page_without_a_stack_trace(page_as, town_admin, app):
+def test_a_crash_shows_the_error_page_without_a_stack_trace(page_as, town_admin, register_plugin):
     from core.plugins import hookimpl
 
     class Crashing:
@@ -112,12 +112,8 @@ def test_a_crash_shows_the_error_page_without_a_stack_trace(page_as, town_admin,
             raise RuntimeError("secret internals")
 
     town, admin = town_admin
-    pm = app.extensions["gridgov.plugins"].pm
-    pm.register(Crashing(), name="crashing_nav")
-    try:
-        resp = page_as(admin).get(f"/t/{town.slug}/modules/")
-    finally:
-        pm.unregister(name="crashing_nav")
+    register_plugin(Crashing(), "crashing_nav")
+    resp = page_as(admin).get(f"/t/{town.slug}/modules/")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200  # the menu is rebuilt without the failing module
     assert "secret internals" not in html and "Traceback" not in html

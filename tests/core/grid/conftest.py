@@ -65,11 +65,5 @@ class Spy:
 
 
 @pytest.fixture
-def spy(app):
-    registry = app.extensions["gridgov.plugins"]
-    plugin = Spy()
-    registry.pm.register(plugin, name="test_grid_spy")
-    registry._relays.clear()
-    yield plugin
-    registry.pm.unregister(plugin)
-    registry._relays.clear()
+def spy(register_plugin):
+    return register_plugin(Spy(), "test_grid_spy")

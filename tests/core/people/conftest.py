@@ -65,7 +65,7 @@ def add_person(db_session):
 
 
 @pytest.fixture
-def probe(app):
+def probe(register_plugin):
     """A plugin answering the people hooks (person_sections, data export, anonymising)."""
     from core.plugins import hookimpl
 
@@ -87,9 +87,5 @@ def probe(app):
         def person_anonymised(tenant, person):
             calls.append(("anonymised", person.id, person.name))
 
-    registry = app.extensions["gridgov.plugins"]
-    registry.pm.register(Probe, name="people_probe")
-    registry._relays.clear()
-    yield calls
-    registry.pm.unregister(name="people_probe")
-    registry._relays.clear()
+    register_plugin(Probe, "people_probe")
+    return calls

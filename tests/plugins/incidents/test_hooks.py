@@ -45,12 +45,8 @@ class Listener:
 
 
 @pytest.fixture
-def listener(app):
-    pm = app.extensions["gridgov.plugins"].pm
-    obj = Listener()
-    pm.register(obj, name="incidents_test_listener")
-    yield obj
-    pm.unregister(obj)
+def listener(register_plugin):
+    return register_plugin(Listener(), "incidents_test_listener")
 
 
 def _count(town, model=Incident):
