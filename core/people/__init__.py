@@ -5,6 +5,7 @@ export, and personal-data protection (PIPL: masking, audited reads, export and a
 """
 from __future__ import annotations
 
+from core.people import counts as _counts  # noqa: F401  (registers the count listeners)
 from core.people.models import DEFAULT_TAGS, Household, Person, PersonStatus, PersonTag, Tag
 
 __all__ = ["DEFAULT_TAGS", "Household", "Person", "PersonStatus", "PersonTag", "Tag", "init_app"]

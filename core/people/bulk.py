@@ -16,12 +16,14 @@ from sqlalchemy import func, insert, select, text, update
 
 from core.db import db, utcnow
 from core.errors import ApiError
+from core.people import counts
 from core.people.identity import pinyin_keys
 from core.people.models import Household, Person, PersonStatus, PersonTag
 
 CHUNK = 2000
-# send None as NULL, so that rows with and without a value share one statement
-NULLS = {"render_nulls": True}
+# send None as NULL, so that rows with and without a value share one statement; the writers below
+# mark the grids they touch for the per-grid counts (core.people.counts) themselves
+NULLS = {"render_nulls": True, **counts.MARKED}
 
 
 def _tenant_id() -> int:
@@ -66,6 +68,7 @@ def insert_households(rows: list[dict[str, Any]], progress: Callable[[int], None
         values = [{"tenant_id": tenant_id, "created_at": now, "address": "", "number": None, "head_name": None,
                    "phone": None, "notes": None, **r} for r in chunk]
         floor = db.session.scalar(select(func.coalesce(func.max(Household.id), 0)))
+        counts.mark(db.session(), {v["grid_id"] for v in values})
         db.session.execute(insert(Household), values, execution_options=NULLS)
         found = {(g, n, a): i for i, g, n, a in db.session.execute(
             select(Household.id, Household.grid_id, Household.number, Household.address).where(Household.id > floor))}
@@ -95,6 +98,7 @@ def insert_people(rows: list[dict[str, Any]], progress: Callable[[int], None] | 
     ids: list[int] = []
     for chunk in _chunks(rows):
         values = [_person_values(r, tenant_id, now) for r in chunk]
+        counts.mark(db.session(), {v["grid_id"] for v in values})
         db.session.execute(insert(Person), values, execution_options=NULLS)
         numbers = [v["id_number"] for v in values]
         found = dict(db.session.execute(select(Person.id_number, Person.id).where(Person.id_number.in_(numbers))).all())
@@ -107,7 +111,9 @@ def insert_people(rows: list[dict[str, Any]], progress: Callable[[int], None] | 
 
 
 def update_people(rows: list[dict[str, Any]], progress: Callable[[int], None] | None = None) -> None:
-    """Update residents by primary key (each dict carries ``id`` and the columns to set)."""
+    """Update residents by primary key (each dict carries ``id`` and the columns to set).
+
+    The grids the residents leave are not known here, so the township is recounted at commit."""
     now = utcnow()
     for chunk in _chunks(rows):
         values = []
@@ -134,6 +140,8 @@ def add_tags(pairs: Iterable[tuple[int, int]]) -> int:
             select(PersonTag.person_id, PersonTag.tag_id).where(PersonTag.person_id.in_(chunk))).all())
     new = sorted(pairs - existing)
     tenant_id = _tenant_id()
+    counts.mark(db.session(), (), person_ids={p for p, _ in new})
     for chunk in _chunks(new, 5000):
-        db.session.execute(insert(PersonTag), [{"tenant_id": tenant_id, "person_id": p, "tag_id": t} for p, t in chunk])
+        db.session.execute(insert(PersonTag), [{"tenant_id": tenant_id, "person_id": p, "tag_id": t} for p, t in chunk],
+                           execution_options=counts.MARKED)
     return len(new)

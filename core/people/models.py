@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Date, DateTime, Enum, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Enum, Index, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Timestamped, db, utcnow
@@ -124,6 +124,24 @@ class PersonTag(TenantOwned, db.Model):
 
     person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tag_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class GridCount(TenantOwned, db.Model):
+    """One number of one grid itself, without its subtree (网格计数): ``households``,
+    ``residents``, ``party_members``, ``party_away`` or ``tag:<tag id>`` (residents living here
+    who carry the tag). Only non-zero numbers are stored. Kept exact by :mod:`core.people.counts`;
+    never write it elsewhere.
+    """
+
+    __tablename__ = "core_grid_count"
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "grid_id", "key"),
+        tenant_fk("grid_id", "core_grid", ondelete="CASCADE"),
+    )
+
+    grid_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    key: Mapped[str] = mapped_column(String(40), nullable=False)
+    n: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 DEFAULT_TAGS = [

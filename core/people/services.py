@@ -11,6 +11,7 @@ from core import audit
 from core.db import db, utcnow
 from core.errors import ApiError
 from core.grid.models import Grid, GridStatus
+from core.people import counts
 from core.people.identity import id_birth_date, id_gender, pinyin_keys
 from core.people.models import DEFAULT_TAGS, Household, Person, PersonTag, Tag
 
@@ -107,7 +108,8 @@ def _check_person(data: dict[str, Any], person: Person | None) -> dict[str, Any]
 
 
 def _set_tags(person: Person, tags: list[Tag]) -> None:
-    db.session.execute(delete(PersonTag).where(PersonTag.person_id == person.id))
+    counts.mark(db.session(), [person.grid_id])
+    db.session.execute(delete(PersonTag).where(PersonTag.person_id == person.id), execution_options=counts.MARKED)
     for tag in tags:
         db.session.add(PersonTag(person_id=person.id, tag_id=tag.id))
     db.session.flush()
@@ -205,6 +207,9 @@ def move_grid_rows(source: Grid, target: Grid) -> tuple[int, int]:
     """Move households and residents pointing at ``source`` to ``target`` (grid merge)."""
     from sqlalchemy import update
 
-    h = db.session.execute(update(Household).where(Household.grid_id == source.id).values(grid_id=target.id)).rowcount
-    p = db.session.execute(update(Person).where(Person.grid_id == source.id).values(grid_id=target.id)).rowcount
+    counts.mark(db.session(), [source.id, target.id])
+    h = db.session.execute(update(Household).where(Household.grid_id == source.id).values(grid_id=target.id),
+                           execution_options=counts.MARKED).rowcount
+    p = db.session.execute(update(Person).where(Person.grid_id == source.id).values(grid_id=target.id),
+                           execution_options=counts.MARKED).rowcount
     return h, p

@@ -1,41 +1,35 @@
 """Grid statistics (网格统计): households, residents, party members and special groups over a grid's
-subtree, and the same per first-level grid. A handful of aggregate queries, index-backed through
-the grid's materialized path; no per-grid loop and no recursion.
+subtree, and the same per first-level grid.
 
-``residents`` and ``party_members`` count people living here (在住); ``party_away`` counts the
-members among them who are away (在外/流动党员); tag counts are residents living here.
+Both add up the per-grid numbers that :mod:`core.people.counts` keeps exact (``core_grid_count``),
+selected through the grid's materialized path: no count over the residents, no per-grid loop and
+no recursion. ``residents`` and ``party_members`` count people living here (在住);
+``party_away`` counts the members among them who are away (在外/流动党员); tag counts are
+residents living here.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import case, func, select, true
+from sqlalchemy import func, select
 
 from core.db import db
 from core.grid.models import Grid, GridStatus
 from core.grid.scope import subtree_condition
-from core.people.models import Household, Person, PersonStatus, PersonTag, Tag
+from core.people import counts
+from core.people.models import GridCount, Tag
 from core.tenancy import tenant_context
 
-LIVING = PersonStatus.living
+
+def _shape(numbers: dict[str, int], tag_names: dict[int, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {key: int(numbers.get(key, 0)) for key in counts.KEYS}
+    out["tags"] = {name: int(numbers.get(f"{counts.TAG_PREFIX}{tid}", 0)) for tid, name in tag_names.items()}
+    return out
 
 
-def _person_numbers(condition) -> tuple[int, int, int]:
-    party = Person.is_party_member == true()
-    away = party & (Person.party_away == true())
-    if db.session.get_bind().dialect.name == "postgresql":
-        # one pass; PostgreSQL seldom has the visibility map an index-only count would need
-        stmt = select(func.count(), func.count().filter(party), func.count().filter(away)) \
-            .where(Person.status == LIVING, condition)
-    else:
-        # SQLite: three index range counts over (tenant, status, party, away) read no row at all
-        def count(extra=None):
-            where = [Person.status == LIVING, condition] + ([extra] if extra is not None else [])
-            return select(func.count()).select_from(Person).where(*where).scalar_subquery()
-
-        stmt = select(count(), count(party), count(away))
-    row = db.session.execute(stmt).one()
-    return int(row[0]), int(row[1]), int(row[2])
+def _tag_names() -> dict[int, str]:
+    return dict(db.session.execute(select(Tag.id, Tag.name).order_by(Tag.id)).all())
 
 
 def subtree_stats(tenant, grid: Grid | int | None = None) -> dict[str, Any]:
@@ -48,18 +42,12 @@ def subtree_stats(tenant, grid: Grid | int | None = None) -> dict[str, Any]:
     """
     grid_id = grid.id if isinstance(grid, Grid) else grid
     with tenant_context(tenant):
+        counts.refresh(db.session(), tenant.id if not isinstance(tenant, int) else tenant)
         roots = None if grid_id is None else [grid_id]
-        residents, party, away = _person_numbers(subtree_condition(Person.grid_id, roots))
-        households = db.session.scalar(
-            select(func.count()).select_from(Household).where(subtree_condition(Household.grid_id, roots)))
-        counts = dict(db.session.execute(
-            select(PersonTag.tag_id, func.count())
-            .join(Person, Person.id == PersonTag.person_id)
-            .where(Person.status == LIVING, subtree_condition(Person.grid_id, roots))
-            .group_by(PersonTag.tag_id)).all())
-        tags = {name: int(counts.get(tid, 0)) for tid, name in db.session.execute(select(Tag.id, Tag.name).order_by(Tag.id))}
-    return {"households": int(households or 0), "residents": residents, "party_members": party,
-            "party_away": away, "tags": tags}
+        numbers = dict(db.session.execute(
+            select(GridCount.key, func.sum(GridCount.n)).where(subtree_condition(GridCount.grid_id, roots))
+            .group_by(GridCount.key)).all())
+        return _shape(numbers, _tag_names())
 
 
 def stats_by_first_level(tenant) -> list[dict[str, Any]]:
@@ -68,38 +56,17 @@ def stats_by_first_level(tenant) -> list[dict[str, Any]]:
         [{"grid_id": 1, "name": "查冲村", "code": "34082210101", "households": ..., "residents": ...,
           "party_members": ..., "party_away": ..., "tags": {...}}, ...]
 
-    Counts are grouped per grid in SQL, then folded to the first-level ancestor read from each
-    grid's path.
+    The per-grid numbers are folded to the first-level ancestor read from each grid's path.
     """
     with tenant_context(tenant):
+        counts.refresh(db.session(), tenant.id if not isinstance(tenant, int) else tenant)
         grids = db.session.execute(select(Grid.id, Grid.path, Grid.level, Grid.name, Grid.code, Grid.seq, Grid.status)).all()
         top_of = {g.id: int(g.path.strip("/").split("/")[0]) for g in grids if g.path.strip("/")}
-        tag_names = dict(db.session.execute(select(Tag.id, Tag.name).order_by(Tag.id)).all())
+        numbers: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for gid, key, n in db.session.execute(select(GridCount.grid_id, GridCount.key, GridCount.n)):
+            if gid in top_of:
+                numbers[top_of[gid]][key] += n
+        tag_names = _tag_names()
         tops = sorted((g for g in grids if g.level == 1 and g.status == GridStatus.active), key=lambda g: g.seq)
-        out = {g.id: {"grid_id": g.id, "name": g.name, "code": g.code, "households": 0, "residents": 0,
-                      "party_members": 0, "party_away": 0, "tags": {n: 0 for n in tag_names.values()}} for g in tops}
-
-        def add(grid_id, key, value, tag=None):
-            row = out.get(top_of.get(grid_id))
-            if row is None:
-                return
-            if tag is None:
-                row[key] += int(value)
-            else:
-                row["tags"][tag] += int(value)
-
-        for gid, n, party, away in db.session.execute(
-            select(Person.grid_id, func.count(), func.sum(case((Person.is_party_member, 1), else_=0)),
-                   func.sum(case((Person.is_party_member & Person.party_away, 1), else_=0)))
-            .where(Person.status == LIVING).group_by(Person.grid_id)):
-            add(gid, "residents", n)
-            add(gid, "party_members", party or 0)
-            add(gid, "party_away", away or 0)
-        for gid, n in db.session.execute(select(Household.grid_id, func.count()).group_by(Household.grid_id)):
-            add(gid, "households", n)
-        for gid, tid, n in db.session.execute(
-            select(Person.grid_id, PersonTag.tag_id, func.count()).join(Person, Person.id == PersonTag.person_id)
-            .where(Person.status == LIVING).group_by(Person.grid_id, PersonTag.tag_id)):
-            if tid in tag_names:
-                add(gid, None, n, tag_names[tid])
-    return list(out.values())
+        return [{"grid_id": g.id, "name": g.name, "code": g.code, **_shape(numbers.get(g.id, {}), tag_names)}
+                for g in tops]
