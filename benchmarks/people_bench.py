@@ -106,6 +106,7 @@ def measure(app, tenant_id: int, first_grid: int, repeat: int) -> list[tuple[str
         conn = db.engine.connect()
         floor_count = lambda: conn.execute(  # noqa: E731  the plain-SQL floor
             text("SELECT count(*) FROM core_person WHERE tenant_id = :t AND status = 'living'"), {"t": tenant_id}).scalar()
+        assert subtree_stats(tenant, None)["residents"] == floor_count(), "the counts disagree with the register"
         results.append(("subtree stats, township root", timed(lambda: subtree_stats(tenant, None), repeat),
                         "SQL count(*) of residents", timed(floor_count, repeat)))
         results.append(("subtree stats, first-level grid", timed(lambda: subtree_stats(tenant, first_grid), repeat),
@@ -135,7 +136,16 @@ def measure(app, tenant_id: int, first_grid: int, repeat: int) -> list[tuple[str
         assert r.status_code == 200
 
     health = lambda: client.get("/healthz")  # noqa: E731  the framework's own floor
-    results.append(("person page (HTML, audited reveal)", timed(person_page, repeat), "GET /healthz", timed(health, repeat)))
+    health_times = timed(health, repeat)
+    results.append(("person page (HTML, audited reveal)", timed(person_page, repeat), "GET /healthz", health_times))
+    flip = [False]
+
+    def edit():  # a write recounts the resident's grid before it commits
+        flip[0] = not flip[0]
+        r = client.patch(f"/api/v1/t/{slug}/people/{rng.choice(ids)}", json={"party_away": flip[0]})
+        assert r.status_code == 200, r.get_json()
+
+    results.append(("edit a resident (API PATCH, recounts its grid)", timed(edit, repeat), "GET /healthz", health_times))
     return results
 
 
@@ -208,10 +218,10 @@ def main() -> None:
             upgrade_all()
         tenant_id, first_grid, grids, people = build(app, args.people)
         results = measure(app, tenant_id, first_grid, args.repeat)
-        print(f"\n{'measure':44} {'p50 ms':>8} {'p95 ms':>8}   {'floor':28} {'p50 ms':>8}  ratio p50")
+        print(f"\n{'measure':48} {'p50 ms':>8} {'p95 ms':>8}   {'floor':28} {'p50 ms':>8}  ratio p50")
         for label, values, floor_label, floor in results:
             ratio = statistics.median(values) / max(statistics.median(floor), 1e-6)
-            print(f"{label:44} {pct(values, 50):8.2f} {pct(values, 95):8.2f}   {floor_label:28} "
+            print(f"{label:48} {pct(values, 50):8.2f} {pct(values, 95):8.2f}   {floor_label:28} "
                   f"{pct(floor, 50):8.2f}  {ratio:8.1f}x")
         if not args.no_import:
             took, floor, report = measure_import(app, tenant_id, args.import_rows)

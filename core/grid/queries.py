@@ -60,6 +60,15 @@ def counts_for(tenant: Tenant, grid: Grid) -> dict[str, Any] | None:
     return dict(stats)
 
 
+def counts_for_many(tenant: Tenant, grids: list[Grid]) -> dict[int, dict[str, Any]]:
+    """:func:`counts_for` of many grids in one pass ({} when the people register is not there)."""
+    try:
+        from core.people.stats import subtree_stats_many
+    except ImportError:
+        return {}
+    return subtree_stats_many(tenant, [grid.id for grid in grids])
+
+
 def children_of(grid: Grid | None) -> list[Grid]:
     stmt = select(Grid).where(Grid.status == GridStatus.active,
                               Grid.parent_id.is_(None) if grid is None else Grid.parent_id == grid.id)
@@ -78,7 +87,7 @@ def top_grids(roots: set[int] | None) -> list[Grid]:
 
 def tree(tenant: Tenant, roots: set[int] | None, with_counts: bool = True, depth: int | None = None) -> list[dict[str, Any]]:
     """The active grid tree under the user's reach, nested, with child counts, each grid's party
-    organisation and, for the top grids, resident counts. Two queries plus one per top grid.
+    organisation and every grid's resident counts (over its subtree). A handful of queries.
     ``depth``: how many levels to return from the top grids (``child_count`` stays exact)."""
     tops = top_grids(roots)
     if not tops:
@@ -89,14 +98,15 @@ def tree(tenant: Tenant, roots: set[int] | None, with_counts: bool = True, depth
     orgs = {o.grid_id: o for o in db.session.scalars(select(PartyOrg).where(PartyOrg.grid_id.isnot(None)))}
     nodes: dict[int, dict[str, Any]] = {}
     top_ids = {t.id for t in tops}
+    numbers = counts_for_many(tenant, rows) if with_counts else {}
     out: list[dict[str, Any]] = []
     for row in rows:
         node = grid_brief(tenant, row, orgs.get(row.id))
         node["children"] = []
         nodes[row.id] = node
+        if with_counts:
+            node["counts"] = numbers.get(row.id)
         if row.id in top_ids:
-            if with_counts:
-                node["counts"] = counts_for(tenant, row)
             out.append(node)
         elif row.parent_id in nodes:
             nodes[row.parent_id]["children"].append(node)

@@ -84,6 +84,7 @@ def page(grid_id: int):
     from core.modules import hooks
 
     sections = [s for batch in hooks().grid_sections(tenant=tenant, grid=grid, user=current_user) for s in (batch or [])]
+    child_counts = queries.counts_for_many(tenant, children)
     people_url = None
     if "people.people_list" in current_app.view_functions and access.can("people.read"):
         people_url = url_for("people.people_list", grid_id=grid.id)
@@ -92,7 +93,7 @@ def page(grid_id: int):
         counts=queries.counts_for(tenant, grid), people_url=people_url,
         org=org, org_members=party_service.member_counts([org.id]).get(org.id, 0) if org else 0,
         duties=duty_service.duties_of(grid), above=[(a, duty_service.duties_of(a)) for a in ancestors],
-        children=[(c, nested.get(c.id, 0), queries.counts_for(tenant, c)) for c in children],
+        children=[(c, nested.get(c.id, 0), child_counts.get(c.id)) for c in children],
         child_level_name=service.level_name(tenant, grid.level + 1),
         can_have_children=grid.level < service.max_depth(tenant),
         can_edit=can_edit, can_manage_users=access.can("users.manage"),

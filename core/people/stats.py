@@ -10,7 +10,7 @@ residents living here.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import func, select
 
@@ -48,6 +48,24 @@ def subtree_stats(tenant, grid: Grid | int | None = None) -> dict[str, Any]:
             select(GridCount.key, func.sum(GridCount.n)).where(subtree_condition(GridCount.grid_id, roots))
             .group_by(GridCount.key)).all())
         return _shape(numbers, _tag_names())
+
+
+def subtree_stats_many(tenant, grid_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """:func:`subtree_stats` for many grids at once (the grid tree shows every grid's numbers):
+    one read of the per-grid counts, each added to the wanted grids on its path."""
+    wanted = set(grid_ids)
+    with tenant_context(tenant):
+        counts.refresh(db.session(), tenant.id if not isinstance(tenant, int) else tenant)
+        if not wanted:
+            return {}
+        paths = dict(db.session.execute(select(Grid.id, Grid.path)).all())
+        above = {gid: [int(a) for a in path.strip("/").split("/") if int(a) in wanted] for gid, path in paths.items()}
+        numbers: dict[int, dict[str, int]] = {gid: defaultdict(int) for gid in wanted if gid in paths}
+        for gid, key, n in db.session.execute(select(GridCount.grid_id, GridCount.key, GridCount.n)):
+            for ancestor in above.get(gid, ()):
+                numbers[ancestor][key] += n
+        tag_names = _tag_names()
+        return {gid: _shape(values, tag_names) for gid, values in numbers.items()}
 
 
 def stats_by_first_level(tenant) -> list[dict[str, Any]]:

@@ -172,3 +172,20 @@ def test_concurrent_writers_leave_exact_counts(app, town):
         assert subtree_stats(town, grid_id)["residents"] == 24
         assert subtree_stats(town, grid_id)["party_members"] == 12
         agree(town)
+
+
+def test_the_grid_tree_shows_every_grids_numbers(town, admin, api_as, add_person):
+    g = town.grids
+    add_person(town, "周九", g["东一网格"], tags=["独居老人"])
+    add_person(town, "吴十", g["西一网格"], is_party_member=True)
+    api = api_as(admin)
+    items = api.get(f"/api/v1/t/{town.slug}/grids").get_json()["items"]
+    nodes = [n for top in items for n in [top, *top["children"]]]
+    assert {n["name"] for n in nodes} == set(g)
+    for node in nodes:
+        assert node["counts"] == subtree_stats(town, node["id"]), node["name"]
+    assert next(n for n in nodes if n["name"] == "东一网格")["counts"]["tags"]["独居老人"] == 1
+    children = api.get(f"/api/v1/t/{town.slug}/grids/{g['东村']}").get_json()["children"]
+    assert {c["name"]: c["counts"]["residents"] for c in children} == {"东一网格": 1, "东二网格": 0}
+    page = api.get(f"/t/{town.slug}/grids/").get_data(as_text=True)
+    assert "户 0 · 人 1" in page  # a second-level grid's numbers on the tree page
