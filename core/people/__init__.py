@@ -13,8 +13,9 @@ __all__ = ["DEFAULT_TAGS", "Household", "Person", "PersonStatus", "PersonTag", "
 
 def init_app(app) -> None:
     """Register the people API and pages (called once from :func:`core.app.create_app`)."""
-    from core.people import api, files, pages
+    from core.people import api, files, forms, pages
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(forms.bp)
     app.register_blueprint(files.bp)
     app.register_blueprint(pages.bp)

@@ -53,8 +53,11 @@ def person_page(person_id):
     if person.household_id:
         members = db.session.scalars(select(Person).where(Person.household_id == person.household_id,
                                                           Person.id != person.id).order_by(Person.id)).all()
+    can_edit = access.in_reach(person.grid_id, "people.edit") and g.access.can("people.edit")
     html = render_template("people/person.html", p=data, person=person, sections=sections, members=members,
-                           household=person.household)
+                           household=person.household, can_edit=can_edit and person.anonymised_at is None,
+                           can_anonymise=can_edit and person.anonymised_at is None
+                           and access.reach_ids("people.edit") is None)
     db.session.commit()  # the audit entry of an unmasked read
     return html
 
@@ -64,8 +67,9 @@ def person_page(person_id):
 def household_page(household_id):
     household = access.household_or_404(household_id)
     members = db.session.scalars(select(Person).where(Person.household_id == household.id).order_by(Person.id)).all()
+    can_edit = g.access.can("people.edit") and access.in_reach(household.grid_id, "people.edit")
     return render_template("people/household.html", h=access.household_dict(household),
-                           members=[access.person_dict(p) for p in members])
+                           members=[access.person_dict(p) for p in members], can_edit=can_edit)
 
 
 def _upload_dir() -> str:

@@ -102,6 +102,12 @@ def _check_person(data: dict[str, Any], person: Person | None) -> dict[str, Any]
         if data.get("gender") not in (None, "unknown", gender):
             raise _invalid("gender", "性别与身份证号不符 (does not match the ID number)")
         data["birth_date"], data["gender"] = born, gender
+    member = data.get("is_party_member", person.is_party_member if person is not None else False)
+    if not member:
+        if data.get("party_away"):
+            raise _invalid("party_away", "在外/流动党员须为党员 (only party members can be away)")
+        if person is not None and person.party_away:
+            data["party_away"] = False  # no longer a member, so no longer a member away
     if "name" in data:
         data["name_initials"], data["name_pinyin"] = pinyin_keys(data["name"])
     return data

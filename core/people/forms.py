@@ -1,0 +1,260 @@
+"""Forms for registering and editing residents and households in the console (居民/住户登记).
+
+The forms post to the same services as the API (``core.people.services``), with the same schemas,
+reach rules and audit. A bad field re-renders the form with the value kept and the reason beside
+the field (422, or 409 for a registered ID number); nothing is saved.
+
+ID numbers and phones follow the masking rules: a user who may not see them unmasked gets an empty
+field with the masked value as a hint, and an empty field leaves the stored value as it is. Filling
+the form with unmasked values is an audited read, as on the person page.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from core.auth import requires
+from core.db import db
+from core.errors import ApiError
+from core.grid.models import Grid, GridStatus, PartyOrg
+from core.grid.scope import visible
+from core.people import access, services
+from core.people.identity import mask_id, mask_mobile
+from core.people.models import GENDER_LABELS, STATUS_LABELS, Household, Person, Tag
+from core.people.schemas import HouseholdIn, PersonIn
+
+bp = Blueprint("people_forms", __name__, url_prefix="/t/<tenant>/people")
+
+PERSON_TEXT = ("name", "gender", "birth_date", "id_number", "mobile", "relation", "status", "party_branch",
+               "party_joined_on", "notes")
+PERSON_IDS = ("grid_id", "household_id", "party_org_id")
+PERSON_FLAGS = ("is_party_member", "party_away")
+HOUSEHOLD_TEXT = ("address", "number", "head_name", "phone", "notes")
+SENSITIVE = ("id_number", "mobile")
+
+
+def _integer(form, key: str, errors: dict[str, list[str]]) -> int | None:
+    raw = form.get(key, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        errors[key] = ["须为编号 (must be a number)"]
+        return None
+    return int(raw)
+
+
+def _person_data(form, *, keep_sensitive: bool) -> dict[str, Any]:
+    """The posted form as :class:`PersonIn` input; raises ApiError 422 naming the fields."""
+    errors: dict[str, list[str]] = {}
+    data: dict[str, Any] = {key: form.get(key, "") for key in PERSON_TEXT if key in form}
+    for key in SENSITIVE:
+        if keep_sensitive and not data.get(key, "").strip():
+            data.pop(key, None)  # left empty: unchanged
+    for key in PERSON_IDS:
+        if key in form:
+            data[key] = _integer(form, key, errors)
+    for key in PERSON_FLAGS:
+        data[key] = form.get(key) in ("1", "on", "true")
+    if "gender" in data and not data["gender"]:
+        data.pop("gender")
+    tags = []
+    for value in form.getlist("tags"):
+        if value.isdigit():
+            tags.append(int(value))
+        else:
+            errors["tags"] = ["未知标签 (unknown tag)"]
+    data["tags"] = tags
+    try:
+        loaded = PersonIn(partial=True).load(data)
+    except ValidationError as exc:
+        errors.update({k: v if isinstance(v, list) else [str(v)] for k, v in exc.messages.items()})
+        loaded = {}
+    if errors:
+        raise ApiError(422, "validation_error", "请检查标红的项目 (check the marked fields)", errors)
+    return {k: v for k, v in loaded.items() if k in data}
+
+
+def _check_reach(data: dict[str, Any], person: Person | None = None) -> None:
+    if person is not None:
+        access.require_reach(person.grid_id, "people.edit")
+    if data.get("grid_id") is not None:
+        access.require_reach(data["grid_id"], "people.edit")
+    if data.get("household_id") is not None:
+        household = db.session.get(Household, data["household_id"])
+        if household is not None:
+            access.require_reach(household.grid_id, "people.edit", "household_id")
+
+
+def _choices() -> dict[str, Any]:
+    grids = db.session.execute(select(Grid.id, Grid.name, Grid.level).where(
+        Grid.status == GridStatus.active, visible(Grid.id, "people.edit")).order_by(Grid.path)).all()
+    return {"grids": grids, "tags": db.session.scalars(select(Tag).order_by(Tag.id)).all(),
+            "orgs": db.session.scalars(select(PartyOrg).order_by(PartyOrg.id)).all(),
+            "genders": GENDER_LABELS, "statuses": STATUS_LABELS}
+
+
+def _household_choice(household_id: int | None) -> Household | None:
+    if household_id is None:
+        return None
+    household = access.household_or_404(household_id)
+    access.require_reach(household.grid_id, "people.edit", "household_id")
+    return household
+
+
+def _values_of(person: Person, unmasked: bool) -> dict[str, Any]:
+    values = {key: getattr(person, key) for key in PERSON_TEXT + PERSON_IDS + PERSON_FLAGS}
+    values["status"] = person.status.value
+    values["tags"] = [t.id for t in person.tags]
+    if not unmasked:
+        values["id_number"] = values["mobile"] = ""
+    return values
+
+
+def _render_person(person: Person | None, values: dict[str, Any], *, error: ApiError | None = None,
+                   hints: dict[str, str] | None = None, household: Household | None = None):
+    status = error.status if error is not None else 200
+    return render_template("people/person_form.html", person=person, v=values, hints=hints or {},
+                           household=household, error=error.message if error else None,
+                           fields=error.fields if error else {}, **_choices()), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("people.edit")
+def new_person():
+    """Register a resident; ``?household_id=`` or ``?grid_id=`` fills in where."""
+    household = _household_choice(_integer(request.args, "household_id", {}))
+    if request.method == "GET":
+        values: dict[str, Any] = {"status": "living", "tags": [],
+                                  "grid_id": household.grid_id if household else _integer(request.args, "grid_id", {}),
+                                  "household_id": household.id if household else None}
+        return _render_person(None, values, household=household)
+    try:
+        data = _person_data(request.form, keep_sensitive=False)
+        if not data.get("name"):
+            raise ApiError(422, "validation_error", "请填写姓名 (name required)", {"name": ["请填写姓名 (required)"]})
+        _check_reach(data)
+        person = services.create_person(data)
+        db.session.commit()
+    except ApiError as exc:
+        db.session.rollback()
+        return _render_person(None, _posted(request.form), error=exc, household=household)
+    flash(f"已登记居民 {person.name}", "success")
+    return redirect(url_for("people.person_page", person_id=person.id))
+
+
+def _posted(form) -> dict[str, Any]:
+    values = {key: form.get(key, "") for key in PERSON_TEXT + PERSON_IDS}
+    values.update({key: form.get(key) in ("1", "on", "true") for key in PERSON_FLAGS})
+    values["tags"] = [int(t) for t in form.getlist("tags") if t.isdigit()]
+    return values
+
+
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@requires("people.edit")
+def edit_person(person_id: int):
+    person = access.person_or_404(person_id)
+    access.require_reach(person.grid_id, "people.edit")
+    if person.anonymised_at is not None:
+        raise ApiError(409, "anonymised", "该居民已匿名化，不能修改 (anonymised records cannot change)")
+    unmasked = access.may_reveal(person)
+    hints = {} if unmasked else {"id_number": mask_id(person.id_number) or "", "mobile": mask_mobile(person.mobile) or ""}
+    if request.method == "GET":
+        if unmasked:
+            access.reveal_audited([person])
+        response = _render_person(person, _values_of(person, unmasked), hints=hints, household=person.household)
+        db.session.commit()  # the audit entry of an unmasked read
+        return response
+    try:
+        data = _person_data(request.form, keep_sensitive=not unmasked)
+        _check_reach(data, person)
+        services.update_person(person, data)
+        db.session.commit()
+    except ApiError as exc:
+        db.session.rollback()
+        person = access.person_or_404(person_id)
+        return _render_person(person, _posted(request.form), error=exc, hints=hints, household=person.household)
+    flash("已保存", "success")
+    return redirect(url_for("people.person_page", person_id=person_id))
+
+
+@bp.post("/<int:person_id>/anonymise")
+@requires("people.edit")
+def anonymise_person(person_id: int):
+    """Erase a resident's identifying fields (PIPL), township-wide staff only; the record stays."""
+    person = access.person_or_404(person_id)
+    if access.reach_ids("people.edit") is not None:
+        raise ApiError(403, "forbidden", "匿名化须由乡镇级人员办理 (township-wide people.edit required)")
+    if request.form.get("confirm") != person.name:
+        flash("请输入居民姓名以确认匿名化 (type the name to confirm)", "error")
+        return redirect(url_for("people.person_page", person_id=person_id))
+    services.anonymise_person(g.tenant, person)
+    db.session.commit()
+    flash("已匿名化：身份信息已清除，记录保留用于统计", "success")
+    return redirect(url_for("people.person_page", person_id=person_id))
+
+
+def _household_data(form, *, partial: bool) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    data: dict[str, Any] = {key: form.get(key, "") for key in HOUSEHOLD_TEXT if key in form}
+    if "grid_id" in form or not partial:
+        data["grid_id"] = _integer(form, "grid_id", errors)
+        if data["grid_id"] is None and "grid_id" not in errors:
+            errors["grid_id"] = ["请选择网格 (grid required)"]
+    try:
+        loaded = HouseholdIn(partial=partial).load({k: v for k, v in data.items() if k not in errors})
+    except ValidationError as exc:
+        errors.update({k: v if isinstance(v, list) else [str(v)] for k, v in exc.messages.items()})
+        loaded = {}
+    if errors:
+        raise ApiError(422, "validation_error", "请检查标红的项目 (check the marked fields)", errors)
+    return loaded
+
+
+def _render_household(household: Household | None, values: dict[str, Any], error: ApiError | None = None):
+    return render_template("people/household_form.html", household=household, v=values,
+                           error=error.message if error else None, fields=error.fields if error else {},
+                           **_choices()), (error.status if error is not None else 200)
+
+
+@bp.route("/households/new", methods=["GET", "POST"])
+@requires("people.edit")
+def new_household():
+    if request.method == "GET":
+        return _render_household(None, {"grid_id": _integer(request.args, "grid_id", {})})
+    try:
+        data = _household_data(request.form, partial=False)
+        access.require_reach(data["grid_id"], "people.edit")
+        household = services.create_household(data)
+        db.session.commit()
+    except ApiError as exc:
+        db.session.rollback()
+        return _render_household(None, dict(request.form), exc)
+    flash("已登记住户", "success")
+    return redirect(url_for("people.household_page", household_id=household.id))
+
+
+@bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
+@requires("people.edit")
+def edit_household(household_id: int):
+    household = access.household_or_404(household_id)
+    access.require_reach(household.grid_id, "people.edit")
+    if request.method == "GET":
+        values = {key: getattr(household, key) or "" for key in HOUSEHOLD_TEXT + ("grid_id",)}
+        values["phone"] = household.phone if access.in_reach(household.grid_id, "people.read_sensitive") else ""
+        return _render_household(household, values)
+    try:
+        data = _household_data(request.form, partial=True)
+        if not access.in_reach(household.grid_id, "people.read_sensitive") and not data.get("phone"):
+            data.pop("phone", None)  # masked for this user: empty leaves it as it is
+        if "grid_id" in data:
+            access.require_reach(data["grid_id"], "people.edit")
+        services.update_household(household, data)
+        db.session.commit()
+    except ApiError as exc:
+        db.session.rollback()
+        return _render_household(access.household_or_404(household_id), dict(request.form), exc)
+    flash("已保存", "success")
+    return redirect(url_for("people.household_page", household_id=household_id))
