@@ -1,8 +1,8 @@
 """The database handle, the declarative base and engine tuning.
 
 One ``db`` object (Flask-SQLAlchemy) serves core and every plugin. SQLite (the embedded
-default) gets WAL, foreign keys and a busy timeout on every connection; PostgreSQL runs
-through psycopg 3. Write transactions that must not race on SQLite (ledgers, stock) use
+default) gets WAL, foreign keys and a busy timeout on every connection, and the transactions of
+write requests take its write lock when they begin; PostgreSQL runs through psycopg 3. Write transactions that must not race on SQLite (ledgers, stock) use
 :func:`immediate_transaction`, which opens them with ``BEGIN IMMEDIATE``.
 """
 from __future__ import annotations
@@ -55,13 +55,23 @@ def _tune_sqlite(dbapi_connection, connection_record):  # pragma: no branch
     cur.close()
 
 
+def _in_write_request() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name != "sqlite":
         return
     # Deferred by default; BEGIN IMMEDIATE when the caller asked for a write lock up front,
-    # which is what keeps concurrent redemptions from overspending on SQLite.
-    if conn.get_execution_options().get("sqlite_immediate"):
+    # which is what keeps concurrent redemptions from overspending on SQLite, and in every
+    # transaction of a write request (POST, PATCH ...): SQLite has one write lock, and a
+    # transaction that reads first and writes later is refused with "database is locked" when
+    # another write committed in between, busy timeout or not, since its snapshot is stale.
+    # Taking the lock at BEGIN makes concurrent writes wait their turn instead.
+    if conn.get_execution_options().get("sqlite_immediate") or _in_write_request():
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         conn.exec_driver_sql("BEGIN")
