@@ -113,10 +113,14 @@ def _values_of(person: Person, unmasked: bool) -> dict[str, Any]:
     return values
 
 
+def _shown(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: "" if value is None else value for key, value in values.items()}
+
+
 def _render_person(person: Person | None, values: dict[str, Any], *, error: ApiError | None = None,
                    hints: dict[str, str] | None = None, household: Household | None = None):
     status = error.status if error is not None else 200
-    return render_template("people/person_form.html", person=person, v=values, hints=hints or {},
+    return render_template("people/person_form.html", person=person, v=_shown(values), hints=hints or {},
                            household=household, error=error.message if error else None,
                            fields=error.fields if error else {}, **_choices()), status
 
@@ -214,7 +218,7 @@ def _household_data(form, *, partial: bool) -> dict[str, Any]:
 
 
 def _render_household(household: Household | None, values: dict[str, Any], error: ApiError | None = None):
-    return render_template("people/household_form.html", household=household, v=values,
+    return render_template("people/household_form.html", household=household, v=_shown(values),
                            error=error.message if error else None, fields=error.fields if error else {},
                            **_choices()), (error.status if error is not None else 200)
 

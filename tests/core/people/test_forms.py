@@ -60,10 +60,10 @@ def test_bad_fields_are_named_and_nothing_is_saved(town, admin, api_as):
         resp = client.post(url, data={**base, field: value})
         html = resp.get_data(as_text=True)
         assert resp.status_code == status, (field, value, html[:300])
-        assert f'id="{field}-error"' in html, (field, value)
+        assert f'id="err-{field}"' in html, (field, value)
         assert 'value="李四"' in html or field == "name"  # what was typed stays in the form
     resp = client.post(url, data={**base, "id_number": bad_id})
-    assert resp.status_code == 422 and 'id="id_number-error"' in resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'id="err-id_number"' in resp.get_data(as_text=True)
     assert _people(town) == []
     taken = new_id()
     assert client.post(url, data={**base, "id_number": taken}).status_code == 302
@@ -85,7 +85,7 @@ def test_edit_keeps_masked_numbers_unless_typed(town, admin, api_as, add_person,
     form = {"csrf_token": token, "name": "赵六", "id_number": "", "mobile": "", "grid_id": str(town.grids["东二网格"]),
             "household_id": "", "status": "living", "tags": []}
     away = client.post(url, data={**form, "party_away": "1"})  # only members can be away
-    assert away.status_code == 422 and 'id="party_away-error"' in away.get_data(as_text=True)
+    assert away.status_code == 422 and 'id="err-party_away"' in away.get_data(as_text=True)
     resp = client.post(url, data=form)
     assert resp.status_code == 302, resp.get_data(as_text=True)
     [person] = _people(town)
@@ -95,7 +95,7 @@ def test_edit_keeps_masked_numbers_unless_typed(town, admin, api_as, add_person,
     # out of the worker's reach: a grid in another village
     moved = client.post(url, data={"csrf_token": token, "name": "赵六", "grid_id": str(town.grids["西一网格"]),
                                    "status": "living"})
-    assert moved.status_code == 403 and 'id="grid_id-error"' in moved.get_data(as_text=True)
+    assert moved.status_code == 403 and 'id="err-grid_id"' in moved.get_data(as_text=True)
     assert _people(town)[0].grid_id == town.grids["东二网格"]
     # the admin sees the numbers in the form, and that read is audited
     admin_client = signed_in(api_as, admin)
@@ -112,8 +112,8 @@ def test_households_and_members_through_forms(town, admin, api_as):
     token = csrf(client, url)
     bad = client.post(url, data={"csrf_token": token, "grid_id": "", "address": "", "phone": "123"})
     html = bad.get_data(as_text=True)
-    assert bad.status_code == 422 and 'id="grid_id-error"' in html and 'id="address-error"' in html
-    assert 'id="phone-error"' in html
+    assert bad.status_code == 422 and 'id="err-grid_id"' in html and 'id="err-address"' in html
+    assert 'id="err-phone"' in html
     resp = client.post(url, data={"csrf_token": token, "grid_id": str(town.grids["东一网格"]), "address": "和平路1号",
                                   "number": "H001", "head_name": "孙七", "phone": "13700001111"})
     assert resp.status_code == 302
