@@ -137,6 +137,13 @@ def test_an_import_job_is_seen_only_in_its_tenant_by_its_starter(town, admin, ap
     reader = api_as(create_user(roles=[(town, "info_officer", grid_of(town, "西村"))]))  # no people.import
     assert reader.get(location).status_code == 403
     assert start(reader, town, xlsx(good_rows())).status_code == 403
+    for path in (f"/t/{town.slug}/people/import/{job_id}", f"/t/{town.slug}/people/import/{job_id}/progress"):
+        assert outsider.client.get(path).status_code == 404
+        assert colleague.client.get(path).status_code == 404
+        assert reader.client.get(path).status_code == 403
+    confirm = f"/t/{town.slug}/people/import/{job_id}/confirm"
+    assert outsider.post(confirm, data={"mode": "all"}).status_code == 404
+    assert reader.post(confirm, data={"mode": "all"}).status_code == 403
     assert count(town) == 0
 
 
