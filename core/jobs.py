@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable
 
 from flask import Flask, current_app, g
@@ -92,6 +92,9 @@ class Job:
                 "finished_at": self.finished_at}
 
 
+_FIELDS = {f.name for f in fields(Job)}
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
@@ -148,7 +151,10 @@ def get(job_id: str, tenant_id: int | None = None) -> Job | None:
             data = json.load(fh)
     except (FileNotFoundError, ValueError):
         return None
-    job = Job(**data)
+    try:
+        job = Job(**{k: v for k, v in data.items() if k in _FIELDS})  # a newer release may add fields
+    except (AttributeError, TypeError):  # not a job's file
+        return None
     if job.tenant_id != tenant_id:
         return None
     if not job.finished and _age(job.heartbeat_at) > STALE_AFTER:
