@@ -279,10 +279,11 @@ def _execute(run: JobRun, work: Work, write: bool) -> None:
                 g.access = access_for(g.acting_user, g.tenant)
                 run.result = work(run) or run.result
                 db.session.commit()
-            _finish(run, SUCCEEDED, None)
         except Exception as exc:
             db.session.rollback()
             _finish(run, FAILED, _error_of(exc, job))
+        else:  # committed: whatever happens now, the job did its work
+            _finish(run, SUCCEEDED, None)
         finally:
             run._stop.set()
             db.session.remove()

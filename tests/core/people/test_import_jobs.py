@@ -79,7 +79,8 @@ def test_check_then_import_in_the_background_with_progress(town, admin, api_as):
     writes = [a["done"] for a in written if a["phase"] == "write"]
     assert writes == sorted(writes) and writes[-1] == 2500
     report = written[-1]["report"]
-    assert report["imported"] and (report["created"], report["households_created"], report["tags_added"]) == (2500, 1250, 25)
+    assert report["imported"]
+    assert (report["created"], report["households_created"], report["tags_added"]) == (2500, 1250, 25)
     assert count(town) == 2500
     with tenant_context(town):
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "people.import")).one()
