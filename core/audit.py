@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -17,7 +17,9 @@ from core.models.audit import AuditEntry
 
 def _actor() -> tuple[int | None, str | None]:
     if not has_request_context():
-        return None, "cli"
+        # a background job (core.jobs) acts for the user who started it
+        user = g.get("acting_user") if has_app_context() else None
+        return (user.id, user.username) if user is not None else (None, "cli")
     from flask_login import current_user
 
     if getattr(current_user, "is_authenticated", False):

@@ -8,7 +8,10 @@ variable            meaning                                                defau
                                                                            ``instance/gridgov.db``
 ``SECRET_KEY``      signs sessions and CSRF tokens; required in production none (refuses to start)
 ``REDIS_URL``       rate-limit storage shared by gunicorn workers          in-memory
-``UPLOAD_DIR``      where uploaded photos are stored                       ``instance/uploads``
+``UPLOAD_DIR``      where uploads are stored (photos, import files)        ``instance/uploads``
+``JOBS_DIR``        background jobs' state files (:mod:`core.jobs`); must  ``<UPLOAD_DIR>/jobs``
+                    be one folder shared by all gunicorn workers of the
+                    machine, like ``UPLOAD_DIR``
 ``GRIDGOV_PROXY_FIX`` number of reverse proxies in front (trust their        0 (none)
                     ``X-Forwarded-For``/``-Proto``), so per-address limits
                     see the real client
@@ -82,6 +85,8 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
         if os.environ.get(key):
             config[key] = os.environ[key]
     config.update(overrides)
+    # after the overrides, so that a test's own UPLOAD_DIR carries its jobs along
+    config["JOBS_DIR"] = config.get("JOBS_DIR") or os.environ.get("JOBS_DIR") or str(Path(config["UPLOAD_DIR"]) / "jobs")
     return config
 
 

@@ -1,15 +1,17 @@
-"""Spreadsheet endpoints (表格导入导出接口): import residents, export the register."""
+"""Spreadsheet endpoints (表格导入导出接口): import residents (at once, or in the background with
+progress), export the register."""
 from __future__ import annotations
 
 import io
 import json
 
-from flask import Blueprint, jsonify, request, send_file
+from flask import Blueprint, jsonify, request, send_file, url_for
 
 from core.api import doc
 from core.auth import current_access, requires
 from core.db import db
 from core.errors import ApiError, error_payload
+from core.people import import_jobs
 from core.people.access import reach_ids
 from core.people.export import write_workbook
 from core.people.importer import run_import
@@ -55,6 +57,29 @@ def import_people():
     else:
         db.session.rollback()
     return import_response(report)
+
+
+@bp.post("/imports")
+@requires("people.import")
+@doc("Start importing residents in the background (multipart: file, mode=dry_run|all|good, mapping JSON); "
+     "202 with the job, whose Location reports progress and then the row report", tags=["people"], status=202)
+def start_import_job():
+    mode = import_jobs.check_mode(request.form.get("mode", "dry_run"))
+    mapping = parse_mapping(request.form.get("mapping"))
+    upload = request.files.get("file")
+    token = import_jobs.save_upload(upload)
+    job = import_jobs.start_import(token, upload.filename, mode, mapping)
+    response = jsonify(import_jobs.job_body(job))
+    response.headers["Location"] = url_for("people_files.import_job", job_id=job.id)
+    return response, 202
+
+
+@bp.get("/imports/<job_id>")
+@requires("people.import")
+@doc("A background import: status (queued/running/succeeded/failed), phase (check/write), rows done and "
+     "total, percent, error; once finished the row report. Only its starter sees it", tags=["people"])
+def import_job(job_id):
+    return jsonify(import_jobs.job_body(import_jobs.import_job_or_404(job_id)))
 
 
 @bp.get("/export.xlsx")

@@ -1,28 +1,22 @@
 """People pages (居民页面): list with filters, person page, household page, import wizard."""
 from __future__ import annotations
 
-import io
-import os
-import re
-import uuid
-
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from core import jobs
 from core.api import page_args
 from core.auth import requires
 from core.db import db
 from core.errors import ApiError
 from core.grid.models import Grid
 from core.grid.scope import visible
-from core.people import access
-from core.people.importer import run_import
+from core.people import access, import_jobs
 from core.people.models import STATUS_LABELS, Person, Tag
 from core.people.search import people_order, people_query
 
 bp = Blueprint("people", __name__, url_prefix="/t/<tenant>/people")
-TOKEN = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
 
 
 @bp.get("/")
@@ -72,44 +66,63 @@ def household_page(household_id):
                            members=[access.person_dict(p) for p in members], can_edit=can_edit)
 
 
-def _upload_dir() -> str:
-    path = os.path.join(current_app.config["UPLOAD_DIR"], "people-imports", str(g.tenant.id))
-    os.makedirs(path, exist_ok=True)
-    return path
-
-
 @bp.route("/import", methods=["GET", "POST"])
 @requires("people.import")
 def import_page():
-    """Upload → dry-run report → confirm (all-or-nothing, or the good rows only)."""
+    """Upload a file; its check (dry run) starts in the background and its page shows progress."""
     if request.method == "GET":
         return render_template("people/import.html", step="upload")
-    token = request.form.get("token", "")
-    mode = request.form.get("mode", "dry_run")
     try:
-        if token:
-            if not TOKEN.match(token) or not os.path.exists(os.path.join(_upload_dir(), token)):
-                raise ApiError(422, "validation_error", "上传的文件已失效，请重新上传 (upload again)", {"file": ["请重新上传"]})
-            path = os.path.join(_upload_dir(), token)
-        else:
-            upload = request.files.get("file")
-            ext = (upload.filename.rsplit(".", 1)[-1].lower() if upload and "." in upload.filename else "")
-            if ext not in ("xlsx", "csv"):
-                raise ApiError(422, "validation_error", "请上传 .xlsx 或 .csv 文件 (upload .xlsx or .csv)", {"file": ["格式不支持"]})
-            token = f"{uuid.uuid4().hex}.{ext}"
-            path = os.path.join(_upload_dir(), token)
-            upload.save(path)
-            mode = "dry_run"
-        with open(path, "rb") as stream:
-            report = run_import(path, io.BytesIO(stream.read()), mode=mode, reach=access.reach_ids("people.import"))
+        upload = request.files.get("file")
+        token = import_jobs.save_upload(upload)
+        job = import_jobs.start_import(token, upload.filename, "dry_run")
     except ApiError as exc:
-        db.session.rollback()
         return render_template("people/import.html", step="upload", error=exc.message, fields=exc.fields), exc.status
-    if report.imported:
-        db.session.commit()
-        os.remove(path)
+    return redirect(url_for("people.import_job_page", job_id=job.id), 303)
+
+
+@bp.get("/import/<job_id>")
+@requires("people.import")
+def import_job_page(job_id):
+    """A check or import job: its progress while it runs (refreshing itself), then the row report
+    with the confirm buttons (after a check) or the counts (after an import)."""
+    job = import_jobs.import_job_or_404(job_id)
+    report = jobs.result(job) if job.finished else None
+    mode = job.params.get("mode")
+    if not job.finished:
+        step = "checking" if mode == "dry_run" else "writing"
+    elif job.status == jobs.SUCCEEDED and report is not None:
+        step = "done" if report["imported"] else "report"
+    elif report is not None and job.error["code"] == "import_rejected":
+        step = "rejected"
     else:
-        db.session.rollback()
-    step = "done" if report.imported else ("rejected" if mode != "dry_run" else "report")
-    return render_template("people/import.html", step=step, report=report, token=token,
-                           errors=report.errors[:1000]), (422 if step == "rejected" else 200)
+        step = "failed"
+    can_confirm = (step in ("report", "rejected") and report["good"] > 0
+                   and import_jobs.upload_path(job.params["token"]) is not None)
+    return render_template("people/import.html", step=step, job=job, report=report, can_confirm=can_confirm,
+                           phases=import_jobs.PHASES, errors=(report or {}).get("errors", [])[:1000])
+
+
+@bp.get("/import/<job_id>/progress")
+@requires("people.import")
+def import_job_progress(job_id):
+    """The job's progress as JSON, polled by ``core/static/jobs.js``."""
+    return jsonify(import_jobs.import_job_or_404(job_id).progress_dict())
+
+
+@bp.post("/import/<job_id>/confirm")
+@requires("people.import")
+def import_confirm(job_id):
+    """Import the checked file: ``mode=all`` (all-or-nothing) or ``good`` (the good rows only)."""
+    job = import_jobs.import_job_or_404(job_id)
+    mode = request.form.get("mode")
+    if mode not in ("all", "good"):
+        raise ApiError(422, "validation_error", "导入方式有误 (invalid mode)", {"mode": ["须为 all 或 good"]})
+    report = jobs.result(job) if job.finished else None
+    if report is None or report["imported"] or not report["good"]:
+        raise ApiError(422, "validation_error", "该文件没有可导入的行 (nothing to import)")
+    if import_jobs.upload_path(job.params["token"]) is None:
+        message = "上传的文件已失效，请重新上传 (upload again)"
+        return render_template("people/import.html", step="upload", error=message), 422
+    new = import_jobs.start_import(job.params["token"], job.params["filename"], mode, job.params.get("mapping"))
+    return redirect(url_for("people.import_job_page", job_id=new.id), 303)

@@ -41,13 +41,19 @@ def _bad_file(message: str) -> ApiError:
     return ApiError(422, "invalid_file", message, {"file": [message]})
 
 
-def map_headers(headers: list[Any], mapping: dict[str, str] | None = None) -> tuple[dict[int, str], list[str]]:
-    """Column index → field, and the headers left unmapped. 422 when a required field is missing."""
-    mapping = {re.sub(r"\s+", "", str(k)).lower(): v for k, v in (mapping or {}).items()}
-    unknown = sorted({v for v in mapping.values() if v not in FIELDS and v not in ("", None, "ignore")})
+def check_mapping(mapping: dict[str, str] | None) -> None:
+    """422 naming ``mapping`` when a ``{header: field}`` mapping names fields that do not exist
+    (checkable before the file is read)."""
+    unknown = sorted({v for v in (mapping or {}).values() if v not in FIELDS and v not in ("", None, "ignore")})
     if unknown:
         raise ApiError(422, "invalid_mapping", "列映射有误 (unknown target fields)",
                        {"mapping": [f"未知字段: {', '.join(unknown)}; 可用: {', '.join(FIELDS)}"]})
+
+
+def map_headers(headers: list[Any], mapping: dict[str, str] | None = None) -> tuple[dict[int, str], list[str]]:
+    """Column index → field, and the headers left unmapped. 422 when a required field is missing."""
+    check_mapping(mapping)
+    mapping = {re.sub(r"\s+", "", str(k)).lower(): v for k, v in (mapping or {}).items()}
     columns: dict[int, str] = {}
     unmapped: list[str] = []
     for index, header in enumerate(headers):

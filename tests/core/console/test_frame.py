@@ -64,7 +64,7 @@ def test_compiled_catalogue_matches_the_po_file():
     assert po == mo, "run: pybabel compile -d core/translations"
 
 
-@pytest.mark.parametrize("asset", ["gridgov.css", "console.js", "favicon.svg"])
+@pytest.mark.parametrize("asset", ["gridgov.css", "console.js", "jobs.js", "favicon.svg"])
 def test_assets_are_served_by_the_app(client, asset):
     resp = client.get(f"/static/{asset}")
     assert resp.status_code == 200 and len(resp.data) > 100

@@ -1,11 +1,15 @@
 """People pages: list with filters, person page, household page, import wizard."""
 from __future__ import annotations
 
+import datetime as dt
 import io
+import os
 import re
+import time
 
 from sqlalchemy import func, select
 
+from core import jobs
 from core.db import db
 from core.people.models import Person
 from core.tenancy import tenant_context
@@ -58,27 +62,86 @@ def test_person_and_household_pages(town, admin, api_as, create_tenant, create_u
     assert client.get(f"/t/{town.slug}/people/import").status_code == 403
 
 
-def test_import_wizard_upload_report_confirm(town, admin, api_as):
+def wait_page(client, location, seconds: float = 60) -> str:
+    """Follow a wizard job page: poll its progress JSON until the job has finished, then the page."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        progress = client.get(location + "/progress", headers={"Accept": "application/json"}).get_json()
+        if progress["finished"]:
+            page = client.get(location)
+            assert page.status_code == 200
+            return page.get_data(as_text=True)
+        time.sleep(0.05)
+    raise AssertionError(f"{location} did not finish")
+
+
+def test_import_wizard_upload_check_report_confirm(town, admin, api_as):
     client = signed_in(api_as, admin)
     url = f"/t/{town.slug}/people/import"
     token = csrf(client, url)
     data = xlsx(good_rows() + [["坏", "男", "", "123", "", "东一网格", "", "", "", "", "", ""]])
-    report = client.post(url, data={"csrf_token": token, "file": (io.BytesIO(data), "名册.xlsx")},
-                         content_type="multipart/form-data")
-    html = report.get_data(as_text=True)
-    assert report.status_code == 200 and "有误 <strong>1</strong> 行" in html and "<td>5</td>" in html
-    upload_token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    uploaded = client.post(url, data={"csrf_token": token, "file": (io.BytesIO(data), "名册.xlsx")},
+                           content_type="multipart/form-data")
+    assert uploaded.status_code == 303
+    check = uploaded.headers["Location"]
+    assert re.fullmatch(rf"/t/{town.slug}/people/import/[0-9a-f]{{32}}", check)
+    html = wait_page(client, check)
+    assert "有误 <strong>1</strong> 行" in html and "<td>5</td>" in html and "<td>身份证号</td>" in html
+    assert 'value="good"' in html and 'value="all"' in html
     with tenant_context(town):
         assert db.session.scalar(select(func.count()).select_from(Person)) == 0
-    rejected = client.post(url, data={"csrf_token": token, "token": upload_token, "mode": "all"})
-    assert rejected.status_code == 422 and "未导入任何数据" in rejected.get_data(as_text=True)
-    done = client.post(url, data={"csrf_token": token, "token": upload_token, "mode": "good"})
-    assert done.status_code == 200 and "新增 3 人" in done.get_data(as_text=True)
+    rejected = client.post(check + "/confirm", data={"csrf_token": token, "mode": "all"})
+    assert rejected.status_code == 303
+    html = wait_page(client, rejected.headers["Location"])
+    assert "未导入任何数据" in html and 'value="good"' in html and 'value="all"' not in html
+    done = client.post(rejected.headers["Location"] + "/confirm", data={"csrf_token": token, "mode": "good"})
+    html = wait_page(client, done.headers["Location"])
+    assert "新增 3 人" in html and "新建住户 1 户" in html and "confirm" not in html
     with tenant_context(town):
         assert db.session.scalar(select(func.count()).select_from(Person)) == 3
-    stale = client.post(url, data={"csrf_token": token, "token": "../../etc/passwd", "mode": "good"})
-    assert stale.status_code == 422
+    # the file was imported and removed: confirming again has nothing to import
+    assert client.post(check + "/confirm", data={"csrf_token": token, "mode": "good"}).status_code == 422
+    assert client.post(check + "/confirm", data={"csrf_token": token, "mode": "bogus"}).status_code == 422
+    assert client.get(f"{url}/{'0' * 32}").status_code == 404
+    assert client.post(f"{url}/{'0' * 32}/confirm", data={"csrf_token": token, "mode": "good"}).status_code == 404
     wrong = client.post(url, data={"csrf_token": token, "file": (io.BytesIO(b"x"), "a.pdf")},
                         content_type="multipart/form-data")
-    assert wrong.status_code == 422
+    assert wrong.status_code == 422 and "请上传 .xlsx 或 .csv 文件" in wrong.get_data(as_text=True)
     assert client.post(url, data={"file": (io.BytesIO(data), "a.xlsx")}, content_type="multipart/form-data").status_code == 400
+
+
+def test_import_wizard_unreadable_file_and_expired_upload(app, town, admin, api_as):
+    client = signed_in(api_as, admin)
+    url = f"/t/{town.slug}/people/import"
+    token = csrf(client, url)
+    bad = client.post(url, data={"csrf_token": token, "file": (io.BytesIO(xlsx([["张三"]], headers=["姓名"])), "a.xlsx")},
+                      content_type="multipart/form-data")
+    html = wait_page(client, bad.headers["Location"])
+    assert "检查未完成" in html and "缺少必需的列" in html and "重新上传" in html
+    ok = client.post(url, data={"csrf_token": token, "file": (io.BytesIO(xlsx(good_rows())), "a.xlsx")},
+                     content_type="multipart/form-data")
+    assert "确认导入全部 3 行" in wait_page(client, ok.headers["Location"])
+    folder = os.path.join(app.config["UPLOAD_DIR"], "people-imports", str(town.id))
+    for name in os.listdir(folder):  # the upload was swept meanwhile
+        os.remove(os.path.join(folder, name))
+    gone = client.post(ok.headers["Location"] + "/confirm", data={"csrf_token": token, "mode": "all"})
+    assert gone.status_code == 422 and "请重新上传" in gone.get_data(as_text=True)
+
+
+def test_import_wizard_progress_page_works_without_javascript(town, admin, api_as):
+    """While a job runs the page shows a real progress bar, polled by jobs.js, and refreshes itself
+    without JavaScript."""
+    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    job = jobs.Job(id="e" * 32, kind="people.import", tenant_id=town.id, user_id=admin.id, status=jobs.RUNNING,
+                   phase="write", done=2500, total=10000, params={"mode": "all", "filename": "名册.csv", "token": "x"},
+                   created_at=now, started_at=now, heartbeat_at=now)
+    jobs.save(job)
+    client = signed_in(api_as, admin)
+    html = client.get(f"/t/{town.slug}/people/import/{job.id}").get_data(as_text=True)
+    assert '<noscript><meta http-equiv="refresh"' in html and 'src="/static/jobs.js"' in html
+    assert '<progress max="100" value="25">' in html and "写入" in html and "2500" in html and "10000" in html
+    assert f'data-job-progress="/t/{town.slug}/people/import/{job.id}/progress"' in html
+    assert f'href="/t/{town.slug}/people/import/{job.id}">刷新</a>' in html
+    progress = client.get(f"/t/{town.slug}/people/import/{job.id}/progress").get_json()
+    assert (progress["phase"], progress["done"], progress["total"], progress["percent"]) == ("write", 2500, 10000, 25)
+    assert "params" not in progress and "tenant_id" not in progress

@@ -1,0 +1,110 @@
+"""Residents import in the background (后台导入居民), for the wizard and the API.
+
+The uploaded file is saved under ``<UPLOAD_DIR>/people-imports/<tenant id>/`` and a
+:mod:`core.jobs` job of kind ``people.import`` runs :func:`core.people.importer.run_import` on it
+with the importing user's reach, reporting the phases ``check`` and ``write``. Its result is the
+row report (:meth:`ImportReport.as_dict`). An all-or-nothing import with bad rows fails with
+``import_rejected`` and keeps the report; a file that cannot be read fails with ``invalid_file``.
+A job is seen only by the user who started it (anyone else: 404, as for another tenant's).
+Uploads older than a day are removed when the next one arrives (abandoned wizards).
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import uuid
+from typing import Any
+
+from flask import current_app, g
+from flask_login import current_user
+
+from core import jobs
+from core.db import db
+from core.errors import ApiError
+from core.people.access import reach_ids
+from core.people.importer import MODES, run_import
+from core.people.sheets import check_mapping
+
+KIND = "people.import"
+TOKEN = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
+PHASES = {"check": "检查", "write": "写入"}
+
+
+def upload_root() -> str:
+    return os.path.join(current_app.config["UPLOAD_DIR"], "people-imports")
+
+
+def upload_path(token: str) -> str | None:
+    """The saved upload ``token`` of the current tenant, or ``None`` when it is gone or malformed."""
+    if not TOKEN.match(token or ""):
+        return None
+    path = os.path.join(upload_root(), str(g.tenant.id), token)
+    return path if os.path.exists(path) else None
+
+
+def save_upload(upload) -> str:
+    """Keep an uploaded .xlsx/.csv for the jobs; returns its token. 422 naming ``file``."""
+    if upload is None or not upload.filename:
+        raise ApiError(422, "validation_error", "请上传文件 (upload a file)", {"file": ["请上传 .xlsx 或 .csv 文件"]})
+    ext = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
+    if ext not in ("xlsx", "csv"):
+        raise ApiError(422, "validation_error", "请上传 .xlsx 或 .csv 文件 (upload .xlsx or .csv)",
+                       {"file": ["格式不支持，仅支持 .xlsx 或 .csv (unsupported file type)"]})
+    jobs.remove_old_files(upload_root())
+    folder = os.path.join(upload_root(), str(g.tenant.id))
+    os.makedirs(folder, exist_ok=True)
+    token = f"{uuid.uuid4().hex}.{ext}"
+    upload.save(os.path.join(folder, token))
+    return token
+
+
+def check_mode(mode: str | None) -> str:
+    if mode not in MODES:
+        raise ApiError(422, "validation_error", "导入方式有误 (invalid mode)",
+                       {"mode": [f"须为 {', '.join(MODES)} 之一 (one of {', '.join(MODES)})"]})
+    return mode
+
+
+def start_import(token: str, filename: str, mode: str, mapping: dict[str, str] | None = None) -> jobs.Job:
+    """Start checking (``dry_run``) or importing (``all``/``good``) the saved upload ``token``."""
+    check_mode(mode)
+    check_mapping(mapping)
+    return jobs.start(KIND, _work, write=mode != "dry_run",
+                      params={"token": token, "filename": filename, "mode": mode, "mapping": mapping})
+
+
+def _work(run: jobs.JobRun) -> dict[str, Any]:
+    params = run.params
+    path = upload_path(params["token"])
+    if path is None:
+        raise ApiError(422, "validation_error", "上传的文件已失效，请重新上传 (upload again)", {"file": ["请重新上传"]})
+    with open(path, "rb") as stream:
+        data = io.BytesIO(stream.read())
+    report = run_import(params["filename"], data, mode=params["mode"], mapping=params.get("mapping"),
+                        reach=reach_ids("people.import"), progress=run.progress)
+    body = report.as_dict()
+    if params["mode"] == "all" and report.errors:
+        run.result = body  # the failure keeps its report
+        raise ApiError(422, "import_rejected", f"有 {report.bad} 行有误，未导入任何数据 (nothing imported)")
+    if report.imported:
+        db.session.commit()
+        os.remove(path)  # written: the file is of no more use
+    return body
+
+
+def import_job_or_404(job_id: str) -> jobs.Job:
+    """The import job ``job_id`` the current user started in this tenant; 404 otherwise."""
+    job = jobs.get(job_id)
+    if job is None or job.kind != KIND or job.user_id != current_user.id:
+        raise ApiError(404)
+    return job
+
+
+def job_body(job: jobs.Job, with_report: bool = True) -> dict[str, Any]:
+    """The API's view of an import job: progress, mode and file, and once finished the report."""
+    body = job.progress_dict()
+    body.update(mode=job.params.get("mode"), filename=job.params.get("filename"))
+    if with_report:
+        body["report"] = jobs.result(job) if job.finished else None
+    return body
