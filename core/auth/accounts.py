@@ -37,17 +37,28 @@ def assignable_roles(tenant: Tenant) -> dict[str, Role]:
     return {n: r for n, r in catalogue()[1].items() if r.scope in scopes}
 
 
-def tenant_users(tenant: Tenant) -> list[tuple[User, list[RoleAssignment]]]:
-    """The users holding a role in ``tenant``, with their roles there, by username."""
+def tenant_users(tenant: Tenant, q: str = "", page: int = 1, per_page: int | None = None
+                 ) -> tuple[list[tuple[User, list[RoleAssignment]]], int]:
+    """The users holding a role in ``tenant``, with their roles there, by username, and how many
+    there are. ``q`` matches username, name or mobile (contains); ``per_page=None``: all."""
     with tenant_context(tenant):
-        rows = list(db.session.scalars(select(RoleAssignment).order_by(RoleAssignment.id)))
+        holders = select(RoleAssignment.user_id)
+        stmt = select(User).where(User.id.in_(holders))
+        if q:
+            q = q.strip()
+            stmt = stmt.where(User.username.icontains(q, autoescape=True) | User.display_name.icontains(q, autoescape=True)
+                              | User.mobile.icontains(q, autoescape=True))
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        stmt = stmt.order_by(User.username)
+        if per_page is not None:
+            stmt = stmt.limit(per_page).offset((page - 1) * per_page)
+        users = list(db.session.scalars(stmt))
+        rows = list(db.session.scalars(select(RoleAssignment).where(RoleAssignment.user_id.in_([u.id for u in users]))
+                                       .order_by(RoleAssignment.id))) if users else []
     by_user: dict[int, list[RoleAssignment]] = {}
     for row in rows:
         by_user.setdefault(row.user_id, []).append(row)
-    if not by_user:
-        return []
-    users = db.session.scalars(select(User).where(User.id.in_(by_user)).order_by(User.username))
-    return [(u, by_user[u.id]) for u in users]
+    return [(u, by_user.get(u.id, [])) for u in users], int(total or 0)
 
 
 def user_of_tenant(tenant: Tenant, user_id: int) -> User:

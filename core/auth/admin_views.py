@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
-from core.api import doc, load
+from core.api import doc, load, page_args
 from core.auth import accounts
 from core.auth.decorators import authenticated, requires
 from core.auth.guard import current_access
@@ -49,9 +49,13 @@ def my_access():
 
 @bp.get("/users")
 @requires("users.read")
-@doc("Users holding a role in this township, with their roles", tags=["users"])
+@doc("Users holding a role in this township, with their roles; ?q= searches username, name and mobile; "
+     "paginated (page, per_page)", tags=["users"])
 def list_users():
-    return jsonify({"items": [_user_json(u, rows) for u, rows in accounts.tenant_users(g.tenant)]})
+    number, per_page = page_args()
+    users, total = accounts.tenant_users(g.tenant, request.args.get("q", ""), number, per_page)
+    return jsonify({"items": [_user_json(u, rows) for u, rows in users], "page": number, "per_page": per_page,
+                    "total": total})
 
 
 @bp.post("/users")

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.api import load
+from core.api import load, page_args
 from core.auth import accounts
 from core.auth.decorators import requires
 from core.auth.guard import current_access
@@ -33,7 +33,11 @@ def _back():
 def users():
     """用户与角色."""
     grids = db.session.scalars(select(Grid).order_by(Grid.path)).all()
-    return render_template("auth/users.html", users=accounts.tenant_users(g.tenant),
+    number, per_page = page_args()
+    q = request.args.get("q", "").strip()
+    users, total = accounts.tenant_users(g.tenant, q, number, per_page)
+    pages = max(1, -(-total // per_page))
+    return render_template("auth/users.html", users=users, total=total, q=q, page=number, pages=pages,
                            roles=accounts.assignable_roles(g.tenant), all_roles=catalogue()[1],
                            grids=grids, grid_names={gr.id: gr.name for gr in grids},
                            can_manage=current_access().can("users.manage"))

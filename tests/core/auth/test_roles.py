@@ -311,3 +311,30 @@ def test_a_plugin_adds_a_role_of_its_own(app, create_user, create_tenant):
         from core.auth.roles import catalogue
 
         assert "mediator" not in catalogue()[1]
+
+
+def test_users_are_searched_and_paginated(api_as, web, create_user, create_tenant, town):
+    tenant, grids = town
+    admin = create_user(roles=[(tenant, "township_admin")])
+    tag = unique("pg")
+    workers = [create_user(f"{tag}_{i:02d}", roles=[(tenant, "grid_worker", grids["a"])],
+                           display_name=f"网格员{i}") for i in range(5)]
+    create_user(f"{tag}_other", roles=[(create_tenant(), "township_admin")])  # same name, other township
+    create_user(roles=[(tenant, "township_staff")], display_name="张百分%之_一", mobile="13700009999")
+    api = api_as(admin)
+    url = f"/api/v1/t/{tenant.slug}/users"
+    first = api.get(f"{url}?q={tag}&per_page=2").get_json()
+    assert first["total"] == 5 and [u["username"] for u in first["items"]] == [w.username for w in workers[:2]]
+    last = api.get(f"{url}?q={tag}&per_page=2&page=3").get_json()
+    assert [u["username"] for u in last["items"]] == [workers[4].username]
+    assert last["items"][0]["roles"][0]["role"] == "grid_worker"
+    assert api.get(f"{url}?q=%25之_&per_page=10").get_json()["total"] == 1  # % and _ are literal
+    assert api.get(f"{url}?q=0009999").get_json()["total"] == 1
+    assert api.get(f"{url}?q=网格员3").get_json()["items"][0]["username"] == workers[3].username
+    assert api.get(f"{url}?per_page=0").status_code == 422
+    assert api.get(f"{url}?page=x").get_json()["error"]["fields"]["page"]
+    browser = web()
+    form_login(browser, admin.username)
+    html = browser.get(f"/t/{tenant.slug}/users?q={tag}&per_page=2&page=2").get_data(as_text=True)
+    assert "共 5 人" in html and "第 2 / 3 页" in html
+    assert workers[2].username in html and workers[0].username not in html and f"{tag}_other" not in html
