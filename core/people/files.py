@@ -44,7 +44,9 @@ def import_response(report):
 
 @bp.post("/import")
 @requires("people.import")
-@doc("Import residents from .xlsx/.csv (multipart: file, mode=dry_run|all|good, mapping JSON)", tags=["people"])
+@doc("Import residents from .xlsx/.csv within the request (multipart: file, mode=dry_run|all|good, mapping "
+     "JSON); for small files: a large one outlasts the server's request timeout, so use POST .../people/imports",
+     tags=["people"])
 def import_people():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
