@@ -109,6 +109,14 @@ def upgrade_all(app: Flask | None = None, revision: str = "heads", only: str | N
     return done
 
 
+def downgrade(component: str, revision: str, app: Flask | None = None) -> None:
+    """Take one component back to ``revision`` (its later revisions' downgrades run, newest
+    first). For tests of a migration's data step and for backing out a release."""
+    comp = _each(app, component)[0]
+    with db.engine.begin() as connection:
+        command.downgrade(_config(comp, connection), revision)
+
+
 def make_revision(message: str, component: str, app: Flask | None = None, head: str = "head") -> None:
     """Autogenerate a revision for ``component`` from the difference between models and database.
 
