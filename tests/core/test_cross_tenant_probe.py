@@ -1,0 +1,137 @@
+"""Every route of every township, probed with another township's ids (the reliability suite's
+cross-tenant walk). The admin of township B calls each of B's URLs with the ids, codes and
+tokens of township A's rows: no answer may show A's data, none may be a 500, and afterwards A's
+rows are exactly as they were. New routes are probed without anyone listing them here."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from core.db import db
+from core.tenancy import tenant_context
+from tests.conftest import unique
+
+MARKERS = ("甲镇绝密居民", "甲镇密道一号", "甲镇绝密网格", "甲镇机密事件", "甲镇绝密支部")
+SAFE = {"GET"}
+
+
+def _township_a(create_tenant, create_user, enable_module, api_as):
+    from plugins.incidents.models import Category
+
+    town = create_tenant(modules=["incidents", "hello"], levels=["村", "网格"])
+    admin = create_user(roles=[(town, "township_admin")])
+    api = api_as(admin)
+    base = f"/api/v1/t/{town.slug}"
+    grid = api.post(f"{base}/grids", json={"name": "甲镇绝密网格"}).get_json()
+    household = api.post(f"{base}/households", json={"grid_id": grid["id"], "address": "甲镇密道一号"}).get_json()
+    from core.people.identity import make_id_number
+    import datetime as dt
+
+    person = api.post(f"{base}/people", json={"name": "甲镇绝密居民", "household_id": household["id"],
+                                               "id_number": make_id_number("340822", dt.date(1970, 1, 1), 77, "male"),
+                                               "mobile": "13811112222"}).get_json()
+    org = api.post(f"{base}/party-orgs", json={"grid_id": grid["id"], "kind": "branch", "name": "甲镇绝密支部"})
+    duty = api.post(f"{base}/grids/{grid['id']}/duties", json={"duty": "building_head", "name": "楼长甲",
+                                                                "phone": "13800000000"})
+    with tenant_context(town):
+        category_id = db.session.scalar(select(Category.id).limit(1))
+    incident = api.post(f"{base}/incidents", json={"category_id": category_id, "grid_id": grid["id"],
+                                                    "description": "甲镇机密事件", "place": "村口"}).get_json()
+    token = api.post(f"{base}/tokens", json={"name": "脚本"}).get_json()
+    assert person.get("id") and household.get("id") and incident.get("id"), (person, household, incident)
+    values = {
+        "grid_id": grid["id"], "person_id": person["id"], "household_id": household["id"],
+        "incident_id": incident["id"], "request_id": incident["id"], "photo_id": incident["id"],
+        "category_id": category_id, "org_id": (org.get_json() or {}).get("id", 1),
+        "duty_id": (duty.get_json() or {}).get("id", 1), "user_id": admin.id, "token_id": token.get("id", 1),
+        "assignment_id": 1, "grid_code": grid["code"], "code": grid["code"], "slug": town.slug,
+        "token": _public_token(town, incident["id"]), "job_id": "0" * 32,
+        "name": "incidents", "role": "grid_worker", "permission": "people.export", "action": "accept",
+    }
+    # the probe's own control: in A, by A's admin, these ids do show A's rows
+    assert "甲镇绝密居民" in api.get(f"/t/{town.slug}/people/{person['id']}").get_data(as_text=True)
+    assert "甲镇机密事件" in api.get(f"{base}/incidents/{incident['id']}").get_data(as_text=True)
+    return town, values
+
+
+def _public_token(town, incident_id: int) -> str:
+    from plugins.incidents.models import Incident
+
+    with tenant_context(town):
+        return db.session.scalar(select(Incident.public_token).where(Incident.id == incident_id))
+
+
+def _snapshot(town) -> dict:
+    from core.grid.models import Grid, GridDuty, PartyOrg
+    from core.models import ApiToken, RoleAssignment
+    from core.people.models import Household, Person, PersonTag
+    from plugins.incidents.models import Incident
+
+    with tenant_context(town):
+        snap = {
+            "grids": db.session.execute(select(Grid.id, Grid.name, Grid.parent_id, Grid.status, Grid.path)
+                                        .order_by(Grid.id)).all(),
+            "people": db.session.execute(select(Person.id, Person.name, Person.grid_id, Person.status, Person.mobile,
+                                                Person.anonymised_at).order_by(Person.id)).all(),
+            "tags": db.session.execute(select(PersonTag.person_id, PersonTag.tag_id)).all(),
+            "households": db.session.execute(select(Household.id, Household.grid_id, Household.address)).all(),
+            "incidents": db.session.execute(select(Incident.id, Incident.state, Incident.grid_id, Incident.handling_grid_id)).all(),
+            "orgs": db.session.execute(select(PartyOrg.id, PartyOrg.name)).all(),
+            "duties": db.session.execute(select(GridDuty.id, GridDuty.name)).all(),
+            "roles": db.session.execute(select(RoleAssignment.id, RoleAssignment.role, RoleAssignment.user_id)).all(),
+            "tokens": db.session.execute(select(ApiToken.id, ApiToken.revoked_at)).all(),
+        }
+        db.session.rollback()
+    return snap
+
+
+def _url(rule, tenant_slug: str, values: dict) -> str:
+    def fill(match):
+        converter, name = match.group(1), match.group(2)
+        if name == "tenant":
+            return tenant_slug
+        if converter and converter.startswith("any("):
+            return re.findall(r"\w+", converter[4:])[0]
+        return str(values.get(name, 1))
+
+    return re.sub(r"<(?:([^:>]+):)?(\w+)>", fill, rule.rule)
+
+
+def test_no_route_shows_or_changes_another_townships_rows(app, create_tenant, create_user, enable_module, api_as):
+    town_a, values = _township_a(create_tenant, create_user, enable_module, api_as)
+    town_b = create_tenant(modules=["incidents", "hello"], levels=["村", "网格"])
+    admin_b = create_user(roles=[(town_b, "township_admin")])
+    probe = api_as(admin_b)
+    before = _snapshot(town_a)
+    seen, problems, statuses = 0, [], {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "tenant" not in rule.arguments:
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            url = _url(rule, town_b.slug, values)
+            kwargs = {} if method in SAFE else ({"json": {}} if url.startswith("/api/") else {"data": {"x": ""}})
+            resp = getattr(probe, method.lower())(url, **kwargs)
+            seen += 1
+            body = resp.get_data(as_text=True) if not resp.is_streamed else ""
+            statuses[resp.status_code] = statuses.get(resp.status_code, 0) + 1
+            if resp.status_code >= 500:
+                problems.append(f"{method} {url}: {resp.status_code}")
+            leaked = [m for m in MARKERS if m in body]
+            if leaked:
+                problems.append(f"{method} {url}: shows {leaked}")
+    assert seen > 100 and statuses.get(404, 0) > 30, statuses
+    assert not problems, "\n".join(problems)
+    assert _snapshot(town_a) == before
+    # a signed-in stranger, member of no township, gets nothing of A but its public pages
+    from core.auth.decorators import rule_of
+
+    stranger = api_as(create_user(unique("nobody")))
+    for rule in app.url_map.iter_rules():
+        if "tenant" not in rule.arguments or "GET" not in (rule.methods or set()):
+            continue
+        resp = stranger.get(_url(rule, town_a.slug, values))
+        if rule_of(app.view_functions[rule.endpoint]).kind == "public":
+            assert resp.status_code < 500, rule.rule
+        else:
+            assert resp.status_code in (401, 403, 404), (rule.rule, resp.status_code)
