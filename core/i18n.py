@@ -5,9 +5,13 @@ year. Messages are written in Chinese in the code and templates (``_("登录")``
 catalogue is ``core/translations/en/LC_MESSAGES/messages.po`` (compiled ``.mo`` beside it).
 Updating it is described in ``docs/console.md``::
 
-    pybabel extract -F babel.cfg -o core/translations/messages.pot .
-    pybabel update -i core/translations/messages.pot -d core/translations
+    pybabel extract -F babel.cfg -o core/translations/messages.pot --no-location --sort-output core
+    pybabel update -i core/translations/messages.pot -d core/translations -l en --no-fuzzy-matching
     pybabel compile -d core/translations
+
+Labels kept in Chinese in code, stored data and API output (a resident's status, a duty, the
+default level names) are marked with :func:`N_` where they are defined and translated where a page
+shows them (``{{ _(p.status_label) }}``).
 """
 from __future__ import annotations
 
@@ -20,6 +24,11 @@ from flask_babel import Babel
 LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
 DEFAULT = "zh_Hans_CN"
 babel = Babel()
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction (``pybabel extract`` knows ``N_``) and return it unchanged."""
+    return message
 
 
 def select_locale() -> str:

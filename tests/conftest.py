@@ -7,6 +7,7 @@ depends on another's rows and no cleanup is needed between tests.
 from __future__ import annotations
 
 import itertools
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -222,3 +223,22 @@ class ApiClient:
 def api_as(app):
     """``api_as(user)``: a JSON client signed in as ``user`` (session cookie)."""
     return lambda user, **kw: ApiClient(app, user, **kw)
+
+
+# Chinese characters and punctuation; not U+3000, the wide space that indents grids in lists
+CHINESE = re.compile(r"[\u3001-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff01-\uffef]+")
+
+
+@pytest.fixture
+def english_only():
+    """``english_only(html, data)``: fail, quoting each spot, when Chinese is left in a page once
+    ``data`` is taken out: what the township wrote (names, addresses, grid, level and tag names).
+    The language switch names Chinese in Chinese (简体中文), so it is left out too."""
+
+    def check(html: str, data=()) -> None:
+        for text in sorted({*data, "简体中文"}, key=len, reverse=True):
+            html = html.replace(text, "")
+        left = [html[max(m.start() - 50, 0):m.end() + 10] for m in CHINESE.finditer(html)]
+        assert not left, "Chinese left in the English page:\n" + "\n".join(left)
+
+    return check

@@ -14,6 +14,7 @@ from sqlalchemy import DateTime, Enum, ForeignKey, Index, Integer, String, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Timestamped, db
+from core.i18n import N_
 from core.tenancy import TenantOwned, tenant_fk
 
 
@@ -61,11 +62,12 @@ class PartyOrgKind(str, enum.Enum):
     group = "group"  # 党小组
 
 
+# Labels stay Chinese in the API; pages translate them (``_(org.kind_label)``), N_ marks them for that.
 PARTY_ORG_LABELS = {
-    PartyOrgKind.committee: "党委",
-    PartyOrgKind.general_branch: "党总支",
-    PartyOrgKind.branch: "党支部",
-    PartyOrgKind.group: "党小组",
+    PartyOrgKind.committee: N_("党委"),
+    PartyOrgKind.general_branch: N_("党总支"),
+    PartyOrgKind.branch: N_("党支部"),
+    PartyOrgKind.group: N_("党小组"),
 }
 
 
@@ -108,14 +110,14 @@ class DutyKind(str, enum.Enum):
 
 
 DUTY_LABELS = {
-    DutyKind.grid_leader: "网格长",
-    DutyKind.grid_worker: "网格员",
-    DutyKind.info_officer: "信息员",
-    DutyKind.grid_police: "网格警员",
-    DutyKind.grid_instructor: "网格指导员",
-    DutyKind.compound_head: "小区长",
-    DutyKind.building_head: "楼长",
-    DutyKind.unit_head: "单元长",
+    DutyKind.grid_leader: N_("网格长"),
+    DutyKind.grid_worker: N_("网格员"),
+    DutyKind.info_officer: N_("信息员"),
+    DutyKind.grid_police: N_("网格警员"),
+    DutyKind.grid_instructor: N_("网格指导员"),
+    DutyKind.compound_head: N_("小区长"),
+    DutyKind.building_head: N_("楼长"),
+    DutyKind.unit_head: N_("单元长"),
 }
 
 # Duties whose holder, when an account, gets the access role of the same name on the grid.

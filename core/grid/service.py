@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy import String, cast, func, literal, select, update
 from sqlalchemy.orm import aliased
@@ -21,6 +22,7 @@ from core.db import db, utcnow
 from core.errors import ApiError
 from core.grid.models import Grid, GridStatus
 from core.models import Tenant
+from core.models.tenant import DEFAULT_LEVEL_NAMES
 
 MAX_DEPTH = 6
 
@@ -41,6 +43,15 @@ def max_depth(tenant: Tenant) -> int:
 def level_name(tenant: Tenant, level: int) -> str:
     names = tenant.level_names
     return names[level - 1] if 0 < level <= len(names) else f"{level}级网格"
+
+
+def level_title(tenant: Tenant, level: int) -> str:
+    """:func:`level_name` as pages show it: the names a township gave its levels as it wrote them
+    (they are its data), the default names in the reader's language. The API keeps :func:`level_name`."""
+    names = tenant.level_names
+    if not 0 < level <= len(names):
+        return gettext("%(level)s级网格", level=level)
+    return gettext(names[level - 1]) if names[level - 1] in DEFAULT_LEVEL_NAMES else names[level - 1]
 
 
 def _invalid(field: str, message: str, status: int = 422, code: str = "validation_error") -> ApiError:

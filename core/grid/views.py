@@ -1,12 +1,15 @@
 """Grid pages (网格页面) under ``/t/<tenant>/grids/``: the tree browser beside the party tree, and
 a grid's page (place in the tree, counts, who looks after it, party organisation, QR code).
-Forms post back here; a refused change is flashed with its reason and nothing is saved."""
+Forms post back here; a refused change is flashed with its reason and nothing is saved.
+The pages' own messages are translated (here and in the templates); the services' refusals, which
+the API gives too, are shown as they are (bilingual)."""
 from __future__ import annotations
 
 import io
 from functools import wraps
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.auth import requires
@@ -27,7 +30,8 @@ def _int(name: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise ApiError(422, "validation_error", "请选择有效的网格 (pick a grid)", {name: ["须为网格编号 (a grid id)"]}) from None
+        raise ApiError(422, "validation_error", _("请选择有效的网格 (pick a grid)"),
+                       {name: [_("须为网格编号 (a grid id)")]}) from None
 
 
 def form_action(view):
@@ -65,9 +69,11 @@ def _can_edit(grid: Grid | None) -> bool:
 @requires("grids.read")
 def tree():
     roots = queries.reach()
-    return render_template("grid/tree.html", tree=queries.tree(g.tenant, roots),
+    tenant = g.tenant
+    return render_template("grid/tree.html", tree=queries.tree(tenant, roots),
                            party=party_service.party_tree(roots), can_add_root=_can_edit(None),
-                           level_names=g.tenant.level_names, kinds=PARTY_ORG_LABELS,
+                           level_names=[service.level_title(tenant, n) for n in range(1, len(tenant.level_names) + 1)],
+                           level_title=lambda level: service.level_title(tenant, level), kinds=PARTY_ORG_LABELS,
                            township_org=party_service.org_of(None) if roots is None else None)
 
 
@@ -89,12 +95,12 @@ def page(grid_id: int):
     if "people.people_list" in current_app.view_functions and access.can("people.read"):
         people_url = url_for("people.people_list", grid_id=grid.id)
     return render_template(
-        "grid/page.html", grid=grid, ancestors=ancestors, level_name=service.level_name(tenant, grid.level),
+        "grid/page.html", grid=grid, ancestors=ancestors, level_name=service.level_title(tenant, grid.level),
         counts=queries.counts_for(tenant, grid), people_url=people_url,
         org=org, org_members=party_service.member_counts([org.id]).get(org.id, 0) if org else 0,
         duties=duty_service.duties_of(grid), above=[(a, duty_service.duties_of(a)) for a in ancestors],
         children=[(c, nested.get(c.id, 0), child_counts.get(c.id)) for c in children],
-        child_level_name=service.level_name(tenant, grid.level + 1),
+        child_level_name=service.level_title(tenant, grid.level + 1),
         can_have_children=grid.level < service.max_depth(tenant),
         can_edit=can_edit, can_manage_users=access.can("users.manage"),
         members=duty_service.members(tenant) if can_edit and access.can("users.manage") else [],
@@ -127,7 +133,7 @@ def create():
     if parent is None and not _can_edit(None):
         raise ApiError(403)
     grid = service.create_grid(g.tenant, request.form.get("name", ""), parent)
-    flash(f"已新建网格「{grid.name}」，编码 {grid.code}", "ok")
+    flash(_("已新建网格「%(name)s」，编码 %(code)s", name=grid.name, code=grid.code), "ok")
     return None
 
 
@@ -142,7 +148,8 @@ def bulk_create():
     if parent is None and not _can_edit(None):
         raise ApiError(403)
     result = create_paths(g.tenant, parse_lines(request.form.get("text", "")), parent)
-    flash(f"新建网格 {result['created']} 个（已有 {result['existing']} 行无需新建）", "ok")
+    flash(_("新建网格 %(created)s 个（已有 %(existing)s 行无需新建）", created=result["created"],
+            existing=result["existing"]), "ok")
     return None
 
 
@@ -159,7 +166,7 @@ def edit(grid_id: int):
         service.move_grid(g.tenant, grid, parent)
     if request.form.get("name"):
         service.rename_grid(g.tenant, grid, request.form["name"])
-    flash("已保存", "ok")
+    flash(_("已保存"), "ok")
     return url_for("grid.page", grid_id=grid_id)
 
 
@@ -170,7 +177,7 @@ def merge(grid_id: int):
     source = queries.load_grid(grid_id, "grids.edit")
     target = queries.load_grid(_int("target_id"), "grids.edit", field="target_id")
     service.merge_grids(g.tenant, source, target)
-    flash(f"已将「{source.name}」合并到「{target.name}」", "ok")
+    flash(_("已将「%(source)s」合并到「%(target)s」", source=source.name, target=target.name), "ok")
     return url_for("grid.page", grid_id=target.id)
 
 
@@ -180,7 +187,7 @@ def merge(grid_id: int):
 def archive(grid_id: int):
     grid = queries.load_grid(grid_id, "grids.edit")
     service.archive_grid(g.tenant, grid)
-    flash(f"已撤销网格「{grid.name}」", "ok")
+    flash(_("已撤销网格「%(name)s」", name=grid.name), "ok")
     return url_for("grid.tree")
 
 
@@ -191,10 +198,10 @@ def add_duty(grid_id: int):
     grid = queries.load_grid(grid_id, "grids.edit")
     user_id = _int("user_id")
     if user_id is not None and not g.access.can("users.manage"):
-        raise ApiError(403, "forbidden", "给账号分配职责需要 users.manage 权限 (needs users.manage)")
+        raise ApiError(403, "forbidden", _("给账号分配职责需要 users.manage 权限 (needs users.manage)"))
     duty_service.add_duty(g.tenant, grid, request.form.get("duty", ""), user_id=user_id,
                           person_id=_int("person_id"), name=request.form.get("name"), phone=request.form.get("phone"))
-    flash("已添加", "ok")
+    flash(_("已添加"), "ok")
     return None
 
 
@@ -209,9 +216,9 @@ def remove_duty(grid_id: int, duty_id: int):
     if row is None or row.grid_id != grid.id:
         raise ApiError(404)
     if row.role_assignment_id is not None and not g.access.can("users.manage"):
-        raise ApiError(403, "forbidden", "该职责授予过权限，需要 users.manage 权限 (needs users.manage)")
+        raise ApiError(403, "forbidden", _("该职责授予过权限，需要 users.manage 权限 (needs users.manage)"))
     duty_service.remove_duty(g.tenant, row)
-    flash("已移除", "ok")
+    flash(_("已移除"), "ok")
     return None
 
 
@@ -229,11 +236,11 @@ def save_party_org():
     if request.form.get("remove"):
         if org is not None:
             party_service.delete_party_org(g.tenant, org)
-        flash("已撤销党组织", "ok")
+        flash(_("已撤销党组织"), "ok")
     elif org is None:
         party_service.create_party_org(g.tenant, grid, data)
-        flash("已建立党组织", "ok")
+        flash(_("已建立党组织"), "ok")
     else:
         party_service.update_party_org(g.tenant, org, data)
-        flash("已保存党组织", "ok")
+        flash(_("已保存党组织"), "ok")
     return None

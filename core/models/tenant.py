@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Timestamped, db, utcnow
+from core.i18n import N_
 from core.tenancy import TenantOwned
 
 
@@ -24,7 +25,8 @@ class TenantStatus(str, enum.Enum):
     archived = "archived"
 
 
-DEFAULT_LEVEL_NAMES = ["一级网格", "二级网格", "三级网格"]
+# the township did not name its levels; pages translate these (core.grid.service.level_title)
+DEFAULT_LEVEL_NAMES = [N_("一级网格"), N_("二级网格"), N_("三级网格")]
 
 
 class Tenant(Timestamped, db.Model):

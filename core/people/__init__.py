@@ -19,3 +19,4 @@ def init_app(app) -> None:
     app.register_blueprint(forms.bp)
     app.register_blueprint(files.bp)
     app.register_blueprint(pages.bp)
+    app.add_template_filter(pages.tag_name)

@@ -7,12 +7,16 @@ the field (422, or 409 for a registered ID number); nothing is saved.
 ID numbers and phones follow the masking rules: a user who may not see them unmasked gets an empty
 field with the masked value as a hint, and an empty field leaves the stored value as it is. Filling
 the form with unmasked values is an audited read, as on the person page.
+
+The forms' own messages are translated; those of the services and schemas, which the API gives
+too, are shown as they are (bilingual).
 """
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -41,7 +45,7 @@ def _integer(form, key: str, errors: dict[str, list[str]]) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        errors[key] = ["须为编号 (must be a number)"]
+        errors[key] = [_("须为编号 (must be a number)")]
         return None
     return int(raw)
 
@@ -65,7 +69,7 @@ def _person_data(form, *, keep_sensitive: bool) -> dict[str, Any]:
         if value.isdigit():
             tags.append(int(value))
         else:
-            errors["tags"] = ["未知标签 (unknown tag)"]
+            errors["tags"] = [_("未知标签 (unknown tag)")]
     data["tags"] = tags
     try:
         loaded = PersonIn(partial=True).load(data)
@@ -73,7 +77,7 @@ def _person_data(form, *, keep_sensitive: bool) -> dict[str, Any]:
         errors.update({k: v if isinstance(v, list) else [str(v)] for k, v in exc.messages.items()})
         loaded = {}
     if errors:
-        raise ApiError(422, "validation_error", "请检查标红的项目 (check the marked fields)", errors)
+        raise ApiError(422, "validation_error", _("请检查标红的项目 (check the marked fields)"), errors)
     return {k: v for k, v in loaded.items() if k in data}
 
 
@@ -138,14 +142,14 @@ def new_person():
     try:
         data = _person_data(request.form, keep_sensitive=False)
         if not data.get("name"):
-            raise ApiError(422, "validation_error", "请填写姓名 (name required)", {"name": ["请填写姓名 (required)"]})
+            raise ApiError(422, "validation_error", _("请填写姓名 (name required)"), {"name": [_("请填写姓名 (required)")]})
         _check_reach(data)
         person = services.create_person(data)
         db.session.commit()
     except ApiError as exc:
         db.session.rollback()
         return _render_person(None, _posted(request.form), error=exc, household=household)
-    flash(f"已登记居民 {person.name}", "success")
+    flash(_("已登记居民 %(name)s", name=person.name), "success")
     return redirect(url_for("people.person_page", person_id=person.id))
 
 
@@ -162,7 +166,7 @@ def edit_person(person_id: int):
     person = access.person_or_404(person_id)
     access.require_reach(person.grid_id, "people.edit")
     if person.anonymised_at is not None:
-        raise ApiError(409, "anonymised", "该居民已匿名化，不能修改 (anonymised records cannot change)")
+        raise ApiError(409, "anonymised", _("该居民已匿名化，不能修改 (anonymised records cannot change)"))
     unmasked = access.may_reveal(person)
     hints = {} if unmasked else {"id_number": mask_id(person.id_number) or "", "mobile": mask_mobile(person.mobile) or ""}
     if request.method == "GET":
@@ -180,7 +184,7 @@ def edit_person(person_id: int):
         db.session.rollback()
         person = access.person_or_404(person_id)
         return _render_person(person, _posted(request.form), error=exc, hints=hints, household=person.household)
-    flash("已保存", "success")
+    flash(_("已保存"), "success")
     return redirect(url_for("people.person_page", person_id=person_id))
 
 
@@ -190,13 +194,13 @@ def anonymise_person(person_id: int):
     """Erase a resident's identifying fields (PIPL), township-wide staff only; the record stays."""
     person = access.person_or_404(person_id)
     if access.reach_ids("people.edit") is not None:
-        raise ApiError(403, "forbidden", "匿名化须由乡镇级人员办理 (township-wide people.edit required)")
+        raise ApiError(403, "forbidden", _("匿名化须由乡镇级人员办理 (township-wide people.edit required)"))
     if request.form.get("confirm") != person.name:
-        flash("请输入居民姓名以确认匿名化 (type the name to confirm)", "error")
+        flash(_("请输入居民姓名以确认匿名化 (type the name to confirm)"), "error")
         return redirect(url_for("people.person_page", person_id=person_id))
     services.anonymise_person(g.tenant, person)
     db.session.commit()
-    flash("已匿名化：身份信息已清除，记录保留用于统计", "success")
+    flash(_("已匿名化：身份信息已清除，记录保留用于统计"), "success")
     return redirect(url_for("people.person_page", person_id=person_id))
 
 
@@ -206,14 +210,14 @@ def _household_data(form, *, partial: bool) -> dict[str, Any]:
     if "grid_id" in form or not partial:
         data["grid_id"] = _integer(form, "grid_id", errors)
         if data["grid_id"] is None and "grid_id" not in errors:
-            errors["grid_id"] = ["请选择网格 (grid required)"]
+            errors["grid_id"] = [_("请选择网格 (grid required)")]
     try:
         loaded = HouseholdIn(partial=partial).load({k: v for k, v in data.items() if k not in errors})
     except ValidationError as exc:
         errors.update({k: v if isinstance(v, list) else [str(v)] for k, v in exc.messages.items()})
         loaded = {}
     if errors:
-        raise ApiError(422, "validation_error", "请检查标红的项目 (check the marked fields)", errors)
+        raise ApiError(422, "validation_error", _("请检查标红的项目 (check the marked fields)"), errors)
     return loaded
 
 
@@ -236,7 +240,7 @@ def new_household():
     except ApiError as exc:
         db.session.rollback()
         return _render_household(None, dict(request.form), exc)
-    flash("已登记住户", "success")
+    flash(_("已登记住户"), "success")
     return redirect(url_for("people.household_page", household_id=household.id))
 
 
@@ -260,5 +264,5 @@ def edit_household(household_id: int):
     except ApiError as exc:
         db.session.rollback()
         return _render_household(access.household_or_404(household_id), dict(request.form), exc)
-    flash("已保存", "success")
+    flash(_("已保存"), "success")
     return redirect(url_for("people.household_page", household_id=household_id))

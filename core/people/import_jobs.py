@@ -22,13 +22,14 @@ from flask_login import current_user
 from core import jobs
 from core.db import db
 from core.errors import ApiError
+from core.i18n import N_
 from core.people.access import reach_ids
 from core.people.importer import MODES, run_import
 from core.people.sheets import check_mapping
 
 KIND = "people.import"
 TOKEN = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
-PHASES = {"check": "检查", "write": "写入"}
+PHASES = {"check": N_("检查"), "write": N_("写入")}  # translated by the wizard page
 
 
 def upload_root() -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import Boolean, Date, DateTime, Enum, Index, Integer, PrimaryKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Timestamped, db, utcnow
+from core.i18n import N_
 from core.tenancy import TenantOwned, tenant_fk
 
 
@@ -23,8 +24,9 @@ class PersonStatus(str, enum.Enum):
     deceased = "deceased"    # 死亡
 
 
-STATUS_LABELS = {PersonStatus.living: "在住", PersonStatus.moved_out: "迁出", PersonStatus.deceased: "死亡"}
-GENDER_LABELS = {"male": "男", "female": "女", "unknown": "未知"}
+# Labels stay Chinese in the API and exports; pages translate them (``_(p.status_label)``).
+STATUS_LABELS = {PersonStatus.living: N_("在住"), PersonStatus.moved_out: N_("迁出"), PersonStatus.deceased: N_("死亡")}
+GENDER_LABELS = {"male": N_("男"), "female": N_("女"), "unknown": N_("未知")}
 
 
 class Household(TenantOwned, Timestamped, db.Model):
@@ -145,7 +147,8 @@ class GridCount(TenantOwned, db.Model):
 
 
 DEFAULT_TAGS = [
-    ("elderly_alone", "独居老人"), ("disabled", "残疾人"), ("left_behind_child", "留守儿童"),
-    ("in_difficulty", "困难群众"), ("fisherman", "流动渔民"), ("returnee", "返乡人员"),
-    ("veteran", "退役军人"), ("low_income", "低保户"),
+    ("elderly_alone", N_("独居老人")), ("disabled", N_("残疾人")), ("left_behind_child", N_("留守儿童")),
+    ("in_difficulty", N_("困难群众")), ("fisherman", N_("流动渔民")), ("returnee", N_("返乡人员")),
+    ("veteran", N_("退役军人")), ("low_income", N_("低保户")),
 ]
+BUILTIN_TAG_NAMES = frozenset(name for _code, name in DEFAULT_TAGS)

@@ -1,7 +1,11 @@
-"""People pages (居民页面): list with filters, person page, household page, import wizard."""
+"""People pages (居民页面): list with filters, person page, household page, import wizard.
+
+The pages' own messages are translated, labels where they are shown (templates, :func:`tag_name`);
+messages that the API gives too are shown as they are (bilingual)."""
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,10 +17,16 @@ from core.errors import ApiError
 from core.grid.models import Grid
 from core.grid.scope import visible
 from core.people import access, import_jobs
-from core.people.models import STATUS_LABELS, Person, Tag
+from core.people.models import BUILTIN_TAG_NAMES, STATUS_LABELS, Person, Tag
 from core.people.search import people_order, people_query
 
 bp = Blueprint("people", __name__, url_prefix="/t/<tenant>/people")
+
+
+def tag_name(name: str) -> str:
+    """A tag's name as pages show it (the ``tag_name`` filter): the built-in tags' (独居老人...) in
+    the reader's language, the ones a township made as it wrote them (they are its data)."""
+    return _(name) if name in BUILTIN_TAG_NAMES else name
 
 
 @bp.get("/")
@@ -100,7 +110,8 @@ def import_job_page(job_id):
     can_confirm = (step in ("report", "rejected") and report["good"] > 0
                    and import_jobs.upload_path(job.params["token"]) is not None)
     return render_template("people/import.html", step=step, job=job, report=report, can_confirm=can_confirm,
-                           phases=import_jobs.PHASES, errors=(report or {}).get("errors", [])[:1000])
+                           phases={key: _(label) for key, label in import_jobs.PHASES.items()},
+                           errors=(report or {}).get("errors", [])[:1000])
 
 
 @bp.get("/import/<job_id>/progress")
@@ -117,12 +128,12 @@ def import_confirm(job_id):
     job = import_jobs.import_job_or_404(job_id)
     mode = request.form.get("mode")
     if mode not in ("all", "good"):
-        raise ApiError(422, "validation_error", "导入方式有误 (invalid mode)", {"mode": ["须为 all 或 good"]})
+        raise ApiError(422, "validation_error", _("导入方式有误 (invalid mode)"), {"mode": [_("须为 all 或 good")]})
     report = jobs.result(job) if job.finished else None
     if report is None or report["imported"] or not report["good"]:
-        raise ApiError(422, "validation_error", "该文件没有可导入的行 (nothing to import)")
+        raise ApiError(422, "validation_error", _("该文件没有可导入的行 (nothing to import)"))
     if import_jobs.upload_path(job.params["token"]) is None:
-        message = "上传的文件已失效，请重新上传 (upload again)"
+        message = _("上传的文件已失效，请重新上传 (upload again)")
         return render_template("people/import.html", step="upload", error=message), 422
     new = import_jobs.start_import(job.params["token"], job.params["filename"], mode, job.params.get("mapping"))
     return redirect(url_for("people.import_job_page", job_id=new.id), 303)
