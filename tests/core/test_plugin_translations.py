@@ -53,6 +53,14 @@ def test_a_plugins_catalogue_is_merged_and_core_keeps_its_english(tmp_path, monk
         assert gettext("探针") == "探针"
 
 
+def test_the_app_reads_the_catalogues_of_installed_plugins(app):
+    from core import i18n
+
+    folders = app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
+    assert folders[-1] == i18n.CORE_TRANSLATIONS
+    assert any(f.endswith("plugins/incidents/translations") for f in folders[:-1])
+
+
 def _catalogue(path: Path, reader) -> dict[tuple[str | None, str], str]:
     with path.open("rb") as fh:
         # read_mo leaves a message's context as bytes
