@@ -2,7 +2,9 @@
 
 ``?lang=en`` (or ``?lang=zh_Hans_CN``) switches and is remembered in the ``lang`` cookie for a
 year. Messages are written in Chinese in the code and templates (``_("登录")``); the English
-catalogue is ``core/translations/en/LC_MESSAGES/messages.po`` (compiled ``.mo`` beside it).
+catalogue is ``core/translations/en/LC_MESSAGES/messages.po`` (compiled ``.mo`` beside it). A
+plugin with a ``translations/`` folder brings its own catalogue, merged with core's
+(:func:`translation_directories`; docs/plugins.md, "Translations").
 Updating it is described in ``docs/console.md``::
 
     pybabel extract -F babel.cfg -o core/translations/messages.pot --no-location --sort-output core
@@ -23,6 +25,7 @@ from flask_babel import Babel
 
 LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
 DEFAULT = "zh_Hans_CN"
+CORE_TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
 babel = Babel()
 
 
@@ -55,8 +58,21 @@ def lang_url(lang: str) -> str:
     return path + "?" + urlencode(args + [("lang", lang)])
 
 
+def translation_directories(app: Flask) -> str:
+    """``BABEL_TRANSLATION_DIRECTORIES``: each loaded plugin's ``translations/`` folder, then core's.
+
+    Flask-Babel merges the catalogues in this order, a later one overriding an earlier one, so for
+    the same Chinese message core's English wins: a plugin cannot change the core pages' English.
+    """
+    registry = app.extensions.get("gridgov.plugins")
+    plugins = [] if registry is None else sorted(registry.plugins.items())
+    found = [str(p.translations_dir) for _name, p in plugins if not p.broken and p.translations_dir is not None]
+    return ";".join(found + [CORE_TRANSLATIONS])
+
+
 def init_app(app: Flask) -> None:
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", os.path.join(os.path.dirname(__file__), "translations"))
+    """Languages for ``app``; call after the plugin registry is built (its catalogues are read here)."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories(app))
     babel.init_app(app, locale_selector=select_locale)
 
     @app.after_request

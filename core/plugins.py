@@ -54,9 +54,18 @@ class LoadedPlugin:
 
     @property
     def migrations_dir(self) -> Path | None:
-        if self.package is None or self.package.__file__ is None:
+        return self._folder("migrations")
+
+    @property
+    def translations_dir(self) -> Path | None:
+        """The plugin's message catalogues (``translations/<lang>/LC_MESSAGES/messages.mo``)."""
+        return self._folder("translations")
+
+    def _folder(self, name: str) -> Path | None:
+        where = getattr(self.package, "__file__", None)  # a module built in memory (tests) has none
+        if where is None:
             return None
-        path = Path(self.package.__file__).parent / "migrations"
+        path = Path(where).parent / name
         return path if path.is_dir() else None
 
 

@@ -4,6 +4,8 @@ Third-party plugins import from here only; names here keep working across core r
 """
 from __future__ import annotations
 
+from flask_babel import gettext, pgettext
+
 from core.api import doc, dump, json_body, load, page, page_args
 from core.audit import record as audit
 from core.auth import authenticated, current_access, public, requires
@@ -11,13 +13,15 @@ from core.db import Timestamped, db, immediate_transaction, utcnow
 from core.errors import ApiError
 from core.modules import enabled_modules, hooks, module_settings
 from core.hookspecs import hookspec
+from core.i18n import N_
 from core.plugins import hookimpl
 from core.specs import ModuleManifest, NavItem, Permission, Role, Widget
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
 
 __all__ = [
-    "ApiError", "ModuleManifest", "NavItem", "Permission", "Role", "TenantOwned", "TenantScopeError",
+    "ApiError", "ModuleManifest", "N_", "NavItem", "Permission", "Role", "TenantOwned", "TenantScopeError",
     "Timestamped", "Widget", "audit", "authenticated", "cross_tenant", "current_access", "current_tenant_id",
-    "db", "doc", "dump", "enabled_modules", "hookimpl", "hookspec", "hooks", "immediate_transaction", "json_body", "load",
-    "module_settings", "page", "page_args", "public", "requires", "tenant_context", "tenant_fk", "utcnow",
+    "db", "doc", "dump", "enabled_modules", "gettext", "hookimpl", "hookspec", "hooks", "immediate_transaction",
+    "json_body", "load", "module_settings", "page", "page_args", "pgettext", "public", "requires", "tenant_context",
+    "tenant_fk", "utcnow",
 ]

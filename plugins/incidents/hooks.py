@@ -131,6 +131,7 @@ def grids_merged(tenant, source, target):
 def grid_sections(tenant, grid, user):
     """Open incidents under the grid, its list, and the printable 随手拍 QR code."""
     from flask import url_for
+    from flask_babel import gettext as _
 
     from core.grid.scope import grid_in_reach
     from plugins.incidents.permissions import REPORT
@@ -138,9 +139,9 @@ def grid_sections(tenant, grid, user):
 
     if not grid_in_reach(grid, REPORT):
         return []
-    links = [("本网格事件", url_for("incidents_pages.index", grid_id=grid.id)),
-             ("随手拍二维码（可打印）", url_for("incidents_pages.qr_page", grid_code=grid.code))]
-    return [{"title": "事件流转", "rows": [("未办结事件", open_in_subtree(grid))], "links": links}]
+    links = [(_("本网格事件"), url_for("incidents_pages.index", grid_id=grid.id)),
+             (_("随手拍二维码（可打印）"), url_for("incidents_pages.qr_page", grid_code=grid.code))]
+    return [{"title": _("事件流转"), "rows": [(_("未办结事件"), open_in_subtree(grid))], "links": links}]
 
 
 @hookimpl

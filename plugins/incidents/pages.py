@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from core.db import db
 from core.errors import ApiError
 from core.grid.models import Grid, GridStatus
 from core.grid.scope import subtree_condition, visible
+from core.i18n import N_
 from core.modules import module_settings
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
@@ -25,12 +27,31 @@ from plugins.incidents.web import grid_by_id, period, roots_for, visible_inciden
 
 bp = Blueprint("incidents_pages", __name__, url_prefix="/t/<tenant>/incidents", template_folder="templates")
 
+# Words the module writes in Chinese into its rows and answers (Incident.where, a step's actor,
+# an unassigned handler in the overdue numbers): pages translate them, names stay as written.
+OWN_WORDS = frozenset({N_("乡镇网格办"), N_("部门"), N_("群众"), N_("系统"), N_("未受理")})
+# The flash after each action: "已" and the action's label (services.ACTION_LABELS).
+DONE = {"accept": N_("已受理"), "start": N_("已开始办理"), "resolve": N_("已办结"), "close": N_("已结案"),
+        "reject": N_("已驳回"), "escalate": N_("已流转"), "send_back": N_("已退回"), "reopen": N_("已重启"),
+        "merge": N_("已合并")}
+
+
+@bp.app_template_filter("incident_word")
+def incident_word(text: str) -> str:
+    """The ``incident_word`` filter: one of :data:`OWN_WORDS` in the reader's language, anything
+    else (a grid's, a department's or a person's name) as written."""
+    return _(text) if text in OWN_WORDS else text
+
 
 def _fail(exc) -> None:
+    """Flash why a form was refused: the page's own words translated, the service's as they are."""
     if isinstance(exc, ValidationError):
-        flash("输入有误：" + "；".join(f"{k}: {v}" for k, v in exc.messages.items()), "error")
+        flash(_("输入有误：%(problems)s", problems=_("；").join(f"{k}: {v}" for k, v in exc.messages.items())), "error")
+    elif exc.fields:
+        problems = _("；").join(f"{k}: {v}" for k, v in exc.fields.items())
+        flash(_("%(message)s：%(problems)s", message=exc.message, problems=problems), "error")
     else:
-        flash(exc.message + ("：" + "；".join(f"{k}: {v}" for k, v in exc.fields.items()) if exc.fields else ""), "error")
+        flash(exc.message, "error")
 
 
 @bp.get("/")
@@ -60,7 +81,7 @@ def new():
             data = ReportIn().load(values)
             grid = grid_by_id(data.pop("grid_id"))
             if not can_report_in(grid):
-                raise ApiError(403, "forbidden", "只能在自己负责的网格上报")
+                raise ApiError(403, "forbidden", _("只能在自己负责的网格上报"))
             category = cats.get_category(data.pop("category_id"))
             uploads = check_uploads(g.tenant, request.files.getlist("photos"))
             incident = services.report_incident(g.tenant, grid=grid, category=category, reporter_user_id=current_user.id,
@@ -73,7 +94,7 @@ def new():
             _fail(exc)
             return redirect(url_for(".new"))
         if dups:
-            flash(f"发现 {len(dups)} 件疑似重复事件，可在详情页合并", "warning")
+            flash(_("发现 %(n)s 件疑似重复事件，可在详情页合并", n=len(dups)), "warning")
         return redirect(url_for(".detail", incident_id=incident.id))
     return render_template("incidents/new.html", grids=_my_grids(), categories=cats.all_categories(active_only=True))
 
@@ -95,7 +116,7 @@ def act(incident_id: int, action: str):
     try:
         if action == "reopen":
             if not can_reopen(incident):
-                raise ApiError(403, "not_higher_level", "只有结案层级的上级可以重启")
+                raise ApiError(403, "not_higher_level", _("只有结案层级的上级可以重启"))
         else:
             require_act(incident)
         values = {k: v for k, v in request.form.items() if v != "" and k != "csrf_token"}
@@ -108,7 +129,7 @@ def act(incident_id: int, action: str):
             uploads = check_uploads(g.tenant, request.files.getlist("photos"))
             services.apply(g.tenant, incident, action, data, uploads)
         db.session.commit()
-        flash("已" + services.ACTION_LABELS.get(action, action), "ok")
+        flash(_(DONE[action]), "ok")
     except (ValidationError, ApiError) as exc:
         db.session.rollback()
         _fail(exc)
@@ -141,15 +162,15 @@ def categories():
             row = cats.get_category(int(request.form.get("id") or 0), "id", active=False)
             hours = int(request.form.get("time_limit_hours") or 0)
             if not 1 <= hours <= 24 * 90:
-                raise ApiError(422, "validation_error", "办理时限须为 1 到 2160 小时", {"time_limit_hours": ["1-2160"]})
+                raise ApiError(422, "validation_error", _("办理时限须为 1 到 2160 小时"), {"time_limit_hours": ["1-2160"]})
             cats.update_category(g.tenant, row, {"time_limit_hours": hours,
                                                  "auto_escalate": bool(request.form.get("auto_escalate")),
                                                  "active": bool(request.form.get("active"))})
             db.session.commit()
-            flash(f"已保存 {row.name}", "ok")
+            flash(_("已保存 %(name)s", name=row.name), "ok")
         except (ValueError, ApiError) as exc:
             db.session.rollback()
-            _fail(exc if isinstance(exc, ApiError) else ApiError(422, message="输入有误"))
+            _fail(exc if isinstance(exc, ApiError) else ApiError(422, message=_("输入有误")))
         return redirect(url_for(".categories"))
     return render_template("incidents/categories.html", rows=cats.all_categories())
 

@@ -4,6 +4,7 @@ limit holds across gunicorn workers and hosts."""
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import delete, select
 
@@ -40,7 +41,7 @@ def spend_quota(tenant, address: str, per_hour: int) -> None:
 def _grid(grid_code: str) -> Grid:
     grid = db.session.scalar(select(Grid).where(Grid.code == grid_code, Grid.status == GridStatus.active))
     if grid is None:
-        raise ApiError(404, "not_found", "网格不存在 (no such grid)")
+        raise ApiError(404, "not_found", _("网格不存在 (no such grid)"))
     return grid
 
 
@@ -82,7 +83,7 @@ def report_form(grid_code: str):
 def _by_token(token: str) -> Incident:
     row = db.session.scalar(select(Incident).where(Incident.public_token == token)) if len(token) < 40 else None
     if row is None:
-        raise ApiError(404, "not_found", "没有该事件 (no such incident)")
+        raise ApiError(404, "not_found", _("没有该事件 (no such incident)"))
     return row
 
 

@@ -17,6 +17,7 @@ from core import audit
 from core.db import db, utcnow
 from core.errors import ApiError
 from core.grid.models import Grid
+from core.i18n import N_
 from core.modules import hooks, module_settings
 from plugins.incidents import photos as photo_store
 from plugins.incidents.models import OPEN_STATES, Category, Incident, Step
@@ -30,8 +31,9 @@ FLOW: dict[str, tuple[tuple[str, ...], str]] = {
     "reject": (("reported", "accepted"), "rejected"),
 }
 MOVABLE = ("reported", "accepted", "in_progress")
-LABELS = {"reported": "待受理", "accepted": "已受理", "in_progress": "办理中", "resolved": "已办结待核",
-          "closed": "已结案", "rejected": "不予受理", "merged": "已合并"}
+# Labels stay Chinese in the API (Open311 status notes, errors); pages translate them: _(label).
+LABELS = {"reported": N_("待受理"), "accepted": N_("已受理"), "in_progress": N_("办理中"), "resolved": N_("已办结待核"),
+          "closed": N_("已结案"), "rejected": N_("不予受理"), "merged": N_("已合并")}
 
 
 def _actor() -> tuple[int | None, str]:
@@ -75,8 +77,9 @@ def _conflict(incident: Incident, action: str) -> ApiError:
                     {"state": [f"当前状态 {incident.state} (current state)"]})
 
 
-ACTION_LABELS = {"accept": "受理", "start": "开始办理", "resolve": "办结", "close": "结案", "reject": "驳回",
-                 "escalate": "流转", "send_back": "退回", "reopen": "重启", "merge": "合并", "rate": "评价"}
+ACTION_LABELS = {"accept": N_("受理"), "start": N_("开始办理"), "resolve": N_("办结"), "close": N_("结案"),
+                 "reject": N_("驳回"), "escalate": N_("流转"), "send_back": N_("退回"), "reopen": N_("重启"),
+                 "merge": N_("合并"), "rate": N_("评价")}
 
 
 def _need_note(note: str | None, field: str = "note") -> str:
