@@ -74,7 +74,8 @@ def _person_data(form, *, keep_sensitive: bool) -> dict[str, Any]:
     try:
         loaded = PersonIn(partial=True).load(data)
     except ValidationError as exc:
-        errors.update({k: v if isinstance(v, list) else [str(v)] for k, v in exc.messages.items()})
+        for key, messages in exc.messages.items():  # the form's own reason, where it has one, stays
+            errors.setdefault(key, messages if isinstance(messages, list) else [str(messages)])
         loaded = {}
     if errors:
         raise ApiError(422, "validation_error", _("请检查标红的项目 (check the marked fields)"), errors)
@@ -214,7 +215,8 @@ def _household_data(form, *, partial: bool) -> dict[str, Any]:
     try:
         loaded = HouseholdIn(partial=partial).load({k: v for k, v in data.items() if k not in errors})
     except ValidationError as exc:
-        errors.update({k: v if isinstance(v, list) else [str(v)] for k, v in exc.messages.items()})
+        for key, messages in exc.messages.items():  # the form's own reason, where it has one, stays
+            errors.setdefault(key, messages if isinstance(messages, list) else [str(messages)])
         loaded = {}
     if errors:
         raise ApiError(422, "validation_error", _("请检查标红的项目 (check the marked fields)"), errors)

@@ -113,6 +113,7 @@ def test_households_and_members_through_forms(town, admin, api_as):
     bad = client.post(url, data={"csrf_token": token, "grid_id": "", "address": "", "phone": "123"})
     html = bad.get_data(as_text=True)
     assert bad.status_code == 422 and 'id="err-grid_id"' in html and 'id="err-address"' in html
+    assert "请选择网格" in html  # the form's own words, not the schema's generic "missing data"
     assert 'id="err-phone"' in html
     resp = client.post(url, data={"csrf_token": token, "grid_id": str(town.grids["东一网格"]), "address": "和平路1号",
                                   "number": "H001", "head_name": "孙七", "phone": "13700001111"})
