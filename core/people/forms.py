@@ -71,15 +71,22 @@ def _person_data(form, *, keep_sensitive: bool) -> dict[str, Any]:
         else:
             errors["tags"] = [_("未知标签 (unknown tag)")]
     data["tags"] = tags
+    loaded = _load(PersonIn(partial=True), data, errors)
+    return {k: v for k, v in loaded.items() if k in data}
+
+
+def _load(schema, data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    """``schema.load(data)``, with the form's own ``errors`` (kept where both name a field):
+    422 naming every bad field, or the loaded values."""
     try:
-        loaded = PersonIn(partial=True).load(data)
+        loaded = schema.load(data)
     except ValidationError as exc:
-        for key, messages in exc.messages.items():  # the form's own reason, where it has one, stays
+        for key, messages in exc.messages.items():
             errors.setdefault(key, messages if isinstance(messages, list) else [str(messages)])
         loaded = {}
     if errors:
         raise ApiError(422, "validation_error", _("请检查标红的项目 (check the marked fields)"), errors)
-    return {k: v for k, v in loaded.items() if k in data}
+    return loaded
 
 
 def _check_reach(data: dict[str, Any], person: Person | None = None) -> None:
@@ -212,15 +219,7 @@ def _household_data(form, *, partial: bool) -> dict[str, Any]:
         data["grid_id"] = _integer(form, "grid_id", errors)
         if data["grid_id"] is None and "grid_id" not in errors:
             errors["grid_id"] = [_("请选择网格 (grid required)")]
-    try:
-        loaded = HouseholdIn(partial=partial).load({k: v for k, v in data.items() if k not in errors})
-    except ValidationError as exc:
-        for key, messages in exc.messages.items():  # the form's own reason, where it has one, stays
-            errors.setdefault(key, messages if isinstance(messages, list) else [str(messages)])
-        loaded = {}
-    if errors:
-        raise ApiError(422, "validation_error", _("请检查标红的项目 (check the marked fields)"), errors)
-    return loaded
+    return _load(HouseholdIn(partial=partial), {k: v for k, v in data.items() if k not in errors}, errors)
 
 
 def _render_household(household: Household | None, values: dict[str, Any], error: ApiError | None = None):
