@@ -183,3 +183,35 @@ def test_two_handlers_at_once_cannot_both_move_it(app, town, report, api_as, db_
         db_session.rollback()
     detail = api_as(town.worker1).get(f"{base(town)}/{inc['id']}").get_json()
     assert detail["state"] == "accepted" and [s["action"] for s in detail["steps"]] == ["report"]
+
+
+def test_simultaneous_accepts_over_http_one_wins(app, api_as, town, report):
+    """Six handlers press 接单 on the same incident at the same moment: exactly one step is taken,
+    the others are told 409 (already accepted, or changed meanwhile); never a 500, never two steps."""
+    import threading
+
+    inc = report()
+    url = f"{base(town)}/{inc['id']}/accept"
+    clients = [api_as(user) for user in (town.worker1, town.leader, town.staff) * 2]
+    barrier = threading.Barrier(len(clients))
+    answers: list[tuple[int, str]] = []
+    errors: list[BaseException] = []
+
+    def press(client):
+        try:
+            barrier.wait()
+            resp = client.post(url, json={})
+            answers.append((resp.status_code, (resp.get_json().get("error") or {}).get("code", "")))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=press, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert sorted(status for status, _ in answers) == [200] + [409] * 5, answers
+    assert {code for status, code in answers if status == 409} <= {"invalid_transition", "changed_meanwhile"}
+    detail = api_as(town.worker1).get(f"{base(town)}/{inc['id']}").get_json()
+    assert detail["state"] == "accepted" and [s["action"] for s in detail["steps"]] == ["report", "accept"]
