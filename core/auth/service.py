@@ -35,6 +35,7 @@ def authenticate(login: str, password: str) -> User:
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         login_failed(login)
+        _audit_failed_sign_in(login, user, "unknown_user" if user is None else "inactive" if ok else "bad_password")
         raise ApiError(401, "bad_credentials", BAD_CREDENTIALS)
     login_succeeded(login)
     if needs_rehash(user.password_hash):
@@ -43,6 +44,15 @@ def authenticate(login: str, password: str) -> User:
     # accounts are global, so sign-ins go to the platform log (登录日志)
     audit.record("user.login", user, tenant_id=audit.platform_tenant_id(), actor_user=user)
     return user
+
+
+def _audit_failed_sign_in(login: str, user: User | None, reason: str) -> None:
+    """A refused sign-in goes to the platform log (登录日志) at once, in its own commit: the
+    request answers 401 and rolls back whatever else it did. The attempted login is kept (cut to
+    64 characters), never the password."""
+    audit.record("user.login_failed", user, object_type="core_user", tenant_id=audit.platform_tenant_id(),
+                 actor_user=user, after={"login": login.strip()[:64], "reason": reason})
+    db.session.commit()
 
 
 def create_user(username: str, password: str, *, display_name: str = "", mobile: str | None = None,

@@ -246,3 +246,21 @@ def test_sign_in_still_works_when_redis_is_down(app, create_user, caplog):
     assert api_login(client, user.username, "Wrong-pass1").status_code == 401
     assert api_login(client, user.username).status_code == 200
     assert "rate-limit storage unavailable" in caplog.text
+
+
+def test_refused_sign_ins_go_to_the_platform_log(web, create_user, create_tenant, api_as):
+    create_tenant()  # the platform tenant exists from here on
+    user = create_user()
+    ghost = unique("ghost")
+    assert api_login(web(), user.username, "Wrong-pass1").status_code == 401
+    assert api_login(web(), ghost, "Wrong-pass2").status_code == 401
+    root = create_user(platform_admin=True)
+    root_api = api_as(root)
+    items = root_api.get("/api/v1/t/platform/audit", query_string={"action": "user.login_failed",
+                                                                    "per_page": 200}).get_json()["items"]
+    mine = {e["after"]["login"]: e for e in items if e["after"]["login"] in (user.username, ghost)}
+    assert mine[user.username]["after"]["reason"] == "bad_password"
+    assert mine[user.username]["object_id"] == str(user.id)
+    assert mine[ghost]["after"]["reason"] == "unknown_user" and mine[ghost]["object_id"] is None
+    assert all("Wrong-pass" not in str(e) for e in mine.values())  # never the password
+    assert mine[ghost]["address"]  # where the attempt came from
