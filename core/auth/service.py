@@ -125,11 +125,27 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def reset_password(user: User, tenant: Tenant) -> str:
     """An admin resets ``user``'s password (重置密码) from ``tenant``: returns a generated
-    password (shown once); the user must change it at next sign-in, and old sessions end."""
+    password (shown once); the user must change it at next sign-in, old sessions end and every API
+    token of the account is revoked."""
     plain = generate_password()
     user.password_hash = hash_password(plain)
     user.must_change_password = True
     user.session_version += 1
-    audit.record("user.password_reset", user, tenant_id=tenant.id, after={"must_change_password": True})
+    revoked = revoke_all_tokens(user)
+    audit.record("user.password_reset", user, tenant_id=tenant.id,
+                 after={"must_change_password": True, "tokens_revoked": revoked})
     db.session.flush()
     return plain
+
+
+def revoke_all_tokens(user: User) -> int:
+    """Revoke every API token of ``user``, in every unit: a reset password means the account may be
+    in the wrong hands, and a token made before it must not come back once the password changes."""
+    from sqlalchemy import update
+
+    from core.models import ApiToken
+    from core.tenancy import cross_tenant
+
+    with cross_tenant("a password reset revokes the account's API tokens in every unit"):
+        return db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                                  .values(revoked_at=utcnow())).rowcount or 0

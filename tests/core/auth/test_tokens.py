@@ -127,3 +127,22 @@ def test_tokens_page_shows_a_new_token_once(web, create_user, create_tenant):
     again = browser.get(page).get_data(as_text=True)
     assert "手机" in again and "只显示这一次" not in again
     assert browser.post(page, data={"name": "无令牌"}).status_code == 400
+
+
+def test_a_password_reset_revokes_the_accounts_tokens(api_as, create_user, create_tenant):
+    town = create_tenant()
+    admin = create_user(roles=[(town, "township_admin")])
+    user = create_user(roles=[(town, "township_staff")])
+    plain = make_token(api_as(user), town)["token"]
+    other = make_token(api_as(admin), town)["token"]  # someone else's token is not touched
+    resp = api_as(admin).post(f"/api/v1/t/{town.slug}/users/{user.id}/reset-password")
+    assert resp.status_code == 200
+    new_password = resp.get_json()["password"]
+    changed = api_as(user, password=new_password).post(
+        "/api/v1/auth/password", json={"current_password": new_password, "new_password": "Fresh-pass-2026"})
+    assert changed.status_code == 200, changed.get_json()
+    # the password changed, and the token from before the reset stays dead
+    assert api_as(user, token=plain).get(f"/api/v1/t/{town.slug}/me/access").status_code == 401
+    assert api_as(admin, token=other).get(f"/api/v1/t/{town.slug}/me/access").status_code == 200
+    listed = api_as(user, password="Fresh-pass-2026").get(f"/api/v1/t/{town.slug}/tokens").get_json()["items"]
+    assert listed and all(t["revoked_at"] for t in listed)
