@@ -128,17 +128,51 @@ def create_tenant_user(tenant: Tenant, username: str, *, display_name: str = "",
     return user, password
 
 
+def _require_wholly_here(tenant: Tenant, access: Access, user: User) -> None:
+    """A township admin acts on a whole account (password, active) only when it lives wholly in
+    this township (not a platform admin, no roles elsewhere): 403 otherwise."""
+    if access.everything:
+        return
+    with cross_tenant("check that an account is wholly inside one township before changing it"):
+        elsewhere = db.session.scalar(select(RoleAssignment.id).where(
+            RoleAssignment.user_id == user.id, RoleAssignment.tenant_id != tenant.id).limit(1))
+    if user.is_platform_admin or elsewhere:
+        raise ApiError(403, "forbidden", "该账号在其他单位也有角色，请联系平台管理员办理 "
+                                         "(this account has roles elsewhere; ask a platform admin)")
+
+
 def reset_tenant_user_password(tenant: Tenant, access: Access, user: User) -> str:
-    """Reset ``user``'s password from ``tenant``. A township admin may reset only accounts that
-    live wholly in this township (not platform admins, no roles elsewhere): 403 otherwise."""
-    if not access.everything:
-        with cross_tenant("check that an account is wholly inside one township before resetting it"):
-            elsewhere = db.session.scalar(select(RoleAssignment.id).where(
-                RoleAssignment.user_id == user.id, RoleAssignment.tenant_id != tenant.id).limit(1))
-        if user.is_platform_admin or elsewhere:
-            raise ApiError(403, "forbidden", "该账号在其他单位也有角色，请联系平台管理员重置 "
-                                             "(this account has roles elsewhere; ask a platform admin)")
+    """Reset ``user``'s password from ``tenant`` (see :func:`_require_wholly_here`)."""
+    _require_wholly_here(tenant, access, user)
     return reset_password(user, tenant)
+
+
+def set_user_active(tenant: Tenant, access: Access, user: User, active: bool, actor: User | None = None) -> User:
+    """Deactivate (停用) or reactivate an account from ``tenant``. A deactivated account cannot
+    sign in, its sessions end and its API tokens are revoked; its rows and history stay. Nobody
+    deactivates themselves, nor the last active township admin (409)."""
+    from core.auth.service import revoke_all_tokens
+
+    _require_wholly_here(tenant, access, user)
+    if user.active == active:
+        return user
+    if not active:
+        if actor is not None and actor.id == user.id:
+            raise _invalid("active", "不能停用自己的账号 (you cannot deactivate yourself)", 409)
+        with tenant_context(tenant):
+            admins = set(db.session.scalars(select(RoleAssignment.user_id).where(RoleAssignment.role == "township_admin")))
+        if user.id in admins and not db.session.scalar(select(func.count()).select_from(User).where(
+                User.id.in_(admins - {user.id}), User.active.is_(True))):
+            raise _invalid("active", "不能停用最后一位乡镇管理员 (cannot deactivate the last township admin)", 409)
+        user.session_version += 1
+        revoked = revoke_all_tokens(user)
+    else:
+        revoked = 0
+    user.active = active
+    audit.record("user.activate" if active else "user.deactivate", user, tenant_id=tenant.id,
+                 after={"active": active, "tokens_revoked": revoked})
+    db.session.flush()
+    return user
 
 
 def permission_matrix(tenant: Tenant) -> dict:

@@ -102,6 +102,30 @@ def reset_password(user_id: int):
     return jsonify({"id": user.id, "username": user.username, "password": password, "must_change_password": True})
 
 
+@bp.post("/users/<int:user_id>/deactivate")
+@requires("users.manage")
+@doc("Deactivate an account (停用): no sign-in, sessions end, API tokens revoked; rows and history stay",
+     tags=["users"])
+def deactivate_user(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.post("/users/<int:user_id>/activate")
+@requires("users.manage")
+@doc("Reactivate a deactivated account (启用)", tags=["users"])
+def activate_user(user_id: int):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool):
+    from flask_login import current_user
+
+    user = accounts.user_of_tenant(g.tenant, user_id)
+    accounts.set_user_active(g.tenant, current_access(), user, active, current_user)
+    db.session.commit()
+    return jsonify({**UserSchema().dump(user), "active": user.active})
+
+
 @bp.get("/roles")
 @requires("users.read")
 @doc("The permission matrix: roles × permissions with Chinese and English labels", tags=["users"])

@@ -3,6 +3,7 @@ password resets and the permission matrix. Writes go through :mod:`core.auth.acc
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -101,6 +102,25 @@ def reset_password(user_id: int):
     password = accounts.reset_tenant_user_password(g.tenant, current_access(), user)
     db.session.commit()
     return render_template("auth/one_time_password.html", user=user, password=password, created=False)
+
+
+@bp.post("/users/<int:user_id>/active")
+@requires("users.manage")
+def set_active(user_id: int):
+    """停用 / 启用 an account (``active=0`` or ``1``)."""
+    from flask_login import current_user
+
+    user = accounts.user_of_tenant(g.tenant, user_id)
+    active = request.form.get("active") == "1"
+    try:
+        accounts.set_user_active(g.tenant, current_access(), user, active, current_user)
+    except ApiError as exc:
+        db.session.rollback()
+        flash_problem(exc)
+        return _back()
+    db.session.commit()
+    flash(_("已启用 %(name)s", name=user.username) if active else _("已停用 %(name)s", name=user.username), "success")
+    return _back()
 
 
 @bp.get("/roles")

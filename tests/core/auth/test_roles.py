@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core.db import db
 from core.models import AuditEntry, RolePermission
 from core.tenancy import tenant_context
-from tests.conftest import unique
+from tests.conftest import PASSWORD, unique
 from tests.core.auth.conftest import csrf_of, form_login
 
 
@@ -338,3 +338,43 @@ def test_users_are_searched_and_paginated(api_as, web, create_user, create_tenan
     html = browser.get(f"/t/{tenant.slug}/users?q={tag}&per_page=2&page=2").get_data(as_text=True)
     assert "共 5 人" in html and "第 2 / 3 页" in html
     assert workers[2].username in html and workers[0].username not in html and f"{tag}_other" not in html
+
+
+def test_deactivate_and_reactivate_an_account(api_as, web, create_user, create_tenant, town):
+    from tests.core.auth.test_tokens import make_token
+
+    tenant, grids = town
+    admin = create_user(roles=[(tenant, "township_admin")])
+    worker = create_user(roles=[(tenant, "grid_worker", grids["a"])])
+    token = make_token(api_as(worker), tenant)["token"]
+    session = api_as(worker)  # signed in before the deactivation
+    api = api_as(admin)
+    url = f"/api/v1/t/{tenant.slug}/users/{worker.id}"
+    resp = api.post(f"{url}/deactivate")
+    assert resp.status_code == 200 and resp.get_json()["active"] is False
+    assert session.get(f"/api/v1/t/{tenant.slug}/me/access").status_code == 401  # its session ended
+    assert api_as(worker, token=token).get(f"/api/v1/t/{tenant.slug}/me/access").status_code == 401
+    login = web().post("/api/v1/auth/login", json={"login": worker.username, "password": PASSWORD})
+    assert login.status_code == 401
+    listed = {u["username"]: u for u in api.get(f"/api/v1/t/{tenant.slug}/users").get_json()["items"]}
+    assert listed[worker.username]["active"] is False  # still listed, with its roles and history
+    assert api.post(f"{url}/activate").get_json()["active"] is True
+    assert api_as(worker).get(f"/api/v1/t/{tenant.slug}/me/access").status_code == 200
+    assert api_as(worker, token=token).get(f"/api/v1/t/{tenant.slug}/me/access").status_code == 401  # stays revoked
+    # nobody deactivates themselves or the last admin; accounts with roles elsewhere need the platform
+    assert api.post(f"/api/v1/t/{tenant.slug}/users/{admin.id}/deactivate").status_code == 409
+    shared = create_user(roles=[(tenant, "township_staff"), (create_tenant(), "township_staff")])
+    assert api.post(f"/api/v1/t/{tenant.slug}/users/{shared.id}/deactivate").status_code == 403
+    # outsiders and members without users.manage
+    outsider = create_user(roles=[(create_tenant(), "township_admin")])
+    assert api_as(outsider).post(f"{url}/deactivate").status_code == 404
+    staff = create_user(roles=[(tenant, "township_staff")])
+    assert api_as(staff).post(f"{url}/deactivate").status_code == 403
+    # the page's button
+    browser = web()
+    form_login(browser, admin.username)
+    page = f"/t/{tenant.slug}/users"
+    token_field = csrf_of(browser, page)
+    assert browser.post(f"{page}/{worker.id}/active", data={"csrf_token": token_field, "active": "0"}).status_code == 302
+    assert f"已停用 {worker.username}" in browser.get(page).get_data(as_text=True)
+    assert web().post("/api/v1/auth/login", json={"login": worker.username, "password": PASSWORD}).status_code == 401
