@@ -158,6 +158,27 @@ def party_tree(roots: set[int] | None = None) -> list[dict[str, Any]]:
         ancestors = [int(x) for x in node["path"].strip("/").split("/")[:-1]]
         parent = next((nodes[a] for a in reversed(ancestors) if a in nodes), None)
         (parent["children"] if parent else (township["children"] if township else top)).append(node)
+    _attach_centers(nodes, township)
     for node in list(nodes.values()) + ([township] if township else []):
         node.pop("path", None)
     return [township] if township else top
+
+
+def _attach_centers(nodes: dict[int | None, dict[str, Any]], township: dict[str, Any] | None) -> None:
+    """Party-member households (党员中心户) under the organisation of their grid, or of the nearest
+    grid above it that has one (else the township's)."""
+    for node in list(nodes.values()) + ([township] if township else []):
+        node["centers"] = []
+    try:
+        from core.people.centers import centers_by_grid
+    except ImportError:
+        return
+    by_grid = centers_by_grid()
+    if not by_grid:
+        return
+    paths = dict(db.session.execute(select(Grid.id, Grid.path).where(Grid.id.in_(list(by_grid)))).all())
+    for grid_id, found in by_grid.items():
+        chain = [int(x) for x in paths.get(grid_id, "").strip("/").split("/") if x]
+        owner = next((nodes[a] for a in reversed(chain) if a in nodes), township)
+        if owner is not None:
+            owner["centers"].extend(found)

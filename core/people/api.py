@@ -10,9 +10,9 @@ from core.db import db
 from core.errors import ApiError
 from core.grid.models import Grid
 from core.grid.scope import visible
-from core.people import access, services
+from core.people import access, centers, services
 from core.people.models import Household, Person, Tag
-from core.people.schemas import HouseholdIn, PersonIn, TagIn
+from core.people.schemas import HouseholdIn, PartyCenterIn, PartyCenterLinkIn, PersonIn, TagIn
 from core.people.search import people_order, people_query
 from core.people.stats import stats_by_first_level, subtree_stats
 
@@ -154,7 +154,68 @@ def get_household(household_id):
     members = db.session.scalars(select(Person).where(Person.household_id == household.id).order_by(Person.id)).all()
     body = access.household_dict(household)
     body["members"] = [access.person_dict(p) for p in members]
+    center = centers.center_of(household)
+    body["party_center"] = centers.center_dict(center) if center is not None else None
+    body["linked_center"] = centers.linked_center(household)
     return jsonify(body)
+
+
+def _editable_household(household_id: int, field: str = "household_id") -> Household:
+    household = access.household_or_404(household_id)
+    access.require_reach(household.grid_id, "people.edit", field)
+    return household
+
+
+def _center_or_404(household: Household):
+    center = centers.center_of(household)
+    if center is None:
+        raise ApiError(404, "not_found", "该户不是党员中心户 (not a party-member household)")
+    return center
+
+
+@bp.post("/households/<int:household_id>/party-center")
+@requires("people.edit")
+@doc("Name the household a party-member household (党员中心户), headed by a party member living in it",
+     request_schema=PartyCenterIn, tags=["people"], status=201)
+def create_party_center(household_id):
+    household = _editable_household(household_id)
+    center = centers.designate(household, load(PartyCenterIn)["member_id"])
+    db.session.commit()
+    return jsonify(centers.center_dict(center)), 201
+
+
+@bp.delete("/households/<int:household_id>/party-center")
+@requires("people.edit")
+@doc("No longer a party-member household (its linked households are released)", tags=["people"])
+def delete_party_center(household_id):
+    centers.dissolve(_center_or_404(_editable_household(household_id)))
+    db.session.commit()
+    return jsonify({"ok": True})
+
+
+@bp.post("/households/<int:household_id>/party-center/links")
+@requires("people.edit")
+@doc("Link a household to this party-member household (联系户); each household has one centre at most",
+     request_schema=PartyCenterLinkIn, tags=["people"], status=201)
+def link_party_center(household_id):
+    center = _center_or_404(_editable_household(household_id))
+    other = db.session.get(Household, load(PartyCenterLinkIn)["household_id"])
+    if other is None or not access.in_reach(other.grid_id, "people.edit"):
+        raise ApiError(422, "validation_error", "住户不存在或不在您的管辖范围内 (no such household in your reach)",
+                       {"household_id": ["住户不存在 (no such household)"]})
+    centers.link(center, other)
+    db.session.commit()
+    return jsonify(centers.center_dict(center)), 201
+
+
+@bp.delete("/households/<int:household_id>/party-center/links/<int:linked_id>")
+@requires("people.edit")
+@doc("Unlink a household from this party-member household", tags=["people"])
+def unlink_party_center(household_id, linked_id):
+    center = _center_or_404(_editable_household(household_id))
+    centers.unlink(center, linked_id)
+    db.session.commit()
+    return jsonify(centers.center_dict(center))
 
 
 @bp.patch("/households/<int:household_id>")

@@ -267,3 +267,76 @@ def edit_household(household_id: int):
         return _render_household(access.household_or_404(household_id), dict(request.form), exc)
     flash(_("已保存"), "success")
     return redirect(url_for("people.household_page", household_id=household_id))
+
+
+def _center_action(household_id: int, act) -> Any:
+    """Run a party-member household change from the household page; back to it with a message."""
+    from core.people import centers
+
+    household = access.household_or_404(household_id)
+    access.require_reach(household.grid_id, "people.edit")
+    try:
+        message = act(centers, household)
+        db.session.commit()
+        flash(message, "success")
+    except ApiError as exc:
+        db.session.rollback()
+        from core.auth.pages import flash_problem
+
+        flash_problem(exc)
+    return redirect(url_for("people.household_page", household_id=household_id))
+
+
+def _center_or_404(centers, household: Household):
+    center = centers.center_of(household)
+    if center is None:
+        raise ApiError(404)
+    return center
+
+
+@bp.post("/households/<int:household_id>/party-center")
+@requires("people.edit")
+def designate_center(household_id: int):
+    """设为党员中心户, headed by the member chosen (``member_id``)."""
+    def act(centers, household):
+        centers.designate(household, _integer(request.form, "member_id", {}))
+        return _("已设为党员中心户")
+
+    return _center_action(household_id, act)
+
+
+@bp.post("/households/<int:household_id>/party-center/remove")
+@requires("people.edit")
+def dissolve_center(household_id: int):
+    def act(centers, household):
+        centers.dissolve(_center_or_404(centers, household))
+        return _("已取消党员中心户")
+
+    return _center_action(household_id, act)
+
+
+@bp.post("/households/<int:household_id>/party-center/links")
+@requires("people.edit")
+def link_center(household_id: int):
+    """添加联系户 by its household number (the id on its page)."""
+    def act(centers, household):
+        center = _center_or_404(centers, household)
+        other_id = _integer(request.form, "household_id", {})
+        other = db.session.get(Household, other_id) if other_id is not None else None
+        if other is None or not access.in_reach(other.grid_id, "people.edit"):
+            raise ApiError(422, "validation_error", _("住户不存在或不在您的管辖范围内"),
+                           {"household_id": [_("住户不存在或不在您的管辖范围内")]})
+        centers.link(center, other)
+        return _("已添加联系户 %(address)s", address=other.address)
+
+    return _center_action(household_id, act)
+
+
+@bp.post("/households/<int:household_id>/party-center/links/<int:linked_id>/remove")
+@requires("people.edit")
+def unlink_center(household_id: int, linked_id: int):
+    def act(centers, household):
+        centers.unlink(_center_or_404(centers, household), linked_id)
+        return _("已解除联系户")
+
+    return _center_action(household_id, act)

@@ -128,6 +128,43 @@ class PersonTag(TenantOwned, db.Model):
     tag_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class PartyCenter(TenantOwned, Timestamped, db.Model):
+    """A party-member household (党员中心户): a party member's household that keeps in touch with
+    a few neighbouring households (联系户), the last link of the party tree under the grid's
+    party organisation. ``member_id`` is the member, living in that household."""
+
+    __tablename__ = "core_party_center"
+    __table_args__ = (
+        tenant_fk("household_id", "core_household"),
+        tenant_fk("member_id", "core_person"),
+        UniqueConstraint("tenant_id", "household_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    member_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    household: Mapped[Household] = relationship(
+        primaryjoin="PartyCenter.household_id == Household.id", foreign_keys="PartyCenter.household_id", viewonly=True)
+    member: Mapped[Person] = relationship(
+        primaryjoin="PartyCenter.member_id == Person.id", foreign_keys="PartyCenter.member_id", viewonly=True)
+
+
+class PartyCenterLink(TenantOwned, db.Model):
+    """A household a party-member household keeps in touch with (联系户); one centre each."""
+
+    __tablename__ = "core_party_center_link"
+    __table_args__ = (
+        tenant_fk("center_id", "core_party_center", ondelete="CASCADE"),
+        tenant_fk("household_id", "core_household"),
+        UniqueConstraint("tenant_id", "household_id"),
+        Index("ix_core_party_center_link_tenant_center", "tenant_id", "center_id"),
+    )
+
+    center_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 class GridCount(TenantOwned, db.Model):
     """One number of one grid itself, without its subtree (网格计数): ``households``,
     ``residents``, ``party_members``, ``party_away`` or ``tag:<tag id>`` (residents living here

@@ -16,8 +16,8 @@ from core.db import db
 from core.errors import ApiError
 from core.grid.models import Grid
 from core.grid.scope import visible
-from core.people import access, import_jobs
-from core.people.models import BUILTIN_TAG_NAMES, STATUS_LABELS, Person, Tag
+from core.people import access, centers, import_jobs
+from core.people.models import BUILTIN_TAG_NAMES, STATUS_LABELS, Person, PersonStatus, Tag
 from core.people.search import people_order, people_query
 
 bp = Blueprint("people", __name__, url_prefix="/t/<tenant>/people")
@@ -72,8 +72,12 @@ def household_page(household_id):
     household = access.household_or_404(household_id)
     members = db.session.scalars(select(Person).where(Person.household_id == household.id).order_by(Person.id)).all()
     can_edit = g.access.can("people.edit") and access.in_reach(household.grid_id, "people.edit")
+    center = centers.center_of(household)
     return render_template("people/household.html", h=access.household_dict(household),
-                           members=[access.person_dict(p) for p in members], can_edit=can_edit)
+                           members=[access.person_dict(p) for p in members], can_edit=can_edit,
+                           center=centers.center_dict(center) if center is not None else None,
+                           linked_center=centers.linked_center(household),
+                           candidates=[p for p in members if p.is_party_member and p.status == PersonStatus.living])
 
 
 @bp.route("/import", methods=["GET", "POST"])

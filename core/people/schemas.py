@@ -88,3 +88,15 @@ class HouseholdIn(Schema):
 
 class TagIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class PartyCenterIn(Schema):
+    """Name a household a party-member household (党员中心户): the member heading it."""
+
+    member_id = fields.Integer(required=True)
+
+
+class PartyCenterLinkIn(Schema):
+    """A household the centre keeps in touch with (联系户)."""
+
+    household_id = fields.Integer(required=True)
