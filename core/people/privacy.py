@@ -16,9 +16,18 @@ CORE_NAMES = {"core.people.hooks": "people", "core.grid.hooks": "grid", "core": 
 
 def own_data(person: Person) -> dict[str, Any]:
     """What core's people register holds about ``person`` (unmasked: it is their own data)."""
+    from sqlalchemy import select
+
+    from core.db import db
+    from core.people.centers import center_dict
+    from core.people.models import PartyCenter
+
     out: dict[str, Any] = {"person": person_dict(person, unmasked=True, detail=True)}
     if person.household is not None:
         out["household"] = household_dict(person.household, unmasked=True)
+    led = db.session.scalars(select(PartyCenter).where(PartyCenter.member_id == person.id)).all()
+    if led:  # the party-member households (党员中心户) this member heads
+        out["party_centers"] = [center_dict(center) for center in led]
     return out
 
 

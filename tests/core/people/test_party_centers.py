@@ -106,3 +106,15 @@ def test_reach_and_other_townships(town, admin, api_as, create_user, create_tena
     assert outsider.delete(own).status_code == 404
     assert outsider.post(f"{own}/links", json={"household_id": ids["near2"]}).status_code == 404
     assert api.get(f"{base}/households/{ids['center']}").get_json()["party_center"]["links"][0]["address"] == "东一2号"
+
+
+def test_a_members_data_export_lists_the_household_they_head(town, admin, api_as):
+    api, base = api_as(admin), f"/api/v1/t/{town.slug}"
+    ids, member, plain = _households(api, town)
+    api.post(f"{base}/households/{ids['center']}/party-center", json={"member_id": member})
+    api.post(f"{base}/households/{ids['center']}/party-center/links", json={"household_id": ids["near"]})
+    export = api.get(f"{base}/people/{member}/data-export").get_json()
+    [center] = export["people"]["party_centers"]
+    assert center["household_id"] == ids["center"] and [l["address"] for l in center["links"]] == ["东一2号"]
+    other = api.get(f"{base}/people/{plain}/data-export").get_json()
+    assert "party_centers" not in other["people"] and other["people"]["person"]["name"] == "群众乙"
