@@ -27,12 +27,14 @@ def _cli_app() -> Flask:
     return create_app(overrides)
 
 
-def _tenant(slug: str):
-    from core.models import Tenant
+def tenant_arg(slug: str, township: bool = False):
+    """The tenant a command's ``--tenant SLUG`` names (a township only, if ``township``); a clear
+    click error otherwise. Shared by every component's commands."""
+    from core.models import Tenant, TenantKind
 
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if tenant is None:
-        raise click.ClickException(f"no tenant with slug {slug!r}")
+    if tenant is None or (township and tenant.kind != TenantKind.township):
+        raise click.ClickException(f"no {'township' if township else 'tenant'} with slug {slug!r}")
     return tenant
 
 
@@ -128,7 +130,7 @@ def register_core_commands(cli: click.Group) -> None:
                 from core.models import TenantStatus
                 from tenants.onboarding import set_status
 
-                set_status(_tenant(slug), TenantStatus(status))
+                set_status(tenant_arg(slug), TenantStatus(status))
                 click.echo(f"{slug}: {status}")
 
             change.__doc__ = f"{verb.capitalize()} a township (its data is kept)."
@@ -161,7 +163,7 @@ def register_core_commands(cli: click.Group) -> None:
         """List modules and whether the township has them on."""
         from core.modules import module_state
 
-        for m in module_state(_tenant(slug)):
+        for m in module_state(tenant_arg(slug)):
             click.echo(f"{m['name']:20} {'on ' if m['enabled'] else 'off'} {m['title_zh']} {json.dumps(m['settings'], ensure_ascii=False)}")
 
     @modules_group.command("enable")
@@ -177,7 +179,7 @@ def register_core_commands(cli: click.Group) -> None:
             values = json.loads(settings) if settings else None
         except json.JSONDecodeError as exc:
             raise click.BadParameter(f"not JSON: {exc}", param_hint="--settings")
-        enable_module(_tenant(slug), name, values, actor="cli")
+        enable_module(tenant_arg(slug), name, values, actor="cli")
         db.session.commit()
         click.echo(f"{name} on for {slug}")
 
@@ -189,7 +191,7 @@ def register_core_commands(cli: click.Group) -> None:
         """Switch a module off for a township (its data is kept)."""
         from core.modules import disable_module
 
-        disable_module(_tenant(slug), name, actor="cli")
+        disable_module(tenant_arg(slug), name, actor="cli")
         db.session.commit()
         click.echo(f"{name} off for {slug}")
 

@@ -14,7 +14,7 @@ from core.errors import ApiError
 from core.grid import duties as duty_service
 from core.grid import party as party_service
 from core.grid import queries, schemas, service
-from core.grid.models import Grid, GridDuty, PartyOrg
+from core.grid.models import Grid, PartyOrg
 
 bp = Blueprint("grid_api", __name__, url_prefix="/api/v1/t/<tenant>")
 
@@ -177,11 +177,7 @@ def add_duty(grid_id: int):
 @doc("End a duty (and the access role it granted)", tags=["grids"])
 def remove_duty(grid_id: int, duty_id: int):
     grid = queries.load_grid(grid_id, "grids.edit")
-    row = db.session.get(GridDuty, duty_id)
-    if row is None or row.grid_id != grid.id:
-        raise ApiError(404)
-    if row.role_assignment_id is not None and not g.access.can("users.manage"):
-        raise ApiError(403, "forbidden", "该职责授予过权限，需要 users.manage 权限 (needs users.manage)")
+    row = duty_service.duty_on(grid, duty_id, g.access.can("users.manage"))
     duty_service.remove_duty(g.tenant, row)
     db.session.commit()
     return jsonify({"ok": True})

@@ -104,6 +104,19 @@ def _release_role(assignment_id: int | None, except_duty: int | None = None) -> 
             db.session.delete(row)
 
 
+def duty_on(grid: Grid, duty_id: int, can_manage_users: bool) -> GridDuty:
+    """The duty ``duty_id`` on ``grid`` (404 otherwise), if the user may end it: a duty that
+    granted an access role takes ``users.manage`` too (403)."""
+    from flask_babel import gettext as _
+
+    row = db.session.get(GridDuty, duty_id)
+    if row is None or row.grid_id != grid.id:
+        raise ApiError(404)
+    if row.role_assignment_id is not None and not can_manage_users:
+        raise ApiError(403, "forbidden", _("该职责授予过权限，需要 users.manage 权限 (needs users.manage)"))
+    return row
+
+
 def remove_duty(tenant: Tenant, duty: GridDuty) -> None:
     """End a duty; revokes the access role it granted."""
     audit.record("grid.duty.remove", duty, before={"grid_id": duty.grid_id, "duty": duty.duty.value,

@@ -209,14 +209,8 @@ def add_duty(grid_id: int):
 @requires("grids.edit")
 @form_action
 def remove_duty(grid_id: int, duty_id: int):
-    from core.grid.models import GridDuty
-
     grid = queries.load_grid(grid_id, "grids.edit")
-    row = db.session.get(GridDuty, duty_id)
-    if row is None or row.grid_id != grid.id:
-        raise ApiError(404)
-    if row.role_assignment_id is not None and not g.access.can("users.manage"):
-        raise ApiError(403, "forbidden", _("该职责授予过权限，需要 users.manage 权限 (needs users.manage)"))
+    row = duty_service.duty_on(grid, duty_id, g.access.can("users.manage"))
     duty_service.remove_duty(g.tenant, row)
     flash(_("已移除"), "ok")
     return None

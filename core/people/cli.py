@@ -15,14 +15,9 @@ def people_group():
 
 
 def _tenant(slug: str):
-    from sqlalchemy import select
+    from core.cli import tenant_arg
 
-    from core.models import Tenant, TenantKind
-
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if tenant is None or tenant.kind != TenantKind.township:
-        raise click.ClickException(f"no township with slug {slug!r}")
-    return tenant
+    return tenant_arg(slug, township=True)
 
 
 @people_group.command("import")
