@@ -60,6 +60,37 @@ def require_reach(grid_id: int, permission: str, field: str = "grid_id") -> None
                        {field: ["不在您的管辖范围内 (out of your reach)"]})
 
 
+def check_person_reach(data: dict[str, Any], person: Person | None = None) -> None:
+    """403 naming the field when a resident write reaches outside the user's ``people.edit``
+    grids: the person's grid now, the grid or the household it moves to."""
+    if person is not None:
+        require_reach(person.grid_id, "people.edit")
+    if data.get("grid_id") is not None:
+        require_reach(data["grid_id"], "people.edit", "grid_id")
+    if data.get("household_id") is not None:
+        household = db.session.get(Household, data["household_id"])
+        if household is not None:
+            require_reach(household.grid_id, "people.edit", "household_id")
+
+
+def household_to_edit(household_id: int, field: str = "grid_id") -> Household:
+    """A household the user may read (404 otherwise) and edit (403 naming ``field``)."""
+    household = household_or_404(household_id)
+    require_reach(household.grid_id, "people.edit", field)
+    return household
+
+
+def household_in_edit_reach(household_id: int | None, field: str = "household_id") -> Household:
+    """A household named in a request body: 422 naming ``field`` when there is none in reach."""
+    household = db.session.get(Household, household_id) if household_id is not None else None
+    if household is None or not in_reach(household.grid_id, "people.edit"):
+        from flask_babel import gettext as _
+
+        message = _("住户不存在或不在您的管辖范围内")
+        raise ApiError(422, "validation_error", message, {field: [message]})
+    return household
+
+
 def may_reveal(person: Person) -> bool:
     return in_reach(person.grid_id, "people.read_sensitive")
 

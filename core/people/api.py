@@ -42,24 +42,12 @@ def list_people():
     return jsonify(body)
 
 
-def _check_person_reach(data, person=None):
-    for key in ("grid_id",):
-        if data.get(key) is not None:
-            access.require_reach(data[key], "people.edit", key)
-    if data.get("household_id") is not None:
-        household = db.session.get(Household, data["household_id"])
-        if household is not None:
-            access.require_reach(household.grid_id, "people.edit", "household_id")
-    if person is not None:
-        access.require_reach(person.grid_id, "people.edit")
-
-
 @bp.post("/people")
 @requires("people.edit")
 @doc("Register a resident", request_schema=PersonIn, tags=["people"], status=201)
 def create_person():
     data = load(PersonIn)
-    _check_person_reach(data)
+    access.check_person_reach(data)
     person = services.create_person(data)
     db.session.commit()
     return jsonify(_detail(person)), 201
@@ -88,7 +76,7 @@ def update_person(person_id):
     person = access.person_or_404(person_id)
     data = load(PersonIn, partial=True)
     data = {k: v for k, v in data.items() if k in (request.get_json(silent=True) or {})}
-    _check_person_reach(data, person)
+    access.check_person_reach(data, person)
     services.update_person(person, data)
     db.session.commit()
     return jsonify(_detail(person))
@@ -160,25 +148,12 @@ def get_household(household_id):
     return jsonify(body)
 
 
-def _editable_household(household_id: int, field: str = "household_id") -> Household:
-    household = access.household_or_404(household_id)
-    access.require_reach(household.grid_id, "people.edit", field)
-    return household
-
-
-def _center_or_404(household: Household):
-    center = centers.center_of(household)
-    if center is None:
-        raise ApiError(404, "not_found", "该户不是党员中心户 (not a party-member household)")
-    return center
-
-
 @bp.post("/households/<int:household_id>/party-center")
 @requires("people.edit")
 @doc("Name the household a party-member household (党员中心户), headed by a party member living in it",
      request_schema=PartyCenterIn, tags=["people"], status=201)
 def create_party_center(household_id):
-    household = _editable_household(household_id)
+    household = access.household_to_edit(household_id, "household_id")
     center = centers.designate(household, load(PartyCenterIn)["member_id"])
     db.session.commit()
     return jsonify(centers.center_dict(center)), 201
@@ -188,7 +163,7 @@ def create_party_center(household_id):
 @requires("people.edit")
 @doc("No longer a party-member household (its linked households are released)", tags=["people"])
 def delete_party_center(household_id):
-    centers.dissolve(_center_or_404(_editable_household(household_id)))
+    centers.dissolve(centers.center_or_404(access.household_to_edit(household_id, "household_id")))
     db.session.commit()
     return jsonify({"ok": True})
 
@@ -198,12 +173,8 @@ def delete_party_center(household_id):
 @doc("Link a household to this party-member household (联系户); each household has one centre at most",
      request_schema=PartyCenterLinkIn, tags=["people"], status=201)
 def link_party_center(household_id):
-    center = _center_or_404(_editable_household(household_id))
-    other = db.session.get(Household, load(PartyCenterLinkIn)["household_id"])
-    if other is None or not access.in_reach(other.grid_id, "people.edit"):
-        raise ApiError(422, "validation_error", "住户不存在或不在您的管辖范围内 (no such household in your reach)",
-                       {"household_id": ["住户不存在 (no such household)"]})
-    centers.link(center, other)
+    center = centers.center_or_404(access.household_to_edit(household_id, "household_id"))
+    centers.link(center, access.household_in_edit_reach(load(PartyCenterLinkIn)["household_id"]))
     db.session.commit()
     return jsonify(centers.center_dict(center)), 201
 
@@ -212,7 +183,7 @@ def link_party_center(household_id):
 @requires("people.edit")
 @doc("Unlink a household from this party-member household", tags=["people"])
 def unlink_party_center(household_id, linked_id):
-    center = _center_or_404(_editable_household(household_id))
+    center = centers.center_or_404(access.household_to_edit(household_id, "household_id"))
     centers.unlink(center, linked_id)
     db.session.commit()
     return jsonify(centers.center_dict(center))
@@ -222,8 +193,7 @@ def unlink_party_center(household_id, linked_id):
 @requires("people.edit")
 @doc("Change a household (moving it moves its members)", request_schema=HouseholdIn, tags=["people"])
 def update_household(household_id):
-    household = access.household_or_404(household_id)
-    access.require_reach(household.grid_id, "people.edit")
+    household = access.household_to_edit(household_id)
     data = load(HouseholdIn, partial=True)
     data = {k: v for k, v in data.items() if k in (request.get_json(silent=True) or {})}
     if "grid_id" in data:

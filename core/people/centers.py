@@ -27,6 +27,13 @@ def center_of(household: Household) -> PartyCenter | None:
     return db.session.scalar(select(PartyCenter).where(PartyCenter.household_id == household.id))
 
 
+def center_or_404(household: Household) -> PartyCenter:
+    center = center_of(household)
+    if center is None:
+        raise ApiError(404, "not_found", "该户不是党员中心户 (not a party-member household)")
+    return center
+
+
 def designate(household: Household, member_id: int | None) -> PartyCenter:
     """Name ``household`` a party-member household; ``member_id`` is a party member living in it."""
     member = db.session.get(Person, member_id) if member_id is not None else None

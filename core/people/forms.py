@@ -89,17 +89,6 @@ def _load(schema, data: dict[str, Any], errors: dict[str, list[str]]) -> dict[st
     return loaded
 
 
-def _check_reach(data: dict[str, Any], person: Person | None = None) -> None:
-    if person is not None:
-        access.require_reach(person.grid_id, "people.edit")
-    if data.get("grid_id") is not None:
-        access.require_reach(data["grid_id"], "people.edit")
-    if data.get("household_id") is not None:
-        household = db.session.get(Household, data["household_id"])
-        if household is not None:
-            access.require_reach(household.grid_id, "people.edit", "household_id")
-
-
 def _choices() -> dict[str, Any]:
     grids = db.session.execute(select(Grid.id, Grid.name, Grid.level).where(
         Grid.status == GridStatus.active, visible(Grid.id, "people.edit")).order_by(Grid.path)).all()
@@ -111,9 +100,7 @@ def _choices() -> dict[str, Any]:
 def _household_choice(household_id: int | None) -> Household | None:
     if household_id is None:
         return None
-    household = access.household_or_404(household_id)
-    access.require_reach(household.grid_id, "people.edit", "household_id")
-    return household
+    return access.household_to_edit(household_id, "household_id")
 
 
 def _values_of(person: Person, unmasked: bool) -> dict[str, Any]:
@@ -151,7 +138,7 @@ def new_person():
         data = _person_data(request.form, keep_sensitive=False)
         if not data.get("name"):
             raise ApiError(422, "validation_error", _("请填写姓名 (name required)"), {"name": [_("请填写姓名 (required)")]})
-        _check_reach(data)
+        access.check_person_reach(data)
         person = services.create_person(data)
         db.session.commit()
     except ApiError as exc:
@@ -185,7 +172,7 @@ def edit_person(person_id: int):
         return response
     try:
         data = _person_data(request.form, keep_sensitive=not unmasked)
-        _check_reach(data, person)
+        access.check_person_reach(data, person)
         services.update_person(person, data)
         db.session.commit()
     except ApiError as exc:
@@ -248,8 +235,7 @@ def new_household():
 @bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
 @requires("people.edit")
 def edit_household(household_id: int):
-    household = access.household_or_404(household_id)
-    access.require_reach(household.grid_id, "people.edit")
+    household = access.household_to_edit(household_id)
     if request.method == "GET":
         values = {key: getattr(household, key) or "" for key in HOUSEHOLD_TEXT + ("grid_id",)}
         values["phone"] = household.phone if access.in_reach(household.grid_id, "people.read_sensitive") else ""
@@ -273,8 +259,7 @@ def _center_action(household_id: int, act) -> Any:
     """Run a party-member household change from the household page; back to it with a message."""
     from core.people import centers
 
-    household = access.household_or_404(household_id)
-    access.require_reach(household.grid_id, "people.edit")
+    household = access.household_to_edit(household_id)
     try:
         message = act(centers, household)
         db.session.commit()
@@ -285,13 +270,6 @@ def _center_action(household_id: int, act) -> Any:
 
         flash_problem(exc)
     return redirect(url_for("people.household_page", household_id=household_id))
-
-
-def _center_or_404(centers, household: Household):
-    center = centers.center_of(household)
-    if center is None:
-        raise ApiError(404)
-    return center
 
 
 @bp.post("/households/<int:household_id>/party-center")
@@ -309,7 +287,7 @@ def designate_center(household_id: int):
 @requires("people.edit")
 def dissolve_center(household_id: int):
     def act(centers, household):
-        centers.dissolve(_center_or_404(centers, household))
+        centers.dissolve(centers.center_or_404(household))
         return _("已取消党员中心户")
 
     return _center_action(household_id, act)
@@ -320,12 +298,8 @@ def dissolve_center(household_id: int):
 def link_center(household_id: int):
     """添加联系户 by its household number (the id on its page)."""
     def act(centers, household):
-        center = _center_or_404(centers, household)
-        other_id = _integer(request.form, "household_id", {})
-        other = db.session.get(Household, other_id) if other_id is not None else None
-        if other is None or not access.in_reach(other.grid_id, "people.edit"):
-            raise ApiError(422, "validation_error", _("住户不存在或不在您的管辖范围内"),
-                           {"household_id": [_("住户不存在或不在您的管辖范围内")]})
+        center = centers.center_or_404(household)
+        other = access.household_in_edit_reach(_integer(request.form, "household_id", {}))
         centers.link(center, other)
         return _("已添加联系户 %(address)s", address=other.address)
 
@@ -336,7 +310,7 @@ def link_center(household_id: int):
 @requires("people.edit")
 def unlink_center(household_id: int, linked_id: int):
     def act(centers, household):
-        centers.unlink(_center_or_404(centers, household), linked_id)
+        centers.unlink(centers.center_or_404(household), linked_id)
         return _("已解除联系户")
 
     return _center_action(household_id, act)
