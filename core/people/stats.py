@@ -28,6 +28,10 @@ def _shape(numbers: dict[str, int], tag_names: dict[int, str]) -> dict[str, Any]
     return out
 
 
+def _id(tenant) -> int:
+    return tenant if isinstance(tenant, int) else tenant.id
+
+
 def _tag_names() -> dict[int, str]:
     return dict(db.session.execute(select(Tag.id, Tag.name).order_by(Tag.id)).all())
 
@@ -42,7 +46,7 @@ def subtree_stats(tenant, grid: Grid | int | None = None) -> dict[str, Any]:
     """
     grid_id = grid.id if isinstance(grid, Grid) else grid
     with tenant_context(tenant):
-        counts.refresh(db.session(), tenant.id if not isinstance(tenant, int) else tenant)
+        counts.refresh(db.session(), _id(tenant))
         roots = None if grid_id is None else [grid_id]
         numbers = dict(db.session.execute(
             select(GridCount.key, func.sum(GridCount.n)).where(subtree_condition(GridCount.grid_id, roots))
@@ -55,7 +59,7 @@ def subtree_stats_many(tenant, grid_ids: Iterable[int]) -> dict[int, dict[str, A
     one read of the per-grid counts, each added to the wanted grids on its path."""
     wanted = set(grid_ids)
     with tenant_context(tenant):
-        counts.refresh(db.session(), tenant.id if not isinstance(tenant, int) else tenant)
+        counts.refresh(db.session(), _id(tenant))
         if not wanted:
             return {}
         paths = dict(db.session.execute(select(Grid.id, Grid.path)).all())
@@ -73,18 +77,9 @@ def stats_by_first_level(tenant) -> list[dict[str, Any]]:
 
         [{"grid_id": 1, "name": "查冲村", "code": "34082210101", "households": ..., "residents": ...,
           "party_members": ..., "party_away": ..., "tags": {...}}, ...]
-
-    The per-grid numbers are folded to the first-level ancestor read from each grid's path.
     """
     with tenant_context(tenant):
-        counts.refresh(db.session(), tenant.id if not isinstance(tenant, int) else tenant)
-        grids = db.session.execute(select(Grid.id, Grid.path, Grid.level, Grid.name, Grid.code, Grid.seq, Grid.status)).all()
-        top_of = {g.id: int(g.path.strip("/").split("/")[0]) for g in grids if g.path.strip("/")}
-        numbers: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for gid, key, n in db.session.execute(select(GridCount.grid_id, GridCount.key, GridCount.n)):
-            if gid in top_of:
-                numbers[top_of[gid]][key] += n
-        tag_names = _tag_names()
-        tops = sorted((g for g in grids if g.level == 1 and g.status == GridStatus.active), key=lambda g: g.seq)
-        return [{"grid_id": g.id, "name": g.name, "code": g.code, **_shape(numbers.get(g.id, {}), tag_names)}
-                for g in tops]
+        tops = db.session.execute(select(Grid.id, Grid.name, Grid.code).where(
+            Grid.level == 1, Grid.status == GridStatus.active).order_by(Grid.seq)).all()
+        numbers = subtree_stats_many(tenant, [g.id for g in tops])
+        return [{"grid_id": g.id, "name": g.name, "code": g.code, **numbers[g.id]} for g in tops]
