@@ -60,6 +60,19 @@ def require_reach(grid_id: int, permission: str, field: str = "grid_id") -> None
                        {field: ["不在您的管辖范围内 (out of your reach)"]})
 
 
+def township_wide(permission: str = "people.edit") -> bool:
+    """Whether the user holds ``permission`` over the whole township (not only some grids)."""
+    return reach_ids(permission) is None
+
+
+def require_anonymiser() -> None:
+    """Anonymising (PIPL) is for township-wide ``people.edit`` holders: 403 otherwise."""
+    if not township_wide("people.edit"):
+        from flask_babel import gettext as _
+
+        raise ApiError(403, "forbidden", _("匿名化须由乡镇级人员办理 (township-wide people.edit required)"))
+
+
 def check_person_reach(data: dict[str, Any], person: Person | None = None) -> None:
     """403 naming the field when a resident write reaches outside the user's ``people.edit``
     grids: the person's grid now, the grid or the household it moves to."""

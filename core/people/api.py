@@ -87,8 +87,7 @@ def update_person(person_id):
 @doc("Anonymise a resident (PIPL): identifying fields erased in every module, row kept", tags=["people"])
 def anonymise(person_id):
     person = access.person_or_404(person_id)
-    if access.reach_ids("people.edit") is not None:
-        raise ApiError(403, "forbidden", "匿名化须由乡镇级人员办理 (township-wide people.edit required)")
+    access.require_anonymiser()
     services.anonymise_person(g.tenant, person)
     db.session.commit()
     return jsonify(access.person_dict(person, detail=True))
@@ -215,7 +214,7 @@ def list_tags():
 @requires("people.edit")
 @doc("Add a township's own tag", request_schema=TagIn, tags=["people"], status=201)
 def create_tag():
-    if access.reach_ids("people.edit") is not None:
+    if not access.township_wide("people.edit"):
         raise ApiError(403, "forbidden", "标签须由乡镇级人员添加 (township-wide people.edit required)")
     tag = services.create_tag(load(TagIn)["name"])
     db.session.commit()

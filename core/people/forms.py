@@ -188,8 +188,7 @@ def edit_person(person_id: int):
 def anonymise_person(person_id: int):
     """Erase a resident's identifying fields (PIPL), township-wide staff only; the record stays."""
     person = access.person_or_404(person_id)
-    if access.reach_ids("people.edit") is not None:
-        raise ApiError(403, "forbidden", _("匿名化须由乡镇级人员办理 (township-wide people.edit required)"))
+    access.require_anonymiser()
     if request.form.get("confirm") != person.name:
         flash(_("请输入居民姓名以确认匿名化 (type the name to confirm)"), "error")
         return redirect(url_for("people.person_page", person_id=person_id))

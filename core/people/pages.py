@@ -61,7 +61,7 @@ def person_page(person_id):
     html = render_template("people/person.html", p=data, person=person, sections=sections, members=members,
                            household=person.household, can_edit=can_edit and person.anonymised_at is None,
                            can_anonymise=can_edit and person.anonymised_at is None
-                           and access.reach_ids("people.edit") is None)
+                           and access.township_wide("people.edit"))
     db.session.commit()  # the audit entry of an unmasked read
     return html
 
