@@ -14,9 +14,7 @@ import argparse
 import datetime as dt
 import random
 import secrets
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,9 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from core import create_app  # noqa: E402
 from core.db import db, utcnow  # noqa: E402
-from core.testing import percentile as pct, scratch_database, timed  # noqa: E402
+from core.testing import bench_app, print_results, timed  # noqa: E402
 
 PASSWORD = "Bench12345-pw"
 LEVELS = ["村/社区", "网格", "微网格"]
@@ -153,29 +150,9 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
-    url, drop = scratch_database("gridgov_bench")
-    try:
-        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": tempfile.mkdtemp(), "SECRET_KEY": "bench",
-                          "GRIDGOV_ENV": "development", "RATELIMIT_ENABLED": False, "TESTING": False})
-        with app.app_context():
-            from core.migrate import upgrade_all
-
-            upgrade_all()
+    with bench_app() as app:
         tenant_id = build(app, args.incidents)
-        results = measure(app, tenant_id, args.repeat)
-        print(f"\n{'measure':36} {'p50 ms':>8} {'p95 ms':>8}   {'floor':28} {'p50 ms':>8}  ratio p50  goal p95 < 100 ms")
-        for label, values, floor_label, floor in results:
-            ratio = statistics.median(values) / max(statistics.median(floor), 1e-6)
-            verdict = "ok" if pct(values, 95) < 100 else "SLOW"
-            print(f"{label:36} {pct(values, 50):8.2f} {pct(values, 95):8.2f}   {floor_label:28} "
-                  f"{pct(floor, 50):8.2f}  {ratio:8.1f}x  {verdict}")
-    finally:
-        with_app = locals().get("app")
-        if with_app is not None:
-            with with_app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-        drop()
+        print_results(measure(app, tenant_id, args.repeat), goal_p95_ms=100, width=36)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,16 @@ database created next to the one ``DATABASE_URL`` names and dropped afterwards.
 from __future__ import annotations
 
 import os
+import statistics
 import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Callable
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Callable, Iterator
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def scratch_database(prefix: str = "gridgov_test", directory: str | os.PathLike | None = None) -> tuple[str, Callable[[], None]]:
@@ -59,3 +64,38 @@ def percentile(values: list[float], p: float) -> float:
     """The ``p``-th percentile (nearest rank) of ``values``."""
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+@contextmanager
+def bench_app(keep: bool = False) -> Iterator[Flask]:
+    """A migrated app on a scratch database for a benchmark; the database is dropped afterwards
+    unless ``keep``."""
+    from core import create_app
+    from core.db import db
+    from core.migrate import upgrade_all
+
+    url, drop = scratch_database("gridgov_bench")
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": tempfile.mkdtemp(), "SECRET_KEY": "bench",
+                      "GRIDGOV_ENV": "development", "RATELIMIT_ENABLED": False, "TESTING": False})
+    try:
+        with app.app_context():
+            upgrade_all()
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if not keep:
+            drop()
+
+
+def print_results(results: list[tuple[str, list[float], str, list[float]]], goal_p95_ms: float | None = None,
+                  width: int = 48) -> None:
+    """One line per measure: p50/p95 next to its floor's p50 and their ratio (and the goal's verdict)."""
+    goal = f"  goal p95 < {goal_p95_ms:g} ms" if goal_p95_ms is not None else ""
+    print(f"\n{'measure':{width}} {'p50 ms':>8} {'p95 ms':>8}   {'floor':28} {'p50 ms':>8}  ratio p50{goal}")
+    for label, values, floor_label, floor in results:
+        ratio = statistics.median(values) / max(statistics.median(floor), 1e-6)
+        verdict = ("  ok" if percentile(values, 95) < goal_p95_ms else "  SLOW") if goal_p95_ms is not None else ""
+        print(f"{label:{width}} {percentile(values, 50):8.2f} {percentile(values, 95):8.2f}   {floor_label:28} "
+              f"{percentile(floor, 50):8.2f}  {ratio:8.1f}x{verdict}")
