@@ -11,17 +11,21 @@ from core.audit import record as audit
 from core.auth import authenticated, current_access, public, requires
 from core.db import Timestamped, db, immediate_transaction, utcnow
 from core.errors import ApiError
+from core.grid.models import Grid, GridStatus, PartyOrg
+from core.grid.scope import grid_in_reach, subtree_condition, visible
 from core.modules import enabled_modules, hooks, module_settings
 from core.hookspecs import hookspec
 from core.i18n import N_
+from core.models import Tenant, TenantKind
+from core.people.models import Household
 from core.plugins import hookimpl
 from core.specs import ModuleManifest, NavItem, Permission, Role, Widget
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
 
 __all__ = [
-    "ApiError", "ModuleManifest", "N_", "NavItem", "Permission", "Role", "TenantOwned", "TenantScopeError",
+    "ApiError", "Grid", "GridStatus", "Household", "ModuleManifest", "PartyOrg", "Tenant", "TenantKind", "N_", "NavItem", "Permission", "Role", "TenantOwned", "TenantScopeError",
     "Timestamped", "Widget", "audit", "authenticated", "cross_tenant", "current_access", "current_tenant_id",
     "db", "doc", "dump", "enabled_modules", "gettext", "hookimpl", "hookspec", "hooks", "immediate_transaction",
     "json_body", "load", "module_settings", "page", "page_args", "pgettext", "public", "requires", "tenant_context",
-    "tenant_fk", "utcnow",
+    "tenant_fk", "utcnow", "grid_in_reach", "subtree_condition", "visible",
 ]
