@@ -171,7 +171,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('assessment_id', sa.Integer(), nullable=False),
     sa.Column('level', sa.String(length=16), nullable=False),
-    sa.Column('action', sa.String(length=16), nullable=False),
+    sa.Column('action', sa.String(length=24), nullable=False),
     sa.Column('actor_user_id', sa.Integer(), nullable=True),
     sa.Column('actor_name', sa.String(length=64), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
