@@ -9,8 +9,12 @@ def register_routes():
     from plugins.five_star.api import bp
     from plugins.five_star.api_households import bp as households_bp
     from plugins.five_star.county_api import bp as county_bp
+    from plugins.five_star.pages import bp as pages_bp
+    from plugins.five_star.pages_assess import bp as assess_bp
+    from plugins.five_star.pages_county import bp as county_pages_bp
+    from plugins.five_star.pages_households import bp as households_pages_bp
 
-    return [bp, households_bp, county_bp]
+    return [bp, households_bp, county_bp, pages_bp, assess_bp, households_pages_bp, county_pages_bp]
 
 
 @hookimpl
@@ -49,3 +53,33 @@ def tenant_numbers(tenant):
     s = summary(this_year())
     return {"five_star.stars": s["stars"], "five_star.five_star_branches": s["five_star"],
             "five_star.branches": s["branches"]}
+
+
+@hookimpl
+def nav_items(tenant, user):
+    return [NavItem("五星支部", "Five-star branches", "five_star_pages.index", permission="five_star.read", order=300),
+            NavItem("星级农户", "Star households", "five_star_households_pages.index", permission="five_star.read",
+                    order=310),
+            NavItem("五星支部星级图", "Five-star map", "five_star_county_pages.wall_map", permission="five_star.read",
+                    order=300, tenant_kinds=("county",)),
+            NavItem("待县级评星", "Stars to confirm", "five_star_county_pages.waiting", permission="five_star.confirm",
+                    order=310, tenant_kinds=("county",))]
+
+
+@hookimpl
+def dashboard_widgets(tenant, user):
+    from flask import g
+
+    from plugins.five_star.clock import this_year
+    from plugins.five_star.stats import summary
+
+    access = g.get("access")
+    if tenant.kind != TenantKind.township or access is None or not access.can("five_star.read"):
+        return []
+    s = summary(this_year())
+    return [Widget("five_star.per_star", "各星获星支部数", "Branches holding each star", kind="bar",
+                   series=[(s["names"][c], n) for c, n in s["per_star"].items()], order=300,
+                   link_endpoint="five_star_pages.index"),
+            Widget("five_star.by_count", "支部星数分布", "Branches by number of stars", kind="bar",
+                   series=[(f"{n}★", c) for n, c in s["by_count"].items()], order=301),
+            Widget("five_star.five_star", "五星支部", "Five-star branches", value=s["five_star"], order=302)]
