@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.toolkit import ApiError, PartyOrg, audit, db, utcnow
+from plugins.five_star.clock import iso
 from plugins.five_star.evidence import numbers as evidence_numbers
 from plugins.five_star.models import Assessment, AssessmentStep, Award, Criterion, Plan, Star, Task
 from plugins.five_star.standards import max_total
@@ -174,13 +175,13 @@ def assessment_dict(a: Assessment, star: Star) -> dict[str, Any]:
     return {"id": a.id, "org_id": a.org_id, "star_id": a.star_id, "star_code": star.code, "star_name": star.name,
             "year": a.year, "state": a.state, "total": a.total, "awarded": a.awarded, "pass_score": star.pass_score,
             "max_score": max_total(star),
-            "steps": [{"id": s.id, "level": s.level, "action": s.action, "actor": s.actor_name, "at": s.at.isoformat(),
+            "steps": [{"id": s.id, "level": s.level, "action": s.action, "actor": s.actor_name, "at": iso(s.at),
                        "scores": s.scores, "total": s.total, "comment": s.comment, "numbers": s.numbers} for s in a.steps]}
 
 
 def award_dict(a: Award) -> dict[str, Any]:
     return {"id": a.id, "org_id": a.org_id, "star_code": a.star_code, "year": a.year, "assessment_id": a.assessment_id,
-            "awarded_at": a.awarded_at.isoformat(), "withdrawn_at": a.withdrawn_at.isoformat() if a.withdrawn_at else None,
+            "awarded_at": iso(a.awarded_at), "withdrawn_at": iso(a.withdrawn_at),
             "withdraw_reason": a.withdraw_reason, "redo_task_ids": a.redo_task_ids}
 
 

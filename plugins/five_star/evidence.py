@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from core.toolkit import ApiError, PartyOrg, audit, db, hooks
-from plugins.five_star.clock import year_bounds
+from plugins.five_star.clock import iso, year_bounds
 from plugins.five_star.models import Evidence, Task
 from plugins.five_star.web import actor_name
 
@@ -83,4 +83,4 @@ def numbers(tenant, org: PartyOrg, year: int) -> list[dict[str, Any]]:
 def evidence_dict(row: Evidence) -> dict[str, Any]:
     return {"id": row.id, "org_id": row.org_id, "task_id": row.task_id, "year": row.year, "kind": row.kind,
             "title": row.title, "note": row.note, "file_name": row.file_name, "added_by": row.added_by,
-            "created_at": row.created_at.isoformat()}
+            "created_at": iso(row.created_at)}

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from core.toolkit import hookspec
 
 if TYPE_CHECKING:
-    from core.models import Tenant
+    from core.toolkit import Tenant
 
 
 @hookspec

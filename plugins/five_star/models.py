@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.toolkit import TenantOwned, Timestamped, db, tenant_fk
+from core.toolkit import TenantOwned, Timestamped, UTCDateTime, db, tenant_fk
 
 CRITERION_KINDS = ("threshold", "yesno", "checklist")
 PLAN_STATES = ("draft", "submitted", "approved", "returned")
@@ -114,8 +114,8 @@ class Plan(TenantOwned, Timestamped, db.Model):
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")
     star_codes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -151,7 +151,7 @@ class Reminder(TenantOwned, db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(Integer, nullable=False)
     year: Mapped[int] = mapped_column(Integer, nullable=False)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     by: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
@@ -210,7 +210,7 @@ class AssessmentStep(TenantOwned, db.Model):
     action: Mapped[str] = mapped_column(String(24), nullable=False)
     actor_user_id: Mapped[int | None] = mapped_column(Integer)
     actor_name: Mapped[str] = mapped_column(String(64), nullable=False)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     scores: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     total: Mapped[float | None] = mapped_column(Float)
     comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -231,8 +231,8 @@ class Award(TenantOwned, Timestamped, db.Model):
     star_code: Mapped[str] = mapped_column(String(32), nullable=False)
     year: Mapped[int] = mapped_column(Integer, nullable=False)
     assessment_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    awarded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
-    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    awarded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     withdraw_reason: Mapped[str | None] = mapped_column(Text)
     withdrawn_by: Mapped[str | None] = mapped_column(String(64))
     redo_task_ids: Mapped[list[int]] = mapped_column(JSON, nullable=False, default=list)
@@ -271,4 +271,4 @@ class HouseholdRating(TenantOwned, Timestamped, db.Model):
     scored_by: Mapped[str] = mapped_column(String(64), nullable=False)
     confirmed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     confirmed_by: Mapped[str | None] = mapped_column(String(64))
-    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -4,11 +4,13 @@ standard and the ranking. Forms that are refused are shown again with the reason
 fields and what was typed kept."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, flash, g, redirect, render_template, request, send_from_directory, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import N_, ApiError, db, gettext as _, requires
+from core.toolkit import N_, ApiError, db, gettext as _, public, requires
 from plugins.five_star import assessment as flow
 from plugins.five_star import plans, stats
 from plugins.five_star.branches import branch_or_404, visible_branches
@@ -20,8 +22,8 @@ from plugins.five_star.schemas import EvidenceIn, PlanIn
 from plugins.five_star.standards import ensure_standard, standard_of
 from plugins.five_star.web import year_arg
 
-bp = Blueprint("five_star_pages", __name__, url_prefix="/t/<tenant>/five_star", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint("five_star_pages", __name__, url_prefix="/t/<tenant>/five_star", template_folder="templates")
+STATIC = Path(__file__).parent / "static"
 
 # Labels stay as keys in rows and the API; pages translate them: _(labels[state]).
 STATE_LABELS = {"draft": N_("草稿"), "submitted": N_("已报送待审"), "approved": N_("已审核通过"), "returned": N_("已退回"),
@@ -57,6 +59,13 @@ def _fail(exc) -> None:
     problems = _("；").join(f"{k}: {_('、').join(v)}" for k, v in field_errors(exc).items())
     shown = _("%(message)s：%(problems)s", message=message, problems=problems)
     flash(shown if problems and isinstance(exc, ApiError) and exc.fields else message, "error")
+
+
+@bp.get("/five_star.css")
+@public
+def stylesheet():
+    """The module's stylesheet (served here: core's static folder is core's)."""
+    return send_from_directory(STATIC, "five_star.css", mimetype="text/css", max_age=3600)
 
 
 @bp.get("/")

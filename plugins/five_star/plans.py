@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from core.toolkit import ApiError, PartyOrg, audit, db, utcnow
+from plugins.five_star.clock import iso
 from plugins.five_star.branches import all_branches
 from plugins.five_star.models import Plan, PlanAction, Reminder
 from plugins.five_star.standards import ensure_standard, star_by_code
@@ -134,8 +135,8 @@ def remind_missing(year: int, org_ids: list[int] | None = None) -> list[int]:
 
 def plan_dict(plan: Plan) -> dict[str, Any]:
     return {"id": plan.id, "org_id": plan.org_id, "year": plan.year, "state": plan.state, "star_codes": plan.star_codes,
-            "comment": plan.comment, "submitted_at": plan.submitted_at.isoformat() if plan.submitted_at else None,
-            "decided_at": plan.decided_at.isoformat() if plan.decided_at else None, "decided_by": plan.decided_by,
+            "comment": plan.comment, "submitted_at": iso(plan.submitted_at),
+            "decided_at": iso(plan.decided_at), "decided_by": plan.decided_by,
             "actions": [{"id": a.id, "task_id": a.task_id, "action": a.action, "owner": a.owner,
                          "start_on": a.start_on.isoformat() if a.start_on else None,
                          "due_on": a.due_on.isoformat() if a.due_on else None} for a in plan.actions]}

@@ -1,14 +1,14 @@
 """five_star tables
 
-Revision ID: a62476a36567
+Revision ID: 210d512b957c
 Revises: 
-Create Date: 2026-12-01 09:45:15.699860
+Create Date: 2026-12-01 10:04:46.073704
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'a62476a36567'
+revision = '210d512b957c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -39,7 +39,7 @@ def upgrade():
     sa.Column('template_key', sa.String(length=64), nullable=True),
     sa.Column('template_version', sa.Integer(), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_five_star_standard_tenant_id_core_tenant'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_five_star_standard')),
     sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_five_star_standard_tenant_id_id')),
@@ -75,7 +75,7 @@ def upgrade():
     sa.Column('awarded', sa.Boolean(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'org_id'], ['core_party_org.tenant_id', 'core_party_org.id'], name=op.f('fk_five_star_assessment_tenant_id_org_id_core_party_org'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id', 'star_id'], ['five_star_star.tenant_id', 'five_star_star.id'], name=op.f('fk_five_star_assessment_tenant_id_star_id_five_star_star')),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_five_star_assessment_tenant_id_core_tenant'), ondelete='RESTRICT'),
@@ -96,9 +96,9 @@ def upgrade():
     sa.Column('scored_by', sa.String(length=64), nullable=False),
     sa.Column('confirmed', sa.Boolean(), nullable=False),
     sa.Column('confirmed_by', sa.String(length=64), nullable=True),
-    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'household_id'], ['core_household.tenant_id', 'core_household.id'], name=op.f('fk_five_star_household_rating_tenant_id_household_id_core_household'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id', 'star_id'], ['five_star_household_star.tenant_id', 'five_star_household_star.id'], name=op.f('fk_five_star_household_rating_tenant_id_star_id_five_star_household_star')),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_five_star_household_rating_tenant_id_core_tenant'), ondelete='RESTRICT'),
@@ -118,12 +118,12 @@ def upgrade():
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('star_codes', sa.JSON(), nullable=False),
     sa.Column('comment', sa.Text(), nullable=False),
-    sa.Column('submitted_at', sa.DateTime(), nullable=True),
-    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('decided_by', sa.String(length=64), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'org_id'], ['core_party_org.tenant_id', 'core_party_org.id'], name=op.f('fk_five_star_plan_tenant_id_org_id_core_party_org'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id', 'standard_id'], ['five_star_standard.tenant_id', 'five_star_standard.id'], name=op.f('fk_five_star_plan_tenant_id_standard_id_five_star_standard')),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_five_star_plan_tenant_id_core_tenant'), ondelete='RESTRICT'),
@@ -138,7 +138,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('org_id', sa.Integer(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
-    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('by', sa.String(length=64), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'org_id'], ['core_party_org.tenant_id', 'core_party_org.id'], name=op.f('fk_five_star_reminder_tenant_id_org_id_core_party_org'), ondelete='CASCADE'),
@@ -174,7 +174,7 @@ def upgrade():
     sa.Column('action', sa.String(length=24), nullable=False),
     sa.Column('actor_user_id', sa.Integer(), nullable=True),
     sa.Column('actor_name', sa.String(length=64), nullable=False),
-    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('scores', sa.JSON(), nullable=False),
     sa.Column('total', sa.Float(), nullable=True),
     sa.Column('comment', sa.Text(), nullable=False),
@@ -196,13 +196,13 @@ def upgrade():
     sa.Column('star_code', sa.String(length=32), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('assessment_id', sa.Integer(), nullable=False),
-    sa.Column('awarded_at', sa.DateTime(), nullable=False),
-    sa.Column('withdrawn_at', sa.DateTime(), nullable=True),
+    sa.Column('awarded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('withdraw_reason', sa.Text(), nullable=True),
     sa.Column('withdrawn_by', sa.String(length=64), nullable=True),
     sa.Column('redo_task_ids', sa.JSON(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'assessment_id'], ['five_star_assessment.tenant_id', 'five_star_assessment.id'], name=op.f('fk_five_star_award_tenant_id_assessment_id_five_star_assessment')),
     sa.ForeignKeyConstraint(['tenant_id', 'org_id'], ['core_party_org.tenant_id', 'core_party_org.id'], name=op.f('fk_five_star_award_tenant_id_org_id_core_party_org'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id', 'star_id'], ['five_star_star.tenant_id', 'five_star_star.id'], name=op.f('fk_five_star_award_tenant_id_star_id_five_star_star')),
@@ -247,7 +247,7 @@ def upgrade():
     sa.Column('stored_as', sa.String(length=200), nullable=True),
     sa.Column('added_by', sa.String(length=64), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'org_id'], ['core_party_org.tenant_id', 'core_party_org.id'], name=op.f('fk_five_star_evidence_tenant_id_org_id_core_party_org'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id', 'task_id'], ['five_star_task.tenant_id', 'five_star_task.id'], name=op.f('fk_five_star_evidence_tenant_id_task_id_five_star_task')),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_five_star_evidence_tenant_id_core_tenant'), ondelete='RESTRICT'),
