@@ -30,6 +30,11 @@ def _ids(town, approved_plan, api_as, standard):
             "award_id": 1, "evidence_id": 1, "org_id": town.b1, "slug": town.tenant.slug}
 
 
+def test_the_stylesheet_is_public(town, client):
+    resp = client.get(f"/t/{town.tenant.slug}/five_star/five_star.css")
+    assert resp.status_code == 200 and resp.mimetype == "text/css" and b".cell-held" in resp.data
+
+
 def test_every_route_declares_access(app):
     routes = list(_routes(app))
     assert len(routes) >= 25
@@ -43,6 +48,8 @@ def test_other_townships_users_get_404_everywhere(app, town, api_as, standard, a
     other = make_town(create_tenant, create_grid, create_user, api_as, enable_module)
     outsider = api_as(other.admin)
     for rule, access in _routes(app):
+        if access.kind == "public":  # the stylesheet
+            continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             for slug in (town.tenant.slug, town.county.slug):
                 resp = getattr(outsider, method.lower())(_url(app, rule, slug, ids), json={})
