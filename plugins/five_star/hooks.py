@@ -83,3 +83,12 @@ def dashboard_widgets(tenant, user):
             Widget("five_star.by_count", "支部星数分布", "Branches by number of stars", kind="bar",
                    series=[(f"{n}★", c) for n, c in s["by_count"].items()], order=301),
             Widget("five_star.five_star", "五星支部", "Five-star branches", value=s["five_star"], order=302)]
+
+
+@hookimpl
+def demo_data(tenant):
+    if tenant.kind != TenantKind.township:
+        return
+    from plugins.five_star.demo import fill_demo
+
+    fill_demo(tenant)

@@ -128,3 +128,21 @@ def test_hook_tenant_numbers_reach_the_county_comparison(town, api_as, standard,
         db.session.rollback()
     merged = {k: v for a in answers for k, v in (a or {}).items()}
     assert (merged["five_star.branches"], merged["five_star.stars"], merged["five_star.five_star_branches"]) == (2, 1, 0)
+
+
+def test_hook_demo_data_fills_plans_stars_and_households_once(town, api_as):
+    from plugins.five_star.hooks import demo_data
+    from plugins.five_star.models import Award, HouseholdRating, Plan
+
+    api_as(town.admin).post(f"/api/v1/t/{town.tenant.slug}/households", json={"grid_id": town.g1, "address": "一组3号"})
+    with tenant_context(town.tenant):
+        demo_data(tenant=town.tenant)  # this module's answer alone: core's own demo fills people
+        db.session.commit()
+        plans = [p.state for p in db.session.scalars(select(Plan))]
+        awards = db.session.scalars(select(Award.id)).all()
+        ratings = db.session.scalars(select(HouseholdRating.id)).all()
+        demo_data(tenant=town.tenant)
+        again = len(db.session.scalars(select(Plan)).all())
+        db.session.rollback()
+    assert len(plans) == 2 and again == 2
+    assert set(plans) == {"approved"} and awards and ratings
