@@ -139,11 +139,11 @@ def test_star_households_page_scores_and_confirms(town, api_as):
     assert "赵四" in page and "★★" in page and "评星组已确认" in page
 
 
-def test_pages_in_english(town, api_as, approved_plan, english_only):
+def test_pages_in_english(town, api_as, approved_plan, at_county, english_only):
     staff = api_as(town.staff)
     t = f"/t/{town.tenant.slug}/five_star"
     data = ["查冲村", "新安村", "查冲村党支部", "新安村党总支", "第一网格", "调整充实两委班子", "张书记", town.tenant.name,
-            "党建办干事", "乡镇管理员", "查冲村书记"]
+            "党建办干事", "乡镇管理员", "查冲村书记", "同意", "县委组织部", "示范县"]
     from plugins.five_star.defaults import HOUSEHOLD_STARS, STARS
 
     data += [s["name"] for s in STARS] + [tk["title"] for s in STARS for tk in s["tasks"]]
@@ -153,5 +153,13 @@ def test_pages_in_english(town, api_as, approved_plan, english_only):
     for url in (f"{t}/?year={YEAR}", f"{t}/branches/{town.b1}?year={YEAR}", f"{t}/filing?year={YEAR}",
                 f"{t}/standard?year={YEAR}", f"{t}/ranking?year={YEAR}", f"{t}/households/"):
         resp = staff.get(url + ("&" if "?" in url else "?") + "lang=en")
+        assert resp.status_code == 200, url
+        english_only(resp.get_data(as_text=True), data)
+    staff.get(f"{t}/assessments/{at_county['id']}?lang=en")
+    english_only(staff.get(f"{t}/assessments/{at_county['id']}?lang=en").get_data(as_text=True), data)
+    county = api_as(town.county_admin)
+    c = f"/t/{town.county.slug}/five_star/county"
+    for url in (f"{c}/?year={YEAR}&lang=en", f"{c}/assessments?year={YEAR}&lang=en"):
+        resp = county.get(url)
         assert resp.status_code == 200, url
         english_only(resp.get_data(as_text=True), data)
