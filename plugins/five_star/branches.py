@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from flask import g
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from core.toolkit import ApiError, Grid, GridStatus, PartyOrg, db
 
 
 def branches_query():
     """Party organisations on active first-level grids, in grid code order."""
-    return (select(PartyOrg).join(Grid, Grid.id == PartyOrg.grid_id)
+    return (select(PartyOrg).join(Grid, Grid.id == PartyOrg.grid_id).options(contains_eager(PartyOrg.grid))
+            .where(Grid.level == 1, Grid.status == GridStatus.active).order_by(Grid.code, PartyOrg.id))
+
+
+def branch_columns():
+    """(id, name, grid name) of the village branches, for tables that need no rows."""
+    return (select(PartyOrg.id, PartyOrg.name, Grid.name).join(Grid, Grid.id == PartyOrg.grid_id)
             .where(Grid.level == 1, Grid.status == GridStatus.active).order_by(Grid.code, PartyOrg.id))
 
 

@@ -7,9 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from core.toolkit import db
-from plugins.five_star.branches import all_branches
-from plugins.five_star.models import Award, Plan
-from plugins.five_star.standards import standard_of
+from plugins.five_star.branches import branch_columns
+from plugins.five_star.models import Award, Plan, Standard, Star
 
 STAR_CODES = ("party", "industry", "ecology", "safety", "civility")
 
@@ -33,22 +32,29 @@ def withdrawn(year: int) -> dict[int, set[str]]:
 
 def star_table(year: int) -> dict[str, Any]:
     """Villages × stars: each cell ``held``, ``lost`` (withdrawn, not won back), ``aiming`` (in the
-    approved or submitted plan) or ``none`` — the wall map's colours."""
-    standard = standard_of(year)
-    stars = [{"code": s.code, "name": s.name} for s in standard.stars] if standard else []
-    have, lost = held(year), withdrawn(year)
-    plans = {p.org_id: p for p in db.session.scalars(select(Plan).where(Plan.year == year))}
+    approved or submitted plan) or ``none`` — the wall map's colours.
+
+    Four column queries per township whatever its size (the county's map asks every township)."""
+    stars = [{"code": c, "name": n} for c, n in db.session.execute(
+        select(Star.code, Star.name).join(Standard, Standard.id == Star.standard_id)
+        .where(Standard.year == year).order_by(Star.sort)).all()]
+    have: dict[int, set[str]] = {}
+    lost: dict[int, set[str]] = {}
+    for org_id, code, active in db.session.execute(select(Award.org_id, Award.star_code, Award.withdrawn_at.is_(None))
+                                                   .where(Award.year == year)).all():
+        (have if active else lost).setdefault(org_id, set()).add(code)
+    aiming = {org_id: set(codes or ()) for org_id, state, codes in db.session.execute(
+        select(Plan.org_id, Plan.state, Plan.star_codes).where(Plan.year == year)).all()
+        if state in ("submitted", "approved")}
     rows = []
-    for b in all_branches():
-        plan = plans.get(b.id)
-        aiming = set(plan.star_codes) if plan and plan.state in ("submitted", "approved") else set()
+    for org_id, name, grid_name in db.session.execute(branch_columns()).all():
+        held_here = have.get(org_id, set())
         cells = {}
         for s in stars:
             code = s["code"]
-            cells[code] = ("held" if code in have.get(b.id, ()) else "lost" if code in lost.get(b.id, ())
-                           else "aiming" if code in aiming else "none")
-        rows.append({"org_id": b.id, "name": b.name, "grid_name": b.grid.name, "cells": cells,
-                     "stars": len(have.get(b.id, ()))})
+            cells[code] = ("held" if code in held_here else "lost" if code in lost.get(org_id, ()) else
+                           "aiming" if code in aiming.get(org_id, ()) else "none")
+        rows.append({"org_id": org_id, "name": name, "grid_name": grid_name, "cells": cells, "stars": len(held_here)})
     return {"year": year, "stars": stars, "rows": rows}
 
 
