@@ -106,7 +106,7 @@ def test_four_xx_is_kept_but_409_releases_the_key(app, create_tenant, create_use
     with tenant_context(town):
         grid = db.session.scalar(select(Grid).where(Grid.name == "戊"))
         grid.name = "戊二"
-    db.session.commit()
+        db.session.commit()
     # the conflict was a "try again": the key was not kept, so the retry runs
     retry = api.post(url, json={"name": "戊"}, headers={"Idempotency-Key": "clash"})
     assert retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
