@@ -11,6 +11,7 @@ from core.audit import record as audit
 from core.auth import authenticated, current_access, public, requires
 from core.db import Timestamped, db, immediate_transaction, utcnow
 from core.errors import ApiError
+from core.exports import Column, XlsxBook, csv_response, safe_value, write_csv, write_xlsx, xlsx_response
 from core.modules import enabled_modules, hooks, module_settings
 from core.hookspecs import hookspec
 from core.i18n import N_
@@ -19,7 +20,7 @@ from core.specs import ModuleManifest, NavItem, Permission, Role, Widget
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
 
 __all__ = [
-    "ApiError", "ModuleManifest", "N_", "NavItem", "Permission", "Role", "TenantOwned", "TenantScopeError",
+    "ApiError", "Column", "XlsxBook", "csv_response", "safe_value", "write_csv", "write_xlsx", "xlsx_response", "ModuleManifest", "N_", "NavItem", "Permission", "Role", "TenantOwned", "TenantScopeError",
     "Timestamped", "Widget", "audit", "authenticated", "cross_tenant", "current_access", "current_tenant_id",
     "db", "doc", "dump", "enabled_modules", "gettext", "hookimpl", "hookspec", "hooks", "immediate_transaction",
     "json_body", "load", "module_settings", "page", "page_args", "pgettext", "public", "requires", "tenant_context",
