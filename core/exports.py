@@ -9,9 +9,9 @@ What every cell gets, so that no export has to remember it:
   :func:`unescape_text` undoes the prefix for importers reading an export back.
 * **Control characters** that XML (hence .xlsx) cannot hold (``\\x00``-``\\x08``, ``\\x0b``,
   ``\\x0c``, ``\\x0e``-``\\x1f``) are dropped; openpyxl would otherwise refuse the whole file.
-* **Times**: datetimes are stored in UTC (naive, see ``core.db.utcnow``) and written in Beijing
-  time (:data:`EXPORT_ZONE`, pass ``zone=`` for another), formatted ``yyyy-mm-dd hh:mm``;
-  dates stay dates.
+* **Times**: datetimes are stored in UTC (aware, or naive meaning UTC) and written as wall time
+  in the township's zone (``core.localtime.tenant_zone()``: Beijing time unless the tenant says
+  otherwise; pass ``zone=`` for another), formatted ``yyyy-mm-dd hh:mm``; dates stay dates.
 * **Layout**: Chinese headers in bold, column widths from the header (or given per column),
   the header row frozen.
 * **Size**: sheets are written with openpyxl's ``write_only`` mode, row by row, so a 100,000-row
@@ -33,7 +33,6 @@ import io
 import re
 from dataclasses import dataclass
 from typing import IO, Any, Iterable, Sequence
-from zoneinfo import ZoneInfo
 
 from flask import send_file
 from openpyxl import Workbook
@@ -41,8 +40,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-# One place for the zone of exports until tenants carry their own (then pass ``zone=``).
-EXPORT_ZONE = ZoneInfo("Asia/Shanghai")
+from core.localtime import tenant_zone
+
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -79,13 +78,14 @@ def unescape_text(value: str) -> str:
     return value
 
 
-def local_time(value: dt.datetime, zone: dt.tzinfo = EXPORT_ZONE) -> dt.datetime:
-    """A stored datetime (naive means UTC) as naive local time in ``zone``."""
+def local_time(value: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
+    """A stored datetime (naive means UTC) as naive wall time in ``zone`` (default: the tenant's);
+    spreadsheets have no zones."""
     aware = value if value.tzinfo is not None else value.replace(tzinfo=_UTC)
-    return aware.astimezone(zone).replace(tzinfo=None)
+    return aware.astimezone(zone or tenant_zone()).replace(tzinfo=None)
 
 
-def safe_value(value: Any, zone: dt.tzinfo = EXPORT_ZONE) -> Any:
+def safe_value(value: Any, zone: dt.tzinfo | None = None) -> Any:
     """A cell value ready for a spreadsheet: safe text, local datetimes, plain numbers."""
     if value is None:
         return None
@@ -143,9 +143,9 @@ class XlsxSheet:
 class XlsxBook:
     """A streaming .xlsx workbook whose every sheet and cell goes through the rules above."""
 
-    def __init__(self, zone: dt.tzinfo = EXPORT_ZONE):
+    def __init__(self, zone: dt.tzinfo | None = None):
         self.workbook = Workbook(write_only=True)
-        self.zone = zone
+        self.zone = zone or tenant_zone()
 
     def sheet(self, title: str, columns: Sequence[str | Column]) -> XlsxSheet:
         return XlsxSheet(self, title, columns)
@@ -162,7 +162,7 @@ class XlsxBook:
 
 
 def write_xlsx(stream: IO[bytes], title: str, columns: Sequence[str | Column], rows: Iterable[Iterable[Any]],
-               zone: dt.tzinfo = EXPORT_ZONE) -> int:
+               zone: dt.tzinfo | None = None) -> int:
     """One-sheet shortcut: write ``rows`` under ``columns`` to ``stream``; returns the row count."""
     book = XlsxBook(zone)
     sheet = book.sheet(title, columns)
@@ -173,8 +173,9 @@ def write_xlsx(stream: IO[bytes], title: str, columns: Sequence[str | Column], r
 
 
 def write_csv(stream: IO[str], columns: Sequence[str | Column], rows: Iterable[Iterable[Any]],
-              zone: dt.tzinfo = EXPORT_ZONE) -> int:
+              zone: dt.tzinfo | None = None) -> int:
     """The same rules for .csv (text stream; open it with ``newline=""``); returns the row count."""
+    zone = zone or tenant_zone()
     writer = csv.writer(stream)
     writer.writerow([safe_text(c.header) for c in _columns(columns)])
     count = 0
@@ -197,7 +198,7 @@ def xlsx_response(data: bytes | IO[bytes], filename: str):
 
 
 def csv_response(columns: Sequence[str | Column], rows: Iterable[Iterable[Any]], filename: str,
-                 zone: dt.tzinfo = EXPORT_ZONE):
+                 zone: dt.tzinfo | None = None):
     """A .csv download (UTF-8 with BOM, which Excel needs to read Chinese)."""
     text = io.StringIO(newline="")
     text.write("\ufeff")

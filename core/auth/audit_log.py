@@ -12,10 +12,11 @@ import json
 from sqlalchemy import Select, or_, select
 
 from core.exports import Column, XlsxBook
+from core.localtime import day_start
 from core.models import AuditEntry
 
 EXPORT_LIMIT = 50_000
-HEADERS = [Column("时间 (北京时间)", width=18), "用户", "用户ID", "操作", "操作说明", "对象类型", "对象ID",
+HEADERS = [Column("时间 (本地时间)", width=18), "用户", "用户ID", "操作", "操作说明", "对象类型", "对象ID",
            Column("修改前", width=40), Column("修改后", width=40), "IP 地址"]
 # Chinese names of core's actions; others (modules') show their code alone
 ACTION_LABELS = {
@@ -46,9 +47,9 @@ def audit_query(filters: dict) -> Select:
     if filters.get("object_type"):
         stmt = stmt.where(AuditEntry.object_type == filters["object_type"].strip())
     if filters.get("date_from"):
-        stmt = stmt.where(AuditEntry.created_at >= dt.datetime.combine(filters["date_from"], dt.time()))
+        stmt = stmt.where(AuditEntry.created_at >= day_start(filters["date_from"]))
     if filters.get("date_to"):
-        stmt = stmt.where(AuditEntry.created_at < dt.datetime.combine(filters["date_to"] + dt.timedelta(days=1), dt.time()))
+        stmt = stmt.where(AuditEntry.created_at < day_start(filters["date_to"] + dt.timedelta(days=1)))
     return stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
 
 
@@ -58,7 +59,7 @@ def _json(value) -> str | None:
 
 def export_xlsx(stmt: Select, session) -> bytes:
     """The entries of ``stmt`` (at most ``EXPORT_LIMIT``) as an .xlsx workbook, Chinese headers,
-    times in Beijing time; cells made safe by :mod:`core.exports`."""
+    times in the township's zone; cells made safe by :mod:`core.exports`."""
     book = XlsxBook()
     sheet = book.sheet("审计日志", HEADERS)
     for e in session.scalars(stmt.limit(EXPORT_LIMIT)):

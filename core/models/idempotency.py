@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import db, utcnow
+from core.db import UTCDateTime, db, utcnow
 
 
 class IdempotencyKey(db.Model):
@@ -38,5 +38,5 @@ class IdempotencyKey(db.Model):
     content_type: Mapped[str | None] = mapped_column(String(128))
     location: Mapped[str | None] = mapped_column(String(1024))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)

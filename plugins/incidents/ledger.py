@@ -1,13 +1,11 @@
 """The incident ledger (事件台账) as .xlsx: one row per incident, the way township offices file it.
-Written through the toolkit's safe spreadsheet helper (formula text neutralised, Beijing time)."""
+Written through the toolkit's safe spreadsheet helper (formula text neutralised, times in the
+township's zone)."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.db import db
-from core.grid.models import Grid
-from core.grid.scope import subtree_condition
-from core.toolkit import Column, XlsxBook, xlsx_response
+from core.toolkit import Column, Grid, XlsxBook, db, subtree_condition, xlsx_response
 from plugins.incidents.models import REACH_LABELS, Category, Incident
 from plugins.incidents.services import LABELS
 

@@ -1,7 +1,7 @@
 """idempotency keys for API writes
 
 Revision ID: c5b11f652276
-Revises: 79c09b304487
+Revises: 5e3a9c1f7b20
 Create Date: 2026-12-01 09:40:37.947929
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'c5b11f652276'
-down_revision = '79c09b304487'
+down_revision = '5e3a9c1f7b20'
 branch_labels = None
 depends_on = None
 
@@ -27,8 +27,8 @@ def upgrade():
     sa.Column('content_type', sa.String(length=128), nullable=True),
     sa.Column('location', sa.String(length=1024), nullable=True),
     sa.Column('body', sa.LargeBinary(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_core_idempotency_key')),
     sa.UniqueConstraint('tenant_id', 'user_id', 'key', name=op.f('uq_core_idempotency_key_tenant_id_user_id_key'))
     )
