@@ -14,14 +14,19 @@ from core.errors import ApiError
 from core.modules import enabled_modules, hooks, module_settings
 from core.hookspecs import hookspec
 from core.i18n import N_
+from core.jobs import Job, JobRun
+from core.jobs import get as get_job
+from core.jobs import result as job_result
+from core.jobs import start as start_job
 from core.plugins import hookimpl
-from core.specs import ModuleManifest, NavItem, Permission, Role, Widget
+from core.specs import ModuleManifest, NavItem, Permission, Role, Schedule, Widget
+from core.schedules import run_now as run_schedule
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
 
 __all__ = [
-    "ApiError", "ModuleManifest", "N_", "NavItem", "Permission", "Role", "TenantOwned", "TenantScopeError",
-    "Timestamped", "Widget", "audit", "authenticated", "cross_tenant", "current_access", "current_tenant_id",
-    "db", "doc", "dump", "enabled_modules", "gettext", "hookimpl", "hookspec", "hooks", "immediate_transaction",
-    "json_body", "load", "module_settings", "page", "page_args", "pgettext", "public", "requires", "tenant_context",
-    "tenant_fk", "utcnow",
+    "ApiError", "Job", "JobRun", "ModuleManifest", "N_", "NavItem", "Permission", "Role", "Schedule", "TenantOwned",
+    "TenantScopeError", "Timestamped", "Widget", "audit", "authenticated", "cross_tenant", "current_access",
+    "current_tenant_id", "db", "doc", "dump", "enabled_modules", "get_job", "gettext", "hookimpl", "hookspec", "hooks",
+    "immediate_transaction", "job_result", "json_body", "load", "module_settings", "page", "page_args", "pgettext",
+    "public", "requires", "run_schedule", "start_job", "tenant_context", "tenant_fk", "utcnow",
 ]

@@ -242,3 +242,13 @@ def english_only():
         assert not left, "Chinese left in the English page:\n" + "\n".join(left)
 
     return check
+
+
+@pytest.fixture
+def consumer(app):
+    """A real huey consumer (threads in this process) on the app's queue while the test runs:
+    background jobs and schedule runs go through the queue's store as in production."""
+    from core.queue import running_consumer
+
+    with running_consumer(app, workers=2) as running:
+        yield running

@@ -1,4 +1,5 @@
-"""`gridgov run` serves the app with gunicorn, and the app refuses to start without a secret."""
+"""`gridgov run` serves the app with gunicorn beside the task queue's consumer, and the app refuses
+to start without a secret."""
 from __future__ import annotations
 
 import os
@@ -51,7 +52,11 @@ def test_gunicorn_serves_a_fresh_database(tmp_path):
             assert resp.status == 200
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        output = proc.communicate(timeout=60)[0]
+    assert proc.returncode == 0, output[-3000:]
+    # the consumer ran beside gunicorn (one command, as scripts/demo.sh uses it) and stopped with it
+    assert "and a consumer" in output and "gridgov worker: 2 threads, schedules on" in output
+    assert "Huey consumer started" in output and "Consumer exiting" in output
 
 
 def test_app_refuses_to_start_without_secret_key_in_production(tmp_path):
