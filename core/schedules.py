@@ -214,4 +214,7 @@ def recent_runs(limit: int = 100, schedule: str | None = None, status: str | Non
 
 
 def _iso(value: dt.datetime | None) -> str | None:
-    return value.replace(tzinfo=dt.timezone.utc).isoformat() if value else None
+    """Beijing time with its offset, as the API shows moments (schedules are platform-wide)."""
+    from core.localtime import iso_local
+
+    return iso_local(value)

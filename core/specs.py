@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
 from huey import crontab
 from marshmallow import Schema
@@ -110,9 +111,10 @@ class Widget:
 
 
 SCHEDULE_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
-# Cron fields are read in Beijing time (UTC+8 all year, no daylight saving), where the townships
-# are: "0 1 1 * *" is 1 am on the first of the month in Beijing, whatever the host's zone.
-SCHEDULE_ZONE = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+# Cron fields are read in Beijing time (core.localtime's default zone), where the townships are:
+# "0 1 1 * *" is 1 am on the first of the month in Beijing, whatever the host's zone. Schedules
+# fire once for every township, so a township's own zone setting does not move them.
+SCHEDULE_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)

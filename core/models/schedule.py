@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import db
+from core.db import UTCDateTime, db
 from core.tenancy import TenantOwned
 
 SUCCEEDED, FAILED = "succeeded", "failed"
@@ -27,6 +27,6 @@ class ScheduleRun(TenantOwned, db.Model):
     schedule: Mapped[str] = mapped_column(String(100), nullable=False)
     trigger: Mapped[str] = mapped_column(String(16), nullable=False, default="schedule")
     status: Mapped[str] = mapped_column(String(16), nullable=False)
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
-    finished_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    finished_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     error: Mapped[str | None] = mapped_column(Text)

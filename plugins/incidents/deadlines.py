@@ -12,7 +12,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.db import db, utcnow
+from core.toolkit import db, utcnow
 from plugins.incidents import services
 from plugins.incidents.models import Category, Incident
 

@@ -1,7 +1,7 @@
 """schedule runs (定时任务记录): core_schedule_run, one row per schedule, township and run
 
 Revision ID: 4d9e285c61ce
-Revises: 79c09b304487
+Revises: 5e3a9c1f7b20
 Create Date: 2026-12-01 09:45:36.655272
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '4d9e285c61ce'
-down_revision = '79c09b304487'
+down_revision = '5e3a9c1f7b20'
 branch_labels = None
 depends_on = None
 
@@ -21,8 +21,8 @@ def upgrade():
     sa.Column('schedule', sa.String(length=100), nullable=False),
     sa.Column('trigger', sa.String(length=16), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('started_at', sa.DateTime(), nullable=False),
-    sa.Column('finished_at', sa.DateTime(), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_core_schedule_run_tenant_id_core_tenant'), ondelete='RESTRICT'),
