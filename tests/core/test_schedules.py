@@ -125,7 +125,7 @@ def test_a_failing_township_is_recorded_rolled_back_and_the_others_still_run(app
     assert refused.exit_code != 0 and "does not run in" in refused.output and runs_of(off) == []
 
 
-def test_the_platform_admin_sees_recent_runs(app, db_session, create_tenant, create_user, api_as):
+def test_the_platform_admin_sees_recent_runs(app, db_session, create_tenant, create_user, api_as, english_only):
     bad = create_tenant(modules={"civic_notes": {"max_length": 10}})
     run_now(NIGHTLY, bad)
     admin = api_as(create_user(platform_admin=True))
@@ -139,6 +139,11 @@ def test_the_platform_admin_sees_recent_runs(app, db_session, create_tenant, cre
     assert admin.get("/api/v1/platform/schedules/runs?status=maybe").get_json()["error"]["fields"]["status"]
     page = admin.client.get("/admin/schedules")
     assert page.status_code == 200 and NIGHTLY in page.get_data(as_text=True)
+    english = admin.client.get("/admin/schedules?lang=en").get_data(as_text=True)
+    assert "Recent runs" in english and "Failed" in english
+    shown = admin.get("/api/v1/platform/schedules/runs").get_json()
+    english_only(english, [s["description"] for s in listed] + [r["tenant_name"] for r in shown]
+                 + [r["error"] for r in shown if r["error"]])
     town_admin = api_as(create_user(roles=[(bad, "township_admin")]))
     assert town_admin.get("/api/v1/platform/schedules/runs").status_code == 403
     assert town_admin.client.get("/admin/schedules").status_code == 403
