@@ -21,9 +21,10 @@ expires them, and the hourly ``gridgov.sweep`` task (:func:`sweep_old`) removes 
 
 Statuses: ``queued`` → ``running`` → ``succeeded`` | ``failed``. A queued job waits for a consumer
 however long it takes (the work survives a restart or deploy: the task is in the store). A
-heartbeat refreshes a running job's state every few seconds; a running job whose heartbeat is
-older than :data:`STALE_AFTER` reads as ``failed`` (``worker_lost``): its consumer died, and with it
-the uncommitted transaction.
+consumer stopped at once (SIGTERM) marks its running jobs ``failed`` (``worker_lost``) as it exits
+(:func:`abandon`), since their transactions die with it. A heartbeat refreshes a running job's
+state every few seconds; a running job whose heartbeat is older than :data:`STALE_AFTER` reads as
+``failed`` (``worker_lost``) too: its consumer was killed outright, or its host went down.
 
 Retries where safe: ``start(..., retries=n)`` declares that the work may run again after a
 transient failure (the database busy or its connection lost), because its transaction was rolled
@@ -213,6 +214,8 @@ class JobRun:
         self._lock = threading.Lock()
         self._written = 0.0
         self._stop = threading.Event()
+        self._committed = False
+        self._abandoned = False  # the consumer is exiting: this run writes nothing more
 
     @property
     def id(self) -> str:
@@ -234,6 +237,8 @@ class JobRun:
             self._save_locked()
 
     def _save_locked(self) -> None:
+        if self._abandoned:
+            return
         self.job.heartbeat_at = _now()
         save(self.job, self.app)
         self._written = time.monotonic()
@@ -247,6 +252,27 @@ class JobRun:
 
 
 Work = Callable[[JobRun], "dict[str, Any] | None"]
+_running: dict[str, JobRun] = {}  # this process's running jobs, by id
+
+
+def abandon(job_id: str) -> None:
+    """The consumer is exiting while job ``job_id`` runs here (huey's "interrupted" signal): record
+    it as failed (``worker_lost``), or as succeeded if its transaction had already committed,
+    and let the dying run write nothing more."""
+    run = _running.get(job_id)
+    if run is None:
+        return
+    with run._lock:
+        if run.job.finished:
+            return
+        if run._committed and run.result is not None:
+            write_state(_key(run.job.tenant_id, run.job.id, ".result"), run.result, run.app)
+        run.job.status = SUCCEEDED if run._committed else FAILED
+        run.job.error = None if run._committed else dict(WORKER_LOST)
+        run.job.finished_at = _now()
+        run._save_locked()
+        run._abandoned = True
+    log.warning("job %s (%s): consumer stopped while it ran; %s", job_id, run.job.kind, run.job.status)
 
 
 def _work_name(work: Work) -> str:
@@ -306,6 +332,7 @@ def execute(tenant_id: int, job_id: str, retries_left: int = 0) -> None:
     app = current_app._get_current_object()
     run = JobRun(job, app)
     beat = threading.Thread(target=run._beat, name=f"job-beat-{job.id[:8]}", daemon=True)
+    _running[job.id] = run
     try:
         run._update(status=RUNNING, started_at=_now(), error=None, attempts=job.attempts + 1)
         beat.start()
@@ -317,6 +344,7 @@ def execute(tenant_id: int, job_id: str, retries_left: int = 0) -> None:
             g.access = access_for(g.acting_user, g.tenant)
             run.result = _resolve(job.work)(run) or run.result
             db.session.commit()
+            run._committed = True
     except Exception as exc:
         db.session.rollback()
         error = _error_of(exc, job)
@@ -329,10 +357,13 @@ def execute(tenant_id: int, job_id: str, retries_left: int = 0) -> None:
         _finish(run, SUCCEEDED, None)
     finally:
         run._stop.set()
+        _running.pop(job.id, None)
         db.session.remove()
 
 
 def _finish(run: JobRun, status: str, error: dict[str, Any] | None) -> None:
+    if run._abandoned:
+        return
     if run.result is not None:
         write_state(_key(run.job.tenant_id, run.job.id, ".result"), run.result, run.app)
     run._update(status=status, error=error, finished_at=_now())

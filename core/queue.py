@@ -42,6 +42,7 @@ from typing import Iterator
 from flask import Flask, current_app
 from huey import Huey, RedisExpireHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
+from huey.signals import SIGNAL_INTERRUPTED
 
 from core.config import ConfigError
 
@@ -93,6 +94,12 @@ def init_app(app: Flask) -> None:
     def sweep():
         with app.app_context():
             jobs.sweep_old()
+
+    @huey.signal(SIGNAL_INTERRUPTED)
+    def interrupted(signal, task, *args, **kwargs):
+        if task.name == "gridgov.job":  # the consumer stops at once: say so now, not a minute later
+            with app.app_context():
+                jobs.abandon(task.args[1])
 
     app.extensions["gridgov.tasks"] = {"job": run_job, "schedule": run_schedule}
 

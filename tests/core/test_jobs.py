@@ -4,8 +4,13 @@ transient failures only; old states swept."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from flask import g
@@ -19,6 +24,7 @@ from core.models.audit import AuditEntry
 from core.tenancy import TenantScopeError, current_tenant_id, tenant_context
 
 SEEN: dict = {}
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def wait(tenant_id: int, job_id: str, seconds: float = 60) -> jobs.Job:
@@ -76,6 +82,23 @@ def many_steps(run):
 
 def ok(run):
     return {"ok": 1}
+
+
+def slow(run):
+    """Writes, then takes a minute: long enough to stop its consumer half-way."""
+    audit.record("jobs.slow", object_type="probe")
+    db.session.flush()
+    for n in range(600):
+        run.progress("wait", n + 1, 600)
+        time.sleep(0.1)
+
+
+def worker_process(app) -> subprocess.Popen:
+    """``gridgov worker`` in its own process, on the test app's database and queue."""
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "GRIDGOV_INSTANCE": app.instance_path,
+           "GRIDGOV_ENV": "development", "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "core.cli_main", "worker", "--workers", "1", "--no-periodic"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def test_a_job_runs_in_its_tenant_as_its_user_commits_and_keeps_its_result(app, db_session, create_tenant,
@@ -205,3 +228,26 @@ def test_the_sweep_removes_job_states_older_than_a_day(app, db_session, create_t
         assert jobs.get("1" * 32) is None and jobs.result(jobs.Job("1" * 32, "probe", town.id, None)) is None
         recent = jobs.get("2" * 32)
         assert recent is not None and jobs.result(recent) == {"kept": "2" * 32}
+
+
+def test_a_job_whose_consumer_stops_at_once_reads_as_failed_and_wrote_nothing(app, db_session, create_tenant,
+                                                                              create_user):
+    town = create_tenant()
+    user = create_user(roles=[(town, "township_admin")])
+    job = jobs.start("probe", slow, tenant=town, user=user, write=True)
+    worker = worker_process(app)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (jobs.get(job.id, town.id).done or 0) < 2:
+            time.sleep(0.05)
+        assert jobs.get(job.id, town.id).status == jobs.RUNNING
+        worker.send_signal(signal.SIGTERM)  # huey: stop now, without waiting for running tasks
+        output = worker.communicate(timeout=60)[0]
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.communicate()
+    lost = jobs.get(job.id, town.id)
+    assert lost.status == jobs.FAILED and lost.error["code"] == "worker_lost", output[-3000:]
+    assert 0 < lost.done < 600 and lost.finished_at
+    assert entries(town, "jobs.slow") == []  # its transaction died with the consumer
