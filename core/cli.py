@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sys
 
 import click
 from flask import Flask, current_app

@@ -45,9 +45,9 @@ from huey.consumer import Consumer
 from huey.signals import SIGNAL_INTERRUPTED
 
 from core.config import ConfigError
+from core.jobs import KEEP_FOR
 
 log = logging.getLogger("gridgov.queue")
-KEEP_FOR = 24 * 3600  # seconds a job's state (and a claimed tick) is kept
 EXTENSION = "gridgov.queue"
 
 
@@ -61,7 +61,7 @@ def make_huey(app: Flask) -> Huey:
         return SqliteHuey(name, filename=url[len("sqlite:///"):], results=False, timeout=30)
     if url.startswith(("redis://", "rediss://", "unix://")):
         # job states are written as "results", which this storage expires after KEEP_FOR
-        return RedisExpireHuey(name, url=url, results=False, expire_time=KEEP_FOR)
+        return RedisExpireHuey(name, url=url, results=False, expire_time=int(KEEP_FOR))
     raise ConfigError(f"GRIDGOV_QUEUE_URL must be redis://..., rediss://... or sqlite:///... (got {url!r})")
 
 

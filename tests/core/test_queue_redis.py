@@ -42,6 +42,15 @@ def test_the_queue_is_redis_when_configured_and_sqlite_by_default(app, hosts):
     assert isinstance(huey_of(hosts[0]), RedisExpireHuey)
 
 
+def test_a_queue_url_of_another_kind_is_refused_at_start(app):
+    from core import create_app
+    from core.config import ConfigError
+
+    with pytest.raises(ConfigError, match="GRIDGOV_QUEUE_URL"):
+        create_app({"TESTING": True, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                    "INSTANCE_PATH": app.instance_path, "GRIDGOV_QUEUE_URL": "amqp://127.0.0.1/"})
+
+
 def test_a_job_started_on_one_host_is_run_by_another_hosts_consumer(db_session, create_tenant, create_user, hosts):
     web, worker = hosts
     town = create_tenant()
