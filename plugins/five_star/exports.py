@@ -1,45 +1,26 @@
-"""Spreadsheets (.xlsx) of plans and results. Cells go through :func:`workbook`, the one place
-that writes them (text that starts like a formula stays text); when core's export helper lands in
-the toolkit, this function becomes a call to it."""
+"""Spreadsheets (.xlsx) of plans and results, through core's safe export helper (formula-like
+text stays text, control characters dropped, bold frozen Chinese headers)."""
 from __future__ import annotations
 
-import io
-
-from flask import Response
 from sqlalchemy import select
 
-from core.toolkit import db, gettext as _
+from core.toolkit import XlsxBook, db, gettext as _, xlsx_response
 from plugins.five_star import stats
 from plugins.five_star.branches import all_branches
 from plugins.five_star.models import Plan, Task
 from plugins.five_star.standards import standard_of
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def workbook(title: str, header: list[str], rows: list[list]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(header)
+    book = XlsxBook()
+    sheet = book.sheet(title[:31], header)
     for row in rows:
-        ws.append([("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in row])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for i, text in enumerate(header, start=1):
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = max(10, min(40, len(text) * 2 + 4))
-    ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        sheet.append(row)
+    return book.to_bytes()
 
 
-def response(body: bytes, name: str) -> Response:
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+def response(body: bytes, name: str):
+    return xlsx_response(body, name)
 
 
 def plans_xlsx(year: int) -> bytes:

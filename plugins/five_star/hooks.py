@@ -92,3 +92,12 @@ def demo_data(tenant):
     from plugins.five_star.demo import fill_demo
 
     fill_demo(tenant)
+
+
+@hookimpl
+def register_schedules():
+    from core.toolkit import Schedule
+    from plugins.five_star.households import derive_last_month
+
+    return [Schedule("five_star.derive_household_stars", "0 2 1 * *", derive_last_month,
+                     "每月1日按积分为上月星级农户评分，待评星组确认 (household stars of the month just ended, from points)")]

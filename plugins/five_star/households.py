@@ -167,3 +167,13 @@ def rating_dict(r: HouseholdRating, names: dict[int, str]) -> dict[str, Any]:
     return {"id": r.id, "household_id": r.household_id, "star_id": r.star_id, "star": names.get(r.star_id, ""),
             "month": r.month, "score": r.score, "source": r.source, "scored_by": r.scored_by, "confirmed": r.confirmed,
             "confirmed_by": r.confirmed_by}
+
+
+def derive_last_month(tenant) -> int:
+    """The monthly schedule: stars of the month just ended, from points (left for the 评星组 to
+    confirm); 0 when no module keeps points."""
+    from plugins.five_star.clock import this_month
+
+    year, month = int(this_month()[:4]), int(this_month()[5:])
+    last = f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+    return derive_from_points(tenant, last)

@@ -146,3 +146,22 @@ def test_hook_demo_data_fills_plans_stars_and_households_once(town, api_as):
         db.session.rollback()
     assert len(plans) == 2 and again == 2
     assert set(plans) == {"approved"} and awards and ratings
+
+
+def test_monthly_schedule_derives_last_months_household_stars(town, api_as, register_plugin):
+    from core.toolkit import run_schedule
+    from plugins.five_star.clock import this_month
+    from plugins.five_star.models import HouseholdRating
+
+    h = api_as(town.admin).post(f"/api/v1/t/{town.tenant.slug}/households",
+                                json={"grid_id": town.g1, "address": "一组9号"}).get_json()
+    register_plugin(Points(), "points_for_schedule").answer = {h["id"]: {"遵纪守法": 50}}
+    outcomes = run_schedule("five_star.derive_household_stars", town.tenant)
+    db.session.commit()
+    assert [(o.status, o.result) for o in outcomes] == [("succeeded", 1)], outcomes
+    year, month = int(this_month()[:4]), int(this_month()[5:])
+    last = f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+    with tenant_context(town.tenant):
+        rows = db.session.execute(select(HouseholdRating.month, HouseholdRating.source)).all()
+        db.session.rollback()
+    assert rows == [(last, "points")]
