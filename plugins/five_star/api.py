@@ -40,6 +40,19 @@ def get_standard(year: int):
     return jsonify(standards.standard_dict(standard))
 
 
+@bp.post("/standards/<int:year>")
+@requires(REVIEW)
+@doc("Adopt the standard of a new year (the county's default; 409 if the year has one)", tags=["five_star"], status=201)
+def adopt_standard(year: int):
+    if not 2000 <= year <= 2100:
+        raise ApiError(422, "validation_error", "年度须为 2000 到 2100", {"year": ["须为年份 (a year)"]})
+    from plugins.five_star.defaults import default_standard
+
+    standard = standards.adopt_standard(default_standard(year))
+    db.session.commit()
+    return jsonify(standards.standard_dict(standard)), 201
+
+
 @bp.post("/standards/<int:year>/stars/<code>/tasks")
 @requires(REVIEW)
 @doc("Add a township task under a star (乡镇自设任务)", request_schema=TaskIn, tags=["five_star"], status=201)

@@ -33,7 +33,8 @@ def ensure_standard(year: int) -> Standard:
 def adopt_standard(payload: dict[str, Any], template_key: str | None = None, template_version: int | None = None) -> Standard:
     """Fill the tables from a standard payload (see the module docstring). 409 if the year has one."""
     if standard_of(payload["year"]) is not None:
-        raise _invalid("year", f"{payload['year']}年度标准已存在 (this year already has a standard)", 409)
+        message = f"{payload['year']}年度标准已存在 (this year already has a standard)"
+        raise ApiError(409, "already_exists", message, {"year": [message]})
     standard = Standard(year=payload["year"], name=payload["name"], template_key=template_key,
                         template_version=template_version)
     db.session.add(standard)
