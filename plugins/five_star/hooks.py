@@ -101,3 +101,13 @@ def register_schedules():
 
     return [Schedule("five_star.derive_household_stars", "0 2 1 * *", derive_last_month,
                      "每月1日按积分为上月星级农户评分，待评星组确认 (household stars of the month just ended, from points)")]
+
+
+@hookimpl(optionalhook=True)
+def register_template_kinds():
+    """The key tasks as a county template (core's county templates call this once they exist)."""
+    from core.toolkit import TemplateKind
+    from plugins.five_star import county_template as ct
+
+    return [TemplateKind(ct.KIND, "五星支部重点任务", "Five-star key tasks", ct.TaskItem, "code", ct.apply_items,
+                         ct.read_items, lockable=("title", "criteria", "active"), defaults=ct.default_items)]

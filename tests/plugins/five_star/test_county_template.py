@@ -1,0 +1,56 @@
+"""The standard's key tasks shaped as a county template: the county's items land locked in the
+township's standard, a stricter county threshold replaces the old one, a dropped county task is
+unlocked (not deleted), and the township's own additions read back unlocked."""
+from __future__ import annotations
+
+import copy
+
+from core.db import db
+from core.tenancy import tenant_context
+from tests.plugins.five_star.conftest import YEAR, base
+
+
+def test_county_items_apply_and_read_back(town, api_as, standard):
+    from plugins.five_star import county_template as ct
+
+    staff = api_as(town.staff)
+    own = staff.post(f"{base(town)}/standards/{YEAR}/stars/safety/tasks", json={
+        "code": "safety-town", "title": "本镇自设：防汛值守", "criteria": [{"kind": "yesno", "title": "汛期24小时值班", "max_score": 5}]})
+    assert own.status_code == 201
+    items = ct.default_items()
+    assert len(items) == 29 and all(ct.TaskItem().load(i) for i in items)
+    stricter = copy.deepcopy(items)
+    closure = next(i for i in stricter if i["code"] == "safety-2")
+    closure["criteria"][0]["threshold"] = 98
+    stricter.append({"code": "safety-7", "star_code": "safety", "title": "智慧安防小区全覆盖", "active": True,
+                     "criteria": [{"kind": "yesno", "title": "人脸门禁覆盖", "max_score": 5}]})
+    with tenant_context(town.tenant):
+        ct.apply_items(town.tenant, stricter, removed=["party-6"], year=YEAR)
+        db.session.commit()
+        read = {i["code"]: i for i in ct.read_items(town.tenant, YEAR)}
+        db.session.rollback()
+    assert read["safety-2"]["criteria"][0]["threshold"] == 98 and read["safety-2"]["locked"]
+    assert read["safety-7"]["locked"] and read["safety-7"]["title"] == "智慧安防小区全覆盖"
+    assert read["party-6"]["locked"] is False  # dropped by the county: kept, now the township's own
+    assert read["safety-town"]["locked"] is False
+    after = staff.get(f"{base(town)}/standards/{YEAR}").get_json()
+    party6 = next(t for s in after["stars"] for t in s["tasks"] if t["code"] == "party-6")
+    assert staff.delete(f"{base(town)}/tasks/{party6['id']}").status_code == 204
+
+
+def test_bad_county_items_change_nothing(town, api_as, standard):
+    from core.errors import ApiError
+    from plugins.five_star import county_template as ct
+
+    items = ct.default_items()
+    items[0]["criteria"][0] = {"kind": "threshold", "title": "x", "max_score": 5, "metric_key": None, "threshold": None,
+                               "items": []}
+    with tenant_context(town.tenant):
+        try:
+            ct.apply_items(town.tenant, items, removed=[], year=YEAR)
+        except ApiError as exc:
+            assert exc.status == 422 and "party-1.criteria.0.threshold" in exc.fields
+        else:
+            raise AssertionError("a threshold without its number was applied")
+        db.session.rollback()
+    assert api_as(town.staff).get(f"{base(town)}/standards/{YEAR}").get_json() == standard
