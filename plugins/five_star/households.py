@@ -119,16 +119,18 @@ def ratings(month: str) -> list[HouseholdRating]:
 
 
 def honour_roll(tenant, month: str, limit: int = 50) -> list[dict[str, Any]]:
-    """Households by confirmed stars in ``month``, most first (光荣榜)."""
+    """Households by confirmed stars in ``month``, most first (光荣榜), with their village."""
     need = module_settings(tenant, "five_star")["civilised_min_stars"]
     rows = db.session.execute(
-        select(Household.id, Household.head_name, Household.address, Grid.name, func.count(HouseholdRating.id))
+        select(Household.id, Household.head_name, Household.address, Grid.name, Grid.path, func.count(HouseholdRating.id))
         .join(Household, Household.id == HouseholdRating.household_id).join(Grid, Grid.id == Household.grid_id)
         .where(HouseholdRating.month == check_month(month), HouseholdRating.confirmed.is_(True))
-        .group_by(Household.id, Household.head_name, Household.address, Grid.name)
+        .group_by(Household.id, Household.head_name, Household.address, Grid.name, Grid.path)
         .order_by(func.count(HouseholdRating.id).desc(), Household.id).limit(limit)).all()
-    return [{"household_id": h, "head_name": head or "", "address": addr, "grid": grid, "stars": n, "civilised": n >= need}
-            for h, head, addr, grid, n in rows]
+    villages = {g.path: g.name for g in db.session.scalars(select(Grid).where(Grid.level == 1))}
+    return [{"household_id": h, "head_name": head or "", "address": addr, "grid": grid, "stars": n, "civilised": n >= need,
+             "village": next((name for p, name in villages.items() if path.startswith(p)), grid)}
+            for h, head, addr, grid, path, n in rows]
 
 
 def per_village(tenant, month: str) -> dict[int, dict[str, int]]:

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import ApiError, Grid, Household, db, gettext as _, requires
+from core.toolkit import ApiError, Grid, Household, db, gettext as _, public, requires
 from plugins.five_star import households as hh
 from plugins.five_star.clock import this_month
 from plugins.five_star.pages import _fail
@@ -81,3 +81,15 @@ def derive():
     db.session.commit()
     flash(_("按积分评出 %(n)s 颗星，待评星组确认", n=n), "ok")
     return redirect(url_for(".index", month=month))
+
+
+@bp.get("/public")
+@public
+def public_roll():
+    """The public honour roll (光荣榜公示) a village posts: surname and stars, village; no address,
+    no full name (a household's data stays in the console)."""
+    month = _month()
+    rows = [{"name": (r["head_name"][:1] + "*" * max(1, len(r["head_name"]) - 1)) if r["head_name"] else "—",
+             "village": r["village"], "stars": r["stars"], "civilised": r["civilised"]}
+            for r in hh.honour_roll(g.tenant, month, limit=200)]
+    return render_template("five_star/public_roll.html", month=month, rows=rows, town=g.tenant)

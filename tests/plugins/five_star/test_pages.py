@@ -137,6 +137,10 @@ def test_star_households_page_scores_and_confirms(town, api_as):
     assert rater.post(f"{t}/confirm?month={month}", {"rating_ids": ids}).status_code == 302
     page = rater.get(f"{t}/?month={month}").get_data(as_text=True)
     assert "赵四" in page and "★★" in page and "评星组已确认" in page
+    public = scorer.c.application.test_client().get(f"{t}/public?month={month}")  # no one signed in
+    html = public.get_data(as_text=True)
+    assert public.status_code == 200 and "赵*" in html and "赵四" not in html and "一组8号" not in html
+    assert "查冲村" in html and "★★" in html
 
 
 def test_pages_in_english(town, api_as, approved_plan, at_county, english_only):
