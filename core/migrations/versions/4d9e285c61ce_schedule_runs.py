@@ -1,7 +1,7 @@
 """schedule runs (定时任务记录): core_schedule_run, one row per schedule, township and run
 
 Revision ID: 4d9e285c61ce
-Revises: 5e3a9c1f7b20
+Revises: c5b11f652276
 Create Date: 2026-12-01 09:45:36.655272
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '4d9e285c61ce'
-down_revision = '5e3a9c1f7b20'
+down_revision = 'c5b11f652276'
 branch_labels = None
 depends_on = None
 
