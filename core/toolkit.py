@@ -63,16 +63,5 @@ from core.specs import ModuleManifest, NavItem, Permission, Role, Schedule, Widg
 from core.schedules import run_now as run_schedule
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
 
-__all__ = [
-    "ApiError", "Column", "Grid", "GridStatus", "Household", "LocalDateTime", "ModuleManifest", "N_", "NavItem", "PartyOrg",
-    "Permission", "Person", "Role", "Tenant", "TenantKind", "TenantOwned", "TenantScopeError", "TenantStatus",
-    "Timestamped", "UTCDateTime", "User", "Widget", "audit", "authenticated", "bearer_token", "bucket_key",
-    "choice_arg", "cross_tenant", "csrf", "current_access", "current_tenant_id", "date_range", "db", "doc", "dump",
-    "enabled_modules", "format_local", "from_local", "gettext", "grid_in_reach", "hookimpl", "hookspec", "hooks",
-    "immediate_transaction", "int_arg", "iso_local", "json_body", "known_args", "load", "local_now", "local_period", "local_today",
-    "mask_id", "mask_mobile", "module_settings", "page", "page_args", "parse_period", "period_bounds",
-    "period_name", "pgettext", "public", "requires", "sign_in_with_token", "subtree_condition", "tenant_context",
-    "tenant_fk", "tenant_zone", "to_local", "utcnow", "visible",
-    "XlsxBook", "csv_response", "safe_value", "write_csv", "write_xlsx", "xlsx_response",
-    "Job", "JobRun", "Schedule", "get_job", "job_result", "run_schedule", "start_job",
-]
+# everything imported above is the API: a name added to the imports is exported
+__all__ = sorted(name for name in dir() if not name.startswith("_") and name != "annotations")
