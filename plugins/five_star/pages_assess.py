@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core.toolkit import ApiError, db, gettext as _, requires
+from core.toolkit import ApiError, confirm_first, db, gettext as _, requires
 from plugins.five_star import assessment as flow
 from plugins.five_star.branches import branch_or_404
 from plugins.five_star.evidence import numbers
@@ -111,7 +111,13 @@ def withdraw(award_id: int):
         raise ApiError(404)
     try:
         redo = [int(x) for x in request.form.getlist("redo_task_ids") if x.isdigit()]
-        flow.withdraw(award, db.session.get(Star, award.star_id), request.form.get("reason") or "", redo)
+        star = db.session.get(Star, award.star_id)
+        flow.withdraw(award, star, request.form.get("reason") or "", redo)
+        org = branch_or_404(award.org_id)
+        confirm_first(_("确认摘除「%(org)s」的%(star)s？", org=org.name, star=star.name),
+                      [_("该星从本年度星级中撤下，证书失效"), _("支部进入失星再培育，整改任务：%(tasks)s",
+                                                        tasks=_("、").join(flow.task_titles(redo))),
+                       _("重新评定通过后可再次获星")], _("确认摘星"))
         db.session.commit()
         flash(_("已摘星，支部进入失星再培育"), "ok")
     except ApiError as exc:

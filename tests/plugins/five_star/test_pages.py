@@ -86,8 +86,11 @@ def test_main_flow_through_the_pages(town, api_as, standard):
     assert "荣誉证书" in staff.get(f"{t}/certificates?year={YEAR}").get_data(as_text=True)
     # withdraw from the branch page, with the tasks to redo
     award_id = cert.group(1)
-    resp = staff.post(f"{t}/awards/{award_id}/withdraw", {"reason": "党员大会未按期召开",
-                                                         "redo_task_ids": [str(party["tasks"][1]["id"])]})
+    form = {"reason": "党员大会未按期召开", "redo_task_ids": [str(party["tasks"][1]["id"])]}
+    asked = staff.post(f"{t}/awards/{award_id}/withdraw", form)
+    assert asked.status_code == 200 and "失星再培育" in asked.get_data(as_text=True)  # asked first, nothing done
+    assert "cell-held" in staff.get(f"{t}/?year={YEAR}").get_data(as_text=True)
+    resp = staff.post(f"{t}/awards/{award_id}/withdraw", {**form, "confirmed": "1"})
     assert resp.status_code == 302
     index = staff.get(f"{t}/?year={YEAR}").get_data(as_text=True)
     assert "失星再培育" in index and "党员大会未按期召开" in index and "cell-lost" in index
