@@ -111,3 +111,18 @@ def register_template_kinds():
 
     return [TemplateKind(ct.KIND, "五星支部重点任务", "Five-star key tasks", ct.TaskItem, "code", ct.apply_items,
                          ct.read_items, lockable=("title", "criteria", "active"), defaults=ct.default_items)]
+
+
+@hookimpl(optionalhook=True)
+def resident_sections(tenant, household, card):
+    """The household's stars in the residents' portal: this month's and the months before
+    (confirmed by the 评星组 only); only ``household``'s own rows are read."""
+    from flask import render_template
+    from markupsafe import Markup
+
+    from core.toolkit import gettext as _
+    from plugins.five_star.households import resident_summary
+
+    months = resident_summary(household.id)
+    html = render_template("five_star/resident_stars.html", months=months)
+    return [{"key": "five_star.stars", "title": _("我家的星"), "order": 300, "html": Markup(html)}]

@@ -165,3 +165,31 @@ def test_monthly_schedule_derives_last_months_household_stars(town, api_as, regi
         rows = db.session.execute(select(HouseholdRating.month, HouseholdRating.source)).all()
         db.session.rollback()
     assert rows == [(last, "points")]
+
+
+def test_resident_section_shows_only_the_households_own_confirmed_stars(app, town, api_as):
+    """The portal part (``resident_sections``), called as the portal will: the household's
+    confirmed stars, never a neighbour's, never a star still waiting for the rating group."""
+    from core.people.models import Household
+    from plugins.five_star.hooks import resident_sections
+
+    tb = f"/api/v1/t/{town.tenant.slug}"
+    admin = api_as(town.admin)
+    mine = admin.post(f"{tb}/households", json={"grid_id": town.g1, "address": "一组10号"}).get_json()
+    theirs = admin.post(f"{tb}/households", json={"grid_id": town.g1, "address": "一组11号"}).get_json()
+    scorer, rater = api_as(town.scorer), api_as(town.rater)
+    month = f"{YEAR}-07"
+    for h, stars in ((mine, ["patriotic", "health"]), (theirs, ["law", "harmony", "policy"])):
+        rows = scorer.post(f"{base(town)}/households/ratings", json={
+            "month": month, "household_id": h["id"], "ratings": [{"star_code": s, "score": 90} for s in stars]}).get_json()
+        ids = [r["id"] for r in rows["items"]][:-1]  # the last one stays unconfirmed
+        rater.post(f"{base(town)}/households/ratings/confirm", json={"month": month, "rating_ids": ids})
+    with app.test_request_context(f"/r/{town.tenant.slug}/"), tenant_context(town.tenant):
+        household = db.session.get(Household, mine["id"])
+        sections = resident_sections(tenant=town.tenant, household=household, card=None)
+        db.session.rollback()
+    assert [s["key"] for s in sections] == ["five_star.stars"]
+    html = str(sections[0]["html"])
+    assert "爱党爱国星" in html and "卫生健康星" not in html  # not confirmed yet
+    assert "遵纪守法星" not in html and "邻里和睦星" not in html  # the neighbour's
+    assert f"{month}" in html and "1 颗星" in html
