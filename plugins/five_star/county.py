@@ -54,6 +54,19 @@ def wall_map(year: int) -> list[dict[str, Any]]:
     return out
 
 
+def league(towns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Townships by stars held (from :func:`wall_map`'s answer), most first: branches, stars,
+    five-star branches and the average per branch (县级对比)."""
+    out = []
+    for t in towns:
+        full = len(t["stars"])
+        stars = sum(r["stars"] for r in t["rows"])
+        out.append({"slug": t["slug"], "name": t["name"], "branches": len(t["rows"]), "stars": stars,
+                    "five_star": sum(1 for r in t["rows"] if full and r["stars"] == full),
+                    "per_branch": round(stars / len(t["rows"]), 2) if t["rows"] else 0.0})
+    return sorted(out, key=lambda r: (-r["per_branch"], -r["stars"], r["name"]))
+
+
 def waiting(year: int) -> list[dict[str, Any]]:
     """Assessments at the county level in every township (待县级评定)."""
     out = []

@@ -17,7 +17,8 @@ bp = Blueprint("five_star_county", __name__, url_prefix="/api/v1/t/<tenant>/five
 @doc("Every township's villages × stars (县级星级图)", tags=["five_star"])
 def wall_map():
     county.county()
-    return jsonify({"year": year_arg(), "townships": county.wall_map(year_arg())})
+    towns = county.wall_map(year_arg())
+    return jsonify({"year": year_arg(), "townships": towns, "league": county.league(towns)})
 
 
 @bp.get("/assessments")

@@ -19,7 +19,8 @@ bp = Blueprint("five_star_county_pages", __name__, url_prefix="/t/<tenant>/five_
 def wall_map():
     county.county()
     year = year_arg()
-    return render_template("five_star/county_map.html", year=year, townships=county.wall_map(year))
+    towns = county.wall_map(year)
+    return render_template("five_star/county_map.html", year=year, townships=towns, league=county.league(towns))
 
 
 @bp.get("/map.xlsx")

@@ -59,7 +59,10 @@ def test_three_levels_publish_the_star(town, api_as, standard, at_county):
     assert [(a["org_id"], a["star_code"]) for a in awards] == [(town.b1, "party")]
     ranking = api_as(town.leader2).get(f"{base(town)}/ranking?year={YEAR}").get_json()["items"]
     assert (ranking[0]["org_id"], ranking[0]["stars"], ranking[0]["rank"]) == (town.b1, 1, 1)
-    wall = county.get(f"{county_base(town)}/map?year={YEAR}").get_json()["townships"][0]
+    answer = county.get(f"{county_base(town)}/map?year={YEAR}").get_json()
+    assert answer["league"] == [{"slug": town.tenant.slug, "name": town.tenant.name, "branches": 2, "stars": 1,
+                                 "five_star": 0, "per_branch": 0.5}]
+    wall = answer["townships"][0]
     cells = {r["org_id"]: r["cells"] for r in wall["rows"]}
     assert cells[town.b1]["party"] == "held" and cells[town.b1]["safety"] == "aiming" and cells[town.b2]["party"] == "none"
 
