@@ -12,6 +12,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select, text
 
 from core.auth.decorators import authenticated, public, requires
+from core.auth.service import sign_out_everywhere
 from core.db import db
 from core.errors import ApiError
 
@@ -64,6 +65,9 @@ def login():
 @bp.post("/logout")
 @authenticated
 def logout():
+    if not g.get("via_token"):
+        sign_out_everywhere(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     return redirect(url_for("web.login"))
 
