@@ -13,6 +13,8 @@ core releases. Grouped by what they are for:
   ``Tenant``, ``TenantKind``, ``TenantStatus``, ``User``, ``Grid``, ``GridStatus``, ``Person``,
   ``Household``, ``PartyOrg``; scope helpers ``subtree_condition`` (rows in grid subtrees),
   ``visible`` (rows in the current user's reach for a permission), ``grid_in_reach``;
+  ``grid_by_public_token`` / ``grid_by_legacy_code`` (what a printed QR code or an external
+  reference names, see ``core/grid/tokens.py``: put ``grid.public_token`` in anything printed);
 * requests: ``requires``/``authenticated``/``public``, ``current_access``, ``csrf``,
   ``bearer_token``, ``sign_in_with_token``, ``ApiError``, ``json_body``, ``load``, ``dump``,
   ``page``, ``page_args``, ``doc`` (OpenAPI);
@@ -41,6 +43,7 @@ from core.db import Timestamped, UTCDateTime, db, immediate_transaction, utcnow
 from core.errors import ApiError
 from core.exports import Column, XlsxBook, csv_response, safe_value, write_csv, write_xlsx, xlsx_response
 from core.grid.models import Grid, GridStatus, PartyOrg
+from core.grid.tokens import grid_by_legacy_code, grid_by_public_token
 from core.grid.scope import grid_in_reach, subtree_condition, visible
 from core.hookspecs import hookspec
 from core.i18n import N_
@@ -59,7 +62,8 @@ __all__ = [
     "Permission", "Person", "Role", "Tenant", "TenantKind", "TenantOwned", "TenantScopeError", "TenantStatus",
     "Timestamped", "UTCDateTime", "User", "Widget", "audit", "authenticated", "bearer_token", "bucket_key",
     "cross_tenant", "csrf", "current_access", "current_tenant_id", "date_range", "db", "doc", "dump",
-    "enabled_modules", "format_local", "from_local", "gettext", "grid_in_reach", "hookimpl", "hookspec", "hooks",
+    "enabled_modules", "format_local", "from_local", "gettext", "grid_by_legacy_code", "grid_by_public_token",
+    "grid_in_reach", "hookimpl", "hookspec", "hooks",
     "immediate_transaction", "iso_local", "json_body", "load", "local_now", "local_period", "local_today",
     "mask_id", "mask_mobile", "module_settings", "page", "page_args", "parse_period", "period_bounds",
     "period_name", "pgettext", "public", "requires", "sign_in_with_token", "subtree_condition", "tenant_context",
