@@ -10,7 +10,7 @@ Columns are added in place (no table rebuild: on SQLite a rebuild of ``core_grid
 into the foreign keys of every table that points at it) and the uniques are unique indexes.
 
 Revision ID: 9fc4da937ed6
-Revises: c5b11f652276
+Revises: 4d9e285c61ce
 Create Date: 2026-12-01 10:12:58
 """
 import secrets
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 
 revision = '9fc4da937ed6'
-down_revision = 'c5b11f652276'
+down_revision = '4d9e285c61ce'
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ from core.db import db
 from core.migrate import downgrade, upgrade_all
 from core.testing import scratch_database
 
-BEFORE_TOKENS = "c5b11f652276"
+BEFORE_TOKENS = "4d9e285c61ce"
 
 
 def _grids():
