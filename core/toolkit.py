@@ -13,6 +13,8 @@ core releases. Grouped by what they are for:
   ``Tenant``, ``TenantKind``, ``TenantStatus``, ``User``, ``Grid``, ``GridStatus``, ``Person``,
   ``Household``, ``PartyOrg``; scope helpers ``subtree_condition`` (rows in grid subtrees),
   ``visible`` (rows in the current user's reach for a permission), ``grid_in_reach``;
+  ``grid_by_public_token`` / ``grid_by_legacy_code`` (what a printed QR code or an external
+  reference names, see ``core/grid/tokens.py``: put ``grid.public_token`` in anything printed);
 * requests: ``requires``/``authenticated``/``public``, ``current_access``, ``csrf``,
   ``bearer_token``, ``sign_in_with_token``, ``ApiError``, ``json_body``, ``load``, ``dump``,
   ``page``, ``page_args``, ``int_arg``, ``choice_arg``, ``known_args`` (query parameters that
@@ -47,6 +49,7 @@ from core.db import Timestamped, UTCDateTime, db, immediate_transaction, utcnow
 from core.errors import ApiError
 from core.exports import Column, XlsxBook, csv_response, safe_value, write_csv, write_xlsx, xlsx_response
 from core.grid.models import Grid, GridStatus, PartyOrg
+from core.grid.tokens import grid_by_legacy_code, grid_by_public_token
 from core.grid.scope import grid_in_reach, subtree_condition, visible
 from core.hookspecs import hookspec
 from core.i18n import N_

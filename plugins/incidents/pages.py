@@ -174,33 +174,36 @@ def categories():
     return render_template("incidents/categories.html", rows=cats.all_categories())
 
 
-def _qr_grid(grid_code: str) -> Grid:
-    grid = db.session.scalar(select(Grid).where(Grid.code == grid_code))
+def _qr_grid(token: str) -> Grid:
+    grid = db.session.scalar(select(Grid).where(Grid.public_token == token, Grid.status == GridStatus.active))
     if grid is None or not can_report_in(grid):
         raise ApiError(404)
     return grid
 
 
-@bp.get("/grids/<grid_code>/qr.png")
+def report_url(grid: Grid) -> str:
+    """What a grid's QR code holds: its public token, never its code (codes follow the tree)."""
+    return url_for("incidents_public.report_form", token=grid.public_token, _external=True)
+
+
+@bp.get("/grids/<token>/qr.png")
 @requires(REPORT)
-def qr_png(grid_code: str):
+def qr_png(token: str):
     import qrcode
 
-    grid = _qr_grid(grid_code)
-    url = url_for("incidents_public.report_form", grid_code=grid.code, _external=True)
-    img = qrcode.make(url, box_size=8, border=2)
+    grid = _qr_grid(token)
+    img = qrcode.make(report_url(grid), box_size=8, border=2)
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     buf.seek(0)
     return send_file(buf, mimetype="image/png", download_name=f"{grid.code}.png")
 
 
-@bp.get("/grids/<grid_code>/qr")
+@bp.get("/grids/<token>/qr")
 @requires(REPORT)
-def qr_page(grid_code: str):
-    grid = _qr_grid(grid_code)
-    return render_template("incidents/qr.html", grid=grid,
-                           url=url_for("incidents_public.report_form", grid_code=grid.code, _external=True))
+def qr_page(token: str):
+    grid = _qr_grid(token)
+    return render_template("incidents/qr.html", grid=grid, url=report_url(grid))
 
 
 @bp.get("/grids/qr")
