@@ -13,6 +13,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from core.db import db
 from core.models.audit import AuditEntry
+from core.models.tenant import platform_tenant
 
 
 def _actor() -> tuple[int | None, str | None]:
@@ -63,8 +64,6 @@ def record(
 
 def platform_tenant_id() -> int:
     """The id of the platform tenant, whose log holds account-level actions (password changes)."""
-    from tenants.onboarding import platform_tenant
-
     return platform_tenant().id
 
 

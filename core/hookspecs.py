@@ -113,6 +113,16 @@ def nav_items(tenant: Tenant, user: Any) -> list[NavItem]:
     """
 
 
+@hookspec(firstresult=True)
+def console_home(tenant: Tenant, user: Any) -> Any:
+    """Return the home page (``/t/<tenant>/``) of a tenant that is not a township, e.g. the county
+    console (县级控制台): a rendered page or a response. The first answer that is not ``None``
+    wins; with none the page is a 404. A township's home is core's dashboard of widgets.
+
+    Tenant scope: ``tenant`` (a county) is in context; the user's membership is checked.
+    """
+
+
 @hookspec
 def dashboard_widgets(tenant: Tenant, user: Any) -> list[Widget]:
     """Return widgets (numbers and charts) for the township home dashboard.

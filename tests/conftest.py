@@ -175,7 +175,7 @@ def register_plugin(app):
 
 @pytest.fixture
 def enable_module(db_session):
-    from core.modules import enable_module as _enable
+    from tenants.modules import enable_module as _enable
 
     def enable(tenant, name: str, settings=None):
         _enable(tenant, name, settings)

@@ -1,5 +1,5 @@
 """Core models. Every table here is prefixed ``core_``; plugin tables carry their own prefix."""
-from core.models.tenant import Tenant, TenantKind, TenantModule, TenantStatus
+from core.models.tenant import Tenant, TenantKind, TenantModule, TenantStatus, platform_tenant
 from core.models.audit import AuditEntry
 from core.models.user import ApiToken, RoleAssignment, RolePermission, User
 from core.grid.models import Grid, GridStatus
@@ -7,5 +7,5 @@ from core.people.models import Household, Person, PersonTag, Tag  # noqa: F401  
 
 __all__ = [
     "Tenant", "TenantKind", "TenantStatus", "TenantModule", "AuditEntry",
-    "User", "RoleAssignment", "RolePermission", "ApiToken", "Grid", "GridStatus",
+    "User", "RoleAssignment", "RolePermission", "ApiToken", "Grid", "GridStatus", "platform_tenant",
 ]

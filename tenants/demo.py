@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from core.auth.service import assign_role, create_user
 from core.db import db
-from core.models import Tenant, User
-from core.modules import hooks
 from core.grid.demo import GAOHE, HUYANG, SHIPAI, TAIBAI, staff_grids
+from core.models import Tenant, User, platform_tenant
+from core.modules import hooks
 from core.tenancy import tenant_context
+from tenants.onboarding import create_county, onboard_township
 
 DEMO_PASSWORD = "Demo12345"
 
@@ -46,8 +47,6 @@ def _grid_worker(tenant, slug: str) -> str | None:
 
 
 def load_demo() -> Iterator[str]:
-    from tenants.onboarding import create_county, onboard_township, platform_tenant
-
     platform_tenant()
     db.session.commit()
     if db.session.scalar(select(User).where(User.username == "admin")) is None:
