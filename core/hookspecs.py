@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from flask import Blueprint
 
     from core.models import Tenant
-    from core.specs import NavItem, Permission, Role, Widget
+    from core.specs import NavItem, Permission, Role, TemplateKind, Widget
 
 hookspec = pluggy.HookspecMarker("gridgov")
 
@@ -67,6 +67,18 @@ def register_cli_commands(cli: click.Group) -> None:
     """Add click commands or groups to the ``gridgov`` command line.
 
     Tenant scope: none; commands that work on a tenant take ``--tenant SLUG``.
+    """
+
+
+@hookspec
+def register_template_kinds() -> list[TemplateKind]:
+    """Return the kinds of configuration this plugin lets a county publish as templates (县级模板)
+    for its townships to adopt: a :class:`core.specs.TemplateKind` each, named
+    ``<plugin>.<thing>``, with the schema of one item, the fields a county may lock and the
+    functions that write and read a township's own copy.
+
+    Tenant scope: none (app-wide); a township sees the kinds of the modules it has enabled, and
+    ``apply``/``read`` are called inside that township's context.
     """
 
 

@@ -32,7 +32,8 @@ hookimpl = pluggy.HookimplMarker("gridgov")
 ENTRY_POINT_GROUP = "gridgov.plugins"
 CORE_PLUGIN = "core"
 # Core's own hook implementations, one module per concern, always on (never switchable).
-CORE_HOOK_MODULES = ("core.core_hooks", "core.auth.hooks", "core.grid.hooks", "core.people.hooks", "core.console.hooks")
+CORE_HOOK_MODULES = ("core.core_hooks", "core.auth.hooks", "core.grid.hooks", "core.people.hooks", "core.console.hooks",
+                     "core.county_templates.hooks")
 
 
 @dataclass

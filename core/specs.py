@@ -5,7 +5,7 @@ Plugins build these and return them from ``register_*`` hooks; core never import
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from marshmallow import Schema
 
@@ -104,3 +104,38 @@ class Widget:
     series: list[tuple[str, float]] = field(default_factory=list)
     order: int = 100
     link_endpoint: str | None = None
+
+
+@dataclass(frozen=True)
+class TemplateKind:
+    """Configuration a county may publish and its townships adopt (县级模板), e.g. incident
+    categories. A template's data is a list of items, each identified by ``key_field``.
+
+    :param name: ``<module>.<thing>`` (``incidents.categories``); the module part decides which
+        townships see it (those that enabled the module).
+    :param label_zh: Chinese label; :param label_en: English label.
+    :param item_schema: marshmallow schema of one item (an allow-list: unknown fields raise).
+    :param key_field: the item field that names an item across versions and in the copy (``code``).
+    :param lockable: item fields the county may lock; a township can neither override a locked
+        field nor (when the kind's "off" field such as ``active`` is locked) drop a county item.
+    :param apply: ``apply(tenant, items, removed)`` writes the township's own rows from the adopted
+        items (county values with local overrides applied) and handles ``removed`` keys (items the
+        county dropped). Runs in the township's context, in the adopting transaction; must flush.
+    :param read: ``read(tenant) -> list[dict]``: the township's current copy, items shaped like
+        ``item_schema`` (its own additions included).
+    :param defaults: ``defaults() -> list[dict]``: the list a county starts with (seeded lazily).
+    """
+
+    name: str
+    label_zh: str
+    label_en: str
+    item_schema: type[Schema]
+    key_field: str
+    apply: Callable[..., None]
+    read: Callable[..., list[dict[str, Any]]]
+    lockable: tuple[str, ...] = ()
+    defaults: Callable[[], list[dict[str, Any]]] | None = None
+
+    @property
+    def module(self) -> str:
+        return self.name.split(".", 1)[0]

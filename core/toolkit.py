@@ -9,19 +9,21 @@ from flask_babel import gettext, pgettext
 from core.api import doc, dump, json_body, load, page, page_args
 from core.audit import record as audit
 from core.auth import authenticated, current_access, public, requires
+from core.county_templates.service import adopt_template, county_template, override_template_item
 from core.db import Timestamped, db, immediate_transaction, utcnow
 from core.errors import ApiError
 from core.modules import enabled_modules, hooks, module_settings
 from core.hookspecs import hookspec
 from core.i18n import N_
 from core.plugins import hookimpl
-from core.specs import ModuleManifest, NavItem, Permission, Role, Widget
+from core.specs import ModuleManifest, NavItem, Permission, Role, TemplateKind, Widget
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
 
 __all__ = [
-    "ApiError", "ModuleManifest", "N_", "NavItem", "Permission", "Role", "TenantOwned", "TenantScopeError",
-    "Timestamped", "Widget", "audit", "authenticated", "cross_tenant", "current_access", "current_tenant_id",
-    "db", "doc", "dump", "enabled_modules", "gettext", "hookimpl", "hookspec", "hooks", "immediate_transaction",
-    "json_body", "load", "module_settings", "page", "page_args", "pgettext", "public", "requires", "tenant_context",
-    "tenant_fk", "utcnow",
+    "ApiError", "ModuleManifest", "N_", "NavItem", "Permission", "Role", "TemplateKind", "TenantOwned",
+    "TenantScopeError", "Timestamped", "Widget", "adopt_template", "audit", "authenticated",
+    "county_template", "cross_tenant", "current_access", "current_tenant_id", "db", "doc", "dump",
+    "enabled_modules", "gettext", "hookimpl", "hooks", "hookspec", "immediate_transaction", "json_body",
+    "load", "module_settings", "override_template_item", "page", "page_args", "pgettext", "public",
+    "requires", "tenant_context", "tenant_fk", "utcnow",
 ]

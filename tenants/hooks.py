@@ -35,6 +35,8 @@ def nav_items(tenant, user):
                     tenant_kinds=county),
             NavItem("开通乡镇", "Onboard a township", "tenants_console.county_onboard", permission="tenants.onboard",
                     order=20, tenant_kinds=county),
+            NavItem("县级模板", "County templates", "tenants_console.county_templates", permission="templates.read",
+                    order=30, tenant_kinds=county),
         ]
     if tenant.kind == TenantKind.township:
         return [NavItem("模块开关", "Modules", "tenants_console.modules", permission="modules.read", order=800)]

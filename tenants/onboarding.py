@@ -17,6 +17,7 @@ from sqlalchemy import select
 from core import audit
 from core.auth.passwords import policy_problems
 from core.auth.service import assign_role, create_user
+from core.county_templates.service import seed_county_templates
 from core.db import db
 from core.errors import ApiError
 from core.grid.service import create_tree
@@ -147,7 +148,8 @@ def _dependency_order(modules: dict[str, Any]) -> list[str]:
 
 
 def create_county(slug: str, name: str, region_code: str | None = None) -> Tenant:
-    """Create a county under the platform tenant (platform admins only). Commits."""
+    """Create a county under the platform tenant (platform admins only), with every installed
+template kind's default list published as its first version. Commits."""
     problems = {}
     try:
         SLUG(slug)
@@ -163,6 +165,7 @@ def create_county(slug: str, name: str, region_code: str | None = None) -> Tenan
     db.session.add(county)
     db.session.flush()
     audit.record("tenant.create_county", county, tenant_id=county.id, after={"slug": slug, "name": name})
+    seed_county_templates(county)  # the default lists (e.g. incident categories) as version 1
     db.session.commit()
     return county
 

@@ -51,6 +51,13 @@ def register_cli_commands(cli):
 
 
 @hookimpl
+def register_template_kinds():
+    from plugins.incidents.categories import TEMPLATE_KIND
+
+    return [TEMPLATE_KIND]
+
+
+@hookimpl
 def setup_tenant(tenant, settings):
     from plugins.incidents.categories import seed_defaults
 

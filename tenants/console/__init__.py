@@ -14,6 +14,6 @@ bp = Blueprint("tenants_console", __name__, template_folder="../templates")
 
 def blueprint() -> Blueprint:
     """The blueprint with every page attached."""
-    from tenants.console import admin, county, modules_page  # noqa: F401  (routes attach to bp)
+    from tenants.console import admin, county, county_templates, modules_page  # noqa: F401  (routes attach to bp)
 
     return bp

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[3]
 CORE = ROOT / "core"
 TENANTS = ROOT / "tenants"
 MINE = [CORE / "templates" / "core", CORE / "templates" / "console", CORE / "console",
-        CORE / "templates" / "grid", CORE / "templates" / "people", CORE / "grid", CORE / "people"]
+        CORE / "templates" / "grid", CORE / "templates" / "people", CORE / "grid", CORE / "people",
+        CORE / "templates" / "county_templates", CORE / "county_templates"]
 # the tenant lifecycle's pages carry their own catalogue (a library plugin's translations/)
 CATALOGUES = {CORE / "translations": MINE, TENANTS / "translations": [TENANTS / "console", TENANTS / "templates"]}
 
