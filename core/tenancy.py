@@ -292,6 +292,7 @@ def read_county_templates(township, kind: str | None = None, versions: tuple[int
     if getattr(getattr(township, "kind", None), "value", None) != "township" or county_id is None:
         raise TenantScopeError("only a township reads its county's templates")
     db.session.flush()
+    known = {id(obj) for obj in db.session.identity_map.values()}  # the caller's own, left alone
     audit_log.info("township %s reads county %s templates (%s)", township.id, county_id, kind or "all kinds")
     token = _scope.set(TenantScope(county_id, reason=f"county templates for township {township.id}"))
     try:
@@ -315,7 +316,8 @@ def read_county_templates(township, kind: str | None = None, versions: tuple[int
                              for v in versions if (t.id, v) in by_key},
             })
         for obj in [*templates, *by_key.values()]:
-            db.session.expunge(obj)  # the county's rows never stay in the township's session
+            if id(obj) not in known:
+                db.session.expunge(obj)  # the county's rows read here do not stay in the township's session
         return out
     finally:
         _scope.reset(token)

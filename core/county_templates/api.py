@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify
 from flask_login import current_user
 from marshmallow import RAISE, Schema, fields
+from sqlalchemy.exc import IntegrityError
 
 from core.api import doc, json_body, load
 from core.auth import requires
@@ -59,6 +60,17 @@ class AdoptIn(Schema):
         unknown = RAISE
 
     template_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+def _committed(write):
+    """Run ``write`` and commit; a concurrent twin that got in first (a unique key taken) is a 409."""
+    try:
+        out = write()
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise ApiError(409, "changed_meanwhile", "数据刚被他人修改，请刷新后重试 (changed by someone else; reload and retry)") from exc
+    return out
 
 
 def _actor() -> str:
@@ -141,9 +153,8 @@ def save_draft(kind: str):
      tags=["templates"], status=201)
 def publish(kind: str):
     county = _county()
-    version = service.publish(county, service.kind_for(county, kind), _actor())
-    out = VersionOut().dump(version)
-    db.session.commit()
+    found = service.kind_for(county, kind)
+    out = _committed(lambda: VersionOut().dump(service.publish(county, found, _actor())))
     return jsonify(out), 201
 
 
@@ -163,10 +174,8 @@ def show_version(kind: str, number: int):
 def adopt(kind: str):
     town = _township()
     data = load(AdoptIn)
-    result = service.adopt_template(town, kind, _actor(), template_id=data["template_id"])
-    out = _status_json(service.county_template(town, kind)) | {"dropped_overrides": result["dropped_overrides"]}
-    db.session.commit()
-    return jsonify(out)
+    result = _committed(lambda: service.adopt_template(town, kind, _actor(), template_id=data["template_id"]))
+    return jsonify(_status_json(service.county_template(town, kind)) | {"dropped_overrides": result["dropped_overrides"]})
 
 
 @bp.patch("/<kind>/items/<key>")
@@ -175,6 +184,5 @@ def adopt(kind: str):
 def override_item(kind: str, key: str):
     town = _township()
     service.kind_for(town, kind)
-    values = service.override_template_item(town, kind, key, json_body(), _actor())
-    db.session.commit()
+    values = _committed(lambda: service.override_template_item(town, kind, key, json_body(), _actor()))
     return jsonify({"key": key, "overrides": values})

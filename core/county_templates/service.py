@@ -116,8 +116,11 @@ def save_draft(county: Tenant, kind: TemplateKind, data: Any, actor: str | None 
 def publish(county: Tenant, kind: TemplateKind, actor: str | None = None) -> TemplateVersion:
     """Publish the draft as the next version (published versions never change); 422 when the
     draft is the current version already. Flushes."""
-    row = template_of(county, kind, actor)
+    template_of(county, kind, actor)
     with tenant_context(county):
+        # locked, and read afresh: a concurrent publication waits, then numbers after this one
+        row = db.session.scalar(select(CountyTemplate).where(CountyTemplate.kind == kind.name)
+                                .with_for_update().execution_options(populate_existing=True))
         if row.version:
             current = version_of(county, row, row.version)
             if current.data == row.draft and current.locked_fields == row.draft_locked and current.title == row.title:
@@ -155,9 +158,12 @@ def version_of(county: Tenant, template: CountyTemplate, number: int) -> Templat
 # --- the township's side --------------------------------------------------------------------
 
 
-def _adoption(township: Tenant, kind: TemplateKind) -> TemplateAdoption | None:
+def _adoption(township: Tenant, kind: TemplateKind, lock: bool = False) -> TemplateAdoption | None:
+    stmt = select(TemplateAdoption).where(TemplateAdoption.kind == kind.name)
+    if lock:  # a concurrent adoption of the same kind waits for this one, then reads it afresh
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     with tenant_context(township):
-        return db.session.scalar(select(TemplateAdoption).where(TemplateAdoption.kind == kind.name))
+        return db.session.scalar(stmt)
 
 
 def _keyed(kind: TemplateKind, items: list[dict]) -> dict[str, dict]:
@@ -223,7 +229,7 @@ def adopt_template(township: Tenant, name: str, actor: str | None = None, templa
     fields; overrides of fields the county has since locked are dropped (and listed). 404 when the
     county has published none, or when ``template_id`` is not this township's county's. Flushes."""
     kind = kind_for(township, name)
-    adoption = _adoption(township, kind)
+    adoption = _adoption(township, kind, lock=True)
     found = read_county_templates(township, kind.name, versions=(adoption.version,) if adoption else ())
     if not found or (template_id is not None and template_id != found[0]["id"]):
         raise ApiError(404, "no_template", "所属县尚未发布这种模板 (your county has published no such template)",
@@ -263,7 +269,7 @@ def override_template_item(township: Tenant, name: str, key: str, changes: dict[
     through the kind's ``apply``; without it (a module's own edit form calls this before writing
     its row) a township's own item, or a kind not adopted, is simply ``None``. Flushes."""
     kind = kinds().get(name)
-    adoption = _adoption(township, kind) if kind else None
+    adoption = _adoption(township, kind, lock=True) if kind else None
     if adoption is None:
         if strict:
             raise ApiError(409, "not_adopted", "尚未采用县级模板 (adopt the county's template first)")

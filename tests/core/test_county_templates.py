@@ -289,13 +289,16 @@ def test_an_apply_that_fails_leaves_nothing_half_adopted(setting):
     assert town_api.get(_town_url(town)).get_json()["adoption"] is None
 
 
-def test_read_county_templates_is_for_a_township_of_a_county_only(setting):
+def test_read_county_templates_is_for_a_township_of_a_county_only(setting, caplog):
+    import logging
+
     from core.tenancy import TenantScopeError, current_tenant_id, read_county_templates
 
     county, town, *_ = setting
-    with tenant_context(town):
+    with tenant_context(town), caplog.at_level(logging.INFO, logger="gridgov.audit"):
         found = read_county_templates(town, KIND)
         assert current_tenant_id() == town.id  # back in the township afterwards
+    assert f"township {town.id} reads county {county.id} templates" in caplog.text
     assert [t["kind"] for t in found] == [KIND] and found[0]["county_id"] == county.id
     with pytest.raises(TenantScopeError):
         read_county_templates(county, KIND)
@@ -359,3 +362,54 @@ def test_cli_lists_a_countys_templates_and_a_townships_standing(setting, app):
     line = runner.invoke(args=["templates", "list", "--tenant", town.slug]).output
     assert "county v2" in line and "adopted v1" in line and "newer version published" in line
     assert runner.invoke(args=["templates", "list", "--tenant", "no-such"]).exit_code != 0
+
+
+def _at_once(calls):
+    """Run the ``calls`` from threads released together; their (status, error code) answers."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    answers, errors = [], []
+
+    def run(call):
+        try:
+            barrier.wait()
+            resp = call()
+            answers.append((resp.status_code, ((resp.get_json() or {}).get("error") or {}).get("code", "")))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    return answers
+
+
+def test_simultaneous_adoptions_leave_one_adoption_and_never_a_500(setting, create_user, api_as):
+    from core.county_templates.models import TemplateAdoption
+
+    county, town, _, _ = setting
+    clients = [api_as(create_user(roles=[(town, "township_admin")])) for _ in range(4)]
+    url = _town_url(town, "/adopt")
+    answers = _at_once([lambda c=c: c.post(url, json={}) for c in clients])
+    assert all(status in (200, 409) for status, _ in answers) and any(status == 200 for status, _ in answers), answers
+    assert {code for status, code in answers if status == 409} <= {"changed_meanwhile"}
+    db.session.rollback()
+    with tenant_context(town):
+        assert len(db.session.scalars(select(TemplateAdoption)).all()) == 1
+
+
+def test_simultaneous_publications_get_distinct_versions(setting, create_user, api_as):
+    county, _, county_api, _ = setting
+    draft = county_api.get(_county_url(county)).get_json()["draft"]
+    clients = [api_as(create_user(roles=[(county, "county_admin")])) for _ in range(3)]
+    for n, client in enumerate(clients):  # each leaves a different draft, then all publish at once
+        assert client.put(_county_url(county), json={"items": draft[:n + 1]}).status_code == 200
+    url = _county_url(county, "/publish")
+    answers = _at_once([lambda c=c: c.post(url) for c in clients])
+    assert all(status in (201, 409, 422) for status, _ in answers) and (201, "") in answers, answers
+    versions = [v["version"] for v in county_api.get(_county_url(county)).get_json()["versions"]]
+    assert versions == sorted(set(versions), reverse=True) and versions[-1] == 1
