@@ -161,6 +161,8 @@ def make_plugin_manager(extra: Iterable[tuple[str, ModuleType]] = (), use_entry_
             package = source.load() if hasattr(source, "load") else source
             plugin.package = package
             manifest = getattr(package, "manifest", None)
+            if isinstance(manifest, ModuleType):  # a submodule named manifest (tenants.manifest), not one
+                manifest = None
             if manifest is not None and manifest.name != name:
                 raise ValueError(f"manifest name {manifest.name!r} differs from entry point {name!r}")
             plugin.manifest = manifest

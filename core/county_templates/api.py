@@ -7,6 +7,8 @@ reverse) is a 404, like anything of another tenant.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, g, jsonify
 from flask_login import current_user
 from marshmallow import RAISE, Schema, fields
@@ -16,6 +18,7 @@ from core.api import doc, json_body, load
 from core.auth import requires
 from core.county_templates import service
 from core.db import db
+from core.localtime import LocalDateTime, iso_local
 from core.errors import ApiError
 from core.models import TenantKind
 
@@ -29,7 +32,7 @@ class TemplateOut(Schema):
     version = fields.Integer(metadata={"description": "newest published version (0: none yet)"})
     draft = fields.List(fields.Dict())
     draft_locked = fields.List(fields.String())
-    updated_at = fields.DateTime()
+    updated_at = LocalDateTime()
     updated_by = fields.String(allow_none=True)
 
 
@@ -38,7 +41,7 @@ class VersionOut(Schema):
     title = fields.String()
     data = fields.List(fields.Dict())
     locked_fields = fields.List(fields.String())
-    published_at = fields.DateTime()
+    published_at = LocalDateTime()
     published_by = fields.String(allow_none=True)
 
 
@@ -104,7 +107,7 @@ def _status_json(status: dict) -> dict:
 def _plain(value):
     if value is None:
         return None
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in value.items()}
+    return {k: (iso_local(v) if isinstance(v, dt.datetime) else v) for k, v in value.items()}
 
 
 @bp.get("")

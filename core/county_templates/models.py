@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint, event
+from sqlalchemy import JSON, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.db import Timestamped, db, utcnow
+from core.db import Timestamped, UTCDateTime, db, utcnow
 from core.tenancy import TenantOwned, tenant_fk
 
 
@@ -28,7 +28,7 @@ class CountyTemplate(TenantOwned, Timestamped, db.Model):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # 0: never published
     draft: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     draft_locked: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -45,7 +45,7 @@ class TemplateVersion(TenantOwned, db.Model):
     title: Mapped[str] = mapped_column(String(100), nullable=False)
     data: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     locked_fields: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
-    published_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     published_by: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -62,7 +62,7 @@ class TemplateAdoption(TenantOwned, Timestamped, db.Model):
     template_id: Mapped[int] = mapped_column(Integer, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     overrides: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, nullable=False, default=dict)
-    adopted_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    adopted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     adopted_by: Mapped[str | None] = mapped_column(String(64))
 
 

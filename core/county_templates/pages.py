@@ -23,18 +23,6 @@ def _township():
     return g.tenant
 
 
-def shown_time(value) -> str:
-    """A stored UTC time as Beijing time (the one place to switch to core's local-time helpers)."""
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
-
-
 def columns(kind) -> list[tuple[str, str]]:
     """The item fields in schema order with their labels (``metadata`` ``label_zh``/``label_en``),
     the table's columns."""
@@ -60,7 +48,7 @@ def show(kind: str):
     found = service.kind_for(town, kind)
     status = service.county_template(town, found.name)
     return render_template("county_templates/show.html", s=status, kind=found, columns=columns(found),
-                           can_adopt=g.access.can("templates.adopt"), shown_time=shown_time)
+                           can_adopt=g.access.can("templates.adopt"))
 
 
 @bp.post("/<kind>/adopt")

@@ -9,10 +9,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select
 
-from core import audit
-from core.db import db
-from core.errors import ApiError
-from core.toolkit import TemplateKind, override_template_item
+from core.toolkit import ApiError, TemplateKind, audit, db, override_template_item
 from plugins.incidents.models import Category
 
 KIND = "incidents.categories"
@@ -56,7 +53,7 @@ def seed_defaults(tenant) -> int:
             added += 1
     db.session.flush()
     if added:
-        audit.record("incidents.categories_seeded", object_type="incidents_category", after={"added": added})
+        audit("incidents.categories_seeded", object_type="incidents_category", after={"added": added})
     return added
 
 
@@ -86,7 +83,7 @@ def create_category(tenant, data: dict[str, Any]) -> Category:
     row = Category(**data)
     db.session.add(row)
     db.session.flush()
-    audit.record("incidents.category_create", row, after=_dump(row))
+    audit("incidents.category_create", row, after=_dump(row))
     return row
 
 
@@ -99,7 +96,7 @@ def update_category(tenant, row: Category, data: dict[str, Any], actor: str | No
         if key in data:
             setattr(row, key, data[key])
     db.session.flush()
-    audit.record("incidents.category_update", row, before=before, after=_dump(row))
+    audit("incidents.category_update", row, before=before, after=_dump(row))
     return row
 
 

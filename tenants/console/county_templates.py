@@ -14,7 +14,7 @@ from marshmallow import ValidationError, fields
 from core.auth import requires
 from core.console.forms import translate_message
 from core.county_templates import service
-from core.county_templates.pages import columns, shown_time
+from core.county_templates.pages import columns
 from core.db import db
 from core.errors import ApiError
 from tenants.console import bp
@@ -116,4 +116,4 @@ def _render(county, kind, row, items, locked, title, errors=None, status=200):
         "tenants/county_template_edit.html", kind=kind, row=row, items=list(items) + [blank] * EXTRA_ROWS,
         filled=len(items), locked=locked, title=title, errors=errors or {}, columns=columns(kind),
         versions=service.versions_of(county, row), field_types={n: type(f).__name__ for n, f in schema_fields.items()},
-        can_manage=g.access.can("templates.manage"), shown_time=shown_time), status
+        can_manage=g.access.can("templates.manage")), status

@@ -1,15 +1,15 @@
 """county templates, their versions and townships' adoptions
 
-Revision ID: 908f6d96e2f4
-Revises: 79c09b304487
-Create Date: 2026-12-01 09:46:24.808463
+Revision ID: 1e5181272cc4
+Revises: 5e3a9c1f7b20
+Create Date: 2026-12-01 10:14:51.211031
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '908f6d96e2f4'
-down_revision = '79c09b304487'
+revision = '1e5181272cc4'
+down_revision = '5e3a9c1f7b20'
 branch_labels = None
 depends_on = None
 
@@ -23,10 +23,10 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('draft', sa.JSON(), nullable=False),
     sa.Column('draft_locked', sa.JSON(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.String(length=64), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_core_county_template_tenant_id_core_tenant'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_core_county_template')),
     sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_core_county_template_tenant_id_id')),
@@ -42,10 +42,10 @@ def upgrade():
     sa.Column('template_id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('overrides', sa.JSON(), nullable=False),
-    sa.Column('adopted_at', sa.DateTime(), nullable=False),
+    sa.Column('adopted_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('adopted_by', sa.String(length=64), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_core_template_adoption_tenant_id_core_tenant'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_core_template_adoption')),
     sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_core_template_adoption_tenant_id_id')),
@@ -61,7 +61,7 @@ def upgrade():
     sa.Column('title', sa.String(length=100), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('locked_fields', sa.JSON(), nullable=False),
-    sa.Column('published_at', sa.DateTime(), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('published_by', sa.String(length=64), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'template_id'], ['core_county_template.tenant_id', 'core_county_template.id'], name=op.f('fk_core_template_version_tenant_id_template_id_core_county_template')),
