@@ -155,6 +155,20 @@ def version_of(county: Tenant, template: CountyTemplate, number: int) -> Templat
     return row
 
 
+def township_adoptions(county: Tenant, kind: TemplateKind) -> list[dict[str, Any]]:
+    """Where each of the county's townships stands with the template of ``kind``: ``{"town",
+    "version" (or ``None``), "overrides" (how many items it adjusted)}``. Each township is read
+    inside its own context, as the county comparison does."""
+    towns = db.session.scalars(select(Tenant).where(Tenant.parent_id == county.id, Tenant.kind == TenantKind.township)
+                               .order_by(Tenant.name, Tenant.id))
+    out = []
+    for town in towns:
+        adoption = _adoption(town, kind)
+        out.append({"town": town, "version": adoption.version if adoption else None,
+                    "overrides": len(adoption.overrides or {}) if adoption else 0})
+    return out
+
+
 # --- the township's side --------------------------------------------------------------------
 
 

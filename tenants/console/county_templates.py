@@ -115,5 +115,5 @@ def _render(county, kind, row, items, locked, title, errors=None, status=200):
     return render_template(
         "tenants/county_template_edit.html", kind=kind, row=row, items=list(items) + [blank] * EXTRA_ROWS,
         filled=len(items), locked=locked, title=title, errors=errors or {}, columns=columns(kind),
-        versions=service.versions_of(county, row), field_types={n: type(f).__name__ for n, f in schema_fields.items()},
+        versions=service.versions_of(county, row), adoptions=service.township_adoptions(county, kind), field_types={n: type(f).__name__ for n, f in schema_fields.items()},
         can_manage=g.access.can("templates.manage")), status

@@ -101,7 +101,7 @@ def test_county_pages_in_english(county_pages, english_only):
     county, _, page, _, _ = county_pages
     for url in (f"/t/{county.slug}/county-templates/?lang=en", f"/t/{county.slug}/county-templates/{KIND}?lang=en"):
         html = page.get(url).get_data(as_text=True)
-        data = re.findall(r'value="([^"]*)"', html) + ["怀宁县", "网格事项清单"]
+        data = re.findall(r'value="([^"]*)"', html) + ["怀宁县", "高河镇", "网格事项清单"]
         english_only(html, data)
 
 
@@ -125,3 +125,17 @@ def test_township_pages_in_english(county_pages, english_only):
         html = town_page.get(url).get_data(as_text=True)
         names = re.findall(r"<td data-label=\"Name\"[^>]*>([^<]*)", html) + re.findall(r"<td>　?([^<]*)</td>", html)
         english_only(html, [n.strip() for n in names if n.strip()] + ["高河镇", "网格事项清单", "事项清单"])
+
+
+def test_county_sees_which_townships_adopted_which_version(county_pages, create_tenant):
+    county, town, page, town_page, api = county_pages
+    idle = create_tenant(county=county, modules=["incidents"], name="石牌镇")
+    town_page.post(f"/t/{town.slug}/templates/{KIND}/adopt", data={})
+    draft = api.get(f"/api/v1/t/{county.slug}/templates/{KIND}").get_json()["draft"]
+    api.put(f"/api/v1/t/{county.slug}/templates/{KIND}", json={"items": draft[:-1]})
+    assert api.post(f"/api/v1/t/{county.slug}/templates/{KIND}/publish").status_code == 201
+    html = page.get(f"/t/{county.slug}/county-templates/{KIND}").get_data(as_text=True)
+    mine = html.split(f'data-slug="{town.slug}"', 1)[1].split("</li>", 1)[0]
+    other = html.split(f'data-slug="{idle.slug}"', 1)[1].split("</li>", 1)[0]
+    assert "采用第 1 版" in mine and "未更新到现行版本" in mine
+    assert "尚未采用" in other
