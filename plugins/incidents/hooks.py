@@ -41,11 +41,21 @@ def register_cli_commands(cli):
     @incidents_group.command("escalate-overdue")
     @click.option("--tenant", "slug", default=None, help="one township (default: all with the module on)")
     def escalate_overdue_cmd(slug):
-        """Escalate overdue incidents of auto-escalating categories one level (run from cron)."""
+        """Escalate overdue incidents of auto-escalating categories one level now (the queue also
+        does it every five minutes: schedule incidents.escalate_overdue)."""
         from plugins.incidents.deadlines import escalate_all
 
-        for town, moved in escalate_all(slug):
-            click.echo(f"{town}: escalated {len(moved)}")
+        for town, status, moved in escalate_all(slug):
+            click.echo(f"{town}: escalated {len(moved)}" if status == "succeeded" else f"{town}: failed: {moved}")
+
+
+@hookimpl
+def register_schedules():
+    from core.toolkit import Schedule
+    from plugins.incidents.deadlines import escalate_overdue
+
+    return [Schedule("incidents.escalate_overdue", "*/5 * * * *", escalate_overdue,
+                     "超过办理时限的事件自动流转 (escalate overdue incidents of auto-escalating categories)")]
 
 
 @hookimpl
@@ -84,7 +94,9 @@ def dashboard_widgets(tenant, user):
         Widget("incidents.reported", "近30天上报事件", "Incidents reported (30 days)", value=n["reported"], order=200,
                link_endpoint="incidents_pages.index"),
         Widget("incidents.closure_rate", "近30天办结率(%)", "Closure rate, 30 days (%)",
-               value=round(n["closure_rate"] * 100, 1), order=201),
+               value=round(n["closure_rate"] * 100, 1) if n["reported"] - n["rejected"] else None,
+               detail=f"{n['closed']}/{n['reported'] - n['rejected']}" if n["reported"] - n["rejected"] else None,
+               order=201),
         Widget("incidents.overdue", "超期事件", "Overdue incidents", value=stats.overdue_count(roots), order=202,
                link_endpoint="incidents_pages.overdue"),
         Widget("incidents.closed_per_week", "每周结案", "Closed per week", kind="bar",

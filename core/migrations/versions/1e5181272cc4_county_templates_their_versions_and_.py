@@ -1,7 +1,7 @@
 """county templates, their versions and townships' adoptions
 
 Revision ID: 1e5181272cc4
-Revises: 5e3a9c1f7b20
+Revises: 4d9e285c61ce
 Create Date: 2026-12-01 10:14:51.211031
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '1e5181272cc4'
-down_revision = '5e3a9c1f7b20'
+down_revision = '4d9e285c61ce'
 branch_labels = None
 depends_on = None
 
