@@ -28,13 +28,16 @@ core releases. Grouped by what they are for:
   ``xlsx_response``, ``write_csv``, ``csv_response``, ``safe_value``: formula text neutralised,
   control characters dropped, local time (see ``core/exports.py``);
 * idempotency: nothing to import: every API write accepts ``Idempotency-Key`` (``core/api/idempotency.py``);
+* county templates (县级模板): ``TemplateKind``, ``county_template``, ``adopt_template``,
+  ``override_template_item``;
 * language: ``gettext``, ``pgettext``, ``N_``;
 * background work: ``start_job``, ``get_job``, ``job_result``, ``Job``, ``JobRun`` (jobs on the task
   queue, see ``core/jobs.py``), ``Schedule`` (answer ``register_schedules``) and ``run_schedule``
   (run one now, see ``core/schedules.py``).
 
 Test fixtures for a plugin's own suite come with gridgov as a pytest plugin
-(``core.pytest_plugin``: ``create_tenant``, ``create_user``, ``enable_module``, ``api_as``, ...).
+(``core.pytest_plugin``: ``create_user``, ``api_as``, ...; ``tenants.pytest_plugin``: ``create_tenant``,
+``create_county``, ``enable_module``).
 """
 from __future__ import annotations
 
@@ -45,6 +48,7 @@ from core.audit import record as audit
 from core.auth import authenticated, csrf, current_access, public, requires
 from core.auth.token_access import bearer_token, sign_in_with_token
 from core.confirm import confirm_first
+from core.county_templates.service import adopt_template, county_template, override_template_item
 from core.db import Timestamped, UTCDateTime, db, immediate_transaction, utcnow
 from core.errors import ApiError
 from core.exports import Column, XlsxBook, csv_response, safe_value, write_csv, write_xlsx, xlsx_response
@@ -64,7 +68,7 @@ from core.modules import enabled_modules, hooks, module_settings
 from core.people.identity import mask_id, mask_mobile
 from core.people.models import Household, Person
 from core.plugins import hookimpl
-from core.specs import ModuleManifest, NavItem, Permission, Role, Schedule, Widget
+from core.specs import ModuleManifest, NavItem, Permission, Role, Schedule, TemplateKind, Widget
 from core.schedules import run_now as run_schedule
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
 

@@ -59,6 +59,13 @@ def register_schedules():
 
 
 @hookimpl
+def register_template_kinds():
+    from plugins.incidents.categories import TEMPLATE_KIND
+
+    return [TEMPLATE_KIND]
+
+
+@hookimpl
 def setup_tenant(tenant, settings):
     from plugins.incidents.categories import seed_defaults
 

@@ -10,7 +10,8 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import choice_arg, ApiError, Grid, GridStatus, N_, db, module_settings, requires, subtree_condition, visible
+from core.toolkit import (ApiError, Grid, GridStatus, N_, choice_arg, county_template, db, module_settings, requires,
+                          subtree_condition, visible)
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
 from plugins.incidents.models import STATES, Incident
@@ -164,14 +165,15 @@ def categories():
                 raise ApiError(422, "validation_error", _("办理时限须为 1 到 2160 小时"), {"time_limit_hours": ["1-2160"]})
             cats.update_category(g.tenant, row, {"time_limit_hours": hours,
                                                  "auto_escalate": bool(request.form.get("auto_escalate")),
-                                                 "active": bool(request.form.get("active"))})
+                                                 "active": bool(request.form.get("active"))}, current_user.username)
             db.session.commit()
             flash(_("已保存 %(name)s", name=row.name), "ok")
         except (ValueError, ApiError) as exc:
             db.session.rollback()
             _fail(exc if isinstance(exc, ApiError) else ApiError(422, message=_("输入有误")))
         return redirect(url_for(".categories"))
-    return render_template("incidents/categories.html", rows=cats.all_categories())
+    return render_template("incidents/categories.html", rows=cats.all_categories(),
+                           template=county_template(g.tenant, cats.KIND), can_adopt=g.access.can("templates.adopt"))
 
 
 def _qr_grid(token: str) -> Grid:

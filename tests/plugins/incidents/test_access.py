@@ -114,7 +114,7 @@ def test_info_officer_may_report_but_not_handle(town, api_as, category_id):
 
 
 def test_disabled_module_answers_404(app, town, seeded, api_as, db_session):
-    from core.modules import disable_module
+    from tenants.modules import disable_module
 
     disable_module(town.tenant, "incidents")
     db.session.commit()

@@ -8,7 +8,7 @@ import re
 from sqlalchemy import func, select
 
 from core.db import db, utcnow
-from core.modules import update_settings
+from tenants.modules import update_settings
 from core.tenancy import tenant_context
 from plugins.incidents.models import Incident, Photo, PublicQuota
 from tests.plugins.incidents.conftest import base, png_bytes
