@@ -6,9 +6,8 @@ drop a county task or weaken its criteria (see :mod:`plugins.five_star.standards
 county drops is unlocked, not deleted: results already scored against it keep their standard.
 
 :func:`apply_items`, :func:`read_items` and :func:`default_items` are the three functions core's
-``TemplateKind`` asks for (``register_template_kinds`` in hooks.py hands them over once county
-templates are in the toolkit); until then the seeded default standard goes through the same
-:func:`apply_items` path's shape (:func:`plugins.five_star.standards.adopt_standard`).
+``TemplateKind`` asks for (``register_template_kinds`` in hooks.py hands them over). A township that has not adopted keeps the seeded default standard
+(the same tasks, :func:`plugins.five_star.standards.adopt_standard`).
 """
 from __future__ import annotations
 
@@ -52,8 +51,8 @@ def read_items(tenant, year: int | None = None) -> list[dict[str, Any]]:
     """The township's tasks of ``year`` (default: this year) shaped like :class:`TaskItem`, its
     own additions included."""
     standard = ensure_standard(year or this_year())
-    return [{"code": t.code, "star_code": s.code, "title": t.title, "active": True, "criteria": _criteria_dicts(t),
-             "locked": t.locked} for s in standard.stars for t in s.tasks]
+    return [{"code": t.code, "star_code": s.code, "title": t.title, "active": True, "criteria": _criteria_dicts(t)}
+            for s in standard.stars for t in s.tasks]
 
 
 def apply_items(tenant, items: list[dict[str, Any]], removed: list[str], year: int | None = None) -> None:

@@ -28,11 +28,15 @@ def test_county_items_apply_and_read_back(town, api_as, standard):
         ct.apply_items(town.tenant, stricter, removed=["party-6"], year=YEAR)
         db.session.commit()
         read = {i["code"]: i for i in ct.read_items(town.tenant, YEAR)}
+        from plugins.five_star.models import Task
+        from sqlalchemy import select
+
+        locked = dict(db.session.execute(select(Task.code, Task.locked)).all())
         db.session.rollback()
-    assert read["safety-2"]["criteria"][0]["threshold"] == 98 and read["safety-2"]["locked"]
-    assert read["safety-7"]["locked"] and read["safety-7"]["title"] == "智慧安防小区全覆盖"
-    assert read["party-6"]["locked"] is False  # dropped by the county: kept, now the township's own
-    assert read["safety-town"]["locked"] is False
+    assert read["safety-2"]["criteria"][0]["threshold"] == 98 and locked["safety-2"]
+    assert locked["safety-7"] and read["safety-7"]["title"] == "智慧安防小区全覆盖"
+    assert locked["party-6"] is False  # dropped by the county: kept, now the township's own
+    assert locked["safety-town"] is False and all(ct.TaskItem().load(i) for i in read.values())
     after = staff.get(f"{base(town)}/standards/{YEAR}").get_json()
     party6 = next(t for s in after["stars"] for t in s["tasks"] if t["code"] == "party-6")
     assert staff.delete(f"{base(town)}/tasks/{party6['id']}").status_code == 204
@@ -54,3 +58,26 @@ def test_bad_county_items_change_nothing(town, api_as, standard):
             raise AssertionError("a threshold without its number was applied")
         db.session.rollback()
     assert api_as(town.staff).get(f"{base(town)}/standards/{YEAR}").get_json() == standard
+
+
+def test_the_county_publishes_the_tasks_and_a_township_adopts_them_over_http(town, api_as, standard):
+    county_api, town_api = api_as(town.county_admin), api_as(town.admin)
+    url = f"/api/v1/t/{town.county.slug}/templates/five_star.tasks"
+    current = county_api.get(url).get_json()
+    assert current["label_zh"] == "五星支部重点任务" and len(current["draft"]) == 29
+    items = [dict(i) for i in current["draft"]]
+    closure = next(i for i in items if i["code"] == "safety-2")
+    closure["criteria"] = [{**closure["criteria"][0], "threshold": 98}]
+    resp = county_api.put(url, json={"items": items, "locked_fields": ["title", "criteria", "active"]})
+    assert resp.status_code == 200, resp.get_json()
+    assert county_api.post(f"{url}/publish").status_code == 201
+    t_url = f"/api/v1/t/{town.tenant.slug}/templates/five_star.tasks"
+    assert town_api.get(t_url).get_json()["county"]["version"] == 2
+    resp = town_api.post(f"{t_url}/adopt", json={})
+    assert resp.status_code == 200, resp.get_json()
+    after = town_api.get(f"{base(town)}/standards/{YEAR}").get_json()
+    crit = next(c for s in after["stars"] for t in s["tasks"] if t["code"] == "safety-2" for c in t["criteria"])
+    assert crit["threshold"] == 98
+    refused = town_api.patch(f"{t_url}/items/safety-2", json={"title": "降低要求"})
+    assert refused.status_code == 422 and "title" in str(refused.get_json()["error"]["fields"])
+    assert town_api.patch(f"{base(town)}/criteria/{crit['id']}", json={"threshold": 90}).status_code == 409
