@@ -29,7 +29,7 @@ PASSWORD = "Bench12345-pw"
 def build(app, townships: int, villages: int) -> list[int]:
     from core.auth.service import assign_role, create_user
     from core.grid.models import Grid, PartyOrg, PartyOrgKind
-    from core.modules import enable_module
+    from tenants.modules import enable_module
     from core.tenancy import tenant_context
     from plugins.five_star.models import Assessment, Award, Standard, Star
     from tenants.onboarding import create_county, onboard_township

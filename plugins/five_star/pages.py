@@ -226,7 +226,22 @@ def filing():
 @requires(READ)
 def standard():
     year = year_arg()
-    return render_template("five_star/standard.html", year=year, standard=standard_of(year))
+    return render_template("five_star/standard.html", year=year, standard=standard_of(year), template=_template())
+
+
+def _template() -> dict | None:
+    """Where the township stands with its county's key tasks (adopted version, newer one)."""
+    from core.toolkit import county_template
+
+    if not g.access.can("templates.read"):
+        return None
+    try:
+        status = county_template(g.tenant, "five_star.tasks")
+    except ApiError:
+        return None
+    adoption = status.get("adoption") or {}
+    return {"adopted": adoption.get("version"), "county": (status.get("county") or {}).get("version"),
+            "update": bool(status.get("update_available"))}
 
 
 @bp.get("/ranking")

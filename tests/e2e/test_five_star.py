@@ -16,7 +16,7 @@ def _seed(app) -> dict:
     from core.db import db
     from core.grid.party import create_party_org
     from core.models import Tenant
-    from core.modules import enable_module
+    from tenants.modules import enable_module
     from core.tenancy import tenant_context
     from sqlalchemy import select
     from tenants.onboarding import onboard_township

@@ -73,9 +73,12 @@ def test_the_county_publishes_the_tasks_and_a_township_adopts_them_over_http(tow
     assert county_api.post(f"{url}/publish").status_code == 201
     t_url = f"/api/v1/t/{town.tenant.slug}/templates/five_star.tasks"
     assert town_api.get(t_url).get_json()["county"]["version"] == 2
+    page = town_api.get(f"/t/{town.tenant.slug}/five_star/standard?year={YEAR}").get_data(as_text=True)
+    assert "尚未采用县级模板" in page and "县级已发布第 2 版" in page and "/templates/five_star.tasks" in page
     resp = town_api.post(f"{t_url}/adopt", json={})
     assert resp.status_code == 200, resp.get_json()
     after = town_api.get(f"{base(town)}/standards/{YEAR}").get_json()
+    assert "已采用县级模板第 2 版" in town_api.get(f"/t/{town.tenant.slug}/five_star/standard?year={YEAR}").get_data(as_text=True)
     crit = next(c for s in after["stars"] for t in s["tasks"] if t["code"] == "safety-2" for c in t["criteria"])
     assert crit["threshold"] == 98
     refused = town_api.patch(f"{t_url}/items/safety-2", json={"title": "降低要求"})
