@@ -8,13 +8,15 @@ from flask_babel import gettext, pgettext
 
 from core.api import doc, dump, json_body, load, page, page_args
 from core.audit import record as audit
-from core.auth import authenticated, current_access, public, requires
+from core.auth import authenticated, current_access, public, requires, resident
 from core.db import Timestamped, db, immediate_transaction, utcnow
 from core.errors import ApiError
 from core.modules import enabled_modules, hooks, module_settings
 from core.hookspecs import hookspec
 from core.i18n import N_
 from core.plugins import hookimpl
+from core.residents.signin import resident_session
+from core.residents.summary import render_section
 from core.specs import ModuleManifest, NavItem, Permission, Role, Widget
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
 
@@ -22,6 +24,7 @@ __all__ = [
     "ApiError", "ModuleManifest", "N_", "NavItem", "Permission", "Role", "TenantOwned", "TenantScopeError",
     "Timestamped", "Widget", "audit", "authenticated", "cross_tenant", "current_access", "current_tenant_id",
     "db", "doc", "dump", "enabled_modules", "gettext", "hookimpl", "hookspec", "hooks", "immediate_transaction",
-    "json_body", "load", "module_settings", "page", "page_args", "pgettext", "public", "requires", "tenant_context",
+    "json_body", "load", "module_settings", "page", "page_args", "pgettext", "public", "render_section", "requires",
+    "resident", "resident_session", "tenant_context",
     "tenant_fk", "utcnow",
 ]

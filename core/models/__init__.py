@@ -4,6 +4,7 @@ from core.models.audit import AuditEntry
 from core.models.user import ApiToken, RoleAssignment, RolePermission, User
 from core.grid.models import Grid, GridStatus
 from core.people.models import Household, Person, PersonTag, Tag  # noqa: F401  (metadata knows them)
+from core.residents.models import HouseholdCard, ResidentDevice  # noqa: F401,E402
 
 __all__ = [
     "Tenant", "TenantKind", "TenantStatus", "TenantModule", "AuditEntry",
