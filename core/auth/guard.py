@@ -69,6 +69,12 @@ def _resident(slug: str | None, tenant: Tenant | None):
     if tenant is None or tenant.status != TenantStatus.active:
         raise ApiError(404)
     enter_tenant(tenant)
+    owner = current_app.extensions.get("gridgov.blueprint_owners", {}).get((request.blueprint or "").split(".")[0])
+    if owner is not None:
+        from core.modules import enabled_modules
+
+        if owner not in enabled_modules(tenant):
+            raise ApiError(404)  # a module's residents' pages are off with the module, for everyone
     found = resident_session(tenant)
     if found is None:
         nxt = request.full_path.rstrip("?") if request.method == "GET" else None
