@@ -26,6 +26,7 @@ import secrets
 import time
 
 from flask import current_app, g, request
+from flask_babel import gettext as _
 from limits import parse
 from sqlalchemy import select, update
 
@@ -41,8 +42,8 @@ SEEN_EVERY = dt.timedelta(hours=1)  # last_seen_at is refreshed at most this oft
 
 
 class SignInRefused(ApiError):
-    """A refused resident sign-in: a Chinese message with English after it, and ``retry_after``
-    (seconds) when the card or the address must wait."""
+    """A refused resident sign-in: a message in the reader's language (residents' pages only), and
+    ``retry_after`` (seconds) when the card or the address must wait."""
 
     def __init__(self, status: int, code: str, message: str, retry_after: int | None = None):
         super().__init__(status, code, message)
@@ -67,8 +68,7 @@ def _lock_minutes() -> int:
 
 def wait_message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
-    return (f"密码错误次数过多，此卡已暂时锁定，请 {minutes} 分钟后再试 "
-            f"(too many wrong PINs; try again in {minutes} min)")
+    return _("密码错误次数过多，此卡已暂时锁定，请 %(minutes)s 分钟后再试。", minutes=minutes)
 
 
 # --- per address, on the limiter's storage ---------------------------------------------------
@@ -93,8 +93,8 @@ def _check_address() -> None:
         log.exception("resident rate-limit storage unavailable; not limiting this attempt")
         return
     minutes = max(1, math.ceil(wait / 60))
-    raise SignInRefused(429, "too_many_attempts", f"尝试次数过多，请 {minutes} 分钟后再试 "
-                                                  f"(too many attempts from this network; try again in {minutes} min)", wait)
+    raise SignInRefused(429, "too_many_attempts", _("本网络尝试次数过多，请 %(minutes)s 分钟后再试。", minutes=minutes),
+                        wait)
 
 
 def _count_address_failure() -> None:
@@ -123,8 +123,7 @@ def check_pin(card: HouseholdCard | None, pin: str, via: str) -> HouseholdCard:
     if card is None:
         _count_address_failure()
         raise _refuse(None, "unknown_card", via, SignInRefused(
-            404, "unknown_card", "卡号或二维码无效，或此卡已停用；请联系村（社区）或网格员 "
-                                 "(unknown or revoked card)"))
+            404, "unknown_card", _("卡号或二维码无效，或此卡已停用；请联系村（社区）或网格员。")))
     if card.locked_until is not None and card.locked_until > now:
         wait = math.ceil((card.locked_until - now).total_seconds())
         raise _refuse(card, "locked", via, SignInRefused(429, "card_locked", wait_message(wait), wait))
@@ -141,7 +140,7 @@ def check_pin(card: HouseholdCard | None, pin: str, via: str) -> HouseholdCard:
             raise _refuse(card, "wrong_pin_locked", via, SignInRefused(429, "card_locked", wait_message(wait), wait))
         left = _tries() - card.failed_pins
         raise _refuse(card, "wrong_pin", via, SignInRefused(
-            401, "wrong_pin", f"密码不正确，还可以再试 {left} 次 (wrong PIN; {left} tries left)"))
+            401, "wrong_pin", _("密码不正确，还可以再试 %(left)s 次。", left=left)))
     card.failed_pins, card.locked_until, card.last_sign_in_at = 0, None, now
     return card
 

@@ -62,7 +62,7 @@ def report_form(grid_code: str):
     csrf.protect()
     values = request.form.to_dict()
     try:
-        data = PublicReportIn().load(values)
+        data = PublicReportIn().load({k: v for k, v in values.items() if v.strip()})  # a blank optional field is no value
         category = cats.get_category(data["category_id"])
         uploads = check_uploads(g.tenant, request.files.getlist("photos"))
         settings = module_settings(g.tenant, "incidents")

@@ -88,15 +88,15 @@ def holder(incident: Incident) -> str:
 def _step_words(step) -> str:
     where = step.to_where or ""
     words = {
-        "report": _("您的反映已送达 %(where)s", where=where),
-        "accept": _("%(where)s 已受理", where=where),
-        "start": _("%(where)s 开始办理", where=where),
-        "resolve": _("%(where)s 已办好，等待核实", where=where),
+        "report": _("您的反映已送达%(where)s", where=where),
+        "accept": _("%(where)s已受理", where=where),
+        "start": _("%(where)s开始办理", where=where),
+        "resolve": _("%(where)s已办好，等待核实", where=where),
         "close": _("已办结"),
         "reject": _("未予受理"),
-        "escalate": _("转交 %(where)s 办理", where=where),
-        "send_back": _("交由 %(where)s 办理", where=where),
-        "reopen": _("重新办理，由 %(where)s 负责", where=where),
+        "escalate": _("转交%(where)s办理", where=where),
+        "send_back": _("交由%(where)s办理", where=where),
+        "reopen": _("重新办理，由%(where)s负责", where=where),
         "rate": _("您已评价"),
         "merge": _("与同一问题合并办理"),
     }

@@ -117,7 +117,7 @@ def report():
 
     values = request.form.to_dict()
     try:
-        data = PublicReportIn().load(values)
+        data = PublicReportIn().load({k: v for k, v in values.items() if v.strip()})  # a blank optional field is no value
         category = cats.get_category(data["category_id"])
         uploads = check_uploads(g.tenant, request.files.getlist("photos"))
         spend_quota(g.tenant, request.remote_addr or "?", module_settings(g.tenant, "incidents")["public_reports_per_hour"])
