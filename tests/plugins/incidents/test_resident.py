@@ -210,3 +210,41 @@ def test_blank_optional_fields_are_no_value(town, client, category_id):
     resp = client.post(url, data={"csrf_token": csrf_of(client.get(url).data), "category_id": str(category_id),
                                   "description": "井盖缺了", "place": "", "name": "", "phone": " "})
     assert resp.status_code == 302
+
+
+def test_simultaneous_ratings_over_http_one_counts(app, town, api_as, category_id):
+    """Four phones with the receipt press 提交评价 at the same moment: one rating is kept, the
+    others are told 409; never a 500, never two rating steps."""
+    import threading
+
+    reporter = app.test_client()
+    receipt, _ = _qr_report(reporter, town, category_id)
+    _walk(api_as(town.worker1), town, _row(town, receipt)[0])
+    phones = [app.test_client() for _ in range(4)]
+    tokens = [csrf_of(p.get(f"/r/{town.tenant.slug}/signin").data) for p in phones]
+    barrier = threading.Barrier(len(phones))
+    answers: list[int] = []
+
+    errors: list[BaseException] = []
+    url = f"/r/{town.tenant.slug}/incidents/track/{receipt}/rate"
+
+    def press(phone, token, choice):
+        try:
+            barrier.wait()
+            answers.append(phone.post(url, data={"csrf_token": token, "satisfaction": choice}).status_code)
+        except BaseException as exc:  # surfaced below
+            import traceback
+
+            errors.append("".join(traceback.format_exception(exc)))
+
+    threads = [threading.Thread(target=press, args=(p, t, c)) for p, t, c in
+               zip(phones, tokens, ("satisfied", "basically", "dissatisfied", "satisfied"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors[0]
+    assert sorted(answers) == [303, 409, 409, 409], answers
+    incident_id = _row(town, receipt)[0]
+    steps = api_as(town.worker1).get(f"{base(town)}/{incident_id}").get_json()["steps"]
+    assert [s["action"] for s in steps].count("rate") == 1
