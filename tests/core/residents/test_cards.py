@@ -110,3 +110,15 @@ def test_batch_prints_a_grids_cards_on_a4(village, api_as):
     # a grid worker prints only inside their grid
     assert api_as(village.other_worker).post(f"/t/{village.slug}/people/cards/print",
                                              data={"grid_id": str(village.grid_id)}).status_code == 422
+
+
+def test_card_pages_in_english(village, api_as, english_only):
+    api = api_as(village.admin)
+    data = ["城关镇", "东门社区", "第一网格", "西门村", "东门路 8 号", "张大爷", "李奶奶", "户主", "配偶"]
+    sheet = api.post(f"/t/{village.slug}/people/households/{village.household_id}/card?lang=en").get_data(as_text=True)
+    assert "Household card" in sheet and "PINs are shown this once" in sheet
+    english_only(sheet, data)
+    page = api.get(f"/t/{village.slug}/people/households/{village.household_id}?lang=en").get_data(as_text=True)
+    assert "Reissue the card" in page
+    english_only(page, data)
+    english_only(api.get(f"/t/{village.slug}/people/cards?lang=en").get_data(as_text=True), data)
