@@ -14,7 +14,8 @@ Guessing is limited twice:
   ``RESIDENT_LIMIT_ADDRESS`` failed attempts (default ``20 per 15 minutes``: wrong PINs and
   unknown card numbers alike), so one phone cannot walk through many cards.
 
-Every sign-in and every failure is audited (``residents.sign_in``, ``residents.sign_in_failed``).
+Every sign-in and every failure is audited (``residents.sign_in``, ``residents.sign_in_failed`` with
+the reason: ``unknown_card``, ``wrong_pin``, ``wrong_pin_locked``, ``locked``, ``address_limited``).
 """
 from __future__ import annotations
 
@@ -118,7 +119,10 @@ def _refuse(card: HouseholdCard | None, reason: str, via: str, exc: SignInRefuse
 def check_pin(card: HouseholdCard | None, pin: str, via: str) -> HouseholdCard:
     """The card when ``pin`` opens it; else :class:`SignInRefused` (401 wrong, 429 locked or too
     many from this address, 404 no such card), the failure audited and committed."""
-    _check_address()
+    try:
+        _check_address()
+    except SignInRefused as exc:
+        raise _refuse(card, "address_limited", via, exc) from None
     now = utcnow()
     if card is None:
         _count_address_failure()

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from core import audit
 from core.auth.decorators import requires
 from core.db import db
 from core.errors import ApiError
@@ -73,7 +74,10 @@ def reprint(household_id: int):
     card = cards.active_card(household.id)
     if card is None:
         raise ApiError(404, "not_found", _("本户没有有效的户码卡 (no active card)"))
-    return _sheet([(card, None)], _("户码卡 %(address)s", address=household.address))
+    resp = _sheet([(card, None)], _("户码卡 %(address)s", address=household.address))
+    audit.record("residents.card.print", card, after={"pin": False})
+    db.session.commit()
+    return resp
 
 
 @bp.get("/cards")
@@ -108,6 +112,7 @@ def batch_print():
         if mode == "reprint":
             if card is not None:
                 pairs.append((card, None))
+                audit.record("residents.card.print", card, after={"pin": False})
         elif mode == "all" or card is None:
             pairs.append(cards.issue_card(g.tenant, household, current_user.id))
     resp = _sheet(pairs, _("%(grid)s 户码卡", grid=grid.name))

@@ -41,7 +41,7 @@ def test_issue_prints_the_card_once_with_its_pin_and_keeps_only_a_hash(village, 
     assert again["token"] == face["token"] and again["pin"] == "见原卡"
     with tenant_context(village.tenant):
         actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("residents.%"))).all()
-    assert actions == ["residents.card.issue"]
+    assert actions == ["residents.card.issue", "residents.card.print"]
 
 
 def test_reissue_stops_the_old_card_and_its_phones(village, api_as, client):
@@ -122,3 +122,28 @@ def test_card_pages_in_english(village, api_as, english_only):
     assert "Reissue the card" in page
     english_only(page, data)
     english_only(api.get(f"/t/{village.slug}/people/cards?lang=en").get_data(as_text=True), data)
+
+
+def test_two_staff_issuing_at_once_leave_one_active_card(village, api_as, create_user):
+    """Both get a printable card (the later one reissues), never a 500, and one card stays active."""
+    import threading
+
+    staff = [api_as(village.admin), api_as(create_user(roles=[(village.tenant, "township_staff")]))]
+    url = f"/t/{village.slug}/people/households/{village.household_id}/card"
+    barrier = threading.Barrier(len(staff))
+    answers, errors = [], []
+
+    def press(api):
+        try:
+            barrier.wait()
+            answers.append(api.post(url).status_code)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=press, args=(api,)) for api in staff]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors and all(status in (200, 409) for status in answers) and 200 in answers, (answers, errors)
+    assert [s for _h, s, *_ in _cards(village)].count("active") == 1

@@ -107,7 +107,7 @@ def test_one_address_cannot_walk_through_cards(village, api_as, client, app, mon
     limited = client.post(f"/r/{village.slug}/signin", data={"csrf_token": token, "number": face["number"],
                                                            "pin": face["pin"]}, environ_base=env)
     assert limited.status_code == 429 and "分钟后再试" in limited.get_data(as_text=True)
-    assert [a["reason"] for _x, a in _audit(village, "residents.sign_in_failed")] == ["unknown_card"] * 3
+    assert [a["reason"] for _x, a in _audit(village, "residents.sign_in_failed")] == ["unknown_card"] * 3 + ["address_limited"]
     # another address is not held up
     assert client.post(f"/r/{village.slug}/signin", data={"csrf_token": token, "number": face["number"],
                                                          "pin": face["pin"]}, environ_base=_address()).status_code == 303
