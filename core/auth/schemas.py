@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from core.localtime import LocalDateTime
+
 
 class LoginSchema(Schema):
     login = fields.String(required=True, validate=validate.Length(min=1, max=64),
@@ -53,16 +55,25 @@ class TokenCreateSchema(Schema):
                                      metadata={"description": "有效天数 1-365 (days until expiry)"})
 
 
+class TokenIssueSchema(TokenCreateSchema):
+    """For API-only clients (a script on the intranet): sign in and get a token in one request."""
+
+    login = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                          metadata={"description": "用户名或手机号 (username or mobile number)"})
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    name = fields.String(load_default="script", validate=validate.Length(min=1, max=64))
+
+
 class TokenSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(dump_only=True)
     prefix = fields.String(dump_only=True)
     user_id = fields.Integer(dump_only=True)
     username = fields.Function(lambda t: t.user.username, dump_only=True)
-    expires_at = fields.DateTime(dump_only=True)
-    revoked_at = fields.DateTime(dump_only=True)
-    last_used_at = fields.DateTime(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
+    expires_at = LocalDateTime(dump_only=True)
+    revoked_at = LocalDateTime(dump_only=True)
+    last_used_at = LocalDateTime(dump_only=True)
+    created_at = LocalDateTime(dump_only=True)
 
 
 class AuditFilterSchema(Schema):
@@ -87,7 +98,7 @@ class AuditFilterSchema(Schema):
 
 class AuditEntrySchema(Schema):
     id = fields.Integer(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
+    created_at = LocalDateTime(dump_only=True)
     user_id = fields.Integer(dump_only=True)
     actor = fields.String(dump_only=True)
     action = fields.String(dump_only=True)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Timestamped, db
+from core.db import Timestamped, UTCDateTime, db
 from core.i18n import N_
 from core.tenancy import TenantOwned, tenant_fk
 
@@ -41,14 +41,14 @@ class HouseholdCard(TenantOwned, Timestamped, db.Model):
     token: Mapped[str] = mapped_column(String(64), nullable=False)  # in the QR code's URL
     pin_hash: Mapped[str] = mapped_column(String(200), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=CARD_ACTIVE)
-    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     issued_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     revoke_reason: Mapped[str | None] = mapped_column(String(16))  # "reissued" | "revoked"
     failed_pins: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     household = relationship("Household", primaryjoin="HouseholdCard.household_id == Household.id",
                              foreign_keys="HouseholdCard.household_id", viewonly=True)
@@ -77,8 +77,8 @@ class ResidentDevice(TenantOwned, Timestamped, db.Model):
     card_id: Mapped[int] = mapped_column(Integer, nullable=False)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     user_agent: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     card: Mapped[HouseholdCard] = relationship(primaryjoin="ResidentDevice.card_id == HouseholdCard.id",
                                                foreign_keys="ResidentDevice.card_id", viewonly=True)

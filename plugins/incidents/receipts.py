@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.toolkit import ApiError, N_, db, gettext as _, module_settings, utcnow
+from core.toolkit import ApiError, N_, db, format_local, gettext as _, module_settings, utcnow
 from plugins.incidents.models import Incident
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -31,13 +31,8 @@ SATISFACTION_WORDS = {"satisfied": N_("满意"), "basically": N_("基本满意")
 
 
 def local_text(moment: dt.datetime | None) -> str:
-    """A stored UTC time as Beijing time for residents' pages (the one place to switch to the
-    toolkit's local-time helpers when they land)."""
-    from zoneinfo import ZoneInfo
-
-    if moment is None:
-        return ""
-    return moment.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    """A stored time as the township's wall time for residents' pages."""
+    return format_local(moment, "%Y-%m-%d %H:%M")
 
 
 def new_receipt() -> str:

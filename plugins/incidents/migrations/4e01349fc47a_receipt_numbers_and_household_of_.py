@@ -1,7 +1,7 @@
 """receipt numbers and household of resident reports
 
 Revision ID: 4e01349fc47a
-Revises: f629c458139d
+Revises: 0c4d2b7e9a13
 Create Date: 2026-12-01 09:50:24.443210
 """
 import secrets
@@ -14,7 +14,7 @@ ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
 revision = '4e01349fc47a'
-down_revision = 'f629c458139d'
+down_revision = '0c4d2b7e9a13'
 branch_labels = None
 depends_on = None
 

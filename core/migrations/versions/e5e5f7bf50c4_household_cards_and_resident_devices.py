@@ -1,15 +1,15 @@
 """household cards and resident devices
 
-Revision ID: 772b83f920aa
-Revises: 79c09b304487
-Create Date: 2026-12-01 09:44:33.616559
+Revision ID: e5e5f7bf50c4
+Revises: c5b11f652276
+Create Date: 2026-12-01 10:16:59.748888
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '772b83f920aa'
-down_revision = '79c09b304487'
+revision = 'e5e5f7bf50c4'
+down_revision = 'c5b11f652276'
 branch_labels = None
 depends_on = None
 
@@ -23,16 +23,16 @@ def upgrade():
     sa.Column('token', sa.String(length=64), nullable=False),
     sa.Column('pin_hash', sa.String(length=200), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('issued_at', sa.DateTime(), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('issued_by_user_id', sa.Integer(), nullable=True),
-    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_by_user_id', sa.Integer(), nullable=True),
     sa.Column('revoke_reason', sa.String(length=16), nullable=True),
     sa.Column('failed_pins', sa.Integer(), server_default='0', nullable=False),
-    sa.Column('locked_until', sa.DateTime(), nullable=True),
-    sa.Column('last_sign_in_at', sa.DateTime(), nullable=True),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_sign_in_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['issued_by_user_id'], ['core_user.id'], name=op.f('fk_core_household_card_issued_by_user_id_core_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['revoked_by_user_id'], ['core_user.id'], name=op.f('fk_core_household_card_revoked_by_user_id_core_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id', 'household_id'], ['core_household.tenant_id', 'core_household.id'], name=op.f('fk_core_household_card_tenant_id_household_id_core_household')),
@@ -51,10 +51,10 @@ def upgrade():
     sa.Column('card_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('user_agent', sa.String(length=200), nullable=False),
-    sa.Column('last_seen_at', sa.DateTime(), nullable=True),
-    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'card_id'], ['core_household_card.tenant_id', 'core_household_card.id'], name=op.f('fk_core_resident_device_tenant_id_card_id_core_household_card'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_core_resident_device_tenant_id_core_tenant'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_core_resident_device')),
