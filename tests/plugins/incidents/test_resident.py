@@ -248,3 +248,14 @@ def test_simultaneous_ratings_over_http_one_counts(app, town, api_as, category_i
     incident_id = _row(town, receipt)[0]
     steps = api_as(town.worker1).get(f"{base(town)}/{incident_id}").get_json()["steps"]
     assert [s["action"] for s in steps].count("rate") == 1
+
+
+def test_staff_find_a_report_by_the_receipt_a_resident_reads_out(town, api_as, client, category_id):
+    receipt, _ = _qr_report(client, town, category_id)
+    _qr_report(client, town, category_id, "另一件事")
+    worker = api_as(town.worker1)
+    found = worker.get(f"{base(town)}?receipt={receipt[:5].lower()}-{receipt[5:]}").get_json()
+    assert [i["receipt"] for i in found["items"]] == [f"{receipt[:5]}-{receipt[5:]}"]
+    assert worker.get(f"{base(town)}?receipt=nonsense").get_json()["items"] == []
+    detail = worker.get(f"/t/{town.tenant.slug}/incidents/{found['items'][0]['id']}").get_data(as_text=True)
+    assert f"{receipt[:5]}-{receipt[5:]}" in detail
