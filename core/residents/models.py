@@ -1,8 +1,9 @@
 """Household cards (一户一码) and the phones signed in with them (已登录手机).
 
 A card belongs to one household of one township. It carries a short number printed like a
-passbook number, a random ``token`` for its QR code (``/r/<tenant>/card/<token>``) and a 6-digit
-PIN kept only as an argon2 hash (printed on the card once, at issue). Reissuing revokes the old
+passbook number, a random ``token`` for its QR code (``/r/<tenant>/card/<token>``; kept as it is so
+the card can be reprinted, and it opens nothing without the PIN) and a 6-digit PIN kept only as an
+argon2 hash (printed on the card once, at issue). Reissuing revokes the old
 card and makes a new one; revoking a card revokes every device signed in with it.
 
 A device is a phone that entered the PIN once: it keeps a long-lived cookie whose random value is
