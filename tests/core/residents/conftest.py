@@ -95,3 +95,13 @@ def sign_in(client, face: dict, pin: str | None = None):
     """Scan the card (GET its link) and send the PIN; the response of the POST."""
     page = client.get(face["path"])
     return client.post(face["path"], data={"csrf_token": csrf_of(page.data), "pin": pin or face["pin"]})
+
+
+def resident_phone(app, staff_api, tenant_slug: str, household_id: int):
+    """A test client signed in to the residents' portal of ``household_id`` (a card issued by
+    ``staff_api``, a client of someone holding ``people.cards``): for modules' portal tests."""
+    resp = staff_api.post(f"/t/{tenant_slug}/people/households/{household_id}/card")
+    assert resp.status_code == 200, resp.status_code
+    phone = app.test_client()
+    assert sign_in(phone, faces(resp.get_data(as_text=True))[0]).status_code == 303
+    return phone

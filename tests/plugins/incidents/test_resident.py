@@ -12,7 +12,7 @@ from core.db import db, utcnow
 from core.modules import update_settings
 from core.tenancy import tenant_context
 from plugins.incidents.models import Incident
-from tests.core.residents.conftest import csrf_of, issue_card, sign_in
+from tests.core.residents.conftest import csrf_of, issue_card, resident_phone, sign_in
 from tests.plugins.incidents.conftest import base, make_town
 
 RECEIPT = re.compile(r"/r/[\w-]+/incidents/track/([23456789A-HJKMNP-Z]{10})")
@@ -178,12 +178,10 @@ def test_a_card_session_links_reports_to_the_household(town, api_as, client, cat
     assert receipt[:5] not in their_home and "门前下水道" not in their_home
 
 
-def test_without_the_module_the_portal_has_no_incidents(town, api_as, client, category_id, db_session):
+def test_without_the_module_the_portal_has_no_incidents(app, town, api_as, category_id, db_session):
     from core.modules import disable_module
 
-    household = _household(town)
-    face = issue_card(api_as(town.staff), type("V", (), {"slug": town.tenant.slug, "household_id": household}), household)
-    assert sign_in(client, face).status_code == 303
+    client = resident_phone(app, api_as(town.staff), town.tenant.slug, _household(town))
     disable_module(town.tenant, "incidents")
     db.session.commit()
     home = client.get(f"/r/{town.tenant.slug}/")
