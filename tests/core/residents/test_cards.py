@@ -40,7 +40,8 @@ def test_issue_prints_the_card_once_with_its_pin_and_keeps_only_a_hash(village, 
     again = faces(reprint)[0]
     assert again["token"] == face["token"] and again["pin"] == "见原卡"
     with tenant_context(village.tenant):
-        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("residents.%"))).all()
+        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("residents.%"))
+                                     .order_by(AuditEntry.id)).all()
     assert actions == ["residents.card.issue", "residents.card.print"]
 
 
