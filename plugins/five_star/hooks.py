@@ -113,16 +113,23 @@ def register_template_kinds():
                          ct.read_items, lockable=("title", "criteria", "active"), defaults=ct.default_items)]
 
 
-@hookimpl(optionalhook=True)
+@hookimpl
 def resident_sections(tenant, household, card):
-    """The household's stars in the residents' portal: this month's and the months before
-    (confirmed by the 评星组 only); only ``household``'s own rows are read."""
-    from flask import render_template
-    from markupsafe import Markup
-
-    from core.toolkit import gettext as _
+    """The household's stars in the residents' portal: its confirmed stars per month (评星组
+    confirmed only); only ``household``'s own rows are read."""
+    from core.toolkit import gettext as _, render_section
     from plugins.five_star.households import resident_summary
 
-    months = resident_summary(household.id)
-    html = render_template("five_star/resident_stars.html", months=months)
-    return [{"key": "five_star.stars", "title": _("我家的星"), "order": 300, "html": Markup(html)}]
+    return [{"key": "five_star.stars", "title": _("我家的星"), "order": 300,
+             "html": render_section("five_star/resident_stars.html", months=resident_summary(household.id))}]
+
+
+@hookimpl
+def resident_actions(tenant, household, card):
+    """The village's public honour roll (光荣榜), surnames only."""
+    from flask import url_for
+
+    from core.toolkit import gettext as _
+
+    return [{"key": "five_star.honour_roll", "title": _("十星农户光荣榜"), "order": 300,
+             "url": url_for("five_star_households_pages.public_roll")}]

@@ -193,3 +193,24 @@ def test_resident_section_shows_only_the_households_own_confirmed_stars(app, tow
     assert "爱党爱国星" in html and "卫生健康星" not in html  # not confirmed yet
     assert "遵纪守法星" not in html and "邻里和睦星" not in html  # the neighbour's
     assert f"{month}" in html and "1 颗星" in html
+
+
+def test_hook_resident_sections_through_the_portal(app, town, api_as):
+    """Signed in with the household's card, the resident sees its own confirmed stars and a link
+    to the honour roll; a neighbour's stars never show."""
+    from tests.core.residents.conftest import resident_phone
+
+    tb = f"/api/v1/t/{town.tenant.slug}"
+    admin = api_as(town.admin)
+    mine = admin.post(f"{tb}/households", json={"grid_id": town.g1, "address": "一组12号", "head_name": "孙家"}).get_json()
+    other = admin.post(f"{tb}/households", json={"grid_id": town.g1, "address": "一组13号"}).get_json()
+    scorer, rater = api_as(town.scorer), api_as(town.rater)
+    month = f"{YEAR}-08"
+    for h, code in ((mine, "filial"), (other, "education")):
+        rows = scorer.post(f"{base(town)}/households/ratings", json={"month": month, "household_id": h["id"],
+                                                                     "ratings": [{"star_code": code, "score": 95}]}).get_json()
+        rater.post(f"{base(town)}/households/ratings/confirm", json={"month": month, "rating_ids": [rows["items"][0]["id"]]})
+    phone = resident_phone(app, admin, town.tenant.slug, mine["id"])
+    home = phone.get(f"/r/{town.tenant.slug}/").get_data(as_text=True)
+    assert "我家的星" in home and "孝老爱亲星" in home and "崇学重教星" not in home
+    assert f"/t/{town.tenant.slug}/five_star/households/public" in home
