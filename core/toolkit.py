@@ -11,17 +11,21 @@ from core.audit import record as audit
 from core.auth import authenticated, current_access, public, requires
 from core.db import Timestamped, db, immediate_transaction, utcnow
 from core.errors import ApiError
+from core.grid.models import Grid
+from core.grid.scope import grid_in_reach, subtree_condition, visible
+from core.models import Tenant, TenantKind
 from core.modules import enabled_modules, hooks, module_settings
 from core.hookspecs import hookspec
 from core.i18n import N_
+from core.people.models import Household, Person
 from core.plugins import hookimpl
 from core.specs import ModuleManifest, NavItem, Permission, Role, Widget
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
 
 __all__ = [
-    "ApiError", "ModuleManifest", "N_", "NavItem", "Permission", "Role", "TenantOwned", "TenantScopeError",
+    "ApiError", "Grid", "Household", "ModuleManifest", "N_", "NavItem", "Permission", "Person", "Role", "Tenant", "TenantKind", "TenantOwned", "TenantScopeError",
     "Timestamped", "Widget", "audit", "authenticated", "cross_tenant", "current_access", "current_tenant_id",
-    "db", "doc", "dump", "enabled_modules", "gettext", "hookimpl", "hookspec", "hooks", "immediate_transaction",
-    "json_body", "load", "module_settings", "page", "page_args", "pgettext", "public", "requires", "tenant_context",
-    "tenant_fk", "utcnow",
+    "db", "doc", "dump", "enabled_modules", "gettext", "grid_in_reach", "hookimpl", "hookspec", "hooks", "immediate_transaction",
+    "json_body", "load", "module_settings", "page", "page_args", "pgettext", "public", "requires", "subtree_condition",
+    "tenant_context", "tenant_fk", "utcnow", "visible",
 ]
