@@ -1,0 +1,250 @@
+"""The double-entry ledger (复式记账): posting, accounts, periods, and the check.
+
+:func:`post` is the only code that changes ``Account.balance``. It writes the entries of one
+approved transaction and moves each balance by a guarded ``UPDATE ... SET balance = balance +
+:a WHERE id = :id [AND balance >= -:a]`` with a row-count check, in account-id order (so two
+transactions touching the same accounts lock them in the same order on PostgreSQL and cannot
+deadlock). A member account that would go below zero refuses the whole transaction (409); the
+caller's transaction then rolls back, and nothing is half-saved. On SQLite write requests begin
+``IMMEDIATE``, so the guard and the write run under the database's write lock; on PostgreSQL the
+guarded UPDATE waits for a concurrent one and re-checks the condition on the committed row.
+
+Callers commit (views) or run inside :func:`core.toolkit.immediate_transaction` (CLI).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import func, select, update
+
+from core.toolkit import ApiError, db, utcnow
+from plugins.points_bank import clock
+from plugins.points_bank.models import Account, Entry, Period, Scheme, Tally, Txn
+
+EARNING_KINDS = ("base", "award", "deduction", "adjustment")
+PREFIX = {"household": "H", "grid_worker": "W", "party_org": "O", "party_member": "M"}
+
+
+def actor() -> tuple[int | None, str]:
+    """Who is acting: the signed-in user, else 系统 (schedules, announcements from the CLI)."""
+    from flask import has_request_context
+
+    if has_request_context():
+        from flask_login import current_user
+
+        if getattr(current_user, "is_authenticated", False):
+            return current_user.id, (current_user.display_name or current_user.username)[:64]
+    return None, "系统"
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+def system_account(scheme: Scheme, kind: str) -> Account:
+    """The scheme's ``issuing`` (发行) or ``supermarket`` (超市) account, opened on first use."""
+    row = db.session.scalar(select(Account).where(Account.scheme_id == scheme.id, Account.holder == kind))
+    if row is None:
+        label = {"issuing": "积分发行账户", "supermarket": "积分超市账户"}[kind]
+        row = Account(scheme_id=scheme.id, kind=kind, holder=kind, number=f"{PREFIX[scheme.kind]}{scheme.id:02d}-{kind}",
+                      name=label, balance=0)
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def holder_of(scheme: Scheme, *, household=None, person=None, grid=None) -> tuple[str, dict]:
+    """The holder key and columns of a member of ``scheme`` (一户一折 / 一人一证)."""
+    if scheme.kind == "household":
+        if household is None:
+            raise ApiError(422, "validation_error", "请选择农户 (a household is required)",
+                           {"household_id": ["必填 (required)"]})
+        return f"household:{household.id}", {"household_id": household.id, "grid_id": household.grid_id,
+                                             "name": household.head_name or household.address or f"#{household.id}"}
+    if scheme.kind == "party_org":
+        if grid is None:
+            raise ApiError(422, "validation_error", "请选择党组织所在网格 (a grid is required)", {"grid_id": ["必填 (required)"]})
+        return f"grid:{grid.id}", {"grid_id": grid.id, "name": grid.name}
+    if person is None:
+        raise ApiError(422, "validation_error", "请选择人员 (a person is required)", {"person_id": ["必填 (required)"]})
+    return f"person:{person.id}", {"person_id": person.id, "household_id": person.household_id,
+                                   "grid_id": person.grid_id, "name": person.name}
+
+
+def open_account(tenant, scheme: Scheme, **member) -> Account:
+    """The member's account in ``scheme``, opened on demand (with the scheme's base score)."""
+    holder, columns = holder_of(scheme, **member)
+    row = db.session.scalar(select(Account).where(Account.scheme_id == scheme.id, Account.holder == holder))
+    if row is not None:
+        return row
+    ref = int(holder.split(":")[1])
+    row = Account(scheme_id=scheme.id, kind="member", holder=holder, balance=0,
+                  number=f"{PREFIX[scheme.kind]}{scheme.id:02d}-{ref:06d}", **columns)
+    db.session.add(row)
+    db.session.flush()
+    if scheme.base_score > 0:
+        txn = new_txn(scheme, row, "base", scheme.base_score, utcnow(), note="基础分 (base score)")
+        post(tenant, txn)
+    return row
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+
+def period_for(when: dt.datetime, *, writable: bool = True) -> Period:
+    """The review period of ``when`` (a local month), created on first use. ``writable``: 422
+    when the period is closed (a closed period's entries are fixed)."""
+    key = clock.month_key(when)
+    row = db.session.scalar(select(Period).where(Period.key == key))
+    if row is None:
+        start, end = clock.month_bounds(key)
+        row = Period(key=key, starts_at=start, ends_at=end, state="open")
+        db.session.add(row)
+        db.session.flush()
+    if writable and row.state == "closed":
+        raise ApiError(422, "period_closed", f"{key} 审核期已关闭，不能再记账 (period {key} is closed)",
+                       {"occurred_at": [f"{key} 已关闭 (closed)"]})
+    return row
+
+
+# --- transactions and posting ----------------------------------------------------------------
+
+
+def new_txn(scheme: Scheme, account: Account, kind: str, points: int, occurred_at: dt.datetime, **fields) -> Txn:
+    uid, name = actor()
+    period = period_for(occurred_at)
+    txn = Txn(scheme_id=scheme.id, account_id=account.id, kind=kind, state="pending", points=points,
+              period_id=period.id, occurred_at=occurred_at, recorded_by_user_id=uid, recorded_by_name=name, **fields)
+    db.session.add(txn)
+    db.session.flush()
+    return txn
+
+
+def legs_of(scheme: Scheme, txn: Txn) -> list[tuple[Account, int]]:
+    """The entries a transaction posts: earning moves points between the issuing account and
+    the member, spending between the member and the supermarket."""
+    member = db.session.get(Account, txn.account_id)
+    kind = txn.kind
+    if kind == "reversal":
+        original = db.session.get(Txn, txn.reverses_id)
+        kind = original.kind
+    other = system_account(scheme, "supermarket" if kind == "redemption" else "issuing")
+    return [(member, txn.points), (other, -txn.points)]
+
+
+def post(tenant, txn: Txn) -> Txn:
+    """Approve ``txn`` and write its entries, moving balances by guarded updates (see above)."""
+    if txn.state != "pending":
+        raise ApiError(409, "invalid_state", "该笔记录已审核 (already reviewed)", {"state": [txn.state]})
+    scheme = db.session.get(Scheme, txn.scheme_id)
+    legs = [(a, amount) for a, amount in legs_of(scheme, txn) if amount != 0]
+    if sum(amount for _, amount in legs) != 0:
+        raise RuntimeError("a transaction's entries must sum to zero")
+    for account, amount in sorted(legs, key=lambda leg: leg[0].id):
+        _move_balance(account, amount)
+    for account, amount in legs:
+        db.session.add(Entry(txn_id=txn.id, account_id=account.id, amount=amount))
+    txn.state = "approved"
+    if txn.reviewed_at is None:
+        txn.reviewed_at = utcnow()
+    if _earning(txn):
+        member = db.session.get(Account, txn.account_id)
+        _tally(member, tally_time(txn), txn.points)
+    db.session.flush()
+    return txn
+
+
+def tally_time(txn: Txn) -> dt.datetime:
+    """When a transaction counts for rankings: a reversal counts in its original's month."""
+    if txn.kind == "reversal":
+        return db.session.get(Txn, txn.reverses_id).occurred_at
+    return txn.occurred_at
+
+
+def _earning(txn: Txn) -> bool:
+    if txn.kind == "reversal":
+        return db.session.get(Txn, txn.reverses_id).kind in EARNING_KINDS
+    return txn.kind in EARNING_KINDS
+
+
+def _move_balance(account: Account, amount: int) -> None:
+    stmt = update(Account).where(Account.id == account.id).values(balance=Account.balance + amount)
+    if account.kind == "member" and amount < 0:
+        stmt = stmt.where(Account.balance >= -amount)
+    result = db.session.execute(stmt.execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise ApiError(409, "insufficient_balance", f"积分余额不足 {-amount} 分 (balance below {-amount} points)",
+                       {"points": [f"余额不足 (balance below {-amount})"]})
+    db.session.refresh(account, ["balance"])
+
+
+def _tally(member: Account, when: dt.datetime, points: int) -> None:
+    """Add earned points to the member's month and year buckets (the member row is locked by
+    its balance update, so two postings for one member take turns here)."""
+    for bucket in (clock.month_key(when), clock.year_key(when)):
+        done = db.session.execute(
+            update(Tally).where(Tally.account_id == member.id, Tally.bucket == bucket)
+            .values(earned=Tally.earned + points).execution_options(synchronize_session=False)).rowcount
+        if not done:
+            db.session.add(Tally(account_id=member.id, scheme_id=member.scheme_id, grid_id=member.grid_id,
+                                 bucket=bucket, earned=points))
+    db.session.flush()
+
+
+def reversal_of(tenant, original: Txn, note: str, source: str = "manual") -> Txn:
+    """A reversing transaction (冲正) of an approved one, posted now in the current period."""
+    if original.state != "approved":
+        raise ApiError(409, "invalid_state", "只能冲正已入账的记录 (only approved entries can be reversed)",
+                       {"state": [original.state]})
+    if original.kind == "reversal":
+        raise ApiError(409, "invalid_state", "冲正记录不能再冲正 (a reversal cannot be reversed)", {"kind": ["reversal"]})
+    if db.session.scalar(select(Txn.id).where(Txn.reverses_id == original.id)) is not None:
+        raise ApiError(409, "already_reversed", "该笔记录已冲正 (already reversed)", {"id": ["已冲正 (reversed)"]})
+    if db.session.get(Period, original.period_id).state == "closed":
+        raise ApiError(422, "period_closed", "该笔记录所在审核期已关闭 (its period is closed)", {"period": ["closed"]})
+    scheme = db.session.get(Scheme, original.scheme_id)
+    member = db.session.get(Account, original.account_id)
+    txn = new_txn(scheme, member, "reversal", -original.points, utcnow(), reverses_id=original.id, rule_id=original.rule_id,
+                  note=note[:500], source=source)
+    return post(tenant, txn)
+
+
+# --- the check -------------------------------------------------------------------------------
+
+
+def check() -> list[str]:
+    """Recompute every balance and tally of the current tenant from the ledger; the problems
+    found (empty: the books agree)."""
+    problems: list[str] = []
+    sums = dict(db.session.execute(select(Entry.account_id, func.sum(Entry.amount)).group_by(Entry.account_id)).all())
+    per_scheme: dict[int, int] = defaultdict(int)
+    for acc in db.session.scalars(select(Account)):
+        ledger = int(sums.get(acc.id) or 0)
+        per_scheme[acc.scheme_id] += ledger
+        if ledger != acc.balance:
+            problems.append(f"account {acc.number}: balance {acc.balance} but ledger {ledger}")
+        if acc.kind == "member" and acc.balance < 0:
+            problems.append(f"account {acc.number}: negative balance {acc.balance}")
+    for scheme_id, total in per_scheme.items():
+        if total != 0:
+            problems.append(f"scheme {scheme_id}: accounts sum to {total}, not 0")
+    for txn_id, total, n in db.session.execute(
+            select(Entry.txn_id, func.sum(Entry.amount), func.count()).group_by(Entry.txn_id)).all():
+        if total != 0 or n < 2:
+            problems.append(f"transaction {txn_id}: {n} entries summing to {total}")
+    problems += _check_tallies()
+    return problems
+
+
+def _check_tallies() -> list[str]:
+    earned: dict[tuple[int, str], int] = defaultdict(int)
+    rows = db.session.execute(select(Txn).where(Txn.state == "approved")).scalars()
+    for txn in rows:
+        if _earning(txn):
+            when = tally_time(txn)
+            for bucket in (clock.month_key(when), clock.year_key(when)):
+                earned[(txn.account_id, bucket)] += txn.points
+    kept = {(t.account_id, t.bucket): t.earned for t in db.session.scalars(select(Tally))}
+    return [f"tally {key}: kept {kept.get(key, 0)} but ledger {value}"
+            for key, value in earned.items() if kept.get(key, 0) != value] + \
+           [f"tally {key}: kept {value} with no ledger" for key, value in kept.items() if key not in earned and value]
