@@ -17,6 +17,7 @@ import datetime as dt
 from collections import defaultdict
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from core.toolkit import ApiError, db, utcnow
 from plugins.points_bank import clock
@@ -38,18 +39,42 @@ def actor() -> tuple[int | None, str]:
     return None, "系统"
 
 
+def get_or_create(model, where: list, make):
+    """The row matching ``where``, or ``make()`` inserted in a savepoint: when a concurrent
+    transaction inserted the same unique row first (PostgreSQL), its row is returned instead."""
+    row = db.session.scalar(select(model).where(*where))
+    if row is not None:
+        return row, False
+    try:
+        with db.session.begin_nested():
+            row = make()
+            db.session.add(row)
+        return row, True
+    except IntegrityError:
+        return db.session.scalar(select(model).where(*where)), False
+
+
+def transition(model, row, from_states: tuple[str, ...], to: str, **values) -> None:
+    """Move ``row.state`` to ``to`` by a guarded UPDATE (``WHERE state IN from_states``), so that
+    of two concurrent reviewers only one moves it; the other gets 409."""
+    done = db.session.execute(update(model).where(model.id == row.id, model.state.in_(from_states))
+                              .values(state=to, **values).execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        db.session.refresh(row)
+        raise ApiError(409, "invalid_state", f"状态已变为「{row.state}」，请刷新 (already {row.state})",
+                       {"state": [row.state]})
+    db.session.refresh(row)
+
+
 # --- accounts --------------------------------------------------------------------------------
 
 
 def system_account(scheme: Scheme, kind: str) -> Account:
     """The scheme's ``issuing`` (发行) or ``supermarket`` (超市) account, opened on first use."""
-    row = db.session.scalar(select(Account).where(Account.scheme_id == scheme.id, Account.holder == kind))
-    if row is None:
-        label = {"issuing": "积分发行账户", "supermarket": "积分超市账户"}[kind]
-        row = Account(scheme_id=scheme.id, kind=kind, holder=kind, number=f"{PREFIX[scheme.kind]}{scheme.id:02d}-{kind}",
-                      name=label, balance=0)
-        db.session.add(row)
-        db.session.flush()
+    label = {"issuing": "积分发行账户", "supermarket": "积分超市账户"}[kind]
+    row, _ = get_or_create(Account, [Account.scheme_id == scheme.id, Account.holder == kind], lambda: Account(
+        scheme_id=scheme.id, kind=kind, holder=kind, number=f"{PREFIX[scheme.kind]}{scheme.id:02d}-{kind}",
+        name=label, balance=0))
     return row
 
 
@@ -74,15 +99,11 @@ def holder_of(scheme: Scheme, *, household=None, person=None, grid=None) -> tupl
 def open_account(tenant, scheme: Scheme, **member) -> Account:
     """The member's account in ``scheme``, opened on demand (with the scheme's base score)."""
     holder, columns = holder_of(scheme, **member)
-    row = db.session.scalar(select(Account).where(Account.scheme_id == scheme.id, Account.holder == holder))
-    if row is not None:
-        return row
     ref = int(holder.split(":")[1])
-    row = Account(scheme_id=scheme.id, kind="member", holder=holder, balance=0,
-                  number=f"{PREFIX[scheme.kind]}{scheme.id:02d}-{ref:06d}", **columns)
-    db.session.add(row)
-    db.session.flush()
-    if scheme.base_score > 0:
+    row, opened = get_or_create(Account, [Account.scheme_id == scheme.id, Account.holder == holder], lambda: Account(
+        scheme_id=scheme.id, kind="member", holder=holder, balance=0,
+        number=f"{PREFIX[scheme.kind]}{scheme.id:02d}-{ref:06d}", **columns))
+    if opened and scheme.base_score > 0:
         txn = new_txn(scheme, row, "base", scheme.base_score, utcnow(), note="基础分 (base score)")
         post(tenant, txn)
     return row
@@ -95,12 +116,8 @@ def period_for(when: dt.datetime, *, writable: bool = True) -> Period:
     """The review period of ``when`` (a local month), created on first use. ``writable``: 422
     when the period is closed (a closed period's entries are fixed)."""
     key = clock.month_key(when)
-    row = db.session.scalar(select(Period).where(Period.key == key))
-    if row is None:
-        start, end = clock.month_bounds(key)
-        row = Period(key=key, starts_at=start, ends_at=end, state="open")
-        db.session.add(row)
-        db.session.flush()
+    start, end = clock.month_bounds(key)
+    row, _ = get_or_create(Period, [Period.key == key], lambda: Period(key=key, starts_at=start, ends_at=end, state="open"))
     if writable and row.state == "closed":
         raise ApiError(422, "period_closed", f"{key} 审核期已关闭，不能再记账 (period {key} is closed)",
                        {"occurred_at": [f"{key} 已关闭 (closed)"]})
@@ -132,10 +149,10 @@ def legs_of(scheme: Scheme, txn: Txn) -> list[tuple[Account, int]]:
     return [(member, txn.points), (other, -txn.points)]
 
 
-def post(tenant, txn: Txn) -> Txn:
-    """Approve ``txn`` and write its entries, moving balances by guarded updates (see above)."""
-    if txn.state != "pending":
-        raise ApiError(409, "invalid_state", "该笔记录已审核 (already reviewed)", {"state": [txn.state]})
+def post(tenant, txn: Txn, **review) -> Txn:
+    """Approve ``txn`` (``review``: reviewer's name and note) and write its entries, moving
+    balances by guarded updates (see above). Of two concurrent approvals one posts, one gets 409."""
+    transition(Txn, txn, ("pending",), "approved", reviewed_at=utcnow(), **review)
     scheme = db.session.get(Scheme, txn.scheme_id)
     legs = [(a, amount) for a, amount in legs_of(scheme, txn) if amount != 0]
     if sum(amount for _, amount in legs) != 0:
@@ -144,9 +161,6 @@ def post(tenant, txn: Txn) -> Txn:
         _move_balance(account, amount)
     for account, amount in legs:
         db.session.add(Entry(txn_id=txn.id, account_id=account.id, amount=amount))
-    txn.state = "approved"
-    if txn.reviewed_at is None:
-        txn.reviewed_at = utcnow()
     if _earning(txn):
         member = db.session.get(Account, txn.account_id)
         _tally(member, tally_time(txn), txn.points)
@@ -191,8 +205,17 @@ def _tally(member: Account, when: dt.datetime, points: int) -> None:
     db.session.flush()
 
 
+def lock_txn(txn: Txn) -> Txn:
+    """Lock a transaction row until commit (PostgreSQL ``FOR UPDATE``; SQLite write requests hold
+    the write lock already), reading its committed state again."""
+    return db.session.scalars(select(Txn).where(Txn.id == txn.id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
+
+
 def reversal_of(tenant, original: Txn, note: str, source: str = "manual") -> Txn:
-    """A reversing transaction (冲正) of an approved one, posted now in the current period."""
+    """A reversing transaction (冲正) of an approved one, posted now in the current period. The
+    original is locked first, so two concurrent reversals make one (the other gets 409)."""
+    original = lock_txn(original)
     if original.state != "approved":
         raise ApiError(409, "invalid_state", "只能冲正已入账的记录 (only approved entries can be reversed)",
                        {"state": [original.state]})

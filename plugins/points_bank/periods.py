@@ -46,8 +46,7 @@ def publish(tenant, period: Period, days: int | None = None) -> Period:
                        {"pending": [str(left)]})
     days = days or module_settings(tenant, "points_bank")["publication_days"]
     now = utcnow()
-    period.state, period.published_at, period.publish_until = "published", now, now + dt.timedelta(days=days)
-    db.session.flush()
+    ledger.transition(Period, period, ("open",), "published", published_at=now, publish_until=now + dt.timedelta(days=days))
     audit("points_bank.publish", period, after={"key": period.key, "days": days})
     return period
 
@@ -80,15 +79,15 @@ def resolve(tenant, objection: Objection, decision: str, resolution: str) -> Obj
         raise ApiError(409, "invalid_state", "该异议已处理 (already resolved)", {"state": [objection.state]})
     if db.session.get(Period, objection.period_id).state == "closed":
         raise ApiError(422, "period_closed", "审核期已关闭 (the period is closed)", {"period": ["closed"]})
-    txn = db.session.get(Txn, objection.txn_id)
+    _, name = ledger.actor()
+    ledger.transition(Objection, objection, ("open",), decision, resolution=resolution[:500], resolved_by_name=name,
+                      resolved_at=utcnow())  # first, so that of two resolving at once one goes on
     if decision == "upheld":
+        txn = db.session.get(Txn, objection.txn_id)
         already = db.session.scalar(select(Txn).where(Txn.reverses_id == txn.id))
         rev = already or services.reverse(tenant, txn, f"异议成立: {resolution}", source="objection")
         objection.reversal_txn_id = rev.id
-    _, name = ledger.actor()
-    objection.state, objection.resolution = decision, resolution[:500]
-    objection.resolved_by_name, objection.resolved_at = name, utcnow()
-    db.session.flush()
+        db.session.flush()
     audit("points_bank.resolve", objection, after={"decision": decision, "resolution": resolution})
     return objection
 
@@ -103,8 +102,7 @@ def close(tenant, period: Period, *, early: bool = False) -> Period:
     n = open_objections(period)
     if n:
         raise ApiError(409, "objections_open", f"还有 {n} 条异议未处理 ({n} objections open)", {"objections": [str(n)]})
-    period.state, period.closed_at = "closed", utcnow()
-    db.session.flush()
+    ledger.transition(Period, period, ("published",), "closed", closed_at=utcnow())
     audit("points_bank.close", period, after={"key": period.key})
     return period
 

@@ -75,8 +75,7 @@ def record_entry(tenant, scheme: Scheme, rule: Rule, *, occurred_at: dt.datetime
 
 def _approve(tenant, txn: Txn, note: str = "") -> Txn:
     _, name = ledger.actor()
-    txn.reviewed_by_name, txn.reviewed_at, txn.review_note = name, utcnow(), (note or "")[:500] or None
-    ledger.post(tenant, txn)
+    ledger.post(tenant, txn, reviewed_by_name=name, review_note=(note or "")[:500] or None)
     announce_award(tenant, txn)
     return txn
 
@@ -105,8 +104,8 @@ def review(tenant, txns: list[Txn], decision: str, note: str = "") -> list[Txn]:
                 raise
         else:
             _, name = ledger.actor()
-            txn.state, txn.reviewed_by_name, txn.reviewed_at, txn.review_note = "rejected", name, utcnow(), note[:500]
-            db.session.flush()
+            ledger.transition(Txn, txn, ("pending",), "rejected", reviewed_by_name=name, reviewed_at=utcnow(),
+                              review_note=note[:500])
         audit(f"points_bank.{decision}", txn, after={"state": txn.state, "note": note})
     return txns
 
