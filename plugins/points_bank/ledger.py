@@ -19,7 +19,7 @@ from collections import defaultdict
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.toolkit import ApiError, db, utcnow
+from core.toolkit import ApiError, Grid, db, subtree_condition, utcnow
 from plugins.points_bank import clock
 from plugins.points_bank.models import Account, Entry, Period, Scheme, Tally, Txn
 
@@ -96,9 +96,18 @@ def holder_of(scheme: Scheme, *, household=None, person=None, grid=None) -> tupl
                                    "grid_id": person.grid_id, "name": person.name}
 
 
+def _under(grid_id: int | None, root_id: int) -> bool:
+    if grid_id is None:
+        return False
+    return db.session.scalar(select(Grid.id).where(Grid.id == grid_id, subtree_condition(Grid.id, [root_id]))) is not None
+
+
 def open_account(tenant, scheme: Scheme, **member) -> Account:
     """The member's account in ``scheme``, opened on demand (with the scheme's base score)."""
     holder, columns = holder_of(scheme, **member)
+    if scheme.grid_id is not None and not _under(columns.get("grid_id"), scheme.grid_id):
+        raise ApiError(422, "outside_scheme", "该成员不在此积分方案的村/社区范围内 (the member is outside the scheme's grids)",
+                       {next(iter(member)) + "_id": ["不在方案范围内 (outside the scheme)"]})
     ref = int(holder.split(":")[1])
     row, opened = get_or_create(Account, [Account.scheme_id == scheme.id, Account.holder == holder], lambda: Account(
         scheme_id=scheme.id, kind="member", holder=holder, balance=0,
