@@ -9,8 +9,12 @@ def register_routes():
     from plugins.points_bank.api import bp
     from plugins.points_bank.api_ledger import bp as ledger_bp
     from plugins.points_bank.api_shop import bp as shop_bp
+    from plugins.points_bank.exports import bp as export_bp
+    from plugins.points_bank.pages import bp as pages_bp
+    from plugins.points_bank.pages_review import bp as review_bp
+    from plugins.points_bank.pages_shop import bp as counter_bp
 
-    return [bp, ledger_bp, shop_bp]
+    return [bp, ledger_bp, shop_bp, export_bp, pages_bp, review_bp, counter_bp]
 
 
 @hookimpl
@@ -32,6 +36,13 @@ def register_cli_commands(cli):
     from plugins.points_bank.cli import register
 
     register(cli)
+
+
+@hookimpl
+def nav_items(tenant, user):
+    return [NavItem("积分超市", "Points supermarket", "points_bank_pages.index", permission="points_bank.view", order=300),
+            NavItem("兑换柜台", "Supermarket counter", "points_bank_counter.counter", permission="points_bank.redeem",
+                    order=310)]
 
 
 @hookimpl

@@ -170,3 +170,22 @@ def set_mapping(tenant, scheme: Scheme, kind: str, rule_key: str, active: bool =
     db.session.flush()
     audit("points_bank.mapping", row, after={"kind": kind, "scheme": scheme.code, "rule_key": rule_key, "active": active})
     return row
+
+
+def import_rules(tenant, scheme: Scheme, rows: list[dict]) -> dict:
+    """Apply imported rules: a row with a known key and other values makes a new version, an
+    unknown or missing key adds a rule, an unchanged row does nothing. Returns the counts."""
+    added = revised = same = 0
+    for row in rows:
+        current = current_rule(scheme, row["key"]) if row.get("key") else None
+        if current is None:
+            add_rule(tenant, scheme, row)
+            added += 1
+            continue
+        changes = {k: v for k, v in row.items() if k in RULE_FIELDS and getattr(current, k) != v}
+        if changes:
+            edit_rule(tenant, current, changes)
+            revised += 1
+        else:
+            same += 1
+    return {"added": added, "revised": revised, "unchanged": same}
