@@ -1,50 +1,35 @@
-"""Local time for the points bank (北京时间), in one place.
+"""Local time for the points bank (北京时间, or the township's zone), in one place.
 
-Times are stored in UTC (naive, as :func:`core.toolkit.utcnow` gives them); periods are local
-months and rankings local years. When core's local-time helpers land in the toolkit, these
-functions become one call each.
+Times are stored in UTC (aware, :func:`core.toolkit.utcnow`); periods are local months and
+rankings local years. These are thin names over core's local-time helpers.
 """
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from core.toolkit import utcnow
+from core.toolkit import bucket_key, format_local, from_local, local_now, period_bounds, to_local
 
-ZONE = ZoneInfo("Asia/Shanghai")
-
-
-def to_local(when: dt.datetime) -> dt.datetime:
-    return when.replace(tzinfo=dt.timezone.utc).astimezone(ZONE)
+__all__ = ["to_local", "to_utc", "local_now", "month_key", "year_key", "month_bounds", "shown"]
 
 
 def to_utc(local: dt.datetime) -> dt.datetime:
-    """A naive local (Beijing) time, or an aware one, as naive UTC."""
-    if local.tzinfo is None:
-        local = local.replace(tzinfo=ZONE)
-    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-
-def local_now() -> dt.datetime:
-    return to_local(utcnow())
+    """A wall time typed in the township's zone (naive, or aware) as aware UTC."""
+    return from_local(local)
 
 
 def month_key(when: dt.datetime) -> str:
-    """The local month of a UTC time: ``"2026-11"``."""
-    return to_local(when).strftime("%Y-%m")
+    """The local month of a moment: ``"2026-11"``."""
+    return bucket_key("month", when)
 
 
 def year_key(when: dt.datetime) -> str:
-    return to_local(when).strftime("%Y")
+    return bucket_key("year", when)
 
 
 def month_bounds(key: str) -> tuple[dt.datetime, dt.datetime]:
-    """UTC start (inclusive) and end (exclusive) of local month ``key``."""
-    year, month = (int(x) for x in key.split("-"))
-    start = dt.datetime(year, month, 1)
-    end = dt.datetime(year + (month == 12), month % 12 + 1, 1)
-    return to_utc(start), to_utc(end)
+    """UTC start (inclusive) and end (exclusive) of local month (or year) ``key``."""
+    return period_bounds(key)
 
 
 def shown(when: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return "" if when is None else to_local(when).strftime(fmt)
+    return format_local(when, fmt)

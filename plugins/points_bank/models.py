@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.toolkit import TenantOwned, Timestamped, db, tenant_fk, utcnow
+from core.toolkit import TenantOwned, Timestamped, UTCDateTime, db, tenant_fk, utcnow
 
 SCHEME_KINDS = ("household", "grid_worker", "party_org", "party_member")
 ACCOUNT_KINDS = ("member", "issuing", "supermarket")
@@ -117,12 +117,12 @@ class Period(TenantOwned, Timestamped, db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(7), nullable=False)  # "2026-11", Beijing time
-    starts_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
-    ends_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
-    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    publish_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    publish_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Txn(TenantOwned, Timestamped, db.Model):
@@ -149,7 +149,7 @@ class Txn(TenantOwned, Timestamped, db.Model):
     rule_id: Mapped[int | None] = mapped_column(Integer)
     points: Mapped[int] = mapped_column(Integer, nullable=False)
     period_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     note: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     evidence: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     source: Mapped[str] = mapped_column(String(50), nullable=False, default="manual")
@@ -158,7 +158,7 @@ class Txn(TenantOwned, Timestamped, db.Model):
     recorded_by_user_id: Mapped[int | None] = mapped_column(Integer)
     recorded_by_name: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     reviewed_by_name: Mapped[str | None] = mapped_column(String(64))
-    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     review_note: Mapped[str | None] = mapped_column(String(500))
 
     account: Mapped[Account] = relationship(primaryjoin="Txn.account_id == Account.id",
@@ -224,7 +224,7 @@ class Objection(TenantOwned, Timestamped, db.Model):
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
     resolution: Mapped[str | None] = mapped_column(String(500))
     resolved_by_name: Mapped[str | None] = mapped_column(String(64))
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reversal_txn_id: Mapped[int | None] = mapped_column(Integer)
 
     txn: Mapped[Txn] = relationship(primaryjoin="Objection.txn_id == Txn.id", foreign_keys="Objection.txn_id",

@@ -1,22 +1,16 @@
 """Allow-list schemas of the points bank API (``id`` and ``tenant_id`` are never loadable).
 
-Times are accepted in Beijing time (a naive ISO time is local; one with an offset is taken as
-given) and answered in UTC.
+Times are accepted in the township's time (Beijing by default: a naive ISO time is local, one with
+an offset is taken as given) and answered in ISO 8601 with the local offset (``+08:00``).
 """
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from plugins.points_bank import clock
+from core.toolkit import LocalDateTime
 from plugins.points_bank.models import SCHEME_KINDS
 
 KIND_CHOICES = ("incidents.report_resolved", "volunteer.service_completed", "mediation.agreement")
-
-
-class LocalDateTime(fields.DateTime):
-    def _deserialize(self, value, attr, data, **kwargs):
-        parsed = super()._deserialize(value, attr, data, **kwargs)
-        return clock.to_utc(parsed)
 
 
 class Strict(Schema):
@@ -196,13 +190,13 @@ class TxnOut(Schema):
                                                                    "name": t.rule.name, "category": t.rule.category})
     points, period_id = fields.Integer(), fields.Integer()
     period = fields.Function(lambda t: t.period.key)
-    occurred_at = fields.DateTime()
+    occurred_at = LocalDateTime()
     note, evidence, source = fields.String(), fields.String(), fields.String()
     source_ref = fields.String(allow_none=True)
     reverses_id = fields.Integer(allow_none=True)
     recorded_by_name = fields.String()
     reviewed_by_name = fields.String(allow_none=True)
-    reviewed_at = fields.DateTime(allow_none=True)
+    reviewed_at = LocalDateTime(allow_none=True)
     review_note = fields.String(allow_none=True)
     entries = fields.List(fields.Nested(EntryOut))
 
@@ -218,7 +212,7 @@ class RedemptionOut(Schema):
     id, txn_id, account_id, item_id, quantity = (fields.Integer(), fields.Integer(), fields.Integer(), fields.Integer(),
                                                  fields.Integer())
     unit_price, discount_percent, points = fields.Integer(), fields.Integer(), fields.Integer()
-    handed_over_by_name, returned, created_at = fields.String(), fields.Boolean(), fields.DateTime()
+    handed_over_by_name, returned, created_at = fields.String(), fields.Boolean(), LocalDateTime()
     item = fields.Function(lambda r: r.item.name)
     balance_after = fields.Function(lambda r: r.account.balance)
 
@@ -226,15 +220,15 @@ class RedemptionOut(Schema):
 class StockMoveOut(Schema):
     id, item_id, kind, delta, stock_after = (fields.Integer(), fields.Integer(), fields.String(), fields.Integer(),
                                              fields.Integer())
-    note, by_name, created_at = fields.String(), fields.String(), fields.DateTime()
+    note, by_name, created_at = fields.String(), fields.String(), LocalDateTime()
 
 
 class PeriodOut(Schema):
     id, key, state = fields.Integer(), fields.String(), fields.String()
-    starts_at, ends_at = fields.DateTime(), fields.DateTime()
-    published_at = fields.DateTime(allow_none=True)
-    publish_until = fields.DateTime(allow_none=True)
-    closed_at = fields.DateTime(allow_none=True)
+    starts_at, ends_at = LocalDateTime(), LocalDateTime()
+    published_at = LocalDateTime(allow_none=True)
+    publish_until = LocalDateTime(allow_none=True)
+    closed_at = LocalDateTime(allow_none=True)
 
 
 class ObjectionOut(Schema):
@@ -242,9 +236,9 @@ class ObjectionOut(Schema):
                                                      fields.String(), fields.String(), fields.String())
     resolution = fields.String(allow_none=True)
     resolved_by_name = fields.String(allow_none=True)
-    resolved_at = fields.DateTime(allow_none=True)
+    resolved_at = LocalDateTime(allow_none=True)
     reversal_txn_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = LocalDateTime()
 
 
 class MappingOut(Schema):

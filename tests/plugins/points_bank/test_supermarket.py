@@ -144,4 +144,6 @@ def test_redemption_counts_dates(plain):
     books.api.post(f"{town.base}/redemptions", json={"account_id": account["id"], "item_id": item["id"]})
     rows = books.api.get(f"{town.base}/redemptions").get_json()
     assert rows["total"] == 1 and rows["items"][0]["item"] == "洗衣液"
-    assert dt.datetime.fromisoformat(rows["items"][0]["created_at"]) <= dt.datetime.utcnow()
+    created = dt.datetime.fromisoformat(rows["items"][0]["created_at"])
+    assert created.utcoffset() == dt.timedelta(hours=8)  # shown in Beijing time
+    assert created <= dt.datetime.now(dt.timezone.utc)

@@ -1,14 +1,14 @@
 """points bank tables
 
-Revision ID: 5437bd8a2137
+Revision ID: 6629b292b51a
 Revises: 
-Create Date: 2026-12-01 09:47:32.184134
+Create Date: 2026-12-01 10:06:43.139460
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '5437bd8a2137'
+revision = '6629b292b51a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -27,7 +27,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('sort', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('price > 0', name=op.f('ck_points_bank_item_price_positive')),
     sa.CheckConstraint('stock >= 0', name=op.f('ck_points_bank_item_stock_not_negative')),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_points_bank_item_tenant_id_core_tenant'), ondelete='RESTRICT'),
@@ -40,14 +40,14 @@ def upgrade():
     op.create_table('points_bank_period',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=7), nullable=False),
-    sa.Column('starts_at', sa.DateTime(), nullable=False),
-    sa.Column('ends_at', sa.DateTime(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('published_at', sa.DateTime(), nullable=True),
-    sa.Column('publish_until', sa.DateTime(), nullable=True),
-    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('publish_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_points_bank_period_tenant_id_core_tenant'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_points_bank_period')),
     sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_points_bank_period_tenant_id_id')),
@@ -67,7 +67,7 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'grid_id'], ['core_grid.tenant_id', 'core_grid.id'], name=op.f('fk_points_bank_scheme_tenant_id_grid_id_core_grid')),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_points_bank_scheme_tenant_id_core_tenant'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_points_bank_scheme')),
@@ -89,7 +89,7 @@ def upgrade():
     sa.Column('grid_id', sa.Integer(), nullable=True),
     sa.Column('balance', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind <> 'member' OR balance >= 0", name=op.f('ck_points_bank_account_member_balance_not_negative')),
     sa.ForeignKeyConstraint(['tenant_id', 'grid_id'], ['core_grid.tenant_id', 'core_grid.id'], name=op.f('fk_points_bank_account_tenant_id_grid_id_core_grid')),
     sa.ForeignKeyConstraint(['tenant_id', 'household_id'], ['core_household.tenant_id', 'core_household.id'], name=op.f('fk_points_bank_account_tenant_id_household_id_core_household')),
@@ -119,7 +119,7 @@ def upgrade():
     sa.Column('current', sa.Boolean(), nullable=False),
     sa.Column('retired', sa.Boolean(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'scheme_id'], ['points_bank_scheme.tenant_id', 'points_bank_scheme.id'], name=op.f('fk_points_bank_rule_tenant_id_scheme_id_points_bank_scheme')),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_points_bank_rule_tenant_id_core_tenant'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_points_bank_rule')),
@@ -137,7 +137,7 @@ def upgrade():
     sa.Column('rule_key', sa.String(length=32), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'scheme_id'], ['points_bank_scheme.tenant_id', 'points_bank_scheme.id'], name=op.f('fk_points_bank_rule_mapping_tenant_id_scheme_id_points_bank_scheme')),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_points_bank_rule_mapping_tenant_id_core_tenant'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_points_bank_rule_mapping')),
@@ -174,7 +174,7 @@ def upgrade():
     sa.Column('rule_id', sa.Integer(), nullable=True),
     sa.Column('points', sa.Integer(), nullable=False),
     sa.Column('period_id', sa.Integer(), nullable=False),
-    sa.Column('occurred_at', sa.DateTime(), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('note', sa.String(length=500), nullable=False),
     sa.Column('evidence', sa.String(length=500), nullable=False),
     sa.Column('source', sa.String(length=50), nullable=False),
@@ -183,10 +183,10 @@ def upgrade():
     sa.Column('recorded_by_user_id', sa.Integer(), nullable=True),
     sa.Column('recorded_by_name', sa.String(length=64), nullable=False),
     sa.Column('reviewed_by_name', sa.String(length=64), nullable=True),
-    sa.Column('reviewed_at', sa.DateTime(), nullable=True),
+    sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('review_note', sa.String(length=500), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'account_id'], ['points_bank_account.tenant_id', 'points_bank_account.id'], name=op.f('fk_points_bank_txn_tenant_id_account_id_points_bank_account')),
     sa.ForeignKeyConstraint(['tenant_id', 'period_id'], ['points_bank_period.tenant_id', 'points_bank_period.id'], name=op.f('fk_points_bank_txn_tenant_id_period_id_points_bank_period')),
     sa.ForeignKeyConstraint(['tenant_id', 'reverses_id'], ['points_bank_txn.tenant_id', 'points_bank_txn.id'], name=op.f('fk_points_bank_txn_tenant_id_reverses_id_points_bank_txn')),
@@ -209,7 +209,7 @@ def upgrade():
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('amount', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'account_id'], ['points_bank_account.tenant_id', 'points_bank_account.id'], name=op.f('fk_points_bank_entry_tenant_id_account_id_points_bank_account')),
     sa.ForeignKeyConstraint(['tenant_id', 'txn_id'], ['points_bank_txn.tenant_id', 'points_bank_txn.id'], name=op.f('fk_points_bank_entry_tenant_id_txn_id_points_bank_txn')),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_points_bank_entry_tenant_id_core_tenant'), ondelete='RESTRICT'),
@@ -231,10 +231,10 @@ def upgrade():
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('resolution', sa.String(length=500), nullable=True),
     sa.Column('resolved_by_name', sa.String(length=64), nullable=True),
-    sa.Column('resolved_at', sa.DateTime(), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reversal_txn_id', sa.Integer(), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'period_id'], ['points_bank_period.tenant_id', 'points_bank_period.id'], name=op.f('fk_points_bank_objection_tenant_id_period_id_points_bank_period')),
     sa.ForeignKeyConstraint(['tenant_id', 'reversal_txn_id'], ['points_bank_txn.tenant_id', 'points_bank_txn.id'], name=op.f('fk_points_bank_objection_tenant_id_reversal_txn_id_points_bank_txn')),
     sa.ForeignKeyConstraint(['tenant_id', 'txn_id'], ['points_bank_txn.tenant_id', 'points_bank_txn.id'], name=op.f('fk_points_bank_objection_tenant_id_txn_id_points_bank_txn')),
@@ -259,7 +259,7 @@ def upgrade():
     sa.Column('handed_over_by_name', sa.String(length=64), nullable=False),
     sa.Column('returned', sa.Boolean(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'account_id'], ['points_bank_account.tenant_id', 'points_bank_account.id'], name=op.f('fk_points_bank_redemption_tenant_id_account_id_points_bank_account')),
     sa.ForeignKeyConstraint(['tenant_id', 'item_id'], ['points_bank_item.tenant_id', 'points_bank_item.id'], name=op.f('fk_points_bank_redemption_tenant_id_item_id_points_bank_item')),
     sa.ForeignKeyConstraint(['tenant_id', 'txn_id'], ['points_bank_txn.tenant_id', 'points_bank_txn.id'], name=op.f('fk_points_bank_redemption_tenant_id_txn_id_points_bank_txn')),
@@ -282,7 +282,7 @@ def upgrade():
     sa.Column('by_name', sa.String(length=64), nullable=False),
     sa.Column('redemption_id', sa.Integer(), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'item_id'], ['points_bank_item.tenant_id', 'points_bank_item.id'], name=op.f('fk_points_bank_stock_move_tenant_id_item_id_points_bank_item')),
     sa.ForeignKeyConstraint(['tenant_id', 'redemption_id'], ['points_bank_redemption.tenant_id', 'points_bank_redemption.id'], name=op.f('fk_points_bank_stock_move_tenant_id_redemption_id_points_bank_redemption')),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_points_bank_stock_move_tenant_id_core_tenant'), ondelete='RESTRICT'),
