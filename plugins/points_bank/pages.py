@@ -10,7 +10,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-from core.toolkit import ApiError, Household, db, gettext as _, requires, visible
+from core.toolkit import N_, ApiError, Household, db, gettext as _, requires, visible
 from plugins.points_bank import clock, periods, services
 from plugins.points_bank import schemes as svc
 from plugins.points_bank.models import Account, Rule, Scheme, Txn
@@ -20,11 +20,11 @@ from plugins.points_bank.web import member_of
 
 bp = Blueprint("points_bank_pages", __name__, url_prefix="/t/<tenant>/points_bank", template_folder="templates")
 
-KIND_LABELS = {"household": "农户", "grid_worker": "网格员", "party_org": "党组织", "party_member": "党员"}
-TXN_LABELS = {"base": "基础分", "award": "加分", "deduction": "扣分", "adjustment": "调整", "redemption": "兑换",
-              "reversal": "冲正"}
-STATE_LABELS = {"pending": "待审核", "approved": "已入账", "rejected": "已驳回", "open": "记录中", "published": "公示中",
-                "closed": "已归档", "upheld": "异议成立", "dismissed": "异议不成立"}
+KIND_LABELS = {"household": N_("农户"), "grid_worker": N_("网格员"), "party_org": N_("党组织"), "party_member": N_("党员")}
+TXN_LABELS = {"base": N_("基础分"), "award": N_("加分"), "deduction": N_("扣分"), "adjustment": N_("调整"), "redemption": N_("兑换"),
+              "reversal": N_("冲正")}
+STATE_LABELS = {"pending": N_("待审核"), "approved": N_("已入账"), "rejected": N_("已驳回"), "open": N_("记录中"), "published": N_("公示中"),
+                "closed": N_("已归档"), "upheld": N_("异议成立"), "dismissed": N_("异议不成立")}
 
 
 @bp.app_context_processor

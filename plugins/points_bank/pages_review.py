@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core.toolkit import ApiError, Grid, db, gettext as _, requires, utcnow, visible
+from core.toolkit import N_, ApiError, Grid, db, gettext as _, requires, utcnow, visible
 from plugins.points_bank import clock, periods, rankings
 from plugins.points_bank import schemes as svc
 from plugins.points_bank.models import Account, Objection, Period, RuleMapping, Scheme, Txn
@@ -14,8 +14,8 @@ from plugins.points_bank.permissions import MANAGE, RECORD, REVIEW, VIEW, requir
 from plugins.points_bank.schemas import KIND_CHOICES
 
 bp = Blueprint("points_bank_review", __name__, url_prefix="/t/<tenant>/points_bank", template_folder="templates")
-KIND_LABELS = {"incidents.report_resolved": "随手拍上报经核实", "volunteer.service_completed": "完成志愿服务",
-               "mediation.agreement": "调解达成协议"}
+KIND_LABELS = {"incidents.report_resolved": N_("随手拍上报经核实"), "volunteer.service_completed": N_("完成志愿服务"),
+               "mediation.agreement": N_("调解达成协议")}
 
 
 @bp.get("/periods", endpoint="periods")
