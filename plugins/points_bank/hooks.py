@@ -160,3 +160,10 @@ def grids_merged(tenant, source, target):
     from plugins.points_bank.people import move_grid
 
     move_grid(source, target)
+
+
+@hookimpl
+def demo_data(tenant):
+    from plugins.points_bank.demo import fill_demo
+
+    fill_demo(tenant)

@@ -128,3 +128,19 @@ def test_check_command_finds_a_tampered_balance(town, books, app):
         db.session.commit()
     bad = runner.invoke(args=["points", "check", "--tenant", town.slug])
     assert bad.exit_code == 1 and "balance 99 but ledger 5" in bad.output
+
+
+def test_demo_data_balances_and_is_idempotent(town, books):
+    from core.modules import hooks as relay
+    from plugins.points_bank.demo import fill_demo
+
+    with tenant_context(town.tenant):
+        relay(town.tenant).demo_data(tenant=town.tenant)
+        db.session.commit()
+        assert fill_demo(town.tenant) == 0  # a second run adds nothing
+        db.session.rollback()
+    assert books.check() == {"ok": True, "problems": []}
+    assert books.api.get(f"{town.base}/entries").get_json()["total"] > 4
+    assert books.api.get(f"{town.base}/items").get_json()
+    states = {p["state"] for p in books.api.get(f"{town.base}/periods").get_json()["items"]}
+    assert "published" in states or "closed" in states
