@@ -34,7 +34,7 @@ def ledger_xlsx():
     def rows():
         for txn, acc in db.session.execute(stmt.execution_options(yield_per=1000)):
             rule = rules.get(txn.rule_id)
-            yield [txn.id, clock.shown(txn.occurred_at), schemes.get(txn.scheme_id, ""), acc.number, acc.name,
+            yield [txn.id, txn.occurred_at, schemes.get(txn.scheme_id, ""), acc.number, acc.name,
                    KINDS.get(txn.kind, txn.kind), rule.category if rule else "", rule.name if rule else "",
                    rule.version if rule else "", txn.points, STATES.get(txn.state, txn.state), txn.note, txn.evidence,
                    txn.recorded_by_name, txn.reviewed_by_name or "", txn.reverses_id or ""]
@@ -67,7 +67,7 @@ def redemptions_xlsx():
     items = dict(db.session.execute(select(Item.id, Item.name)).all())
     stmt = (select(Redemption, Account).join(Account, Account.id == Redemption.account_id)
             .where(visible(Account.grid_id, "points_bank.view")).order_by(Redemption.id))
-    rows = ([r.id, clock.shown(r.created_at), acc.number, acc.name, items.get(r.item_id, ""), r.quantity, r.unit_price,
+    rows = ([r.id, r.created_at, acc.number, acc.name, items.get(r.item_id, ""), r.quantity, r.unit_price,
              r.discount_percent, r.points, r.handed_over_by_name, "是" if r.returned else "否"]
             for r, acc in db.session.execute(stmt))
     header = ["凭证号", "时间", "证号", "户主/姓名", "商品", "数量", "单价", "优惠%", "积分", "经手人", "已退回"]

@@ -1,23 +1,19 @@
 """Spreadsheets of the points bank (.xlsx): the ledger, rankings and redemptions exports, and a
 scheme's rules out and in (导入导出积分细则) with row errors.
 
-:func:`workbook` is the one place that writes cells (a text starting with ``= + - @`` is kept
-as text, control characters are dropped), until core's export helper lands in the toolkit.
+:func:`workbook` writes through core's export helper (formula-like text kept as text, control
+characters dropped, times in the township's zone).
 A scheme sheet is read by its header names in any order (类别, 细则, 分值 required; 每月封顶,
 需审核, 佐证材料, 编码 optional), so a township's own layout loads as long as it names them.
 """
 from __future__ import annotations
 
-import io
 import re
 
-from flask import send_file
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
-from core.toolkit import ApiError
+from core.toolkit import ApiError, XlsxBook, xlsx_response
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 RULE_COLUMNS = ["编码", "类别", "细则", "分值", "每月封顶", "需审核", "佐证材料", "版本"]
 HEADERS = {"编码": "key", "类别": "category", "细则": "name", "分值": "points", "每月封顶": "cap_per_period",
            "需审核": "needs_review", "佐证材料": "evidence"}
@@ -25,26 +21,14 @@ YES = {"是", "需要", "y", "yes", "true", "1", "√"}
 NO = {"否", "不需要", "n", "no", "false", "0", ""}
 
 
-def _cell(value):
-    if isinstance(value, str):
-        value = CONTROL.sub("", value)
-        if value[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"-?\d+(\.\d+)?", value):
-            return "'" + value
-    return value
-
-
 def workbook(filename: str, sheets: list[tuple[str, list[str], object]]):
-    """A download of ``sheets`` (title, header, rows) as one .xlsx."""
-    wb = Workbook(write_only=True)
+    """A download of ``sheets`` (title, header, rows) as one .xlsx, through core's safe helper."""
+    book = XlsxBook()
     for title, header, rows in sheets:
-        ws = wb.create_sheet(title)
-        ws.append(header)
+        sheet = book.sheet(title, header)
         for row in rows:
-            ws.append([_cell(v) for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return send_file(buf, as_attachment=True, download_name=filename, mimetype=XLSX)
+            sheet.append(row)
+    return xlsx_response(book.to_bytes(), filename)
 
 
 def read_rules(stream) -> list[dict]:
