@@ -1,14 +1,13 @@
-"""``gridgov points ...``: the ledger check (对账) and the period deadlines (run from cron).
+"""``gridgov points check``: the ledger check (对账), per township, read-only.
 
-Each township runs in its own tenant context and its own write transaction
-(``immediate_transaction``), so one township's failure does not undo another's.
+The period deadlines are a schedule (``points_bank.period_deadlines``; ``gridgov schedules run``).
 """
 from __future__ import annotations
 
 import click
 from sqlalchemy import select
 
-from core.toolkit import Tenant, TenantKind, db, enabled_modules, immediate_transaction, tenant_context
+from core.toolkit import Tenant, TenantKind, db, enabled_modules, tenant_context
 
 
 def townships(slug: str | None):
@@ -44,15 +43,3 @@ def register(cli) -> None:
                 click.echo(f"  {line}")
         if bad:
             raise SystemExit(1)
-
-    @points_group.command("deadlines")
-    @click.option("--tenant", "slug", default=None, help="one township (default: all with the module on)")
-    def deadlines_cmd(slug):
-        """Publish reviewed months and close finished publications (公示期满自动归档)."""
-        from plugins.points_bank.periods import run_deadlines
-
-        for town in townships(slug):
-            with tenant_context(town), immediate_transaction():
-                done = run_deadlines(town)
-            click.echo(f"{town.slug}: published {','.join(done['published']) or '-'}; "
-                       f"closed {','.join(done['closed']) or '-'}")

@@ -39,6 +39,15 @@ def register_cli_commands(cli):
 
 
 @hookimpl
+def register_schedules():
+    from core.toolkit import Schedule
+    from plugins.points_bank.periods import run_deadlines
+
+    return [Schedule("points_bank.period_deadlines", "10 * * * *", run_deadlines,
+                     "公示：审核完的月份自动公示，公示期满且无异议自动归档 (publish reviewed months, close finished publications)")]
+
+
+@hookimpl
 def nav_items(tenant, user):
     return [NavItem("积分超市", "Points supermarket", "points_bank_pages.index", permission="points_bank.view", order=300),
             NavItem("兑换柜台", "Supermarket counter", "points_bank_counter.counter", permission="points_bank.redeem",
