@@ -63,7 +63,7 @@ def transition(model, row, from_states: tuple[str, ...], to: str, **values) -> N
         db.session.refresh(row)
         raise ApiError(409, "invalid_state", f"状态已变为「{row.state}」，请刷新 (already {row.state})",
                        {"state": [row.state]})
-    db.session.refresh(row)
+    db.session.expire(row)
 
 
 # --- accounts --------------------------------------------------------------------------------
@@ -198,7 +198,7 @@ def _move_balance(account: Account, amount: int) -> None:
     if result.rowcount != 1:
         raise ApiError(409, "insufficient_balance", f"积分余额不足 {-amount} 分 (balance below {-amount} points)",
                        {"points": [f"余额不足 (balance below {-amount})"]})
-    db.session.refresh(account, ["balance"])
+    db.session.expire(account, ["balance"])  # read again from the row when someone asks
 
 
 def _tally(member: Account, when: dt.datetime, points: int) -> None:

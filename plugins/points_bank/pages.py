@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from core.toolkit import N_, ApiError, Household, db, gettext as _, requires, visible
 from plugins.points_bank import clock, periods, services
@@ -223,7 +224,8 @@ def passbook(account_id: int):
     if account is None:
         raise ApiError(404, "not_found", _("账户不存在"))
     require_account(account, VIEW)
-    rows = db.session.scalars(select(Txn).where(Txn.account_id == account.id).order_by(Txn.id.desc()).limit(500)).all()
+    rows = db.session.scalars(select(Txn).where(Txn.account_id == account.id).options(selectinload(Txn.rule))
+                              .order_by(Txn.id.desc()).limit(500)).all()
     reversed_ids = set(db.session.scalars(select(Txn.reverses_id).where(Txn.reverses_id.in_([t.id for t in rows]))))
     return render_template("points_bank/passbook.html", account=account, rows=rows, reversed_ids=reversed_ids,
                            scheme=db.session.get(Scheme, account.scheme_id),
