@@ -117,7 +117,7 @@ def tier_of(tenant, account: Account) -> dict | None:
     return next((t for t in tiers if rank <= t["max_rank"]), None)
 
 
-def _tier_allows(tenant, item: Item, tier: dict | None) -> bool:
+def tier_allows(tenant, item: Item, tier: dict | None) -> bool:
     if not item.min_tier:
         return True
     tiers = sorted(module_settings(tenant, "points_bank")["tiers"], key=lambda t: t["max_rank"])
@@ -148,7 +148,7 @@ def redeem(tenant, account: Account, item: Item, quantity: int, note: str = "") 
         raise ApiError(422, "outside_window", f"今天不是集中兑换日（每月 {days} 日） (outside the redemption days)",
                        {"date": [f"兑换日: {days}"]})
     tier = tier_of(tenant, account)
-    if not _tier_allows(tenant, item, tier):
+    if not tier_allows(tenant, item, tier):
         raise ApiError(422, "tier_required", "该商品仅限更高梯次的成员兑换 (for a higher tier only)",
                        {"item_id": [f"需要梯次 {item.min_tier} (tier required)"]})
     price = unit_price(item, tier)
