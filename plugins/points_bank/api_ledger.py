@@ -235,6 +235,25 @@ def resolve(objection_id: int):
     return out
 
 
+@bp.get("/numbers")
+@requires(VIEW)
+@doc("Points issued and redeemed, items redeemed, in a period (?period=2026-11, 2026-Q3 or 2026; default this "
+     "month)", tags=["points_bank"])
+def numbers():
+    from core.toolkit import period_bounds
+
+    from plugins.points_bank import stats
+
+    key = request.args.get("period") or clock.month_key(utcnow())
+    try:
+        start, end = period_bounds(key)
+    except ValueError as exc:
+        raise ApiError(422, "validation_error", str(exc), {"period": ["2026-11 / 2026-Q3 / 2026"]})
+    points, items, count = stats.redeemed(start, end)
+    return jsonify({"period": key, "issued": stats.issued(start, end), "redeemed_points": points,
+                    "items_redeemed": items, "redemptions": count})
+
+
 @bp.get("/rankings")
 @requires(VIEW)
 @doc("Ranking of a scheme (积分排名): ?scheme_id=&period=2026 or 2026-11&grid_id=&limit=", tags=["points_bank"])

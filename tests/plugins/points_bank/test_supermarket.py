@@ -147,3 +147,15 @@ def test_redemption_counts_dates(plain):
     created = dt.datetime.fromisoformat(rows["items"][0]["created_at"])
     assert created.utcoffset() == dt.timedelta(hours=8)  # shown in Beijing time
     assert created <= dt.datetime.now(dt.timezone.utc)
+
+
+def test_numbers_per_period(plain):
+    town, books = plain
+    account = _earn(books, "王五", 3)
+    item = _item(books, price=2, stock=10)
+    books.api.post(f"{town.base}/redemptions", json={"account_id": account["id"], "item_id": item["id"], "quantity": 3})
+    numbers = books.api.get(f"{town.base}/numbers").get_json()
+    assert numbers["issued"] == 15 and numbers["redeemed_points"] == 6 and numbers["items_redeemed"] == 3
+    assert numbers["redemptions"] == 1
+    assert books.api.get(f"{town.base}/numbers?period=1999-01").get_json()["issued"] == 0
+    assert books.api.get(f"{town.base}/numbers?period=soon").status_code == 422
