@@ -136,9 +136,10 @@ def period_for(when: dt.datetime, *, writable: bool = True) -> Period:
 # --- transactions and posting ----------------------------------------------------------------
 
 
-def new_txn(scheme: Scheme, account: Account, kind: str, points: int, occurred_at: dt.datetime, **fields) -> Txn:
+def new_txn(scheme: Scheme, account: Account, kind: str, points: int, occurred_at: dt.datetime,
+            period: Period | None = None, **fields) -> Txn:
     uid, name = actor()
-    period = period_for(occurred_at)
+    period = period or period_for(occurred_at)
     txn = Txn(scheme_id=scheme.id, account_id=account.id, kind=kind, state="pending", points=points,
               period_id=period.id, occurred_at=occurred_at, recorded_by_user_id=uid, recorded_by_name=name, **fields)
     db.session.add(txn)
@@ -204,11 +205,15 @@ def _move_balance(account: Account, amount: int) -> None:
 def _tally(member: Account, when: dt.datetime, points: int) -> None:
     """Add earned points to the member's month and year buckets (the member row is locked by
     its balance update, so two postings for one member take turns here)."""
-    for bucket in (clock.month_key(when), clock.year_key(when)):
-        done = db.session.execute(
-            update(Tally).where(Tally.account_id == member.id, Tally.bucket == bucket)
-            .values(earned=Tally.earned + points).execution_options(synchronize_session=False)).rowcount
-        if not done:
+    buckets = (clock.month_key(when), clock.year_key(when))
+    done = db.session.execute(update(Tally).where(Tally.account_id == member.id, Tally.bucket.in_(buckets))
+                              .values(earned=Tally.earned + points)
+                              .execution_options(synchronize_session=False)).rowcount
+    if done == len(buckets):
+        return
+    have = set(db.session.scalars(select(Tally.bucket).where(Tally.account_id == member.id, Tally.bucket.in_(buckets))))
+    for bucket in buckets:
+        if bucket not in have:  # first points of the month or year: the update above found no row
             db.session.add(Tally(account_id=member.id, scheme_id=member.scheme_id, grid_id=member.grid_id,
                                  bucket=bucket, earned=points))
     db.session.flush()

@@ -88,6 +88,25 @@ def add_rule(scheme_id: int):
     return redirect(url_for(".scheme_page", scheme_id=scheme.id))
 
 
+@bp.post("/schemes/<int:scheme_id>/import")
+@requires(MANAGE)
+def import_rules(scheme_id: int):
+    """Rules from the township's own .xlsx sheet; any bad row refuses the sheet, rows named."""
+    from plugins.points_bank.sheets import read_rules
+
+    scheme = svc.get_scheme(scheme_id)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ApiError(422, "validation_error", _("请选择 .xlsx 文件"), {"file": [_("必填")]})
+        result = svc.import_rules(g.tenant, scheme, read_rules(upload.stream))
+        db.session.commit()
+    except ApiError as exc:
+        return refused("points_bank/scheme.html", exc, scheme=scheme, v={})
+    flash(_("已导入：新增 %(added)s 条，修订 %(revised)s 条，未变 %(unchanged)s 条", **result), "ok")
+    return redirect(url_for(".scheme_page", scheme_id=scheme.id))
+
+
 def _int(values: dict, key: str, default=None):
     raw = values.get(key)
     if raw in (None, ""):

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
 
 from core.toolkit import ApiError, audit, db, hooks, utcnow
 from plugins.points_bank import ledger
@@ -30,10 +31,11 @@ def _check_cap(account: Account, rule: Rule, period: Period) -> None:
     if rule.cap_per_period is None or rule.points <= 0:
         return
     versions = select(Rule.id).where(Rule.scheme_id == rule.scheme_id, Rule.key == rule.key)
-    reversed_ids = select(Txn.reverses_id).where(Txn.reverses_id.is_not(None))
+    reversal = aliased(Txn)
+    not_reversed = ~exists().where(reversal.reverses_id == Txn.id)  # an anti-join on the reverses_id index
     so_far = db.session.scalar(select(func.coalesce(func.sum(Txn.points), 0)).where(
         Txn.account_id == account.id, Txn.period_id == period.id, Txn.rule_id.in_(versions),
-        Txn.kind == "award", Txn.state != "rejected", Txn.id.not_in(reversed_ids))) or 0
+        Txn.kind == "award", Txn.state != "rejected", not_reversed)) or 0
     if so_far + rule.points > rule.cap_per_period:
         raise ApiError(422, "cap_reached", f"本月该项已得 {so_far} 分，封顶 {rule.cap_per_period} 分 "
                                            f"(monthly cap {rule.cap_per_period} reached)",
@@ -63,7 +65,7 @@ def record_entry(tenant, scheme: Scheme, rule: Rule, *, occurred_at: dt.datetime
                        {"occurred_at": [f"{period.key} 已公示 (published)"]})
     account = ledger.open_account(tenant, scheme, **member)
     _check_cap(account, rule, period)
-    txn = ledger.new_txn(scheme, account, "award" if rule.points > 0 else "deduction", rule.points, occurred_at,
+    txn = ledger.new_txn(scheme, account, "award" if rule.points > 0 else "deduction", rule.points, occurred_at, period,
                          rule_id=rule.id, note=(note or "")[:500], evidence=(evidence or "")[:500], source=source,
                          source_ref=source_ref)
     audit("points_bank.record", txn, after={"account": account.number, "rule": rule.key, "version": rule.version,

@@ -129,3 +129,17 @@ def test_exports_and_scheme_import_with_row_errors(town, books):
                    ["", "文明新风", "移风易俗", 5, "是"]])
     assert good.status_code == 200 and good.get_json() == {"added": 1, "revised": 1, "unchanged": 0}
     assert books.rule("public_good")["version"] == 2
+
+
+def test_scheme_import_form_names_the_bad_rows(town, books):
+    scheme = books.scheme()
+    wb = Workbook()
+    wb.active.append(["类别", "细则", "分值"])
+    wb.active.append(["文明新风", "", "abc"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    resp = books.api.client.post(f"/t/{town.slug}/points_bank/schemes/{scheme['id']}/import", data={
+        "file": (buf, "rules.xlsx"), "csrf_token": books.api.headers["X-CSRFToken"]}, content_type="multipart/form-data")
+    assert resp.status_code == 422 and "第2行" in resp.get_data(as_text=True)
+    assert len(books.scheme()["rules"]) == len(scheme["rules"])
