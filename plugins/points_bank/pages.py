@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core.toolkit import N_, ApiError, Household, db, gettext as _, requires, visible
+from core.toolkit import N_, ApiError, Household, confirm_first, db, gettext as _, requires, visible
 from plugins.points_bank import clock, periods, services
 from plugins.points_bank import schemes as svc
 from plugins.points_bank.models import Account, Rule, Scheme, Txn
@@ -256,6 +256,9 @@ def passbook(account_id: int):
 def reverse(txn_id: int):
     txn = services.get_txn(txn_id)
     require_account(db.session.get(Account, txn.account_id), REVIEW)
+    confirm_first(_("确认冲正这笔 %(points)s 分的记录？", points=txn.points),
+                  [_("将记一笔相反的冲正记录，原记录保留；冲正后不能撤销。")], _("确认冲正"),
+                  url_for(".passbook", account_id=txn.account_id))
     try:
         services.reverse(g.tenant, txn, request.form.get("note", "").strip())
         db.session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core.toolkit import N_, ApiError, Grid, db, gettext as _, requires, utcnow, visible
+from core.toolkit import N_, ApiError, Grid, confirm_first, db, gettext as _, requires, utcnow, visible
 from plugins.points_bank import clock, periods, rankings
 from plugins.points_bank import schemes as svc
 from plugins.points_bank.models import Account, Objection, Period, RuleMapping, Scheme, Txn
@@ -41,6 +41,9 @@ def periods_page():
 @requires(REVIEW)
 def period_action(period_id: int, action: str):
     period = periods.get_period(period_id)
+    if action == "close":
+        confirm_first(_("确认归档 %(key)s？", key=period.key), [_("归档后该月的积分记录固定，不能再记入、审核或冲正。")],
+                      _("确认归档"), url_for(".periods"))
     try:
         if action == "publish":
             periods.publish(g.tenant, period)

@@ -54,7 +54,11 @@ def test_review_form_and_passbook_reversal(town, books):
     resp = books.api.client.post(f"/t/{town.slug}/points_bank/review", data={
         "ids": [str(pending["id"])], "decision": "approve", "csrf_token": books.api.headers["X-CSRFToken"]})
     assert resp.status_code == 302 and books.account("王五")["balance"] == 10
-    resp = _form(books.api, f"/t/{town.slug}/points_bank/entries/{pending['id']}/reverse", {"note": "记错户"})
+    url = f"/t/{town.slug}/points_bank/entries/{pending['id']}/reverse"
+    asked = _form(books.api, url, {"note": "记错户"})
+    assert asked.status_code == 200 and "确认冲正" in asked.get_data(as_text=True)  # asks first, does nothing
+    assert books.account("王五")["balance"] == 10
+    resp = _form(books.api, url, {"note": "记错户", "confirmed": "1"})
     assert resp.status_code == 302 and books.account("王五")["balance"] == 0
     page = books.api.get(f"/t/{town.slug}/points_bank/accounts/{pending['account_id']}").get_data(as_text=True)
     assert "冲正" in page and "记错户" in page
