@@ -84,7 +84,7 @@ def add_rule(scheme_id: int):
         db.session.commit()
     except (ValidationError, ApiError) as exc:
         return refused("points_bank/scheme.html", exc, scheme=scheme, v=values)
-    flash(_("已添加细则：%(name)s", name=rule.name), "ok")
+    flash(_("已添加细则：%(name)s", name=rule.name), "success")
     return redirect(url_for(".scheme_page", scheme_id=scheme.id))
 
 
@@ -103,7 +103,7 @@ def import_rules(scheme_id: int):
         db.session.commit()
     except ApiError as exc:
         return refused("points_bank/scheme.html", exc, scheme=scheme, v={})
-    flash(_("已导入：新增 %(added)s 条，修订 %(revised)s 条，未变 %(unchanged)s 条", **result), "ok")
+    flash(_("已导入：新增 %(added)s 条，修订 %(revised)s 条，未变 %(unchanged)s 条", **result), "success")
     return redirect(url_for(".scheme_page", scheme_id=scheme.id))
 
 
@@ -133,7 +133,7 @@ def edit_rule(rule_id: int):
         db.session.commit()
     except (ValidationError, ApiError) as exc:
         return refused("points_bank/rule_form.html", exc, rule=rule, v=values)
-    flash(_("已保存为第 %(n)s 版；此前的记录仍按原版本", n=new.version), "ok")
+    flash(_("已保存为第 %(n)s 版；此前的记录仍按原版本", n=new.version), "success")
     return redirect(url_for(".scheme_page", scheme_id=new.scheme_id))
 
 
@@ -184,7 +184,7 @@ def record():
         db.session.commit()
     except (ValidationError, ApiError) as exc:
         return refused("points_bank/record.html", exc, **_record_context(values))
-    flash(_("已记录 %(n)s 笔", n=len(txns)), "ok")
+    flash(_("已记录 %(n)s 笔", n=len(txns)), "success")
     return redirect(url_for(".record"))
 
 
@@ -216,7 +216,7 @@ def review():
         except ApiError as exc:
             db.session.rollback()
             return refused("points_bank/review.html", exc, rows=db.session.scalars(stmt).all(), v=form_values())
-        flash(_("已审核 %(n)s 笔", n=len(txns)), "ok")
+        flash(_("已审核 %(n)s 笔", n=len(txns)), "success")
         return redirect(url_for(".review"))
     return render_template("points_bank/review.html", rows=db.session.scalars(stmt).all(), v={}, fields={}, error=None)
 
@@ -262,7 +262,7 @@ def reverse(txn_id: int):
     try:
         services.reverse(g.tenant, txn, request.form.get("note", "").strip())
         db.session.commit()
-        flash(_("已冲正"), "ok")
+        flash(_("已冲正"), "success")
     except ApiError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -50,7 +50,7 @@ def period_action(period_id: int, action: str):
         else:
             periods.close(g.tenant, period, early=bool(request.form.get("early")))
         db.session.commit()
-        flash(_("已公示 %(key)s", key=period.key) if action == "publish" else _("已归档 %(key)s", key=period.key), "ok")
+        flash(_("已公示 %(key)s", key=period.key) if action == "publish" else _("已归档 %(key)s", key=period.key), "success")
     except ApiError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -72,7 +72,7 @@ def object_to():
             raise ApiError(422, "validation_error", _("请填写异议人和理由"), {"reason": [_("必填")]})
         periods.object_to(g.tenant, txn, name, reason)
         db.session.commit()
-        flash(_("异议已登记"), "ok")
+        flash(_("异议已登记"), "success")
     except ApiError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -92,7 +92,7 @@ def resolve(objection_id: int):
             raise ApiError(422, "validation_error", _("请选择处理结果并写明理由"), {"resolution": [_("必填")]})
         periods.resolve(g.tenant, row, values["decision"], values["resolution"].strip())
         db.session.commit()
-        flash(_("异议已处理"), "ok")
+        flash(_("异议已处理"), "success")
     except ApiError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -152,7 +152,7 @@ def mappings():
                 raise ApiError(422, "validation_error", _("该方案没有这条细则"), {"rule_key": [key]})
             svc.set_mapping(g.tenant, scheme, kind, key or "-", bool(key))
             db.session.commit()
-            flash(_("已保存"), "ok")
+            flash(_("已保存"), "success")
         except ApiError as exc:
             db.session.rollback()
             flash(exc.message, "error")

@@ -66,7 +66,7 @@ def counter():
         db.session.commit()
     except ApiError as exc:
         return refused("points_bank/counter.html", exc, **_counter_context(q, values))
-    flash(_("兑换成功"), "ok")
+    flash(_("兑换成功"), "success")
     return redirect(url_for(".receipt", redemption_id=row.id))
 
 
@@ -103,7 +103,7 @@ def add_item():
     except (ValidationError, ApiError) as exc:
         return refused("points_bank/items.html", exc, rows=_items(), tiers=settings["tiers"], settings=settings,
                        v=values, window_open=shop.window_open(g.tenant))
-    flash(_("已上架：%(name)s", name=item.name), "ok")
+    flash(_("已上架：%(name)s", name=item.name), "success")
     return redirect(url_for(".items"))
 
 
@@ -122,7 +122,7 @@ def stock(item_id: int):
             data = RestockIn().load({"quantity": _int(values, "quantity"), "note": values.get("note", "")})
             shop.restock(g.tenant, item, data["quantity"], data["note"])
         db.session.commit()
-        flash(_("库存已更新：%(name)s", name=item.name), "ok")
+        flash(_("库存已更新：%(name)s", name=item.name), "success")
     except (ValidationError, ApiError) as exc:
         db.session.rollback()
         messages = exc.messages if isinstance(exc, ValidationError) else (exc.fields or exc.message)
