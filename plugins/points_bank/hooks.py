@@ -111,6 +111,14 @@ def star_evidence(tenant, grid_id, start, end):
              "unit": "ratio"}]
 
 
+@hookimpl(optionalhook=True)
+def resident_sections(tenant, household, card):
+    """The household's balance, passbook lines, entries in 公示 and the supermarket (居民端)."""
+    from plugins.points_bank.residents import render_section
+
+    return render_section(tenant, household)
+
+
 # --- numbers, people, grids ------------------------------------------------------------------
 
 

@@ -70,3 +70,17 @@ def resident_object(tenant, household_id: int, txn_id: int, by_name: str, reason
     if len((reason or "").strip()) < 2:
         raise ApiError(422, "validation_error", "请写明异议理由 (a reason is required)", {"reason": ["必填 (required)"]})
     return periods.object_to(tenant, txn, name, reason.strip(), household_id=household_id)
+
+
+def render_section(tenant, household) -> list[dict]:
+    """The ``resident_sections`` answer: this household's points as one section."""
+    from flask import current_app, render_template, url_for
+    from markupsafe import Markup
+
+    from core.toolkit import gettext as _
+
+    summary = resident_summary(tenant, household.id)
+    object_url = (url_for("points_bank_resident.object_to", tenant=tenant.slug)
+                  if "points_bank_resident.object_to" in current_app.view_functions else None)
+    html = render_template("points_bank/resident_points.html", s=summary, object_url=object_url)
+    return [{"key": "points_bank.points", "title": _("我家的积分"), "order": 300, "html": Markup(html)}]

@@ -46,3 +46,23 @@ def test_a_household_objects_to_its_own_published_entry_only(town, books):
         db.session.commit()
         assert row.by_name == "张三" and row.by_household_id == town.households["张三"]
     assert books.api.get(f"{town.base}/objections").get_json()["total"] == 1
+
+
+def test_hook_answer_resident_sections_shows_this_household_only(app, town, books):
+    from core.modules import hooks
+    from core.people.models import Household
+
+    books.record("张三", "public_good", note="河道清理")
+    books.record("李四", "filial")
+    books.api.post(f"{town.base}/items", json={"name": "毛巾", "price": 10, "stock": 2})
+    with app.test_request_context(f"/r/{town.slug}/"), tenant_context(town.tenant):
+        from flask import g
+
+        g.tenant = town.tenant
+        household = db.session.get(Household, town.households["张三"])
+        answers = hooks(town.tenant).resident_sections(tenant=town.tenant, household=household, card=None)
+        db.session.rollback()
+    section = next(s for answer in answers for s in answer if s["key"] == "points_bank.points")
+    assert section["title"] == "我家的积分" and section["order"] == 300
+    assert "农户十星积分" in section["html"] and "<strong>5</strong>" in section["html"] and "毛巾" in section["html"]
+    assert "孝老爱亲" not in section["html"] and "李四" not in section["html"]
