@@ -11,9 +11,14 @@ from core.audit import record as audit
 from core.auth import authenticated, current_access, public, requires
 from core.db import Timestamped, db, immediate_transaction, utcnow
 from core.errors import ApiError
+from core.grid.models import Grid, GridStatus
+from core.grid.scope import grid_in_reach, subtree_condition, visible
 from core.modules import enabled_modules, hooks, module_settings
 from core.hookspecs import hookspec
 from core.i18n import N_
+from core.models import Tenant, TenantKind, User
+from core.people.identity import mask_mobile
+from core.people.models import Household, Person
 from core.plugins import hookimpl
 from core.specs import ModuleManifest, NavItem, Permission, Role, Widget
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
@@ -24,4 +29,5 @@ __all__ = [
     "db", "doc", "dump", "enabled_modules", "gettext", "hookimpl", "hookspec", "hooks", "immediate_transaction",
     "json_body", "load", "module_settings", "page", "page_args", "pgettext", "public", "requires", "tenant_context",
     "tenant_fk", "utcnow",
+    "Grid", "GridStatus", "Household", "Person", "Tenant", "TenantKind", "User", "grid_in_reach", "mask_mobile", "subtree_condition", "visible",
 ]

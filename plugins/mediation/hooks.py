@@ -1,0 +1,154 @@
+"""Hook implementations of the mediation module; each calls into the module's services."""
+from __future__ import annotations
+
+from core.toolkit import NavItem, Widget, hookimpl
+
+
+@hookimpl
+def register_routes():
+    from plugins.mediation.api import bp
+    from plugins.mediation.api_register import bp as register_bp
+    return [bp, register_bp]
+
+
+@hookimpl
+def register_permissions():
+    from plugins.mediation.permissions import PERMISSIONS
+
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def register_roles():
+    from plugins.mediation.permissions import ROLES
+
+    return list(ROLES)
+
+
+@hookimpl
+def register_cli_commands(cli):
+    import click
+
+    @cli.group("mediation")
+    def mediation_group():
+        """Mediation (调解)."""
+
+    @mediation_group.command("followups-due")
+    @click.option("--tenant", "slug", default=None, help="one township (default: all with the module on)")
+    def followups_due_cmd(slug):
+        """List follow-up visits (回访) due today or earlier, per township (run from cron)."""
+        from plugins.mediation.cli import followups_due
+
+        for town, rows in followups_due(slug):
+            click.echo(f"{town}: {len(rows)} due")
+            for row in rows:
+                click.echo(f"  case {row.case_id} due {row.due_on.isoformat()}")
+
+
+@hookimpl
+def setup_tenant(tenant, settings):
+    from plugins.mediation.demo import ensure_default_room
+
+    ensure_default_room(tenant)
+
+
+@hookimpl
+def nav_items(tenant, user):
+    return [NavItem("调解案件", "Mediation cases", "mediation_pages.index", permission="mediation.mediate", order=300),
+            NavItem("登记纠纷", "Take in a dispute", "mediation_pages.new", permission="mediation.intake", order=301),
+            NavItem("村民说事", "Villagers' meetings", "mediation_register_pages.meetings",
+                    permission="mediation.meetings", order=305),
+            NavItem("调解室与调解员", "Rooms and mediators", "mediation_register_pages.rooms",
+                    permission="mediation.manage", order=306)]
+
+
+@hookimpl
+def dashboard_widgets(tenant, user):
+    from flask import g
+
+    from plugins.mediation import numbers
+    from plugins.mediation.localtime import local_day_start_utc, local_today
+
+    access = g.get("access")
+    if access is None or not access.can("mediation.mediate"):
+        return []
+    today = local_today()
+    n = numbers.summary(numbers.case_rows(local_day_start_utc(today.replace(month=1, day=1)), None))
+    rate = round(n["success_rate"] * 100, 1) if n["success_rate"] is not None else "—"
+    return [Widget("mediation.taken_in", "今年受理纠纷", "Disputes taken in this year", value=n["taken_in"], order=300,
+                   link_endpoint="mediation_pages.index"),
+            Widget("mediation.success_rate", "今年调解成功率(%)", "Mediation success rate this year (%)", value=rate,
+                   order=301, link_endpoint="mediation_pages.numbers")]
+
+
+@hookimpl
+def tenant_numbers(tenant):
+    from plugins.mediation import numbers
+    from plugins.mediation.localtime import local_day_start_utc, local_today
+
+    n = numbers.summary(numbers.case_rows(local_day_start_utc(local_today().replace(month=1, day=1)), None, reach=False))
+    return {"mediation.taken_in": n["taken_in"], "mediation.agreements": n["agreements"],
+            "mediation.referred": n["referred"], "mediation.success_rate": n["success_rate"] or 0.0,
+            "mediation.median_days": n["median_days"] or 0.0}
+
+
+@hookimpl
+def person_data_export(tenant, person):
+    from plugins.mediation.people import export_person
+
+    return export_person(person)
+
+
+@hookimpl
+def person_anonymised(tenant, person):
+    from plugins.mediation.people import anonymise_person
+
+    anonymise_person(person)
+
+
+@hookimpl
+def grids_merged(tenant, source, target):
+    from plugins.mediation.people import move_grid
+
+    move_grid(source, target)
+
+
+@hookimpl
+def grid_usage(tenant, grid):
+    from plugins.mediation.people import open_cases_under
+
+    return {"未办结调解案件": open_cases_under(grid)}
+
+
+@hookimpl
+def demo_data(tenant):
+    from plugins.mediation.demo import fill_demo
+
+    fill_demo(tenant)
+
+
+# --- answers to other modules' hooks ---------------------------------------------------------
+
+
+@hookimpl(optionalhook=True)
+def incident_reported(tenant, incident):
+    """incidents: a dispute incident opens a case when the township's settings say so."""
+    from plugins.mediation.handover import case_from_incident
+
+    case_from_incident(tenant, incident)
+
+
+@hookimpl(optionalhook=True)
+def incident_resolved(tenant, incident):
+    """incidents: a villagers' meeting topic that became this incident counts as solved."""
+    from plugins.mediation.meetings import incident_resolved as topic_solved
+
+    topic_solved(incident.id)
+
+
+@hookimpl(optionalhook=True)
+def star_evidence(tenant, grid_id, start, end):
+    """five_star: ``mediation.success_rate`` for the 平安法治 star."""
+    from plugins.mediation.handover import star_evidence as evidence
+
+    return evidence(grid_id, start, end)
