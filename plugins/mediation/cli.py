@@ -7,7 +7,7 @@ from core.toolkit import Tenant, TenantKind, db, enabled_modules, tenant_context
 
 
 def followups_due(only_slug: str | None = None):
-    """Yield ``(slug, due follow-ups)`` for each township with the module on."""
+    """Yield ``(slug, [(case id, due date), ...])`` for each township with the module on."""
     from plugins.mediation.followups import due_followups
 
     stmt = select(Tenant).where(Tenant.kind == TenantKind.township).order_by(Tenant.id)
@@ -17,6 +17,6 @@ def followups_due(only_slug: str | None = None):
         if "mediation" not in enabled_modules(tenant):
             continue
         with tenant_context(tenant):
-            rows = due_followups()
+            rows = [(f.case_id, f.due_on) for f in due_followups()]
             db.session.rollback()
         yield tenant.slug, rows

@@ -41,8 +41,8 @@ def register_cli_commands(cli):
 
         for town, rows in followups_due(slug):
             click.echo(f"{town}: {len(rows)} due")
-            for row in rows:
-                click.echo(f"  case {row.case_id} due {row.due_on.isoformat()}")
+            for case_id, due_on in rows:
+                click.echo(f"  case {case_id} due {due_on.isoformat()}")
 
 
 @hookimpl
@@ -74,10 +74,11 @@ def dashboard_widgets(tenant, user):
         return []
     today = local_today()
     n = numbers.summary(numbers.case_rows(local_day_start_utc(today.replace(month=1, day=1)), None))
-    rate = round(n["success_rate"] * 100, 1) if n["success_rate"] is not None else "—"
+    rate = round(n["success_rate"] * 100, 1) if n["success_rate"] is not None else None
     return [Widget("mediation.taken_in", "今年受理纠纷", "Disputes taken in this year", value=n["taken_in"], order=300,
                    link_endpoint="mediation_pages.index"),
-            Widget("mediation.success_rate", "今年调解成功率(%)", "Mediation success rate this year (%)", value=rate,
+            Widget("mediation.success_rate", "今年调解成功率(%)", "Mediation success rate this year (%)",
+                   kind="number" if rate is not None else "text", value=rate if rate is not None else "—",
                    order=301, link_endpoint="mediation_pages.numbers")]
 
 

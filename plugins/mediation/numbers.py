@@ -96,15 +96,15 @@ def case_numbers(start=None, end=None, *, room_id: int | None = None, grid_id: i
     rows = case_rows(start, end, room_id=room_id, grid_roots=[grid_id] if grid_id is not None else None)
     ids = [r.id for r in rows]
     visits = _visits(ids)
-    paths = dict(db.session.execute(select(Grid.id, Grid.path)))
-    names = dict(db.session.execute(select(Grid.id, Grid.name)))
-    room_names = dict(db.session.execute(select(Room.id, Room.name)))
+    paths = dict(db.session.execute(select(Grid.id, Grid.path)).all())
+    names = dict(db.session.execute(select(Grid.id, Grid.name)).all())
+    room_names = dict(db.session.execute(select(Room.id, Room.name)).all())
     by_case_mediators: dict[int, list[int]] = defaultdict(list)
     if ids:
         for cid, mid in db.session.execute(select(CaseMediator.case_id, CaseMediator.mediator_id)
                                            .where(CaseMediator.case_id.in_(ids))):
             by_case_mediators[cid].append(mid)
-    mediator_names = dict(db.session.execute(select(Mediator.id, Mediator.name)))
+    mediator_names = dict(db.session.execute(select(Mediator.id, Mediator.name)).all())
     total = _blank()
     groups: dict[str, dict[Any, dict]] = {k: defaultdict(_blank) for k in ("room", "mediator", "dispute_type", "grid", "month")}
     for r in rows:

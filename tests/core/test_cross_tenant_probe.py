@@ -19,7 +19,7 @@ SAFE = {"GET"}
 def _township_a(create_tenant, create_user, enable_module, api_as):
     from plugins.incidents.models import Category
 
-    town = create_tenant(modules=["incidents", "hello"], levels=["村", "网格"])
+    town = create_tenant(modules=["incidents", "hello", "mediation"], levels=["村", "网格"])
     admin = create_user(roles=[(town, "township_admin")])
     api = api_as(admin)
     base = f"/api/v1/t/{town.slug}"
@@ -100,7 +100,7 @@ def _url(rule, tenant_slug: str, values: dict) -> str:
 
 def test_no_route_shows_or_changes_another_townships_rows(app, create_tenant, create_user, enable_module, api_as):
     town_a, values = _township_a(create_tenant, create_user, enable_module, api_as)
-    town_b = create_tenant(modules=["incidents", "hello"], levels=["村", "网格"])
+    town_b = create_tenant(modules=["incidents", "hello", "mediation"], levels=["村", "网格"])
     admin_b = create_user(roles=[(town_b, "township_admin")])
     probe = api_as(admin_b)
     before = _snapshot(town_a)
