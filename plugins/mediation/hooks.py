@@ -8,7 +8,10 @@ from core.toolkit import NavItem, Widget, hookimpl
 def register_routes():
     from plugins.mediation.api import bp
     from plugins.mediation.api_register import bp as register_bp
-    return [bp, register_bp]
+    from plugins.mediation.pages import bp as pages_bp
+    from plugins.mediation.pages_register import bp as pages_register_bp
+
+    return [bp, register_bp, pages_bp, pages_register_bp]
 
 
 @hookimpl
