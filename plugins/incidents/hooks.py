@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.db import utcnow
-from core.plugins import hookimpl
-from core.specs import NavItem, Widget
+from core.toolkit import local_period, NavItem, Widget, hookimpl, utcnow
 
 
 @hookimpl
@@ -91,8 +89,8 @@ def dashboard_widgets(tenant, user):
 def tenant_numbers(tenant):
     from plugins.incidents import stats
 
-    now = utcnow()
-    n = stats.subtree_numbers(None, dt.datetime(now.year, 1, 1), breakdown=False)  # this year so far
+    year_start, _ = local_period("year")
+    n = stats.subtree_numbers(None, year_start, breakdown=False)  # this local year so far
     return {"incidents.reported": n["reported"], "incidents.closed": n["closed"],
             "incidents.closure_rate": n["closure_rate"], "incidents.overdue": stats.overdue_count(None),
             "incidents.settled_in_grid": n["settled_in_grid"],
@@ -133,7 +131,7 @@ def grid_sections(tenant, grid, user):
     from flask import url_for
     from flask_babel import gettext as _
 
-    from core.grid.scope import grid_in_reach
+    from core.toolkit import grid_in_reach
     from plugins.incidents.permissions import REPORT
     from plugins.incidents.stats import open_in_subtree
 
@@ -164,7 +162,7 @@ MEDIATION_OUTCOMES = {"agreement": "达成协议", "partial": "部分达成", "f
 
 
 def _mediated_incident(case):
-    from core.db import db
+    from core.toolkit import db
     from plugins.incidents.models import Incident
 
     return db.session.get(Incident, case["incident_id"]) if case.get("incident_id") else None
@@ -206,9 +204,7 @@ def incident_from_mediation_topic(tenant, topic):
     from flask_login import current_user
     from sqlalchemy import select
 
-    from core.db import db
-    from core.errors import ApiError
-    from core.grid.models import Grid
+    from core.toolkit import ApiError, Grid, db
     from plugins.incidents.models import Category
     from plugins.incidents.services import report_incident
 

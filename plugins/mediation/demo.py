@@ -8,8 +8,7 @@ import random
 
 from sqlalchemy import func, select
 
-from core.toolkit import Grid, GridStatus, Person, db, utcnow
-from plugins.mediation.localtime import to_local
+from core.toolkit import Grid, GridStatus, Person, db, utcnow, to_local
 from plugins.mediation.models import (DISPUTE_TYPES, Case, CaseMediator, CaseSession, FollowUp, Mediator, MediatorRoom,
                                       Meeting, Party, Room, RoomGrid, Topic)
 

@@ -12,8 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.toolkit import ApiError, audit, db, hooks, module_settings, utcnow
-from plugins.mediation.localtime import local_today, to_local
+from core.toolkit import ApiError, audit, db, hooks, module_settings, utcnow, local_today, to_local
 from plugins.mediation.models import Case, FollowUp
 
 

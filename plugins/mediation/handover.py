@@ -54,12 +54,12 @@ def star_evidence(grid_id: int, start: dt.datetime, end: dt.datetime) -> list[di
 def resident_summary(tenant, household_id: int) -> list[dict[str, Any]]:
     """Cases a member of the household is a party to, with their progress only (no text), for the
     residents' portal; empty unless the township's ``portal_shows_cases`` setting allows it."""
-    from plugins.mediation.models import DISPUTE_TYPES
+    from plugins.mediation.models import DISPUTE_TYPES, case_number
     from plugins.mediation.services import STATE_LABELS
 
     if not module_settings(tenant, "mediation")["portal_shows_cases"]:
         return []
     rows = db.session.execute(select(Case.id, Case.taken_in_at, Case.dispute_type, Case.state).join(
         Party, Party.case_id == Case.id).where(Party.household_id == household_id).distinct().order_by(Case.id)).all()
-    return [{"case_id": r.id, "number": f"〔{r.taken_in_at.year}〕调字第{r.id}号", "dispute_type": DISPUTE_TYPES[r.dispute_type],
+    return [{"case_id": r.id, "number": case_number(r.id, r.taken_in_at), "dispute_type": DISPUTE_TYPES[r.dispute_type],
              "state": STATE_LABELS[r.state]} for r in rows]

@@ -8,10 +8,11 @@ from core.toolkit import NavItem, Widget, hookimpl
 def register_routes():
     from plugins.mediation.api import bp
     from plugins.mediation.api_register import bp as register_bp
+    from plugins.mediation.pages import assets
     from plugins.mediation.pages import bp as pages_bp
     from plugins.mediation.pages_register import bp as pages_register_bp
 
-    return [bp, register_bp, pages_bp, pages_register_bp]
+    return [bp, register_bp, pages_bp, pages_register_bp, assets]
 
 
 @hookimpl
@@ -69,14 +70,13 @@ def nav_items(tenant, user):
 def dashboard_widgets(tenant, user):
     from flask import g
 
+    from core.toolkit import local_period
     from plugins.mediation import numbers
-    from plugins.mediation.localtime import local_day_start_utc, local_today
 
     access = g.get("access")
     if access is None or not access.can("mediation.mediate"):
         return []
-    today = local_today()
-    n = numbers.summary(numbers.case_rows(local_day_start_utc(today.replace(month=1, day=1)), None))
+    n = numbers.summary(numbers.case_rows(*local_period("year")))
     rate = round(n["success_rate"] * 100, 1) if n["success_rate"] is not None else None
     return [Widget("mediation.taken_in", "今年受理纠纷", "Disputes taken in this year", value=n["taken_in"], order=300,
                    link_endpoint="mediation_pages.index"),
@@ -87,10 +87,10 @@ def dashboard_widgets(tenant, user):
 
 @hookimpl
 def tenant_numbers(tenant):
+    from core.toolkit import local_period
     from plugins.mediation import numbers
-    from plugins.mediation.localtime import local_day_start_utc, local_today
 
-    n = numbers.summary(numbers.case_rows(local_day_start_utc(local_today().replace(month=1, day=1)), None, reach=False))
+    n = numbers.summary(numbers.case_rows(*local_period("year"), reach=False))  # this year, Beijing time
     return {"mediation.taken_in": n["taken_in"], "mediation.agreements": n["agreements"],
             "mediation.referred": n["referred"], "mediation.success_rate": n["success_rate"] or 0.0,
             "mediation.median_days": n["median_days"] or 0.0}

@@ -14,8 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.toolkit import Grid, db
-from plugins.mediation.localtime import to_local
+from core.toolkit import Grid, db, to_local
 from plugins.mediation.models import DISPUTE_TYPES, REFERRAL_KINDS, SOURCES, URGENCIES, Case, CaseMediator, Room
 from plugins.mediation.services import STATE_LABELS
 

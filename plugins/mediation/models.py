@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.toolkit import N_, TenantOwned, Timestamped, db, tenant_fk, utcnow
+from core.toolkit import N_, TenantOwned, Timestamped, UTCDateTime, db, tenant_fk, to_local, utcnow
 
 SOURCES = {"walk_in": N_("来访"), "grid_worker": N_("网格员报送"), "meeting": N_("村民说事"), "incident": N_("事件转入")}
 DISPUTE_TYPES = {"neighbours": N_("邻里纠纷"), "land_contract": N_("土地承包"), "family": N_("家庭纠纷"),
@@ -30,6 +30,11 @@ OUTCOMES = ("agreement", "partial", "failed", "referred")
 CONCLUDED = OUTCOMES
 TOPIC_STATES = {"open": N_("待处理"), "solved": N_("已解决"), "case": N_("转调解案件"), "incident": N_("转事件办理"),
                 "dropped": N_("不予处理")}
+
+
+def case_number(case_id: int, taken_in_at: dt.datetime) -> str:
+    """A case number as written on paper: 〔local year of intake〕调字第N号."""
+    return f"〔{to_local(taken_in_at).year}〕调字第{case_id}号"
 
 
 class Room(TenantOwned, Timestamped, db.Model):
@@ -124,10 +129,10 @@ class Case(TenantOwned, Timestamped, db.Model):
     urgency: Mapped[str] = mapped_column(String(16), nullable=False, default="normal")
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="intake")
     intake_user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
-    taken_in_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
-    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    taken_in_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     decline_reason: Mapped[str | None] = mapped_column(String(500))
-    concluded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    concluded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(16))
     outcome_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     agreement_terms: Mapped[str | None] = mapped_column(Text)
@@ -158,7 +163,7 @@ class Case(TenantOwned, Timestamped, db.Model):
     @property
     def number(self) -> str:
         """The case number as written on paper: 〔year〕调字第N号."""
-        return f"〔{self.taken_in_at.year}〕调字第{self.id}号"
+        return case_number(self.id, self.taken_in_at)
 
     @property
     def mediator_ids(self) -> list[int]:
@@ -233,7 +238,7 @@ class FollowUp(TenantOwned, Timestamped, db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(Integer, nullable=False)
     due_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     cancelled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     holds: Mapped[bool | None] = mapped_column(Boolean)
     note: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
@@ -280,4 +285,4 @@ class Topic(TenantOwned, Timestamped, db.Model):
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
     case_id: Mapped[int | None] = mapped_column(Integer)
     incident_id: Mapped[int | None] = mapped_column(Integer)
-    solved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    solved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -21,8 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.toolkit import Grid, db, subtree_condition
-from plugins.mediation.localtime import to_local
+from core.toolkit import Grid, db, subtree_condition, to_local
 from plugins.mediation.models import Case, CaseMediator, FollowUp, Mediator, Room
 from plugins.mediation.permissions import cases_condition
 

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import N_, ApiError, Grid, GridStatus, Person, db, gettext as _, requires, visible
+from core.toolkit import N_, ApiError, Grid, GridStatus, Person, db, format_local, gettext as _, requires, visible
 from plugins.mediation import followups, numbers, rooms, services
 from plugins.mediation.api import intake
 from plugins.mediation.models import (BACKGROUNDS, DISPUTE_TYPES, PARTY_ROLES, REFERRAL_KINDS, SOURCES, URGENCIES, Case,
@@ -16,8 +16,9 @@ from plugins.mediation.permissions import INTAKE, MEDIATE, can_assign, can_manag
 from plugins.mediation.schemas import CaseIn, FollowUpIn, PartyIn, StepIn
 from plugins.mediation.web import case_dict, period, read_case
 
-bp = Blueprint("mediation_pages", __name__, url_prefix="/t/<tenant>/mediation", template_folder="templates",
-               static_folder="static")
+bp = Blueprint("mediation_pages", __name__, url_prefix="/t/<tenant>/mediation", template_folder="templates")
+# the stylesheet and the print button's script: public files, outside any township's URL
+assets = Blueprint("mediation_assets", __name__, static_folder="static", static_url_path="/plugin-assets/mediation")
 WORDS = dict(states=services.STATE_LABELS, actions=services.ACTION_LABELS, types=DISPUTE_TYPES, sources=SOURCES,
              urgencies=URGENCIES, referrals=REFERRAL_KINDS, roles=PARTY_ROLES, backgrounds=BACKGROUNDS)
 DONE = {"accept": N_("已受理"), "decline": N_("已不予受理"), "assign": N_("已指派调解员"), "session": N_("已记录调解"),
@@ -221,10 +222,8 @@ def numbers_page():
 
 @bp.app_template_filter("mediation_local")
 def mediation_local(moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC moment in Beijing time."""
-    from plugins.mediation.localtime import to_local
-
-    return to_local(moment).strftime(fmt) if moment is not None else ""
+    """A stored UTC moment in the township's local time (Beijing by default)."""
+    return format_local(moment, fmt)
 
 
 @bp.app_template_filter("mediation_rows")

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from core.toolkit import audit, db
+from core.toolkit import audit, db, iso_local
 from plugins.mediation.models import Case, CaseSession, Mediator, Meeting, Party, RoomGrid
 
 ERASED_NAME = "（已匿名）"
@@ -25,7 +25,7 @@ def export_person(person) -> dict[str, Any]:
         case = db.session.get(Case, p.case_id)
         cases.append({"case_id": case.id, "number": case.number, "role": p.role, "dispute_type": case.dispute_type,
                       "state": case.state, "outcome": case.outcome, "summary": case.summary,
-                      "taken_in_at": case.taken_in_at.isoformat(), "agreement_terms": case.agreement_terms,
+                      "taken_in_at": iso_local(case.taken_in_at), "agreement_terms": case.agreement_terms,
                       "signed": p.signed, "sessions": [{"held_on": s.held_on.isoformat(), "notes": s.notes}
                                                        for s in case.sessions]})
     mediators = db.session.scalars(select(Mediator).where(Mediator.person_id == person.id)).all()

@@ -5,6 +5,7 @@ import re
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from core.toolkit import LocalDateTime
 from plugins.mediation.models import BACKGROUNDS, DISPUTE_TYPES, PARTY_ROLES, REFERRAL_KINDS, URGENCIES
 
 PHONE = validate.Regexp(re.compile(r"^[0-9+\- ]{5,20}$"), error="电话格式有误 (a phone number)")
@@ -177,6 +178,6 @@ class CaseBriefOut(Schema):
     urgency = fields.String()
     state = fields.String()
     outcome = fields.String(allow_none=True)
-    taken_in_at = fields.DateTime()
-    concluded_at = fields.DateTime(allow_none=True)
+    taken_in_at = LocalDateTime()
+    concluded_at = LocalDateTime(allow_none=True)
     incident_id = fields.Integer(allow_none=True)

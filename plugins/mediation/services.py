@@ -12,8 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.toolkit import N_, ApiError, Grid, GridStatus, Person, audit, db, hooks, utcnow
-from plugins.mediation.localtime import local_today
+from core.toolkit import N_, ApiError, Grid, GridStatus, Person, audit, db, hooks, utcnow, local_today
 from plugins.mediation.models import REFERRAL_KINDS, Case, CaseMediator, CaseSession, Mediator, MediatorRoom, Party, Room
 
 # action: (states it may start from, state it leads to)

@@ -7,8 +7,7 @@ from typing import Any
 
 from flask import request
 
-from core.toolkit import ApiError, audit, json_body, mask_mobile
-from plugins.mediation.localtime import local_day_start_utc
+from core.toolkit import ApiError, audit, date_range, iso_local, json_body, mask_mobile, period_bounds
 from plugins.mediation.models import Case
 from plugins.mediation.permissions import case_or_404, may_see_contacts
 
@@ -44,7 +43,7 @@ def case_dict(case: Case, reveal: bool = False) -> dict[str, Any]:
         "grid": case.grid.name if case.grid else None, "source": case.source, "dispute_type": case.dispute_type,
         "summary": case.summary, "amount": float(case.amount) if case.amount is not None else None,
         "urgency": case.urgency, "state": case.state, "outcome": case.outcome, "outcome_note": case.outcome_note,
-        "taken_in_at": case.taken_in_at.isoformat(), "accepted_at": _iso(case.accepted_at),
+        "taken_in_at": _iso(case.taken_in_at), "accepted_at": _iso(case.accepted_at),
         "concluded_at": _iso(case.concluded_at), "decline_reason": case.decline_reason,
         "agreement_terms": case.agreement_terms, "agreement_signed_on": _iso(case.agreement_signed_on),
         "referral_kind": case.referral_kind, "referral_body": case.referral_body,
@@ -60,25 +59,31 @@ def case_dict(case: Case, reveal: bool = False) -> dict[str, Any]:
 
 
 def _iso(value):
-    return value.isoformat() if value is not None else None
+    """Dates as YYYY-MM-DD, moments as ISO 8601 with the township's offset (+08:00)."""
+    if value is None:
+        return None
+    return iso_local(value) if isinstance(value, dt.datetime) else value.isoformat()
 
 
 def period() -> tuple[dt.datetime | None, dt.datetime | None]:
-    """``from`` and ``to`` (inclusive Beijing dates, YYYY-MM-DD) as UTC bounds."""
-    out, problems = [], {}
-    for name, shift in (("from", 0), ("to", 1)):
-        raw = request.args.get(name)
-        if not raw:
-            out.append(None)
-            continue
+    """UTC bounds from ``from``/``to`` (inclusive local dates, YYYY-MM-DD) or ``period`` (a local
+    year, quarter, month, ISO week or day: 2026, 2026-Q3, 2026-09, 2026-W38)."""
+    named = request.args.get("period")
+    if named:
         try:
-            out.append(local_day_start_utc(dt.date.fromisoformat(raw) + dt.timedelta(days=shift)))
+            return period_bounds(named)
+        except ValueError as exc:
+            raise ApiError(422, "validation_error", "期间有误 (bad period)", {"period": [str(exc)]})
+    days, problems = {}, {}
+    for name in ("from", "to"):
+        raw = request.args.get(name)
+        try:
+            days[name] = dt.date.fromisoformat(raw) if raw else None
         except ValueError:
             problems[name] = ["日期格式须为 YYYY-MM-DD (a date like 2026-01-31)"]
-            out.append(None)
     if problems:
         raise ApiError(422, "validation_error", "日期有误 (bad dates)", problems)
-    return out[0], out[1]
+    return date_range(days["from"], days["to"])
 
 
 def int_arg(name: str) -> int | None:

@@ -24,7 +24,7 @@ def test_follow_up_before_the_agreement_is_refused(api_as, town, take_in):
 
 
 def test_visits_are_scheduled_at_the_townships_intervals(api_as, town, take_in):
-    from plugins.mediation.localtime import local_today
+    from core.toolkit import local_today
 
     case = to_agreement(api_as, town, take_in())
     today = local_today()
@@ -61,7 +61,7 @@ def test_agreement_not_holding_is_referred_on(api_as, town, take_in):
 
 
 def test_due_list_and_cli(app, api_as, town, take_in):
-    from plugins.mediation.localtime import local_today
+    from core.toolkit import local_today
 
     case = to_agreement(api_as, town, take_in())
     assert api_as(town.med_a).get(f"{base(town)}/followups/due").get_json()["items"] == []

@@ -1,14 +1,14 @@
 """mediation tables
 
-Revision ID: 755af5bbc986
+Revision ID: bf825f374d03
 Revises: 
-Create Date: 2026-12-01 09:47:42.078249
+Create Date: 2026-12-01 10:02:19.287910
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '755af5bbc986'
+revision = 'bf825f374d03'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -24,7 +24,7 @@ def upgrade():
     sa.Column('phone', sa.String(length=20), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_mediation_room_tenant_id_core_tenant'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mediation_room')),
     sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_mediation_room_tenant_id_id')),
@@ -44,10 +44,10 @@ def upgrade():
     sa.Column('urgency', sa.String(length=16), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('intake_user_id', sa.Integer(), nullable=True),
-    sa.Column('taken_in_at', sa.DateTime(), nullable=False),
-    sa.Column('accepted_at', sa.DateTime(), nullable=True),
+    sa.Column('taken_in_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('decline_reason', sa.String(length=500), nullable=True),
-    sa.Column('concluded_at', sa.DateTime(), nullable=True),
+    sa.Column('concluded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('outcome', sa.String(length=16), nullable=True),
     sa.Column('outcome_note', sa.Text(), nullable=False),
     sa.Column('agreement_terms', sa.Text(), nullable=True),
@@ -60,7 +60,7 @@ def upgrade():
     sa.Column('reopen_count', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['intake_user_id'], ['core_user.id'], name=op.f('fk_mediation_case_intake_user_id_core_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id', 'grid_id'], ['core_grid.tenant_id', 'core_grid.id'], name=op.f('fk_mediation_case_tenant_id_grid_id_core_grid')),
     sa.ForeignKeyConstraint(['tenant_id', 'room_id'], ['mediation_room.tenant_id', 'mediation_room.id'], name=op.f('fk_mediation_case_tenant_id_room_id_mediation_room')),
@@ -83,7 +83,7 @@ def upgrade():
     sa.Column('attendees', sa.String(length=1000), nullable=False),
     sa.Column('attendee_count', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'grid_id'], ['core_grid.tenant_id', 'core_grid.id'], name=op.f('fk_mediation_meeting_tenant_id_grid_id_core_grid')),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_mediation_meeting_tenant_id_core_tenant'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mediation_meeting')),
@@ -113,14 +113,14 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=False),
-    sa.Column('done_at', sa.DateTime(), nullable=True),
+    sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancelled', sa.Boolean(), nullable=False),
     sa.Column('holds', sa.Boolean(), nullable=True),
     sa.Column('note', sa.String(length=1000), nullable=False),
     sa.Column('then', sa.String(length=16), nullable=True),
     sa.Column('visitor_user_id', sa.Integer(), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'case_id'], ['mediation_case.tenant_id', 'mediation_case.id'], name=op.f('fk_mediation_followup_tenant_id_case_id_mediation_case'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_mediation_followup_tenant_id_core_tenant'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['visitor_user_id'], ['core_user.id'], name=op.f('fk_mediation_followup_visitor_user_id_core_user'), ondelete='SET NULL'),
@@ -164,7 +164,7 @@ def upgrade():
     sa.Column('next_step', sa.String(length=500), nullable=False),
     sa.Column('recorded_by_user_id', sa.Integer(), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['recorded_by_user_id'], ['core_user.id'], name=op.f('fk_mediation_session_recorded_by_user_id_core_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id', 'case_id'], ['mediation_case.tenant_id', 'mediation_case.id'], name=op.f('fk_mediation_session_tenant_id_case_id_mediation_case'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_mediation_session_tenant_id_core_tenant'), ondelete='RESTRICT'),
@@ -185,9 +185,9 @@ def upgrade():
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('incident_id', sa.Integer(), nullable=True),
-    sa.Column('solved_at', sa.DateTime(), nullable=True),
+    sa.Column('solved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'meeting_id'], ['mediation_meeting.tenant_id', 'mediation_meeting.id'], name=op.f('fk_mediation_topic_tenant_id_meeting_id_mediation_meeting'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_mediation_topic_tenant_id_core_tenant'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mediation_topic')),
@@ -208,7 +208,7 @@ def upgrade():
     sa.Column('specialities', sa.JSON(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'person_id'], ['core_person.tenant_id', 'core_person.id'], name=op.f('fk_mediation_mediator_tenant_id_person_id_core_person')),
     sa.ForeignKeyConstraint(['tenant_id'], ['core_tenant.id'], name=op.f('fk_mediation_mediator_tenant_id_core_tenant'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['user_id'], ['core_user.id'], name=op.f('fk_mediation_mediator_user_id_core_user'), ondelete='SET NULL'),
