@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
 
 from core.toolkit import ApiError, audit, db, hooks, module_settings, utcnow, local_today, to_local
 from plugins.mediation.models import Case, FollowUp
@@ -53,6 +54,7 @@ def record(tenant, case: Case, data: dict[str, Any]) -> FollowUp:
     visit.done_at, visit.holds, visit.note = utcnow(), holds, (data.get("note") or "")[:1000]
     visit.visitor_user_id = getattr(current_user, "id", None) if getattr(current_user, "is_authenticated", False) else None
     visit.then = then if not holds else None
+    flag_modified(case, "reopen_count")  # the case row's version moves: a simultaneous visit gets 409
     db.session.flush()
     audit("mediation.followup", case, after={"followup_id": visit.id, "holds": holds, "then": visit.then})
     if not holds:
