@@ -54,10 +54,16 @@ def create_case():
 @doc("Cases I may read (案件列表): the office sees all, a mediator their rooms' unassigned and own cases",
      response_schema=CaseBriefOut, many=True, tags=["mediation"])
 def list_cases():
+    from plugins.mediation.models import DISPUTE_TYPES, SOURCES
+
     stmt = select(Case).where(cases_condition())
-    for arg, col in (("state", Case.state), ("dispute_type", Case.dispute_type), ("source", Case.source)):
-        if request.args.get(arg):
-            stmt = stmt.where(col == request.args[arg])
+    for arg, col, known in (("state", Case.state, services.STATE_LABELS), ("dispute_type", Case.dispute_type, DISPUTE_TYPES),
+                            ("source", Case.source, SOURCES)):
+        value = request.args.get(arg)
+        if value:
+            if value not in known:
+                raise ApiError(422, "validation_error", f"{arg} 取值有误 (unknown value)", {arg: [f"可选: {', '.join(known)}"]})
+            stmt = stmt.where(col == value)
     for arg, col in (("room_id", Case.room_id), ("grid_id", Case.grid_id)):
         value = int_arg(arg)
         if value is not None:

@@ -2,8 +2,9 @@
 as holding or not. One that does not hold reopens the case (重新调解) or refers it on (移交), and
 announces ``mediation_agreement_failed`` (incidents escalates the incident it came from again).
 
-Until core's ``register_schedules`` lands, the due list is :func:`due_followups`, run from the
-CLI (``gridgov mediation followups-due``) or read on the follow-ups page.
+Each morning the schedule ``mediation.followups_due`` (:func:`remind_due`) writes the day's due
+visits to the audit log and answers their count; the same list is on the follow-ups page and
+from the CLI (``gridgov mediation followups-due``).
 """
 from __future__ import annotations
 
@@ -74,3 +75,13 @@ def due_followups(on: dt.date | None = None, limit: int = 500) -> list[FollowUp]
             .where(FollowUp.done_at.is_(None), FollowUp.cancelled.is_(False), FollowUp.due_on <= on,
                    Case.state.in_(("agreement", "partial"))).order_by(FollowUp.due_on, FollowUp.id).limit(limit))
     return list(db.session.scalars(stmt))
+
+
+def remind_due(tenant) -> dict[str, Any]:
+    """The daily schedule: the visits due today or earlier, recorded (who is to be visited is the
+    office's to-do list, 待回访) and counted."""
+    rows = due_followups()
+    if rows:
+        audit("mediation.followups_due", object_type="mediation_followup",
+              after={"case_ids": sorted({f.case_id for f in rows}), "count": len(rows)})
+    return {"due": len(rows)}

@@ -50,6 +50,15 @@ def register_cli_commands(cli):
 
 
 @hookimpl
+def register_schedules():
+    from core.toolkit import Schedule
+    from plugins.mediation.followups import remind_due
+
+    return [Schedule("mediation.followups_due", "0 8 * * *", remind_due,
+                     "每天8点列出到期的协议回访 (each morning: the follow-up visits due)")]
+
+
+@hookimpl
 def setup_tenant(tenant, settings):
     from plugins.mediation.demo import ensure_default_room
 

@@ -102,3 +102,19 @@ def test_rooms_and_mediators_bad_input(api_as, town, create_tenant, create_grid,
     resp = staff.post(f"{base(town)}/mediators", json={"name": "x", "username": town.med_a.username})
     assert resp.status_code == 409
     assert len(staff.get(f"{base(town)}/mediators").get_json()) == 3
+
+
+def test_huge_ids_and_unknown_filters(api_as, town):
+    huge = 99999999999999999999
+    staff = api_as(town.staff)
+    assert staff.get(f"{base(town)}/cases/{huge}").status_code == 404
+    assert staff.get(f"/t/{town.slug}/mediation/{huge}").status_code == 404
+    for query in (f"{base(town)}/cases?room_id={huge}", f"{base(town)}/cases?state=bogus",
+                  f"{base(town)}/cases?dispute_type=gossip", f"{base(town)}/numbers?grid_id={huge}"):
+        resp = staff.get(query)
+        assert resp.status_code == 422 and resp.get_json()["error"]["fields"], query
+    for body in ({"grid_id": huge}, {"parties": [{"person_id": huge}]}, {"room_id": huge}):
+        full = {"grid_id": town.g1, "dispute_type": "family", "summary": "家事",
+                "parties": [{"person_id": town.people["张三"]}], **body}
+        resp = staff.post(f"{base(town)}/cases", json=full)
+        assert resp.status_code == 422, (body, resp.get_json())

@@ -81,3 +81,22 @@ def test_due_list_and_cli(app, api_as, town, take_in):
     assert api_as(town.med_b).get(f"{base(town)}/followups/due").get_json()["items"] == []  # not their case
     out = runner.invoke(args=["mediation", "followups-due", "--tenant", town.slug])
     assert f"{town.slug}: 3 due" in out.output and f"case {case['id']} due" in out.output
+
+
+def test_the_daily_schedule_counts_due_visits(app, api_as, town, take_in):
+    from core.db import db
+    from core.schedules import declared, run_now
+    from core.tenancy import tenant_context
+    from core.toolkit import local_today
+    from plugins.mediation.models import FollowUp
+
+    assert declared()["mediation.followups_due"].schedule.cron == "0 8 * * *"
+    case = to_agreement(api_as, town, take_in())
+    [outcome] = run_now("mediation.followups_due", town.tenant)
+    assert outcome.result == {"due": 0}
+    with tenant_context(town.tenant):
+        row = db.session.query(FollowUp).filter(FollowUp.case_id == case["id"]).order_by(FollowUp.id).first()
+        row.due_on = local_today() - dt.timedelta(days=2)
+        db.session.commit()
+    [outcome] = run_now("mediation.followups_due", town.tenant)
+    assert outcome.result == {"due": 1}
