@@ -100,9 +100,8 @@ def tenant_numbers(tenant):
     from plugins.mediation import numbers
 
     n = numbers.summary(numbers.case_rows(*local_period("year"), reach=False))  # this year, Beijing time
-    return {"mediation.taken_in": n["taken_in"], "mediation.agreements": n["agreements"],
-            "mediation.referred": n["referred"], "mediation.success_rate": n["success_rate"] or 0.0,
-            "mediation.median_days": n["median_days"] or 0.0}
+    # keys the county's comparison has words for (core.console.compare.METRIC_WORDS)
+    return {"mediation.cases": n["taken_in"], "mediation.success_rate": n["success_rate"] or 0.0}
 
 
 @hookimpl

@@ -184,7 +184,14 @@ def test_tenant_numbers_and_widgets(api_as, town, take_in):
         numbers = {}
         for answer in hooks(town.tenant).tenant_numbers(tenant=town.tenant):
             numbers.update(answer)
-    assert numbers["mediation.taken_in"] == 2 and numbers["mediation.agreements"] == 1
-    assert numbers["mediation.success_rate"] == 1.0
+    assert numbers["mediation.cases"] == 2 and numbers["mediation.success_rate"] == 1.0
     html = api_as(town.staff).get(f"/t/{town.slug}/").get_data(as_text=True)
     assert "今年调解成功率(%)" in html
+
+
+def test_the_county_compares_townships_on_mediation(api_as, town, take_in, create_user):
+    to_agreement(api_as, town, take_in())
+    county = town.tenant.parent
+    admin = create_user(roles=[(county, "county_admin")])
+    html = api_as(admin).get(f"/t/{county.slug}/compare?metric=mediation.success_rate").get_data(as_text=True)
+    assert "调解工作室" in html and "成功率" in html and "100.0%" in html
