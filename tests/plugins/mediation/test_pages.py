@@ -109,3 +109,18 @@ def test_meeting_pages_topics_become_a_case(api_as, town):
     resp = w1.post(f"{_p(town)}/meetings", data={"grid_id": str(town.g3), "held_on": "2026-11-20"})
     assert resp.status_code == 422  # not their grid
     assert api_as(town.worker3).get(page).status_code == 404
+
+
+def test_agreement_as_pdf(api_as, town, take_in):
+    case = to_agreement(api_as, town, take_in())
+    resp = api_as(town.med_a).get(f"{_p(town)}/{case['id']}/agreement.pdf")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf" and resp.data.startswith(b"%PDF")
+    assert len(resp.data) > 5000  # a page with its embedded Chinese glyphs, not an empty document
+    assert api_as(town.med_b).get(f"{_p(town)}/{case['id']}/agreement.pdf").status_code == 404
+    other = take_in()
+    assert api_as(town.staff).get(f"{_p(town)}/{other['id']}/agreement.pdf").status_code == 404
+
+
+def test_stylesheet_and_print_script_are_served(client):
+    assert client.get("/plugin-assets/mediation/mediation.css").status_code == 200
+    assert b"print" in client.get("/plugin-assets/mediation/print.js").data
