@@ -105,6 +105,20 @@ def tenant_numbers(tenant):
 
 
 @hookimpl
+def person_sections(tenant, person, user):
+    from plugins.mediation.people import person_section
+
+    return person_section(person)
+
+
+@hookimpl
+def grid_sections(tenant, grid, user):
+    from plugins.mediation.people import grid_section
+
+    return grid_section(grid)
+
+
+@hookimpl
 def person_data_export(tenant, person):
     from plugins.mediation.people import export_person
 

@@ -78,3 +78,45 @@ def open_cases_under(grid) -> int:
 
     return db.session.scalar(select(func.count()).select_from(Case).where(
         subtree_condition(Case.grid_id, [grid.id]), Case.state.in_(("intake", "accepted", "assigned", "in_session"))))
+
+
+def person_section(person) -> list[dict[str, Any]]:
+    """The cases a resident is a party to, for the person's page: for the township office only
+    (case details are private), numbers and progress, no text."""
+    from core.toolkit import gettext as _
+    from plugins.mediation.models import DISPUTE_TYPES
+    from plugins.mediation.permissions import can_manage
+    from plugins.mediation.services import STATE_LABELS
+
+    if not can_manage():
+        return []
+    rows = db.session.scalars(select(Case).where(Case.id.in_(select(Party.case_id).where(Party.person_id == person.id)))
+                              .order_by(Case.id.desc()).limit(20)).all()
+    if not rows:
+        return []
+    return [{"title": _("调解案件"), "rows": [(c.number, f"{_(DISPUTE_TYPES[c.dispute_type])} · {_(STATE_LABELS[c.state])}")
+                                           for c in rows]}]
+
+
+def grid_section(grid) -> list[dict[str, Any]]:
+    """Open cases under a grid and its villagers' meetings, with links, for who may see them."""
+    from flask import g, url_for
+
+    from core.toolkit import gettext as _
+    from plugins.mediation.permissions import can_manage, can_record_meeting
+
+    rows, links = [], []
+    if can_manage():
+        rows.append((_("未办结调解案件"), open_cases_under(grid)))
+        links.append((_("调解案件"), url_for("mediation_pages.index")))
+    if can_record_meeting(grid):
+        from sqlalchemy import func
+
+        from core.toolkit import subtree_condition
+
+        held = db.session.scalar(select(func.count()).select_from(Meeting).where(subtree_condition(Meeting.grid_id, [grid.id])))
+        rows.append((_("村民说事次数"), held))
+        links.append((_("村民说事"), url_for("mediation_register_pages.meetings")))
+    if not rows or g.get("access") is None:
+        return []
+    return [{"title": _("调解工作室"), "rows": rows, "links": links}]

@@ -124,3 +124,15 @@ def test_agreement_as_pdf(api_as, town, take_in):
 def test_stylesheet_and_print_script_are_served(client):
     assert client.get("/plugin-assets/mediation/mediation.css").status_code == 200
     assert b"print" in client.get("/plugin-assets/mediation/print.js").data
+
+
+def test_person_and_grid_pages_show_mediation_to_the_office_only(api_as, town, take_in):
+    case = take_in()
+    person = f"/t/{town.slug}/people/{town.people['张三']}"
+    staff_html = api_as(town.staff).get(person).get_data(as_text=True)
+    assert case["number"] in staff_html and "邻里纠纷 · 待受理" in staff_html
+    assert case["number"] not in api_as(town.worker1).get(person).get_data(as_text=True)
+    grid = api_as(town.staff).get(f"/t/{town.slug}/grids/{town.village}").get_data(as_text=True)
+    assert "未办结调解案件" in grid and "村民说事次数" in grid
+    worker = api_as(town.worker1).get(f"/t/{town.slug}/grids/{town.g1}").get_data(as_text=True)
+    assert "未办结调解案件" not in worker and "村民说事次数" in worker

@@ -149,3 +149,12 @@ def test_intake_bad_input(api_as, town, take_in, create_tenant, create_grid, cre
         assert resp.status_code == 422, (extra, resp.get_json())
         assert field in resp.get_json()["error"]["fields"], (field, resp.get_json())
     assert api.get(f"{base(town)}/cases").get_json()["total"] == before
+
+
+def test_a_repeated_intake_with_the_same_idempotency_key_takes_in_once(api_as, town):
+    api = api_as(town.worker1)
+    body = {"grid_id": town.g1, "dispute_type": "family", "summary": "赡养纠纷", "parties": [{"person_id": town.people["张三"]}]}
+    first = api.post(f"{base(town)}/cases", json=body, headers={"Idempotency-Key": "intake-42"})
+    again = api.post(f"{base(town)}/cases", json=body, headers={"Idempotency-Key": "intake-42"})
+    assert first.status_code == again.status_code == 201 and first.get_json()["id"] == again.get_json()["id"]
+    assert api_as(town.staff).get(f"{base(town)}/cases").get_json()["total"] == 1
