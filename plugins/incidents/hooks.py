@@ -11,9 +11,10 @@ def register_routes():
     from plugins.incidents.open311 import bp as open311_bp
     from plugins.incidents.pages import bp as pages_bp
     from plugins.incidents.public import bp as public_bp
+    from plugins.incidents.tracking import bp as resident_bp
     from plugins.incidents.views import bp
 
-    return [bp, pages_bp, public_bp, open311_bp]
+    return [bp, pages_bp, public_bp, open311_bp, resident_bp]
 
 
 @hookimpl
@@ -59,6 +60,13 @@ def register_schedules():
 
 
 @hookimpl
+def register_template_kinds():
+    from plugins.incidents.categories import TEMPLATE_KIND
+
+    return [TEMPLATE_KIND]
+
+
+@hookimpl
 def setup_tenant(tenant, settings):
     from plugins.incidents.categories import seed_defaults
 
@@ -87,7 +95,9 @@ def dashboard_widgets(tenant, user):
         Widget("incidents.reported", "近30天上报事件", "Incidents reported (30 days)", value=n["reported"], order=200,
                link_endpoint="incidents_pages.index"),
         Widget("incidents.closure_rate", "近30天办结率(%)", "Closure rate, 30 days (%)",
-               value=round(n["closure_rate"] * 100, 1), order=201),
+               value=round(n["closure_rate"] * 100, 1) if n["reported"] - n["rejected"] else None,
+               detail=f"{n['closed']}/{n['reported'] - n['rejected']}" if n["reported"] - n["rejected"] else None,
+               order=201),
         Widget("incidents.overdue", "超期事件", "Overdue incidents", value=stats.overdue_count(roots), order=202,
                link_endpoint="incidents_pages.overdue"),
         Widget("incidents.closed_per_week", "每周结案", "Closed per week", kind="bar",
@@ -148,7 +158,7 @@ def grid_sections(tenant, grid, user):
     if not grid_in_reach(grid, REPORT):
         return []
     links = [(_("本网格事件"), url_for("incidents_pages.index", grid_id=grid.id)),
-             (_("随手拍二维码（可打印）"), url_for("incidents_pages.qr_page", grid_code=grid.code))]
+             (_("随手拍二维码（可打印）"), url_for("incidents_pages.qr_page", token=grid.public_token))]
     return [{"title": _("事件流转"), "rows": [(_("未办结事件"), open_in_subtree(grid))], "links": links}]
 
 
@@ -164,6 +174,26 @@ def demo_data(tenant):
     from plugins.incidents.demo import fill_demo
 
     fill_demo(tenant)
+
+
+@hookimpl
+def resident_sections(tenant, household, card):
+    """The household's 随手拍 reports (sent from its card's session) with their status."""
+    from core.toolkit import gettext, render_section
+    from plugins.incidents.receipts import household_reports
+
+    return [{"key": "incidents.reports", "title": gettext("我的随手拍"), "order": 100,
+             "html": render_section("incidents/resident_reports.html", reports=household_reports(household.id))}]
+
+
+@hookimpl
+def resident_actions(tenant, household, card):
+    from flask import url_for
+
+    from core.toolkit import gettext
+
+    return [{"key": "incidents.report", "title": gettext("随手拍"), "url": url_for("incidents_resident.report"),
+             "order": 100}]
 
 
 # --- answers to the mediation module's hooks (contract in the BRIEF; written by mediation) ----

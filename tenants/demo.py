@@ -1,0 +1,91 @@
+"""Demo data (演示数据): counties, townships, grids, accounts; modules fill in the rest through
+the ``demo_data`` hook. Idempotent: what exists is left alone.
+
+Demo accounts all use the password ``Demo12345``.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from sqlalchemy import select
+
+from core.auth.service import assign_role, create_user
+from core.county_templates.service import adopt_template, kinds_for, seed_county_templates
+from core.db import db
+from core.grid.demo import GAOHE, HUYANG, SHIPAI, TAIBAI, staff_grids
+from core.models import Tenant, User, platform_tenant
+from core.modules import hooks
+from core.tenancy import tenant_context
+from tenants.onboarding import create_county, onboard_township
+
+DEMO_PASSWORD = "Demo12345"
+
+# (slug, name, region code, [(township slug, name, region code, level names, grid tree)])
+COUNTIES = [
+    ("huaining", "怀宁县", "340822", [
+        ("gaohe", "高河镇", "340822101", ["村/社区", "网格", "微网格"], GAOHE),
+        ("shipai", "石牌镇", "340822102", ["村/社区", "网格", "微网格"], SHIPAI),
+    ]),
+    ("dangtu", "当涂县", "340521", [
+        ("gushu", "姑孰镇", "340521100", ["社区", "网格", "小区", "楼栋", "单元"], [HUYANG, TAIBAI]),
+    ]),
+]
+
+
+def _grid_worker(tenant, slug: str) -> str | None:
+    """A demo 网格员 account posted to the township's first second-level grid."""
+    from core.grid.duties import add_duty
+    from core.grid.models import Grid
+
+    grid = db.session.scalars(select(Grid).where(Grid.level == 2).order_by(Grid.code)).first()
+    username = f"{slug}_worker"
+    if grid is None or db.session.scalar(select(User).where(User.username == username)) is not None:
+        return None
+    user = create_user(username, DEMO_PASSWORD, display_name=f"{grid.name}网格员")
+    assign_role(user, tenant, "grid_worker", grid.id)
+    add_duty(tenant, grid, "grid_worker", user_id=user.id, phone="13800000000")
+    return f"grid worker: {username} / {DEMO_PASSWORD} ({grid.name})"
+
+
+def load_demo() -> Iterator[str]:
+    platform_tenant()
+    db.session.commit()
+    if db.session.scalar(select(User).where(User.username == "admin")) is None:
+        create_user("admin", DEMO_PASSWORD, display_name="平台管理员", platform_admin=True)
+        db.session.commit()
+        yield f"platform admin: admin / {DEMO_PASSWORD}"
+    modules = list(__import__("flask").current_app.extensions["gridgov.plugins"].modules)
+    for county_slug, county_name, county_code, townships in COUNTIES:
+        county = db.session.scalar(select(Tenant).where(Tenant.slug == county_slug))
+        if county is None:
+            county = create_county(county_slug, county_name, county_code)
+            yield f"county {county_slug} {county_name}"
+        seed_county_templates(county)  # a county from before templates existed gets its defaults too
+        db.session.commit()
+        admin_name = f"{county_slug}_admin"
+        if db.session.scalar(select(User).where(User.username == admin_name)) is None:
+            user = create_user(admin_name, DEMO_PASSWORD, display_name=f"{county_name}管理员")
+            assign_role(user, county, "county_admin")
+            db.session.commit()
+            yield f"county admin: {admin_name} / {DEMO_PASSWORD}"
+        for slug, name, code, levels, grids in townships:
+            if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
+                continue
+            result = onboard_township({
+                "name": name, "slug": slug, "county": county_slug, "region_code": code,
+                "grid_level_names": levels, "grids": grids,
+                "admin": {"username": f"{slug}_admin", "display_name": f"{name}网格办", "password": DEMO_PASSWORD},
+                "modules": {m: {} for m in modules},
+            })
+            tenant = result.tenant
+            with tenant_context(tenant):
+                staffed = staff_grids(tenant)
+                worker = _grid_worker(tenant, slug)
+                for kind in kinds_for(tenant):  # the demo townships follow their county's lists
+                    adopt_template(tenant, kind.name, "demo")
+                hooks(tenant).demo_data(tenant=tenant)
+            db.session.commit()
+            yield (f"township {slug} {name}: {result.grids} grids, {staffed['party_orgs']} party organisations, "
+                   f"{staffed['duties']} grid duties, admin {slug}_admin / {DEMO_PASSWORD}")
+            if worker:
+                yield worker
