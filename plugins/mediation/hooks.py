@@ -119,6 +119,19 @@ def grid_sections(tenant, grid, user):
 
 
 @hookimpl
+def resident_sections(tenant, household, card):
+    """The household's cases (progress only), when the township's ``portal_shows_cases`` allows."""
+    from core.toolkit import gettext, render_section
+    from plugins.mediation.handover import resident_summary
+
+    cases = resident_summary(tenant, household.id)
+    if not cases:
+        return []
+    return [{"key": "mediation.cases", "title": gettext("本户调解案件"), "order": 300,
+             "html": render_section("mediation/resident_cases.html", cases=cases)}]
+
+
+@hookimpl
 def person_data_export(tenant, person):
     from plugins.mediation.people import export_person
 
