@@ -17,6 +17,12 @@ from core.i18n import N_
 from core.plugins import hookimpl
 from core.specs import ModuleManifest, NavItem, Permission, Role, Widget
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
+# re-exports of existing core names that the volunteer module needs
+from core.auth import csrf
+from core.grid.models import Grid, GridStatus
+from core.grid.scope import grid_in_reach, subtree_condition, visible
+from core.models import Tenant, TenantKind, TenantStatus
+from core.people.models import Household, Person
 
 __all__ = [
     "ApiError", "ModuleManifest", "N_", "NavItem", "Permission", "Role", "TenantOwned", "TenantScopeError",
@@ -24,4 +30,6 @@ __all__ = [
     "db", "doc", "dump", "enabled_modules", "gettext", "hookimpl", "hookspec", "hooks", "immediate_transaction",
     "json_body", "load", "module_settings", "page", "page_args", "pgettext", "public", "requires", "tenant_context",
     "tenant_fk", "utcnow",
+    "Grid", "GridStatus", "Household", "Person", "Tenant", "TenantKind", "TenantStatus", "csrf", "grid_in_reach",
+    "subtree_condition", "visible",
 ]
