@@ -6,14 +6,10 @@ from core.toolkit import NavItem, Widget, hookimpl
 
 @hookimpl
 def register_routes():
-    from plugins.volunteer import api, api_county, api_menu, api_self
+    from plugins.volunteer import api, api_county, api_menu, api_self, pages, pages_county, pages_menu, pages_self
 
-    blueprints = [api.bp, api_menu.bp, api_self.bp, api_county.bp]
-    try:
-        from plugins.volunteer import pages, pages_county, pages_self
-    except ImportError:  # pragma: no cover - pages are optional while being built
-        return blueprints
-    return blueprints + [pages.bp, pages_self.bp, pages_county.bp]
+    assert pages_menu.bp is pages.bp  # the menu pages add their routes to the console blueprint
+    return [api.bp, api_menu.bp, api_self.bp, api_county.bp, pages.bp, pages.assets, pages_self.bp, pages_county.bp]
 
 
 @hookimpl

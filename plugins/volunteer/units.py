@@ -119,7 +119,7 @@ def unit_report(county, unit: Unit, start, end) -> list[dict]:
 
 def registered_where(rows: list[dict]) -> list[tuple[str, int]]:
     """How many of the unit's members registered in each township."""
-    counts: dict[str, int] = {}
+    counts: dict[str, list] = {}
     for row in rows:
-        counts[row["town"]] = counts.get(row["town"], 0) + 1
-    return sorted(counts.items())
+        counts.setdefault(row["town_slug"], [row["town"], 0])[1] += 1
+    return sorted((name, n) for name, n in counts.values())
