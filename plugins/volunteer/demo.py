@@ -13,8 +13,8 @@ from plugins.volunteer import posts, records
 from plugins.volunteer.models import (Activity, Attendance, MenuChange, Order, Post, ServiceItem, Signup, Unit,
                                       Volunteer)
 
-UNITS = [("县教育局", "机关"), ("县卫生健康委", "机关"), ("县人民医院", "事业单位"), ("县供电公司", "国有企业"),
-         ("县自然资源局", "机关")]
+UNITS = [("县教育局", "government"), ("县卫生健康委", "government"), ("县人民医院", "institution"),
+         ("县供电公司", "state_enterprise"), ("县自然资源局", "government")]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = ["建国", "秀英", "伟", "芳", "明", "丽", "强", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟"]
 SKILLS = ["急救", "驾驶", "理发", "维修", "心理疏导", "法律咨询", "书法", "摄影", "医护"]

@@ -31,7 +31,7 @@ class Unit(TenantOwned, Timestamped, db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
-    kind: Mapped[str] = mapped_column(String(20), nullable=False, default="机关")
+    kind: Mapped[str] = mapped_column(String(20), nullable=False, default="government")
     annual_target_hours: Mapped[float] = mapped_column(Float, nullable=False, default=50.0)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import ApiError, Grid, GridStatus, db, requires, utcnow
+from core.toolkit import N_, ApiError, Grid, GridStatus, db, requires, utcnow
 from plugins.volunteer import activities, attendance, localtime, posts, registration, stats, units
 from plugins.volunteer.models import Activity, Attendance, Volunteer
 from plugins.volunteer.permissions import LEAD, MANAGE, REGISTER, VIEW, can_lead, can_manage, require_lead
@@ -22,8 +22,10 @@ from plugins.volunteer.web import grid_by_id
 bp = Blueprint("volunteer_pages", __name__, url_prefix="/t/<tenant>/volunteer", template_folder="templates")
 assets = Blueprint("volunteer_assets", __name__, static_folder="static", static_url_path="/assets/volunteer")
 
-STATUS = {"pending": "待确认", "confirmed": "已确认", "rejected": "未通过", "withdrawn": "已退出",
-          "waiting": "候补", "cancelled": "已取消", "open": "进行中"}
+STATUS = {"pending": N_("待确认"), "confirmed": N_("已确认"), "rejected": N_("未通过"), "withdrawn": N_("已退出"),
+          "waiting": N_("候补"), "cancelled": N_("已取消"), "open": N_("进行中")}
+UNIT_KINDS = {"government": N_("机关"), "institution": N_("事业单位"), "state_enterprise": N_("国有企业"),
+              "other": N_("其他")}
 
 
 @bp.app_template_filter("vol_time")

@@ -12,7 +12,7 @@ from core.toolkit import ApiError, db, requires
 from plugins.volunteer import exports, units
 from plugins.volunteer.api_county import bounds, county, year_quarter
 from plugins.volunteer.models import Unit
-from plugins.volunteer.pages import form_errors, values_of
+from plugins.volunteer.pages import UNIT_KINDS, form_errors, values_of
 from plugins.volunteer.permissions import UNITS
 from plugins.volunteer.schemas import UnitIn
 
@@ -36,7 +36,8 @@ def units_page():
             db.session.rollback()
             errors, status = form_errors(exc), 422
     rows = db.session.scalars(select(Unit).order_by(Unit.name)).all()
-    return render_template("volunteer/county_units.html", rows=rows, errors=errors, values=values), status
+    return render_template("volunteer/county_units.html", rows=rows, errors=errors, values=values,
+                           kinds=UNIT_KINDS), status
 
 
 

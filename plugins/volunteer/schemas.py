@@ -11,6 +11,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from plugins.volunteer.localtime import to_utc
 
+UNIT_KINDS = ("government", "institution", "state_enterprise", "other")  # 机关, 事业单位, 国有企业, 其他
 PHONE = validate.Regexp(re.compile(r"^1\d{10}$"), error="须为 11 位手机号 (an 11-digit mobile number)")
 
 
@@ -277,13 +278,13 @@ class OrderOut(Schema):
 
 class UnitIn(Strict):
     name = fields.String(required=True, validate=validate.Length(min=2, max=100))
-    kind = fields.String(load_default="机关", validate=validate.OneOf(("机关", "事业单位", "国有企业", "其他")))
+    kind = fields.String(load_default="government", validate=validate.OneOf(UNIT_KINDS))
     annual_target_hours = fields.Float(load_default=50.0, validate=validate.Range(min=0, max=2000))
 
 
 class UnitPatch(Strict):
     name = fields.String(validate=validate.Length(min=2, max=100))
-    kind = fields.String(validate=validate.OneOf(("机关", "事业单位", "国有企业", "其他")))
+    kind = fields.String(validate=validate.OneOf(UNIT_KINDS))
     annual_target_hours = fields.Float(validate=validate.Range(min=0, max=2000))
     active = fields.Boolean()
 

@@ -19,7 +19,7 @@ SAFE = {"GET"}
 def _township_a(create_tenant, create_user, enable_module, api_as):
     from plugins.incidents.models import Category
 
-    town = create_tenant(modules=["incidents", "hello"], levels=["村", "网格"])
+    town = create_tenant(modules=["incidents", "hello", "volunteer"], levels=["村", "网格"])
     admin = create_user(roles=[(town, "township_admin")])
     api = api_as(admin)
     base = f"/api/v1/t/{town.slug}"
@@ -39,6 +39,7 @@ def _township_a(create_tenant, create_user, enable_module, api_as):
     incident = api.post(f"{base}/incidents", json={"category_id": category_id, "grid_id": grid["id"],
                                                     "description": "甲镇机密事件", "place": "村口"}).get_json()
     token = api.post(f"{base}/tokens", json={"name": "脚本"}).get_json()
+    volunteer = api.post(f"{base}/volunteer/volunteers", json={"person_id": person["id"], "confirm": True}).get_json()
     assert person.get("id") and household.get("id") and incident.get("id"), (person, household, incident)
     values = {
         "grid_id": grid["id"], "person_id": person["id"], "household_id": household["id"],
@@ -48,6 +49,7 @@ def _township_a(create_tenant, create_user, enable_module, api_as):
         "assignment_id": 1, "grid_code": grid["code"], "code": grid["code"], "slug": town.slug,
         "token": _public_token(town, incident["id"]), "job_id": "0" * 32,
         "name": "incidents", "role": "grid_worker", "permission": "people.export", "action": "accept",
+        "volunteer_id": volunteer["id"],
     }
     # the probe's own control: in A, by A's admin, these ids do show A's rows
     assert "甲镇绝密居民" in api.get(f"/t/{town.slug}/people/{person['id']}").get_data(as_text=True)
@@ -100,7 +102,7 @@ def _url(rule, tenant_slug: str, values: dict) -> str:
 
 def test_no_route_shows_or_changes_another_townships_rows(app, create_tenant, create_user, enable_module, api_as):
     town_a, values = _township_a(create_tenant, create_user, enable_module, api_as)
-    town_b = create_tenant(modules=["incidents", "hello"], levels=["村", "网格"])
+    town_b = create_tenant(modules=["incidents", "hello", "volunteer"], levels=["村", "网格"])
     admin_b = create_user(roles=[(town_b, "township_admin")])
     probe = api_as(admin_b)
     before = _snapshot(town_a)

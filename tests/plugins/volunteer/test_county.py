@@ -55,7 +55,7 @@ def test_units_are_county_only_and_another_countys_unit_is_refused(town, api_as,
     county_api = api_as(town.county_admin)
     base = f"/api/v1/t/{town.county_slug}/volunteer/units"
     assert county_api.post(base, json={"name": "县民政局", "annual_target_hours": -1}).status_code == 422
-    added = county_api.post(base, json={"name": "县民政局", "kind": "机关", "annual_target_hours": 40})
+    added = county_api.post(base, json={"name": "县民政局", "annual_target_hours": 40})
     assert added.status_code == 201
     assert county_api.post(base, json={"name": "县民政局"}).status_code == 409
     assert county_api.patch(f"{base}/{added.get_json()['id']}", json={"annual_target_hours": 60}).get_json()[
