@@ -12,7 +12,8 @@ from contextlib import contextmanager
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, event
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
@@ -23,6 +24,47 @@ NAMING_CONVENTION = {
 }
 
 
+UTC = dt.timezone.utc
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """``value`` as an aware UTC datetime; a naive one is taken to be UTC already."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A point in time, stored in UTC with its zone and always read back aware (UTC).
+
+    PostgreSQL keeps it as ``timestamp with time zone``. SQLite has no zoned type, so the column
+    holds the UTC wall time and the zone is put back on read. Values written may be aware in any
+    zone (converted) or naive (taken as UTC, as ``utcnow()`` used to return), so a row written in
+    Beijing time never shifts by eight hours. Use it for every ``datetime`` column (a test refuses
+    a plain ``DateTime`` in a model).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime):
+            raise TypeError(f"UTCDateTime takes a datetime, not {type(value).__name__}")
+        value = as_utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw SQLite rows read through a plain column
+            value = dt.datetime.fromisoformat(value)
+        return as_utc(value)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -31,13 +73,27 @@ db = SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    """Now, as an aware UTC datetime (what every ``UTCDateTime`` column stores)."""
+    return dt.datetime.now(UTC)
+
+
+def _to_utc(target, value, oldvalue, initiator):
+    return as_utc(value) if isinstance(value, dt.datetime) else value
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _aware_on_set(mapper, cls) -> None:
+    # A naive datetime assigned to a zoned column becomes aware UTC at once, so comparing it with
+    # ``utcnow()`` before the row is read back never mixes naive and aware values.
+    for attr in mapper.column_attrs:
+        if any(isinstance(c.type, UTCDateTime) for c in attr.columns) and attr.parent is mapper:
+            event.listen(getattr(cls, attr.key), "set", _to_utc, retval=True)
 
 
 class Timestamped:
-    """Adds ``created_at`` (UTC, naive) to a model."""
+    """Adds ``created_at`` (UTC, aware) to a model."""
 
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
 @event.listens_for(Engine, "connect")

@@ -89,3 +89,8 @@ def init_app(app: Flask) -> None:
         current = str(get_locale())
         return {"current_lang": current, "LANGUAGES": LANGUAGES, "lang_url": lang_url,
                 "other_lang": DEFAULT if current == "en" else "en"}
+    # times in pages: the tenant's wall time (Beijing by default), never the stored UTC
+    from core.localtime import format_local
+
+    app.jinja_env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": format_local(value, fmt)
+    app.jinja_env.filters["localdate"] = lambda value: format_local(value, "%Y-%m-%d")

@@ -1,6 +1,29 @@
 """The public plugin API (插件工具箱): everything a plugin needs from core, in one stable place.
 
-Third-party plugins import from here only; names here keep working across core releases.
+Plugins, built-in or third-party, import from here only (``tests/core/test_plugin_api.py`` fails
+when a module under ``plugins/`` imports another part of core); names here keep working across
+core releases. Grouped by what they are for:
+
+* wiring: ``hookimpl``, ``hookspec``, ``ModuleManifest``, ``NavItem``, ``Permission``, ``Role``,
+  ``Widget``, ``hooks`` (the per-tenant relay), ``enabled_modules``, ``module_settings``;
+* data: ``db``, ``TenantOwned``, ``Timestamped``, ``UTCDateTime``, ``tenant_fk``, ``utcnow``,
+  ``immediate_transaction``, ``tenant_context``, ``cross_tenant``, ``current_tenant_id``,
+  ``TenantScopeError``;
+* core's models a module reads (never writes: people and grids change through core's services):
+  ``Tenant``, ``TenantKind``, ``TenantStatus``, ``User``, ``Grid``, ``GridStatus``, ``Person``,
+  ``Household``, ``PartyOrg``; scope helpers ``subtree_condition`` (rows in grid subtrees),
+  ``visible`` (rows in the current user's reach for a permission), ``grid_in_reach``;
+* requests: ``requires``/``authenticated``/``public``, ``current_access``, ``csrf``,
+  ``bearer_token``, ``sign_in_with_token``, ``ApiError``, ``json_body``, ``load``, ``dump``,
+  ``page``, ``page_args``, ``doc`` (OpenAPI);
+* personal data: ``mask_id``, ``mask_mobile``, ``audit``;
+* time: ``to_local``, ``from_local``, ``local_now``, ``local_today``, ``date_range``,
+  ``local_period``, ``period_bounds``, ``parse_period``, ``bucket_key``, ``period_name``,
+  ``format_local``, ``iso_local``, ``tenant_zone``, ``LocalDateTime`` (see ``core/localtime.py``);
+* language: ``gettext``, ``pgettext``, ``N_``.
+
+Test fixtures for a plugin's own suite come with gridgov as a pytest plugin
+(``core.pytest_plugin``: ``create_tenant``, ``create_user``, ``enable_module``, ``api_as``, ...).
 """
 from __future__ import annotations
 
@@ -8,28 +31,32 @@ from flask_babel import gettext, pgettext
 
 from core.api import doc, dump, json_body, load, page, page_args
 from core.audit import record as audit
-from core.auth import authenticated, current_access, public, requires
-from core.db import Timestamped, db, immediate_transaction, utcnow
+from core.auth import authenticated, csrf, current_access, public, requires
+from core.auth.token_access import bearer_token, sign_in_with_token
+from core.db import Timestamped, UTCDateTime, db, immediate_transaction, utcnow
 from core.errors import ApiError
-from core.modules import enabled_modules, hooks, module_settings
+from core.grid.models import Grid, GridStatus, PartyOrg
+from core.grid.scope import grid_in_reach, subtree_condition, visible
 from core.hookspecs import hookspec
 from core.i18n import N_
+from core.localtime import (LocalDateTime, bucket_key, date_range, format_local, from_local, iso_local, local_now,
+                            local_period, local_today, parse_period, period_bounds, period_name, tenant_zone, to_local)
+from core.models import Tenant, TenantKind, TenantStatus, User
+from core.modules import enabled_modules, hooks, module_settings
+from core.people.identity import mask_id, mask_mobile
+from core.people.models import Household, Person
 from core.plugins import hookimpl
 from core.specs import ModuleManifest, NavItem, Permission, Role, Widget
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
-# re-exports of existing core names that the volunteer module needs
-from core.auth import csrf
-from core.grid.models import Grid, GridStatus
-from core.grid.scope import grid_in_reach, subtree_condition, visible
-from core.models import Tenant, TenantKind, TenantStatus
-from core.people.models import Household, Person
 
 __all__ = [
-    "ApiError", "ModuleManifest", "N_", "NavItem", "Permission", "Role", "TenantOwned", "TenantScopeError",
-    "Timestamped", "Widget", "audit", "authenticated", "cross_tenant", "current_access", "current_tenant_id",
-    "db", "doc", "dump", "enabled_modules", "gettext", "hookimpl", "hookspec", "hooks", "immediate_transaction",
-    "json_body", "load", "module_settings", "page", "page_args", "pgettext", "public", "requires", "tenant_context",
-    "tenant_fk", "utcnow",
-    "Grid", "GridStatus", "Household", "Person", "Tenant", "TenantKind", "TenantStatus", "csrf", "grid_in_reach",
-    "subtree_condition", "visible",
+    "ApiError", "Grid", "GridStatus", "Household", "LocalDateTime", "ModuleManifest", "N_", "NavItem", "PartyOrg",
+    "Permission", "Person", "Role", "Tenant", "TenantKind", "TenantOwned", "TenantScopeError", "TenantStatus",
+    "Timestamped", "UTCDateTime", "User", "Widget", "audit", "authenticated", "bearer_token", "bucket_key",
+    "cross_tenant", "csrf", "current_access", "current_tenant_id", "date_range", "db", "doc", "dump",
+    "enabled_modules", "format_local", "from_local", "gettext", "grid_in_reach", "hookimpl", "hookspec", "hooks",
+    "immediate_transaction", "iso_local", "json_body", "load", "local_now", "local_period", "local_today",
+    "mask_id", "mask_mobile", "module_settings", "page", "page_args", "parse_period", "period_bounds",
+    "period_name", "pgettext", "public", "requires", "sign_in_with_token", "subtree_condition", "tenant_context",
+    "tenant_fk", "tenant_zone", "to_local", "utcnow", "visible",
 ]

@@ -12,7 +12,7 @@ Example::
         children: [{name: 第一网格}, {name: 第二网格}]
     admin: {username: cg_admin, display_name: 王主任, mobile: "13912345678", password: "Gridgov2024"}
     modules:
-      hello: {greeting: 你好}
+      incidents: {urgent_hours: 2}
 
 The schema checks each field; :func:`tenants.onboarding.validate_manifest` adds the checks that
 need the database (county exists, slug and username free, modules installed and their settings).
@@ -20,6 +20,12 @@ need the database (county exists, slug and username free, modules installed and 
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from core.localtime import DEFAULT_ZONE, valid_zone
+
+
+def _bad_zone():
+    raise ValidationError("不是有效的时区，例如 Asia/Shanghai (not a time zone)")
 
 SLUG = validate.Regexp(r"^[a-z][a-z0-9-]{1,62}$", error="须为小写字母开头的小写字母、数字或横线，2 到 63 位 (lowercase letters, digits, dashes)")
 
@@ -44,6 +50,7 @@ class ManifestSchema(Schema):
     grid_level_names = fields.List(fields.String(validate=validate.Length(min=1, max=20)),
                                    load_default=lambda: ["一级网格", "二级网格", "三级网格"],
                                    validate=validate.Length(min=1, max=6, error="须有 1 到 6 级 (1 to 6 levels)"))
+    timezone = fields.String(load_default=DEFAULT_ZONE, validate=lambda name: valid_zone(name) or _bad_zone())
     grids = fields.List(fields.Nested(GridNodeSchema), load_default=list)
     admin = fields.Nested(AdminSchema, load_default=None, allow_none=True)
     modules = fields.Dict(keys=fields.String(), values=fields.Dict(allow_none=True), load_default=dict)

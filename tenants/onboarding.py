@@ -106,7 +106,7 @@ def onboard_township(data: Any, county: Tenant | None = None) -> Onboarded:
 def _create(clean: dict[str, Any]) -> Onboarded:
     parent: Tenant = clean["_county"]
     tenant = Tenant(slug=clean["slug"], name=clean["name"], kind=TenantKind.township, parent_id=parent.id,
-                    region_code=clean.get("region_code"), settings={"grid_level_names": clean["grid_level_names"]})
+                    region_code=clean.get("region_code"), settings={"grid_level_names": clean["grid_level_names"], "timezone": clean["timezone"]})
     db.session.add(tenant)
     db.session.flush()
     admin_user = None

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.localtime import LocalDateTime
+
 from tenants.manifest import SLUG
 
 
@@ -15,7 +17,7 @@ class TenantSchema(Schema):
     region_code = fields.String(dump_only=True)
     parent = fields.Function(lambda t: t.parent.slug if t.parent else None, dump_only=True)
     settings = fields.Dict(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
+    created_at = LocalDateTime(dump_only=True)
 
 
 class CountyCreateSchema(Schema):

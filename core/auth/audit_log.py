@@ -13,6 +13,7 @@ import json
 from openpyxl import Workbook
 from sqlalchemy import Select, or_, select
 
+from core.localtime import day_start, format_local
 from core.models import AuditEntry
 
 EXPORT_LIMIT = 50_000
@@ -46,9 +47,9 @@ def audit_query(filters: dict) -> Select:
     if filters.get("object_type"):
         stmt = stmt.where(AuditEntry.object_type == filters["object_type"].strip())
     if filters.get("date_from"):
-        stmt = stmt.where(AuditEntry.created_at >= dt.datetime.combine(filters["date_from"], dt.time()))
+        stmt = stmt.where(AuditEntry.created_at >= day_start(filters["date_from"]))
     if filters.get("date_to"):
-        stmt = stmt.where(AuditEntry.created_at < dt.datetime.combine(filters["date_to"] + dt.timedelta(days=1), dt.time()))
+        stmt = stmt.where(AuditEntry.created_at < day_start(filters["date_to"] + dt.timedelta(days=1)))
     return stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
 
 
@@ -70,7 +71,7 @@ def export_xlsx(stmt: Select, session) -> bytes:
     ws = wb.create_sheet("审计日志")
     ws.append(HEADERS)
     for e in session.scalars(stmt.limit(EXPORT_LIMIT)):
-        ws.append([e.created_at.strftime("%Y-%m-%d %H:%M:%S"), _text(e.actor), e.user_id, _text(e.action), action_label(e.action),
+        ws.append([format_local(e.created_at, "%Y-%m-%d %H:%M:%S"), _text(e.actor), e.user_id, _text(e.action), action_label(e.action),
                    _text(e.object_type), _text(e.object_id), _cell(e.before), _cell(e.after), _text(e.address)])
     out = io.BytesIO()
     wb.save(out)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from core.localtime import LocalDateTime
+
 
 class LoginSchema(Schema):
     login = fields.String(required=True, validate=validate.Length(min=1, max=64),
@@ -59,10 +61,10 @@ class TokenSchema(Schema):
     prefix = fields.String(dump_only=True)
     user_id = fields.Integer(dump_only=True)
     username = fields.Function(lambda t: t.user.username, dump_only=True)
-    expires_at = fields.DateTime(dump_only=True)
-    revoked_at = fields.DateTime(dump_only=True)
-    last_used_at = fields.DateTime(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
+    expires_at = LocalDateTime(dump_only=True)
+    revoked_at = LocalDateTime(dump_only=True)
+    last_used_at = LocalDateTime(dump_only=True)
+    created_at = LocalDateTime(dump_only=True)
 
 
 class AuditFilterSchema(Schema):
@@ -87,7 +89,7 @@ class AuditFilterSchema(Schema):
 
 class AuditEntrySchema(Schema):
     id = fields.Integer(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
+    created_at = LocalDateTime(dump_only=True)
     user_id = fields.Integer(dump_only=True)
     actor = fields.String(dump_only=True)
     action = fields.String(dump_only=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Timestamped, db
+from core.db import UTCDateTime, Timestamped, db
 from core.i18n import N_
 from core.tenancy import TenantOwned, tenant_fk
 
@@ -43,7 +43,7 @@ class Grid(TenantOwned, Timestamped, db.Model):
     status: Mapped[GridStatus] = mapped_column(
         Enum(GridStatus, native_enum=False, length=16), default=GridStatus.active, nullable=False
     )
-    archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     parent: Mapped[Grid | None] = relationship(
         remote_side="Grid.id", primaryjoin="Grid.parent_id == Grid.id", foreign_keys="Grid.parent_id",

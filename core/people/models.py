@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Date, DateTime, Enum, Index, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Enum, Index, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Timestamped, db, utcnow
+from core.db import UTCDateTime, Timestamped, db, utcnow
 from core.i18n import N_
 from core.tenancy import TenantOwned, tenant_fk
 
@@ -89,8 +89,8 @@ class Person(TenantOwned, Timestamped, db.Model):
     party_joined_on: Mapped[dt.date | None] = mapped_column(Date)
     party_away: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)  # 在外/流动党员
     notes: Mapped[str | None] = mapped_column(Text)
-    anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
     grid = relationship("Grid", primaryjoin="Person.grid_id == Grid.id", foreign_keys="Person.grid_id",
                         viewonly=True, lazy="joined")

@@ -11,7 +11,7 @@ other modules.
 """
 from marshmallow import Schema, fields, validate
 
-from core.specs import ModuleManifest
+from core.toolkit import ModuleManifest
 
 DEFAULT_DEPARTMENTS = ["派出所", "司法所", "综合执法队", "应急管理办", "民政办", "自然资源所", "生态环境分局", "卫生院"]
 

@@ -5,9 +5,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core import audit
-from core.db import db
-from core.errors import ApiError
+from core.toolkit import ApiError, audit, db
 from plugins.incidents.models import Category
 
 # (code, name, time limit in hours, auto-escalate, subcategories [(code, name, hours)])
@@ -49,7 +47,7 @@ def seed_defaults(tenant) -> int:
             added += 1
     db.session.flush()
     if added:
-        audit.record("incidents.categories_seeded", object_type="incidents_category", after={"added": added})
+        audit("incidents.categories_seeded", object_type="incidents_category", after={"added": added})
     return added
 
 
@@ -79,7 +77,7 @@ def create_category(tenant, data: dict[str, Any]) -> Category:
     row = Category(**data)
     db.session.add(row)
     db.session.flush()
-    audit.record("incidents.category_create", row, after=_dump(row))
+    audit("incidents.category_create", row, after=_dump(row))
     return row
 
 
@@ -89,7 +87,7 @@ def update_category(tenant, row: Category, data: dict[str, Any]) -> Category:
         if key in data:
             setattr(row, key, data[key])
     db.session.flush()
-    audit.record("incidents.category_update", row, before=before, after=_dump(row))
+    audit("incidents.category_update", row, before=before, after=_dump(row))
     return row
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.db import db, utcnow
+from core.toolkit import db, utcnow
 from plugins.incidents import services
 from plugins.incidents.models import Category, Incident
 
@@ -34,9 +34,9 @@ def escalate_overdue(tenant, now: dt.datetime | None = None, limit: int = 500) -
 
 def escalate_all(only_slug: str | None = None):
     """Run :func:`escalate_overdue` for each township with the module on, one commit each."""
-    from core.models import Tenant, TenantKind
-    from core.modules import enabled_modules
-    from core.tenancy import tenant_context
+    from core.toolkit import Tenant, TenantKind
+    from core.toolkit import enabled_modules
+    from core.toolkit import tenant_context
 
     stmt = select(Tenant).where(Tenant.kind == TenantKind.township)
     if only_slug:

@@ -8,8 +8,7 @@ import secrets
 
 from sqlalchemy import func, select
 
-from core.db import db, utcnow
-from core.grid.models import Grid
+from core.toolkit import Grid, db, utcnow
 from plugins.incidents.categories import all_categories, seed_defaults
 from plugins.incidents.models import OPEN_STATES, Incident, Step
 

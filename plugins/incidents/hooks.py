@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.db import utcnow
-from core.plugins import hookimpl
-from core.specs import NavItem, Widget
+from core.toolkit import local_period, NavItem, Widget, hookimpl, utcnow
 
 
 @hookimpl
@@ -91,8 +89,8 @@ def dashboard_widgets(tenant, user):
 def tenant_numbers(tenant):
     from plugins.incidents import stats
 
-    now = utcnow()
-    n = stats.subtree_numbers(None, dt.datetime(now.year, 1, 1), breakdown=False)  # this year so far
+    year_start, _ = local_period("year")
+    n = stats.subtree_numbers(None, year_start, breakdown=False)  # this local year so far
     return {"incidents.reported": n["reported"], "incidents.closed": n["closed"],
             "incidents.closure_rate": n["closure_rate"], "incidents.overdue": stats.overdue_count(None),
             "incidents.settled_in_grid": n["settled_in_grid"],
@@ -133,7 +131,7 @@ def grid_sections(tenant, grid, user):
     from flask import url_for
     from flask_babel import gettext as _
 
-    from core.grid.scope import grid_in_reach
+    from core.toolkit import grid_in_reach
     from plugins.incidents.permissions import REPORT
     from plugins.incidents.stats import open_in_subtree
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from core.models import Tenant
+    from core.toolkit import Tenant
 
 hookspec = pluggy.HookspecMarker("gridgov")
 

@@ -7,9 +7,7 @@ from flask import send_file
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from core.db import db
-from core.grid.models import Grid
-from core.grid.scope import subtree_condition
+from core.toolkit import to_local, Grid, db, subtree_condition
 from plugins.incidents.models import REACH_LABELS, Category, Incident
 from plugins.incidents.services import LABELS
 
@@ -18,6 +16,11 @@ COLUMNS = ["编号", "上报时间", "网格", "事项类别", "问题描述", "
 SOURCES = {"worker": "网格员", "resident": "群众随手拍", "open311": "12345/Open311"}
 URGENCY = {"urgent": "特急", "pressing": "紧急", "normal": "一般"}
 SATISFACTION = {"satisfied": "满意", "basically": "基本满意", "dissatisfied": "不满意"}
+
+
+def _local(value):
+    """Excel has no zones: the township's wall time, without its offset."""
+    return to_local(value).replace(tzinfo=None) if value is not None else None
 
 
 def build_ledger(roots, start=None, end=None) -> bytes:
@@ -33,9 +36,9 @@ def build_ledger(roots, start=None, end=None) -> bytes:
         stmt = stmt.where(Incident.reported_at < end)
     for r in db.session.scalars(stmt.execution_options(yield_per=1000)):
         where = {"office": "乡镇网格办", "department": r.department or "部门"}.get(r.level, grids.get(r.handling_grid_id, ""))
-        ws.append([r.id, r.reported_at, grids.get(r.grid_id, ""), cats.get(r.category_id, ""), r.description, r.place,
+        ws.append([r.id, _local(r.reported_at), grids.get(r.grid_id, ""), cats.get(r.category_id, ""), r.description, r.place,
                    SOURCES.get(r.source, r.source), URGENCY.get(r.urgency, r.urgency), LABELS.get(r.state, r.state),
-                   where, REACH_LABELS.get(r.reach, ""), r.due_at, "是" if r.overdue else "否", r.closed_at,
+                   where, REACH_LABELS.get(r.reach, ""), _local(r.due_at), "是" if r.overdue else "否", _local(r.closed_at),
                    r.close_hours, SATISFACTION.get(r.satisfaction or "", ""), r.reject_reason or ""])
     buf = io.BytesIO()
     wb.save(buf)

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Timestamped, db, utcnow
-from core.grid.models import Grid
-from core.tenancy import TenantOwned, tenant_fk
+from core.toolkit import Grid, TenantOwned, Timestamped, UTCDateTime, db, tenant_fk, utcnow
 
 STATES = ("reported", "accepted", "in_progress", "resolved", "closed", "rejected", "merged")
 OPEN_STATES = ("reported", "accepted", "in_progress", "resolved")
@@ -81,11 +79,11 @@ class Incident(TenantOwned, Timestamped, db.Model):
     reporter_phone: Mapped[str | None] = mapped_column(String(20))
     handler_user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     public_token: Mapped[str] = mapped_column(String(32), nullable=False)
-    reported_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
-    due_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
-    open_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    open_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     close_hours: Mapped[float | None] = mapped_column(Float)
     closed_level: Mapped[str | None] = mapped_column(String(16))
     closed_grid_id: Mapped[int | None] = mapped_column(Integer)
@@ -146,7 +144,7 @@ class Step(TenantOwned, db.Model):
     action: Mapped[str] = mapped_column(String(16), nullable=False)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     actor_name: Mapped[str] = mapped_column(String(64), nullable=False, default="")
-    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     from_state: Mapped[str | None] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16), nullable=False)
     from_where: Mapped[str] = mapped_column(String(100), nullable=False, default="")

@@ -18,16 +18,7 @@ from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from core.api import doc
-from core.auth import public
-from core.auth.access import access_for
-from core.auth.guard import _bearer
-from core.auth.tokens import user_for_token
-from core.db import db
-from core.errors import ApiError
-from core.grid.models import Grid
-from core.grid.scope import visible
-from core.modules import module_settings
+from core.toolkit import ApiError, Grid, bearer_token, db, doc, module_settings, public, sign_in_with_token, visible
 from plugins.incidents import categories as cats
 from plugins.incidents import services
 from plugins.incidents.models import OPEN_STATES, Category, Incident
@@ -53,16 +44,14 @@ def _open311_http(exc: HTTPException):
 
 def _caller(required: bool):
     """The member behind ``api_key`` / bearer token, with ``g.access`` set; None if no key."""
-    key = request.values.get("api_key") or _bearer()
+    key = request.values.get("api_key") or bearer_token()
     if not key:
         if required:
             raise ApiError(401, "api_key_required", "需要 api_key (an api_key is required)")
         return None
-    user = user_for_token(g.tenant, key)
+    user = sign_in_with_token(g.tenant, key)  # steps and audit name the key's owner
     if user is None:
         raise ApiError(401, "invalid_token", "api_key 无效 (invalid api_key)")
-    g.access = access_for(user, g.tenant)
-    g._login_user = user  # flask-login's per-request user: steps and audit name the key's owner
     if not g.access.can(REPORT):
         raise ApiError(403, "forbidden", "该令牌没有上报权限 (the key lacks incidents.report)")
     return user

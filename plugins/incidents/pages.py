@@ -10,13 +10,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.auth import requires
-from core.db import db
-from core.errors import ApiError
-from core.grid.models import Grid, GridStatus
-from core.grid.scope import subtree_condition, visible
-from core.i18n import N_
-from core.modules import module_settings
+from core.toolkit import ApiError, Grid, GridStatus, N_, db, module_settings, requires, subtree_condition, visible
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
 from plugins.incidents.models import Incident
@@ -63,6 +57,11 @@ def index():
     state = request.args.get("state")
     if state:
         stmt = stmt.where(Incident.state == state)
+    start, end = period()  # from/to or period, in the township's local days
+    if start is not None:
+        stmt = stmt.where(Incident.reported_at >= start)
+    if end is not None:
+        stmt = stmt.where(Incident.reported_at < end)
     rows = db.session.scalars(with_names(stmt.order_by(Incident.id.desc()).limit(200))).all()
     return render_template("incidents/list.html", rows=rows, labels=services.LABELS, state=state)
 

@@ -5,8 +5,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from core import audit
-from core.db import db
+from core.toolkit import audit, db
 from plugins.incidents.models import Incident
 
 ERASED = "（内容已匿名化）"
@@ -26,7 +25,7 @@ def person_section(person) -> list[dict[str, Any]]:
     """The incidents about ``person`` that the viewer may see, for the person's page (涉及事件)."""
     from flask import g
 
-    from core.grid.scope import visible
+    from core.toolkit import visible
     from plugins.incidents.permissions import REPORT
     from plugins.incidents.services import LABELS
 
@@ -60,7 +59,7 @@ def anonymise_person(person) -> int:
         r.person_id = None
     if rows:
         db.session.flush()
-        audit.record("incidents.anonymise", object_type="incidents_incident", after={"count": len(rows)})
+        audit("incidents.anonymise", object_type="incidents_incident", after={"count": len(rows)})
     return len(rows)
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from flask import g
 
-from core.errors import ApiError
-from core.grid.scope import grid_in_reach
-from core.specs import Permission, Role
+from core.toolkit import ApiError, Permission, Role, grid_in_reach
 
 REPORT, HANDLE, MANAGE = "incidents.report", "incidents.handle", "incidents.manage"
 
@@ -62,8 +60,8 @@ def can_reopen(incident) -> bool:
         return True
     if incident.closed_level != "grid" or incident.closed_grid_id is None:
         return False
-    from core.db import db
-    from core.grid.models import Grid
+    from core.toolkit import db
+    from core.toolkit import Grid
 
     closed_at = db.session.get(Grid, incident.closed_grid_id)
     parent = closed_at.parent if closed_at is not None else None

@@ -13,9 +13,7 @@ from pathlib import Path
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
-from core.db import db
-from core.errors import ApiError
-from core.modules import module_settings
+from core.toolkit import ApiError, db, module_settings
 from plugins.incidents.models import Photo
 
 FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}

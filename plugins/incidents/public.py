@@ -8,11 +8,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import delete, select
 
-from core.auth import public
-from core.db import db, utcnow
-from core.errors import ApiError
-from core.grid.models import Grid, GridStatus
-from core.modules import module_settings
+from core.toolkit import ApiError, Grid, GridStatus, db, module_settings, public, utcnow
 from plugins.incidents import categories as cats
 from plugins.incidents import services
 from plugins.incidents.models import Incident, PublicQuota
@@ -56,7 +52,7 @@ def report_form(grid_code: str):
     grid = _grid(grid_code)
     if request.method == "GET":
         return _form(grid)
-    from core.auth import csrf
+    from core.toolkit import csrf
 
     csrf.protect()
     values = request.form.to_dict()
@@ -97,7 +93,7 @@ def receipt(token: str):
 @bp.post("/t/<tenant>/incidents/r/<token>/rate")
 @public
 def rate(token: str):
-    from core.auth import csrf
+    from core.toolkit import csrf
 
     csrf.protect()
     incident = _by_token(token)

@@ -5,6 +5,8 @@ import re
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
+from core.toolkit import LocalDateTime
+
 from plugins.incidents.models import SATISFACTION, URGENCIES
 
 PHONE_RE = re.compile(r"^1\d{10}$")
@@ -110,7 +112,7 @@ class StepOut(Schema):
     id = fields.Integer()
     action = fields.String()
     actor_name = fields.String()
-    at = fields.DateTime()
+    at = LocalDateTime()
     from_state = fields.String(allow_none=True)
     to_state = fields.String()
     from_where = fields.String()
@@ -140,11 +142,11 @@ class IncidentOut(Schema):
     person_id = fields.Integer(allow_none=True)
     reporter_user_id = fields.Integer(allow_none=True)
     handler_user_id = fields.Integer(allow_none=True)
-    reported_at = fields.DateTime()
-    due_at = fields.DateTime()
+    reported_at = LocalDateTime()
+    due_at = LocalDateTime()
     overdue = fields.Boolean()
-    resolved_at = fields.DateTime(allow_none=True)
-    closed_at = fields.DateTime(allow_none=True)
+    resolved_at = LocalDateTime(allow_none=True)
+    closed_at = LocalDateTime(allow_none=True)
     reject_reason = fields.String(allow_none=True)
     satisfaction = fields.String(allow_none=True)
     awaiting_rating = fields.Boolean()

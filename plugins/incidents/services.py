@@ -13,12 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core import audit
-from core.db import db, utcnow
-from core.errors import ApiError
-from core.grid.models import Grid
-from core.i18n import N_
-from core.modules import hooks, module_settings
+from core.toolkit import ApiError, Grid, N_, audit, db, hooks, module_settings, utcnow
 from plugins.incidents import photos as photo_store
 from plugins.incidents.models import OPEN_STATES, Category, Incident, Step
 
@@ -106,7 +101,7 @@ def report_incident(tenant, *, grid: Grid, category: Category, description: str,
     db.session.flush()
     step = _step(incident, "report", None, "", "")
     photo_store.store(tenant, incident, step, list(uploads))
-    audit.record("incidents.report", incident, after={"grid_id": grid.id, "category": category.code,
+    audit("incidents.report", incident, after={"grid_id": grid.id, "category": category.code,
                                                       "source": source, "urgency": urgency})
     hooks(tenant).incident_reported(tenant=tenant, incident=incident)
     db.session.flush()
@@ -136,7 +131,7 @@ def advance(tenant, incident: Incident, action: str, note: str = "", uploads=(),
     _set_state(incident, target)
     step = _step(incident, action, before, incident.where, note)
     photo_store.store(tenant, incident, step, list(uploads))
-    audit.record(f"incidents.{action}", incident, before={"state": before}, after={"state": target, "note": note})
+    audit(f"incidents.{action}", incident, before={"state": before}, after={"state": target, "note": note})
     if action == "resolve":
         hooks(tenant).incident_resolved(tenant=tenant, incident=incident)
     db.session.flush()
@@ -185,7 +180,7 @@ def escalate(tenant, incident: Incident, to: str, note: str, department: str | N
     _restart_clock(tenant, incident)
     step = _step(incident, "escalate", before_state, before_where, note)
     photo_store.store(tenant, incident, step, list(uploads))
-    audit.record("incidents.escalate", incident, before={"where": before_where, "state": before_state},
+    audit("incidents.escalate", incident, before={"where": before_where, "state": before_state},
                  after={"where": incident.where, "reach": incident.reach, "auto": auto})
     hooks(tenant).incident_escalated(tenant=tenant, incident=incident, step=step)
     db.session.flush()
@@ -209,7 +204,7 @@ def send_back(tenant, incident: Incident, note: str, to_grid: Grid | None = None
     _restart_clock(tenant, incident)
     step = _step(incident, "send_back", before_state, before_where, note)
     photo_store.store(tenant, incident, step, list(uploads))
-    audit.record("incidents.send_back", incident, before={"where": before_where}, after={"where": incident.where})
+    audit("incidents.send_back", incident, before={"where": before_where}, after={"where": incident.where})
     db.session.flush()
     return step
 
@@ -227,7 +222,7 @@ def reopen(tenant, incident: Incident, note: str, uploads=()) -> Step:
     _restart_clock(tenant, incident)
     step = _step(incident, "reopen", "closed", incident.where, note)
     photo_store.store(tenant, incident, step, list(uploads))
-    audit.record("incidents.reopen", incident, before={"state": "closed"}, after={"state": "reported", "where": incident.where})
+    audit("incidents.reopen", incident, before={"state": "closed"}, after={"state": "reported", "where": incident.where})
     db.session.flush()
     return step
 
@@ -243,7 +238,7 @@ def rate(tenant, incident: Incident, satisfaction: str, note: str = "", reopen_i
         raise ApiError(422, "validation_error", "只有不满意时可要求重新办理", {"reopen": ["仅限不满意 (only when dissatisfied)"]})
     incident.satisfaction, incident.satisfaction_note = satisfaction, (note or "")[:500]
     _step(incident, "rate", "closed", incident.where, f"{satisfaction} {note or ''}".strip())
-    audit.record("incidents.rate", incident, after={"satisfaction": satisfaction})
+    audit("incidents.rate", incident, after={"satisfaction": satisfaction})
     db.session.flush()
     if reopen_it:
         reopen(tenant, incident, "群众不满意，要求重新办理：" + (note or ""))
@@ -261,7 +256,7 @@ def possible_duplicates(incident: Incident, limit: int = 5) -> list[Incident]:
 
 
 def incident_tenant(incident: Incident):
-    from core.models import Tenant
+    from core.toolkit import Tenant
 
     return db.session.get(Tenant, incident.tenant_id)
 
@@ -279,7 +274,7 @@ def merge(tenant, incident: Incident, into: Incident, note: str = "") -> Inciden
     _set_state(incident, "merged")
     _step(incident, "merge", before, incident.where, f"并入事件 #{into.id} {note}".strip())
     _step(into, "merge", into.state, into.where, f"合并了事件 #{incident.id}")
-    audit.record("incidents.merge", incident, before={"state": before}, after={"merged_into_id": into.id})
+    audit("incidents.merge", incident, before={"state": before}, after={"merged_into_id": into.id})
     db.session.flush()
     return incident
 

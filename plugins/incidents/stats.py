@@ -17,8 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.db import db, utcnow
-from core.grid.scope import subtree_condition
+from core.toolkit import format_local, local_period, db, subtree_condition, utcnow
 from plugins.incidents.models import OPEN_STATES, Category, Incident
 
 
@@ -121,7 +120,7 @@ def _with_mean(m: dict[str, Any]) -> dict[str, Any]:
 def _user_names(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    from core.models import User
+    from core.toolkit import User
 
     return {u.id: u.display_name or u.username for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
@@ -145,7 +144,7 @@ def overdue_count(roots, handler_id: int | None = None) -> int:
 
 def overdue_summary(roots) -> dict[str, list[dict[str, Any]]]:
     """Overdue counts per current grid and per handler (超期统计)."""
-    from core.grid.models import Grid
+    from core.toolkit import Grid
 
     cond = (Incident.open_due_at < utcnow(), subtree_condition(Incident.grid_id, roots))
     per_grid = db.session.execute(select(Incident.grid_id, Grid.name, func.count()).join(Grid, Grid.id == Incident.grid_id)
@@ -159,15 +158,16 @@ def overdue_summary(roots) -> dict[str, list[dict[str, Any]]]:
 
 
 def closed_per_week(roots, weeks: int = 8) -> list[tuple[str, int]]:
-    """Closed incidents per week for the last ``weeks`` weeks (for the dashboard chart)."""
-    now = utcnow()
-    start = (now - dt.timedelta(days=now.weekday(), weeks=weeks - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    """Closed incidents per local week (Monday first, the tenant's zone) for the last ``weeks``
+    weeks, this one included (for the dashboard chart)."""
+    this_week, _ = local_period("week")
+    start = local_period("week", this_week - dt.timedelta(weeks=weeks - 1))[0]
     times = db.session.scalars(select(Incident.closed_at).where(
         Incident.closed_at >= start, Incident.state == "closed", subtree_condition(Incident.grid_id, roots)))
     buckets = [0] * weeks
     for t in times:
-        buckets[min((t - start).days // 7, weeks - 1)] += 1
-    return [((start + dt.timedelta(weeks=i)).strftime("%m-%d"), buckets[i]) for i in range(weeks)]
+        buckets[min(int((t - start).total_seconds() // (7 * 86400)), weeks - 1)] += 1
+    return [(format_local(start + dt.timedelta(weeks=i), "%m-%d"), buckets[i]) for i in range(weeks)]
 
 
 def open_in_subtree(grid) -> int:

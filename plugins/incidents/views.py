@@ -6,11 +6,7 @@ from flask import Blueprint, g, jsonify, request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import doc, dump, load, page, page_args
-from core.auth import requires
-from core.db import db
-from core.errors import ApiError
-from core.grid.scope import visible
+from core.toolkit import ApiError, db, doc, dump, load, page, page_args, requires, visible
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
 from plugins.incidents.models import Category, Incident, Photo

@@ -6,11 +6,7 @@ import datetime as dt
 from flask import g, request
 from sqlalchemy import select
 
-from core.api import json_body
-from core.db import db
-from core.errors import ApiError
-from core.grid.models import Grid
-from core.grid.scope import grid_in_reach, visible
+from core.toolkit import ApiError, Grid, date_range, db, grid_in_reach, json_body, period_bounds, visible
 from plugins.incidents.models import Incident
 from plugins.incidents.permissions import REPORT, can_manage
 
@@ -62,19 +58,25 @@ def roots_for(grid_id_arg: str | None, permission: str = REPORT):
 
 
 def period() -> tuple[dt.datetime | None, dt.datetime | None]:
-    """``from`` and ``to`` (inclusive dates, YYYY-MM-DD) from the query string."""
-    out, problems = [], {}
-    for name, shift in (("from", 0), ("to", 1)):
+    """UTC bounds from the query string: ``from``/``to`` (inclusive local dates, YYYY-MM-DD) or
+    ``period`` (a local year, quarter, month, ISO week or day: 2026, 2026-Q3, 2026-09, 2026-W38)."""
+    problems, days = {}, {}
+    named = request.args.get("period")
+    if named:
+        try:
+            return period_bounds(named)
+        except ValueError as exc:
+            raise ApiError(422, "validation_error", "期间有误 (bad period)", {"period": [str(exc)]})
+    for name in ("from", "to"):
         raw = request.args.get(name)
         if not raw:
-            out.append(None)
+            days[name] = None
             continue
         try:
-            out.append(dt.datetime.combine(dt.date.fromisoformat(raw), dt.time()) + dt.timedelta(days=shift))
+            days[name] = dt.date.fromisoformat(raw)
         except ValueError:
             problems[name] = ["日期格式须为 YYYY-MM-DD (a date like 2026-01-31)"]
-            out.append(None)
     if problems:
         raise ApiError(422, "validation_error", "日期有误 (bad dates)", problems)
-    return out[0], out[1]
+    return date_range(days["from"], days["to"])
 

@@ -7,7 +7,7 @@ import datetime as dt
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
-from core.toolkit import ApiError, db, doc, load, page, requires, utcnow, visible
+from core.toolkit import ApiError, db, doc, iso_local, load, page, requires, utcnow, visible
 from plugins.volunteer import localtime, menu, records
 from plugins.volunteer.models import Order
 from plugins.volunteer.permissions import MANAGE, REGISTER, VIEW, can_manage, require_grid
@@ -53,7 +53,7 @@ def change_item(item_id: int):
 @doc("Menu changes and the item count now and a year ago (清单变化)", tags=TAGS)
 def menu_history():
     now = utcnow()
-    rows = [{"item_id": c.item_id, "change": c.change, "detail": c.detail, "at": c.at.isoformat() + "Z"}
+    rows = [{"item_id": c.item_id, "change": c.change, "detail": c.detail, "at": iso_local(c.at)}
             for c in menu.history()]
     return jsonify({"items_now": menu.items_on(now), "items_year_ago": menu.items_on(now - dt.timedelta(days=365)),
                     "changes": rows})

@@ -1,49 +1,36 @@
-"""Beijing time (Asia/Shanghai) for pages, forms and periods, in one place.
+"""Beijing time (the township's zone) for this module's pages, forms and periods, in one place.
 
-Rows store naive UTC (``utcnow()``). Until core's local-time helpers land in the toolkit, every
-conversion of this module goes through these functions, so switching to core's is one edit here.
+Rows store aware UTC (``UTCDateTime``, ``utcnow()``); this module's pages and exports show local
+wall time and its periods are local calendar years and quarters. Everything goes through core's
+local-time helpers (``core.toolkit``: ``to_local``, ``from_local``, ``local_period``, ...); these
+wrappers only name the periods this module uses.
 """
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-ZONE = ZoneInfo("Asia/Shanghai")
+from core.toolkit import format_local, from_local, local_now, local_period, to_local
 
-
-def to_local(value: dt.datetime | None) -> dt.datetime | None:
-    """A stored (naive UTC) time as naive Beijing time, for display."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(ZONE).replace(tzinfo=None)
+__all__ = ["fmt", "from_local", "local_day_start", "local_now", "quarter_bounds", "to_local", "to_utc", "year_bounds"]
 
 
 def to_utc(value: dt.datetime) -> dt.datetime:
-    """A time entered in Beijing time (naive, or aware in any zone) as naive UTC for storage."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZONE)
-    return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    """A wall time typed in the township's zone (naive, or aware in any zone) as aware UTC."""
+    return from_local(value)
 
 
 def fmt(value: dt.datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    local = to_local(value)
-    return local.strftime(pattern) if local else ""
+    return format_local(value, pattern)
 
 
 def local_day_start(day: dt.date) -> dt.datetime:
-    """The UTC instant a Beijing calendar day starts."""
-    return to_utc(dt.datetime.combine(day, dt.time()))
+    """The UTC instant a local calendar day starts."""
+    return local_period("day", day)[0]
 
 
 def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    return local_day_start(dt.date(year, 1, 1)), local_day_start(dt.date(year + 1, 1, 1))
+    return local_period("year", dt.date(year, 1, 1))
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[dt.datetime, dt.datetime]:
-    first = dt.date(year, 3 * (quarter - 1) + 1, 1)
-    nxt = dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1)
-    return local_day_start(first), local_day_start(nxt)
-
-
-def local_now() -> dt.datetime:
-    return dt.datetime.now(ZONE).replace(tzinfo=None)
+    return local_period("quarter", dt.date(year, 3 * (quarter - 1) + 1, 1))

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.toolkit import Grid, TenantOwned, Timestamped, db, tenant_fk, utcnow
+from core.toolkit import Grid, TenantOwned, Timestamped, UTCDateTime, db, tenant_fk, utcnow
 
 VOLUNTEER_STATES = ("pending", "confirmed", "rejected", "withdrawn")
 SIGNUP_STATES = ("confirmed", "waiting", "cancelled")
@@ -74,8 +74,8 @@ class Volunteer(TenantOwned, Timestamped, db.Model):
     skills: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     availability: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
-    registered_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
-    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     confirmed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     reject_reason: Mapped[str | None] = mapped_column(String(200))
     token_hash: Mapped[str | None] = mapped_column(String(64))  # sha256 of the personal link's token
@@ -132,8 +132,8 @@ class Activity(TenantOwned, Timestamped, db.Model):
     team_id: Mapped[int | None] = mapped_column(Integer)
     grid_id: Mapped[int] = mapped_column(Integer, nullable=False)
     place: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    starts_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
-    ends_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     slots: Mapped[int] = mapped_column(Integer, nullable=False)
     taken: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     requirements: Mapped[str] = mapped_column(String(500), nullable=False, default="")
@@ -164,9 +164,9 @@ class Signup(TenantOwned, db.Model):
     activity_id: Mapped[int] = mapped_column(Integer, nullable=False)
     volunteer_id: Mapped[int] = mapped_column(Integer, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
-    queued_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
-    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     volunteer: Mapped[Volunteer] = relationship(primaryjoin="Signup.volunteer_id == Volunteer.id",
                                                 foreign_keys="Signup.volunteer_id")
@@ -188,8 +188,8 @@ class Attendance(TenantOwned, db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     activity_id: Mapped[int] = mapped_column(Integer, nullable=False)
     volunteer_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    checked_in_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
-    checked_out_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    checked_in_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    checked_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     hours: Mapped[float | None] = mapped_column(Float)
     closed_by: Mapped[str | None] = mapped_column(String(16))  # scan | leader | schedule
     missing_checkout: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -213,7 +213,7 @@ class Correction(TenantOwned, db.Model):
     reason: Mapped[str] = mapped_column(String(200), nullable=False)
     before: Mapped[dict] = mapped_column(JSON, nullable=False)
     after: Mapped[dict] = mapped_column(JSON, nullable=False)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class ServiceItem(TenantOwned, db.Model):
@@ -226,8 +226,8 @@ class ServiceItem(TenantOwned, db.Model):
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     description: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     post_id: Mapped[int | None] = mapped_column(Integer)
-    added_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
-    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class MenuChange(TenantOwned, db.Model):
@@ -242,7 +242,7 @@ class MenuChange(TenantOwned, db.Model):
     change: Mapped[str] = mapped_column(String(16), nullable=False)
     detail: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
-    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class Order(TenantOwned, Timestamped, db.Model):
@@ -270,11 +270,11 @@ class Order(TenantOwned, Timestamped, db.Model):
     ordered_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
     volunteer_id: Mapped[int | None] = mapped_column(Integer)
-    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     hours: Mapped[float | None] = mapped_column(Float)
     done_note: Mapped[str] = mapped_column(String(500), nullable=False, default="")
-    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     confirmed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_note: Mapped[str] = mapped_column(String(300), nullable=False, default="")
@@ -303,5 +303,5 @@ class ServiceRecord(TenantOwned, db.Model):
     hours: Mapped[float] = mapped_column(Float, nullable=False)
     grid_id: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(120), nullable=False)
-    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")

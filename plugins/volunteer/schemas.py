@@ -1,7 +1,7 @@
 """Allow-list schemas of the volunteer API (``id`` and ``tenant_id`` are never loadable).
 
-Times in requests are Beijing time (``2026-12-01T09:00``, or with an offset); the loaded values
-are naive UTC, as stored. Answers give UTC ISO times with a ``Z``.
+Times in requests are the township's wall time (``2026-12-01T09:00``) or carry an offset; loaded
+values are aware UTC, as stored. Answers give ISO 8601 in the township's zone (``+08:00``).
 """
 from __future__ import annotations
 
@@ -9,22 +9,10 @@ import re
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from plugins.volunteer.localtime import to_utc
+from core.toolkit import LocalDateTime
 
 UNIT_KINDS = ("government", "institution", "state_enterprise", "other")  # 机关, 事业单位, 国有企业, 其他
 PHONE = validate.Regexp(re.compile(r"^1\d{10}$"), error="须为 11 位手机号 (an 11-digit mobile number)")
-
-
-class LocalDateTime(fields.DateTime):
-    """A time given in Beijing time (or with an offset), loaded as naive UTC."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return to_utc(super()._deserialize(value, attr, data, **kwargs))
-
-
-class UtcDateTime(fields.DateTime):
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
 
 
 class Strict(Schema):
@@ -69,8 +57,8 @@ class VolunteerOut(Schema):
     skills = fields.List(fields.String())
     availability = fields.String()
     status = fields.String()
-    registered_at = UtcDateTime()
-    confirmed_at = UtcDateTime(allow_none=True)
+    registered_at = LocalDateTime()
+    confirmed_at = LocalDateTime(allow_none=True)
 
     def masked(self, obj):
         from plugins.volunteer.registration import mask
@@ -152,8 +140,8 @@ class ActivityOut(Schema):
     team_id = fields.Integer(allow_none=True)
     grid_id = fields.Integer()
     place = fields.String()
-    starts_at = UtcDateTime()
-    ends_at = UtcDateTime()
+    starts_at = LocalDateTime()
+    ends_at = LocalDateTime()
     slots = fields.Integer()
     taken = fields.Integer()
     requirements = fields.String()
@@ -176,7 +164,7 @@ class SignupOut(Schema):
     activity_id = fields.Integer()
     volunteer_id = fields.Integer()
     status = fields.String()
-    queued_at = UtcDateTime()
+    queued_at = LocalDateTime()
 
 
 class ScanIn(Strict):
@@ -188,8 +176,8 @@ class AttendanceOut(Schema):
     id = fields.Integer()
     activity_id = fields.Integer()
     volunteer_id = fields.Integer()
-    checked_in_at = UtcDateTime()
-    checked_out_at = UtcDateTime(allow_none=True)
+    checked_in_at = LocalDateTime()
+    checked_out_at = LocalDateTime(allow_none=True)
     hours = fields.Float(allow_none=True)
     closed_by = fields.String(allow_none=True)
     missing_checkout = fields.Boolean()
@@ -226,8 +214,8 @@ class ItemOut(Schema):
     name = fields.String()
     description = fields.String()
     post_id = fields.Integer(allow_none=True)
-    added_at = UtcDateTime()
-    retired_at = UtcDateTime(allow_none=True)
+    added_at = LocalDateTime()
+    retired_at = LocalDateTime(allow_none=True)
 
 
 class OrderIn(Strict):
@@ -271,9 +259,9 @@ class OrderOut(Schema):
     volunteer_id = fields.Integer(allow_none=True)
     hours = fields.Float(allow_none=True)
     rating = fields.Integer(allow_none=True)
-    claimed_at = UtcDateTime(allow_none=True)
-    done_at = UtcDateTime(allow_none=True)
-    confirmed_at = UtcDateTime(allow_none=True)
+    claimed_at = LocalDateTime(allow_none=True)
+    done_at = LocalDateTime(allow_none=True)
+    confirmed_at = LocalDateTime(allow_none=True)
 
 
 class UnitIn(Strict):

@@ -122,4 +122,4 @@ def test_documented_example_manifest_onboards(app, create_county, tmp_path):
     path.write_text(text, encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["tenants", "onboard", str(path)])
     assert result.exit_code == 0, result.output
-    assert "5 grids" in result.output and "modules: hello" in result.output
+    assert "5 grids" in result.output and "modules: incidents" in result.output

@@ -23,7 +23,7 @@ def test_token_is_shown_once_stored_hashed_and_works(api_as, create_user, create
     body = make_token(api_as(user), town, expires_in_days=30)
     plain = body["token"]
     assert plain.startswith("ggv_") and body["prefix"] == plain[:10]
-    assert dt.datetime.fromisoformat(body["expires_at"]) > dt.datetime.now() + dt.timedelta(days=29)
+    assert dt.datetime.fromisoformat(body["expires_at"]) > dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=29)
     with tenant_context(town):
         row = db.session.get(ApiToken, body["id"])
         assert plain not in (row.digest, row.prefix) and len(row.digest) == 64

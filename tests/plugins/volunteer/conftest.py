@@ -87,11 +87,11 @@ def town(create_county, create_tenant, create_grid, create_user, enable_module, 
 
 def local_iso(moment: dt.datetime) -> str:
     """A UTC moment as the Beijing time the API accepts."""
-    return to_local(moment).replace(microsecond=0).isoformat()
+    return to_local(moment).replace(microsecond=0, tzinfo=None).isoformat()
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.timezone.utc)
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ def test_hook_volunteer_service_completed(town, api_as, volunteer, activity, pho
     ph.post("/scan", json={"code": code(act["id"])})
     out = ph.post("/scan", json={"code": code(act["id"])}).get_json()
     # a later correction changes the hours but does not announce again
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.timezone.utc)
     from tests.plugins.volunteer.conftest import local_iso
 
     api_as(town.leader).patch(f"{town.api}/attendance/{out['id']}", json={
@@ -90,7 +90,7 @@ def test_star_evidence_counts_hours_and_party_members_in_the_subtree(app, town, 
     worker.post(f"{town.api}/orders/{order['id']}/claim", json={"volunteer_id": vid})
     worker.post(f"{town.api}/orders/{order['id']}/done", json={"hours": 2})
     worker.post(f"{town.api}/orders/{order['id']}/confirm", json={"rating": 4})
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.timezone.utc)
     with app.app_context(), tenant_context(town.tenant):
         answers = hooks(town.tenant).star_evidence(tenant=town.tenant, grid_id=town.village.id,
                                                    start=now - dt.timedelta(days=30), end=now + dt.timedelta(days=1))
