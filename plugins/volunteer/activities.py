@@ -18,8 +18,9 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.toolkit import ApiError, audit, db, module_settings, utcnow
+from core.toolkit import ApiError, audit, db, utcnow
 from plugins.volunteer.models import Activity, Post, Signup, Team, Volunteer
+from plugins.volunteer.web import settings
 
 LIVE = ("confirmed", "waiting")
 
@@ -150,7 +151,7 @@ def sign_up(tenant, activity: Activity, volunteer: Volunteer, *, waitlist: bool 
 
 
 def cutoff(tenant, activity: Activity) -> dt.datetime:
-    hours = module_settings(tenant, "volunteer")["cancel_cutoff_hours"]
+    hours = settings(tenant)["cancel_cutoff_hours"]
     return activity.starts_at - dt.timedelta(hours=hours)
 
 

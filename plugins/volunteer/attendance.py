@@ -23,8 +23,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core.toolkit import ApiError, audit, db, module_settings, utcnow
+from core.toolkit import ApiError, audit, db, utcnow
 from plugins.volunteer import activities, records
+from plugins.volunteer.web import settings
 from plugins.volunteer.models import Activity, Attendance, Correction, Volunteer
 
 WINDOW = 60  # seconds a code is meant to live; the township's grace is added when checking
@@ -46,7 +47,7 @@ def read_code(tenant, code: str | None) -> Activity:
     """The activity a scanned code is for; 400 ``qr_expired`` / ``qr_invalid`` otherwise."""
     if not code or len(code) > 300:
         raise ApiError(400, "qr_invalid", "签到码无效 (invalid check-in code)", {"code": ["无效 (invalid)"]})
-    grace = module_settings(tenant, "volunteer")["qr_grace_seconds"]
+    grace = settings(tenant)["qr_grace_seconds"]
     try:
         tenant_id, activity_id, _minute = _serializer().loads(code, max_age=WINDOW + grace)
     except SignatureExpired:
@@ -86,11 +87,11 @@ def scan(tenant, code: str, volunteer: Volunteer, action: str = "auto") -> tuple
 
 
 def check_in(tenant, activity: Activity, volunteer: Volunteer) -> Attendance:
-    settings = module_settings(tenant, "volunteer")
+    conf = settings(tenant)
     now = utcnow()
     if activity.status != "open":
         raise ApiError(409, "activity_cancelled", "活动已取消 (the activity was cancelled)")
-    if now < activity.starts_at - dt.timedelta(minutes=settings["checkin_opens_minutes"]):
+    if now < activity.starts_at - dt.timedelta(minutes=conf["checkin_opens_minutes"]):
         raise ApiError(409, "too_early", "尚未到签到时间 (check-in has not opened yet)")
     if now > activity.ends_at:
         raise ApiError(409, "activity_over", "活动已结束，不能签到 (the activity is over)")
@@ -110,9 +111,9 @@ def check_out(tenant, activity: Activity, row: Attendance | None) -> Attendance:
         raise ApiError(409, "not_checked_in", "尚未签到，不能签退 (check-out without check-in)")
     if row.checked_out_at is not None:
         raise ApiError(409, "already_checked_out", "已签退 (already checked out)")
-    settings = module_settings(tenant, "volunteer")
+    conf = settings(tenant)
     now = utcnow()
-    if now - row.checked_in_at < dt.timedelta(minutes=settings["min_minutes_before_checkout"]):
+    if now - row.checked_in_at < dt.timedelta(minutes=conf["min_minutes_before_checkout"]):
         raise ApiError(409, "just_checked_in", "刚刚签到，稍后再扫码签退 (you just checked in; scan again later to sign out)")
     _close(tenant, activity, row, now, "scan")
     return row
@@ -176,7 +177,7 @@ def missing_checkouts(activity_ids=None) -> list[Attendance]:
 def close_missing_checkouts(tenant) -> int:
     """Close check-ins left open ``missing_checkout_hours`` after their activity ended: checked out
     at the activity's end, flagged ``missing_checkout`` for the leader. Returns how many."""
-    hours = module_settings(tenant, "volunteer")["missing_checkout_hours"]
+    hours = settings(tenant)["missing_checkout_hours"]
     limit = utcnow() - dt.timedelta(hours=hours)
     stmt = (select(Attendance).join(Activity, Activity.id == Attendance.activity_id)
             .where(Attendance.checked_out_at.is_(None), Activity.ends_at <= limit).order_by(Attendance.id))

@@ -14,9 +14,10 @@ import datetime as dt
 from flask_login import current_user
 from sqlalchemy import func, or_, select, update
 
-from core.toolkit import ApiError, Household, audit, db, module_settings, utcnow
+from core.toolkit import ApiError, Household, audit, db, utcnow
 from plugins.volunteer import records
 from plugins.volunteer.models import MenuChange, Order, ServiceItem, Volunteer
+from plugins.volunteer.web import settings
 
 
 def _uid():
@@ -132,7 +133,7 @@ def mark_done(tenant, order: Order, volunteer: Volunteer | None, hours: float, n
         raise ApiError(409, "not_claimed", "点单不在服务中 (the order is not claimed)")
     if volunteer is not None and order.volunteer_id != volunteer.id:
         raise ApiError(403, "not_yours", "只有认领人可以完成 (only the volunteer who claimed it)")
-    cap = module_settings(tenant, "volunteer")["order_max_hours"]
+    cap = settings(tenant)["order_max_hours"]
     if hours <= 0 or hours > cap:
         raise ApiError(422, "validation_error", f"服务时长须在 0 到 {cap} 小时之间 (between 0 and {cap} hours)",
                        {"hours": [f"0 < hours <= {cap}"]})

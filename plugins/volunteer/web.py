@@ -46,3 +46,18 @@ def current_volunteer(required: bool = True) -> Volunteer | None:
     if volunteer is None and required:
         raise ApiError(401, "volunteer_unknown", "请先打开您的志愿者个人链接 (open your personal volunteer link first)")
     return volunteer
+
+
+def settings(tenant) -> dict:
+    """The township's volunteer settings, read once per request (a scan needs them twice)."""
+    from flask import has_app_context
+
+    from core.toolkit import module_settings
+
+    cache = g.get("_volunteer_settings") if has_app_context() else None
+    if cache is not None and cache[0] == tenant.id:
+        return cache[1]
+    value = module_settings(tenant, "volunteer")
+    if has_app_context():
+        g._volunteer_settings = (tenant.id, value)
+    return value
