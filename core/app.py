@@ -32,7 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["gridgov.plugins"] = registry
 
     from core import auth, cli, errors, i18n, modules, people, web
-    from core.api import api_bp, openapi
+    from core.api import api_bp, idempotency, openapi
 
     errors.init_app(app)
     i18n.init_app(app)
@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     init_tenants(app)
     modules.init_app(app, registry)
+    idempotency.init_app(app)  # after the guard and the module gate: claimed just before the view
     cli.init_app(app)
     return app
 

@@ -5,14 +5,17 @@ ORM bulk ``update(AuditEntry)`` / ``delete(AuditEntry)`` statements are refused 
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from core.db import db
+from core.db import db, utcnow
 from core.models.audit import AuditEntry
+
+log = logging.getLogger("gridgov.audit")
 
 
 def _actor() -> tuple[int | None, str | None]:
@@ -59,6 +62,68 @@ def record(
         entry.tenant_id = tenant_id
     db.session.add(entry)
     return entry
+
+
+CROSS_TENANT_ACTION = "tenant.cross"
+_PENDING = "gridgov_cross_tenant_entries"
+
+
+def record_cross_tenant(reason: str) -> None:
+    """Append a ``tenant.cross`` entry for :func:`core.tenancy.cross_tenant` (called on entry).
+
+    The entry goes to the log of the tenant in context (a county reading its townships), else the
+    platform tenant (CLI, platform admin). ``cross_tenant`` also guards reads and CLIs that never
+    commit, so the entry is never left to the caller's commit: it is written in its own short
+    transaction on a second connection, at once, and on SQLite only once the caller's transaction
+    (if one is open) has ended, committed or rolled back. SQLite has one write lock and
+    snapshot-bound readers: a second connection writing while the caller's transaction is open
+    would either wait on the caller's write lock until the busy timeout, or leave the caller's
+    read snapshot stale, so that its next write fails with "database is locked". PostgreSQL
+    writes at once: the insert takes only a key-share lock on the tenant row, which no write of
+    the caller's conflicts with. Nothing here loads through the caller's session.
+    """
+    from core.tenancy import current_tenant_id
+
+    if not has_app_context():
+        return
+    user = g.get("_login_user") if has_request_context() else g.get("acting_user")
+    authenticated = getattr(user, "is_authenticated", False)
+    entry = {
+        "tenant_id": current_tenant_id(), "user_id": user.id if authenticated else None,
+        "actor": user.username if authenticated else (None if has_request_context() else "cli"),
+        "action": CROSS_TENANT_ACTION, "after": {"reason": reason},
+        "address": request.remote_addr if has_request_context() else None, "created_at": utcnow(),
+    }
+    session = db.session()
+    if db.engine.dialect.name == "sqlite" and session.in_transaction():
+        session.info.setdefault(_PENDING, []).append(entry)
+        return
+    _write_entries([entry])
+
+
+def _write_entries(entries: list[dict]) -> None:
+    from core.models import Tenant, TenantKind
+
+    with db.engine.begin() as connection:
+        platform = None
+        for entry in entries:
+            if entry["tenant_id"] is None:
+                platform = platform or connection.scalar(select(Tenant.id).where(Tenant.kind == TenantKind.platform))
+                if platform is None:  # an empty database: no tenant to keep the entry yet
+                    continue
+                entry = {**entry, "tenant_id": platform}
+            connection.execute(insert(AuditEntry.__table__).values(**entry))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _write_deferred_entries(session: Session, transaction) -> None:
+    if transaction.parent is not None or not session.info.get(_PENDING):
+        return
+    entries = session.info.pop(_PENDING)
+    try:
+        _write_entries(entries)
+    except Exception:  # the caller's work is done; losing an entry must not undo it
+        log.exception("could not write %d cross-tenant audit entries", len(entries))
 
 
 def platform_tenant_id() -> int:

@@ -84,6 +84,17 @@ def register_core_commands(cli: click.Group) -> None:
 
         make_revision(message, component, head=head)
 
+    @cli.group("idempotency")
+    def idempotency_group():
+        """Idempotency keys of API writes (幂等键)."""
+
+    @idempotency_group.command("sweep")
+    def idempotency_sweep():
+        """Delete idempotency keys older than 24 hours (all tenants)."""
+        from core.api.idempotency import sweep_expired
+
+        click.echo(f"swept {sweep_expired()} expired idempotency keys")
+
     @cli.group("tenants")
     def tenants_group():
         """Counties and townships (租户)."""

@@ -18,6 +18,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 log = logging.getLogger("gridgov.errors")
 
@@ -33,6 +34,7 @@ STATUS_CODES = {
     422: "validation_error",
     429: "too_many_requests",
     500: "internal_error",
+    503: "unavailable",
 }
 
 STATUS_MESSAGES = {
@@ -47,7 +49,16 @@ STATUS_MESSAGES = {
     422: "输入有误 (invalid input)",
     429: "请求过于频繁，请稍后再试 (too many requests)",
     500: "服务器内部错误 (internal error)",
+    503: "数据库暂时无法连接，请稍后重试 (the database is unavailable for a moment; retry shortly)",
 }
+
+# what drivers say when the database cannot be reached (rather than a query being wrong)
+UNREACHABLE = ("could not connect", "Connection refused", "connection refused", "server closed the connection",
+               "terminating connection", "connection to server", "the database system is", "unable to open database",
+               "connection timeout", "timeout expired", "Connection reset")
+
+# The database's integer (PostgreSQL ``integer``): ids and counts beyond it cannot exist.
+MAX_INT = 2**31 - 1
 
 
 class ApiError(Exception):
@@ -93,7 +104,17 @@ def respond(status: int, code: str, message: str, fields: dict[str, Any] | None 
     return resp
 
 
+class BoundedIntConverter(IntegerConverter):
+    """``<int:id>`` that matches only ids the database can hold: a larger one is 404, never an
+    overflow deep in the driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_INT)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
         return respond(exc.status, exc.code, exc.message, exc.fields)
@@ -117,7 +138,8 @@ def init_app(app: Flask) -> None:
         headers.pop("Content-Type", None)
         return respond(status, code, message, headers=headers)
 
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+    from sqlalchemy.exc import TimeoutError as SATimeoutError
     from sqlalchemy.orm.exc import StaleDataError
 
     @app.errorhandler(StaleDataError)
@@ -127,16 +149,59 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         return respond(409, "changed_meanwhile", "数据刚被他人修改，请刷新后重试 (changed by someone else; reload and retry)")
 
+    @app.errorhandler(SATimeoutError)
+    def _pool_exhausted(exc):
+        return _unavailable(exc)
+
     @app.errorhandler(OperationalError)
     def _database_busy(exc):
         # SQLite refuses a write whose read snapshot went stale, or waits past its busy timeout,
         # with "database is locked": a concurrent write won. Nothing was saved; say so, not 500.
-        if "locked" not in str(getattr(exc, "orig", exc)):
+        reason = str(getattr(exc, "orig", exc))
+        if "locked" not in reason:
+            if getattr(exc, "connection_invalidated", False) or any(w in reason for w in UNREACHABLE):
+                return _unavailable(exc)
             return _unexpected(exc)
         from core.db import db
 
         db.session.rollback()
         return respond(409, "changed_meanwhile", "数据正被他人修改，请刷新后重试 (busy; reload and retry)")
+
+    @app.errorhandler(IntegrityError)
+    def _duplicate_meanwhile(exc):
+        # Two requests raced to create the same thing (an ID number, a first QR report of the
+        # hour): the unique key let one through. Services check first; this is the loser's answer.
+        from core.db import db
+
+        db.session.rollback()
+        log.warning("integrity error on %s %s: %s", request.method, request.path, getattr(exc, "orig", exc))
+        return respond(409, "conflict", "与已有数据冲突（可能刚被他人同时提交），请刷新后重试 "
+                                        "(conflicts with existing data, perhaps saved at the same moment; reload and retry)")
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _out_of_range(exc):
+        # A number past the database's range (SQLite: OverflowError; PostgreSQL: numeric value
+        # out of range) that no schema caught: bad input, not a server fault.
+        from core.db import db
+
+        if isinstance(exc, DataError) and "out of range" not in str(exc.orig):
+            return _unexpected(exc)
+        db.session.rollback()
+        return respond(422, "validation_error", "数值超出范围 (a number is out of range)",
+                       {"_query": ["数值超出范围 (a number is out of range)"]})
+
+    def _unavailable(exc):
+        # The database cannot be reached (refused, restarting, pool exhausted): nothing was done,
+        # and the pool reconnects by itself once it is back, so ask the client to retry soon.
+        from core.db import db
+
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the session is discarded at teardown
+            pass
+        log.error("database unavailable on %s %s: %s", request.method, request.path, getattr(exc, "orig", exc))
+        return respond(503, "database_unavailable", STATUS_MESSAGES[503], headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

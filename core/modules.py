@@ -157,19 +157,56 @@ def module_settings(tenant: Tenant, name: str) -> dict[str, Any]:
     return manifest.load_settings(stored)
 
 
-def init_app(app: Flask, registry: PluginRegistry) -> None:
-    """Register plugin blueprints and the gate that hides disabled modules' routes."""
-    owners: dict[str, str] = {}
+def _routes_by_plugin(app: Flask, registry: PluginRegistry) -> dict[str, list]:
+    """Each plugin's own ``register_routes`` answer, by plugin name (called one by one, so that
+    every blueprint has a known owner)."""
+    out: dict[str, list] = {}
     with app.app_context():
-        for blueprints in registry.pm.hook.register_routes():
-            for bp in blueprints or []:
+        for impl in registry.pm.hook.register_routes.get_hookimpls():
+            name = impl.plugin_name
+            try:
+                out.setdefault(name, []).extend(impl.function() or [])
+            except Exception as exc:  # a plugin's routes failing to build must not stop the app
+                if name not in registry.plugins:
+                    raise
+                registry.mark_broken(name, f"register_routes failed: {type(exc).__name__}: {exc}")
+                out.pop(name, None)
+    return out
+
+
+def attribution_error(plugin: str, blueprint: str) -> str | None:
+    """Why ``plugin`` may not register ``blueprint`` (None when it may): a blueprint must be named
+    ``<plugin>`` or ``<plugin>_<suffix>``, or the module gate could not switch it off."""
+    if blueprint == plugin or blueprint.startswith(plugin + "_"):
+        return None
+    return (f"blueprint {blueprint!r} is not named {plugin!r} or '{plugin}_...': core cannot attribute it "
+            f"to the module, so it could not be switched off per township; its routes are not registered")
+
+
+def init_app(app: Flask, registry: PluginRegistry) -> None:
+    """Register plugin blueprints and the gate that hides disabled modules' routes.
+
+    A plugin whose blueprints core cannot attribute to it (see :func:`attribution_error`), or
+    whose blueprint names clash with ones already registered, is marked broken: none of its
+    routes are registered, its hooks stop answering, and the rest of the app starts."""
+    owners: dict[str, str] = {}
+    for name, blueprints in _routes_by_plugin(app, registry).items():
+        plugin = registry.plugins.get(name)
+        if plugin is None:  # core's own hook modules
+            for bp in blueprints:
                 app.register_blueprint(bp)
-    for name, plugin in registry.plugins.items():
-        if not plugin.is_module:
             continue
-        for bp_name in app.blueprints:
-            if bp_name == name or bp_name.startswith(name + "_"):
-                owners[bp_name] = name
+        problems = [attribution_error(name, bp.name) for bp in blueprints]
+        problems += [f"blueprint {bp.name!r} is already registered by another component"
+                     for bp in blueprints if bp.name in app.blueprints]
+        problems = [p for p in problems if p]
+        if problems:
+            registry.mark_broken(name, problems[0])
+            continue
+        for bp in blueprints:
+            app.register_blueprint(bp)
+            if plugin.is_module:
+                owners[bp.name] = name
     app.extensions["gridgov.blueprint_owners"] = owners
 
     @app.before_request

@@ -123,6 +123,16 @@ class PluginRegistry:
         """Hook callers of every installed plugin, enabled or not (data export, anonymising)."""
         return self.pm.hook
 
+    def mark_broken(self, name: str, reason: str) -> None:
+        """Take a loaded plugin out at start: its hooks stop answering and it is listed as broken."""
+        plugin = self.plugins[name]
+        if plugin.impl is not None and self.pm.is_registered(plugin.impl):
+            self.pm.unregister(plugin.impl)
+        plugin.impl = None
+        plugin.error = reason
+        self._relays.clear()
+        log.error("plugin %s is broken: %s", name, reason)
+
 
 def _submodule(package: ModuleType, name: str) -> ModuleType | None:
     if not hasattr(package, "__path__"):

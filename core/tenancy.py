@@ -7,15 +7,25 @@ Every tenant-owned model inherits :class:`TenantOwned`. Two listeners on SQLAlch
   SELECT, UPDATE and DELETE, joins, subqueries and relationship loads included. With no tenant
   in context, a statement that touches a tenant-owned model raises :class:`TenantScopeError`:
   the guard fails closed and never returns all rows.
+  ORM bulk statements are checked before they run: ``insert(M)`` with a list of rows and
+  ``insert(M).values(...)`` (one row or many) must carry the current tenant's ``tenant_id``;
+  ``update(M).values(tenant_id=...)`` may not move rows to another tenant; ORM bulk UPDATE by
+  primary key (``execute(update(M), [{"id": ...}, ...])``) is refused when any of the ids is not
+  a row of the current tenant; ``insert(M).from_select(...)`` is refused outside
+  :func:`cross_tenant` (its rows cannot be checked before they are written).
 * ``before_flush`` stamps ``tenant_id`` on new rows, refuses rows or related objects of
-  another tenant, and refuses changing ``tenant_id``.
+  another tenant, refuses changing ``tenant_id``, and refuses changed or deleted tenant-owned
+  objects flushed with no tenant in context (so modify rows inside the context you loaded them in,
+  and commit there, or enter :func:`cross_tenant`).
 
 Known gaps, by design: raw ``text()`` SQL and Core ``Table`` statements are not filtered (do not
 use them on tenant tables); ``session.get()`` may return an object already in the identity map,
 so never switch tenants inside one session.
 
 Cross-tenant work (county aggregates, platform admin, CLI maintenance) enters
-:func:`cross_tenant`, which is explicit and logged to the ``gridgov.audit`` logger.
+:func:`cross_tenant`, which is explicit and audited: a line on the ``gridgov.audit`` logger and a
+``tenant.cross`` row in the audit log, written in its own short transaction so that reads that
+never commit are audited too (see :func:`core.audit.record_cross_tenant` on SQLite's locks).
 """
 from __future__ import annotations
 
@@ -25,8 +35,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Iterator
 
-from sqlalchemy import ForeignKey, Table, UniqueConstraint, event, inspect
+from sqlalchemy import ForeignKey, Table, UniqueConstraint, event, func, inspect, select, tuple_
 from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BindParameter, ClauseElement
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, declared_attr, mapped_column, with_loader_criteria
 
 audit_log = logging.getLogger("gridgov.audit")
@@ -82,6 +93,9 @@ def cross_tenant(reason: str) -> Iterator[None]:
     if not reason:
         raise ValueError("cross_tenant() needs a reason")
     audit_log.info("cross-tenant context entered: %s", reason)
+    from core.audit import record_cross_tenant  # core.audit imports the models, which import us
+
+    record_cross_tenant(reason)
     token = _scope.set(TenantScope(None, cross=True, reason=reason))
     try:
         yield
@@ -152,6 +166,41 @@ def _tenant_tables() -> set[str]:
     return _owned_tables
 
 
+def _column_key(column) -> str:
+    return getattr(column, "key", None) or str(column)
+
+
+def _plain(value):
+    """The Python value of a ``.values()`` entry; :data:`_UNKNOWN` for a SQL expression."""
+    if isinstance(value, BindParameter):
+        return value.effective_value
+    if isinstance(value, ClauseElement):
+        return _UNKNOWN
+    return value
+
+
+_UNKNOWN = object()
+
+
+def _statement_rows(state: ORMExecuteState) -> list[dict]:
+    """The rows an ORM INSERT/UPDATE would write: ``.values(...)`` (one or many) and/or the
+    execute-many parameter list, as ``{attribute key: value}``."""
+    stmt = state.statement
+    rows: list[dict] = []
+    multi = getattr(stmt, "_multi_values", ()) or ()
+    for group in multi:
+        rows.extend({_column_key(k): _plain(v) for k, v in row.items()} for row in group)
+    single = getattr(stmt, "_values", None)
+    base = {_column_key(k): _plain(v) for k, v in single.items()} if single else {}
+    params = state.parameters
+    listed = params if isinstance(params, (list, tuple)) else [params] if params else []
+    if listed:
+        rows.extend({**base, **row} for row in listed)
+    elif base or not rows:
+        rows.append(base)
+    return rows
+
+
 def _check_bulk_insert(state: ORMExecuteState) -> None:
     """ORM bulk INSERTs skip the flush check: every row must carry the current tenant's id."""
     mapper = state.bind_mapper
@@ -160,13 +209,42 @@ def _check_bulk_insert(state: ORMExecuteState) -> None:
     scope = _scope.get()
     if scope is not None and scope.cross:
         return
+    name = mapper.class_.__name__
     tenant_id = scope.tenant_id if scope else None
     if tenant_id is None:
-        raise TenantScopeError(f"{mapper.class_.__name__} inserted with no tenant in context")
-    params = state.parameters
-    rows = params if isinstance(params, (list, tuple)) else [params] if params else []
-    if any(row.get("tenant_id") != tenant_id for row in rows):
-        raise TenantScopeError(f"{mapper.class_.__name__} rows inserted without this tenant's id")
+        raise TenantScopeError(f"{name} inserted with no tenant in context")
+    if getattr(state.statement, "_select_names", None):
+        raise TenantScopeError(f"{name} inserted from a SELECT: its rows cannot be checked; use cross_tenant(reason)")
+    if any(row.get("tenant_id") != tenant_id for row in _statement_rows(state)):
+        raise TenantScopeError(f"{name} rows inserted without this tenant's id")
+
+
+def _check_bulk_update(state: ORMExecuteState, tenant_id: int) -> None:
+    """``update(M).values(tenant_id=...)`` and ORM bulk UPDATE by primary key, which the loader
+    criteria do not narrow to the tenant's rows: refuse any row of another tenant."""
+    mapper = state.bind_mapper
+    if mapper is None or not _is_tenant_owned(mapper):
+        return
+    name = mapper.class_.__name__
+    rows = _statement_rows(state)
+    if any("tenant_id" in row and row["tenant_id"] != tenant_id for row in rows):
+        raise TenantScopeError(f"{name} rows cannot be moved to another tenant")
+    if not isinstance(state.parameters, (list, tuple)) or not state.parameters:
+        return
+    keys = [mapper.get_property_by_column(c).key for c in mapper.primary_key]
+    wanted = {tuple(row.get(k) for k in keys) for row in rows}
+    attrs = [getattr(mapper.class_, k) for k in keys]
+    column = attrs[0] if len(attrs) == 1 else tuple_(*attrs)
+    found = 0
+    ids = sorted(wanted, key=repr)
+    for start in range(0, len(ids), 500):
+        chunk = [i[0] if len(attrs) == 1 else i for i in ids[start:start + 500]]
+        found += state.session.execute(
+            select(func.count()).select_from(mapper.class_)
+            .where(mapper.class_.tenant_id == tenant_id, column.in_(chunk))
+        ).scalar_one()
+    if found != len(wanted):
+        raise TenantScopeError(f"{name} rows of another tenant (or missing rows) updated by primary key")
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -187,6 +265,8 @@ def _scope_orm_statement(state: ORMExecuteState) -> None:
                 "use tenant_context(tenant) or cross_tenant(reason)"
             )
         return
+    if state.is_update:
+        _check_bulk_update(state, tenant_id)
     state.statement = state.statement.options(
         with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
     )
@@ -242,15 +322,23 @@ def _stamp_and_verify(session: Session, flush_context, instances) -> None:
     cross = bool(scope and scope.cross)
     tenant_id = scope.tenant_id if scope else None
     for obj in session.dirty:
-        if not isinstance(obj, TenantOwned):
+        if not isinstance(obj, TenantOwned) or not session.is_modified(obj):
             continue
         hist = inspect(obj).attrs.tenant_id.history
         if hist.deleted and hist.deleted[0] is not None:
             raise TenantScopeError(f"tenant_id of {type(obj).__name__} cannot change")
-        if not cross and tenant_id is not None and obj.tenant_id != tenant_id:
+        if cross:
+            continue
+        if tenant_id is None:
+            raise TenantScopeError(f"{type(obj).__name__} changed with no tenant in context")
+        if obj.tenant_id != tenant_id:
             raise TenantScopeError(f"{type(obj).__name__} of another tenant cannot be changed here")
     for obj in session.deleted:
-        if isinstance(obj, TenantOwned) and not cross and tenant_id is not None and obj.tenant_id != tenant_id:
+        if not isinstance(obj, TenantOwned) or cross:
+            continue
+        if tenant_id is None:
+            raise TenantScopeError(f"{type(obj).__name__} deleted with no tenant in context")
+        if obj.tenant_id != tenant_id:
             raise TenantScopeError(f"{type(obj).__name__} of another tenant cannot be deleted here")
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, TenantOwned):

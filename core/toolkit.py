@@ -15,11 +15,16 @@ core releases. Grouped by what they are for:
   ``visible`` (rows in the current user's reach for a permission), ``grid_in_reach``;
 * requests: ``requires``/``authenticated``/``public``, ``current_access``, ``csrf``,
   ``bearer_token``, ``sign_in_with_token``, ``ApiError``, ``json_body``, ``load``, ``dump``,
-  ``page``, ``page_args``, ``doc`` (OpenAPI);
+  ``page``, ``page_args``, ``int_arg``, ``choice_arg``, ``known_args`` (query parameters that
+  refuse what they do not know), ``doc`` (OpenAPI);
 * personal data: ``mask_id``, ``mask_mobile``, ``audit``;
 * time: ``to_local``, ``from_local``, ``local_now``, ``local_today``, ``date_range``,
   ``local_period``, ``period_bounds``, ``parse_period``, ``bucket_key``, ``period_name``,
   ``format_local``, ``iso_local``, ``tenant_zone``, ``LocalDateTime`` (see ``core/localtime.py``);
+* spreadsheets: ``XlsxBook`` (sheets of ``Column`` headers, rows streamed), ``write_xlsx``,
+  ``xlsx_response``, ``write_csv``, ``csv_response``, ``safe_value``: formula text neutralised,
+  control characters dropped, local time (see ``core/exports.py``);
+* idempotency: nothing to import: every API write accepts ``Idempotency-Key`` (``core/api/idempotency.py``);
 * language: ``gettext``, ``pgettext``, ``N_``.
 
 Test fixtures for a plugin's own suite come with gridgov as a pytest plugin
@@ -29,12 +34,13 @@ from __future__ import annotations
 
 from flask_babel import gettext, pgettext
 
-from core.api import doc, dump, json_body, load, page, page_args
+from core.api import choice_arg, doc, dump, int_arg, json_body, known_args, load, page, page_args
 from core.audit import record as audit
 from core.auth import authenticated, csrf, current_access, public, requires
 from core.auth.token_access import bearer_token, sign_in_with_token
 from core.db import Timestamped, UTCDateTime, db, immediate_transaction, utcnow
 from core.errors import ApiError
+from core.exports import Column, XlsxBook, csv_response, safe_value, write_csv, write_xlsx, xlsx_response
 from core.grid.models import Grid, GridStatus, PartyOrg
 from core.grid.scope import grid_in_reach, subtree_condition, visible
 from core.hookspecs import hookspec
@@ -50,13 +56,14 @@ from core.specs import ModuleManifest, NavItem, Permission, Role, Widget
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
 
 __all__ = [
-    "ApiError", "Grid", "GridStatus", "Household", "LocalDateTime", "ModuleManifest", "N_", "NavItem", "PartyOrg",
+    "ApiError", "Column", "Grid", "GridStatus", "Household", "LocalDateTime", "ModuleManifest", "N_", "NavItem", "PartyOrg",
     "Permission", "Person", "Role", "Tenant", "TenantKind", "TenantOwned", "TenantScopeError", "TenantStatus",
     "Timestamped", "UTCDateTime", "User", "Widget", "audit", "authenticated", "bearer_token", "bucket_key",
-    "cross_tenant", "csrf", "current_access", "current_tenant_id", "date_range", "db", "doc", "dump",
+    "choice_arg", "cross_tenant", "csrf", "current_access", "current_tenant_id", "date_range", "db", "doc", "dump",
     "enabled_modules", "format_local", "from_local", "gettext", "grid_in_reach", "hookimpl", "hookspec", "hooks",
-    "immediate_transaction", "iso_local", "json_body", "load", "local_now", "local_period", "local_today",
+    "immediate_transaction", "int_arg", "iso_local", "json_body", "known_args", "load", "local_now", "local_period", "local_today",
     "mask_id", "mask_mobile", "module_settings", "page", "page_args", "parse_period", "period_bounds",
     "period_name", "pgettext", "public", "requires", "sign_in_with_token", "subtree_condition", "tenant_context",
     "tenant_fk", "tenant_zone", "to_local", "utcnow", "visible",
+    "XlsxBook", "csv_response", "safe_value", "write_csv", "write_xlsx", "xlsx_response",
 ]

@@ -10,7 +10,7 @@ from typing import Any, Callable, TypeVar
 from flask import Blueprint, jsonify, request
 from marshmallow import Schema, ValidationError
 
-from core.errors import ApiError
+from core.errors import MAX_INT, ApiError
 
 F = TypeVar("F", bound=Callable)
 
@@ -28,7 +28,61 @@ def json_body() -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", "请求体须为 JSON 对象 (the body must be a JSON object)")
+    too_big = _out_of_range(data, "")
+    if too_big:
+        raise ApiError(422, "validation_error", "数值超出范围 (a number is out of range)",
+                       {name: [f"须在 ±{MAX_INT} 之内 (within ±{MAX_INT})"] for name in too_big})
     return data
+
+
+def _out_of_range(value: Any, path: str) -> list[str]:
+    """Dotted paths of integers in ``value`` that no database column can hold."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [path or "_body"] if abs(value) > MAX_INT else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _out_of_range(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _out_of_range(v, f"{path}.{i}" if path else str(i))]
+    return []
+
+
+def choice_arg(name: str, allowed, default: str | None = None) -> str | None:
+    """A query parameter that must be one of ``allowed``: 422 naming ``name`` and the choices."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    if raw not in allowed:
+        raise ApiError(422, "validation_error", f"参数 {name} 有误 (bad {name})",
+                       {name: [f"须为以下之一 (one of): {', '.join(allowed)}"]})
+    return raw
+
+
+def known_args(*names: str) -> None:
+    """Refuse query parameters the endpoint does not know (a typo or ``?limit=`` where there is no
+    limit must not silently return everything): 422 naming them. Pagination and the language
+    switch are always known."""
+    unknown = sorted(set(request.args) - {*names, "page", "per_page", "lang"})
+    if unknown:
+        raise ApiError(422, "validation_error", "未知的查询参数 (unknown query parameters)",
+                       {n: ["不支持此参数 (not a parameter of this endpoint)"] for n in unknown})
+
+
+def int_arg(name: str, default: int | None = None, *, minimum: int = 1) -> int | None:
+    """An integer query parameter (an id, a limit): 422 naming ``name`` when it is not a whole
+    number from ``minimum`` to the database's largest integer."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+        if not minimum <= value <= MAX_INT:
+            raise ValueError
+    except ValueError:
+        raise ApiError(422, "validation_error", f"参数 {name} 有误 (bad {name})",
+                       {name: [f"须为 {minimum} 到 {MAX_INT} 之间的整数 (a whole number from {minimum} to {MAX_INT})"]})
+    return value
 
 
 def load(schema: Schema | type[Schema], data: dict[str, Any] | None = None, **kwargs) -> Any:
@@ -48,7 +102,7 @@ def page_args() -> tuple[int, int]:
     """``page`` (from 1) and ``per_page`` (1..200, default 50) from the query string."""
     problems: dict[str, list[str]] = {}
     values = {}
-    for name, default, hi in (("page", 1, 10**9), ("per_page", 50, MAX_PER_PAGE)):
+    for name, default, hi in (("page", 1, MAX_INT), ("per_page", 50, MAX_PER_PAGE)):
         raw = request.args.get(name)
         try:
             values[name] = int(raw) if raw not in (None, "") else default

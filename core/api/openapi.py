@@ -7,6 +7,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app, jsonify
 
+from core.api.idempotency import HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER, WRITES
 from core.auth.decorators import public, rule_of
 
 _PARAM = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")
@@ -29,6 +30,21 @@ ERROR_SCHEMA = {
 }
 
 
+IDEMPOTENCY_PARAMETER = {
+    "name": HEADER,
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+    "description": (
+        "幂等键: a retry with the same key and the same request gets the stored status and body "
+        f"(with `{REPLAYED_HEADER}: true`) and has no second effect; the same key with another "
+        "request answers 422 `idempotency_key_reused`; a retry while the first still runs answers "
+        "409 `idempotency_in_progress`; longer than 255 characters answers 400. Kept per "
+        "(tenant, user, key) for 24 hours; 409, 429 and 5xx answers are not kept."
+    ),
+}
+IDEMPOTENCY_REF = "IdempotencyKey"  # apispec turns a name into a $ref to the component
+
+
 def build_spec(app: Flask) -> dict:
     spec = APISpec(
         title="gridgov API",
@@ -39,6 +55,7 @@ def build_spec(app: Flask) -> dict:
     )
     spec.components.schema("Error", ERROR_SCHEMA)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.parameter("IdempotencyKey", "header", IDEMPOTENCY_PARAMETER)
     paths: dict[str, dict] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith("/api/"):
@@ -57,7 +74,7 @@ def build_spec(app: Flask) -> dict:
                 "operationId": f"{rule.endpoint}.{method.lower()}",
                 "summary": meta.get("summary") or (view.__doc__ or rule.endpoint).strip().splitlines()[0],
                 "tags": meta.get("tags") or [rule.endpoint.split(".")[0]],
-                "parameters": params,
+                "parameters": params + ([IDEMPOTENCY_REF] if method in WRITES else []),
                 "responses": {
                     str(meta.get("status", 200)): _response(meta),
                     "default": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from core.auth.access import Access, access_for
 from core.auth.decorators import AccessRule, rule_of
-from core.auth.tokens import user_for_token
+from core.auth.tokens import token_is_elsewhere, user_for_token
 from core.db import db
 from core.errors import ApiError
 from core.models import Tenant, TenantStatus
@@ -91,6 +91,10 @@ def init_app(app: Flask) -> None:
         user = None
         if token is not None:
             user = user_for_token(tenant, token) if tenant is not None else None
+            if user is None and tenant is not None and token_is_elsewhere(token):
+                # a good token of another township: that township's data is not here (404, as pages)
+                raise ApiError(404, "token_of_another_tenant",
+                               "此令牌属于另一个乡镇，不能访问本乡镇 (this token belongs to another township)")
             if user is None:
                 raise ApiError(401, "invalid_token", "令牌无效、已过期或已撤销 (invalid, expired or revoked token)")
             g._login_user = user  # flask-login's per-request user; no session cookie for tokens

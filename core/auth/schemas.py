@@ -55,6 +55,15 @@ class TokenCreateSchema(Schema):
                                      metadata={"description": "有效天数 1-365 (days until expiry)"})
 
 
+class TokenIssueSchema(TokenCreateSchema):
+    """For API-only clients (a script on the intranet): sign in and get a token in one request."""
+
+    login = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                          metadata={"description": "用户名或手机号 (username or mobile number)"})
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    name = fields.String(load_default="script", validate=validate.Length(min=1, max=64))
+
+
 class TokenSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(dump_only=True)

@@ -7,9 +7,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core.api import doc, load
-from core.auth.decorators import authenticated
+from core.auth.access import access_for
+from core.auth.decorators import authenticated, public
+from core.auth.service import authenticate
 from core.auth.guard import current_access
-from core.auth.schemas import TokenCreateSchema, TokenSchema
+from core.auth.schemas import TokenCreateSchema, TokenIssueSchema, TokenSchema
 from core.auth.tokens import create_token, revoke_token
 from core.db import db
 from core.errors import ApiError
@@ -50,6 +52,23 @@ def create():
         raise ApiError(403, "forbidden", "请登录后创建令牌，不能用令牌创建令牌 (sign in to create tokens)")
     data = load(TokenCreateSchema)
     row, plain = create_token(current_user, g.tenant, data["name"].strip() or "token", data["expires_in_days"])
+    db.session.commit()
+    return jsonify({**TokenSchema().dump(row), "token": plain}), 201
+
+
+@bp.post("/issue")
+@public
+@doc("Sign in with username (or mobile) and password and get a token for this tenant in one request, "
+     "for API-only clients with no cookies; throttled like every sign-in. The plain token is in the answer once",
+     request_schema=TokenIssueSchema, response_schema=TokenSchema, tags=["tokens"], status=201)
+def issue():
+    data = load(TokenIssueSchema)
+    user = authenticate(data["login"], data["password"])
+    if user.must_change_password:
+        raise ApiError(403, "password_change_required", "请先在网页上修改密码 (change your password first)")
+    if not access_for(user, g.tenant).is_member:
+        raise ApiError(404, "not_found", "您不是该乡镇的成员 (you are not a member of this tenant)")
+    row, plain = create_token(user, g.tenant, data["name"].strip() or "script", data["expires_in_days"])
     db.session.commit()
     return jsonify({**TokenSchema().dump(row), "token": plain}), 201
 

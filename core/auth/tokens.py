@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core import audit
 from core.db import db, utcnow
 from core.models import ApiToken, Tenant, User
-from core.tenancy import tenant_context
+from core.tenancy import cross_tenant, tenant_context
 
 PREFIX = "ggv_"
 
@@ -50,6 +50,16 @@ def user_for_token(tenant: Tenant, plain: str) -> User | None:
     if user is None or not user.active:
         return None
     return user
+
+
+def token_is_elsewhere(plain: str) -> bool:
+    """Whether ``plain`` is a live token of some tenant (used when it failed for the tenant in the
+    URL, to answer "another township's token" rather than "invalid token"). Reads the digest only."""
+    if not plain.startswith(PREFIX):
+        return False
+    with cross_tenant("token presented to another tenant"):
+        row = db.session.scalar(select(ApiToken).where(ApiToken.digest == _digest(plain), ApiToken.revoked_at.is_(None)))
+    return row is not None and (row.expires_at is None or row.expires_at > utcnow())
 
 
 def revoke_token(row: ApiToken) -> None:

@@ -110,31 +110,15 @@ def compare(county: Tenant) -> Comparison:
 
 
 def to_xlsx(county: Tenant, comparison: Comparison) -> bytes:
-    """The comparison as an .xlsx workbook (one sheet, header row frozen)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    """The comparison as an .xlsx workbook (one sheet, header row frozen; see core.exports)."""
+    from core.exports import XlsxBook
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("乡镇对比")
-    header = [_("乡镇"), _("标识"), _("状态")] + [metric_label(m) for m in comparison.metrics]
-    ws.append(header)
+    book = XlsxBook()
+    sheet = book.sheet(_("乡镇对比"), [_("乡镇"), _("标识"), _("状态")] + [metric_label(m) for m in comparison.metrics])
     for town in comparison.townships:
         values = comparison.values[town.id]
-        ws.append([town.name, town.slug, status_label(town.status)] + [values.get(m) for m in comparison.metrics])
-    for row in ws.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # a name is text, never a formula
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for i, title in enumerate(header, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(str(title)) * 2 + 2))
-    ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        sheet.append([town.name, town.slug, status_label(town.status)] + [values.get(m) for m in comparison.metrics])
+    return book.to_bytes()
 
 
 def status_label(status: TenantStatus) -> str:

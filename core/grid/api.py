@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 
-from core.api import doc, load
+from core.api import doc, known_args, load
 from core.auth import requires
 from core.db import db
 from core.errors import ApiError
@@ -62,6 +62,7 @@ def _children_items(children: list[Grid]) -> list[dict[str, Any]]:
 @doc("The grid tree within my reach, with every grid's counts over its subtree", tags=["grids"])
 def grid_tree():
     """``?depth=N`` returns N levels from the top grids (all by default)."""
+    known_args("depth")
     depth = request.args.get("depth")
     if depth is not None:
         if not depth.isdigit() or not 1 <= int(depth) <= service.MAX_DEPTH:

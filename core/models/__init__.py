@@ -1,11 +1,12 @@
 """Core models. Every table here is prefixed ``core_``; plugin tables carry their own prefix."""
 from core.models.tenant import Tenant, TenantKind, TenantModule, TenantStatus
 from core.models.audit import AuditEntry
+from core.models.idempotency import IdempotencyKey
 from core.models.user import ApiToken, RoleAssignment, RolePermission, User
 from core.grid.models import Grid, GridStatus
 from core.people.models import Household, Person, PersonTag, Tag  # noqa: F401  (metadata knows them)
 
 __all__ = [
-    "Tenant", "TenantKind", "TenantStatus", "TenantModule", "AuditEntry",
+    "IdempotencyKey", "Tenant", "TenantKind", "TenantStatus", "TenantModule", "AuditEntry",
     "User", "RoleAssignment", "RolePermission", "ApiToken", "Grid", "GridStatus",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
-from core.api import doc, load, page_args
+from core.api import doc, int_arg, load, page_args
 from core.auth import requires
 from core.db import db
 from core.errors import ApiError
@@ -114,8 +114,9 @@ def list_households():
     from core.grid.scope import subtree_condition
 
     stmt = select(Household).where(visible(Household.grid_id, "people.read"))
-    if request.args.get("grid_id", "").isdigit():
-        stmt = stmt.where(subtree_condition(Household.grid_id, [int(request.args["grid_id"])]))
+    grid_id = int_arg("grid_id")
+    if grid_id is not None:
+        stmt = stmt.where(subtree_condition(Household.grid_id, [grid_id]))
     q = request.args.get("q", "").strip()
     if q:
         stmt = stmt.where(Household.address.contains(q, autoescape=True) | Household.head_name.contains(q, autoescape=True))
@@ -225,11 +226,8 @@ def create_tag():
 @requires("people.read")
 @doc("Households, residents, party members and special groups over a grid subtree", tags=["people"])
 def stats():
-    raw = request.args.get("grid_id", "")
-    if raw:
-        if not raw.isdigit():
-            raise ApiError(422, "validation_error", "输入有误 (invalid input)", {"grid_id": ["须为整数 (an integer)"]})
-        grid_id = int(raw)
+    grid_id = int_arg("grid_id")
+    if grid_id is not None:
         if db.session.get(Grid, grid_id) is None or not access.in_reach(grid_id, "people.read"):
             raise ApiError(404)
         return jsonify(subtree_stats(g.tenant, grid_id))

@@ -6,28 +6,28 @@ from __future__ import annotations
 
 from typing import IO
 
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from core import audit
 from core.db import db
+from core.exports import Column, XlsxBook
 from core.grid.models import Grid
 from core.grid.scope import subtree_condition
 from core.people.identity import mask_id, mask_mobile
 from core.people.models import GENDER_LABELS, STATUS_LABELS, Household, Person, PersonTag, Tag
 
-PEOPLE_HEADERS = ["姓名", "性别", "出生日期", "身份证号", "手机号", "网格编码", "网格名称", "住址", "户号", "与户主关系",
-                  "状态", "是否党员", "所在支部", "入党时间", "流动党员", "标签", "备注"]
+PEOPLE_HEADERS = ["姓名", "性别", "出生日期", Column("身份证号", width=22), Column("手机号", width=15), "网格编码",
+                  "网格名称", Column("住址", width=30), "户号", "与户主关系", "状态", "是否党员", "所在支部", "入党时间",
+                  "流动党员", "标签", Column("备注", width=30)]
 
 
 def write_workbook(stream: IO[bytes], *, masked: bool, roots: set[int] | None = None) -> dict[str, int]:
     """Write the township's (or ``roots`` subtrees') grids, households and people to ``stream``."""
-    book = Workbook(write_only=True)
+    book = XlsxBook()
     grids = db.session.execute(select(Grid.id, Grid.name, Grid.code, Grid.level, Grid.parent_id, Grid.status)
                                .where(subtree_condition(Grid.id, roots)).order_by(Grid.path)).all()
     names = {g.id: g for g in grids}
-    sheet = book.create_sheet("网格")
-    sheet.append(["网格编码", "网格名称", "层级", "上级网格编码", "状态"])
+    sheet = book.sheet("网格", ["网格编码", Column("网格名称", width=24), "层级", "上级网格编码", "状态"])
     for g in grids:
         parent = names.get(g.parent_id)
         sheet.append([g.code, g.name, g.level, parent.code if parent else "", "正常" if g.status.value == "active" else "已归档"])
@@ -35,8 +35,7 @@ def write_workbook(stream: IO[bytes], *, masked: bool, roots: set[int] | None = 
     households = db.session.execute(select(Household).where(subtree_condition(Household.grid_id, roots))
                                     .order_by(Household.id)).scalars().all()
     by_household = {h.id: h for h in households}
-    sheet = book.create_sheet("住户")
-    sheet.append(["户号", "网格", "网格编码", "住址", "户主", "联系电话"])
+    sheet = book.sheet("住户", ["户号", "网格", "网格编码", Column("住址", width=30), "户主", Column("联系电话", width=15)])
     for h in households:
         grid = names.get(h.grid_id)
         sheet.append([h.number or "", grid.name if grid else "", grid.code if grid else "", h.address, h.head_name or "",
@@ -48,8 +47,7 @@ def write_workbook(stream: IO[bytes], *, masked: bool, roots: set[int] | None = 
                                                 .join(Person, Person.id == PersonTag.person_id)
                                                 .where(subtree_condition(Person.grid_id, roots))):
         tags.setdefault(person_id, []).append(tag_names.get(tag_id, ""))
-    sheet = book.create_sheet("居民")
-    sheet.append(PEOPLE_HEADERS)
+    sheet = book.sheet("居民", PEOPLE_HEADERS)
     count = 0
     stmt = select(Person).where(subtree_condition(Person.grid_id, roots)).order_by(Person.id) \
         .execution_options(yield_per=2000)

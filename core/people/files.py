@@ -5,19 +5,19 @@ from __future__ import annotations
 import io
 import json
 
-from flask import Blueprint, jsonify, request, send_file, url_for
+from flask import Blueprint, jsonify, request, url_for
 
 from core.api import doc
 from core.auth import current_access, requires
 from core.db import db
 from core.errors import ApiError, error_payload
+from core.exports import xlsx_response
 from core.people import import_jobs
 from core.people.access import reach_ids
 from core.people.export import write_workbook
 from core.people.importer import run_import
 
 bp = Blueprint("people_files", __name__, url_prefix="/api/v1/t/<tenant>/people")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def parse_mapping(raw: str | None) -> dict[str, str] | None:
@@ -96,4 +96,4 @@ def export_people():
     write_workbook(stream, masked=masked, roots=roots)
     db.session.commit()
     stream.seek(0)
-    return send_file(stream, mimetype=XLSX, as_attachment=True, download_name="居民名册.xlsx")
+    return xlsx_response(stream, "居民名册.xlsx")

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import selectinload
 
-from core.errors import ApiError
+from core.errors import MAX_INT, ApiError
 from core.grid.scope import subtree_condition, visible
 from core.people.access import reach_ids
 from core.people.identity import normalise_id
@@ -60,9 +60,12 @@ def _int(args: Mapping[str, Any], name: str) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
+        if not 1 <= value <= MAX_INT:
+            raise ValueError
     except (TypeError, ValueError):
-        raise ApiError(422, "validation_error", "输入有误 (invalid input)", {name: ["须为整数 (an integer)"]})
+        raise ApiError(422, "validation_error", "输入有误 (invalid input)", {name: ["须为正整数 (a positive whole number)"]})
+    return value
 
 
 def _flag(args: Mapping[str, Any], name: str) -> bool | None:
@@ -111,7 +114,7 @@ def people_query(args: Mapping[str, Any]):
         conditions.append(Person.household_id == household_id)
     tag = (args.get("tag") or "").strip()
     if tag:
-        tag_ids = select(Tag.id).where(Tag.id == int(tag)) if tag.isdigit() else select(Tag.id).where(Tag.name == tag)
+        tag_ids = select(Tag.id).where(Tag.id == int(tag)) if tag.isdigit() and int(tag) <= MAX_INT else select(Tag.id).where(Tag.name == tag)
         conditions.append(Person.id.in_(select(PersonTag.person_id).where(PersonTag.tag_id.in_(tag_ids))))
     for name, column in (("party", Person.is_party_member), ("party_away", Person.party_away)):
         flag = _flag(args, name)

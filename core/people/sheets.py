@@ -12,6 +12,7 @@ import re
 from typing import IO, Any, Iterator
 
 from core.errors import ApiError
+from core.exports import unescape_text
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "居民姓名", "name"),
@@ -172,7 +173,7 @@ def text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return unescape_text(str(value).strip())  # our own exports prefix formula-like text with '
 
 
 def parse_date(value: Any) -> dt.date:

@@ -1,32 +1,25 @@
-"""The incident ledger (事件台账) as .xlsx: one row per incident, the way township offices file it."""
+"""The incident ledger (事件台账) as .xlsx: one row per incident, the way township offices file it.
+Written through the toolkit's safe spreadsheet helper (formula text neutralised, times in the
+township's zone)."""
 from __future__ import annotations
 
-import io
-
-from flask import send_file
-from openpyxl import Workbook
 from sqlalchemy import select
 
-from core.toolkit import to_local, Grid, db, subtree_condition
+from core.toolkit import Column, Grid, XlsxBook, db, subtree_condition, xlsx_response
 from plugins.incidents.models import REACH_LABELS, Category, Incident
 from plugins.incidents.services import LABELS
 
-COLUMNS = ["编号", "上报时间", "网格", "事项类别", "问题描述", "地点", "来源", "紧急程度", "状态", "当前层级",
-           "最高流转层级", "办理期限", "是否超期", "结案时间", "用时(小时)", "满意度", "不予受理原因"]
+COLUMNS = ["编号", "上报时间", "网格", "事项类别", Column("问题描述", width=50), Column("地点", width=24), "来源",
+           "紧急程度", "状态", "当前层级", "最高流转层级", "办理期限", "是否超期", "结案时间", "用时(小时)", "满意度",
+           Column("不予受理原因", width=30)]
 SOURCES = {"worker": "网格员", "resident": "群众随手拍", "open311": "12345/Open311"}
 URGENCY = {"urgent": "特急", "pressing": "紧急", "normal": "一般"}
 SATISFACTION = {"satisfied": "满意", "basically": "基本满意", "dissatisfied": "不满意"}
 
 
-def _local(value):
-    """Excel has no zones: the township's wall time, without its offset."""
-    return to_local(value).replace(tzinfo=None) if value is not None else None
-
-
 def build_ledger(roots, start=None, end=None) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("事件台账")
-    ws.append(COLUMNS)
+    book = XlsxBook()
+    sheet = book.sheet("事件台账", COLUMNS)
     grids = dict(db.session.execute(select(Grid.id, Grid.name)).all())
     cats = dict(db.session.execute(select(Category.id, Category.name)).all())
     stmt = select(Incident).where(subtree_condition(Incident.grid_id, roots)).order_by(Incident.id)
@@ -36,16 +29,12 @@ def build_ledger(roots, start=None, end=None) -> bytes:
         stmt = stmt.where(Incident.reported_at < end)
     for r in db.session.scalars(stmt.execution_options(yield_per=1000)):
         where = {"office": "乡镇网格办", "department": r.department or "部门"}.get(r.level, grids.get(r.handling_grid_id, ""))
-        ws.append([r.id, _local(r.reported_at), grids.get(r.grid_id, ""), cats.get(r.category_id, ""), r.description, r.place,
-                   SOURCES.get(r.source, r.source), URGENCY.get(r.urgency, r.urgency), LABELS.get(r.state, r.state),
-                   where, REACH_LABELS.get(r.reach, ""), _local(r.due_at), "是" if r.overdue else "否", _local(r.closed_at),
-                   r.close_hours, SATISFACTION.get(r.satisfaction or "", ""), r.reject_reason or ""])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        sheet.append([r.id, r.reported_at, grids.get(r.grid_id, ""), cats.get(r.category_id, ""), r.description, r.place,
+                      SOURCES.get(r.source, r.source), URGENCY.get(r.urgency, r.urgency), LABELS.get(r.state, r.state),
+                      where, REACH_LABELS.get(r.reach, ""), r.due_at, "是" if r.overdue else "否", r.closed_at,
+                      r.close_hours, SATISFACTION.get(r.satisfaction or "", ""), r.reject_reason or ""])
+    return book.to_bytes()
 
 
 def ledger_response(tenant, roots, start=None, end=None):
-    data = build_ledger(roots, start, end)
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"incidents-ledger-{tenant.slug}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_response(build_ledger(roots, start, end), f"incidents-ledger-{tenant.slug}.xlsx")

@@ -10,10 +10,10 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import ApiError, Grid, GridStatus, N_, db, module_settings, requires, subtree_condition, visible
+from core.toolkit import choice_arg, ApiError, Grid, GridStatus, N_, db, module_settings, requires, subtree_condition, visible
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
-from plugins.incidents.models import Incident
+from plugins.incidents.models import STATES, Incident
 from plugins.incidents.permissions import HANDLE, MANAGE, REPORT, can_act_on, can_reopen, can_report_in, require_act
 from plugins.incidents.photos import check_uploads
 from plugins.incidents.schemas import ActionIn, ReportIn
@@ -54,7 +54,7 @@ def index():
     stmt = select(Incident).where(visible(Incident.grid_id, REPORT))
     if request.args.get("grid_id"):
         stmt = stmt.where(subtree_condition(Incident.grid_id, roots_for(request.args["grid_id"])))
-    state = request.args.get("state")
+    state = choice_arg("state", STATES)
     if state:
         stmt = stmt.where(Incident.state == state)
     start, end = period()  # from/to or period, in the township's local days

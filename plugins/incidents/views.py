@@ -6,10 +6,10 @@ from flask import Blueprint, g, jsonify, request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.toolkit import ApiError, db, doc, dump, load, page, page_args, requires, visible
+from core.toolkit import ApiError, choice_arg, db, doc, dump, int_arg, known_args, load, page, page_args, requires, visible
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
-from plugins.incidents.models import Category, Incident, Photo
+from plugins.incidents.models import LEVELS, STATES, URGENCIES, Category, Incident, Photo
 from plugins.incidents.permissions import HANDLE, MANAGE, REPORT, can_act_on, can_reopen, can_report_in, require_act
 from plugins.incidents.photos import check_uploads, file_path
 from plugins.incidents.schemas import (ActionIn, CategoryIn, CategoryOut, CategoryPatch, IncidentDetailOut, IncidentOut,
@@ -29,15 +29,22 @@ def _brief(rows):
 @requires(REPORT)
 @doc("List incidents in my grids (事件列表)", response_schema=IncidentOut, many=True, tags=["incidents"])
 def list_incidents():
+    known_args("state", "level", "urgency", "category_id", "grid_id", "from", "to", "period")
     stmt = select(Incident).where(visible(Incident.grid_id, REPORT))
-    for arg, col in (("state", Incident.state), ("level", Incident.level), ("urgency", Incident.urgency)):
-        if request.args.get(arg):
-            stmt = stmt.where(col == request.args[arg])
+    for arg, col, allowed in (("state", Incident.state, STATES), ("level", Incident.level, LEVELS),
+                              ("urgency", Incident.urgency, URGENCIES)):
+        value = choice_arg(arg, allowed)
+        if value is not None:
+            stmt = stmt.where(col == value)
     for arg, col in (("category_id", Incident.category_id), ("grid_id", Incident.grid_id)):
-        if request.args.get(arg):
-            if not request.args[arg].isdigit():
-                raise ApiError(422, "validation_error", f"{arg} 须为整数", {arg: ["须为整数 (an integer)"]})
-            stmt = stmt.where(col == int(request.args[arg]))
+        value = int_arg(arg)
+        if value is not None:
+            stmt = stmt.where(col == value)
+    start, end = period()
+    if start is not None:
+        stmt = stmt.where(Incident.reported_at >= start)
+    if end is not None:
+        stmt = stmt.where(Incident.reported_at < end)
     return page(IncidentOut, with_names(stmt), order_by=Incident.id.desc())
 
 

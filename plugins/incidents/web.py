@@ -6,7 +6,7 @@ import datetime as dt
 from flask import g, request
 from sqlalchemy import select
 
-from core.toolkit import ApiError, Grid, date_range, db, grid_in_reach, json_body, period_bounds, visible
+from core.toolkit import int_arg, ApiError, Grid, date_range, db, grid_in_reach, json_body, period_bounds, visible
 from plugins.incidents.models import Incident
 from plugins.incidents.permissions import REPORT, can_manage
 
@@ -48,10 +48,7 @@ def roots_for(grid_id_arg: str | None, permission: str = REPORT):
     """Subtree roots for numbers and lists: the asked grid (if in reach) or the user's reach."""
     if grid_id_arg in (None, ""):
         return g.access.grids_for(permission) if not can_manage() else None
-    try:
-        grid = grid_by_id(int(grid_id_arg))
-    except ValueError:
-        raise ApiError(422, "validation_error", "grid_id 须为整数", {"grid_id": ["须为整数 (an integer)"]})
+    grid = grid_by_id(int_arg("grid_id"))
     if not (can_manage() or grid_in_reach(grid, permission)):
         raise ApiError(403, "forbidden", "该网格不在您的范围内 (grid outside your reach)")
     return [grid.id]

@@ -195,3 +195,62 @@ def test_blueprint_static_files_are_served_to_anyone(client):
     resp = client.get("/static/civic_notes/notes.css")
     assert resp.status_code == 200 and b"civic-note" in resp.data
     assert client.get("/static/civic_notes/missing.css").status_code == 404
+
+
+def _routes_plugin(name: str, blueprint: str, path: str):
+    """A plugin package built in memory: a manifest and one blueprint with one public route."""
+    import types
+
+    from flask import Blueprint
+
+    from core.auth import public
+    from core.specs import ModuleManifest
+
+    package = types.ModuleType(name)
+    package.manifest = ModuleManifest(name=name, title_zh="测试", title_en="Test")
+    bp = Blueprint(blueprint, __name__)
+
+    @bp.get(path)
+    @public
+    def hello():
+        return "reachable"
+
+    @hookimpl
+    def register_routes():
+        return [bp]
+
+    package.register_routes = register_routes
+    return package
+
+
+def test_unattributable_blueprint_breaks_its_plugin_and_the_rest_starts(app):
+    from core import create_app
+
+    probe = create_app({
+        "TESTING": True, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "INSTANCE_PATH": app.instance_path,
+        "GRIDGOV_EXTRA_PLUGINS": [
+            ("stray_routes", _routes_plugin("stray_routes", "notes_elsewhere", "/stray-probe")),
+            ("tidy_routes", _routes_plugin("tidy_routes", "tidy_routes_pages", "/tidy-probe")),
+            # named after *another* module: it would be switched with that module, not its own
+            ("sly_routes", _routes_plugin("sly_routes", "incidents_extra", "/sly-probe")),
+        ],
+    })
+    registry = probe.extensions["gridgov.plugins"]
+    assert "notes_elsewhere" in registry.broken["stray_routes"]
+    assert "cannot attribute" in registry.broken["stray_routes"]
+    assert "incidents_extra" in registry.broken["sly_routes"]
+    assert "stray_routes" not in registry.modules and "sly_routes" not in registry.modules
+    rules = {r.rule for r in probe.url_map.iter_rules()}
+    assert "/stray-probe" not in rules and "/sly-probe" not in rules
+    assert "notes_elsewhere" not in probe.blueprints and "incidents_extra" not in probe.blueprints
+    # the rest started: the good plugin and the built-in modules have their routes
+    assert "/tidy-probe" in rules and "tidy_routes" in registry.modules
+    assert probe.extensions["gridgov.blueprint_owners"]["tidy_routes_pages"] == "tidy_routes"
+    assert probe.extensions["gridgov.blueprint_owners"]["incidents"] == "incidents"
+    listing = probe.test_cli_runner().invoke(args=["plugins", "list"]).output
+    line = next(l for l in listing.splitlines() if l.startswith("stray_routes"))
+    assert "broken" in line
+    # a broken plugin's hooks no longer answer
+    assert registry.plugins["stray_routes"].impl is None
+    names = [bp.name for bps in registry.pm.hook.register_routes() for bp in bps]
+    assert "notes_elsewhere" not in names and "tidy_routes_pages" in names

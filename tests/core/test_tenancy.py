@@ -128,3 +128,132 @@ def test_orm_bulk_insert_must_carry_the_current_tenant(db_session, two_towns):
         db.session.execute(insert(Grid), [{**row, "tenant_id": a.id}])
         assert db.session.scalar(select(func.count()).select_from(Grid).where(Grid.code == "bulk50")) == 1
         db.session.rollback()
+
+
+def test_bulk_update_by_primary_key_refuses_another_tenants_rows(db_session, two_towns):
+    a, b, ga, gb = two_towns
+    with tenant_context(a):
+        with pytest.raises(TenantScopeError):
+            db.session.execute(update(Grid), [{"id": gb.id, "name": "越界改名"}])
+        with pytest.raises(TenantScopeError):  # one foreign row among own rows spoils the batch
+            db.session.execute(update(Grid), [{"id": ga.id, "name": "甲二"}, {"id": gb.id, "name": "越界"}])
+        with pytest.raises(TenantScopeError):  # nor may rows be moved to another tenant
+            db.session.execute(update(Grid), [{"id": ga.id, "tenant_id": b.id}])
+        with pytest.raises(TenantScopeError):
+            db.session.execute(update(Grid).where(Grid.id == ga.id).values(tenant_id=b.id))
+        db.session.rollback()
+        db.session.execute(update(Grid), [{"id": ga.id, "name": "甲改"}])  # own rows: fine
+        db.session.commit()
+    with pytest.raises(TenantScopeError):  # no tenant at all
+        db.session.execute(update(Grid), [{"id": ga.id, "name": "无主"}])
+    db.session.rollback()
+    with cross_tenant("test checks both"):
+        names = dict(db.session.execute(select(Grid.id, Grid.name).where(Grid.id.in_([ga.id, gb.id]))).all())
+    assert names == {ga.id: "甲改", gb.id: "乙网格"}
+
+
+def test_insert_values_must_carry_the_current_tenant(db_session, two_towns):
+    from sqlalchemy import insert
+
+    a, b, ga, gb = two_towns
+    row = {"name": "值", "level": 1, "seq": 60, "path": "/"}
+    with tenant_context(a):
+        with pytest.raises(TenantScopeError):
+            db.session.execute(insert(Grid).values(**row, code="v1", tenant_id=b.id))
+        with pytest.raises(TenantScopeError):  # multi-values: one foreign row is enough
+            db.session.execute(insert(Grid).values([{**row, "code": "v2", "tenant_id": a.id},
+                                                    {**row, "code": "v3", "seq": 61, "tenant_id": b.id}]))
+        with pytest.raises(TenantScopeError):  # values() plus a parameter list
+            db.session.execute(insert(Grid).values(tenant_id=b.id), [{**row, "code": "v4"}])
+        with pytest.raises(TenantScopeError):  # unstamped
+            db.session.execute(insert(Grid).values(**row, code="v5"))
+        with pytest.raises(TenantScopeError):  # rows that cannot be checked before they exist
+            db.session.execute(insert(Grid).from_select(["name"], select(Grid.name)))
+        db.session.rollback()
+        db.session.execute(insert(Grid).values(**row, code="v6", tenant_id=a.id))
+        db.session.execute(insert(Grid).values([{**row, "code": "v7", "seq": 62, "tenant_id": a.id}]))
+        assert set(db.session.scalars(select(Grid.code).where(Grid.code.like("v%")))) == {"v6", "v7"}
+        db.session.rollback()
+    with cross_tenant("test counts every tenant"):
+        assert db.session.scalar(select(func.count()).select_from(Grid).where(Grid.code.like("v%"))) == 0
+
+
+def test_changed_or_deleted_rows_flushed_with_no_tenant_raise(db_session, two_towns):
+    a, b, ga, gb = two_towns
+    with tenant_context(a):
+        grid = db.session.get(Grid, ga.id)
+    grid.name = "无上下文"
+    with pytest.raises(TenantScopeError, match="no tenant"):
+        db.session.flush()
+    db.session.rollback()
+    with tenant_context(a):
+        grid = db.session.get(Grid, ga.id)
+        module = db.session.scalars(select(TenantModule)).first() or TenantModule(module="hello", enabled=False)
+        db.session.add(module)
+        db.session.commit()
+    db.session.delete(module)
+    with pytest.raises(TenantScopeError, match="no tenant"):
+        db.session.flush()
+    db.session.rollback()
+    # inside the context (or an explicit cross-tenant block) the same changes go through
+    with tenant_context(a):
+        db.session.get(Grid, ga.id).name = "有上下文"
+        db.session.commit()
+    with cross_tenant("test renames across tenants"):
+        db.session.get(Grid, gb.id).name = "跨租户"
+        db.session.commit()
+
+
+def _cross_entries(reason: str) -> list:
+    from core.models import AuditEntry
+
+    db.session.rollback()
+    with cross_tenant("test reads the audit log"):
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "tenant.cross")).all()
+        return [e for e in entries if (e.after or {}).get("reason") == reason]
+
+
+def test_cross_tenant_writes_an_audit_row_even_in_a_read_that_never_commits(db_session, two_towns):
+    a, b, ga, gb = two_towns
+    with tenant_context(a):
+        with cross_tenant("read-only county totals"):
+            assert db.session.scalar(select(func.count()).select_from(Grid).where(Grid.id.in_([ga.id, gb.id]))) == 2
+    db.session.rollback()  # the caller never commits: the entry is there all the same
+    [entry] = _cross_entries("read-only county totals")
+    assert entry.tenant_id == a.id and entry.actor == "cli"
+    # with no tenant in context the entry goes to the platform tenant's log
+    from core.audit import platform_tenant_id
+
+    with cross_tenant("platform maintenance"):
+        pass
+    [entry] = _cross_entries("platform maintenance")
+    assert entry.tenant_id == platform_tenant_id()
+
+
+def test_cross_tenant_inside_a_write_transaction_neither_blocks_nor_is_lost(db_session, two_towns):
+    """On SQLite the caller holds the write lock once it has written: a second connection would
+    wait for it; the entry joins the caller's transaction instead and commits with it."""
+    a, b, ga, gb = two_towns
+    with tenant_context(a):
+        db.session.get(Grid, ga.id).name = "写入中"
+        db.session.flush()
+        with cross_tenant("write then look across"):
+            db.session.scalar(select(func.count()).select_from(Grid))
+        db.session.commit()
+        assert db.session.get(Grid, ga.id).name == "写入中"
+    assert len(_cross_entries("write then look across")) == 1
+
+
+def test_cross_tenant_in_requests_is_audited(db_session, create_tenant, create_user, api_as):
+    """The start page lists the user's units across tenants (a GET: nothing else commits)."""
+    from core.audit import platform_tenant_id
+
+    town = create_tenant()
+    user = create_user(roles=[(town, "township_admin")])
+    api = api_as(user)
+    before = len(_cross_entries("list the tenants a user belongs to"))
+    assert api.client.get("/").status_code == 302
+    after = _cross_entries("list the tenants a user belongs to")
+    assert len(after) == before + 1
+    assert after[-1].user_id == user.id and after[-1].actor == user.username
+    assert after[-1].tenant_id == platform_tenant_id()

@@ -81,7 +81,7 @@ def test_export_xlsx_with_chinese_headers(logged, db_session):
     assert "attachment" in resp.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(resp.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:6] == ("时间 (UTC)", "用户", "用户ID", "操作", "操作说明", "对象类型")
+    assert rows[0][:6] == ("时间 (本地时间)", "用户", "用户ID", "操作", "操作说明", "对象类型")
     assert len(rows) - 1 >= 5 and {r[3] for r in rows[1:]} == {"role.assign"}
     assert {r[4] for r in rows[1:]} == {"授予角色"}
     assert any('"grid_id"' in (r[8] or "") for r in rows[1:])

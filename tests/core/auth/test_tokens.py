@@ -65,13 +65,14 @@ def test_expired_and_revoked_tokens_are_401(api_as, create_user, create_tenant, 
     assert api_as(user, token="ggv_made-up").get(f"/api/v1/t/{town.slug}/me/access").status_code == 401
 
 
-def test_token_of_tenant_a_is_401_on_tenant_b(api_as, create_user, create_tenant):
+def test_token_of_tenant_a_is_404_on_tenant_b_saying_so(api_as, create_user, create_tenant):
     a, b = create_tenant(), create_tenant()
     user = create_user(roles=[(a, "township_admin"), (b, "township_admin")])
     plain = make_token(api_as(user), a)["token"]
     bearer = api_as(user, token=plain)
     assert bearer.get(f"/api/v1/t/{a.slug}/users").status_code == 200
-    assert bearer.get(f"/api/v1/t/{b.slug}/users").status_code == 401
+    other = bearer.get(f"/api/v1/t/{b.slug}/users")
+    assert other.status_code == 404 and other.get_json()["error"]["code"] == "token_of_another_tenant"
     assert bearer.get("/api/v1/auth/me").status_code == 401  # bound to a tenant URL
 
 

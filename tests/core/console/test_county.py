@@ -141,7 +141,7 @@ def test_xlsx_names_are_never_formulas(page_as, county_admin, create_tenant):
     create_tenant(county=county, name="=HYPERLINK(\"x\")")
     ws = load_workbook(io.BytesIO(page_as(admin).get(f"/t/{county.slug}/compare.xlsx").data)).active
     cell = ws["A2"]
-    assert cell.value == '=HYPERLINK("x")' and cell.data_type == "s"
+    assert cell.value == '\'=HYPERLINK("x")' and cell.data_type == "s"  # core.exports neutralises it
 
 
 def test_county_pages_answer_404_on_a_township(page_as, create_tenant, create_user):
