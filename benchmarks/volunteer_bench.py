@@ -189,7 +189,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--max-seconds", type=float, default=120)
     args = parser.parse_args()
-    from core.toolkit import db
+    from core.toolkit import db, tenant_context
     from plugins.volunteer.models import Attendance
 
     with bench_app() as app:
@@ -223,10 +223,11 @@ def main() -> None:
 
             sql_floor = timed(floor_sql, min(200, args.volunteers - 3))
             conn.close()
-            counted = db.session.scalar(select(func.count(Attendance.id)).where(
-                Attendance.tenant_id == data["tenant_id"], Attendance.activity_id == data["activity_id"]))
-            distinct = db.session.scalar(select(func.count(func.distinct(Attendance.volunteer_id))).where(
-                Attendance.tenant_id == data["tenant_id"], Attendance.activity_id == data["activity_id"]))
+            with tenant_context(data["tenant_id"]):
+                counted = db.session.scalar(select(func.count(Attendance.id)).where(
+                    Attendance.activity_id == data["activity_id"]))
+                distinct = db.session.scalar(select(func.count(func.distinct(Attendance.volunteer_id))).where(
+                    Attendance.activity_id == data["activity_id"]))
     ok = sum(1 for s in statuses if s == 201)
     print(f"{args.volunteers} volunteers, gunicorn -w {args.workers}, {args.concurrency} phones at once: "
           f"{ok} check-ins answered 201 in {seconds:.1f} s; other answers: "
