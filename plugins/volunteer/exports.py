@@ -1,43 +1,24 @@
 """Spreadsheets (.xlsx) of the volunteer module: volunteers, activities, attendance, hours, and
-the unit's feedback report. One writer, :func:`workbook`, until core's export helper lands in
-the toolkit (then it is the one call to change): cells that start like a formula are written as
-text and control characters dropped."""
+the unit's feedback report. All written by core's safe export helper (``write_xlsx`` from the
+toolkit: formula-like text neutralised, control characters dropped, times in the township's
+zone, bold frozen headers), headers in the reader's language."""
 from __future__ import annotations
 
 import io
-import re
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from sqlalchemy import select
 
-from core.toolkit import db
-from plugins.volunteer import localtime, records
+from core.toolkit import db, write_xlsx
+from plugins.volunteer import records
 from plugins.volunteer.models import Activity, Attendance, Volunteer
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 KINDS = ("volunteers", "activities", "attendance", "hours")
 
 
-def _safe(value):
-    if isinstance(value, str):
-        value = _CONTROL.sub("", value)
-        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            return "'" + value
-    return value
-
-
 def workbook(title: str, header: list[str], rows) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(header)
-    for row in rows:
-        ws.append([_safe(v) for v in row])
-    for i, name in enumerate(header):
-        ws.column_dimensions[ws.cell(1, i + 1).column_letter].width = max(10, min(40, len(str(name)) * 2 + 4))
     buf = io.BytesIO()
-    wb.save(buf)
+    write_xlsx(buf, title[:31], header, rows)
     return buf.getvalue()
 
 
@@ -49,19 +30,19 @@ def export(kind: str, start=None, end=None) -> bytes:
                                     _("可服务时间"), _("状态"), _("报到时间")],
                         ([v.id, v.name, v.mobile, _("是") if v.is_party_member else _("否"), v.unit_name or "",
                           v.party_branch or "", "、".join(v.skills or []), v.availability, v.status,
-                          localtime.fmt(v.registered_at)] for v in rows))
+                          v.registered_at] for v in rows))
     if kind == "activities":
         rows = db.session.scalars(select(Activity).order_by(Activity.starts_at))
         return workbook(_("活动"), [_("编号"), _("活动"), _("岗位"), _("网格"), _("地点"), _("开始"), _("结束"), _("名额"),
                                   _("已报名"), _("状态")],
-                        ([a.id, a.title, a.post.name, a.grid.name, a.place, localtime.fmt(a.starts_at),
-                          localtime.fmt(a.ends_at), a.slots, a.taken, a.status] for a in rows))
+                        ([a.id, a.title, a.post.name, a.grid.name, a.place, a.starts_at,
+                          a.ends_at, a.slots, a.taken, a.status] for a in rows))
     if kind == "attendance":
         rows = db.session.scalars(select(Attendance).order_by(Attendance.activity_id, Attendance.id))
         return workbook(_("签到记录"), [_("活动"), _("志愿者"), _("签到"), _("签退"), _("时长(小时)"), _("补签退"),
                                     _("已更正")],
-                        ([r.activity.title, r.volunteer.name, localtime.fmt(r.checked_in_at),
-                          localtime.fmt(r.checked_out_at), r.hours, _("是") if r.missing_checkout else "",
+                        ([r.activity.title, r.volunteer.name, r.checked_in_at,
+                          r.checked_out_at, r.hours, _("是") if r.missing_checkout else "",
                           _("是") if r.corrected else ""] for r in rows))
     if kind == "hours":
         return workbook(_("服务时长"), [_("排名"), _("志愿者"), _("报到单位"), _("服务次数"), _("时长(小时)")],

@@ -3,12 +3,12 @@ hours against the annual target, and the quarterly feedback report (双报到反
 page and .xlsx. A township answers 404."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import ApiError, db, requires
+from core.toolkit import ApiError, db, requires, xlsx_response
 from plugins.volunteer import exports, units
 from plugins.volunteer.api_county import bounds, county, year_quarter
 from plugins.volunteer.models import Unit
@@ -17,7 +17,6 @@ from plugins.volunteer.permissions import UNITS
 from plugins.volunteer.schemas import UnitIn
 
 bp = Blueprint("volunteer_county_pages", __name__, url_prefix="/t/<tenant>/volunteer/county", template_folder="templates")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.route("/units", methods=["GET", "POST"], endpoint="units")
@@ -67,4 +66,4 @@ def unit_xlsx(unit_id: int):
     members = units.unit_report(c, row, *bounds(year, quarter))
     body = exports.unit_report_xlsx(row, members, _period_label(year, quarter))
     name = f"unit-{row.id}-{year}" + (f"-q{quarter}" if quarter else "")
-    return Response(body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    return xlsx_response(body, f"{name}.xlsx")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import ApiError, db, requires, utcnow, visible
+from core.toolkit import ApiError, db, requires, utcnow, visible, xlsx_response
 from plugins.volunteer import exports as xlsx
 from plugins.volunteer import localtime, menu, posts, records, registration
 from plugins.volunteer.models import Order, Volunteer
@@ -17,9 +17,6 @@ from plugins.volunteer.pages import active_grids, bp, form_errors, values_of
 from plugins.volunteer.permissions import MANAGE, REGISTER, VIEW, can_manage, require_grid
 from plugins.volunteer.schemas import ConfirmIn, ItemIn, OrderIn, PostIn, TeamIn
 from plugins.volunteer.web import grid_by_id
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 @bp.route("/menu", methods=["GET", "POST"], endpoint="menu")
 @requires(VIEW)
@@ -178,7 +175,5 @@ def exports():
 def export(kind: str):
     year = _year()
     start, end = localtime.year_bounds(year) if kind == "hours" else (None, None)
-    body = xlsx.export(kind, start, end)
-    return Response(body, mimetype=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{g.tenant.slug}-volunteer-{kind}.xlsx"'})
+    return xlsx_response(xlsx.export(kind, start, end), f"{g.tenant.slug}-volunteer-{kind}.xlsx")
 
