@@ -87,7 +87,7 @@ def report(unit_id: int):
     c = county()
     unit = units.get_unit(unit_id)
     year, quarter = year_quarter()
-    rows = units.unit_report(c, unit, *bounds(year, quarter))
+    rows = units.unit_report(c, unit, *bounds(year, quarter), year=bounds(year, None))
     return jsonify({"unit": UnitOut().dump(unit), "year": year, "quarter": quarter, "members": rows,
                     "registered_where": [{"town": t, "count": n} for t, n in units.registered_where(rows)],
                     "total_hours": round(sum(r["hours"] for r in rows), 2)})

@@ -53,6 +53,6 @@ def export(kind: str, start=None, end=None) -> bytes:
 
 def unit_report_xlsx(unit, rows: list[dict], period_label: str) -> bytes:
     return workbook(_("双报到反馈"), [_("乡镇"), _("姓名"), _("党支部"), _("服务次数"), _("时长(小时)"),
-                                   _("年度目标(小时)"), _("期间")],
-                    ([r["town"], r["name"], r["party_branch"], r["services"], r["hours"], r["target"], period_label]
-                     for r in rows))
+                                   _("全年累计(小时)"), _("年度目标(小时)"), _("期间")],
+                    ([r["town"], r["name"], r["party_branch"], r["services"], r["hours"], r["year_hours"], r["target"],
+                      period_label] for r in rows))

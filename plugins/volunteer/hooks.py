@@ -99,6 +99,13 @@ def star_evidence(tenant, grid_id, start, end):
 
 
 @hookimpl
+def person_sections(tenant, person, user):
+    from plugins.volunteer.people import person_section
+
+    return person_section(person)
+
+
+@hookimpl
 def person_data_export(tenant, person):
     from plugins.volunteer.people import export_person
 

@@ -51,7 +51,7 @@ def unit(unit_id: int):
     c = county()
     row = units.get_unit(unit_id)
     year, quarter = year_quarter()
-    members = units.unit_report(c, row, *bounds(year, quarter))
+    members = units.unit_report(c, row, *bounds(year, quarter), year=bounds(year, None))
     return render_template("volunteer/county_unit.html", unit=row, members=members, year=year, quarter=quarter,
                            where=units.registered_where(members), period=_period_label(year, quarter),
                            total=round(sum(m["hours"] for m in members), 2))
@@ -63,7 +63,7 @@ def unit_xlsx(unit_id: int):
     c = county()
     row = units.get_unit(unit_id)
     year, quarter = year_quarter()
-    members = units.unit_report(c, row, *bounds(year, quarter))
+    members = units.unit_report(c, row, *bounds(year, quarter), year=bounds(year, None))
     body = exports.unit_report_xlsx(row, members, _period_label(year, quarter))
     name = f"unit-{row.id}-{year}" + (f"-q{quarter}" if quarter else "")
     return xlsx_response(body, f"{name}.xlsx")

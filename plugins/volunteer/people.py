@@ -12,6 +12,24 @@ def _of(person) -> Volunteer | None:
     return db.session.scalar(select(Volunteer).where(Volunteer.person_id == person.id))
 
 
+def person_section(person) -> list[dict]:
+    """A resident's registration and hours on their page (志愿服务), for viewers of volunteers."""
+    from flask import g
+    from flask_babel import gettext as _
+
+    access = g.get("access")
+    volunteer = _of(person) if access is not None and access.can("volunteer.view") else None
+    if volunteer is None:
+        return []
+    from plugins.volunteer.pages import vol_status
+
+    total = records.totals(volunteer_ids=[volunteer.id])
+    rows = [(_("报到状态"), vol_status(volunteer.status)), (_("累计服务时长(小时)"), total[0]["hours"] if total else 0.0)]
+    if volunteer.unit_name:
+        rows.append((_("报到单位"), volunteer.unit_name))
+    return [{"title": _("志愿服务"), "rows": rows}]
+
+
 def export_person(person) -> dict:
     volunteer = _of(person)
     if volunteer is None:

@@ -92,28 +92,37 @@ def townships(county) -> list[Tenant]:
     return [t for t in rows if "volunteer" in enabled_modules(t)]
 
 
-def unit_report(county, unit: Unit, start, end) -> list[dict]:
-    """Every member of ``unit`` registered in the county's townships, with hours in [start, end).
+def _hours_by_volunteer(start, end):
+    return (select(ServiceRecord.volunteer_id, func.sum(ServiceRecord.hours).label("h"),
+                   func.count(ServiceRecord.id).label("n"))
+            .where(ServiceRecord.occurred_at >= start, ServiceRecord.occurred_at < end)
+            .group_by(ServiceRecord.volunteer_id).subquery())
+
+
+def unit_report(county, unit: Unit, start, end, year: tuple | None = None) -> list[dict]:
+    """Every member of ``unit`` registered in the county's townships, with hours in [start, end)
+    and, when ``year`` bounds are given, in that whole year (what the annual target counts).
 
     Each row: ``town`` (name), ``town_slug``, ``volunteer_id``, ``name``, ``party_branch``,
-    ``status``, ``hours``, ``services`` and ``target`` (the unit's annual target).
+    ``status``, ``hours``, ``services``, ``year_hours`` and ``target`` (the annual target).
     """
     out: list[dict] = []
     for town in townships(county):
         with tenant_context(town):
-            hours = (select(ServiceRecord.volunteer_id, func.sum(ServiceRecord.hours).label("h"),
-                            func.count(ServiceRecord.id).label("n"))
-                     .where(ServiceRecord.occurred_at >= start, ServiceRecord.occurred_at < end)
-                     .group_by(ServiceRecord.volunteer_id).subquery())
+            period = _hours_by_volunteer(start, end)
+            whole = _hours_by_volunteer(*(year or (start, end)))
             rows = db.session.execute(
-                select(Volunteer.id, Volunteer.name, Volunteer.party_branch, Volunteer.status, hours.c.h, hours.c.n)
-                .outerjoin(hours, hours.c.volunteer_id == Volunteer.id)
+                select(Volunteer.id, Volunteer.name, Volunteer.party_branch, Volunteer.status, period.c.h, period.c.n,
+                       whole.c.h)
+                .outerjoin(period, period.c.volunteer_id == Volunteer.id)
+                .outerjoin(whole, whole.c.volunteer_id == Volunteer.id)
                 .where(Volunteer.unit_id == unit.id, Volunteer.status.in_(("confirmed", "pending")))
                 .order_by(Volunteer.name)).all()
-        for vid, name, branch, status, h, n in rows:
+        for vid, name, branch, status, h, n, yh in rows:
             out.append({"town": town.name, "town_slug": town.slug, "volunteer_id": vid, "name": name,
                         "party_branch": branch or "", "status": status, "hours": round(float(h or 0), 2),
-                        "services": int(n or 0), "target": unit.annual_target_hours})
+                        "services": int(n or 0), "year_hours": round(float(yh or 0), 2),
+                        "target": unit.annual_target_hours})
     return out
 
 

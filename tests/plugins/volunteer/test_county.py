@@ -39,6 +39,13 @@ def test_a_units_members_across_townships_with_hours_against_the_target(town, ap
     assert sorted(r["count"] for r in report["registered_where"]) == [1, 2]
     assert {m["name"]: m["hours"] for m in report["members"]} == {"甲": 3.0, "乙": 1.5, "丙": 2.0}
     assert all(m["target"] == 50.0 for m in report["members"])
+    from plugins.volunteer.localtime import local_now
+
+    now = local_now()
+    other_q = 1 if now.month > 3 else 2  # a quarter of this year with no service in it
+    quarter = county_api.get(f"{base}/{town.unit_id}/report?quarter={other_q}").get_json()
+    by_name = {m["name"]: m for m in quarter["members"]}
+    assert by_name["甲"]["hours"] == 0.0 and by_name["甲"]["year_hours"] == 3.0 and quarter["total_hours"] == 0.0
     q = county_api.get(f"{base}/{town.unit_id}/report?quarter=5")
     assert q.status_code == 422 and "quarter" in q.get_json()["error"]["fields"]
     page = county_api.get(f"/t/{town.county_slug}/volunteer/county/units/{town.unit_id}")

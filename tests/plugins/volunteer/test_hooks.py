@@ -111,6 +111,8 @@ def test_a_persons_volunteer_data_is_exported_and_anonymised(town, api_as):
                                                "mobile": "13612340000"}).get_json()
     vol = admin.post(f"{town.api}/volunteers", json={"person_id": person["id"], "skills": ["理发"],
                                                      "confirm": True}).get_json()
+    page = admin.get(f"/t/{town.slug}/people/{person['id']}").get_data(as_text=True)
+    assert "志愿服务" in page and "累计服务时长" in page
     export = admin.get(f"{base}/people/{person['id']}/data-export")
     assert export.status_code == 200 and "理发" in export.get_data(as_text=True)
     assert admin.post(f"{base}/people/{person['id']}/anonymise", json={}).status_code == 200
