@@ -31,7 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     registry = make_plugin_manager(extra=app.config["GRIDGOV_EXTRA_PLUGINS"])
     app.extensions["gridgov.plugins"] = registry
 
-    from core import auth, cli, errors, i18n, modules, people, web
+    from core import auth, cli, errors, i18n, modules, people, queue, schedules_pages, web
     from core.api import api_bp, idempotency, openapi
 
     errors.init_app(app)
@@ -48,6 +48,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_tenants(app)
     modules.init_app(app, registry)
     idempotency.init_app(app)  # after the guard and the module gate: claimed just before the view
+    queue.init_app(app)
+    schedules_pages.init_app(app)  # the platform admin's API and page
     cli.init_app(app)
     return app
 

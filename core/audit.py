@@ -20,9 +20,11 @@ log = logging.getLogger("gridgov.audit")
 
 def _actor() -> tuple[int | None, str | None]:
     if not has_request_context():
-        # a background job (core.jobs) acts for the user who started it
+        # a background job (core.jobs) acts for the user who started it, a schedule as itself
         user = g.get("acting_user") if has_app_context() else None
-        return (user.id, user.username) if user is not None else (None, "cli")
+        if user is not None:
+            return user.id, user.username
+        return None, (g.get("acting_as") if has_app_context() else None) or "cli"
     from flask_login import current_user
 
     if getattr(current_user, "is_authenticated", False):

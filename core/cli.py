@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sys
 
 import click
 from flask import Flask, current_app
@@ -231,17 +230,9 @@ def register_core_commands(cli: click.Group) -> None:
         for line in load_demo():
             click.echo(line)
 
-    @cli.command("run", context_settings={"ignore_unknown_options": True})
-    @click.option("--bind", default="127.0.0.1:8000", show_default=True)
-    @click.option("--workers", default=None, type=int, help="default: 2 x cores + 1, at most 8")
-    @click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
-    def run(bind, workers, gunicorn_args):
-        """Serve the console and API with gunicorn."""
-        workers = workers or min(2 * (os.cpu_count() or 1) + 1, 8)
-        args = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
-                "--access-logfile", "-", *gunicorn_args, "core.wsgi:app"]
-        click.echo(f"gridgov on http://{bind} with {workers} workers")
-        os.execv(sys.executable, args)
+    from core.cli_queue import register_queue_commands
+
+    register_queue_commands(cli)
 
 
 def init_app(app: Flask) -> None:

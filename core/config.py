@@ -9,9 +9,10 @@ variable            meaning                                                defau
 ``SECRET_KEY``      signs sessions and CSRF tokens; required in production none (refuses to start)
 ``REDIS_URL``       rate-limit storage shared by gunicorn workers          in-memory
 ``UPLOAD_DIR``      where uploads are stored (photos, import files)        ``instance/uploads``
-``JOBS_DIR``        background jobs' state files (:mod:`core.jobs`); must  ``<UPLOAD_DIR>/jobs``
-                    be one folder shared by all gunicorn workers of the
-                    machine, like ``UPLOAD_DIR``
+``GRIDGOV_QUEUE_URL`` the task queue (:mod:`core.queue`): ``redis://...``     ``REDIS_URL`` if set,
+                    for consumers on several hosts, or ``sqlite:///path``  else SQLite file
+                                                                           ``instance/queue.db``
+``GRIDGOV_QUEUE_NAME`` the queue's name in its store                      ``gridgov``
 ``GRIDGOV_PROXY_FIX`` number of reverse proxies in front (trust their        0 (none)
                     ``X-Forwarded-For``/``-Proto``), so per-address limits
                     see the real client
@@ -80,13 +81,13 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
         "RATELIMIT_HEADERS_ENABLED": True,
         "GRIDGOV_EXTRA_PLUGINS": (),
         "GRIDGOV_PROXY_FIX": int(os.environ.get("GRIDGOV_PROXY_FIX") or 0),
+        "GRIDGOV_QUEUE_URL": os.environ.get("GRIDGOV_QUEUE_URL") or None,
+        "GRIDGOV_QUEUE_NAME": os.environ.get("GRIDGOV_QUEUE_NAME") or "gridgov",
     }
     for key in ("LOGIN_LIMIT_ACCOUNT", "LOGIN_LIMIT_ADDRESS"):
         if os.environ.get(key):
             config[key] = os.environ[key]
     config.update(overrides)
-    # after the overrides, so that a test's own UPLOAD_DIR carries its jobs along
-    config["JOBS_DIR"] = config.get("JOBS_DIR") or os.environ.get("JOBS_DIR") or str(Path(config["UPLOAD_DIR"]) / "jobs")
     return config
 
 

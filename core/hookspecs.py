@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from flask import Blueprint
 
     from core.models import Tenant
-    from core.specs import NavItem, Permission, Role, Widget
+    from core.specs import NavItem, Permission, Role, Schedule, Widget
 
 hookspec = pluggy.HookspecMarker("gridgov")
 
@@ -67,6 +67,22 @@ def register_cli_commands(cli: click.Group) -> None:
     """Add click commands or groups to the ``gridgov`` command line.
 
     Tenant scope: none; commands that work on a tenant take ``--tenant SLUG``.
+    """
+
+
+@hookspec
+def register_schedules() -> list[Schedule]:
+    """Return this plugin's periodic work (定时任务) as :class:`core.specs.Schedule` values:
+    ``Schedule("<plugin>.<what>", "<cron>", fn, description)``, ``fn(tenant)``.
+
+    At each tick the queue runs ``fn`` once for every active (not suspended) township that has
+    this module enabled (core's and library plugins' schedules: every active township), each
+    inside that township's context and its own transaction. A run that raises is rolled back and
+    recorded as failed with its reason; the other townships still run. Runs are recorded in
+    ``core_schedule_run`` and shown to the platform admin. A schedule whose name does not start
+    with its plugin's name, or that repeats another's name, is left out with a warning.
+
+    Tenant scope: none when declared (app-wide); ``fn`` runs in one township's context.
     """
 
 

@@ -1,33 +1,43 @@
-"""Background jobs (后台任务): long work (imports, exports) in a thread of the web process.
+"""Background jobs (后台任务): long work (imports, exports) run by the task queue's consumers.
 
-A request calls :func:`start` with a work function; the function runs in a new thread with a
-fresh app context, the tenant in context (:func:`core.tenancy.tenant_context`), ``g.tenant``,
-``g.access`` and ``g.acting_user`` (audit entries name that user), and its own database session.
-The transaction is committed when the function returns and rolled back when it raises.
-``write=True`` opens it with a write lock up front (SQLite ``BEGIN IMMEDIATE``), so a long
-import never loses its lock upgrade to a concurrent writer half-way through.
+A request calls :func:`start` with a module-level work function; the job's state is written to
+the queue's store and a ``gridgov.job`` task is enqueued (:mod:`core.queue`). A consumer
+(``gridgov worker``, or the one ``gridgov run`` starts) runs ``work(run)`` with a fresh app
+context, the tenant in context (:func:`core.tenancy.tenant_context`), ``g.tenant``, ``g.access``
+and ``g.acting_user`` (audit entries name the user who started it), in its own transaction:
+committed when the function returns, rolled back when it raises. ``write=True`` takes the write
+lock when the transaction begins (SQLite ``BEGIN IMMEDIATE``), so a long import never loses its
+lock upgrade to a concurrent writer half-way through.
 
-Job state lives in a small JSON file, ``<JOBS_DIR>/<tenant id>/<job id>.json``, replaced
-atomically on every change, and the work function's result next to it
-(``<job id>.result.json``). Nothing a request needs is kept in process memory, so any gunicorn
-worker of the machine (they share ``JOBS_DIR``) can answer for any job. Progress is written at
-most a few times a second and never to the database: on SQLite the job holds the write lock for
-its whole transaction, so another connection writing progress would wait for it.
+State: the :class:`Job` (status, phase, done/total, error, who started it, tenant) and the work's
+result live in the queue's store under ``gridgov.job.<tenant id>.<job id>`` (huey's SQLite file
+or Redis), never in gridgov's database and never in process memory, so any web worker on any
+host answers for any job. Progress is written at most a few times a second. Why not the
+database: on SQLite the running import holds the database's write lock for its whole
+transaction, and progress written through another connection would wait for it (and a write
+through the job's own transaction would be invisible until it commits); the queue's store has
+its own lock (its own file) or none (Redis). Jobs are kept a day (:data:`KEEP_FOR`): Redis
+expires them, and the hourly ``gridgov.sweep`` task (:func:`sweep_old`) removes them from SQLite.
 
-Statuses: ``queued`` → ``running`` → ``succeeded`` | ``failed``. A heartbeat thread refreshes
-a running job's file every few seconds; a queued or running job whose heartbeat is older than
-:data:`STALE_AFTER` reads as ``failed`` (``worker_lost``): its process died, and with it the
-uncommitted transaction. Starting a job deletes job files older than :data:`KEEP_FOR`.
+Statuses: ``queued`` → ``running`` → ``succeeded`` | ``failed``. A queued job waits for a consumer
+however long it takes (the work survives a restart or deploy: the task is in the store). A
+consumer stopped at once (SIGTERM) marks its running jobs ``failed`` (``worker_lost``) as it exits
+(:func:`abandon`), since their transactions die with it. A heartbeat refreshes a running job's
+state every few seconds; a running job whose heartbeat is older than :data:`STALE_AFTER` reads as
+``failed`` (``worker_lost``) too: its consumer was killed outright, or its host went down.
+
+Retries where safe: ``start(..., retries=n)`` declares that the work may run again after a
+transient failure (the database busy or its connection lost), because its transaction was rolled
+back; the job goes back to ``queued`` and huey runs it again after :data:`RETRY_DELAY` seconds.
+A refusal (:class:`~core.errors.ApiError`) or a bug fails at once: running it again would not help.
 """
 from __future__ import annotations
 
-import copy
 import datetime as dt
+import importlib
 import json
 import logging
-import os
 import re
-import tempfile
 import threading
 import time
 import uuid
@@ -35,18 +45,21 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable
 
 from flask import Flask, current_app, g
+from huey.constants import EmptyData
 
-from core.errors import ApiError, STATUS_MESSAGES
+from core.errors import STATUS_MESSAGES, ApiError
 
 log = logging.getLogger("gridgov.jobs")
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 FINISHED = (SUCCEEDED, FAILED)
 HEARTBEAT_EVERY = 10.0  # seconds between heartbeats of a running job
-STALE_AFTER = 60.0  # a queued/running job silent for longer reads as failed
+STALE_AFTER = 60.0  # a running job silent for longer reads as failed
 PROGRESS_EVERY = 0.3  # at most about three progress writes a second
-KEEP_FOR = 24 * 3600.0  # job files (and, by the modules' choice, uploads) older than a day go
+KEEP_FOR = 24 * 3600.0  # job states older than a day go
+RETRY_DELAY = 5  # seconds before a transient failure is retried
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+PREFIX = "gridgov.job."
 WORKER_LOST = {"code": "worker_lost",
                "message": "后台任务已中断（处理进程已退出），未保存任何数据，请重新开始 "
                           "(the worker running this job stopped; nothing was saved, start again)"}
@@ -54,8 +67,8 @@ WORKER_LOST = {"code": "worker_lost",
 
 @dataclass
 class Job:
-    """What a job file holds. ``params`` are the caller's (small, JSON); ``error`` is
-    ``{"code", "message", "fields"?}`` as in :mod:`core.errors`."""
+    """A job's state. ``params`` are the caller's (small, JSON); ``error`` is
+    ``{"code", "message", "fields"?}`` as in :mod:`core.errors`; ``work`` names the function."""
 
     id: str
     kind: str
@@ -71,6 +84,9 @@ class Job:
     started_at: str | None = None
     finished_at: str | None = None
     heartbeat_at: str = ""
+    work: str = ""
+    write: bool = False
+    attempts: int = 0
 
     @property
     def finished(self) -> bool:
@@ -105,40 +121,40 @@ def _age(stamp: str | None) -> float:
     return (dt.datetime.now(dt.timezone.utc) - dt.datetime.fromisoformat(stamp)).total_seconds()
 
 
-def jobs_dir(tenant_id: int | None = None, app: Flask | None = None) -> str:
-    root = (app or current_app).config["JOBS_DIR"]
-    return root if tenant_id is None else os.path.join(root, str(int(tenant_id)))
+def _key(tenant_id: int, job_id: str, part: str = "") -> str:
+    return f"{PREFIX}{int(tenant_id)}.{job_id}{part}"
 
 
-def _paths(folder: str, job_id: str) -> tuple[str, str]:
-    return os.path.join(folder, f"{job_id}.json"), os.path.join(folder, f"{job_id}.result.json")
+def _storage(app: Flask | None = None):
+    from core.queue import huey_of
+
+    return huey_of(app).storage
 
 
-def write_json(path: str, data: Any) -> None:
-    """Write ``data`` to ``path`` atomically: readers see the old file or the new, never half."""
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+def write_state(key: str, data: Any, app: Flask | None = None) -> None:
+    """Write one value to the queue's store (whole, so readers see the old value or the new).
+    Written as a huey "result" so that Redis expires it after a day."""
+    _storage(app).put_data(key, json.dumps(data, ensure_ascii=False, default=str).encode(), is_result=True)
+
+
+def _read_state(key: str) -> Any:
+    raw = _storage().peek_data(key)
+    if raw is EmptyData or raw is None:
+        return None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, default=str)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
+        return json.loads(raw)
+    except ValueError:
+        return None
 
 
 def save(job: Job, app: Flask | None = None) -> None:
-    """Write a job's state file (the job's own thread, and tests that fake a dead worker)."""
-    write_json(_paths(jobs_dir(job.tenant_id, app), job.id)[0], asdict(job))
+    """Write a job's state (the running job, and tests that fake a dead worker)."""
+    write_state(_key(job.tenant_id, job.id), asdict(job), app)
 
 
 def get(job_id: str, tenant_id: int | None = None) -> Job | None:
     """The job ``job_id`` of the current tenant (or ``tenant_id``); ``None`` when there is no such
-    job there. A job of another tenant is simply not found: each tenant has its own folder."""
+    job there. A job of another tenant is simply not found: the tenant is part of its key."""
     from core.tenancy import TenantScopeError, current_tenant_id
 
     tenant_id = tenant_id if tenant_id is not None else current_tenant_id()
@@ -146,44 +162,44 @@ def get(job_id: str, tenant_id: int | None = None) -> Job | None:
         raise TenantScopeError("jobs are read inside a tenant's context")
     if not isinstance(job_id, str) or not JOB_ID.match(job_id):
         return None
-    try:
-        with open(_paths(jobs_dir(tenant_id), job_id)[0], encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (FileNotFoundError, ValueError):
+    data = _read_state(_key(tenant_id, job_id))
+    if not isinstance(data, dict):
         return None
     try:
         job = Job(**{k: v for k, v in data.items() if k in _FIELDS})  # a newer release may add fields
-    except (AttributeError, TypeError):  # not a job's file
+    except TypeError:
         return None
     if job.tenant_id != tenant_id:
         return None
-    if not job.finished and _age(job.heartbeat_at) > STALE_AFTER:
+    if job.status == RUNNING and _age(job.heartbeat_at) > STALE_AFTER:
         job.status, job.error = FAILED, dict(WORKER_LOST)
     return job
 
 
 def result(job: Job) -> dict[str, Any] | None:
     """What the work function returned (or set on ``run.result`` before failing), else ``None``."""
-    try:
-        with open(_paths(jobs_dir(job.tenant_id), job.id)[1], encoding="utf-8") as fh:
-            return json.load(fh)
-    except (FileNotFoundError, ValueError):
-        return None
+    return _read_state(_key(job.tenant_id, job.id, ".result"))
 
 
-def remove_old_files(root: str, older_than: float = KEEP_FOR) -> int:
-    """Delete files under ``root`` last changed more than ``older_than`` seconds ago; returns how
-    many. Other workers may be sweeping too, so files that vanish meanwhile are no error."""
-    limit, removed = time.time() - older_than, 0
-    for folder, _, files in os.walk(root):
-        for name in files:
-            path = os.path.join(folder, name)
-            try:
-                if os.stat(path).st_mtime < limit:
-                    os.remove(path)
-                    removed += 1
-            except OSError:
-                continue
+def sweep_old(older_than: float = KEEP_FOR) -> int:
+    """Delete job states (with their results) and claimed schedule ticks older than
+    ``older_than`` seconds from the queue's store; returns how many keys went."""
+    storage, removed = _storage(), 0
+    items = storage.result_items()
+    for key, raw in items.items():
+        key = key.decode() if isinstance(key, bytes) else key
+        if not key.startswith(("gridgov.job.", "gridgov.tick.")) or key.endswith(".result"):
+            continue
+        try:
+            value = json.loads(raw) if key.startswith(PREFIX) else {"created_at": raw.decode()}
+            stamp = value.get("created_at")
+        except (ValueError, AttributeError):
+            stamp = None
+        if _age(stamp) > older_than:
+            storage.delete_data(key)
+            removed += 1
+            if key.startswith(PREFIX):
+                storage.delete_data(key + ".result")
     return removed
 
 
@@ -198,6 +214,8 @@ class JobRun:
         self._lock = threading.Lock()
         self._written = 0.0
         self._stop = threading.Event()
+        self._committed = False
+        self._abandoned = False  # the consumer is exiting: this run writes nothing more
 
     @property
     def id(self) -> str:
@@ -219,6 +237,8 @@ class JobRun:
             self._save_locked()
 
     def _save_locked(self) -> None:
+        if self._abandoned:
+            return
         self.job.heartbeat_at = _now()
         save(self.job, self.app)
         self._written = time.monotonic()
@@ -227,84 +247,139 @@ class JobRun:
         while not self._stop.wait(HEARTBEAT_EVERY):
             try:
                 self._update()
-            except OSError:
+            except Exception:
                 log.warning("job %s: heartbeat not written", self.job.id, exc_info=True)
 
 
 Work = Callable[[JobRun], "dict[str, Any] | None"]
+_running: dict[str, JobRun] = {}  # this process's running jobs, by id
 
 
-def start(kind: str, work: Work, *, params: dict[str, Any] | None = None, write: bool = False,
+def abandon(job_id: str) -> None:
+    """The consumer is exiting while job ``job_id`` runs here (huey's "interrupted" signal): record
+    it as failed (``worker_lost``), or as succeeded if its transaction had already committed,
+    and let the dying run write nothing more."""
+    run = _running.get(job_id)
+    if run is None:
+        return
+    with run._lock:
+        if run.job.finished:
+            return
+        if run._committed and run.result is not None:
+            write_state(_key(run.job.tenant_id, run.job.id, ".result"), run.result, run.app)
+        run.job.status = SUCCEEDED if run._committed else FAILED
+        run.job.error = None if run._committed else dict(WORKER_LOST)
+        run.job.finished_at = _now()
+        run._save_locked()
+        run._abandoned = True
+    log.warning("job %s (%s): consumer stopped while it ran; %s", job_id, run.job.kind, run.job.status)
+
+
+def _work_name(work: Work) -> str:
+    """``module:qualname`` of a module-level function, which any consumer can import."""
+    name = f"{work.__module__}:{work.__qualname__}"
+    if "<" in work.__qualname__ or _resolve(name) is not work:
+        raise ValueError(f"a job's work must be a module-level function (the consumer imports it by name), not {name}")
+    return name
+
+
+def _resolve(name: str) -> Callable:
+    module, _, qualname = name.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def start(kind: str, work: Work, *, params: dict[str, Any] | None = None, write: bool = False, retries: int = 0,
           tenant=None, user=None) -> Job:
-    """Run ``work(run)`` in the background as ``user`` (default: the signed-in user) in ``tenant``
-    (default: the request's); returns the queued job at once.
+    """Queue ``work(run)`` to run in the background as ``user`` (default: the signed-in user) in
+    ``tenant`` (default: the request's); returns the queued job at once.
 
-    :param params: small JSON-able values the work reads from ``run.params`` (kept in the file).
+    :param work: a module-level function (the consumer, maybe on another host, imports it).
+    :param params: small JSON-able values the work reads from ``run.params`` (kept in the state).
     :param write: the work writes: take the database write lock when the transaction begins.
+    :param retries: how many times a transient failure may be retried (only for work that is
+        safe to run again after a rollback).
     """
     from flask_login import current_user
+
+    from core.queue import huey_of, task
 
     tenant = tenant if tenant is not None else g.tenant
     if user is None and getattr(current_user, "is_authenticated", False):
         user = current_user
-    app = current_app._get_current_object()
-    remove_old_files(jobs_dir(app=app))
     now = _now()
     job = Job(id=uuid.uuid4().hex, kind=kind, tenant_id=tenant.id, user_id=getattr(user, "id", None),
-              params=dict(params or {}), created_at=now, heartbeat_at=now)
-    save(job, app)
-    queued = copy.deepcopy(job)  # the thread changes its own
-    # not a daemon: a gracefully stopping gunicorn worker lets a running job finish first
-    threading.Thread(target=_execute, args=(JobRun(job, app), work, write), name=f"job-{kind}-{job.id[:8]}").start()
-    return queued
+              params=dict(params or {}), created_at=now, heartbeat_at=now, work=_work_name(work), write=write)
+    save(job)
+    huey_of().enqueue(task("job").s(job.tenant_id, job.id, retries=int(retries), retry_delay=RETRY_DELAY))
+    return job
 
 
-def _execute(run: JobRun, work: Work, write: bool) -> None:
+def execute(tenant_id: int, job_id: str, retries_left: int = 0) -> None:
+    """Run one queued job (the ``gridgov.job`` task, in a consumer's app context). A job that is
+    gone (swept) or already finished is not run again."""
     from core.auth.access import access_for
     from core.db import db
     from core.models import Tenant, User
     from core.tenancy import tenant_context
 
-    job = run.job
+    job = get(job_id, tenant_id)
+    if job is None or job.finished:
+        log.warning("job %s: not run (%s)", job_id, "gone" if job is None else job.status)
+        return
+    app = current_app._get_current_object()
+    run = JobRun(job, app)
     beat = threading.Thread(target=run._beat, name=f"job-beat-{job.id[:8]}", daemon=True)
-    with run.app.app_context():
-        try:
-            run._update(status=RUNNING, started_at=_now())
-            beat.start()
-            with tenant_context(job.tenant_id):
-                if write:
-                    db.session.connection(execution_options={"sqlite_immediate": True})
-                g.tenant = db.session.get(Tenant, job.tenant_id)
-                g.acting_user = db.session.get(User, job.user_id) if job.user_id is not None else None
-                g.access = access_for(g.acting_user, g.tenant)
-                run.result = work(run) or run.result
-                db.session.commit()
-        except Exception as exc:
-            db.session.rollback()
-            _finish(run, FAILED, _error_of(exc, job))
-        else:  # committed: whatever happens now, the job did its work
-            _finish(run, SUCCEEDED, None)
-        finally:
-            run._stop.set()
-            db.session.remove()
+    _running[job.id] = run
+    try:
+        run._update(status=RUNNING, started_at=_now(), error=None, attempts=job.attempts + 1)
+        beat.start()
+        with tenant_context(job.tenant_id):
+            if job.write:
+                db.session.connection(execution_options={"sqlite_immediate": True})
+            g.tenant = db.session.get(Tenant, job.tenant_id)
+            g.acting_user = db.session.get(User, job.user_id) if job.user_id is not None else None
+            g.access = access_for(g.acting_user, g.tenant)
+            run.result = _resolve(job.work)(run) or run.result
+            db.session.commit()
+            run._committed = True
+    except Exception as exc:
+        db.session.rollback()
+        error = _error_of(exc, job)
+        if retries_left > 0 and error["code"] == "busy":
+            run._update(status=QUEUED, error=error)
+            log.warning("job %s (%s): %s; retried in %ss", job.id, job.kind, error["code"], RETRY_DELAY)
+            raise  # huey runs the task again
+        _finish(run, FAILED, error)
+    else:  # committed: whatever happens now, the job did its work
+        _finish(run, SUCCEEDED, None)
+    finally:
+        run._stop.set()
+        _running.pop(job.id, None)
+        db.session.remove()
 
 
 def _finish(run: JobRun, status: str, error: dict[str, Any] | None) -> None:
+    if run._abandoned:
+        return
     if run.result is not None:
-        write_json(_paths(jobs_dir(run.job.tenant_id, run.app), run.job.id)[1], run.result)
+        write_state(_key(run.job.tenant_id, run.job.id, ".result"), run.result, run.app)
     run._update(status=status, error=error, finished_at=_now())
     log.info("job %s (%s) %s", run.job.id, run.job.kind, status)
 
 
 def _error_of(exc: Exception, job: Job) -> dict[str, Any]:
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DBAPIError, OperationalError
 
     if isinstance(exc, ApiError):
         error = {"code": exc.code, "message": exc.message}
         if exc.fields:
             error["fields"] = exc.fields
         return error
-    if isinstance(exc, OperationalError) and "locked" in str(exc.orig):
+    if (isinstance(exc, OperationalError) and "locked" in str(exc.orig)) or (
+            isinstance(exc, DBAPIError) and exc.connection_invalidated):
         return {"code": "busy", "message": "数据库正忙（有其他写入），未保存任何数据，请稍后重试 "
                                            "(the database was busy; nothing was saved, try again)"}
     log.exception("job %s (%s) failed", job.id, job.kind)

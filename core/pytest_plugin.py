@@ -15,6 +15,7 @@ when ``DATABASE_URL`` names one), factories and signed-in API clients.
 | ``enable_module(tenant, name, settings=None)`` | switch a module on |
 | ``api_as(user)`` | a JSON client signed in as ``user`` |
 | ``register_plugin(obj, name)`` | hook implementations for this test only |
+| ``consumer`` | a real task queue consumer (threads in the test's process) while the test runs |
 | ``english_only(html, data=())`` | fail when Chinese is left in an English page |
 
 Tests isolate themselves by creating their own tenants and users (unique slugs, :func:`unique`),
@@ -251,3 +252,13 @@ def english_only():
         assert not left, "Chinese left in the English page:\n" + "\n".join(left)
 
     return check
+
+
+@pytest.fixture
+def consumer(app):
+    """A real huey consumer (threads in this process) on the app's queue while the test runs:
+    background jobs and schedule runs go through the queue's store as in production."""
+    from core.queue import running_consumer
+
+    with running_consumer(app, workers=2) as running:
+        yield running

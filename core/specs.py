@@ -1,12 +1,16 @@
-"""Plain value types that hooks exchange: module manifests, permissions, roles, menu items.
+"""Plain value types that hooks exchange: module manifests, permissions, roles, menu items, schedules.
 
 Plugins build these and return them from ``register_*`` hooks; core never imports a plugin.
 """
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
+from huey import crontab
 from marshmallow import Schema
 
 
@@ -104,3 +108,52 @@ class Widget:
     series: list[tuple[str, float]] = field(default_factory=list)
     order: int = 100
     link_endpoint: str | None = None
+
+
+SCHEDULE_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+# Cron fields are read in Beijing time (core.localtime's default zone), where the townships are:
+# "0 1 1 * *" is 1 am on the first of the month in Beijing, whatever the host's zone. Schedules
+# fire once for every township, so a township's own zone setting does not move them.
+SCHEDULE_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Periodic work a module declares (定时任务), run once per township at each tick.
+
+    :param name: ``<module>.<what>``, e.g. ``incidents.escalate_overdue``; the prefix is the
+        declaring plugin's name (``core`` for core's own).
+    :param cron: five crontab fields, ``minute hour day month day_of_week`` (0 = Sunday), in
+        Beijing time: ``*/5 * * * *`` every five minutes, ``0 2 * * 1`` Mondays at 02:00.
+    :param fn: ``fn(tenant)``, called inside that township's context and its own transaction,
+        committed when it returns and rolled back when it raises (the run is then recorded as
+        failed with the reason). Its return value is shown by ``gridgov schedules run``.
+    :param description: one line for ``gridgov schedules list`` and the platform admin.
+    """
+
+    name: str
+    cron: str
+    fn: Callable[[Any], Any]
+    description: str = ""
+
+    def __post_init__(self):
+        if not SCHEDULE_NAME.match(self.name or ""):
+            raise ValueError(f"schedule name {self.name!r} is not '<module>.<what>' (snake_case)")
+        fields_ = (self.cron or "").split()
+        if len(fields_) != 5:
+            raise ValueError(f"schedule {self.name}: cron {self.cron!r} needs 5 fields (minute hour day month weekday)")
+        minute, hour, day, month, weekday = fields_
+        object.__setattr__(self, "_test", crontab(minute=minute, hour=hour, day=day, month=month,
+                                                  day_of_week=weekday, strict=True))
+        if not callable(self.fn):
+            raise ValueError(f"schedule {self.name}: fn must be callable")
+
+    @property
+    def module(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    def matches(self, when: dt.datetime) -> bool:
+        """Whether the schedule fires in the minute of ``when`` (naive UTC, or aware)."""
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        return self._test(when.astimezone(SCHEDULE_ZONE).replace(tzinfo=None))

@@ -25,7 +25,10 @@ core releases. Grouped by what they are for:
   ``xlsx_response``, ``write_csv``, ``csv_response``, ``safe_value``: formula text neutralised,
   control characters dropped, local time (see ``core/exports.py``);
 * idempotency: nothing to import: every API write accepts ``Idempotency-Key`` (``core/api/idempotency.py``);
-* language: ``gettext``, ``pgettext``, ``N_``.
+* language: ``gettext``, ``pgettext``, ``N_``;
+* background work: ``start_job``, ``get_job``, ``job_result``, ``Job``, ``JobRun`` (jobs on the task
+  queue, see ``core/jobs.py``), ``Schedule`` (answer ``register_schedules``) and ``run_schedule``
+  (run one now, see ``core/schedules.py``).
 
 Test fixtures for a plugin's own suite come with gridgov as a pytest plugin
 (``core.pytest_plugin``: ``create_tenant``, ``create_user``, ``enable_module``, ``api_as``, ...).
@@ -45,6 +48,10 @@ from core.grid.models import Grid, GridStatus, PartyOrg
 from core.grid.scope import grid_in_reach, subtree_condition, visible
 from core.hookspecs import hookspec
 from core.i18n import N_
+from core.jobs import Job, JobRun
+from core.jobs import get as get_job
+from core.jobs import result as job_result
+from core.jobs import start as start_job
 from core.localtime import (LocalDateTime, bucket_key, date_range, format_local, from_local, iso_local, local_now,
                             local_period, local_today, parse_period, period_bounds, period_name, tenant_zone, to_local)
 from core.models import Tenant, TenantKind, TenantStatus, User
@@ -52,18 +59,9 @@ from core.modules import enabled_modules, hooks, module_settings
 from core.people.identity import mask_id, mask_mobile
 from core.people.models import Household, Person
 from core.plugins import hookimpl
-from core.specs import ModuleManifest, NavItem, Permission, Role, Widget
+from core.specs import ModuleManifest, NavItem, Permission, Role, Schedule, Widget
+from core.schedules import run_now as run_schedule
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
 
-__all__ = [
-    "ApiError", "Column", "Grid", "GridStatus", "Household", "LocalDateTime", "ModuleManifest", "N_", "NavItem", "PartyOrg",
-    "Permission", "Person", "Role", "Tenant", "TenantKind", "TenantOwned", "TenantScopeError", "TenantStatus",
-    "Timestamped", "UTCDateTime", "User", "Widget", "audit", "authenticated", "bearer_token", "bucket_key",
-    "choice_arg", "cross_tenant", "csrf", "current_access", "current_tenant_id", "date_range", "db", "doc", "dump",
-    "enabled_modules", "format_local", "from_local", "gettext", "grid_in_reach", "hookimpl", "hookspec", "hooks",
-    "immediate_transaction", "int_arg", "iso_local", "json_body", "known_args", "load", "local_now", "local_period", "local_today",
-    "mask_id", "mask_mobile", "module_settings", "page", "page_args", "parse_period", "period_bounds",
-    "period_name", "pgettext", "public", "requires", "sign_in_with_token", "subtree_condition", "tenant_context",
-    "tenant_fk", "tenant_zone", "to_local", "utcnow", "visible",
-    "XlsxBook", "csv_response", "safe_value", "write_csv", "write_xlsx", "xlsx_response",
-]
+# everything imported above is the API: a name added to the imports is exported
+__all__ = sorted(name for name in dir() if not name.startswith("_") and name != "annotations")

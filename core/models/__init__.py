@@ -3,10 +3,11 @@ from core.models.tenant import Tenant, TenantKind, TenantModule, TenantStatus
 from core.models.audit import AuditEntry
 from core.models.idempotency import IdempotencyKey
 from core.models.user import ApiToken, RoleAssignment, RolePermission, User
+from core.models.schedule import ScheduleRun
 from core.grid.models import Grid, GridStatus
 from core.people.models import Household, Person, PersonTag, Tag  # noqa: F401  (metadata knows them)
 
 __all__ = [
     "IdempotencyKey", "Tenant", "TenantKind", "TenantStatus", "TenantModule", "AuditEntry",
-    "User", "RoleAssignment", "RolePermission", "ApiToken", "Grid", "GridStatus",
+    "User", "RoleAssignment", "RolePermission", "ApiToken", "Grid", "GridStatus", "ScheduleRun",
 ]

@@ -7,12 +7,17 @@ row report (:meth:`ImportReport.as_dict`). An all-or-nothing import with bad row
 ``import_rejected`` and keeps the report; a file that cannot be read fails with ``invalid_file``.
 A job is seen only by the user who started it (anyone else: 404, as for another tenant's).
 Uploads older than a day are removed when the next one arrives (abandoned wizards).
+
+The job may be retried after a transient failure (database busy): its transaction was rolled
+back and the upload is kept until an import commits, so a second run starts from the same file.
+Uploads stay on ``UPLOAD_DIR``, which every host that runs consumers must share.
 """
 from __future__ import annotations
 
 import io
 import os
 import re
+import time
 import uuid
 from typing import Any
 
@@ -44,6 +49,22 @@ def upload_path(token: str) -> str | None:
     return path if os.path.exists(path) else None
 
 
+def remove_old_files(root: str, older_than: float = jobs.KEEP_FOR) -> int:
+    """Delete files under ``root`` last changed more than ``older_than`` seconds ago; returns how
+    many. Other workers may be sweeping too, so files that vanish meanwhile are no error."""
+    limit, removed = time.time() - older_than, 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            try:
+                if os.stat(path).st_mtime < limit:
+                    os.remove(path)
+                    removed += 1
+            except OSError:
+                continue
+    return removed
+
+
 def save_upload(upload) -> str:
     """Keep an uploaded .xlsx/.csv for the jobs; returns its token. 422 naming ``file``."""
     if upload is None or not upload.filename:
@@ -52,7 +73,7 @@ def save_upload(upload) -> str:
     if ext not in ("xlsx", "csv"):
         raise ApiError(422, "validation_error", "请上传 .xlsx 或 .csv 文件 (upload .xlsx or .csv)",
                        {"file": ["格式不支持，仅支持 .xlsx 或 .csv (unsupported file type)"]})
-    jobs.remove_old_files(upload_root())
+    remove_old_files(upload_root())
     folder = os.path.join(upload_root(), str(g.tenant.id))
     os.makedirs(folder, exist_ok=True)
     token = f"{uuid.uuid4().hex}.{ext}"
@@ -71,7 +92,7 @@ def start_import(token: str, filename: str, mode: str, mapping: dict[str, str] |
     """Start checking (``dry_run``) or importing (``all``/``good``) the saved upload ``token``."""
     check_mode(mode)
     check_mapping(mapping)
-    return jobs.start(KIND, _work, write=mode != "dry_run",
+    return jobs.start(KIND, _work, write=mode != "dry_run", retries=2,
                       params={"token": token, "filename": filename, "mode": mode, "mapping": mapping})
 
 

@@ -1,7 +1,8 @@
 """Deadlines (限时办结): automatic escalation of overdue incidents whose category asks for it.
 
-``gridgov incidents escalate-overdue`` runs :func:`escalate_overdue` for every township that has
-the module on; a cron runs it every few minutes. An incident moves one level per run: its grid's
+The schedule ``incidents.escalate_overdue`` (see ``hooks.register_schedules``) runs
+:func:`escalate_overdue` every five minutes in every active township that has the module on;
+``gridgov incidents escalate-overdue`` runs it at once. An incident moves one level per run: its grid's
 parent grid, or the township office from a top grid; at the office or a department it stays
 (the office is the top of the township) and only appears in the overdue lists.
 """
@@ -33,22 +34,17 @@ def escalate_overdue(tenant, now: dt.datetime | None = None, limit: int = 500) -
 
 
 def escalate_all(only_slug: str | None = None):
-    """Run :func:`escalate_overdue` for each township with the module on, one commit each."""
-    from core.toolkit import Tenant, TenantKind
-    from core.toolkit import enabled_modules
-    from core.toolkit import tenant_context
+    """Run the ``incidents.escalate_overdue`` schedule now in one township (``only_slug``) or in
+    every active township with the module on, each in its own transaction and recorded as a
+    manual run; yields ``(slug, status, moved ids or the error)``."""
+    from core.toolkit import run_schedule
 
-    stmt = select(Tenant).where(Tenant.kind == TenantKind.township)
-    if only_slug:
-        stmt = stmt.where(Tenant.slug == only_slug)
-    for tenant in db.session.scalars(stmt).all():
-        if "incidents" not in enabled_modules(tenant):
-            continue
-        with tenant_context(tenant):
-            try:
-                moved = escalate_overdue(tenant)
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                raise
-        yield tenant.slug, moved
+    try:
+        outcomes = run_schedule("incidents.escalate_overdue", only_slug)
+    except ValueError as exc:
+        import click
+
+        raise click.ClickException(str(exc))
+    for outcome in outcomes:
+        yield outcome.tenant_slug, outcome.status, (outcome.result or [] if outcome.status == "succeeded"
+                                                         else outcome.error)

@@ -41,11 +41,21 @@ def register_cli_commands(cli):
     @incidents_group.command("escalate-overdue")
     @click.option("--tenant", "slug", default=None, help="one township (default: all with the module on)")
     def escalate_overdue_cmd(slug):
-        """Escalate overdue incidents of auto-escalating categories one level (run from cron)."""
+        """Escalate overdue incidents of auto-escalating categories one level now (the queue also
+        does it every five minutes: schedule incidents.escalate_overdue)."""
         from plugins.incidents.deadlines import escalate_all
 
-        for town, moved in escalate_all(slug):
-            click.echo(f"{town}: escalated {len(moved)}")
+        for town, status, moved in escalate_all(slug):
+            click.echo(f"{town}: escalated {len(moved)}" if status == "succeeded" else f"{town}: failed: {moved}")
+
+
+@hookimpl
+def register_schedules():
+    from core.toolkit import Schedule
+    from plugins.incidents.deadlines import escalate_overdue
+
+    return [Schedule("incidents.escalate_overdue", "*/5 * * * *", escalate_overdue,
+                     "超过办理时限的事件自动流转 (escalate overdue incidents of auto-escalating categories)")]
 
 
 @hookimpl

@@ -2,8 +2,9 @@
 
 A session fixture builds the app on a fresh SQLite file, seeds a county, a township and their
 admins (plus the demo townships when ``gridgov demo`` works, for realistic charts), and serves it
-from a werkzeug thread on 127.0.0.1. Chromium is Debian's ``/usr/bin/chromium`` (installed by
-``.ci/run``); Playwright never downloads a browser. Without that binary the tests skip.
+from a werkzeug thread on 127.0.0.1, with a task queue consumer beside it. Chromium is Debian's
+``/usr/bin/chromium`` (installed by ``.ci/run``); Playwright never downloads a browser. Without
+that binary the tests skip.
 
 Screenshots go to a temporary folder; ``GRIDGOV_SCREENSHOTS=1`` writes them to
 ``docs/screenshots/`` instead (the README shows some of them).
@@ -86,11 +87,14 @@ def live_server(tmp_path_factory):
         upgrade_all()
     demo = _load_demo(f"sqlite:///{base / 'e2e.db'}", base)
     seeded = _seed(app)
+    from core.queue import running_consumer
+
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
     try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app, demo=demo, **vars(seeded))
+        with running_consumer(app):  # background jobs (the import) run on the queue, as with gridgov run
+            yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app, demo=demo, **vars(seeded))
     finally:
         server.shutdown()
         thread.join(timeout=10)

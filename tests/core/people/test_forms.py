@@ -53,7 +53,8 @@ def test_bad_fields_are_named_and_nothing_is_saved(town, admin, api_as):
     url = f"/t/{town.slug}/people/new"
     token = csrf(client, url)
     base = {"csrf_token": token, "name": "李四", "grid_id": str(town.grids["东一网格"]), "status": "living"}
-    bad_id = new_id()[:-1] + ("0" if new_id()[-1] != "0" else "1")
+    good = new_id()
+    bad_id = good[:-1] + ("0" if good[-1] != "0" else "1")  # one number, its check digit changed
     for field, value, status in (("id_number", "340822198005031234X", 422), ("mobile", "1381234", 422),
                                  ("birth_date", "1980-02-31", 422), ("grid_id", "99999999", 422),
                                  ("grid_id", "abc", 422), ("name", "", 422), ("status", "gone", 422)):

@@ -1,11 +1,16 @@
-"""Residents import in the background: POST /people/imports → 202, poll the job for progress and
-the row report; tenant and user isolation; jobs read from files only; old files swept."""
+"""Residents import in the background: POST /people/imports → 202, a consumer of the task queue runs
+it, poll the job for progress and the row report; tenant and user isolation; jobs read from the
+queue's store only; work queued while no consumer runs is done when one starts; old uploads swept."""
 from __future__ import annotations
 
 import datetime as dt
 import io
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -17,6 +22,7 @@ from core.tenancy import tenant_context
 from .conftest import grid_of, new_id
 from .test_import_export import count, good_rows, xlsx
 
+ROOT = Path(__file__).resolve().parents[3]
 BAD_ROW = ["坏", "男", "", "123", "", "东一网格", "", "", "", "", "", ""]
 
 
@@ -56,7 +62,7 @@ def big_csv(rows: int, bad_every: int = 0) -> bytes:
     return "\n".join(lines).encode()
 
 
-def test_check_then_import_in_the_background_with_progress(town, admin, api_as):
+def test_check_then_import_in_the_background_with_progress(town, admin, api_as, consumer):
     api = api_as(admin)
     resp = start(api, town, big_csv(2500), name="big.csv")
     assert resp.status_code == 202
@@ -87,7 +93,7 @@ def test_check_then_import_in_the_background_with_progress(town, admin, api_as):
         assert entry.user_id == admin.id  # the job acted for the user who started it
 
 
-def test_all_or_nothing_with_bad_rows_fails_keeps_the_report_and_writes_nothing(town, admin, api_as):
+def test_all_or_nothing_with_bad_rows_fails_keeps_the_report_and_writes_nothing(town, admin, api_as, consumer):
     api = api_as(admin)
     rejected = run(api, town, xlsx(good_rows() + [BAD_ROW]), "all")
     assert rejected["status"] == "failed" and rejected["error"]["code"] == "import_rejected"
@@ -98,7 +104,7 @@ def test_all_or_nothing_with_bad_rows_fails_keeps_the_report_and_writes_nothing(
     assert good["status"] == "succeeded" and good["report"]["created"] == 3 and count(town) == 3
 
 
-def test_mapping_and_an_unreadable_file(town, admin, api_as):
+def test_mapping_and_an_unreadable_file(town, admin, api_as, consumer):
     api = api_as(admin)
     text = f"名字,证件,所属网格\n周九,{new_id()},东二网格\n"
     done = run(api, town, text.encode("gb18030"), "all", name="x.csv", mapping='{"名字": "name", "证件": "id_number"}')
@@ -126,7 +132,7 @@ def test_bad_input_is_a_4xx_naming_the_field(town, admin, api_as):
         assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
 
 
-def test_an_import_job_is_seen_only_in_its_tenant_by_its_starter(town, admin, api_as, create_tenant, create_user):
+def test_an_import_job_is_seen_only_in_its_tenant_by_its_starter(town, admin, api_as, consumer, create_tenant, create_user):
     api = api_as(admin)
     location = start(api, town, xlsx(good_rows())).headers["Location"]
     job_id = location.rsplit("/", 1)[1]
@@ -148,8 +154,8 @@ def test_an_import_job_is_seen_only_in_its_tenant_by_its_starter(town, admin, ap
     assert count(town) == 0
 
 
-def test_a_finished_job_reads_the_same_from_a_fresh_app(app, town, admin, api_as):
-    """Nothing in process memory: another app (gunicorn worker) on the same files and database."""
+def test_a_finished_job_reads_the_same_from_a_fresh_app(app, town, admin, api_as, consumer):
+    """Nothing in process memory: another app (gunicorn worker) on the same queue store and database."""
     from core import create_app
     from tests.conftest import ApiClient
 
@@ -158,7 +164,7 @@ def test_a_finished_job_reads_the_same_from_a_fresh_app(app, town, admin, api_as
     final = poll(api, location)[-1]
     other = create_app({"TESTING": True, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
                         "INSTANCE_PATH": app.instance_path, "UPLOAD_DIR": app.config["UPLOAD_DIR"],
-                        "JOBS_DIR": app.config["JOBS_DIR"], "SECRET_KEY": "test-secret"})
+                        "SECRET_KEY": "test-secret"})
     try:
         again = ApiClient(other, admin).get(location)
         assert again.status_code == 200 and again.get_json() == final
@@ -178,21 +184,44 @@ def test_a_job_whose_worker_died_reads_as_failed(town, admin, api_as):
     assert body["done"] == 4000 and body["report"] is None
 
 
-def test_old_uploads_and_job_files_are_removed_when_an_import_starts(app, town, admin, api_as):
+def test_old_uploads_are_removed_when_an_import_starts(app, town, admin, api_as, consumer):
     day_ago = time.time() - jobs.KEEP_FOR - 60
+    folder = os.path.join(app.config["UPLOAD_DIR"], "people-imports", "999999")
+    os.makedirs(folder, exist_ok=True)
     paths = {}
-    for name, folder in (("upload", os.path.join(app.config["UPLOAD_DIR"], "people-imports", "999999")),
-                         ("job", os.path.join(app.config["JOBS_DIR"], "999999"))):
-        os.makedirs(folder, exist_ok=True)
-        for age in ("old", "new"):
-            paths[name, age] = os.path.join(folder, f"{age}.csv")
-            with open(paths[name, age], "w") as fh:
-                fh.write("x")
-        os.utime(paths[name, "old"], (day_ago, day_ago))
+    for age in ("old", "new"):
+        paths[age] = os.path.join(folder, f"{age}.csv")
+        with open(paths[age], "w") as fh:
+            fh.write("x")
+    os.utime(paths["old"], (day_ago, day_ago))
     photo = os.path.join(app.config["UPLOAD_DIR"], "old-photo.jpg")  # others' uploads are not ours to sweep
     with open(photo, "w") as fh:
         fh.write("x")
     os.utime(photo, (day_ago, day_ago))
     assert run(api_as(admin), town, xlsx(good_rows()))["status"] == "succeeded"
-    assert not os.path.exists(paths["upload", "old"]) and not os.path.exists(paths["job", "old"])
-    assert os.path.exists(paths["upload", "new"]) and os.path.exists(paths["job", "new"]) and os.path.exists(photo)
+    assert not os.path.exists(paths["old"]) and os.path.exists(paths["new"]) and os.path.exists(photo)
+
+
+def test_an_import_queued_while_no_consumer_runs_is_done_when_a_worker_starts(app, town, admin, api_as):
+    """Work survives a restart: the job waits in the queue's store (no consumer in this process),
+    then a real ``gridgov worker`` process on the same instance picks it up and imports."""
+    api = api_as(admin)
+    resp = start(api, town, xlsx(good_rows()), "all")
+    assert resp.status_code == 202
+    time.sleep(0.5)  # nothing runs it meanwhile
+    assert api.get(resp.headers["Location"]).get_json()["status"] == "queued" and count(town) == 0
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "GRIDGOV_INSTANCE": app.instance_path,
+           "UPLOAD_DIR": app.config["UPLOAD_DIR"], "GRIDGOV_ENV": "development", "PYTHONPATH": str(ROOT)}
+    worker = subprocess.Popen([sys.executable, "-m", "core.cli_main", "worker", "--workers", "1", "--no-periodic"],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        final = poll(api, resp.headers["Location"], seconds=120)[-1]
+    finally:
+        worker.send_signal(signal.SIGINT)  # graceful: lets a running job finish
+        try:
+            output = worker.communicate(timeout=60)[0]
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            output = worker.communicate()[0]
+    assert final["status"] == "succeeded", (final, output[-3000:])
+    assert final["report"]["created"] == 3 and count(town) == 3

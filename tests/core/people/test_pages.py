@@ -75,7 +75,7 @@ def wait_page(client, location, seconds: float = 60) -> str:
     raise AssertionError(f"{location} did not finish")
 
 
-def test_import_wizard_upload_check_report_confirm(town, admin, api_as):
+def test_import_wizard_upload_check_report_confirm(town, admin, api_as, consumer):
     client = signed_in(api_as, admin)
     url = f"/t/{town.slug}/people/import"
     token = csrf(client, url)
@@ -110,7 +110,7 @@ def test_import_wizard_upload_check_report_confirm(town, admin, api_as):
     assert client.post(url, data={"file": (io.BytesIO(data), "a.xlsx")}, content_type="multipart/form-data").status_code == 400
 
 
-def test_import_wizard_unreadable_file_and_expired_upload(app, town, admin, api_as):
+def test_import_wizard_unreadable_file_and_expired_upload(app, town, admin, api_as, consumer):
     client = signed_in(api_as, admin)
     url = f"/t/{town.slug}/people/import"
     token = csrf(client, url)
