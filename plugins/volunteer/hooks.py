@@ -37,11 +37,21 @@ def register_cli_commands(cli):
     @volunteer_group.command("close-missing-checkouts")
     @click.option("--tenant", "slug", default=None, help="one township (default: all with the module on)")
     def close_missing_cmd(slug):
-        """Close check-ins left open after their activity ended, flagged for the leader (run from cron)."""
+        """Close check-ins left open after their activity ended, flagged for the leader, now (the
+        queue also does it every 30 minutes: schedule volunteer.close_missing_checkouts)."""
         from plugins.volunteer.jobs import close_all
 
-        for town, n in close_all(slug):
-            click.echo(f"{town}: closed {n}")
+        for town, status, n in close_all(slug):
+            click.echo(f"{town}: closed {n}" if status == "succeeded" else f"{town}: failed: {n}")
+
+
+@hookimpl
+def register_schedules():
+    from core.toolkit import Schedule
+    from plugins.volunteer.jobs import close_missing
+
+    return [Schedule("volunteer.close_missing_checkouts", "*/30 * * * *", close_missing,
+                     "活动结束后未签退的签到自动补签退并标记 (close missing check-outs, flagged for the leader)")]
 
 
 @hookimpl

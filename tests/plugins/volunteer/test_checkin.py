@@ -119,10 +119,16 @@ def test_missing_check_outs_are_flagged_and_closed_once_and_announced(app, town,
         db.session.commit()
     missing = api_as(town.leader).get(f"{town.api}/attendance/missing").get_json()["items"]
     assert [m["activity_id"] for m in missing] == [act["id"]]
+    from core.schedules import declared, recent_runs
+
+    assert declared()["volunteer.close_missing_checkouts"].schedule.cron == "*/30 * * * *"
     result = app.test_cli_runner().invoke(args=["volunteer", "close-missing-checkouts", "--tenant", town.slug])
     assert result.exit_code == 0 and f"{town.slug}: closed 1" in result.output, result.output
     again = app.test_cli_runner().invoke(args=["volunteer", "close-missing-checkouts", "--tenant", town.slug])
     assert f"{town.slug}: closed 0" in again.output
+    with app.app_context():
+        runs = recent_runs(schedule="volunteer.close_missing_checkouts")
+    assert [r["status"] for r in runs[:2]] == ["succeeded", "succeeded"]
     closed = api_as(town.leader).get(f"{town.api}/activities/{act['id']}/attendance").get_json()["items"][0]
     assert closed["missing_checkout"] and closed["closed_by"] == "schedule" and closed["hours"] == 1.5
     assert api_as(town.leader).get(f"{town.api}/attendance/missing").get_json()["items"] == []
