@@ -111,3 +111,21 @@ def test_concurrent_sign_ups_over_http_never_exceed_the_slots(app, town, api_as,
     assert sorted(statuses) == [201] * 3 + [409] * 7, statuses
     shown = api_as(town.admin).get(f"{town.api}/activities/{act['id']}").get_json()
     assert shown["taken"] == 3 and len([s for s in shown["signups"] if s["status"] == "confirmed"]) == 3
+
+
+def test_a_repeated_sign_up_with_one_idempotency_key_takes_one_place(town, api_as, volunteer, activity):
+    act = activity(slots=5)
+    vol = volunteer()
+    admin = api_as(town.admin)
+    headers = {"Idempotency-Key": "signup-retry-1"}
+    first = admin.post(f"{town.api}/activities/{act['id']}/signups", json={"volunteer_id": vol["id"]}, headers=headers)
+    again = admin.post(f"{town.api}/activities/{act['id']}/signups", json={"volunteer_id": vol["id"]}, headers=headers)
+    assert first.status_code == again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert admin.get(f"{town.api}/activities/{act['id']}").get_json()["taken"] == 1
+
+
+def test_the_api_is_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/api/v1/t/{tenant}/volunteer/me/scan", "/api/v1/t/{tenant}/volunteer/activities/{activity_id}/code",
+                 "/api/v1/t/{tenant}/volunteer/orders/{order_id}/claim", "/api/v1/t/{tenant}/volunteer/units/{unit_id}/report"):
+        assert path in paths, path
