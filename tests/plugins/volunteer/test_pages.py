@@ -117,6 +117,8 @@ def test_exports_certificate_dashboard_and_numbers(app, town, api_as, volunteer,
             for answer in hooks(town.tenant).tenant_numbers(tenant=town.tenant):
                 numbers.update(answer)
     assert numbers["volunteer.registered"] == 1 and numbers["volunteer.menu_items"] == 6
+    english = load_workbook(io.BytesIO(admin.get(f"{town.pages}/exports/hours.xlsx?lang=en").data)).active
+    assert [c.value for c in english[1]] == ["Rank", "Volunteers", "Unit", "Services", "Hours"]
 
 
 def test_pages_answer_each_role(town, api_as):
