@@ -98,6 +98,8 @@ class Widget:
     """A dashboard widget: a title, a number or a chart, rendered by the console.
 
     :param kind: ``number`` or ``text`` (``value``), ``bar``, ``line`` or ``pie`` (``series``: list of (label, value)).
+    :param detail: what a number is made of, shown under it (``13/14`` under a rate); a number whose
+        ``value`` is ``None`` shows "—" (nothing to count yet), never a misleading 0.
     """
 
     key: str
@@ -108,6 +110,7 @@ class Widget:
     series: list[tuple[str, float]] = field(default_factory=list)
     order: int = 100
     link_endpoint: str | None = None
+    detail: str | None = None
 
 
 SCHEDULE_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")

@@ -9,7 +9,7 @@ incidents can escalate themselves. Numbers per grid subtree and period, a ledger
 and announcements ``incident_reported`` / ``incident_escalated`` / ``incident_resolved`` for
 other modules.
 """
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.toolkit import ModuleManifest
 
@@ -34,6 +34,22 @@ class IncidentSettings(Schema):
                                              metadata={"label_zh": "每个地址每小时随手拍上限", "label_en": "Resident reports per address per hour"})
     open311_anonymous_post = fields.Boolean(load_default=False,
                                             metadata={"label_zh": "允许Open311匿名提交", "label_en": "Allow anonymous Open311 posts"})
+    @validates_schema
+    def _consistent(self, data, **kwargs):
+        """Settings that contradict each other are refused, each naming its field."""
+        problems = {}
+        urgent, pressing, normal = (data.get(k) for k in ("urgent_hours", "pressing_hours", "normal_hours"))
+        if None not in (urgent, pressing) and urgent > pressing:
+            problems["urgent_hours"] = [f"特急时限不能长于紧急时限（{pressing} 小时）"]
+        if None not in (pressing, normal) and pressing > normal:
+            problems["pressing_hours"] = [f"紧急时限不能长于一般时限（{normal} 小时）"]
+        departments = [d.strip() for d in data.get("departments") or []]
+        repeated = sorted({d for d in departments if departments.count(d) > 1})
+        if repeated:
+            problems["departments"] = ["部门重复：" + "、".join(repeated)]
+        if problems:
+            raise ValidationError(problems)
+
     open311_default_grid = fields.String(load_default="", validate=validate.Length(max=64),
                                          metadata={"label_zh": "Open311默认网格编码", "label_en": "Open311 default grid code"})
 

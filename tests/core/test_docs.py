@@ -48,3 +48,18 @@ def test_every_hook_has_a_docstring_with_a_tenant_scope(app):
         assert "Tenant scope" in doc, name
     for name, fn in _plugin_specs(app).items():
         assert "Tenant scope" in (fn.__doc__ or ""), name
+
+
+def test_every_path_in_the_api_notes_exists(app):
+    """docs/api.md's curl examples name real endpoints (its township slug and ids are examples)."""
+    doc = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    paths = set(re.findall(r"http://127\.0\.0\.1:8000(/api/v1/[^\s\"'?]*)", doc))
+    assert len(paths) >= 5
+    adapter = app.url_map.bind("127.0.0.1")
+    from werkzeug.exceptions import MethodNotAllowed
+
+    for path in sorted(paths):
+        try:
+            adapter.match(path, method="GET")
+        except MethodNotAllowed:  # a write-only endpoint: it exists
+            pass
