@@ -44,7 +44,13 @@ def list_volunteers():
         stmt = stmt.where(Volunteer.is_party_member.is_(True))
     if request.args.get("unit_id", "").isdigit():
         stmt = stmt.where(Volunteer.unit_id == int(request.args["unit_id"]))
-    return page(_schema()(many=True), stmt, order_by=Volunteer.id.desc())
+    if not can_manage():
+        return page(VolunteerOut(many=True), stmt, order_by=Volunteer.id.desc())
+    answer = page(VolunteerFullOut(many=True), stmt, order_by=Volunteer.id.desc())
+    ids = [item["id"] for item in answer.get_json()["items"]]
+    registration.reveal(db.session.scalars(select(Volunteer).where(Volunteer.id.in_(ids))))
+    db.session.commit()
+    return answer
 
 
 @bp.post("/volunteers")
@@ -69,7 +75,12 @@ def register():
 @requires(VIEW)
 @doc("A volunteer (志愿者)", response_schema=VolunteerOut, tags=TAGS)
 def show_volunteer(volunteer_id: int):
-    return jsonify(_volunteer_out(registration.get_volunteer(volunteer_id)))
+    row = registration.get_volunteer(volunteer_id)
+    body = _volunteer_out(row)
+    if can_manage():
+        registration.reveal([row])
+        db.session.commit()
+    return jsonify(body)
 
 
 @bp.patch("/volunteers/<int:volunteer_id>")

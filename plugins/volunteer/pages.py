@@ -81,6 +81,9 @@ def volunteers():
     if request.args.get("party") == "1":
         stmt = stmt.where(Volunteer.is_party_member.is_(True))
     rows = db.session.scalars(stmt.limit(500)).all()
+    if can_manage():
+        registration.reveal(rows)
+        db.session.commit()
     return render_template("volunteer/volunteers.html", rows=rows, status=status, mask=registration.mask,
                            full=can_manage())
 
@@ -119,6 +122,9 @@ def volunteer(volunteer_id: int, link: str | None = None):
 
     row = registration.get_volunteer(volunteer_id)
     post_ids = set(registration.post_ids_of(row))
+    if can_manage():
+        registration.reveal([row])
+        db.session.commit()
     return render_template("volunteer/volunteer.html", v=row, link=link, mask=registration.mask, full=can_manage(),
                            posts=[p for p in posts.posts() if p.id in post_ids],
                            services=records.records_of(row.id), can_manage=can_manage())

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import ApiError, db, requires, utcnow, visible, xlsx_response
+from core.toolkit import ApiError, audit, db, requires, utcnow, visible, xlsx_response
 from plugins.volunteer import exports as xlsx
 from plugins.volunteer import localtime, menu, posts, records, registration
 from plugins.volunteer.models import Order, Volunteer
@@ -175,5 +175,8 @@ def exports():
 def export(kind: str):
     year = _year()
     start, end = localtime.year_bounds(year) if kind == "hours" else (None, None)
-    return xlsx_response(xlsx.export(kind, start, end), f"{g.tenant.slug}-volunteer-{kind}.xlsx")
+    body = xlsx.export(kind, start, end)
+    audit("volunteer.export", None, object_type="volunteer_export", object_id=kind)
+    db.session.commit()
+    return xlsx_response(body, f"{g.tenant.slug}-volunteer-{kind}.xlsx")
 

@@ -18,6 +18,9 @@ def test_outsider_registers_pending_and_the_community_confirms(town, api_as, pho
     confirmed = api_as(town.admin).post(f"{town.api}/volunteers/{body['id']}/confirm").get_json()
     assert confirmed["status"] == "confirmed" and len(confirmed["token"]) > 20
     assert confirmed["mobile"] == "13900001111"  # the office sees the number
+    assert api_as(town.admin).get(f"{town.api}/volunteers/{body['id']}").get_json()["mobile"] == "13900001111"
+    log = api_as(town.admin).get(f"/api/v1/t/{town.slug}/audit?action=volunteer.read_mobile").get_json()
+    assert log["total"] >= 1  # and that read of personal data is audited
     me = phone(confirmed).get()
     assert me.status_code == 200 and me.get_json()["name"] == "李在职" and me.get_json()["hours"] == 0.0
     # reissuing the link makes the old one stop working
