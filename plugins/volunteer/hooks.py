@@ -116,6 +116,13 @@ def person_sections(tenant, person, user):
 
 
 @hookimpl
+def grid_sections(tenant, grid, user):
+    from plugins.volunteer.stats import grid_section
+
+    return grid_section(grid)
+
+
+@hookimpl
 def person_data_export(tenant, person):
     from plugins.volunteer.people import export_person
 

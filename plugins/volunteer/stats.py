@@ -54,3 +54,25 @@ def star_evidence(grid_id: int, start: dt.datetime, end: dt.datetime) -> list[di
              "label_en": "Volunteer service hours", "unit": "h"},
             {"key": "volunteer.registered_party_members", "value": float(members), "label_zh": "报到党员人数",
              "label_en": "Party members registered as volunteers", "unit": "人"}]
+
+
+def grid_section(grid) -> list[dict]:
+    """Volunteers registered in the grid's subtree, hours served there this year, and activities
+    coming up there, for the grid's page (志愿服务)."""
+    from flask import g, url_for
+    from flask_babel import gettext as _
+
+    access = g.get("access")
+    if access is None or not access.can("volunteer.view"):
+        return []
+    start, end = localtime.year_bounds(localtime.local_now().year)
+    volunteers = db.session.scalar(select(func.count(Volunteer.id)).where(
+        subtree_condition(Volunteer.grid_id, [grid.id]), Volunteer.status == "confirmed")) or 0
+    hours = db.session.scalar(select(func.coalesce(func.sum(ServiceRecord.hours), 0.0)).where(
+        subtree_condition(ServiceRecord.grid_id, [grid.id]), ServiceRecord.occurred_at >= start,
+        ServiceRecord.occurred_at < end)) or 0.0
+    coming = db.session.scalar(select(func.count(Activity.id)).where(
+        subtree_condition(Activity.grid_id, [grid.id]), Activity.status == "open", Activity.starts_at > utcnow())) or 0
+    return [{"title": _("志愿服务"), "rows": [(_("已报到志愿者"), volunteers), (_("今年服务时长(小时)"), round(float(hours), 2)),
+                                           (_("近期活动"), coming)],
+             "links": [(_("志愿活动"), url_for("volunteer_pages.activities_list"))]}]

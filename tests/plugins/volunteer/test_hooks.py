@@ -118,3 +118,10 @@ def test_a_persons_volunteer_data_is_exported_and_anonymised(town, api_as):
     assert admin.post(f"{base}/people/{person['id']}/anonymise", json={}).status_code == 200
     shown = admin.get(f"{town.api}/volunteers/{vol['id']}").get_json()
     assert shown["name"] == "（已匿名）" and shown["status"] == "withdrawn" and shown["skills"] == []
+
+
+def test_a_grids_page_shows_its_volunteers(town, api_as, volunteer):
+    volunteer(name="网格志愿者", grid_id=town.g1.id)
+    page = api_as(town.admin).get(f"/t/{town.slug}/grids/{town.g1.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<th>已报到志愿者</th><td>1</td>" in html
