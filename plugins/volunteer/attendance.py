@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from core.toolkit import ApiError, audit, db, utcnow
 from plugins.volunteer import activities, records
 from plugins.volunteer.web import settings
-from plugins.volunteer.models import Activity, Attendance, Correction, Volunteer
+from plugins.volunteer.models import Activity, Attendance, Correction, Signup, Volunteer
 
 WINDOW = 60  # seconds a code is meant to live; the township's grace is added when checking
 SALT = "volunteer.checkin"
@@ -78,15 +78,20 @@ def scan(tenant, code: str, volunteer: Volunteer, action: str = "auto") -> tuple
     activity = read_code(tenant, code)
     if volunteer.status != "confirmed":
         raise ApiError(403, "not_confirmed", "报到尚未确认 (registration not confirmed)")
-    row = attendance_of(activity, volunteer)
+    # the place and any check-in in one query: a scan is the burst's hot path
+    same = (Attendance.activity_id == Signup.activity_id) & (Attendance.volunteer_id == Signup.volunteer_id)
+    found = db.session.execute(
+        select(Signup.status, Attendance).select_from(Signup).outerjoin(Attendance, same)
+        .where(Signup.activity_id == activity.id, Signup.volunteer_id == volunteer.id)).first()
+    place, row = (found[0], found[1]) if found else (None, None)
     if action == "out" or (action == "auto" and row is not None):
         return "out", check_out(tenant, activity, row)
     if row is not None:
         raise ApiError(409, "already_checked_in", "已签到 (already checked in)")
-    return "in", check_in(tenant, activity, volunteer)
+    return "in", check_in(tenant, activity, volunteer, has_place=place == "confirmed")
 
 
-def check_in(tenant, activity: Activity, volunteer: Volunteer) -> Attendance:
+def check_in(tenant, activity: Activity, volunteer: Volunteer, has_place: bool | None = None) -> Attendance:
     conf = settings(tenant)
     now = utcnow()
     if activity.status != "open":
@@ -95,7 +100,9 @@ def check_in(tenant, activity: Activity, volunteer: Volunteer) -> Attendance:
         raise ApiError(409, "too_early", "尚未到签到时间 (check-in has not opened yet)")
     if now > activity.ends_at:
         raise ApiError(409, "activity_over", "活动已结束，不能签到 (the activity is over)")
-    if activities.confirmed_signup(activity, volunteer) is None:
+    if has_place is None:
+        has_place = activities.confirmed_signup(activity, volunteer) is not None
+    if not has_place:
         raise ApiError(403, "not_signed_up", "未报名或仍在候补，不能签到 (no confirmed place at this activity)")
     row = Attendance(activity_id=activity.id, volunteer_id=volunteer.id, checked_in_at=now)
     db.session.add(row)
