@@ -18,6 +18,7 @@ core releases. Grouped by what they are for:
   ``page``, ``page_args``, ``int_arg``, ``choice_arg``, ``known_args`` (query parameters that
   refuse what they do not know), ``doc`` (OpenAPI);
 * personal data: ``mask_id``, ``mask_mobile``, ``audit``;
+* pages: ``confirm_first`` (a destructive form post asks first, naming what will happen);
 * time: ``to_local``, ``from_local``, ``local_now``, ``local_today``, ``date_range``,
   ``local_period``, ``period_bounds``, ``parse_period``, ``bucket_key``, ``period_name``,
   ``format_local``, ``iso_local``, ``tenant_zone``, ``LocalDateTime`` (see ``core/localtime.py``);
@@ -41,6 +42,7 @@ from core.api import choice_arg, doc, dump, int_arg, json_body, known_args, load
 from core.audit import record as audit
 from core.auth import authenticated, csrf, current_access, public, requires
 from core.auth.token_access import bearer_token, sign_in_with_token
+from core.confirm import confirm_first
 from core.db import Timestamped, UTCDateTime, db, immediate_transaction, utcnow
 from core.errors import ApiError
 from core.exports import Column, XlsxBook, csv_response, safe_value, write_csv, write_xlsx, xlsx_response
