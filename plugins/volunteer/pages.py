@@ -12,7 +12,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import N_, ApiError, Grid, GridStatus, db, requires, utcnow
+from core.toolkit import N_, ApiError, Grid, GridStatus, confirm_first, db, requires, utcnow
 from plugins.volunteer import activities, attendance, localtime, posts, registration, stats, units
 from plugins.volunteer.models import Activity, Attendance, Volunteer
 from plugins.volunteer.permissions import LEAD, MANAGE, REGISTER, VIEW, can_lead, can_manage, require_lead
@@ -140,6 +140,8 @@ def decide(volunteer_id: int, action: str):
         elif action == "reject":
             registration.reject_volunteer(g.tenant, row, (request.form.get("reason") or _("不符合条件"))[:200])
         else:
+            confirm_first(_("确认让 %(name)s 退出志愿者？", name=row.name),
+                          [_("个人链接失效，不能再报名、扫码或认领点单"), _("已有的服务记录和时长保留")], _("确认退出"))
             registration.withdraw(g.tenant, row)
         db.session.commit()
     except ApiError as exc:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import ApiError, audit, db, requires, utcnow, visible, xlsx_response
+from core.toolkit import ApiError, audit, confirm_first, db, requires, utcnow, visible, xlsx_response
 from plugins.volunteer import exports as xlsx
 from plugins.volunteer import localtime, menu, posts, records, registration
 from plugins.volunteer.models import Order, Volunteer
@@ -100,6 +100,8 @@ def order_action(order_id: int, action: str):
             data = ConfirmIn().load(values_of(request.form))
             menu.confirm(g.tenant, order, data["rating"], data["note"])
         else:
+            confirm_first(_("确认取消这张点单？"), [_("点单：%(item)s · %(who)s", item=order.item.name, who=order.requester_name),
+                                                 _("已认领的志愿者不再上门")], _("确认取消"))
             menu.cancel(g.tenant, order, request.form.get("reason", ""))
         db.session.commit()
         flash(_("已处理"), "success")

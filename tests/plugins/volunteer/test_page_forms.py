@@ -94,3 +94,15 @@ def test_the_countys_units_form_keeps_what_was_typed(town, api_as):
     assert ok.status_code == 302 and "县水利局" in county.get(url).get_data(as_text=True)
     assert api_as(town.admin).get(f"/t/{town.county_slug}/volunteer/county/units").status_code == 404
     assert api_as(town.admin).get(f"/t/{town.slug}/volunteer/county/units").status_code in (403, 404)
+
+
+def test_withdrawing_a_volunteer_asks_first(town, api_as, volunteer):
+    vol = volunteer(name="要退出的")
+    admin = api_as(town.admin)
+    token = _csrf(admin.get(f"{town.pages}/volunteers/{vol['id']}").get_data(as_text=True))
+    asked = admin.post(f"{town.pages}/volunteers/{vol['id']}/withdraw", data={"csrf_token": token})
+    assert asked.status_code == 200 and "确认让 要退出的 退出志愿者" in asked.get_data(as_text=True)
+    assert admin.get(f"{town.api}/volunteers/{vol['id']}").get_json()["status"] == "confirmed"
+    done = admin.post(f"{town.pages}/volunteers/{vol['id']}/withdraw", data={"csrf_token": token, "confirmed": "1"})
+    assert done.status_code == 302
+    assert admin.get(f"{town.api}/volunteers/{vol['id']}").get_json()["status"] == "withdrawn"
