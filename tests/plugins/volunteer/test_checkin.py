@@ -153,3 +153,31 @@ def test_a_failing_listener_rolls_the_check_out_back(town, volunteer, activity, 
         att = db.session.query(Attendance).filter_by(activity_id=act["id"]).one()
         assert att.checked_out_at is None and att.hours is None
         db.session.rollback()
+
+
+def test_one_volunteer_scanning_on_two_phones_at_once_checks_in_once(app, town, volunteer, activity, phone, code,
+                                                                     api_as):
+    import threading
+
+    act, vol, ph = _signed_up(town, volunteer, activity, phone)
+    body, url = {"code": code(act["id"]), "action": "in"}, f"{town.api}/me/scan"
+    clients = [app.test_client() for _ in range(5)]
+    answers, errors, barrier = [], [], threading.Barrier(len(clients))
+
+    def go(client):
+        try:
+            barrier.wait()
+            resp = client.post(url, json=body, headers={"X-Volunteer-Token": vol["token"]})
+            answers.append((resp.status_code, (resp.get_json().get("error") or {}).get("code")))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert sorted(a[0] for a in answers) == [201] + [409] * 4, answers
+    assert {a[1] for a in answers if a[0] == 409} == {"already_checked_in"}
+    assert len(api_as(town.admin).get(f"{town.api}/activities/{act['id']}/attendance").get_json()["items"]) == 1
