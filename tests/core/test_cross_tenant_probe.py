@@ -49,6 +49,7 @@ def _township_a(create_tenant, create_user, enable_module, api_as):
         "assignment_id": 1, "grid_code": grid["code"], "code": grid["code"], "slug": town.slug,
         "token": _public_token(town, incident["id"]), "job_id": "0" * 32,
         "name": "incidents", "role": "grid_worker", "permission": "people.export", "action": "accept",
+        "kind": "incidents.categories", "key": "security",  # county templates: the township's own standing
         "volunteer_id": volunteer["id"],
     }
     # the probe's own control: in A, by A's admin, these ids do show A's rows
@@ -68,10 +69,15 @@ def _snapshot(town) -> dict:
     from core.grid.models import Grid, GridDuty, PartyOrg
     from core.models import ApiToken, RoleAssignment
     from core.people.models import Household, Person, PersonTag
-    from plugins.incidents.models import Incident
+    from core.county_templates.models import TemplateAdoption
+    from plugins.incidents.models import Category, Incident
 
     with tenant_context(town):
         snap = {
+            "categories": db.session.execute(select(Category.id, Category.name, Category.time_limit_hours,
+                                                    Category.active).order_by(Category.id)).all(),
+            "adoptions": db.session.execute(select(TemplateAdoption.id, TemplateAdoption.version,
+                                                   TemplateAdoption.overrides)).all(),
             "grids": db.session.execute(select(Grid.id, Grid.name, Grid.parent_id, Grid.status, Grid.path)
                                         .order_by(Grid.id)).all(),
             "people": db.session.execute(select(Person.id, Person.name, Person.grid_id, Person.status, Person.mobile,
