@@ -152,7 +152,7 @@ def add_post():
 @doc("Change or retire a post", request_schema=PostPatch, response_schema=PostOut, tags=TAGS)
 def change_post(post_id: int):
     post = posts.get_post(post_id)
-    posts.save_post(post, load(PostPatch, payload()))
+    posts.save_post(post, load(PostPatch, payload()), g.tenant)
     return _commit(PostOut, post)
 
 

@@ -55,6 +55,13 @@ def register_schedules():
 
 
 @hookimpl
+def register_template_kinds():
+    from plugins.volunteer.posts import TEMPLATE_KIND
+
+    return [TEMPLATE_KIND]
+
+
+@hookimpl
 def setup_tenant(tenant, settings):
     from core.toolkit import TenantKind
     from plugins.volunteer.posts import seed_defaults

@@ -1,14 +1,17 @@
 """Posts (志愿岗位) and teams (志愿服务队) with their leaders.
 
 A township starts with the standing posts below (seeded when it enables the module) and adds
-its own. Once core's county templates land, the county's post list is adopted through them and
-these defaults become the county's template.
+its own. The county publishes its post list as the template ``volunteer.posts`` (县级模板, its
+first version these same defaults); a township adopts it into its own posts (by name), keeps
+local descriptions unless the county locked them, and cannot retire a post whose ``active`` the
+county locked (422 naming the field).
 """
 from __future__ import annotations
 
+from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import delete, select
 
-from core.toolkit import ApiError, audit, db
+from core.toolkit import ApiError, TemplateKind, audit, db, override_template_item
 from plugins.volunteer.models import Post, Team, TeamMember, Volunteer
 
 DEFAULT_POSTS = [("疫情防控", "测温、核验、秩序维护"), ("应急救援", "防汛抗旱、森林防火、突发事件"),
@@ -49,8 +52,13 @@ def posts(active_only: bool = False) -> list[Post]:
     return list(db.session.scalars(stmt))
 
 
-def save_post(post: Post | None, data: dict) -> Post:
+def save_post(post: Post | None, data: dict, tenant=None) -> Post:
+    """Add or change a post; for a post adopted from the county's template a change of its
+    description or ``active`` is a local override, refused (422) where the county locked it."""
     name = data.get("name")
+    if post is not None and tenant is not None:
+        override_template_item(tenant, KIND, post.name, {k: v for k, v in data.items() if k in ("description", "active")},
+                               None, strict=False)
     if name and db.session.scalar(select(Post.id).where(Post.name == name, Post.id != (post.id if post else 0))):
         raise ApiError(409, "duplicate", "岗位已存在 (post exists)", {"name": ["已存在 (exists)"]})
     before = {k: getattr(post, k) for k in data} if post else None
@@ -115,3 +123,48 @@ def teams() -> list[Team]:
 
 def members_of(team: Team) -> list[int]:
     return list(db.session.scalars(select(TeamMember.volunteer_id).where(TeamMember.team_id == team.id)))
+
+
+KIND = "volunteer.posts"
+
+
+class TemplatePost(Schema):
+    """One post of the county's template."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50),
+                         metadata={"label_zh": "岗位", "label_en": "Post"})
+    description = fields.String(load_default="", validate=validate.Length(max=500),
+                                metadata={"label_zh": "说明", "label_en": "Description"})
+    active = fields.Boolean(load_default=True, metadata={"label_zh": "启用", "label_en": "Active"})
+
+
+def default_template() -> list[dict]:
+    return [{"name": n, "description": d, "active": True} for n, d in DEFAULT_POSTS]
+
+
+def apply_template(tenant, items: list[dict], removed: list[str]) -> None:
+    """The adopted posts into the township's own (by name, in the county's order); posts the
+    county dropped are switched off, never deleted (activities point at them)."""
+    rows = {p.name: p for p in db.session.scalars(select(Post))}
+    for sort, item in enumerate(items):
+        row = rows.get(item["name"])
+        if row is None:
+            row = rows[item["name"]] = Post(name=item["name"])
+            db.session.add(row)
+        row.description, row.active, row.sort = item.get("description", ""), item.get("active", True), sort
+    for name in removed:
+        if name in rows:
+            rows[name].active = False
+    db.session.flush()
+
+
+def read_copy(tenant) -> list[dict]:
+    return [{"name": p.name, "description": p.description, "active": p.active} for p in posts()]
+
+
+TEMPLATE_KIND = TemplateKind(name=KIND, label_zh="志愿岗位", label_en="Volunteer posts", item_schema=TemplatePost,
+                             key_field="name", lockable=("description", "active"), apply=apply_template,
+                             read=read_copy, defaults=default_template)

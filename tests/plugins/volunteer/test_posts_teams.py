@@ -48,3 +48,22 @@ def test_a_volunteers_posts_and_a_cancelled_activity(town, api_as, volunteer, ac
     assert admin.post(f"{town.api}/activities/{act['id']}/cancel").get_json()["status"] == "cancelled"
     refused = phone(vol).post("/signups", json={"activity_id": act["id"]})
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "activity_cancelled"
+
+
+def test_the_countys_post_template_is_adopted_and_its_locks_hold(town, api_as):
+    county_api, admin = api_as(town.county_admin), api_as(town.admin)
+    url = f"/api/v1/t/{town.county_slug}/templates/volunteer.posts"
+    current = county_api.get(url).get_json()
+    assert [i["name"] for i in current["draft"]][:3] == ["疫情防控", "应急救援", "政策宣传"]
+    items = current["draft"] + [{"name": "河湖巡护", "description": "县河长办统一设岗", "active": True}]
+    assert county_api.put(url, json={"items": items, "locked_fields": ["active"]}).status_code == 200
+    assert county_api.post(f"{url}/publish").status_code == 201
+    town_url = f"/api/v1/t/{town.slug}/templates/volunteer.posts"
+    adopted = admin.post(f"{town_url}/adopt", json={})
+    assert adopted.status_code == 200, adopted.get_json()
+    posts = {p["name"]: p for p in admin.get(f"{town.api}/posts").get_json()["items"]}
+    assert posts["河湖巡护"]["description"] == "县河长办统一设岗" and posts["河湖巡护"]["active"]
+    locked = admin.patch(f"{town.api}/posts/{posts['河湖巡护']['id']}", json={"active": False})
+    assert locked.status_code == 422 and "active" in locked.get_json()["error"]["fields"]
+    local = admin.patch(f"{town.api}/posts/{posts['河湖巡护']['id']}", json={"description": "本镇：每周巡河两次"})
+    assert local.status_code == 200 and local.get_json()["description"] == "本镇：每周巡河两次"
