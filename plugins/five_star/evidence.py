@@ -75,9 +75,21 @@ def numbers(tenant, org: PartyOrg, year: int) -> list[dict[str, Any]]:
     for answer in hooks(tenant).star_evidence(tenant=tenant, grid_id=org.grid_id, start=start, end=end):
         for item in answer or []:
             if isinstance(item, dict) and isinstance(item.get("key"), str) and isinstance(item.get("value"), (int, float)):
-                out.append({"key": item["key"], "value": float(item["value"]), "label_zh": str(item.get("label_zh", "")),
-                            "label_en": str(item.get("label_en", "")), "unit": str(item.get("unit", ""))})
+                value, unit = as_fraction(float(item["value"]), str(item.get("unit", "")))
+                out.append({"key": item["key"], "value": value, "label_zh": str(item.get("label_zh", "")),
+                            "label_en": str(item.get("label_en", "")), "unit": unit})
     return sorted(out, key=lambda i: i["key"])
+
+
+def as_fraction(value: float, unit: str) -> tuple[float, str]:
+    """Rates as one shape: a fraction with unit ``%``. Modules answer rates as a fraction with
+    ``%`` (incidents), a fraction with ``ratio`` (points_bank) or a percentage with ``%``
+    (mediation); a ``%`` value above 1 is read as a percentage."""
+    if unit == "ratio":
+        return value, "%"
+    if unit == "%" and value > 1:
+        return round(value / 100, 4), "%"
+    return value, unit
 
 
 def evidence_dict(row: Evidence) -> dict[str, Any]:

@@ -21,7 +21,8 @@ def star_evidence(tenant: Tenant, grid_id: int, start: dt.datetime, end: dt.date
     ``grid_id`` (a village's first-level grid) between ``start`` and ``end`` (naive UTC).
 
     Each answer is a list of ``{"key": "<module>.<metric>", "value": float, "label_zh": str,
-    "label_en": str, "unit": str}``; rates are fractions (0..1) with ``unit`` ``"%"``. Keys in use:
+    "label_en": str, "unit": str}``; rates are best given as fractions (0..1) with ``unit`` ``"%"``
+    (a ``"ratio"`` unit, or a ``"%"`` value above 1 read as a percentage, are accepted too). Keys in use:
     ``incidents.closure_rate``, ``incidents.self_settled_share``, ``mediation.success_rate``,
     ``points_bank.household_share_over_threshold``, ``volunteer.hours``,
     ``volunteer.registered_party_members``. The numbers are snapshotted into the assessment step

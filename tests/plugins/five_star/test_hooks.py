@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.db import db
 from core.plugins import hookimpl
 from core.tenancy import tenant_context
-from tests.plugins.five_star.conftest import YEAR, base, make_town
+from tests.plugins.five_star.conftest import YEAR, base, make_town, star
 
 
 def _incident(api, town, grid_id, close: bool):
@@ -214,3 +214,52 @@ def test_hook_resident_sections_through_the_portal(app, town, api_as):
     home = phone.get(f"/r/{town.tenant.slug}/").get_data(as_text=True)
     assert "我家的星" in home and "孝老爱亲星" in home and "崇学重教星" not in home
     assert f"/t/{town.tenant.slug}/five_star/households/public" in home
+
+
+def test_every_module_answers_star_evidence_for_a_village(create_tenant, create_grid, create_user, api_as, enable_module):
+    """With every evidence module on, each answers its own keys for the village (numbers may be
+    zero in a new township) and an assessment step snapshots them."""
+    from tests.plugins.five_star.conftest import full_scores, star
+
+    town = make_town(create_tenant, create_grid, create_user, api_as, enable_module,
+                     modules=("five_star", "incidents", "mediation", "volunteer", "points_bank"))
+    admin = api_as(town.admin)
+    keys = {n["key"] for n in admin.get(f"{base(town)}/evidence?org_id={town.b1}&year={YEAR}").get_json()["numbers"]}
+    assert {"incidents.closure_rate", "incidents.self_settled_share"} <= keys
+    # mediation answers only once a case has concluded (no cases: manual evidence)
+    assert {k.split(".")[0] for k in keys} == {"incidents", "volunteer", "points_bank"}, keys
+    standard = admin.get(f"{base(town)}/standards/{YEAR}").get_json()
+    task = star(standard, "safety")["tasks"][0]["id"]
+    plan = admin.post(f"{base(town)}/plans", json={"org_id": town.b1, "year": YEAR, "star_codes": ["safety"],
+                                                   "actions": [{"task_id": task, "action": "a", "owner": "b"}]}).get_json()
+    admin.post(f"{base(town)}/plans/{plan['id']}/submit", json={})
+    admin.post(f"{base(town)}/plans/{plan['id']}/approve", json={})
+    a = admin.post(f"{base(town)}/assessments", json={"org_id": town.b1, "star_code": "safety", "year": YEAR}).get_json()
+    done = admin.post(f"{base(town)}/assessments/{a['id']}/submit", json={"scores": full_scores(star(standard, "safety"))})
+    assert done.status_code == 200 and {n["key"] for n in done.get_json()["steps"][0]["numbers"]} == keys
+
+
+def test_rates_in_any_of_the_modules_shapes_become_fractions(town, api_as, standard, approved_plan, register_plugin):
+    """85.0 "%" (a percentage), 0.97 "%" and 0.4 "ratio" (fractions) are all read as fractions, so
+    thresholds written in percent compare alike."""
+    from tests.plugins.five_star.conftest import full_scores
+
+    class Rates:
+        @hookimpl
+        def star_evidence(self, tenant, grid_id, start, end):
+            return [{"key": "mediation.success_rate", "value": 85.0, "label_zh": "调解成功率", "label_en": "", "unit": "%"},
+                    {"key": "incidents.closure_rate", "value": 0.97, "label_zh": "办结率", "label_en": "", "unit": "%"},
+                    {"key": "incidents.self_settled_share", "value": 0.4, "label_zh": "", "label_en": "", "unit": "ratio"}]
+
+    register_plugin(Rates(), "rates_for_test")
+    safety = star(standard, "safety")
+    auto = {c["metric_key"]: str(c["id"]) for t in safety["tasks"] for c in t["criteria"] if c["kind"] == "threshold"}
+    scores = {k: v for k, v in full_scores(safety).items() if k not in auto.values()}
+    leader = api_as(town.leader1)
+    a = leader.post(f"{base(town)}/assessments", json={"org_id": town.b1, "star_code": "safety", "year": YEAR}).get_json()
+    step = leader.post(f"{base(town)}/assessments/{a['id']}/submit", json={"scores": scores}).get_json()["steps"][0]
+    assert {n["key"]: (n["value"], n["unit"]) for n in step["numbers"]} == {
+        "mediation.success_rate": (0.85, "%"), "incidents.closure_rate": (0.97, "%"), "incidents.self_settled_share": (0.4, "%")}
+    assert step["scores"][auto["mediation.success_rate"]] == 0  # 85% < 90%
+    assert step["scores"][auto["incidents.closure_rate"]] == 20  # 97% >= 95%
+    assert step["scores"][auto["incidents.self_settled_share"]] == 0  # 40% < 60%
