@@ -179,11 +179,14 @@ def demo_data(tenant):
 @hookimpl(optionalhook=True)
 def star_evidence(tenant, grid_id, start, end):
     """five_star's evidence: closure rate and the share settled inside the grid (自办自结) in the
-    village's subtree, from this module's own numbers."""
+    village's subtree, from this module's own numbers; nothing when nothing was reported there
+    (a rate of nothing is no evidence: the criterion falls back to manual scoring)."""
     from plugins.incidents import stats
 
     n = stats.subtree_numbers([grid_id], start, end, breakdown=False)
     base = n["reported"] - n["rejected"]
+    if base <= 0:
+        return []
     return [{"key": "incidents.closure_rate", "value": n["closure_rate"], "label_zh": "事件办结率",
              "label_en": "Incident closure rate", "unit": "%"},
             {"key": "incidents.self_settled_share", "value": round(n["settled_in_grid"] / base, 4) if base > 0 else 0.0,

@@ -38,6 +38,9 @@ def test_hook_star_evidence(create_tenant, create_grid, create_user, api_as, ena
     # a township without incidents gets no numbers: the criteria fall back to manual scores
     bare = make_town(create_tenant, create_grid, create_user, api_as, enable_module)
     assert api_as(bare.admin).get(f"{base(bare)}/evidence?org_id={bare.b1}&year={YEAR}").get_json()["numbers"] == []
+    # and a village where nothing was reported gets no rate of nothing from incidents
+    quiet = make_town(create_tenant, create_grid, create_user, api_as, enable_module, modules=("five_star", "incidents"))
+    assert api_as(quiet.admin).get(f"{base(quiet)}/evidence?org_id={quiet.b1}&year={YEAR}").get_json()["numbers"] == []
 
 
 class Points:
@@ -217,13 +220,14 @@ def test_hook_resident_sections_through_the_portal(app, town, api_as):
 
 
 def test_every_module_answers_star_evidence_for_a_village(create_tenant, create_grid, create_user, api_as, enable_module):
-    """With every evidence module on, each answers its own keys for the village (numbers may be
-    zero in a new township) and an assessment step snapshots them."""
+    """With every evidence module on, each answers its own keys for the village and an assessment
+    step snapshots them; incidents and mediation answer only once there is something to count."""
     from tests.plugins.five_star.conftest import full_scores, star
 
     town = make_town(create_tenant, create_grid, create_user, api_as, enable_module,
                      modules=("five_star", "incidents", "mediation", "volunteer", "points_bank"))
     admin = api_as(town.admin)
+    _incident(admin, town, town.g1, close=True)
     keys = {n["key"] for n in admin.get(f"{base(town)}/evidence?org_id={town.b1}&year={YEAR}").get_json()["numbers"]}
     assert {"incidents.closure_rate", "incidents.self_settled_share"} <= keys
     # mediation answers only once a case has concluded (no cases: manual evidence)
