@@ -186,7 +186,7 @@ def test_tenant_numbers_and_widgets(api_as, town, take_in):
             numbers.update(answer)
     assert numbers["mediation.cases"] == 2 and numbers["mediation.success_rate"] == 1.0
     html = api_as(town.staff).get(f"/t/{town.slug}/").get_data(as_text=True)
-    assert "今年调解成功率(%)" in html
+    assert "今年调解成功率(%)" in html and "1/1" in html  # agreements over concluded, under the rate
 
 
 def test_the_county_compares_townships_on_mediation(api_as, town, take_in, create_user):
