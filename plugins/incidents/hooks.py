@@ -176,6 +176,20 @@ def demo_data(tenant):
     fill_demo(tenant)
 
 
+@hookimpl(optionalhook=True)
+def star_evidence(tenant, grid_id, start, end):
+    """five_star's evidence: closure rate and the share settled inside the grid (自办自结) in the
+    village's subtree, from this module's own numbers."""
+    from plugins.incidents import stats
+
+    n = stats.subtree_numbers([grid_id], start, end, breakdown=False)
+    base = n["reported"] - n["rejected"]
+    return [{"key": "incidents.closure_rate", "value": n["closure_rate"], "label_zh": "事件办结率",
+             "label_en": "Incident closure rate", "unit": "%"},
+            {"key": "incidents.self_settled_share", "value": round(n["settled_in_grid"] / base, 4) if base > 0 else 0.0,
+             "label_zh": "网格内自办自结占比", "label_en": "Share settled inside the grid", "unit": "%"}]
+
+
 @hookimpl
 def resident_sections(tenant, household, card):
     """The household's 随手拍 reports (sent from its card's session) with their status."""
