@@ -9,9 +9,9 @@ incidents can escalate themselves. Numbers per grid subtree and period, a ledger
 and announcements ``incident_reported`` / ``incident_escalated`` / ``incident_resolved`` for
 other modules.
 """
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from core.toolkit import ModuleManifest
+from core.toolkit import ModuleManifest, current_tenant_id
 
 DEFAULT_DEPARTMENTS = ["派出所", "司法所", "综合执法队", "应急管理办", "民政办", "自然资源所", "生态环境分局", "卫生院"]
 
@@ -32,6 +32,8 @@ class IncidentSettings(Schema):
                                   metadata={"label_zh": "照片大小上限(KB)", "label_en": "Photo size limit (KB)"})
     public_reports_per_hour = fields.Integer(load_default=5, validate=validate.Range(min=1, max=100),
                                              metadata={"label_zh": "每个地址每小时随手拍上限", "label_en": "Resident reports per address per hour"})
+    resident_reopen_days = fields.Integer(load_default=7, validate=validate.Range(min=0, max=90),
+                                          metadata={"label_zh": "群众可申请重新办理的天数", "label_en": "Days residents may ask to reopen"})
     open311_anonymous_post = fields.Boolean(load_default=False,
                                             metadata={"label_zh": "允许Open311匿名提交", "label_en": "Allow anonymous Open311 posts"})
     @validates_schema
@@ -51,7 +53,33 @@ class IncidentSettings(Schema):
             raise ValidationError(problems)
 
     open311_default_grid = fields.String(load_default="", validate=validate.Length(max=64),
-                                         metadata={"label_zh": "Open311默认网格编码", "label_en": "Open311 default grid code"})
+                                         metadata={"label_zh": "Open311默认网格（二维码标识或网格编码）",
+                                                   "label_en": "Open311 default grid (QR token or grid code)"})
+
+    @post_load
+    def _default_grid_as_token(self, data, **kwargs):
+        """Kept as the grid's public token, which survives moves and merges (a code typed in is
+        turned into its grid's token; an unknown one is refused)."""
+        data["open311_default_grid"] = default_grid_token(data.get("open311_default_grid", ""))
+        return data
+
+
+def default_grid_token(value: str) -> str:
+    """The public token of the grid ``value`` names (a token, kept even for an archived grid, or
+    an active grid's code), in the tenant in context; outside one the value is kept as it is."""
+    from sqlalchemy import select
+
+    from core.toolkit import Grid, GridStatus, db
+
+    value = (value or "").strip()
+    if not value or current_tenant_id() is None:
+        return value
+    if db.session.scalar(select(Grid.id).where(Grid.public_token == value)) is not None:
+        return value
+    token = db.session.scalar(select(Grid.public_token).where(Grid.code == value, Grid.status == GridStatus.active))
+    if token is None:
+        raise ValidationError({"open311_default_grid": ["没有该网格 (no grid with this token or code)"]})
+    return token
 
 
 manifest = ModuleManifest(

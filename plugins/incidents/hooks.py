@@ -11,9 +11,10 @@ def register_routes():
     from plugins.incidents.open311 import bp as open311_bp
     from plugins.incidents.pages import bp as pages_bp
     from plugins.incidents.public import bp as public_bp
+    from plugins.incidents.tracking import bp as resident_bp
     from plugins.incidents.views import bp
 
-    return [bp, pages_bp, public_bp, open311_bp]
+    return [bp, pages_bp, public_bp, open311_bp, resident_bp]
 
 
 @hookimpl
@@ -56,6 +57,13 @@ def register_schedules():
 
     return [Schedule("incidents.escalate_overdue", "*/5 * * * *", escalate_overdue,
                      "超过办理时限的事件自动流转 (escalate overdue incidents of auto-escalating categories)")]
+
+
+@hookimpl
+def register_template_kinds():
+    from plugins.incidents.categories import TEMPLATE_KIND
+
+    return [TEMPLATE_KIND]
 
 
 @hookimpl
@@ -150,7 +158,7 @@ def grid_sections(tenant, grid, user):
     if not grid_in_reach(grid, REPORT):
         return []
     links = [(_("本网格事件"), url_for("incidents_pages.index", grid_id=grid.id)),
-             (_("随手拍二维码（可打印）"), url_for("incidents_pages.qr_page", grid_code=grid.code))]
+             (_("随手拍二维码（可打印）"), url_for("incidents_pages.qr_page", token=grid.public_token))]
     return [{"title": _("事件流转"), "rows": [(_("未办结事件"), open_in_subtree(grid))], "links": links}]
 
 
@@ -166,3 +174,23 @@ def demo_data(tenant):
     from plugins.incidents.demo import fill_demo
 
     fill_demo(tenant)
+
+
+@hookimpl
+def resident_sections(tenant, household, card):
+    """The household's 随手拍 reports (sent from its card's session) with their status."""
+    from core.toolkit import gettext, render_section
+    from plugins.incidents.receipts import household_reports
+
+    return [{"key": "incidents.reports", "title": gettext("我的随手拍"), "order": 100,
+             "html": render_section("incidents/resident_reports.html", reports=household_reports(household.id))}]
+
+
+@hookimpl
+def resident_actions(tenant, household, card):
+    from flask import url_for
+
+    from core.toolkit import gettext
+
+    return [{"key": "incidents.report", "title": gettext("随手拍"), "url": url_for("incidents_resident.report"),
+             "order": 100}]

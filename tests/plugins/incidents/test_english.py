@@ -37,7 +37,7 @@ def test_console_pages_in_english(town, api_as, report, township_words, english_
         f"{p}/numbers": ["Incident numbers", "<h3>Reported</h3>", "Settled in the grid", "Escalated to the township office",
                          "Closure rate", "<button>Show</button>", "By grid worker"],
         f"{p}/categories": ["Grid item list", "Time limit (hours)", "Escalate when overdue", "<th>Active</th>"],
-        f"{p}/grids/qr": ["Snap-and-report QR codes", "One per grid", "<button onclick=\"window.print()\">Print</button>"],
+        f"{p}/grids/qr": ["Snap-and-report QR codes", "One per grid", "<button type=\"button\" data-print>Print</button>"],
     }
     for url, english in expected.items():
         html = staff.get(url).get_data(as_text=True)
@@ -67,7 +67,7 @@ def test_actions_flash_in_english_and_the_api_keeps_its_chinese(town, api_as, re
 
 def test_resident_form_and_receipt_in_english(app, town, category_id, township_words, english_only):
     client = app.test_client()
-    url = f"/t/{town.tenant.slug}/incidents/report/{town.g1.code}?lang=en"
+    url = f"/t/{town.tenant.slug}/incidents/q/{town.g1.token}?lang=en"
     html = client.get(url).get_data(as_text=True)
     assert "<h1>Snap and report</h1>" in html and "Kind of problem" in html and "Your name (optional)" in html
     english_only(html, data=township_words)
