@@ -12,9 +12,10 @@ def register_routes():
     from plugins.points_bank.exports import bp as export_bp
     from plugins.points_bank.pages import bp as pages_bp
     from plugins.points_bank.pages_review import bp as review_bp
+    from plugins.points_bank.pages_resident import bp as resident_bp
     from plugins.points_bank.pages_shop import bp as counter_bp
 
-    return [bp, ledger_bp, shop_bp, export_bp, pages_bp, review_bp, counter_bp]
+    return [bp, ledger_bp, shop_bp, export_bp, pages_bp, review_bp, counter_bp, resident_bp]
 
 
 @hookimpl
@@ -36,6 +37,14 @@ def register_cli_commands(cli):
     from plugins.points_bank.cli import register
 
     register(cli)
+
+
+@hookimpl
+def register_template_kinds():
+    from core.toolkit import TemplateKind
+    from plugins.points_bank.county import template_kinds
+
+    return template_kinds(TemplateKind)
 
 
 @hookimpl
