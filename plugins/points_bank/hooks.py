@@ -104,6 +104,14 @@ def mediation_case_concluded(tenant, case):
 
 
 @hookimpl(optionalhook=True)
+def mediation_agreement_failed(tenant, case):
+    """An agreement found not holding (回访未履行): the points it earned are reversed."""
+    from plugins.points_bank.feed import take_back
+
+    take_back(tenant, "mediation.agreement", f"case:{case['case_id']}", f"调解协议未履行 案件 #{case['case_id']}")
+
+
+@hookimpl(optionalhook=True)
 def household_category_points(tenant, household_ids, start, end):
     from plugins.points_bank.stats import household_category_points as points
 

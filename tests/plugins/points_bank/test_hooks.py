@@ -98,6 +98,12 @@ def test_mediation_agreement_earns_for_mediators_only_on_agreement(town, books):
             hooks(town.tenant).mediation_case_concluded(tenant=town.tenant, case=case)
             db.session.commit()
     assert books.account("李四")["balance"] == 3
+    with tenant_context(town.tenant):  # the follow-up finds the agreement not holding
+        hooks(town.tenant).mediation_agreement_failed(tenant=town.tenant, case={**case, "case_id": 2})
+        db.session.commit()
+    assert books.account("李四")["balance"] == 0
+    passbook = books.api.get(f"{town.base}/accounts/{books.account('李四')['id']}/passbook").get_json()["items"]
+    assert [(t["kind"], t["points"]) for t in passbook] == [("reversal", -3), ("award", 3)]
 
 
 def test_mapping_edits_in_the_console_api(town, books):
