@@ -45,6 +45,7 @@ def _township_a(create_tenant, create_user, enable_module, api_as):
     token = api.post(f"{base}/tokens", json={"name": "脚本"}).get_json()
     card = _issue_card(api, town, household["id"])
     points = _points_of_a(api, base, household["id"])
+    volunteer = api.post(f"{base}/volunteer/volunteers", json={"person_id": person["id"], "confirm": True}).get_json()
     assert person.get("id") and household.get("id") and incident.get("id"), (person, household, incident)
     values = {
         "grid_id": grid["id"], "person_id": person["id"], "household_id": household["id"],
@@ -57,6 +58,7 @@ def _township_a(create_tenant, create_user, enable_module, api_as):
         "name": "incidents", "role": "grid_worker", "permission": "people.export", "action": "accept",
         "kind": "incidents.categories", "key": "security",  # county templates: the township's own standing
         **points,
+        "volunteer_id": volunteer["id"],
     }
     # the probe's own control: in A, by A's admin, these ids do show A's rows
     assert "甲镇绝密居民" in api.get(f"/t/{town.slug}/people/{person['id']}").get_data(as_text=True)

@@ -18,7 +18,7 @@ def mediation_town(live_server):
 
     from core.db import db
     from core.models import Tenant
-    from core.modules import enable_module
+    from tenants.modules import enable_module
     from core.tenancy import tenant_context
 
     with live_server.app.app_context():

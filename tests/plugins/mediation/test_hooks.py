@@ -129,7 +129,7 @@ def test_hook_incident_from_mediation_topic(api_as, town):
 
 
 def test_topic_to_incident_without_incidents_is_refused(api_as, town, enable_module):
-    from core.modules import disable_module
+    from tenants.modules import disable_module
 
     staff = api_as(town.staff)
     meeting = staff.post(f"{base(town)}/meetings", json={"grid_id": town.village, "held_on": "2026-11-20",
