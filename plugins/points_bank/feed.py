@@ -60,3 +60,21 @@ def award(tenant, kind: str, ref: str, person_ids, grid_id: int | None, occurred
             except ApiError as exc:
                 log.info("points_bank: %s %s skipped for scheme %s: %s", kind, ref, scheme.code, exc.message)
     return done
+
+
+def take_back(tenant, kind: str, ref: str, note: str) -> list[int]:
+    """Reverse the awards an event earned (an agreement found not holding at a follow-up), in a
+    savepoint each; an award already reversed, or in a closed period, or that the balance can no
+    longer carry, is left as it is. Returns the reversing transactions' ids."""
+    from plugins.points_bank.models import Txn
+
+    done: list[int] = []
+    awards = db.session.scalars(select(Txn).where(Txn.source == kind, Txn.source_ref.startswith(f"{ref}:", autoescape=True),
+                                                  Txn.state == "approved")).all()
+    for txn in awards:
+        try:
+            with db.session.begin_nested():
+                done.append(services.reverse(tenant, txn, note, source=kind).id)
+        except ApiError as exc:
+            log.info("points_bank: %s %s not reversed: %s", kind, ref, exc.message)
+    return done

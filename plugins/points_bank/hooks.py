@@ -12,9 +12,10 @@ def register_routes():
     from plugins.points_bank.exports import bp as export_bp
     from plugins.points_bank.pages import bp as pages_bp
     from plugins.points_bank.pages_review import bp as review_bp
+    from plugins.points_bank.pages_resident import bp as resident_bp
     from plugins.points_bank.pages_shop import bp as counter_bp
 
-    return [bp, ledger_bp, shop_bp, export_bp, pages_bp, review_bp, counter_bp]
+    return [bp, ledger_bp, shop_bp, export_bp, pages_bp, review_bp, counter_bp, resident_bp]
 
 
 @hookimpl
@@ -36,6 +37,14 @@ def register_cli_commands(cli):
     from plugins.points_bank.cli import register
 
     register(cli)
+
+
+@hookimpl
+def register_template_kinds():
+    from core.toolkit import TemplateKind
+    from plugins.points_bank.county import template_kinds
+
+    return template_kinds(TemplateKind)
 
 
 @hookimpl
@@ -92,6 +101,14 @@ def mediation_case_concluded(tenant, case):
     if case.get("outcome") == "agreement":
         award(tenant, "mediation.agreement", f"case:{case['case_id']}", case.get("mediator_person_ids") or [],
               case.get("grid_id"), case.get("concluded_at"), f"调解成功 案件 #{case['case_id']}")
+
+
+@hookimpl(optionalhook=True)
+def mediation_agreement_failed(tenant, case):
+    """An agreement found not holding (回访未履行): the points it earned are reversed."""
+    from plugins.points_bank.feed import take_back
+
+    take_back(tenant, "mediation.agreement", f"case:{case['case_id']}", f"调解协议未履行 案件 #{case['case_id']}")
 
 
 @hookimpl(optionalhook=True)

@@ -74,13 +74,10 @@ def resident_object(tenant, household_id: int, txn_id: int, by_name: str, reason
 
 def render_section(tenant, household) -> list[dict]:
     """The ``resident_sections`` answer: this household's points as one section."""
-    from flask import current_app, render_template, url_for
-    from markupsafe import Markup
+    from flask import url_for
 
-    from core.toolkit import gettext as _
+    from core.toolkit import gettext as _, render_section as render
 
-    summary = resident_summary(tenant, household.id)
-    object_url = (url_for("points_bank_resident.object_to", tenant=tenant.slug)
-                  if "points_bank_resident.object_to" in current_app.view_functions else None)
-    html = render_template("points_bank/resident_points.html", s=summary, object_url=object_url)
-    return [{"key": "points_bank.points", "title": _("我家的积分"), "order": 300, "html": Markup(html)}]
+    html = render("points_bank/resident_points.html", s=resident_summary(tenant, household.id),
+                  object_url=url_for("points_bank_resident.object_to", tenant=tenant.slug))
+    return [{"key": "points_bank.points", "title": _("我家的积分"), "order": 300, "html": html}]

@@ -28,13 +28,14 @@ class Town:
         return f"/api/v1/t/{self.slug}/points_bank"
 
 
-def make_town(create_tenant, create_grid, create_user, api_as, modules=("points_bank",), settings=None) -> Town:
+def make_town(create_tenant, create_grid, create_user, api_as, modules=("points_bank",), settings=None,
+              county=None) -> Town:
     from core.tenancy import tenant_context
 
     mods = {m: {} for m in modules}
     if settings:
         mods["points_bank"] = settings
-    tenant = create_tenant(modules=mods, levels=["村/社区", "网格"])
+    tenant = create_tenant(modules=mods, levels=["村/社区", "网格"], county=county)
     with tenant_context(tenant):
         village = create_grid(tenant, "查冲村")
         g1 = create_grid(tenant, "第一网格", village)

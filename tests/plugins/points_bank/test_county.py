@@ -52,3 +52,26 @@ def test_template_kinds_are_shaped_for_core(town):
                                        "points_bank.party_org_rules", "points_bank.party_member_rules"]
     assert all(k.item_schema is RuleItem and k.key_field == "key" and k.lockable == LOCKABLE for k in kinds)
     assert RuleItem().validate({"key": "x1", "category": "c", "name": "n", "points": 1, "tenant_id": 3})
+
+
+def test_a_county_publishes_scheme_rules_and_a_township_adopts_them(create_county, build_town, create_user, api_as):
+    from tests.plugins.points_bank.conftest import Books
+
+    county = create_county(name="怀宁县")
+    town = build_town(county=county)
+    county_api = api_as(create_user(roles=[(county, "county_admin")]))
+    books = Books(town, api_as(town.admin))
+    old = books.record("张三", "public_good").get_json()
+    url = f"/api/v1/t/{county.slug}/templates/points_bank.household_rules"
+    draft = county_api.get(url).get_json()
+    items = [dict(i) for i in draft["draft"]]
+    next(i for i in items if i["key"] == "public_good")["points"] = 7
+    items.append({"key": "clean_yard", "category": "美丽庭院", "name": "庭院整洁评比第一", "points": 8,
+                  "cap_per_period": None, "needs_review": True, "evidence": "评比表"})
+    assert county_api.put(url, json={"items": items, "locked_fields": ["points"]}).status_code == 200
+    assert county_api.post(f"{url}/publish").status_code == 201
+    resp = books.api.post(f"/api/v1/t/{town.slug}/templates/points_bank.household_rules/adopt", json={})
+    assert resp.status_code == 200, resp.get_json()
+    assert books.rule("public_good")["points"] == 7 and books.rule("public_good")["version"] == 2
+    assert books.rule("clean_yard")["name"] == "庭院整洁评比第一"
+    assert books.api.get(f"{town.base}/entries/{old['id']}").get_json()["points"] == 5  # past entries keep theirs

@@ -98,6 +98,12 @@ def test_mediation_agreement_earns_for_mediators_only_on_agreement(town, books):
             hooks(town.tenant).mediation_case_concluded(tenant=town.tenant, case=case)
             db.session.commit()
     assert books.account("李四")["balance"] == 3
+    with tenant_context(town.tenant):  # the follow-up finds the agreement not holding
+        hooks(town.tenant).mediation_agreement_failed(tenant=town.tenant, case={**case, "case_id": 2})
+        db.session.commit()
+    assert books.account("李四")["balance"] == 0
+    passbook = books.api.get(f"{town.base}/accounts/{books.account('李四')['id']}/passbook").get_json()["items"]
+    assert [(t["kind"], t["points"]) for t in passbook] == [("reversal", -3), ("award", 3)]
 
 
 def test_mapping_edits_in_the_console_api(town, books):
@@ -177,3 +183,25 @@ def test_specs_are_past_tense_typed_tenant_first_and_tested():
         assert "Tenant scope" in (fn.__doc__ or "") and name.endswith("ed")
         assert f"def test_hook_{name}(" in sources
 
+
+
+def test_person_data_export_and_anonymising_keep_the_points(town, books):
+    import datetime as dt_
+
+    from core.people.identity import make_id_number
+
+    person = books.api.post(f"/api/v1/t/{town.slug}/people", json={
+        "name": "党员老周", "grid_id": town.g1, "is_party_member": True,
+        "id_number": make_id_number("340822", dt_.date(1960, 5, 1), 31, "male")}).get_json()
+    scheme = books.scheme("party_member")
+    rule = next(r for r in scheme["rules"] if r["key"] == "volunteer")
+    txn = books.api.post(f"{town.base}/entries", json={"scheme_id": scheme["id"], "rule_id": rule["id"],
+                                                       "person_id": person["id"]}).get_json()
+    export = books.api.get(f"/api/v1/t/{town.slug}/people/{person['id']}/data-export").get_json()
+    ours = export["points_bank"]["accounts"]
+    assert ours[0]["name"] == "党员老周" and ours[0]["balance"] == 63  # base 60 + 3
+    resp = books.api.post(f"/api/v1/t/{town.slug}/people/{person['id']}/anonymise", json={"confirm": True})
+    assert resp.status_code in (200, 204), resp.get_json()
+    account = books.api.get(f"{town.base}/accounts/{txn['account_id']}").get_json()
+    assert account["name"] == "（已匿名）" and account["balance"] == 63
+    assert books.check()["ok"]

@@ -66,3 +66,29 @@ def test_hook_answer_resident_sections_shows_this_household_only(app, town, book
     assert section["title"] == "我家的积分" and section["order"] == 300
     assert "农户十星积分" in section["html"] and "<strong>5</strong>" in section["html"] and "毛巾" in section["html"]
     assert "孝老爱亲" not in section["html"] and "李四" not in section["html"]
+
+
+def test_the_portal_shows_the_section_and_the_household_objects_from_its_phone(app, town, books):
+    import re
+
+    from tests.core.residents.conftest import csrf_of, resident_phone
+
+    when = _last_month_local()
+    own = books.record("张三", "public_good", occurred_at=when, note="河道清理").get_json()
+    other = books.record("李四", "public_good", occurred_at=when).get_json()
+    books.api.post(f"{town.base}/periods/{_period(books, when[:7])['id']}/publish", json={})
+    phone = resident_phone(app, books.api, town.slug, town.households["张三"])
+    home = phone.get(f"/r/{town.slug}/")
+    page = home.get_data(as_text=True)
+    assert home.status_code == 200 and "我家的积分" in page and "提出异议" in page
+    assert re.search(rf'name="txn_id" value="{own["id"]}"', page) and f'value="{other["id"]}"' not in page
+    url = f"/r/{town.slug}/points_bank/objections"
+    theirs = phone.post(url, data={"csrf_token": csrf_of(home.data), "txn_id": str(other["id"]), "reason": "不是我家"})
+    assert theirs.status_code == 404
+    done = phone.post(url, data={"csrf_token": csrf_of(home.data), "txn_id": str(own["id"]), "reason": "那天没参加"})
+    assert done.status_code == 201 and "已收到您的异议" in done.get_data(as_text=True)
+    objections = books.api.get(f"{town.base}/objections").get_json()["items"]
+    assert [(o["txn_id"], o["by_name"]) for o in objections] == [(own["id"], "张三")]
+    stranger = app.test_client().post(url, data={"txn_id": str(own["id"]), "reason": "x"})
+    assert stranger.status_code in (302, 303, 401, 403)  # no card, no objection
+    assert books.api.get(f"{town.base}/objections").get_json()["total"] == 1
