@@ -80,7 +80,7 @@ def build(app, count: int):
                     "tenant_id": tenant.id, "category_id": cat.id, "grid_id": grid, "handling_grid_id": handling,
                     "level": level, "department": "派出所" if reach == 3 else None, "reach": reach, "state": state,
                     "urgency": "normal", "source": "worker", "description": "基准事件", "place": "",
-                    "public_token": secrets.token_hex(8), "reported_at": reported, "created_at": reported, "due_at": due,
+                    "public_token": secrets.token_hex(8), "receipt": secrets.token_hex(5).upper(), "reported_at": reported, "created_at": reported, "due_at": due,
                     "open_due_at": due if state in ("reported", "in_progress") else None,
                     "closed_at": close_at, "close_hours": (close_at - reported).total_seconds() / 3600 if closed else None,
                     "closed_level": level if closed else None, "closed_grid_id": handling if closed else None,

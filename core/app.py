@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     openapi.init_app(app)
     web.init_app(app)
     people.init_app(app)
+    __import__("core.residents").residents.init_app(app)  # household cards and the residents' portal
     __import__("core.grid").grid.init_app(app)  # grid API and pages
 
     modules.init_app(app, registry)

@@ -224,3 +224,31 @@ def grids_merged(tenant: Tenant, source: Any, target: Any) -> None:
 
     Tenant scope: every installed module is called, enabled or not.
     """
+
+
+# --- Residents' portal (群众端) --------------------------------------------------------------
+
+
+@hookspec
+def resident_sections(tenant: Tenant, household: Any, card: Any) -> list[dict[str, Any]]:
+    """Return sections for the residents' portal home of ``household`` (a phone signed in with
+    its household card ``card``): each ``{"key": "<module>.<what>", "title": str (translated),
+    "order": int, "html": Markup}``, the html rendered from the module's own template
+    ``templates/<module>/resident_<what>.html`` (:func:`core.toolkit.render_section`). Core shows
+    them by ``order`` after the household's members and grid, and drops answers missing a key.
+
+    Show this household's data only (never another household's), nothing a resident should not
+    see (staff names, other residents), and keep it short: residents read it on a phone.
+
+    Tenant scope: only the tenant's enabled modules are called, inside the tenant's context.
+    """
+
+
+@hookspec
+def resident_actions(tenant: Tenant, household: Any, card: Any) -> list[dict[str, Any]]:
+    """Return buttons for the residents' portal home: each ``{"key": "<module>.<what>", "title":
+    str (translated), "url": str, "order": int}``, usually a page of the module's
+    ``<module>_resident`` blueprint under ``/r/<tenant>/<module>/...`` declared ``@resident``.
+
+    Tenant scope: only the tenant's enabled modules are called, inside the tenant's context.
+    """

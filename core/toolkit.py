@@ -19,6 +19,9 @@ core releases. Grouped by what they are for:
   ``bearer_token``, ``sign_in_with_token``, ``ApiError``, ``json_body``, ``load``, ``dump``,
   ``page``, ``page_args``, ``int_arg``, ``choice_arg``, ``known_args`` (query parameters that
   refuse what they do not know), ``doc`` (OpenAPI);
+* residents' portal (群众端): ``resident`` (routes under ``/r/<tenant>/<module>/...`` for a phone
+  signed in with a household card; ``g.household``), ``resident_session`` (that card and household
+  from a public route, or None), ``render_section`` (a ``resident_sections`` answer's html);
 * personal data: ``mask_id``, ``mask_mobile``, ``audit``;
 * pages: ``confirm_first`` (a destructive form post asks first, naming what will happen);
 * time: ``to_local``, ``from_local``, ``local_now``, ``local_today``, ``date_range``,
@@ -45,7 +48,7 @@ from flask_babel import gettext, pgettext
 
 from core.api import choice_arg, doc, dump, int_arg, json_body, known_args, load, page, page_args
 from core.audit import record as audit
-from core.auth import authenticated, csrf, current_access, public, requires
+from core.auth import authenticated, csrf, current_access, public, requires, resident
 from core.auth.token_access import bearer_token, sign_in_with_token
 from core.confirm import confirm_first
 from core.county_templates.service import adopt_template, county_template, override_template_item
@@ -68,6 +71,8 @@ from core.modules import enabled_modules, hooks, module_settings
 from core.people.identity import mask_id, mask_mobile
 from core.people.models import Household, Person
 from core.plugins import hookimpl
+from core.residents.signin import resident_session
+from core.residents.summary import render_section
 from core.specs import ModuleManifest, NavItem, Permission, Role, Schedule, TemplateKind, Widget
 from core.schedules import run_now as run_schedule
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk

@@ -7,13 +7,13 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from core.auth.decorators import authenticated, public, requires, rule_of
+from core.auth.decorators import authenticated, public, requires, resident, rule_of
 from core.auth.guard import current_access
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
-__all__ = ["authenticated", "public", "requires", "rule_of", "current_access", "login_manager", "csrf", "init_app"]
+__all__ = ["authenticated", "public", "requires", "resident", "rule_of", "current_access", "login_manager", "csrf", "init_app"]
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,8 @@
 * ``@public``: anyone, signed in or not (sign-in page, resident QR reports, health check).
 * ``@authenticated``: any signed-in user (their own profile, their own tokens).
 * ``@requires("people.read")``: a signed-in member of the URL's tenant holding the permission.
+* ``@resident``: a resident's phone signed in with a household card of the URL's township
+  (residents' portal, ``/r/<tenant>/...``); the view finds ``g.household`` and ``g.resident_card``.
 
 A test walks the URL map and fails on any route without a declaration.
 """
@@ -18,7 +20,7 @@ ATTR = "__gridgov_access__"
 
 @dataclass(frozen=True)
 class AccessRule:
-    kind: str  # "public" | "authenticated" | "permission"
+    kind: str  # "public" | "authenticated" | "permission" | "resident"
     permission: str | None = None
 
 
@@ -38,6 +40,12 @@ def public(view: F) -> F:
 def authenticated(view: F) -> F:
     """Declare a route open to any signed-in user (in a tenant URL: any member of it)."""
     return _mark(AccessRule("authenticated"))(view)
+
+
+def resident(view: F) -> F:
+    """Declare a residents' portal route: only a phone signed in with an active card of the URL's
+    township reaches it (others are sent to the PIN page); ``g.household`` is that card's household."""
+    return _mark(AccessRule("resident"))(view)
 
 
 def requires(permission: str) -> Callable[[F], F]:

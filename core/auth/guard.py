@@ -8,6 +8,12 @@
    suspended → 403 with the reason, for everyone but platform and county admins;
 4. check the permission: missing → 403;
 5. enter the tenant's scope for the ORM guard, left again at teardown.
+
+Residents' portal routes (``@resident``, ``/r/<tenant>/...``) have no account behind them: the
+township must exist and be active (else 404), then the phone's device cookie must name an active
+household card of *this* township (:mod:`core.residents.signin`); otherwise the PIN page, the
+same for a stranger, another township's card and a revoked one. ``g.household`` and
+``g.resident_card`` are set for the view; writes need the CSRF token.
 """
 from __future__ import annotations
 
@@ -57,6 +63,33 @@ def _password_change_required():
     return redirect(url_for("auth_pages.change_password"))
 
 
+def _resident(slug: str | None, tenant: Tenant | None):
+    from core.residents.signin import resident_session
+
+    if tenant is None or tenant.status != TenantStatus.active:
+        raise ApiError(404)
+    enter_tenant(tenant)
+    owner = current_app.extensions.get("gridgov.blueprint_owners", {}).get((request.blueprint or "").split(".")[0])
+    if owner is not None:
+        from core.modules import enabled_modules
+
+        if owner not in enabled_modules(tenant):
+            raise ApiError(404)  # a module's residents' pages are off with the module, for everyone
+    found = resident_session(tenant)
+    if found is None:
+        nxt = request.full_path.rstrip("?") if request.method == "GET" else None
+        target = url_for("residents.sign_in", tenant=tenant.slug)
+        return redirect(target + ("?" + urlencode({"next": nxt}) if nxt else ""), 303)
+    g.resident_card, g.household = found
+    if g.pop("_resident_touch", False):
+        db.session.commit()  # last seen, before the view's own transaction
+    if request.method in UNSAFE:
+        from core.auth import csrf
+
+        csrf.protect()
+    return None
+
+
 def enter_tenant(tenant: Tenant) -> None:
     g.tenant = tenant
     g._tenant_token = set_tenant(tenant.id)
@@ -101,6 +134,8 @@ def init_app(app: Flask) -> None:
             g.via_token = True
         elif current_user.is_authenticated:
             user = current_user._get_current_object()
+        if rule.kind == "resident":
+            return _resident(slug, tenant)
         if rule.kind == "public":
             if slug is not None:
                 if tenant is None or tenant.status != TenantStatus.active:

@@ -28,6 +28,7 @@ CORE_PERMISSIONS = [
     Permission("people.edit", "编辑人员", "Edit people"),
     Permission("people.import", "导入人员", "Import people"),
     Permission("people.export", "导出人员", "Export people"),
+    Permission("people.cards", "发放与打印户码卡", "Issue and print household cards"),
 ]
 
 _ALL_TENANT = frozenset(p.name for p in CORE_PERMISSIONS) - {"tenants.onboard", "tenants.suspend"}
@@ -49,10 +50,10 @@ CORE_ROLES = [
         "Township staff",
         "tenant",
         frozenset({"dashboard.view", "tenants.read", "modules.read", "grids.read", "grids.edit", "people.read",
-                   "people.edit", "people.import", "people.export", "users.read"}),
+                   "people.edit", "people.import", "people.export", "people.cards", "users.read"}),
     ),
-    Role("grid_leader", "网格长", "Grid leader", "grid", _GRID_BASE | {"people.edit", "people.read_sensitive"}),
-    Role("grid_worker", "网格员", "Grid worker", "grid", _GRID_BASE | {"people.edit"}),
+    Role("grid_leader", "网格长", "Grid leader", "grid", _GRID_BASE | {"people.edit", "people.read_sensitive", "people.cards"}),
+    Role("grid_worker", "网格员", "Grid worker", "grid", _GRID_BASE | {"people.edit", "people.cards"}),
     Role("info_officer", "信息员", "Information officer", "grid", _GRID_BASE),
     Role("grid_police", "网格警员", "Grid police officer", "grid", _GRID_BASE | {"people.read_sensitive"}),
     Role("grid_instructor", "网格指导员", "Grid instructor", "grid", _GRID_BASE),

@@ -24,6 +24,7 @@ def nav_items(tenant, user):
     return [
         NavItem("居民", "Residents", "people.people_list", permission="people.read", order=20),
         NavItem("导入居民", "Import residents", "people.import_page", permission="people.import", order=21),
+        NavItem("打印户码卡", "Household cards", "cards.batch_form", permission="people.cards", order=22),
     ]
 
 

@@ -73,7 +73,11 @@ def household_page(household_id):
     members = db.session.scalars(select(Person).where(Person.household_id == household.id).order_by(Person.id)).all()
     can_edit = g.access.can("people.edit") and access.in_reach(household.grid_id, "people.edit")
     center = centers.center_of(household)
+    from core.residents.cards import card_summary
+
+    can_cards = g.access.can("people.cards") and access.in_reach(household.grid_id, "people.cards")
     return render_template("people/household.html", h=access.household_dict(household),
+                           card=card_summary(household) if can_cards else None, can_cards=can_cards,
                            members=[access.person_dict(p) for p in members], can_edit=can_edit,
                            center=centers.center_dict(center) if center is not None else None,
                            linked_center=centers.linked_center(household),

@@ -32,6 +32,8 @@ class IncidentSettings(Schema):
                                   metadata={"label_zh": "照片大小上限(KB)", "label_en": "Photo size limit (KB)"})
     public_reports_per_hour = fields.Integer(load_default=5, validate=validate.Range(min=1, max=100),
                                              metadata={"label_zh": "每个地址每小时随手拍上限", "label_en": "Resident reports per address per hour"})
+    resident_reopen_days = fields.Integer(load_default=7, validate=validate.Range(min=0, max=90),
+                                          metadata={"label_zh": "群众可申请重新办理的天数", "label_en": "Days residents may ask to reopen"})
     open311_anonymous_post = fields.Boolean(load_default=False,
                                             metadata={"label_zh": "允许Open311匿名提交", "label_en": "Allow anonymous Open311 posts"})
     @validates_schema

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from core.toolkit import Grid, db, utcnow
 from plugins.incidents.categories import all_categories, seed_defaults
+from plugins.incidents.receipts import new_receipt
 from plugins.incidents.models import OPEN_STATES, Incident, Step
 
 TEXTS = ["小区东门门禁损坏", "路灯不亮已有三天", "河道边有人倾倒建筑垃圾", "楼道堆放杂物存在消防隐患", "独居老人需要上门帮助",
@@ -38,7 +39,7 @@ def fill_demo(tenant, count: int = 300, seed: int | None = None) -> int:
         inc = Incident(category_id=cat.id, grid_id=grid.id, handling_grid_id=grid.id, level="grid", reach=0,
                        state="reported", urgency=urgency, source=rnd.choice(["worker", "worker", "resident"]),
                        description=rnd.choice(TEXTS), place=f"{grid.name}{rnd.randint(1, 30)}号附近",
-                       reporter_name=rnd.choice(NAMES), public_token=secrets.token_urlsafe(16),
+                       reporter_name=rnd.choice(NAMES), public_token=secrets.token_urlsafe(16), receipt=new_receipt(),
                        reported_at=reported, due_at=reported + dt.timedelta(hours=hours))
         db.session.add(inc)
         db.session.flush()

@@ -11,9 +11,10 @@ def register_routes():
     from plugins.incidents.open311 import bp as open311_bp
     from plugins.incidents.pages import bp as pages_bp
     from plugins.incidents.public import bp as public_bp
+    from plugins.incidents.tracking import bp as resident_bp
     from plugins.incidents.views import bp
 
-    return [bp, pages_bp, public_bp, open311_bp]
+    return [bp, pages_bp, public_bp, open311_bp, resident_bp]
 
 
 @hookimpl
@@ -173,3 +174,37 @@ def demo_data(tenant):
     from plugins.incidents.demo import fill_demo
 
     fill_demo(tenant)
+
+
+@hookimpl(optionalhook=True)
+def star_evidence(tenant, grid_id, start, end):
+    """five_star's evidence: closure rate and the share settled inside the grid (自办自结) in the
+    village's subtree, from this module's own numbers."""
+    from plugins.incidents import stats
+
+    n = stats.subtree_numbers([grid_id], start, end, breakdown=False)
+    base = n["reported"] - n["rejected"]
+    return [{"key": "incidents.closure_rate", "value": n["closure_rate"], "label_zh": "事件办结率",
+             "label_en": "Incident closure rate", "unit": "%"},
+            {"key": "incidents.self_settled_share", "value": round(n["settled_in_grid"] / base, 4) if base > 0 else 0.0,
+             "label_zh": "网格内自办自结占比", "label_en": "Share settled inside the grid", "unit": "%"}]
+
+
+@hookimpl
+def resident_sections(tenant, household, card):
+    """The household's 随手拍 reports (sent from its card's session) with their status."""
+    from core.toolkit import gettext, render_section
+    from plugins.incidents.receipts import household_reports
+
+    return [{"key": "incidents.reports", "title": gettext("我的随手拍"), "order": 100,
+             "html": render_section("incidents/resident_reports.html", reports=household_reports(household.id))}]
+
+
+@hookimpl
+def resident_actions(tenant, household, card):
+    from flask import url_for
+
+    from core.toolkit import gettext
+
+    return [{"key": "incidents.report", "title": gettext("随手拍"), "url": url_for("incidents_resident.report"),
+             "order": 100}]

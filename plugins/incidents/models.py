@@ -51,7 +51,10 @@ class Incident(TenantOwned, Timestamped, db.Model):
         tenant_fk("grid_id", "core_grid"),
         tenant_fk("handling_grid_id", "core_grid"),
         tenant_fk("merged_into_id", "incidents_incident"),
+        tenant_fk("household_id", "core_household"),
         UniqueConstraint("tenant_id", "public_token"),
+        UniqueConstraint("tenant_id", "receipt"),
+        Index("ix_incidents_incident_tenant_household", "tenant_id", "household_id"),
         # covering index: the numbers of a period are an index-only scan (see stats.py)
         Index("ix_incidents_incident_tenant_reported", "tenant_id", "reported_at", "state", "reach", "category_id",
               "grid_id", "reporter_user_id", "closed_by_user_id", "open_due_at", "close_hours", "satisfaction"),
@@ -79,6 +82,10 @@ class Incident(TenantOwned, Timestamped, db.Model):
     reporter_phone: Mapped[str | None] = mapped_column(String(20))
     handler_user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     public_token: Mapped[str] = mapped_column(String(32), nullable=False)
+    # 回执号: the short random code a reporter tracks the report with (plugins/incidents/receipts.py)
+    receipt: Mapped[str] = mapped_column(String(16), nullable=False)
+    # the household whose card session sent a resident report (群众端), else NULL
+    household_id: Mapped[int | None] = mapped_column(Integer)
     reported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     open_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

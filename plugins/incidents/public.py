@@ -1,5 +1,5 @@
-"""Residents' QR reports (随手拍): no account, a phone-friendly form per grid, a receipt page
-to follow the incident and rate it. Spam-limited per address and hour in the database, so the
+"""Residents' QR reports (随手拍): no account, a phone-friendly form per grid, a confirmation
+page with the receipt number (回执号) and the link to track it (:mod:`.tracking`), and rating. Spam-limited per address and hour in the database, so the
 limit holds across gunicorn workers and hosts."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import delete, select
 
-from core.toolkit import (ApiError, Grid, db, grid_by_legacy_code, grid_by_public_token, module_settings, public,
-                          utcnow)
+from core.toolkit import (ApiError, Grid, GridStatus, db, grid_by_legacy_code, grid_by_public_token, module_settings,
+                          public, resident_session, utcnow)
 from plugins.incidents import categories as cats
 from plugins.incidents import services
 from plugins.incidents.models import Incident, PublicQuota
@@ -71,14 +71,16 @@ def report_form(token: str):
     csrf.protect()
     values = request.form.to_dict()
     try:
-        data = PublicReportIn().load(values)
+        data = PublicReportIn().load({k: v for k, v in values.items() if v.strip()})  # a blank optional field is no value
         category = cats.get_category(data["category_id"])
         uploads = check_uploads(g.tenant, request.files.getlist("photos"))
         settings = module_settings(g.tenant, "incidents")
         spend_quota(g.tenant, request.remote_addr or "?", settings["public_reports_per_hour"])
+        signed_in = resident_session(g.tenant)  # a phone with the household card: the report is the household's
         incident = services.report_incident(g.tenant, grid=grid, category=category, description=data["description"],
                                             place=data["place"], reporter_name=data["name"], reporter_phone=data["phone"],
-                                            source="resident", uploads=uploads)
+                                            source="resident", uploads=uploads,
+                                            household_id=signed_in[1].id if signed_in else None)
     except ValidationError as exc:
         db.session.rollback()
         return _form(grid, exc.messages, values, 422)
@@ -100,8 +102,12 @@ def _by_token(token: str) -> Incident:
 @bp.get("/t/<tenant>/incidents/r/<token>")
 @public
 def receipt(token: str):
-    return render_template("incidents/public_receipt.html", incident=_by_token(token), labels=services.LABELS,
-                           errors={})
+    from plugins.incidents.receipts import show_receipt
+
+    incident = _by_token(token)
+    return render_template("incidents/public_receipt.html", incident=incident, labels=services.LABELS, errors={},
+                           receipt=show_receipt(incident.receipt),
+                           track_url=url_for("incidents_resident.track", receipt=incident.receipt, _external=True))
 
 
 @bp.post("/t/<tenant>/incidents/r/<token>/rate")
@@ -113,6 +119,13 @@ def rate(token: str):
     incident = _by_token(token)
     try:
         data = RateIn().load(request.form.to_dict())
+        if data["reopen"]:
+            from plugins.incidents.receipts import reopen_deadline
+
+            deadline = reopen_deadline(g.tenant, incident)
+            if incident.state == "closed" and (deadline is None or deadline < utcnow()):
+                raise ApiError(409, "reopen_window_passed", _("已超过重新办理的申请期限 (too late to reopen)"),
+                               {"reopen": [_("已超过重新办理的申请期限 (too late to reopen)")]})
         services.rate(g.tenant, incident, data["satisfaction"], data["note"], data["reopen"])
     except ValidationError as exc:
         db.session.rollback()

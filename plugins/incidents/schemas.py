@@ -123,6 +123,8 @@ class StepOut(Schema):
 
 class IncidentOut(Schema):
     id = fields.Integer()
+    receipt = fields.Function(lambda i: f"{i.receipt[:5]}-{i.receipt[5:]}")  # 回执号 as printed
+    household_id = fields.Integer(allow_none=True)  # a resident report sent from this household's card
     category_id = fields.Integer()
     category = fields.Function(lambda i: i.category.name)
     grid_id = fields.Integer()

@@ -87,15 +87,21 @@ def _need_note(note: str | None, field: str = "note") -> str:
 def report_incident(tenant, *, grid: Grid, category: Category, description: str, place: str = "",
                     urgency: str = "normal", person_id: int | None = None, lat: float | None = None,
                     lon: float | None = None, reporter_user_id: int | None = None, reporter_name: str | None = None,
-                    reporter_phone: str | None = None, source: str = "worker", uploads=()) -> Incident:
-    """Report an incident into ``grid`` (上报); it starts at the grid's own level."""
+                    reporter_phone: str | None = None, source: str = "worker", uploads=(),
+                    household_id: int | None = None) -> Incident:
+    """Report an incident into ``grid`` (上报); it starts at the grid's own level. It gets a
+    receipt number (回执号) to be tracked by; ``household_id`` links a resident's report sent from
+    a household card's session (群众端)."""
+    from plugins.incidents.receipts import new_receipt
+
     now = utcnow()
     due = deadline(tenant, category, urgency, now)
     incident = Incident(category_id=category.id, grid_id=grid.id, handling_grid_id=grid.id, level="grid", reach=0,
                         state="reported", urgency=urgency, source=source, description=description, place=place or "",
                         lat=lat, lon=lon, person_id=person_id, reporter_user_id=reporter_user_id,
                         reporter_name=reporter_name, reporter_phone=reporter_phone,
-                        public_token=secrets.token_urlsafe(16), reported_at=now, due_at=due, open_due_at=due)
+                        public_token=secrets.token_urlsafe(16), receipt=new_receipt(), household_id=household_id,
+                        reported_at=now, due_at=due, open_due_at=due)
     incident.grid, incident.handling_grid, incident.category = grid, grid, category
     db.session.add(incident)
     db.session.flush()

@@ -29,8 +29,12 @@ def _brief(rows):
 @requires(REPORT)
 @doc("List incidents in my grids (事件列表)", response_schema=IncidentOut, many=True, tags=["incidents"])
 def list_incidents():
-    known_args("state", "level", "urgency", "category_id", "grid_id", "from", "to", "period")
+    known_args("state", "level", "urgency", "category_id", "grid_id", "from", "to", "period", "receipt")
     stmt = select(Incident).where(visible(Incident.grid_id, REPORT))
+    if request.args.get("receipt"):  # a resident on the phone reads out the receipt number (回执号)
+        from plugins.incidents.receipts import clean_receipt
+
+        stmt = stmt.where(Incident.receipt == (clean_receipt(request.args["receipt"]) or ""))
     for arg, col, allowed in (("state", Incident.state, STATES), ("level", Incident.level, LEVELS),
                               ("urgency", Incident.urgency, URGENCIES)):
         value = choice_arg(arg, allowed)
