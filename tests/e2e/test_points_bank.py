@@ -16,7 +16,7 @@ def _setup(live_server) -> dict:
     from core.db import db
     from core.grid.models import Grid
     from core.models import Tenant
-    from core.modules import enable_module
+    from tenants.modules import enable_module
     from core.people.services import create_household
     from core.tenancy import tenant_context
     from core.people.models import Household

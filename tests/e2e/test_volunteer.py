@@ -17,7 +17,7 @@ def _seed(app, town_slug: str) -> dict:
     from sqlalchemy import select
 
     from core.auth.service import assign_role, create_user
-    from core.modules import enable_module
+    from tenants.modules import enable_module
     from core.toolkit import Grid, Tenant, db, tenant_context, utcnow
     from plugins.volunteer import activities, registration
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from core.db import db, utcnow
-from core.modules import update_settings
+from tenants.modules import update_settings
 from core.tenancy import tenant_context
 from plugins.incidents.models import Incident
 from tests.core.residents.conftest import csrf_of, issue_card, resident_phone, sign_in
@@ -179,7 +179,7 @@ def test_a_card_session_links_reports_to_the_household(town, api_as, client, cat
 
 
 def test_without_the_module_the_portal_has_no_incidents(app, town, api_as, category_id, db_session):
-    from core.modules import disable_module
+    from tenants.modules import disable_module
 
     client = resident_phone(app, api_as(town.staff), town.tenant.slug, _household(town))
     disable_module(town.tenant, "incidents")
