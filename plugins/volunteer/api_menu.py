@@ -11,7 +11,7 @@ from core.toolkit import ApiError, db, doc, iso_local, load, page, requires, utc
 from plugins.volunteer import localtime, menu, records
 from plugins.volunteer.models import Order
 from plugins.volunteer.permissions import MANAGE, REGISTER, VIEW, can_manage, require_grid
-from plugins.volunteer.schemas import (CancelIn, ClaimIn, ConfirmIn, DoneIn, ItemIn, ItemOut, ItemPatch, OrderIn,
+from plugins.volunteer.schemas import (CancelIn, ClaimIn, OrderConfirmIn, DoneIn, MenuItemIn, MenuItemOut, MenuItemPatch, OrderIn,
                                        OrderOut)
 from plugins.volunteer.web import grid_by_id, payload, volunteer_by_id
 
@@ -27,25 +27,25 @@ def _commit(schema, obj, status: int = 200):
 
 @bp.get("/menu")
 @requires(VIEW)
-@doc("The service menu (服务清单); ?all=1 with retired items", response_schema=ItemOut, many=True, tags=TAGS)
+@doc("The service menu (服务清单); ?all=1 with retired items", response_schema=MenuItemOut, many=True, tags=TAGS)
 def list_menu():
-    return jsonify({"items": ItemOut(many=True).dump(menu.menu(active_only=request.args.get("all") != "1"))})
+    return jsonify({"items": MenuItemOut(many=True).dump(menu.menu(active_only=request.args.get("all") != "1"))})
 
 
 @bp.post("/menu")
 @requires(MANAGE)
-@doc("Add an item to the menu (recorded)", request_schema=ItemIn, response_schema=ItemOut, tags=TAGS, status=201)
+@doc("Add an item to the menu (recorded)", request_schema=MenuItemIn, response_schema=MenuItemOut, tags=TAGS, status=201)
 def add_item():
-    return _commit(ItemOut, menu.add_item(g.tenant, load(ItemIn, payload())), 201)
+    return _commit(MenuItemOut, menu.add_item(g.tenant, load(MenuItemIn, payload())), 201)
 
 
 @bp.patch("/menu/<int:item_id>")
 @requires(MANAGE)
-@doc("Change, retire (active=false) or restore an item (recorded)", request_schema=ItemPatch, response_schema=ItemOut,
+@doc("Change, retire (active=false) or restore an item (recorded)", request_schema=MenuItemPatch, response_schema=MenuItemOut,
      tags=TAGS)
 def change_item(item_id: int):
     item = menu.get_item(item_id)
-    return _commit(ItemOut, menu.change_item(g.tenant, item, load(ItemPatch, payload())))
+    return _commit(MenuItemOut, menu.change_item(g.tenant, item, load(MenuItemPatch, payload())))
 
 
 @bp.get("/menu/history")
@@ -123,11 +123,11 @@ def done(order_id: int):
 
 @bp.post("/orders/<int:order_id>/confirm")
 @requires(REGISTER)
-@doc("Confirm a done order and rate it 1..5 (确认评价); the hours count", request_schema=ConfirmIn,
+@doc("Confirm a done order and rate it 1..5 (确认评价); the hours count", request_schema=OrderConfirmIn,
      response_schema=OrderOut, tags=TAGS)
 def confirm(order_id: int):
     order = _order_in_reach(order_id)
-    data = load(ConfirmIn, payload())
+    data = load(OrderConfirmIn, payload())
     return _commit(OrderOut, menu.confirm(g.tenant, order, data["rating"], data["note"]))
 
 

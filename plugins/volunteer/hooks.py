@@ -6,10 +6,12 @@ from core.toolkit import NavItem, Widget, hookimpl
 
 @hookimpl
 def register_routes():
-    from plugins.volunteer import api, api_county, api_menu, api_self, pages, pages_county, pages_self
+    from plugins.volunteer import (api, api_county, api_menu, api_self, pages, pages_county, pages_resident,
+                                   pages_self)
     from plugins.volunteer import pages_menu  # noqa: F401  adds the menu, order and hours pages to pages.bp
 
-    return [api.bp, api_menu.bp, api_self.bp, api_county.bp, pages.bp, pages.assets, pages_self.bp, pages_county.bp]
+    return [api.bp, api_menu.bp, api_self.bp, api_county.bp, pages.bp, pages.assets, pages_self.bp, pages_county.bp,
+            pages_resident.bp]
 
 
 @hookimpl
@@ -113,6 +115,26 @@ def star_evidence(tenant, grid_id, start, end):
     from plugins.volunteer import stats
 
     return stats.star_evidence(grid_id, start, end)
+
+
+@hookimpl
+def resident_sections(tenant, household, card):
+    """The household's service orders (点单服务) with their status; a done one is rated here."""
+    from core.toolkit import gettext, render_section
+    from plugins.volunteer.portal import resident_summary
+
+    return [{"key": "volunteer.orders", "title": gettext("我的点单服务"), "order": 300,
+             "html": render_section("volunteer/resident_orders.html", summary=resident_summary(household))}]
+
+
+@hookimpl
+def resident_actions(tenant, household, card):
+    from flask import url_for
+
+    from core.toolkit import gettext
+
+    return [{"key": "volunteer.order", "title": gettext("点单服务"), "url": url_for("volunteer_resident.order"),
+             "order": 300}]
 
 
 @hookimpl

@@ -15,7 +15,7 @@ from plugins.volunteer import localtime, menu, posts, records, registration
 from plugins.volunteer.models import Order, Volunteer
 from plugins.volunteer.pages import active_grids, bp, form_errors, values_of
 from plugins.volunteer.permissions import MANAGE, REGISTER, VIEW, can_manage, require_grid
-from plugins.volunteer.schemas import ConfirmIn, ItemIn, OrderIn, PostIn, TeamIn
+from plugins.volunteer.schemas import OrderConfirmIn, MenuItemIn, OrderIn, PostIn, TeamIn
 from plugins.volunteer.web import grid_by_id
 
 @bp.route("/menu", methods=["GET", "POST"], endpoint="menu")
@@ -25,7 +25,7 @@ def menu_page():
         if not can_manage():
             abort(403)
         try:
-            menu.add_item(g.tenant, ItemIn().load(values_of(request.form)))
+            menu.add_item(g.tenant, MenuItemIn().load(values_of(request.form)))
             db.session.commit()
             flash(_("已加入服务清单"), "success")
         except (ValidationError, ApiError) as exc:
@@ -97,7 +97,7 @@ def order_action(order_id: int, action: str):
                 raise ApiError(422, "validation_error", _("请填写服务时长（小时）"), {"hours": [_("请填写服务时长（小时）")]})
             menu.mark_done(g.tenant, order, None, hours, request.form.get("note", ""))
         elif action == "confirm":
-            data = ConfirmIn().load(values_of(request.form))
+            data = OrderConfirmIn().load(values_of(request.form))
             menu.confirm(g.tenant, order, data["rating"], data["note"])
         else:
             confirm_first(_("确认取消这张点单？"), [_("点单：%(item)s · %(who)s", item=order.item.name, who=order.requester_name),

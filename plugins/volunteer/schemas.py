@@ -197,19 +197,19 @@ class LeaderCheckinIn(Strict):
     reason = fields.String(required=True, validate=validate.Length(min=2, max=200))
 
 
-class ItemIn(Strict):
+class MenuItemIn(Strict):
     name = fields.String(required=True, validate=validate.Length(min=2, max=100))
     description = fields.String(load_default="", validate=validate.Length(max=500))
     post_id = fields.Integer(load_default=None, allow_none=True, strict=False)
 
 
-class ItemPatch(Strict):
+class MenuItemPatch(Strict):
     name = fields.String(validate=validate.Length(min=2, max=100))
     description = fields.String(validate=validate.Length(max=500))
     active = fields.Boolean()
 
 
-class ItemOut(Schema):
+class MenuItemOut(Schema):
     id = fields.Integer()
     name = fields.String()
     description = fields.String()
@@ -237,7 +237,7 @@ class DoneIn(Strict):
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class ConfirmIn(Strict):
+class OrderConfirmIn(Strict):
     rating = fields.Integer(required=True, strict=False, validate=validate.Range(min=1, max=5))
     note = fields.String(load_default="", validate=validate.Length(max=300))
 

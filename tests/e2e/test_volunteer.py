@@ -55,7 +55,8 @@ def test_leader_shows_the_qr_and_a_volunteer_checks_in_and_out_on_a_phone(page, 
     page.goto(f"{base}/activities/{seeded['activity_id']}")
     page.locator("#show-qr").click()
     expect(page.locator("#qr-image")).to_be_visible()
-    page.wait_for_function("document.getElementById('qr-image').naturalWidth > 100")  # the PNG loaded
+    expect(page.locator("#qr-image")).to_have_js_property("complete", True)  # the PNG loaded
+    assert page.evaluate("document.getElementById('qr-image').naturalWidth") > 100
     first_link = page.locator("#scan-link").get_attribute("href")
     assert re.search(r"/volunteer/scan\?c=", first_link)
     shots(page, "volunteer-leader-qr")
@@ -73,8 +74,7 @@ def test_leader_shows_the_qr_and_a_volunteer_checks_in_and_out_on_a_phone(page, 
     shots(phone, "volunteer-phone-checked-in")
 
     # the leader's screen asks for a fresh code by itself (static/qr.js, every 20 seconds)
-    page.wait_for_function("(old) => document.getElementById('scan-link').href !== old", arg=page.locator(
-        "#scan-link").evaluate("a => a.href"), timeout=45000)
+    expect(page.locator("#scan-link")).not_to_have_attribute("href", first_link, timeout=45000)
     second_link = page.locator("#scan-link").get_attribute("href")
     assert second_link != first_link
     phone.goto(second_link)

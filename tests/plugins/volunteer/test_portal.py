@@ -47,3 +47,55 @@ def test_a_household_orders_confirms_and_rates_only_its_own(app, town, api_as, v
             portal.resident_cancel(town.tenant, household, order_id)  # confirmed: no longer cancellable
         db.session.rollback()
     assert vol.get().get_json()["hours"] == 1.0
+
+
+def test_the_portal_orders_shows_and_rates_a_service(app, town, api_as, volunteer, phone):
+    from tests.core.residents.conftest import csrf_of, resident_phone
+
+    admin = api_as(town.admin)
+    base = f"/api/v1/t/{town.slug}"
+    mine = admin.post(f"{base}/households", json={"grid_id": town.g1.id, "address": "幸福路11号",
+                                                  "head_name": "周奶奶"}).get_json()
+    home = resident_phone(app, admin, town.slug, mine["id"])
+    portal_home = home.get(f"/r/{town.slug}/").get_data(as_text=True)
+    assert "点单服务" in portal_home and "还没有点过服务" in portal_home
+    form = home.get(f"/r/{town.slug}/volunteer/order")
+    assert form.status_code == 200
+    item = admin.get(f"{town.api}/menu").get_json()["items"][0]
+    bad = home.post(f"/r/{town.slug}/volunteer/order", data={"csrf_token": csrf_of(form.data), "item_id": "999999"})
+    assert bad.status_code == 422 and "请选择服务项目" in bad.get_data(as_text=True)
+    placed = home.post(f"/r/{town.slug}/volunteer/order", data={"csrf_token": csrf_of(form.data),
+                                                                 "item_id": str(item["id"]), "note": "量血压"})
+    assert placed.status_code == 303
+    order = admin.get(f"{town.api}/orders").get_json()["items"][0]
+    assert order["source"] == "resident" and order["household_id"] == mine["id"] and order["note"] == "量血压"
+    assert "等待志愿者认领" in home.get(f"/r/{town.slug}/").get_data(as_text=True)
+    vol = phone(volunteer(name="上门的志愿者"))
+    vol.post(f"/orders/{order['id']}/claim")
+    vol.post(f"/orders/{order['id']}/done", json={"hours": 2})
+    page = home.get(f"/r/{town.slug}/").get_data(as_text=True)
+    assert "服务已完成，请确认" in page
+    rated = home.post(f"/r/{town.slug}/volunteer/orders/{order['id']}/confirm",
+                      data={"csrf_token": csrf_of(page), "rating": "5"})
+    assert rated.status_code == 200 and "谢谢您的评价" in rated.get_data(as_text=True)
+    assert admin.get(f"{town.api}/orders/{order['id']}").get_json()["rating"] == 5
+    assert vol.get().get_json()["hours"] == 2.0
+    # another household's phone does not reach this order
+    other = admin.post(f"{base}/households", json={"grid_id": town.g2.id, "address": "幸福路12号"}).get_json()
+    stranger = resident_phone(app, admin, town.slug, other["id"])
+    token = csrf_of(stranger.get(f"/r/{town.slug}/volunteer/order").data)
+    refused = stranger.post(f"/r/{town.slug}/volunteer/orders/{order['id']}/confirm",
+                            data={"csrf_token": token, "rating": "1"})
+    assert refused.status_code == 404 and "等待志愿者认领" not in stranger.get(f"/r/{town.slug}/").get_data(as_text=True)
+    assert app.test_client().get(f"/r/{town.slug}/volunteer/order").status_code in (302, 303, 401, 403)
+
+
+def test_the_portal_part_in_english(app, town, api_as, english_only):
+    from plugins.volunteer.posts import DEFAULT_MENU
+    from tests.core.residents.conftest import resident_phone
+
+    admin = api_as(town.admin)
+    mine = admin.post(f"/api/v1/t/{town.slug}/households", json={"grid_id": town.g1.id, "address": "幸福路13号"}).get_json()
+    home = resident_phone(app, admin, town.slug, mine["id"])
+    html = home.get(f"/r/{town.slug}/volunteer/order?lang=en").get_data(as_text=True)
+    english_only(html, [town.tenant.name, *[n for n, _ in DEFAULT_MENU]])
