@@ -44,9 +44,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     __import__("core.residents").residents.init_app(app)  # household cards and the residents' portal
     __import__("core.grid").grid.init_app(app)  # grid API and pages
 
-    from tenants import init_app as init_tenants
-
-    init_tenants(app)
     modules.init_app(app, registry)
     idempotency.init_app(app)  # after the guard and the module gate: claimed just before the view
     queue.init_app(app)

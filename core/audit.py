@@ -14,6 +14,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from core.db import db, utcnow
 from core.models.audit import AuditEntry
+from core.models.tenant import platform_tenant
 
 log = logging.getLogger("gridgov.audit")
 
@@ -130,8 +131,6 @@ def _write_deferred_entries(session: Session, transaction) -> None:
 
 def platform_tenant_id() -> int:
     """The id of the platform tenant, whose log holds account-level actions (password changes)."""
-    from tenants.onboarding import platform_tenant
-
     return platform_tenant().id
 
 

@@ -1,6 +1,7 @@
-"""The ``gridgov`` command line (命令行): set-up, onboarding, modules, demo data, serving.
+"""The ``gridgov`` command line (命令行): database, plugins, accounts, serving.
 
-Plugins add commands through the ``register_cli_commands`` hook.
+Plugins add commands through the ``register_cli_commands`` hook; the tenant lifecycle adds
+``tenants``, ``modules`` and ``demo`` that way (:mod:`tenants.cli`).
 """
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def tenant_arg(slug: str, township: bool = False):
     return tenant
 
 
-def _fail_on_api_error(func):
+def fail_on_api_error(func):
+    """Turn an ``ApiError``/``ValidationError`` into a click error (rolled back, fields shown)."""
     import functools
 
     from marshmallow import ValidationError
@@ -94,59 +96,6 @@ def register_core_commands(cli: click.Group) -> None:
 
         click.echo(f"swept {sweep_expired()} expired idempotency keys")
 
-    @cli.group("tenants")
-    def tenants_group():
-        """Counties and townships (租户)."""
-
-    @tenants_group.command("onboard")
-    @click.argument("manifest", type=click.File("r", encoding="utf-8"))
-    @_fail_on_api_error
-    def tenants_onboard(manifest):
-        """Onboard a township from a YAML manifest file (or - for stdin)."""
-        from tenants.manifest import parse_manifest_text
-        from tenants.onboarding import onboard_township
-
-        result = onboard_township(parse_manifest_text(manifest.read()))
-        click.echo(f"onboarded {result.tenant.slug} ({result.tenant.name}): {result.grids} grids, modules: {', '.join(result.modules) or '-'}")
-        if result.admin_password:
-            click.echo(f"admin {result.admin.username} password (shown once): {result.admin_password}")
-
-    @tenants_group.command("create-county")
-    @click.argument("slug")
-    @click.argument("name")
-    @click.option("--region-code", default=None)
-    @_fail_on_api_error
-    def tenants_create_county(slug, name, region_code):
-        """Create a county."""
-        from tenants.onboarding import create_county
-
-        county = create_county(slug, name, region_code)
-        click.echo(f"created county {county.slug} ({county.name})")
-
-    @tenants_group.command("list")
-    def tenants_list():
-        """List counties and townships with their status."""
-        from core.models import Tenant, TenantKind
-
-        for t in db.session.scalars(select(Tenant).where(Tenant.kind != TenantKind.platform).order_by(Tenant.kind, Tenant.slug)):
-            click.echo(f"{t.kind.value:9} {t.slug:24} {t.status.value:10} {t.parent.slug if t.parent else '-':16} {t.name}")
-
-    for verb, status in (("suspend", "suspended"), ("resume", "active")):
-        def make(verb=verb, status=status):
-            @tenants_group.command(verb)
-            @click.argument("slug")
-            @_fail_on_api_error
-            def change(slug):
-                from core.models import TenantStatus
-                from tenants.onboarding import set_status
-
-                set_status(tenant_arg(slug), TenantStatus(status))
-                click.echo(f"{slug}: {status}")
-
-            change.__doc__ = f"{verb.capitalize()} a township (its data is kept)."
-
-        make()
-
     @cli.group("plugins")
     def plugins_group():
         """Installed plugins (插件)."""
@@ -163,48 +112,6 @@ def register_core_commands(cli: click.Group) -> None:
                 version = plugin.manifest.version if plugin.manifest else ""
                 click.echo(f"{name:20} ok       {version:8} {title}")
 
-    @cli.group("modules")
-    def modules_group():
-        """Modules per township (模块)."""
-
-    @modules_group.command("list")
-    @click.option("--tenant", "slug", required=True)
-    def modules_list(slug):
-        """List modules and whether the township has them on."""
-        from core.modules import module_state
-
-        for m in module_state(tenant_arg(slug)):
-            click.echo(f"{m['name']:20} {'on ' if m['enabled'] else 'off'} {m['title_zh']} {json.dumps(m['settings'], ensure_ascii=False)}")
-
-    @modules_group.command("enable")
-    @click.argument("name")
-    @click.option("--tenant", "slug", required=True)
-    @click.option("--settings", default=None, help="JSON object of settings")
-    @_fail_on_api_error
-    def modules_enable(name, slug, settings):
-        """Switch a module on for a township."""
-        from core.modules import enable_module
-
-        try:
-            values = json.loads(settings) if settings else None
-        except json.JSONDecodeError as exc:
-            raise click.BadParameter(f"not JSON: {exc}", param_hint="--settings")
-        enable_module(tenant_arg(slug), name, values, actor="cli")
-        db.session.commit()
-        click.echo(f"{name} on for {slug}")
-
-    @modules_group.command("disable")
-    @click.argument("name")
-    @click.option("--tenant", "slug", required=True)
-    @_fail_on_api_error
-    def modules_disable(name, slug):
-        """Switch a module off for a township (its data is kept)."""
-        from core.modules import disable_module
-
-        disable_module(tenant_arg(slug), name, actor="cli")
-        db.session.commit()
-        click.echo(f"{name} off for {slug}")
-
     @cli.group("users")
     def users_group():
         """Accounts (账号)."""
@@ -213,7 +120,7 @@ def register_core_commands(cli: click.Group) -> None:
     @click.argument("username")
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
     @click.option("--mobile", default=None)
-    @_fail_on_api_error
+    @fail_on_api_error
     def users_create_admin(username, password, mobile):
         """Create a platform admin."""
         from core.auth.service import create_user
@@ -221,14 +128,6 @@ def register_core_commands(cli: click.Group) -> None:
         create_user(username, password, mobile=mobile, platform_admin=True)
         db.session.commit()
         click.echo(f"platform admin {username} created")
-
-    @cli.command("demo")
-    def demo():
-        """Load demo counties, townships, grids and people (idempotent)."""
-        from core.demo import load_demo
-
-        for line in load_demo():
-            click.echo(line)
 
     from core.cli_queue import register_queue_commands
 

@@ -74,6 +74,7 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
         "SESSION_COOKIE_SECURE": env == "production" and os.environ.get("GRIDGOV_INSECURE_COOKIES") != "1",
         "REMEMBER_COOKIE_SECURE": env == "production" and os.environ.get("GRIDGOV_INSECURE_COOKIES") != "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",

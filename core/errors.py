@@ -114,7 +114,11 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
+    from core import confirm, security_headers
+
     app.url_map.converters["int"] = BoundedIntConverter
+    confirm.init_app(app)
+    security_headers.init_app(app)
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
         return respond(exc.status, exc.code, exc.message, exc.fields)

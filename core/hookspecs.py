@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from flask import Blueprint
 
     from core.models import Tenant
-    from core.specs import NavItem, Permission, Role, Schedule, Widget
+    from core.specs import NavItem, Permission, Role, Schedule, TemplateKind, Widget
 
 hookspec = pluggy.HookspecMarker("gridgov")
 
@@ -67,6 +67,18 @@ def register_cli_commands(cli: click.Group) -> None:
     """Add click commands or groups to the ``gridgov`` command line.
 
     Tenant scope: none; commands that work on a tenant take ``--tenant SLUG``.
+    """
+
+
+@hookspec
+def register_template_kinds() -> list[TemplateKind]:
+    """Return the kinds of configuration this plugin lets a county publish as templates (县级模板)
+    for its townships to adopt: a :class:`core.specs.TemplateKind` each, named
+    ``<plugin>.<thing>``, with the schema of one item, the fields a county may lock and the
+    functions that write and read a township's own copy.
+
+    Tenant scope: none (app-wide); a township sees the kinds of the modules it has enabled, and
+    ``apply``/``read`` are called inside that township's context.
     """
 
 
@@ -126,6 +138,16 @@ def nav_items(tenant: Tenant, user: Any) -> list[NavItem]:
     user lacks.
 
     Tenant scope: only the tenant's enabled modules are called.
+    """
+
+
+@hookspec(firstresult=True)
+def console_home(tenant: Tenant, user: Any) -> Any:
+    """Return the home page (``/t/<tenant>/``) of a tenant that is not a township, e.g. the county
+    console (县级控制台): a rendered page or a response. The first answer that is not ``None``
+    wins; with none the page is a 404. A township's home is core's dashboard of widgets.
+
+    Tenant scope: ``tenant`` (a county) is in context; the user's membership is checked.
     """
 
 

@@ -1,21 +1,22 @@
-"""Modules per tenant (模块开关): enable, disable (data kept), re-enable, settings, and the gate
-that answers 404 from a disabled module's routes.
+"""Modules per tenant (模块): which modules a tenant has on, the per-tenant hook relay, a
+module's effective settings, and the gate that answers 404 from a disabled module's routes.
 
 Request code reaches plugins only through :func:`hooks`, the relay for the current tenant.
+Switching modules on and off and changing their settings is the tenant lifecycle's business:
+:mod:`tenants.modules`.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Flask, abort, current_app, g, request
-from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core import audit
 from core.db import db
 from core.errors import ApiError
 from core.models import Tenant, TenantModule
 from core.plugins import PluginRegistry
+from core.specs import ModuleManifest
 from core.tenancy import tenant_context
 
 
@@ -44,113 +45,23 @@ def hooks(tenant: Tenant | None = None):
     return registry().relay(enabled_modules(tenant))
 
 
-def module_state(tenant: Tenant) -> list[dict[str, Any]]:
-    """Every installed module with its state for ``tenant``."""
-    with tenant_context(tenant):
-        rows = {m.module: m for m in db.session.scalars(select(TenantModule))}
-    out = []
-    for name, manifest in registry().modules.items():
-        row = rows.get(name)
-        settings = manifest.default_settings()
-        if row is not None:
-            settings.update(row.settings or {})
-        out.append(
-            {
-                "name": name,
-                "title_zh": manifest.title_zh,
-                "title_en": manifest.title_en,
-                "description": manifest.description,
-                "version": manifest.version,
-                "requires": list(manifest.requires),
-                "enabled": bool(row and row.enabled),
-                "settings": manifest.dump_settings(settings),
-            }
-        )
-    return out
-
-
-def _manifest(name: str):
+def manifest_of(name: str) -> ModuleManifest:
+    """The manifest of installed module ``name``; ``ApiError`` 404 when there is none."""
     manifest = registry().modules.get(name)
     if manifest is None:
         raise ApiError(404, "unknown_module", f"没有名为 {name} 的模块 (no module named {name})")
     return manifest
 
 
-def _invalidate(tenant: Tenant) -> None:
+def forget_enabled(tenant: Tenant) -> None:
+    """Drop this request's cached :func:`enabled_modules` of ``tenant`` (after switching one)."""
     if g and g.get("_enabled_modules") and g._enabled_modules[0] == tenant.id:
         g.pop("_enabled_modules")
 
 
-def enable_module(tenant: Tenant, name: str, settings: dict[str, Any] | None = None, actor: str | None = None) -> TenantModule:
-    """Switch module ``name`` on for ``tenant`` and run its ``setup_tenant``. Idempotent.
-
-    Raises :class:`ApiError` 404 for an unknown module, 409 when a required module is off, and
-    ``ValidationError`` (422) for bad settings. Does not commit.
-    """
-    manifest = _manifest(name)
-    missing = [r for r in manifest.requires if r not in enabled_modules(tenant)]
-    if missing:
-        raise ApiError(409, "module_requires", f"模块 {name} 需要先启用: {', '.join(missing)}", fields={"requires": missing})
-    with tenant_context(tenant):
-        row = db.session.scalar(select(TenantModule).where(TenantModule.module == name))
-        base = manifest.dump_settings({**manifest.default_settings(), **(row.settings if row else {})})
-        clean = manifest.load_settings({**base, **(settings or {})})
-        before = {"enabled": row.enabled, "settings": row.settings} if row else None
-        if row is None:
-            row = TenantModule(module=name, enabled=True, settings=manifest.dump_settings(clean), changed_by=actor)
-            db.session.add(row)
-        else:
-            row.enabled = True
-            row.settings = manifest.dump_settings(clean)
-            row.changed_by = actor
-        db.session.flush()
-        _invalidate(tenant)
-        registry().only(name).setup_tenant(tenant=tenant, settings=clean)
-        audit.record("module.enable", row, before=before, after={"enabled": True, "settings": row.settings})
-    _invalidate(tenant)
-    return row
-
-
-def disable_module(tenant: Tenant, name: str, actor: str | None = None) -> TenantModule | None:
-    """Switch ``name`` off for ``tenant``; its data stays. 409 if an enabled module requires it."""
-    _manifest(name)
-    dependants = [n for n in enabled_modules(tenant) if name in registry().modules[n].requires]
-    if dependants:
-        raise ApiError(409, "module_required_by", f"模块 {name} 被以下模块依赖: {', '.join(sorted(dependants))}", fields={"required_by": sorted(dependants)})
-    with tenant_context(tenant):
-        row = db.session.scalar(select(TenantModule).where(TenantModule.module == name))
-        if row is None or not row.enabled:
-            return row
-        row.enabled = False
-        row.changed_by = actor
-        audit.record("module.disable", row, before={"enabled": True}, after={"enabled": False})
-        db.session.flush()
-    _invalidate(tenant)
-    return row
-
-
-def update_settings(tenant: Tenant, name: str, settings: dict[str, Any], actor: str | None = None) -> dict[str, Any]:
-    """Validate and store settings for module ``name`` (partial update). Raises ValidationError."""
-    manifest = _manifest(name)
-    with tenant_context(tenant):
-        row = db.session.scalar(select(TenantModule).where(TenantModule.module == name))
-        current = manifest.dump_settings({**manifest.default_settings(), **(row.settings if row else {})})
-        clean = manifest.load_settings({**current, **settings})
-        stored = manifest.dump_settings(clean)
-        if row is None:
-            row = TenantModule(module=name, enabled=False, settings=stored, changed_by=actor)
-            db.session.add(row)
-        else:
-            row.settings = stored
-            row.changed_by = actor
-        audit.record("module.settings", row, before=current, after=stored)
-        db.session.flush()
-    return clean
-
-
 def module_settings(tenant: Tenant, name: str) -> dict[str, Any]:
     """The effective (loaded) settings of module ``name`` for ``tenant``."""
-    manifest = _manifest(name)
+    manifest = manifest_of(name)
     with tenant_context(tenant):
         row = db.session.scalar(select(TenantModule).where(TenantModule.module == name))
     stored = manifest.dump_settings({**manifest.default_settings(), **(row.settings if row else {})})

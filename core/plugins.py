@@ -32,7 +32,8 @@ hookimpl = pluggy.HookimplMarker("gridgov")
 ENTRY_POINT_GROUP = "gridgov.plugins"
 CORE_PLUGIN = "core"
 # Core's own hook implementations, one module per concern, always on (never switchable).
-CORE_HOOK_MODULES = ("core.core_hooks", "core.auth.hooks", "core.grid.hooks", "core.people.hooks", "core.console.hooks")
+CORE_HOOK_MODULES = ("core.core_hooks", "core.auth.hooks", "core.grid.hooks", "core.people.hooks", "core.console.hooks",
+                     "core.county_templates.hooks")
 
 
 @dataclass
@@ -170,6 +171,8 @@ def make_plugin_manager(extra: Iterable[tuple[str, ModuleType]] = (), use_entry_
             package = source.load() if hasattr(source, "load") else source
             plugin.package = package
             manifest = getattr(package, "manifest", None)
+            if isinstance(manifest, ModuleType):  # a submodule named manifest (tenants.manifest), not one
+                manifest = None
             if manifest is not None and manifest.name != name:
                 raise ValueError(f"manifest name {manifest.name!r} differs from entry point {name!r}")
             plugin.manifest = manifest

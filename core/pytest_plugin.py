@@ -18,6 +18,10 @@ when ``DATABASE_URL`` names one), factories and signed-in API clients.
 | ``consumer`` | a real task queue consumer (threads in the test's process) while the test runs |
 | ``english_only(html, data=())`` | fail when Chinese is left in an English page |
 
+``create_county``, ``create_tenant`` and ``enable_module`` go through the tenant lifecycle, so they
+come from its own pytest plugin, :mod:`tenants.pytest_plugin` (installed with gridgov alike):
+core never imports ``tenants``.
+
 Tests isolate themselves by creating their own tenants and users (unique slugs, :func:`unique`),
 so no test depends on another's rows and no cleanup is needed between tests.
 """
@@ -95,33 +99,6 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
-def create_county(db_session):
-    from tenants.onboarding import create_county as _create
-
-    def make(slug: str | None = None, name: str = "测试县"):
-        return _create(slug or unique("county"), name)
-
-    return make
-
-
-@pytest.fixture
-def create_tenant(db_session, create_county):
-    """``create_tenant(modules=..., county=..., levels=...)``: a township, committed."""
-    from tenants.onboarding import onboard_township
-
-    def make(slug: str | None = None, *, county=None, modules=(), levels=None, grids=None, name: str = "测试镇"):
-        county = county or create_county()
-        manifest = {"name": name, "slug": slug or unique("town"), "county": county.slug,
-                    "modules": {m: {} for m in modules} if not isinstance(modules, dict) else modules,
-                    "grids": grids or []}
-        if levels:
-            manifest["grid_level_names"] = levels
-        return onboard_township(manifest, county=county).tenant
-
-    return make
-
-
 def _grid_id(grid) -> int | None:
     """A grid's id: a Grid (its identity key needs no load, so an expired grid needs no tenant
     context), anything with ``.id``, or an int."""
@@ -181,17 +158,6 @@ def register_plugin(app):
     yield register
     for name in names:
         pm.unregister(name=name)
-
-
-@pytest.fixture
-def enable_module(db_session):
-    from core.modules import enable_module as _enable
-
-    def enable(tenant, name: str, settings=None):
-        _enable(tenant, name, settings)
-        db.session.commit()
-
-    return enable
 
 
 class ApiClient:

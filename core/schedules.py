@@ -168,11 +168,11 @@ def _run(entry: Declared, tenant_id: int, slug: str, trigger: str) -> Outcome:
         except Exception as exc:  # the township's failure is recorded; the others run regardless
             db.session.rollback()
             log.exception("schedule %s failed in %s", name, slug)
-            run = ScheduleRun(schedule=name, trigger=trigger, status=FAILED, started_at=started, finished_at=utcnow(),
-                              error=_reason(exc))
-            db.session.add(run)
+            reason = _reason(exc)
+            db.session.add(ScheduleRun(schedule=name, trigger=trigger, status=FAILED, started_at=started,
+                                       finished_at=utcnow(), error=reason))
             db.session.commit()
-            return Outcome(slug, FAILED, run.error)
+            return Outcome(slug, FAILED, reason)
     return Outcome(slug, SUCCEEDED, None, result)
 
 
@@ -194,8 +194,16 @@ def run_now(name: str, tenant: Tenant | str | None = None, trigger: str = "manua
         raise ValueError(f"{name} does not run in {tenant.slug} (not an active township with {entry.module or 'it'} on)")
     ids = [tenant.id] if tenant is not None else [t.id for t in townships_for(entry)]
     db.session.commit()
-    outcomes = [run_for_tenant(name, tenant_id, trigger) for tenant_id in ids]
-    return [o for o in outcomes if o is not None]
+    outcomes = []
+    for tenant_id in ids:
+        try:
+            outcome = run_for_tenant(name, tenant_id, trigger)
+        except Exception as exc:  # not even the failure could be recorded (database gone): go on
+            log.exception("schedule %s: run in tenant %s not recorded", name, tenant_id)
+            outcome = Outcome(str(tenant_id), FAILED, f"not recorded: {_reason(exc)}")
+        if outcome is not None:
+            outcomes.append(outcome)
+    return outcomes
 
 
 def recent_runs(limit: int = 100, schedule: str | None = None, status: str | None = None) -> list[dict[str, Any]]:

@@ -98,6 +98,8 @@ class Widget:
     """A dashboard widget: a title, a number or a chart, rendered by the console.
 
     :param kind: ``number`` or ``text`` (``value``), ``bar``, ``line`` or ``pie`` (``series``: list of (label, value)).
+    :param detail: what a number is made of, shown under it (``13/14`` under a rate); a number whose
+        ``value`` is ``None`` shows "—" (nothing to count yet), never a misleading 0.
     """
 
     key: str
@@ -108,6 +110,7 @@ class Widget:
     series: list[tuple[str, float]] = field(default_factory=list)
     order: int = 100
     link_endpoint: str | None = None
+    detail: str | None = None
 
 
 SCHEDULE_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -157,3 +160,39 @@ class Schedule:
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.timezone.utc)
         return self._test(when.astimezone(SCHEDULE_ZONE).replace(tzinfo=None))
+
+
+@dataclass(frozen=True)
+class TemplateKind:
+    """Configuration a county may publish and its townships adopt (县级模板), e.g. incident
+    categories. A template's data is a list of items, each identified by ``key_field``.
+
+    :param name: ``<module>.<thing>`` (``incidents.categories``); the module part decides which
+        townships see it (those that enabled the module).
+    :param label_zh: Chinese label; :param label_en: English label.
+    :param item_schema: marshmallow schema of one item (an allow-list: unknown fields raise).
+    :param key_field: the item field that names an item across versions and in the copy (``code``).
+    :param lockable: item fields the county may lock; a township can neither override a locked
+        field nor (when the kind's "off" field such as ``active`` is locked) drop a county item.
+    :param apply: ``apply(tenant, items, removed)`` writes the township's own rows from the adopted
+        items (county values with local overrides applied) and handles ``removed`` keys (items the
+        county dropped). Runs in the township's context, in the adopting transaction; must flush.
+    :param read: ``read(tenant) -> list[dict]``: the township's current copy, items shaped like
+        ``item_schema`` (its own additions included).
+    :param defaults: ``defaults() -> list[dict]``: the list a county starts with (seeded lazily).
+    """
+
+    name: str
+    label_zh: str
+    label_en: str
+    item_schema: type[Schema]
+    key_field: str
+    apply: Callable[..., None]
+    read: Callable[..., list[dict[str, Any]]]
+    lockable: tuple[str, ...] = ()
+    defaults: Callable[[], list[dict[str, Any]]] | None = None
+
+    @property
+    def module(self) -> str:
+        return self.name.split(".", 1)[0]
+

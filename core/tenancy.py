@@ -357,3 +357,55 @@ def _verify_related(obj: TenantOwned) -> None:
                 raise TenantScopeError(
                     f"{type(obj).__name__}.{rel.key} points at a row of another tenant"
                 )
+
+
+def read_county_templates(township, kind: str | None = None, versions: tuple[int, ...] = ()) -> list[dict]:
+    """The one path by which a township reads rows of another tenant: its own county's templates
+    (县级模板), read-only, returned as plain dicts (no ORM objects of the county escape).
+
+    Reads the published templates of ``township.parent_id`` only (of ``kind``, or every kind):
+    ``{"id", "kind", "title", "version", "data", "locked_fields", "published_at", "published_by",
+    "versions": {n: {"data", "locked_fields"}}}`` with the extra published ``versions`` asked for
+    (e.g. the one the township adopted, for the diff). Pending writes are flushed first, so
+    nothing of the township is ever stamped with the county's id; each read is logged to the
+    ``gridgov.audit`` logger. Raises :class:`TenantScopeError` for a tenant that is not a
+    township of a county.
+    """
+    from sqlalchemy import select
+
+    from core.county_templates.models import CountyTemplate, TemplateVersion
+    from core.db import db
+
+    county_id = getattr(township, "parent_id", None)
+    if getattr(getattr(township, "kind", None), "value", None) != "township" or county_id is None:
+        raise TenantScopeError("only a township reads its county's templates")
+    db.session.flush()
+    known = {id(obj) for obj in db.session.identity_map.values()}  # the caller's own, left alone
+    audit_log.info("township %s reads county %s templates (%s)", township.id, county_id, kind or "all kinds")
+    token = _scope.set(TenantScope(county_id, reason=f"county templates for township {township.id}"))
+    try:
+        stmt = select(CountyTemplate).where(CountyTemplate.version > 0).order_by(CountyTemplate.kind)
+        if kind is not None:
+            stmt = stmt.where(CountyTemplate.kind == kind)
+        templates = list(db.session.scalars(stmt))
+        wanted = {(t.id, t.version) for t in templates} | {(t.id, v) for t in templates for v in versions}
+        rows = db.session.scalars(select(TemplateVersion).where(
+            TemplateVersion.template_id.in_([t.id for t in templates]),
+            TemplateVersion.version.in_({v for _, v in wanted}))) if templates else []
+        by_key = {(r.template_id, r.version): r for r in rows if (r.template_id, r.version) in wanted}
+        out = []
+        for t in templates:
+            current = by_key[(t.id, t.version)]
+            out.append({
+                "id": t.id, "kind": t.kind, "title": current.title, "version": t.version, "county_id": county_id,
+                "data": current.data, "locked_fields": list(current.locked_fields or []),
+                "published_at": current.published_at, "published_by": current.published_by,
+                "versions": {v: {"data": by_key[(t.id, v)].data, "locked_fields": list(by_key[(t.id, v)].locked_fields or [])}
+                             for v in versions if (t.id, v) in by_key},
+            })
+        for obj in [*templates, *by_key.values()]:
+            if id(obj) not in known:
+                db.session.expunge(obj)  # the county's rows read here do not stay in the township's session
+        return out
+    finally:
+        _scope.reset(token)

@@ -13,6 +13,8 @@ core releases. Grouped by what they are for:
   ``Tenant``, ``TenantKind``, ``TenantStatus``, ``User``, ``Grid``, ``GridStatus``, ``Person``,
   ``Household``, ``PartyOrg``; scope helpers ``subtree_condition`` (rows in grid subtrees),
   ``visible`` (rows in the current user's reach for a permission), ``grid_in_reach``;
+  ``grid_by_public_token`` / ``grid_by_legacy_code`` (what a printed QR code or an external
+  reference names, see ``core/grid/tokens.py``: put ``grid.public_token`` in anything printed);
 * requests: ``requires``/``authenticated``/``public``, ``current_access``, ``csrf``,
   ``bearer_token``, ``sign_in_with_token``, ``ApiError``, ``json_body``, ``load``, ``dump``,
   ``page``, ``page_args``, ``int_arg``, ``choice_arg``, ``known_args`` (query parameters that
@@ -21,6 +23,7 @@ core releases. Grouped by what they are for:
   signed in with a household card; ``g.household``), ``resident_session`` (that card and household
   from a public route, or None), ``render_section`` (a ``resident_sections`` answer's html);
 * personal data: ``mask_id``, ``mask_mobile``, ``audit``;
+* pages: ``confirm_first`` (a destructive form post asks first, naming what will happen);
 * time: ``to_local``, ``from_local``, ``local_now``, ``local_today``, ``date_range``,
   ``local_period``, ``period_bounds``, ``parse_period``, ``bucket_key``, ``period_name``,
   ``format_local``, ``iso_local``, ``tenant_zone``, ``LocalDateTime`` (see ``core/localtime.py``);
@@ -28,13 +31,16 @@ core releases. Grouped by what they are for:
   ``xlsx_response``, ``write_csv``, ``csv_response``, ``safe_value``: formula text neutralised,
   control characters dropped, local time (see ``core/exports.py``);
 * idempotency: nothing to import: every API write accepts ``Idempotency-Key`` (``core/api/idempotency.py``);
+* county templates (县级模板): ``TemplateKind``, ``county_template``, ``adopt_template``,
+  ``override_template_item``;
 * language: ``gettext``, ``pgettext``, ``N_``;
 * background work: ``start_job``, ``get_job``, ``job_result``, ``Job``, ``JobRun`` (jobs on the task
   queue, see ``core/jobs.py``), ``Schedule`` (answer ``register_schedules``) and ``run_schedule``
   (run one now, see ``core/schedules.py``).
 
 Test fixtures for a plugin's own suite come with gridgov as a pytest plugin
-(``core.pytest_plugin``: ``create_tenant``, ``create_user``, ``enable_module``, ``api_as``, ...).
+(``core.pytest_plugin``: ``create_user``, ``api_as``, ...; ``tenants.pytest_plugin``: ``create_tenant``,
+``create_county``, ``enable_module``).
 """
 from __future__ import annotations
 
@@ -44,10 +50,13 @@ from core.api import choice_arg, doc, dump, int_arg, json_body, known_args, load
 from core.audit import record as audit
 from core.auth import authenticated, csrf, current_access, public, requires, resident
 from core.auth.token_access import bearer_token, sign_in_with_token
+from core.confirm import confirm_first
+from core.county_templates.service import adopt_template, county_template, override_template_item
 from core.db import Timestamped, UTCDateTime, db, immediate_transaction, utcnow
 from core.errors import ApiError
 from core.exports import Column, XlsxBook, csv_response, safe_value, write_csv, write_xlsx, xlsx_response
 from core.grid.models import Grid, GridStatus, PartyOrg
+from core.grid.tokens import grid_by_legacy_code, grid_by_public_token
 from core.grid.scope import grid_in_reach, subtree_condition, visible
 from core.hookspecs import hookspec
 from core.i18n import N_
@@ -64,7 +73,7 @@ from core.people.models import Household, Person
 from core.plugins import hookimpl
 from core.residents.signin import resident_session
 from core.residents.summary import render_section
-from core.specs import ModuleManifest, NavItem, Permission, Role, Schedule, Widget
+from core.specs import ModuleManifest, NavItem, Permission, Role, Schedule, TemplateKind, Widget
 from core.schedules import run_now as run_schedule
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
 

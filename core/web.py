@@ -1,7 +1,8 @@
 """The console shell (控制台): sign-in page, tenant chooser, health check, the tenant home.
 
-The rest of the console (module switches, county console, platform admin) lives in
-:mod:`core.console`, registered from :func:`init_app`.
+The console's frame (menu, forms, charts) lives in :mod:`core.console`; the county console,
+module switches and platform admin pages come from the tenant lifecycle (:mod:`tenants.console`)
+through the hooks, like any plugin's pages.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select, text
 
 from core.auth.decorators import authenticated, public, requires
+from core.auth.service import sign_out_everywhere
 from core.db import db
 from core.errors import ApiError
 
@@ -64,6 +66,9 @@ def login():
 @bp.post("/logout")
 @authenticated
 def logout():
+    if not g.get("via_token"):
+        sign_out_everywhere(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     return redirect(url_for("web.login"))
 
@@ -88,14 +93,17 @@ def index():
 @bp.get("/t/<tenant>/")
 @requires("dashboard.view")
 def tenant_home():
-    """A township's workspace (工作台) of hook widgets; a county's console (县级控制台)."""
-    from core.console.county import county_home
+    """A township's workspace (工作台) of hook widgets; another tenant's home (a county's console)
+    is the first answer to the ``console_home`` hook."""
     from core.console.widgets import collect
     from core.models import TenantKind
     from core.modules import hooks
 
-    if g.tenant.kind == TenantKind.county:
-        return county_home()
+    if g.tenant.kind != TenantKind.township:
+        page = hooks().console_home(tenant=g.tenant, user=current_user)
+        if page is None:
+            abort(404)
+        return page
     batches = collect(hooks().dashboard_widgets, tenant=g.tenant, user=current_user)
     widgets = [w for batch in batches for w in (batch or [])]
     widgets.sort(key=lambda w: (w.order, w.key))

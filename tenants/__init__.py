@@ -1,10 +1,6 @@
-"""Onboarding and the tenant lifecycle: manifests, counties, townships, modules per tenant."""
-from __future__ import annotations
+"""Onboarding and the tenant lifecycle (租户): manifests, counties, townships, suspending, module
+switches per tenant, the county console and the platform admin's pages.
 
-from flask import Flask
-
-
-def init_app(app: Flask) -> None:
-    from tenants.api import bp
-
-    app.register_blueprint(bp)
+A library plugin (no manifest: always on), found through the ``gridgov.plugins`` entry point like
+every other plugin. It imports core; core never imports it (``tests/core/test_one_direction.py``).
+"""

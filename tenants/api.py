@@ -11,8 +11,8 @@ from core.auth import requires
 from core.db import db
 from core.errors import ApiError
 from core.models import Tenant, TenantKind, TenantStatus
-from core.modules import disable_module, enable_module, module_state, update_settings
 from tenants.manifest import parse_manifest_text
+from tenants.modules import disable_module, enable_module, module_state, update_settings
 from tenants.onboarding import create_county, onboard_township, set_status
 from tenants.schemas import CountyCreateSchema, ModuleChangeSchema, ModuleStateSchema, OnboardResultSchema, TenantSchema, TenantSettingsSchema
 

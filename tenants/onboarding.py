@@ -17,13 +17,15 @@ from sqlalchemy import select
 from core import audit
 from core.auth.passwords import policy_problems
 from core.auth.service import assign_role, create_user
+from core.county_templates.service import seed_county_templates
 from core.db import db
 from core.errors import ApiError
 from core.grid.service import create_tree
-from core.models import Tenant, TenantKind, TenantStatus, User
-from core.modules import enable_module, hooks
+from core.models import Tenant, TenantKind, TenantStatus, User, platform_tenant
+from core.modules import hooks
 from core.tenancy import tenant_context
-from tenants.manifest import ManifestSchema
+from tenants.manifest import SLUG, ManifestSchema
+from tenants.modules import enable_module
 
 
 @dataclass
@@ -146,10 +148,9 @@ def _dependency_order(modules: dict[str, Any]) -> list[str]:
 
 
 def create_county(slug: str, name: str, region_code: str | None = None) -> Tenant:
-    """Create a county under the platform tenant (platform admins only). Commits."""
+    """Create a county under the platform tenant (platform admins only), with every installed
+template kind's default list published as its first version. Commits."""
     problems = {}
-    from tenants.manifest import SLUG
-
     try:
         SLUG(slug)
     except ValidationError as exc:
@@ -164,18 +165,9 @@ def create_county(slug: str, name: str, region_code: str | None = None) -> Tenan
     db.session.add(county)
     db.session.flush()
     audit.record("tenant.create_county", county, tenant_id=county.id, after={"slug": slug, "name": name})
+    seed_county_templates(county)  # the default lists (e.g. incident categories) as version 1
     db.session.commit()
     return county
-
-
-def platform_tenant() -> Tenant:
-    """The root of the tenancy tree, created on first use."""
-    root = db.session.scalar(select(Tenant).where(Tenant.kind == TenantKind.platform))
-    if root is None:
-        root = Tenant(slug="platform", name="平台", kind=TenantKind.platform)
-        db.session.add(root)
-        db.session.flush()
-    return root
 
 
 def set_status(tenant: Tenant, status: TenantStatus) -> Tenant:

@@ -20,7 +20,7 @@ HEADERS = [Column("时间 (本地时间)", width=18), "用户", "用户ID", "操
            Column("修改前", width=40), Column("修改后", width=40), "IP 地址"]
 # Chinese names of core's actions; others (modules') show their code alone
 ACTION_LABELS = {
-    "user.login": "登录", "user.create": "新建用户", "user.password_change": "修改密码",
+    "user.login": "登录", "user.logout": "退出登录", "user.create": "新建用户", "user.password_change": "修改密码",
     "user.password_reset": "重置密码", "role.assign": "授予角色", "role.revoke": "撤销角色",
     "role.permission.grant": "角色增加权限", "role.permission.revoke": "角色撤销权限",
     "token.create": "创建API令牌", "token.revoke": "撤销API令牌", "audit.export": "导出审计日志",

@@ -146,7 +146,10 @@ def init_app(app: Flask) -> None:
             return _unauthenticated()
         if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
             return _password_change_required()
-        if not g.get("via_token") and request.method in UNSAFE and not request.is_json:
+        if not g.get("via_token") and request.method in UNSAFE:
+            # a cookie rides along on any site's request, JSON included: every write signed in by
+            # cookie proves it came from our pages (the form field, or the X-CSRFToken header that
+            # /api/v1/auth/login hands out); tokens in a header need no such proof
             from core.auth import csrf
 
             csrf.protect()

@@ -118,8 +118,19 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.session_version += 1
+    revoked = revoke_all_tokens(user)  # a token made with the old password must not outlive it
     audit.record("user.password_change", user, tenant_id=audit.platform_tenant_id(),
-                 after={"must_change_password": False})
+                 after={"must_change_password": False, "tokens_revoked": revoked})
+    db.session.flush()
+
+
+def sign_out_everywhere(user: User) -> None:
+    """Sign-out (退出登录) ends every session of the account server-side: the session cookie and
+    any saved "remember me" cookie carry ``session_version``, which moves on, so neither signs in
+    again from this browser or another. Audited in the platform log. API tokens stay (revoke them
+    on the tokens page)."""
+    user.session_version += 1
+    audit.record("user.logout", user, tenant_id=audit.platform_tenant_id(), actor_user=user)
     db.session.flush()
 
 

@@ -8,7 +8,7 @@ from flask_wtf.csrf import generate_csrf
 from core.api import doc, load
 from core.auth.decorators import authenticated, public
 from core.auth.schemas import LoginSchema, PasswordChangeSchema, UserSchema
-from core.auth.service import authenticate, change_password as change_own_password
+from core.auth.service import authenticate, change_password as change_own_password, sign_out_everywhere
 from core.db import db
 
 bp = Blueprint("auth_api", __name__, url_prefix="/api/v1/auth")
@@ -30,6 +30,9 @@ def login():
 @authenticated
 @doc("Sign out", tags=["auth"])
 def logout():
+    if not g.get("via_token"):
+        sign_out_everywhere(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     return jsonify({"ok": True})
 

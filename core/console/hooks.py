@@ -14,18 +14,9 @@ from core.specs import NavItem, Widget
 
 @hookimpl
 def nav_items(tenant, user):
-    if tenant.kind == TenantKind.county:
-        return [
-            NavItem("乡镇总览", "Townships", "web.tenant_home", permission="tenants.read", order=0, tenant_kinds=("county",)),
-            NavItem("乡镇对比", "Compare townships", "console.county_compare", permission="tenants.read", order=10,
-                    tenant_kinds=("county",)),
-            NavItem("开通乡镇", "Onboard a township", "console.county_onboard", permission="tenants.onboard", order=20,
-                    tenant_kinds=("county",)),
-        ]
-    return [
-        NavItem("工作台", "Dashboard", "web.tenant_home", permission="dashboard.view", order=0),
-        NavItem("模块开关", "Modules", "console.modules", permission="modules.read", order=800),
-    ]
+    if tenant.kind != TenantKind.township:
+        return []  # a county's menu comes from the tenant lifecycle (tenants.hooks)
+    return [NavItem("工作台", "Dashboard", "web.tenant_home", permission="dashboard.view", order=0)]
 
 
 def _member_count(tenant) -> int:
@@ -40,7 +31,7 @@ def dashboard_widgets(tenant, user):
         return []
     return [
         Widget(key="core.modules_enabled", title_zh="已启用模块", title_en="Modules on", kind="number",
-               value=len(enabled_modules(tenant)), order=900, link_endpoint="console.modules"),
+               value=len(enabled_modules(tenant)), order=900, link_endpoint="tenants_console.modules"),
         Widget(key="core.members", title_zh="工作人员", title_en="Staff with a role", kind="number",
                value=_member_count(tenant), order=910),
     ]

@@ -83,8 +83,8 @@ def platform_nav() -> list[NavEntry]:
     """The platform admin's menu (no tenant in the URL)."""
     from flask_babel import gettext as _
 
-    entries = [NavEntry(_("县/市"), url_for("console.admin_counties"), "console.admin_counties"),
-               NavEntry(_("全部乡镇"), url_for("console.admin_townships"), "console.admin_townships")]
+    entries = [NavEntry(_("县/市"), url_for("tenants_console.admin_counties"), "tenants_console.admin_counties"),
+               NavEntry(_("全部乡镇"), url_for("tenants_console.admin_townships"), "tenants_console.admin_townships")]
     return _mark_active(entries)
 
 

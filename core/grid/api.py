@@ -36,6 +36,7 @@ def grid_detail(grid: Grid) -> dict[str, Any]:
     tenant = g.tenant
     data = queries.grid_brief(tenant, grid, party_service.org_of(grid))
     data["path"] = grid.path
+    data["public_token"] = grid.public_token  # what printed QR codes carry (core.grid.tokens)
     data["ancestors"] = [queries.grid_brief(tenant, a) for a in queries.ancestors(grid)]
     data["counts"] = queries.counts_for(tenant, grid)
     data["duties"] = schemas.DutyOutSchema(many=True).dump(duty_service.duties_of(grid))

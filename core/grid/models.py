@@ -4,11 +4,20 @@
 ``path LIKE G.path || '%'`` on the ``(tenant_id, path)`` index. ``code`` (统一网格编码) is the
 township's region code followed by each ancestor's sibling number (2 digits per level, 3 from
 level 3 on), so it follows the grid's place in the tree and does not change on rename.
+
+Because a code follows the tree, it changes when a grid moves and is then handed to the next
+sibling added in its old place: printed things must not carry it. ``public_token`` (二维码标识)
+is the grid's stable public identity: random, unique in the township, set at creation, never
+changed by a rename, a move or a merge, never reused. A merge is recorded in
+:class:`GridMerge`, so what was printed for the merged grid reaches the grid it was merged into
+(see :mod:`core.grid.tokens`). ``legacy_code`` is the code a grid had when tokens were introduced: the
+only code an old printed QR can name, kept so those stay valid; grids made later have none.
 """
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 
 from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,6 +32,11 @@ class GridStatus(str, enum.Enum):
     archived = "archived"
 
 
+def new_public_token() -> str:
+    """16 URL-safe characters (96 random bits): short enough for a small QR code."""
+    return secrets.token_urlsafe(12)
+
+
 class Grid(TenantOwned, Timestamped, db.Model):
     __tablename__ = "core_grid"
     __table_args__ = (
@@ -31,6 +45,9 @@ class Grid(TenantOwned, Timestamped, db.Model):
         Index("ix_core_grid_tenant_path", "tenant_id", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
         Index("ix_core_grid_tenant_parent", "tenant_id", "parent_id"),
         UniqueConstraint("tenant_id", "code"),
+        # unique indexes rather than constraints: SQLite adds them to a full table in place
+        Index("uq_core_grid_tenant_public_token", "tenant_id", "public_token", unique=True),
+        Index("uq_core_grid_tenant_legacy_code", "tenant_id", "legacy_code", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -44,6 +61,8 @@ class Grid(TenantOwned, Timestamped, db.Model):
         Enum(GridStatus, native_enum=False, length=16), default=GridStatus.active, nullable=False
     )
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    public_token: Mapped[str] = mapped_column(String(24), nullable=False, default=new_public_token)
+    legacy_code: Mapped[str | None] = mapped_column(String(64))
 
     parent: Mapped[Grid | None] = relationship(
         remote_side="Grid.id", primaryjoin="Grid.parent_id == Grid.id", foreign_keys="Grid.parent_id",
@@ -51,6 +70,21 @@ class Grid(TenantOwned, Timestamped, db.Model):
 
     def __repr__(self) -> str:
         return f"<Grid {self.code} {self.name}>"
+
+
+class GridMerge(TenantOwned, Timestamped, db.Model):
+    """A grid merged into another (合并网格): where the source's printed QR codes lead now."""
+
+    __tablename__ = "core_grid_merge"
+    __table_args__ = (
+        tenant_fk("source_id", "core_grid"),
+        tenant_fk("target_id", "core_grid"),
+        UniqueConstraint("tenant_id", "source_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    target_id: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class PartyOrgKind(str, enum.Enum):

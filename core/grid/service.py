@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from core import audit
 from core.db import db, utcnow
 from core.errors import ApiError
-from core.grid.models import Grid, GridStatus
+from core.grid.models import Grid, GridMerge, GridStatus
 from core.models import Tenant
 from core.models.tenant import DEFAULT_LEVEL_NAMES
 
@@ -261,7 +261,8 @@ def archive_grid(tenant: Tenant, grid: Grid) -> Grid:
 def merge_grids(tenant: Tenant, source: Grid, target: Grid) -> Grid:
     """Merge ``source`` into ``target`` (合并网格): source's child grids move under target, its
     duties, party organisation and every module's rows follow (``grids_merged`` hook to every
-    installed module), then source is archived. Returns ``target``."""
+    installed module), then source is archived, remembering ``target`` so that its public token
+    (printed QR codes) leads there. Returns ``target``."""
     from core.grid.duties import move_duties
     from core.grid.party import move_party_org
 
@@ -280,6 +281,7 @@ def merge_grids(tenant: Tenant, source: Grid, target: Grid) -> Grid:
     move_duties(tenant, source, target)
     move_party_org(tenant, source, target)
     current_app.extensions["gridgov.plugins"].all.grids_merged(tenant=tenant, source=source, target=target)
+    db.session.add(GridMerge(source_id=source.id, target_id=target.id))  # its printed QR codes lead to target
     archive_grid(tenant, source)
     audit.record("grid.merge", source, before=before, after={"into": target.id, "children": len(children)})
     return target

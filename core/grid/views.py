@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.auth import requires
+from core.confirm import confirm_first
 from core.db import db
 from core.errors import ApiError
 from core.grid import duties as duty_service
@@ -176,6 +177,10 @@ def edit(grid_id: int):
 def merge(grid_id: int):
     source = queries.load_grid(grid_id, "grids.edit")
     target = queries.load_grid(_int("target_id"), "grids.edit", field="target_id")
+    confirm_first(_("确认将「%(source)s」合并到「%(target)s」？", source=source.name, target=target.name),
+                  [_("「%(source)s」的居民、住户、下级网格和各模块的数据都转入「%(target)s」。", source=source.name, target=target.name),
+                   _("「%(source)s」随后撤销，它的编码 %(code)s 不再使用。", source=source.name, code=source.code),
+                   _("合并不能撤回。")], _("确认合并"), url_for("grid.page", grid_id=grid_id))
     service.merge_grids(g.tenant, source, target)
     flash(_("已将「%(source)s」合并到「%(target)s」", source=source.name, target=target.name), "ok")
     return url_for("grid.page", grid_id=target.id)
@@ -186,6 +191,10 @@ def merge(grid_id: int):
 @form_action
 def archive(grid_id: int):
     grid = queries.load_grid(grid_id, "grids.edit")
+    confirm_first(_("确认撤销网格「%(name)s」？", name=grid.name),
+                  [_("网格撤销后不再出现在网格树、上报和统计中，编码 %(code)s 不再使用。", code=grid.code),
+                   _("网格里还有居民或模块数据时不能撤销，请先迁出或合并。")],
+                  _("确认撤销网格"), url_for("grid.page", grid_id=grid_id))
     service.archive_grid(g.tenant, grid)
     flash(_("已撤销网格「%(name)s」", name=grid.name), "ok")
     return url_for("grid.tree")
@@ -229,6 +238,9 @@ def save_party_org():
     org = party_service.org_of(grid)
     if request.form.get("remove"):
         if org is not None:
+            confirm_first(_("确认撤销党组织「%(name)s」？", name=org.name),
+                          [_("该网格不再有党组织，党员中心户在党组织树中改挂到上级网格的党组织。"), _("撤销不能撤回。")],
+                          _("确认撤销党组织"))
             party_service.delete_party_org(g.tenant, org)
         flash(_("已撤销党组织"), "ok")
     elif org is None:

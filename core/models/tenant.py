@@ -60,6 +60,20 @@ class Tenant(Timestamped, db.Model):
         return f"<Tenant {self.slug} {self.kind.value}>"
 
 
+def platform_tenant() -> Tenant:
+    """The root of the tenancy tree (平台), created on first use (flushed, not committed).
+
+    Its log holds account-level actions (sign-ins, password changes); counties hang below it."""
+    from sqlalchemy import select
+
+    root = db.session.scalar(select(Tenant).where(Tenant.kind == TenantKind.platform))
+    if root is None:
+        root = Tenant(slug="platform", name="平台", kind=TenantKind.platform)
+        db.session.add(root)
+        db.session.flush()
+    return root
+
+
 class TenantModule(TenantOwned, db.Model):
     """Whether a module is on for a tenant, with its settings. Disabling keeps module data."""
 

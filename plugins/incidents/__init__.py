@@ -9,9 +9,9 @@ incidents can escalate themselves. Numbers per grid subtree and period, a ledger
 and announcements ``incident_reported`` / ``incident_escalated`` / ``incident_resolved`` for
 other modules.
 """
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from core.toolkit import ModuleManifest
+from core.toolkit import ModuleManifest, current_tenant_id
 
 DEFAULT_DEPARTMENTS = ["派出所", "司法所", "综合执法队", "应急管理办", "民政办", "自然资源所", "生态环境分局", "卫生院"]
 
@@ -36,8 +36,50 @@ class IncidentSettings(Schema):
                                           metadata={"label_zh": "群众可申请重新办理的天数", "label_en": "Days residents may ask to reopen"})
     open311_anonymous_post = fields.Boolean(load_default=False,
                                             metadata={"label_zh": "允许Open311匿名提交", "label_en": "Allow anonymous Open311 posts"})
+    @validates_schema
+    def _consistent(self, data, **kwargs):
+        """Settings that contradict each other are refused, each naming its field."""
+        problems = {}
+        urgent, pressing, normal = (data.get(k) for k in ("urgent_hours", "pressing_hours", "normal_hours"))
+        if None not in (urgent, pressing) and urgent > pressing:
+            problems["urgent_hours"] = [f"特急时限不能长于紧急时限（{pressing} 小时）"]
+        if None not in (pressing, normal) and pressing > normal:
+            problems["pressing_hours"] = [f"紧急时限不能长于一般时限（{normal} 小时）"]
+        departments = [d.strip() for d in data.get("departments") or []]
+        repeated = sorted({d for d in departments if departments.count(d) > 1})
+        if repeated:
+            problems["departments"] = ["部门重复：" + "、".join(repeated)]
+        if problems:
+            raise ValidationError(problems)
+
     open311_default_grid = fields.String(load_default="", validate=validate.Length(max=64),
-                                         metadata={"label_zh": "Open311默认网格编码", "label_en": "Open311 default grid code"})
+                                         metadata={"label_zh": "Open311默认网格（二维码标识或网格编码）",
+                                                   "label_en": "Open311 default grid (QR token or grid code)"})
+
+    @post_load
+    def _default_grid_as_token(self, data, **kwargs):
+        """Kept as the grid's public token, which survives moves and merges (a code typed in is
+        turned into its grid's token; an unknown one is refused)."""
+        data["open311_default_grid"] = default_grid_token(data.get("open311_default_grid", ""))
+        return data
+
+
+def default_grid_token(value: str) -> str:
+    """The public token of the grid ``value`` names (a token, kept even for an archived grid, or
+    an active grid's code), in the tenant in context; outside one the value is kept as it is."""
+    from sqlalchemy import select
+
+    from core.toolkit import Grid, GridStatus, db
+
+    value = (value or "").strip()
+    if not value or current_tenant_id() is None:
+        return value
+    if db.session.scalar(select(Grid.id).where(Grid.public_token == value)) is not None:
+        return value
+    token = db.session.scalar(select(Grid.public_token).where(Grid.code == value, Grid.status == GridStatus.active))
+    if token is None:
+        raise ValidationError({"open311_default_grid": ["没有该网格 (no grid with this token or code)"]})
+    return token
 
 
 manifest = ModuleManifest(

@@ -1,12 +1,18 @@
-"""The item list (网格事项清单): default categories seeded on enabling, edited by the township."""
+"""The item list (网格事项清单): default categories seeded on enabling, edited by the township,
+and templatable: a county publishes its list as the template kind ``incidents.categories``
+(:data:`TEMPLATE_KIND`), which its townships adopt into their own categories and adjust.
+"""
 from __future__ import annotations
 
 from typing import Any
 
+from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select
 
-from core.toolkit import ApiError, audit, db
+from core.toolkit import ApiError, TemplateKind, audit, db, override_template_item
 from plugins.incidents.models import Category
+
+KIND = "incidents.categories"
 
 # (code, name, time limit in hours, auto-escalate, subcategories [(code, name, hours)])
 DEFAULT_CATEGORIES: list[tuple[str, str, int, bool, list[tuple[str, str, int]]]] = [
@@ -81,7 +87,10 @@ def create_category(tenant, data: dict[str, Any]) -> Category:
     return row
 
 
-def update_category(tenant, row: Category, data: dict[str, Any]) -> Category:
+def update_category(tenant, row: Category, data: dict[str, Any], actor: str | None = None) -> Category:
+    """Change a category; for one adopted from the county's template the change is a local
+    override, and a field the county locked is refused (422 naming it)."""
+    override_template_item(tenant, KIND, row.code, data, actor, strict=False)
     before = _dump(row)
     for key in ("name", "time_limit_hours", "auto_escalate", "active", "sort"):
         if key in data:
@@ -94,3 +103,75 @@ def update_category(tenant, row: Category, data: dict[str, Any]) -> Category:
 def _dump(row: Category) -> dict[str, Any]:
     return {"code": row.code, "name": row.name, "time_limit_hours": row.time_limit_hours,
             "auto_escalate": row.auto_escalate, "active": row.active, "parent_id": row.parent_id}
+
+
+# --- the county template (县级模板) of the item list ----------------------------------------
+
+
+CODE = r"^[a-z][a-z0-9_]{1,31}$"
+
+
+class TemplateItem(Schema):
+    """One category of a county's item list; subcategories name their parent by code."""
+
+    class Meta:
+        unknown = RAISE
+
+    code = fields.String(required=True, validate=validate.Regexp(CODE), metadata={"label_zh": "编码", "label_en": "Code"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                         metadata={"label_zh": "名称", "label_en": "Name"})
+    parent_code = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(CODE),
+                                metadata={"label_zh": "上级类别", "label_en": "Parent"})
+    time_limit_hours = fields.Integer(load_default=72, strict=True, validate=validate.Range(min=1, max=24 * 90),
+                                      metadata={"label_zh": "办理时限(小时)", "label_en": "Time limit (hours)"})
+    auto_escalate = fields.Boolean(load_default=False, metadata={"label_zh": "超期自动流转", "label_en": "Escalate when overdue"})
+    active = fields.Boolean(load_default=True, metadata={"label_zh": "启用", "label_en": "Active"})
+
+
+def default_template() -> list[dict[str, Any]]:
+    """The county's starting list: the same defaults a township is seeded with."""
+    items = []
+    for code, name, hours, auto, children in DEFAULT_CATEGORIES:
+        items.append({"code": code, "name": name, "time_limit_hours": hours, "auto_escalate": auto})
+        items += [{"code": c, "name": n, "parent_code": code, "time_limit_hours": h, "auto_escalate": auto}
+                  for c, n, h in children]
+    return items
+
+
+def apply_template(tenant, items: list[dict[str, Any]], removed: list[str]) -> None:
+    """Write the adopted items into the township's categories (by code: added or updated, in the
+    county's order); categories the county dropped are switched off, never deleted (incidents
+    point at them). A parent must come before its subcategories; an unknown parent is a 422."""
+    rows = {c.code: c for c in db.session.scalars(select(Category))}
+    for sort, item in enumerate(items):
+        parent = rows.get(item.get("parent_code")) if item.get("parent_code") else None
+        if item.get("parent_code") and parent is None:
+            raise ApiError(422, "validation_error", "上级类别不存在 (unknown parent category)",
+                           {"parent_code": [f"{item['parent_code']} 不在清单中 (not in the list)"]})
+        row = rows.get(item["code"])
+        if row is None:
+            row = rows[item["code"]] = Category(code=item["code"])
+            db.session.add(row)
+        row.name, row.time_limit_hours = item["name"], item["time_limit_hours"]
+        row.auto_escalate, row.active = item["auto_escalate"], item["active"]
+        row.parent_id, row.sort = (parent.id if parent else None), sort * 10
+        db.session.flush()
+    for code in removed:
+        if code in rows:
+            rows[code].active = False
+    db.session.flush()
+
+
+def read_copy(tenant) -> list[dict[str, Any]]:
+    """The township's own list, shaped like :class:`TemplateItem`."""
+    rows = all_categories()
+    codes = {r.id: r.code for r in rows}
+    return [{"code": r.code, "name": r.name, "parent_code": codes.get(r.parent_id), "time_limit_hours": r.time_limit_hours,
+             "auto_escalate": r.auto_escalate, "active": r.active} for r in rows]
+
+
+TEMPLATE_KIND = TemplateKind(
+    name=KIND, label_zh="网格事项清单", label_en="Incident categories", item_schema=TemplateItem, key_field="code",
+    lockable=("name", "time_limit_hours", "auto_escalate", "active"), apply=apply_template, read=read_copy,
+    defaults=default_template,
+)

@@ -60,6 +60,13 @@ def register_schedules():
 
 
 @hookimpl
+def register_template_kinds():
+    from plugins.incidents.categories import TEMPLATE_KIND
+
+    return [TEMPLATE_KIND]
+
+
+@hookimpl
 def setup_tenant(tenant, settings):
     from plugins.incidents.categories import seed_defaults
 
@@ -88,7 +95,9 @@ def dashboard_widgets(tenant, user):
         Widget("incidents.reported", "近30天上报事件", "Incidents reported (30 days)", value=n["reported"], order=200,
                link_endpoint="incidents_pages.index"),
         Widget("incidents.closure_rate", "近30天办结率(%)", "Closure rate, 30 days (%)",
-               value=round(n["closure_rate"] * 100, 1), order=201),
+               value=round(n["closure_rate"] * 100, 1) if n["reported"] - n["rejected"] else None,
+               detail=f"{n['closed']}/{n['reported'] - n['rejected']}" if n["reported"] - n["rejected"] else None,
+               order=201),
         Widget("incidents.overdue", "超期事件", "Overdue incidents", value=stats.overdue_count(roots), order=202,
                link_endpoint="incidents_pages.overdue"),
         Widget("incidents.closed_per_week", "每周结案", "Closed per week", kind="bar",
@@ -149,7 +158,7 @@ def grid_sections(tenant, grid, user):
     if not grid_in_reach(grid, REPORT):
         return []
     links = [(_("本网格事件"), url_for("incidents_pages.index", grid_id=grid.id)),
-             (_("随手拍二维码（可打印）"), url_for("incidents_pages.qr_page", grid_code=grid.code))]
+             (_("随手拍二维码（可打印）"), url_for("incidents_pages.qr_page", token=grid.public_token))]
     return [{"title": _("事件流转"), "rows": [(_("未办结事件"), open_in_subtree(grid))], "links": links}]
 
 

@@ -4,8 +4,9 @@ city hotlines (12345) can report into a township.
 * ``GET  services.json``: the item list as services (public);
 * ``POST requests.json``: a new incident; ``api_key`` (form field) or ``Authorization: Bearer``
   is a gridgov API token of a member with ``incidents.report``, or no key when the township's
-  ``open311_anonymous_post`` setting is on. The grid is ``attribute[grid_code]`` (or
-  ``grid_code``), else the setting ``open311_default_grid``;
+  ``open311_anonymous_post`` setting is on. The grid is ``attribute[grid_token]`` (the grid's stable
+  public token, or ``grid_token``), else ``attribute[grid_code]`` (or ``grid_code``: today's code,
+  which changes when the grid moves), else the setting ``open311_default_grid`` (a grid token);
 * ``GET requests.json`` and ``GET requests/<id>.json``: read back, with an API key.
 
 Errors answer in Open311's shape: ``[{"code": 400, "description": "..."}]``.
@@ -18,7 +19,8 @@ from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from core.toolkit import ApiError, Grid, bearer_token, db, doc, module_settings, public, sign_in_with_token, visible
+from core.toolkit import (ApiError, Grid, GridStatus, bearer_token, db, doc, grid_by_public_token, module_settings, public,
+                          sign_in_with_token, visible)
 from plugins.incidents import categories as cats
 from plugins.incidents import services
 from plugins.incidents.models import OPEN_STATES, Category, Incident
@@ -106,10 +108,7 @@ def post_request():
     description = (request.values.get("description") or "").strip()
     if not 2 <= len(description) <= 2000:
         raise ApiError(400, "validation_error", "description 须为 2 到 2000 字", {"description": ["2-2000 characters"]})
-    grid_code = request.values.get("attribute[grid_code]") or request.values.get("grid_code") or settings["open311_default_grid"]
-    grid = db.session.scalar(select(Grid).where(Grid.code == grid_code)) if grid_code else None
-    if grid is None:
-        raise ApiError(400, "validation_error", "需要网格编码", {"attribute[grid_code]": ["未知网格编码 (unknown grid code)"]})
+    grid = _target_grid(settings)
     if user is not None and not can_report_in(grid):
         raise ApiError(403, "forbidden", "该网格不在令牌范围内 (grid outside the key's reach)")
     phone = (request.values.get("phone") or "").strip() or None
@@ -127,6 +126,30 @@ def post_request():
     out = [{"service_request_id": str(incident.id), "service_notice": "已受理，请留意回复", "account_id": None}]
     db.session.commit()
     return jsonify(out), 201
+
+
+def _target_grid(settings) -> Grid:
+    """The grid a request names: ``attribute[grid_token]`` (stable), else ``attribute[grid_code]``
+    (today's code: codes follow the tree and change when a grid moves), else the township's
+    ``open311_default_grid`` setting, a grid token (so it survives moves; a merged grid's
+    token leads to the grid it joined)."""
+    token = request.values.get("attribute[grid_token]") or request.values.get("grid_token")
+    code = request.values.get("attribute[grid_code]") or request.values.get("grid_code")
+    if token:
+        grid, field = grid_by_public_token(token), "attribute[grid_token]"
+    elif code:
+        grid, field = db.session.scalar(select(Grid).where(Grid.code == code, Grid.status == GridStatus.active)), \
+            "attribute[grid_code]"
+    elif settings["open311_default_grid"]:
+        grid, field = grid_by_public_token(settings["open311_default_grid"]), "attribute[grid_token]"
+        if grid is None:
+            raise ApiError(400, "validation_error", "默认网格已撤销，请指定网格 (the default grid is archived; name a grid)",
+                           {field: ["默认网格已撤销 (the default grid is archived)"]})
+    else:
+        grid, field = None, "attribute[grid_token]"
+    if grid is None:
+        raise ApiError(400, "validation_error", "需要网格 (a grid is needed)", {field: ["未知网格 (unknown grid)"]})
+    return grid
 
 
 @bp.get("/requests.json")

@@ -10,7 +10,8 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import choice_arg, ApiError, Grid, GridStatus, N_, db, module_settings, requires, subtree_condition, visible
+from core.toolkit import (ApiError, Grid, GridStatus, N_, choice_arg, county_template, db, module_settings, requires,
+                          subtree_condition, visible)
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
 from plugins.incidents.models import STATES, Incident
@@ -164,43 +165,47 @@ def categories():
                 raise ApiError(422, "validation_error", _("办理时限须为 1 到 2160 小时"), {"time_limit_hours": ["1-2160"]})
             cats.update_category(g.tenant, row, {"time_limit_hours": hours,
                                                  "auto_escalate": bool(request.form.get("auto_escalate")),
-                                                 "active": bool(request.form.get("active"))})
+                                                 "active": bool(request.form.get("active"))}, current_user.username)
             db.session.commit()
             flash(_("已保存 %(name)s", name=row.name), "ok")
         except (ValueError, ApiError) as exc:
             db.session.rollback()
             _fail(exc if isinstance(exc, ApiError) else ApiError(422, message=_("输入有误")))
         return redirect(url_for(".categories"))
-    return render_template("incidents/categories.html", rows=cats.all_categories())
+    return render_template("incidents/categories.html", rows=cats.all_categories(),
+                           template=county_template(g.tenant, cats.KIND), can_adopt=g.access.can("templates.adopt"))
 
 
-def _qr_grid(grid_code: str) -> Grid:
-    grid = db.session.scalar(select(Grid).where(Grid.code == grid_code))
+def _qr_grid(token: str) -> Grid:
+    grid = db.session.scalar(select(Grid).where(Grid.public_token == token, Grid.status == GridStatus.active))
     if grid is None or not can_report_in(grid):
         raise ApiError(404)
     return grid
 
 
-@bp.get("/grids/<grid_code>/qr.png")
+def report_url(grid: Grid) -> str:
+    """What a grid's QR code holds: its public token, never its code (codes follow the tree)."""
+    return url_for("incidents_public.report_form", token=grid.public_token, _external=True)
+
+
+@bp.get("/grids/<token>/qr.png")
 @requires(REPORT)
-def qr_png(grid_code: str):
+def qr_png(token: str):
     import qrcode
 
-    grid = _qr_grid(grid_code)
-    url = url_for("incidents_public.report_form", grid_code=grid.code, _external=True)
-    img = qrcode.make(url, box_size=8, border=2)
+    grid = _qr_grid(token)
+    img = qrcode.make(report_url(grid), box_size=8, border=2)
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     buf.seek(0)
     return send_file(buf, mimetype="image/png", download_name=f"{grid.code}.png")
 
 
-@bp.get("/grids/<grid_code>/qr")
+@bp.get("/grids/<token>/qr")
 @requires(REPORT)
-def qr_page(grid_code: str):
-    grid = _qr_grid(grid_code)
-    return render_template("incidents/qr.html", grid=grid,
-                           url=url_for("incidents_public.report_form", grid_code=grid.code, _external=True))
+def qr_page(token: str):
+    grid = _qr_grid(token)
+    return render_template("incidents/qr.html", grid=grid, url=report_url(grid))
 
 
 @bp.get("/grids/qr")

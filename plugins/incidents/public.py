@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import delete, select
 
-from core.toolkit import ApiError, Grid, GridStatus, db, module_settings, public, resident_session, utcnow
+from core.toolkit import (ApiError, Grid, db, grid_by_legacy_code, grid_by_public_token, module_settings, public,
+                          resident_session, utcnow)
 from plugins.incidents import categories as cats
 from plugins.incidents import services
 from plugins.incidents.models import Incident, PublicQuota
@@ -34,8 +35,8 @@ def spend_quota(tenant, address: str, per_hour: int) -> None:
     db.session.flush()
 
 
-def _grid(grid_code: str) -> Grid:
-    grid = db.session.scalar(select(Grid).where(Grid.code == grid_code, Grid.status == GridStatus.active))
+def _grid(token: str) -> Grid:
+    grid = grid_by_public_token(token)
     if grid is None:
         raise ApiError(404, "not_found", _("网格不存在 (no such grid)"))
     return grid
@@ -46,10 +47,23 @@ def _form(grid, errors=None, values=None, status=200):
                            errors=errors or {}, values=values or {}), status
 
 
-@bp.route("/t/<tenant>/incidents/report/<grid_code>", methods=["GET", "POST"])
+@bp.get("/t/<tenant>/incidents/report/<grid_code>")
 @public
-def report_form(grid_code: str):
-    grid = _grid(grid_code)
+def legacy_report_form(grid_code: str):
+    """QR codes printed before grids had tokens carry the grid's code of that time: it is looked
+    up among those codes only (never today's codes, which a newer grid may hold) and sent on."""
+    grid = grid_by_legacy_code(grid_code)
+    if grid is None:
+        raise ApiError(404, "not_found", _("网格不存在 (no such grid)"))
+    return redirect(url_for(".report_form", token=grid.public_token), 301)
+
+
+@bp.route("/t/<tenant>/incidents/q/<token>", methods=["GET", "POST"])
+@public
+def report_form(token: str):
+    """The 随手拍 form a grid's printed QR code opens: ``token`` is the grid's public token, which
+    survives renames, moves and merges (a merged grid's code leads to the grid it joined)."""
+    grid = _grid(token)
     if request.method == "GET":
         return _form(grid)
     from core.toolkit import csrf

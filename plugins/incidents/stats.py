@@ -64,6 +64,7 @@ def _shape(m) -> dict[str, Any]:
         "mean_hours_to_close": round(float(m["mean_hours"]), 1) if m["mean_hours"] is not None else None,
         "satisfaction_rate": round(int(m["satisfied"]) / rated, 4) if rated else None,
         "rated": rated,
+        "satisfied": int(m["satisfied"]),
     }
 
 

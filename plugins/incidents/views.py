@@ -182,7 +182,7 @@ def update_category(category_id: int):
     row = db.session.get(Category, category_id)
     if row is None:
         raise ApiError(404, "not_found", "类别不存在 (no such category)")
-    row = cats.update_category(g.tenant, row, load(CategoryPatch))
+    row = cats.update_category(g.tenant, row, load(CategoryPatch), current_user.username)
     out = dump(CategoryOut, row)
     db.session.commit()
     return out

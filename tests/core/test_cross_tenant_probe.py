@@ -50,6 +50,7 @@ def _township_a(create_tenant, create_user, enable_module, api_as):
         "token": _public_token(town, incident["id"]), "job_id": "0" * 32,
         "receipt": _receipt(town, incident["id"]), "card_token": card["token"], "card_pin": card["pin"],
         "name": "incidents", "role": "grid_worker", "permission": "people.export", "action": "accept",
+        "kind": "incidents.categories", "key": "security",  # county templates: the township's own standing
     }
     # the probe's own control: in A, by A's admin, these ids do show A's rows
     assert "甲镇绝密居民" in api.get(f"/t/{town.slug}/people/{person['id']}").get_data(as_text=True)
@@ -91,11 +92,16 @@ def _snapshot(town) -> dict:
     from core.grid.models import Grid, GridDuty, PartyOrg
     from core.models import ApiToken, RoleAssignment
     from core.people.models import Household, Person, PersonTag
+    from core.county_templates.models import TemplateAdoption
     from core.residents.models import HouseholdCard, ResidentDevice
-    from plugins.incidents.models import Incident
+    from plugins.incidents.models import Category, Incident
 
     with tenant_context(town):
         snap = {
+            "categories": db.session.execute(select(Category.id, Category.name, Category.time_limit_hours,
+                                                    Category.active).order_by(Category.id)).all(),
+            "adoptions": db.session.execute(select(TemplateAdoption.id, TemplateAdoption.version,
+                                                   TemplateAdoption.overrides)).all(),
             "grids": db.session.execute(select(Grid.id, Grid.name, Grid.parent_id, Grid.status, Grid.path)
                                         .order_by(Grid.id)).all(),
             "people": db.session.execute(select(Person.id, Person.name, Person.grid_id, Person.status, Person.mobile,

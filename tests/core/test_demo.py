@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from core.county_templates.service import county_template
 from core.db import db
 from core.grid.models import Grid
 from core.models import Tenant, TenantKind
@@ -33,6 +34,8 @@ def test_hook_demo_data(app, register_plugin):
             assert town.parent.kind == TenantKind.county
             with tenant_context(town):
                 assert db.session.scalar(select(func.count()).select_from(Grid)) > 0
+                categories = county_template(town, "incidents.categories")  # it follows its county's list
+                assert categories["adoption"]["version"] == categories["county"]["version"] == 1
     # idempotent: a second run creates nothing
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "township" not in second.output

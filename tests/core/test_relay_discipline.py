@@ -12,7 +12,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DIRECT = re.compile(r"\bpm\.hook\.(\w+)|\.all\.(\w+)\(|\bpm\.hook\b(?!\.)")
-APP_WIDE = {"register_routes", "register_permissions", "register_roles", "register_cli_commands", "register_schedules"}
+APP_WIDE = {"register_routes", "register_permissions", "register_roles", "register_cli_commands", "register_schedules",
+            "register_template_kinds"}  # kinds are app-wide; core.county_templates filters them per township
 # modules that only call the registration hooks above, through an alias of pm.hook
 WIRING = {"core/plugins.py", "core/auth/roles.py"}
 EVERY_MODULE = {"person_data_export", "person_anonymised", "grids_merged", "grid_usage"}

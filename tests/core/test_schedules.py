@@ -44,13 +44,23 @@ def wait_runs(towns, seconds: float = 60) -> None:
     raise AssertionError("the schedule's runs were not recorded")
 
 
+def audited(tenant):
+    from flask import g
+
+    from core import audit
+    from core.tenancy import current_tenant_id
+
+    audit.record("probe.scheduled", object_type="probe", after={"in": current_tenant_id(), "g": g.tenant.id})
+    return "audited"
+
+
 class Probe:
     """A library plugin (no manifest): its schedules run in every active township."""
 
     @hookimpl
     def register_schedules(self):
-        return [Schedule("probe_sched.tick", "0 3 * * 1", lambda tenant: None, "probe"),
-                Schedule("someone_else.tick", "0 3 * * *", lambda tenant: None)]  # not its name: left out
+        return [Schedule("probe_sched.tick", "0 3 * * 1", audited, "probe"),
+                Schedule("someone_else.tick", "0 3 * * *", audited)]  # not its name: left out
 
 
 def test_hook_register_schedules(app, db_session, register_plugin):
@@ -62,6 +72,20 @@ def test_hook_register_schedules(app, db_session, register_plugin):
     listed = app.test_cli_runner().invoke(args=["schedules", "list"])
     assert listed.exit_code == 0 and NIGHTLY in listed.output and "probe_sched.tick" in listed.output
     assert "(all townships)" in listed.output
+
+
+def test_a_run_is_in_its_townships_context_and_audited_as_the_schedule(app, db_session, register_plugin,
+                                                                       create_tenant):
+    from core.models import AuditEntry
+
+    register_plugin(Probe(), "probe_sched")
+    town = create_tenant()
+    [outcome] = run_now("probe_sched.tick", town)
+    assert (outcome.tenant_slug, outcome.status, outcome.result) == (town.slug, "succeeded", "audited")
+    with tenant_context(town):
+        [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "probe.scheduled")).all()
+    assert entry.after == {"in": town.id, "g": town.id} and entry.actor == "schedule:probe_sched.tick"
+    assert entry.user_id is None
 
 
 def test_a_schedule_is_checked_when_declared_and_its_cron_is_beijing_time():

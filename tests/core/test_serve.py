@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -38,6 +39,9 @@ def test_gunicorn_serves_a_fresh_database(tmp_path):
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "core.cli_main", "run", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
+    reader.start()
     try:
         body, deadline = None, time.monotonic() + 90  # a loaded 2-core CI machine starts slowly
         while body is None and time.monotonic() < deadline and proc.poll() is None:
@@ -49,9 +53,14 @@ def test_gunicorn_serves_a_fresh_database(tmp_path):
         assert body is not None and '"ok"' in body
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=5) as resp:
             assert resp.status == 200
+        # the consumer starts beside gunicorn; on a loaded machine it may come up after the web workers
+        while not any("Huey consumer started" in line for line in list(lines)) and time.monotonic() < deadline + 60:
+            time.sleep(0.2)
     finally:
         proc.terminate()
-        output = proc.communicate(timeout=60)[0]
+        proc.wait(timeout=60)
+        reader.join(10)
+    output = "".join(lines)
     assert proc.returncode == 0, output[-3000:]
     # the consumer ran beside gunicorn (one command, as scripts/demo.sh uses it) and stopped with it
     assert "and a consumer" in output and "gridgov worker: 2 threads, schedules on" in output

@@ -293,7 +293,9 @@ def test_a_plugin_adds_a_role_of_its_own(app, create_user, create_tenant):
 
     def client_for(user):
         c = other.test_client()
-        assert c.post("/api/v1/auth/login", json={"login": user.username, "password": PASSWORD}).status_code == 200
+        resp = c.post("/api/v1/auth/login", json={"login": user.username, "password": PASSWORD})
+        assert resp.status_code == 200
+        c.environ_base["HTTP_X_CSRFTOKEN"] = resp.get_json()["csrf_token"]  # cookie-signed writes prove their origin
         return c
 
     boss = client_for(admin)

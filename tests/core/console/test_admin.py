@@ -15,7 +15,7 @@ def test_platform_admin_lists_and_creates_counties(page_as, create_user, create_
     create_tenant(county=county, name="华阳镇")
     c = page_as(root)
     html = c.get("/admin/counties").get_data(as_text=True)
-    assert "望江县" in html and 'data-endpoint="console.admin_counties"' in html
+    assert "望江县" in html and 'data-endpoint="tenants_console.admin_counties"' in html
     slug = unique("county")
     resp = c.post("/admin/counties", data={"name": "太湖县", "slug": slug, "region_code": "340825"})
     assert resp.status_code == 302

@@ -205,3 +205,34 @@ def test_hook_tenant_numbers(page_as, county_admin, create_tenant, sample_module
     row_a = html.split(">甲镇</th>", 1)[1].split("</tr>", 1)[0]
     row_b = html.split(">乙镇</th>", 1)[1].split("</tr>", 1)[0]
     assert "50.0%" in row_a and "%" not in row_b
+
+
+def test_hook_console_home(page_as, county_admin, create_tenant, register_plugin):
+    """A county's home is the first answer that is not ``None``, asked inside the county's
+    context; the tenant lifecycle answers with the county console. A township never asks."""
+    from core.plugins import hookimpl
+    from core.tenancy import current_tenant_id
+
+    seen = []
+
+    class Quiet:
+        @hookimpl
+        def console_home(self, tenant, user):
+            seen.append((tenant.slug, current_tenant_id() == tenant.id, user.username))
+            return None
+
+    county, admin = county_admin
+    town = create_tenant(county=county, name="甲镇")
+    register_plugin(Quiet(), "quiet_home")
+    c = page_as(admin)
+    html = c.get(f"/t/{county.slug}/").get_data(as_text=True)
+    assert seen == [(county.slug, True, admin.username)]
+    assert f'data-slug="{town.slug}"' in html  # the county console still answered
+
+    class Custom:
+        @hookimpl
+        def console_home(self, tenant, user):
+            return "<p>自定义首页</p>"
+
+    register_plugin(Custom(), "custom_home")
+    assert c.get(f"/t/{county.slug}/").get_data(as_text=True) == "<p>自定义首页</p>"

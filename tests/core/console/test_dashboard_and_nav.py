@@ -34,7 +34,7 @@ def test_widgets_render_numbers_and_svg_charts(page_as, town_admin, enable_modul
 
 
 def test_widgets_of_a_disabled_module_disappear(page_as, town_admin, enable_module, sample_module, db_session):
-    from core.modules import disable_module
+    from tenants.modules import disable_module
 
     town, admin = town_admin
     enable_module(town, "hello")
@@ -54,15 +54,15 @@ def test_menu_hides_items_without_permission_and_missing_endpoints(page_as, town
     endpoints = nav_endpoints(c.get(f"/t/{town.slug}/").get_data(as_text=True))
     # the demo item needs chart_demo.read, which township_admin lacks; the second names no endpoint
     assert endpoints.count("web.tenant_home") == 1 and "chart_demo.nowhere" not in endpoints
-    assert {"web.tenant_home", "console.modules", "hello.page"} <= set(endpoints)
-    assert endpoints.index("web.tenant_home") < endpoints.index("console.modules")  # by order
+    assert {"web.tenant_home", "tenants_console.modules", "hello.page"} <= set(endpoints)
+    assert endpoints.index("web.tenant_home") < endpoints.index("tenants_console.modules")  # by order
 
 
 def test_menu_marks_the_current_page(page_as, town_admin):
     town, admin = town_admin
     c = page_as(admin)
     html = c.get(f"/t/{town.slug}/modules/").get_data(as_text=True)
-    assert re.search(r'<a href="/t/[^"]+/modules/" data-endpoint="console.modules" class="active" aria-current="page">', html)
+    assert re.search(r'<a href="/t/[^"]+/modules/" data-endpoint="tenants_console.modules" class="active" aria-current="page">', html)
     assert html.count('aria-current="page"') == 1
 
 
@@ -116,7 +116,7 @@ def test_a_widget_whose_query_fails_leaves_the_rest_of_the_page(page_as, town_ad
     resp = page_as(admin).get(f"/t/{town.slug}/")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and 'data-key="core.members"' in html
-    assert 'data-endpoint="console.modules"' in html  # the menu still queried fine afterwards
+    assert 'data-endpoint="tenants_console.modules"' in html  # the menu still queried fine afterwards
 
 
 def test_hook_nav_items_appear_only_for_their_kind_of_tenant(page_as, create_county, create_tenant, create_user):
@@ -125,5 +125,5 @@ def test_hook_nav_items_appear_only_for_their_kind_of_tenant(page_as, create_cou
     create_tenant(county=county)
     admin = create_user(roles=[(county, "county_admin")])
     endpoints = nav_endpoints(page_as(admin).get(f"/t/{county.slug}/").get_data(as_text=True))
-    assert {"web.tenant_home", "console.county_compare", "console.county_onboard", "auth_pages.tokens"} <= set(endpoints)
-    assert "grid.tree" not in endpoints and "console.modules" not in endpoints
+    assert {"web.tenant_home", "tenants_console.county_compare", "tenants_console.county_onboard", "auth_pages.tokens"} <= set(endpoints)
+    assert "grid.tree" not in endpoints and "tenants_console.modules" not in endpoints

@@ -10,8 +10,12 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[3]
 CORE = ROOT / "core"
+TENANTS = ROOT / "tenants"
 MINE = [CORE / "templates" / "core", CORE / "templates" / "console", CORE / "console",
-        CORE / "templates" / "grid", CORE / "templates" / "people", CORE / "grid", CORE / "people"]
+        CORE / "templates" / "grid", CORE / "templates" / "people", CORE / "grid", CORE / "people",
+        CORE / "templates" / "county_templates", CORE / "county_templates"]
+# the tenant lifecycle's pages carry their own catalogue (a library plugin's translations/)
+CATALOGUES = {CORE / "translations": MINE, TENANTS / "translations": [TENANTS / "console", TENANTS / "templates"]}
 
 
 def test_chinese_by_default_english_on_request_and_remembered(page_as, town_admin):
@@ -48,17 +52,18 @@ def _msgids_in(paths) -> set[str]:
     return found
 
 
-def test_every_console_message_has_an_english_translation():
-    po = CORE / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+@pytest.mark.parametrize("base", list(CATALOGUES), ids=lambda p: p.parent.name)
+def test_every_console_message_has_an_english_translation(base):
+    po = base / "en" / "LC_MESSAGES" / "messages.po"
     with po.open("rb") as fh:
         catalogue = {m.id: m.string for m in read_po(fh) if m.id and not m.context}
-    missing = sorted(i for i in _msgids_in(MINE) if not catalogue.get(i))
+    missing = sorted(i for i in _msgids_in(CATALOGUES[base]) if not catalogue.get(i))
     assert not missing, f"add these to messages.po (see docs/console.md): {missing}"
 
 
-def test_every_extracted_message_has_an_english_translation():
+@pytest.mark.parametrize("base", list(CATALOGUES), ids=lambda p: p.parent.name)
+def test_every_extracted_message_has_an_english_translation(base):
     """Also labels marked with ``N_`` and messages with a context (``pgettext``)."""
-    base = CORE / "translations"
     with (base / "messages.pot").open("rb") as fh:
         wanted = {(m.context, m.id) for m in read_po(fh) if m.id}
     with (base / "en" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
@@ -66,15 +71,16 @@ def test_every_extracted_message_has_an_english_translation():
     assert not wanted - english, f"translate these in messages.po (see docs/console.md): {sorted(wanted - english, key=str)}"
 
 
-def test_compiled_catalogue_matches_the_po_file():
-    base = CORE / "translations" / "en" / "LC_MESSAGES"
+@pytest.mark.parametrize("catalogue", list(CATALOGUES), ids=lambda p: p.parent.name)
+def test_compiled_catalogue_matches_the_po_file(catalogue):
+    base = catalogue / "en" / "LC_MESSAGES"
     with (base / "messages.po").open("rb") as fh:
         po = {(m.context, m.id): m.string for m in read_po(fh) if m.id and m.string}
     with (base / "messages.mo").open("rb") as fh:
         # read_mo leaves a message's context as bytes
         mo = {(m.context.decode() if isinstance(m.context, bytes) else m.context, m.id): m.string
               for m in read_mo(fh) if m.id}
-    assert po == mo, "run: pybabel compile -d core/translations"
+    assert po == mo, f"run: pybabel compile -d {catalogue.relative_to(ROOT)}"
 
 
 @pytest.mark.parametrize("asset", ["gridgov.css", "console.js", "jobs.js", "favicon.svg"])
@@ -86,7 +92,7 @@ def test_assets_are_served_by_the_app(client, asset):
 def test_no_external_url_in_any_asset_or_template():
     allowed = {"http://www.w3.org/2000/svg"}  # an XML namespace name, never fetched
     offenders = []
-    for base in [CORE / "static", CORE / "templates", CORE / "console"]:
+    for base in [CORE / "static", CORE / "templates", CORE / "console", TENANTS / "console", TENANTS / "templates"]:
         for f in base.rglob("*"):
             if f.is_file() and f.suffix in (".css", ".js", ".svg", ".html", ".py"):
                 for url in re.findall(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}[^\s\"')]*", f.read_text(encoding="utf-8")):
@@ -130,7 +136,7 @@ def test_a_crash_shows_the_error_page_without_a_stack_trace(page_as, town_admin,
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200  # the menu is rebuilt without the failing module
     assert "secret internals" not in html and "Traceback" not in html
-    assert 'data-endpoint="console.modules"' in html
+    assert 'data-endpoint="tenants_console.modules"' in html
 
 
 def test_chooser_for_a_user_of_several_tenants(page_as, create_tenant, create_user):

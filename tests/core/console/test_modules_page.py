@@ -110,7 +110,7 @@ def test_grid_worker_cannot_see_the_page_nor_its_menu_item(page_as, create_user,
     worker = create_user(roles=[(town, "grid_worker", grid)])
     c = page_as(worker)
     assert c.get(f"/t/{town.slug}/modules/").status_code == 403
-    assert 'data-endpoint="console.modules"' not in c.get(f"/t/{town.slug}/").get_data(as_text=True)
+    assert 'data-endpoint="tenants_console.modules"' not in c.get(f"/t/{town.slug}/").get_data(as_text=True)
 
 
 def test_another_townships_admin_gets_404(page_as, create_tenant, town_admin, create_user):

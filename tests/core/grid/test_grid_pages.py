@@ -1,6 +1,8 @@
 """Grid pages: tree browser beside the party tree, grid page with duties and contacts, forms."""
 from __future__ import annotations
 
+from html import unescape as html_unescape
+
 
 def test_tree_page_and_grid_page(town, rows, create_user, api_as):
     r = rows(town)
@@ -82,3 +84,33 @@ def test_dashboard_shows_grids_per_level_and_nav_entry(town, rows, create_user, 
         widgets = {w.key: w for w in dashboard_widgets(town, None)}
     assert widgets["grid.grids"].value == 7
     assert widgets["grid.levels"].series == [("村", 2), ("网格", 3), ("楼栋", 2)]
+
+
+def test_merge_archive_and_party_removal_ask_first_naming_what_happens(town, rows, create_user, api_as):
+    r = rows(town)
+    api = api_as(create_user(roles=[(town, "township_admin")]))
+    source, target = r["东二网格"], r["东一网格"]
+    url = f"/t/{town.slug}/grids/{source['id']}/merge"
+    asked = api.post(url, data={"target_id": str(target["id"])})
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "确认将「东二网格」合并到「东一网格」？" in html
+    assert source["code"] in html and 'name="confirmed" value="1"' in html and f'value="{target["id"]}"' in html
+    assert 'class="danger"' in html
+    assert rows(town)["东二网格"]["status"] == "active"  # nothing happened yet
+    done = api.post(url, data={"target_id": str(target["id"]), "confirmed": "1"})
+    assert done.status_code == 303 and rows(town)["东二网格"]["status"] == "archived"
+
+    archive = f"/t/{town.slug}/grids/{r['二号楼']['id']}/archive"
+    asked = api.post(archive)
+    assert asked.status_code == 200 and "确认撤销网格「二号楼」？" in asked.get_data(as_text=True)
+    assert rows(town)["二号楼"]["status"] == "active"
+
+    api.post(f"/api/v1/t/{town.slug}/party-orgs", json={"kind": "branch", "name": "西村党支部", "grid_id": r["西村"]["id"]})
+    form = {"grid_id": str(r["西村"]["id"]), "remove": "1", "kind": "branch", "name": "西村党支部"}
+    asked = api.post(f"/t/{town.slug}/grids/party-org", data=form)
+    assert asked.status_code == 200 and "确认撤销党组织「西村党支部」？" in asked.get_data(as_text=True)
+    assert "西村党支部" in api.get(f"/t/{town.slug}/grids/").get_data(as_text=True)
+    api.post(f"/t/{town.slug}/grids/party-org", data={**form, "confirmed": "1"})
+    assert "西村党支部" not in api.get(f"/t/{town.slug}/grids/").get_data(as_text=True)
+    english = html_unescape(api.post(archive + "?lang=en").get_data(as_text=True))
+    assert 'Archive the grid "二号楼"?' in english and "二号楼" in rows(town)

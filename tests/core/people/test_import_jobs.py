@@ -225,3 +225,18 @@ def test_an_import_queued_while_no_consumer_runs_is_done_when_a_worker_starts(ap
             output = worker.communicate()[0]
     assert final["status"] == "succeeded", (final, output[-3000:])
     assert final["report"]["created"] == 3 and count(town) == 3
+
+
+def test_a_repeated_start_with_one_idempotency_key_is_one_job(town, admin, api_as, consumer):
+    api = api_as(admin)
+    data = xlsx(good_rows())
+
+    def post():
+        return api.post(imports_url(town), data={"file": (io.BytesIO(data), "people.xlsx"), "mode": "all"},
+                        content_type="multipart/form-data; boundary=fixed-boundary-1",
+                        headers={"Idempotency-Key": "import-once-1"})
+
+    first, again = post(), post()
+    assert first.status_code == again.status_code == 202 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["id"] == first.get_json()["id"] and again.headers["Location"] == first.headers["Location"]
+    assert poll(api, first.headers["Location"])[-1]["report"]["created"] == 3 and count(town) == 3

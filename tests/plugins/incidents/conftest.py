@@ -34,6 +34,7 @@ class GridRef:
     code: str
     name: str
     path: str
+    token: str  # public_token: what its printed QR code carries
 
 
 def make_town(create_tenant, create_grid, create_user, modules=("incidents",)) -> Town:
@@ -53,7 +54,7 @@ def make_town(create_tenant, create_grid, create_user, modules=("incidents",)) -
             staff=create_user(roles=[(tenant, "township_staff")]),
             officer=create_user(roles=[(tenant, "info_officer", g1)]),
         )
-        refs = [GridRef(x.id, x.code, x.name, x.path) for x in (village, g1, g2, other, g3)]
+        refs = [GridRef(x.id, x.code, x.name, x.path, x.public_token) for x in (village, g1, g2, other, g3)]
     return Town(tenant, *refs, **users)
 
 

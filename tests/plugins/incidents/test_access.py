@@ -79,9 +79,9 @@ def test_other_tenants_rows_are_not_found_from_own_tenant(town, seeded, create_t
         from core.grid.models import Grid
 
         only_here = create_grid(town.tenant, "只在本乡镇", db.session.get(Grid, town.g1.id))
-        code = only_here.code
-    assert own.client.get(f"/t/{town.tenant.slug}/incidents/report/{code}").status_code == 200
-    assert own.client.get(f"/t/{other.tenant.slug}/incidents/report/{code}").status_code == 404
+        token = only_here.public_token
+    assert own.client.get(f"/t/{town.tenant.slug}/incidents/q/{token}").status_code == 200
+    assert own.client.get(f"/t/{other.tenant.slug}/incidents/q/{token}").status_code == 404
     assert own.client.get(f"/t/{other.tenant.slug}/incidents/r/{seeded['token']}").status_code == 404
     assert own.get(f"{ob}").get_json()["total"] == 0
 
@@ -115,7 +115,7 @@ def test_info_officer_may_report_but_not_handle(town, api_as, category_id):
 
 
 def test_disabled_module_answers_404(app, town, seeded, api_as, db_session):
-    from core.modules import disable_module
+    from tenants.modules import disable_module
 
     disable_module(town.tenant, "incidents")
     db.session.commit()

@@ -67,7 +67,7 @@ def test_actions_flash_in_english_and_the_api_keeps_its_chinese(town, api_as, re
 
 def test_resident_form_and_receipt_in_english(app, town, category_id, township_words, english_only):
     client = app.test_client()
-    url = f"/t/{town.tenant.slug}/incidents/report/{town.g1.code}?lang=en"
+    url = f"/t/{town.tenant.slug}/incidents/q/{town.g1.token}?lang=en"
     html = client.get(url).get_data(as_text=True)
     assert "<h1>Snap and report</h1>" in html and "Kind of problem" in html and "Your name (optional)" in html
     english_only(html, data=township_words)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from core.auth.tokens import create_token
 from core.db import db
-from core.modules import update_settings
+from tenants.modules import update_settings
 from core.tenancy import tenant_context
 from plugins.incidents.models import Incident
 from tests.plugins.incidents.conftest import base, make_town

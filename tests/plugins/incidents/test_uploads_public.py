@@ -8,7 +8,7 @@ import re
 from sqlalchemy import func, select
 
 from core.db import db, utcnow
-from core.modules import update_settings
+from tenants.modules import update_settings
 from core.tenancy import tenant_context
 from plugins.incidents.models import Incident, Photo, PublicQuota
 from tests.plugins.incidents.conftest import base, png_bytes
@@ -67,16 +67,16 @@ def _csrf(page: bytes) -> str:
 
 
 def test_resident_reports_through_the_grids_qr_code(app, town, api_as, category_id, client):
-    qr = api_as(town.worker1).get(f"/t/{town.tenant.slug}/incidents/grids/{town.g1.code}/qr.png")
+    qr = api_as(town.worker1).get(f"/t/{town.tenant.slug}/incidents/grids/{town.g1.token}/qr.png")
     assert qr.status_code == 200 and qr.data[:8] == b"\x89PNG\r\n\x1a\n"
-    page = api_as(town.worker1).get(f"/t/{town.tenant.slug}/incidents/grids/{town.g1.code}/qr")
-    url = f"/t/{town.tenant.slug}/incidents/report/{town.g1.code}"
+    page = api_as(town.worker1).get(f"/t/{town.tenant.slug}/incidents/grids/{town.g1.token}/qr")
+    url = f"/t/{town.tenant.slug}/incidents/q/{town.g1.token}"
     assert url in page.get_data(as_text=True)
-    assert api_as(town.worker2).get(f"/t/{town.tenant.slug}/incidents/grids/{town.g1.code}/qr.png").status_code == 404
+    assert api_as(town.worker2).get(f"/t/{town.tenant.slug}/incidents/grids/{town.g1.token}/qr.png").status_code == 404
     sheet = api_as(town.worker1).get(f"/t/{town.tenant.slug}/incidents/grids/qr").get_data(as_text=True)
-    assert f"grids/{town.g1.code}/qr.png" in sheet and f"grids/{town.g2.code}/qr.png" not in sheet
+    assert f"grids/{town.g1.token}/qr.png" in sheet and f"grids/{town.g2.token}/qr.png" not in sheet
     staff_sheet = api_as(town.staff).get(f"/t/{town.tenant.slug}/incidents/grids/qr").get_data(as_text=True)
-    assert all(f"grids/{g.code}/qr.png" in staff_sheet for g in (town.village, town.g1, town.g2, town.g3))
+    assert all(f"grids/{g.token}/qr.png" in staff_sheet for g in (town.village, town.g1, town.g2, town.g3))
 
     form = client.get(url)
     assert form.status_code == 200 and "随手拍" in form.get_data(as_text=True)
@@ -108,7 +108,7 @@ def test_resident_form_refuses_bad_input_and_is_spam_limited(town, client, categ
     with tenant_context(town.tenant):
         db.session.add(PublicQuota(address="10.0.0.9", bucket="2020010100", count=5))  # an old hour
     db.session.commit()
-    url = f"/t/{town.tenant.slug}/incidents/report/{town.g1.code}"
+    url = f"/t/{town.tenant.slug}/incidents/q/{town.g1.token}"
     token = _csrf(client.get(url).data)
     bad = client.post(url, data={"csrf_token": token, "category_id": str(category_id), "description": "x", "phone": "123"})
     assert bad.status_code == 422 and "11 位手机号" in bad.get_data(as_text=True)
@@ -124,6 +124,7 @@ def test_resident_form_refuses_bad_input_and_is_spam_limited(town, client, categ
     assert _count(town) == 2
     with tenant_context(town.tenant):  # counters of past hours are dropped as new hours start
         assert db.session.scalars(select(PublicQuota.bucket)).all() == [utcnow().strftime("%Y%m%d%H")]
+    assert client.get(f"/t/{town.tenant.slug}/incidents/q/nosuchtoken").status_code == 404
     assert client.get(f"/t/{town.tenant.slug}/incidents/report/nosuchcode").status_code == 404
 
 

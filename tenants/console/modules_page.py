@@ -8,13 +8,14 @@ from flask_login import current_user
 from marshmallow import ValidationError
 
 from core.auth import requires
-from core.console import bp
 from core.console.forms import build_form, localise, parse_form
 from core.console.nav import label_of
 from core.db import db
 from core.errors import ApiError
 from core.models import TenantKind
-from core.modules import disable_module, enable_module, module_state, registry, update_settings
+from core.modules import registry
+from tenants.console import bp
+from tenants.modules import disable_module, enable_module, module_state, update_settings
 
 
 def _township():
@@ -44,7 +45,7 @@ def render_modules(status: int = 200, errors: dict | None = None, typed: dict | 
         })
     # why a plugin failed is for whoever runs the platform, not for a township's staff
     broken = registry().broken if current_user.is_platform_admin else {}
-    return render_template("console/modules.html", cards=cards, broken=broken,
+    return render_template("tenants/modules.html", cards=cards, broken=broken,
                            can_manage=g.access.can("modules.manage")), status
 
 
@@ -80,7 +81,7 @@ def switch_module(name: str):
         return render_modules(422, errors={name: exc.messages}, module_errors={name: "; ".join(localise(exc.messages))})
     title = label_of(registry().modules[name], "title")
     flash((_("已启用：%(name)s") if turn_on else _("已停用：%(name)s")) % {"name": title}, "success")
-    return redirect(url_for("console.modules") + f"#module-{name}")
+    return redirect(url_for("tenants_console.modules") + f"#module-{name}")
 
 
 @bp.post("/t/<tenant>/modules/<name>/settings")
@@ -99,4 +100,4 @@ def save_settings(name: str):
         message = _("设置未保存，请改正标出的项目") + (f"：{general}" if general else "")
         return render_modules(422, errors={name: errors}, typed={name: request.form}, module_errors={name: message})
     flash(_("设置已保存：%(name)s") % {"name": label_of(manifest, "title")}, "success")
-    return redirect(url_for("console.modules") + f"#module-{name}")
+    return redirect(url_for("tenants_console.modules") + f"#module-{name}")

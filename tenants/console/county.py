@@ -7,13 +7,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.auth import requires
-from core.console import bp
 from core.console.charts import render_chart
-from core.console.compare import compare, is_rate, metric_label, metric_parts, metric_value, status_label, to_xlsx, townships_of
-from core.console.onboard_form import errors_by_field, manifest_from_form
 from core.db import db
 from core.errors import ApiError
 from core.models import Tenant, TenantKind, TenantStatus
+from core.modules import enabled_modules, registry
+from tenants.console import bp
+from tenants.console.compare import compare, is_rate, metric_label, metric_parts, metric_value, status_label, to_xlsx, townships_of
+from tenants.console.onboard_form import errors_by_field, manifest_from_form
+from tenants.onboarding import onboard_township, set_status
 
 
 def _county() -> Tenant:
@@ -24,8 +26,6 @@ def _county() -> Tenant:
 
 def county_home():
     """``/t/<county>/``: the townships with their status and modules, and what can be done."""
-    from core.modules import enabled_modules, registry
-
     county = _county()
     manifests = registry().modules
     rows = []
@@ -33,13 +33,11 @@ def county_home():
         names = sorted(enabled_modules(town))
         rows.append({"town": town, "status": status_label(town.status),
                      "modules": [manifests[n] for n in names if n in manifests]})
-    return render_template("console/county_home.html", rows=rows, TenantStatus=TenantStatus,
+    return render_template("tenants/county_home.html", rows=rows, TenantStatus=TenantStatus,
                            can_onboard=g.access.can("tenants.onboard"), can_suspend=g.access.can("tenants.suspend"))
 
 
 def _module_choices():
-    from core.modules import registry
-
     return list(registry().modules.values())
 
 
@@ -47,8 +45,6 @@ def _module_choices():
 @requires("tenants.onboard")
 def county_onboard():
     """Onboard a township with the same rules as a manifest (all-or-nothing)."""
-    from tenants.onboarding import onboard_township
-
     county = _county()
     errors: dict[str, list[str]] = {}
     status = 200
@@ -63,8 +59,8 @@ def county_onboard():
             status = exc.status
         else:
             # the generated password is on this page: never cached, shown once
-            return render_template("console/onboarded.html", result=result), 201, {"Cache-Control": "no-store"}
-    return render_template("console/onboard.html", form=request.form, errors=errors, modules=_module_choices(),
+            return render_template("tenants/onboarded.html", result=result), 201, {"Cache-Control": "no-store"}
+    return render_template("tenants/onboard.html", form=request.form, errors=errors, modules=_module_choices(),
                            selected=set(request.form.getlist("modules"))), status
 
 
@@ -77,8 +73,6 @@ def _township(slug: str) -> Tenant:
 
 
 def _set_status(slug: str, status: TenantStatus, message: str):
-    from tenants.onboarding import set_status
-
     town = set_status(_township(slug), status)
     flash(message % {"name": town.name}, "success")
     return redirect(url_for("web.tenant_home"))
@@ -107,7 +101,7 @@ def county_compare():
         metric = result.metrics[0] if result.metrics else None
     title = (metric_label(metric) + (" (%)" if is_rate(metric) else "")) if metric else ""
     svg = render_chart("bar", result.series(metric), title) if metric else None
-    return render_template("console/compare.html", county=county, result=result, metric=metric, chart_svg=svg,
+    return render_template("tenants/compare.html", county=county, result=result, metric=metric, chart_svg=svg,
                            chart_title=title, metric_label=metric_label, metric_parts=metric_parts, metric_value=metric_value, status_label=status_label)
 
 

@@ -10,11 +10,13 @@ from typing import Iterator
 from sqlalchemy import select
 
 from core.auth.service import assign_role, create_user
+from core.county_templates.service import adopt_template, kinds_for, seed_county_templates
 from core.db import db
-from core.models import Tenant, User
-from core.modules import hooks
 from core.grid.demo import GAOHE, HUYANG, SHIPAI, TAIBAI, staff_grids
+from core.models import Tenant, User, platform_tenant
+from core.modules import hooks
 from core.tenancy import tenant_context
+from tenants.onboarding import create_county, onboard_township
 
 DEMO_PASSWORD = "Demo12345"
 
@@ -46,8 +48,6 @@ def _grid_worker(tenant, slug: str) -> str | None:
 
 
 def load_demo() -> Iterator[str]:
-    from tenants.onboarding import create_county, onboard_township, platform_tenant
-
     platform_tenant()
     db.session.commit()
     if db.session.scalar(select(User).where(User.username == "admin")) is None:
@@ -60,6 +60,8 @@ def load_demo() -> Iterator[str]:
         if county is None:
             county = create_county(county_slug, county_name, county_code)
             yield f"county {county_slug} {county_name}"
+        seed_county_templates(county)  # a county from before templates existed gets its defaults too
+        db.session.commit()
         admin_name = f"{county_slug}_admin"
         if db.session.scalar(select(User).where(User.username == admin_name)) is None:
             user = create_user(admin_name, DEMO_PASSWORD, display_name=f"{county_name}管理员")
@@ -79,6 +81,8 @@ def load_demo() -> Iterator[str]:
             with tenant_context(tenant):
                 staffed = staff_grids(tenant)
                 worker = _grid_worker(tenant, slug)
+                for kind in kinds_for(tenant):  # the demo townships follow their county's lists
+                    adopt_template(tenant, kind.name, "demo")
                 hooks(tenant).demo_data(tenant=tenant)
             db.session.commit()
             yield (f"township {slug} {name}: {result.grids} grids, {staffed['party_orgs']} party organisations, "

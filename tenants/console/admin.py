@@ -6,11 +6,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.auth import requires
-from core.console import bp
-from core.console.compare import status_label
+from tenants.console import bp
+from tenants.console.compare import status_label
 from core.db import db
 from core.errors import ApiError
 from core.models import Tenant, TenantKind
+from tenants.onboarding import create_county
 
 
 def _counties() -> list[Tenant]:
@@ -20,15 +21,13 @@ def _counties() -> list[Tenant]:
 @bp.get("/admin/")
 @requires("platform.manage")
 def admin_home():
-    return redirect(url_for("console.admin_counties"))
+    return redirect(url_for("tenants_console.admin_counties"))
 
 
 @bp.route("/admin/counties", methods=["GET", "POST"])
 @requires("platform.manage")
 def admin_counties():
     """The counties with their number of townships, and a form to create one."""
-    from tenants.onboarding import create_county
-
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
@@ -44,13 +43,13 @@ def admin_counties():
             status = exc.status
         else:
             flash(_("已创建县/市：%(name)s") % {"name": county.name}, "success")
-            return redirect(url_for("console.admin_counties"))
+            return redirect(url_for("tenants_console.admin_counties"))
     counties = _counties()
     counts = {c.id: 0 for c in counties}
     for parent_id in db.session.scalars(select(Tenant.parent_id).where(Tenant.kind == TenantKind.township)):
         if parent_id in counts:
             counts[parent_id] += 1
-    return render_template("console/admin_counties.html", counties=counties, counts=counts,
+    return render_template("tenants/admin_counties.html", counties=counties, counts=counts,
                            form=request.form, errors=errors), status
 
 
@@ -60,4 +59,4 @@ def admin_townships():
     """Every township on the platform, by county."""
     towns = list(db.session.scalars(select(Tenant).where(Tenant.kind == TenantKind.township).order_by(Tenant.parent_id, Tenant.name)))
     parents = {c.id: c for c in _counties()}
-    return render_template("console/admin_townships.html", towns=towns, parents=parents, status_label=status_label)
+    return render_template("tenants/admin_townships.html", towns=towns, parents=parents, status_label=status_label)
