@@ -6,8 +6,8 @@ from core.models.user import ApiToken, RoleAssignment, RolePermission, User
 from core.models.schedule import ScheduleRun
 from core.grid.models import Grid, GridStatus
 from core.people.models import Household, Person, PersonTag, Tag  # noqa: F401  (metadata knows them)
-from core.residents.models import HouseholdCard, ResidentDevice  # noqa: F401,E402
 from core.county_templates.models import CountyTemplate, TemplateAdoption, TemplateVersion  # noqa: F401
+from core.residents.models import HouseholdCard, ResidentDevice  # noqa: F401,E402
 
 __all__ = [
     "IdempotencyKey", "Tenant", "TenantKind", "TenantStatus", "TenantModule", "AuditEntry",

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import delete, select
 
-from core.toolkit import (ApiError, Grid, db, grid_by_legacy_code, grid_by_public_token, module_settings, public,
-                          resident_session, utcnow)
+from core.toolkit import (ApiError, Grid, GridStatus, db, grid_by_legacy_code, grid_by_public_token, module_settings,
+                          public, resident_session, utcnow)
 from plugins.incidents import categories as cats
 from plugins.incidents import services
 from plugins.incidents.models import Incident, PublicQuota

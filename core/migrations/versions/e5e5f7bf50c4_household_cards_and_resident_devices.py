@@ -1,7 +1,7 @@
 """household cards and resident devices
 
 Revision ID: e5e5f7bf50c4
-Revises: c5b11f652276
+Revises: 1e5181272cc4
 Create Date: 2026-12-01 10:16:59.748888
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'e5e5f7bf50c4'
-down_revision = 'c5b11f652276'
+down_revision = '1e5181272cc4'
 branch_labels = None
 depends_on = None
 

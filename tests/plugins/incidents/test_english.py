@@ -37,7 +37,7 @@ def test_console_pages_in_english(town, api_as, report, township_words, english_
         f"{p}/numbers": ["Incident numbers", "<h3>Reported</h3>", "Settled in the grid", "Escalated to the township office",
                          "Closure rate", "<button>Show</button>", "By grid worker"],
         f"{p}/categories": ["Grid item list", "Time limit (hours)", "Escalate when overdue", "<th>Active</th>"],
-        f"{p}/grids/qr": ["Snap-and-report QR codes", "One per grid", "<button onclick=\"window.print()\">Print</button>"],
+        f"{p}/grids/qr": ["Snap-and-report QR codes", "One per grid", "<button type=\"button\" data-print>Print</button>"],
     }
     for url, english in expected.items():
         html = staff.get(url).get_data(as_text=True)

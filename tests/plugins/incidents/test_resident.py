@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from core.db import db, utcnow
-from core.modules import update_settings
+from tenants.modules import update_settings
 from core.tenancy import tenant_context
 from plugins.incidents.models import Incident
 from tests.core.residents.conftest import csrf_of, issue_card, resident_phone, sign_in
@@ -28,7 +28,7 @@ def _household(town, address="查冲村 5 组 2 号"):
 
 
 def _qr_report(client, town, category_id, description="村口路灯不亮"):
-    url = f"/t/{town.tenant.slug}/incidents/report/{town.g1.code}"
+    url = f"/t/{town.tenant.slug}/incidents/q/{town.g1.token}"
     resp = client.post(url, data={"csrf_token": csrf_of(client.get(url).data), "category_id": str(category_id),
                                   "description": description})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
@@ -179,7 +179,7 @@ def test_a_card_session_links_reports_to_the_household(town, api_as, client, cat
 
 
 def test_without_the_module_the_portal_has_no_incidents(app, town, api_as, category_id, db_session):
-    from core.modules import disable_module
+    from tenants.modules import disable_module
 
     client = resident_phone(app, api_as(town.staff), town.tenant.slug, _household(town))
     disable_module(town.tenant, "incidents")
@@ -204,7 +204,7 @@ def test_tracking_in_english(town, client, category_id, english_only):
 
 def test_blank_optional_fields_are_no_value(town, client, category_id):
     """A browser sends the empty name and phone inputs as "": the report goes through."""
-    url = f"/t/{town.tenant.slug}/incidents/report/{town.g1.code}"
+    url = f"/t/{town.tenant.slug}/incidents/q/{town.g1.token}"
     resp = client.post(url, data={"csrf_token": csrf_of(client.get(url).data), "category_id": str(category_id),
                                   "description": "井盖缺了", "place": "", "name": "", "phone": " "})
     assert resp.status_code == 302
