@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 
 from core.db import db
 from core.grid.models import Grid
-from core.modules import module_settings, update_settings
+from core.modules import module_settings
+from tenants.modules import update_settings
 from core.tenancy import tenant_context
 from plugins.incidents.models import Incident
 from tests.plugins.incidents.conftest import base
