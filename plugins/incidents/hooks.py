@@ -176,6 +176,20 @@ def demo_data(tenant):
     fill_demo(tenant)
 
 
+@hookimpl(optionalhook=True)
+def star_evidence(tenant, grid_id, start, end):
+    """five_star's evidence: closure rate and the share settled inside the grid (自办自结) in the
+    village's subtree, from this module's own numbers."""
+    from plugins.incidents import stats
+
+    n = stats.subtree_numbers([grid_id], start, end, breakdown=False)
+    base = n["reported"] - n["rejected"]
+    return [{"key": "incidents.closure_rate", "value": n["closure_rate"], "label_zh": "事件办结率",
+             "label_en": "Incident closure rate", "unit": "%"},
+            {"key": "incidents.self_settled_share", "value": round(n["settled_in_grid"] / base, 4) if base > 0 else 0.0,
+             "label_zh": "网格内自办自结占比", "label_en": "Share settled inside the grid", "unit": "%"}]
+
+
 @hookimpl
 def resident_sections(tenant, household, card):
     """The household's 随手拍 reports (sent from its card's session) with their status."""
@@ -194,3 +208,68 @@ def resident_actions(tenant, household, card):
 
     return [{"key": "incidents.report", "title": gettext("随手拍"), "url": url_for("incidents_resident.report"),
              "order": 100}]
+
+
+# --- answers to the mediation module's hooks (contract in the BRIEF; written by mediation) ----
+
+MEDIATION_OUTCOMES = {"agreement": "达成协议", "partial": "部分达成", "failed": "调解不成", "referred": "已移交"}
+
+
+def _mediated_incident(case):
+    from core.toolkit import db
+    from plugins.incidents.models import Incident
+
+    return db.session.get(Incident, case["incident_id"]) if case.get("incident_id") else None
+
+
+@hookimpl(optionalhook=True)
+def mediation_case_concluded(tenant, case):
+    """A timeline note on the incident the case came from: the mediation's outcome."""
+    from plugins.incidents.services import _step
+
+    incident = _mediated_incident(case)
+    if incident is not None:
+        outcome = MEDIATION_OUTCOMES.get(case["outcome"], case["outcome"])
+        _step(incident, "mediation", incident.state, incident.where, f"调解结果：{outcome}（调解案件 #{case['case_id']}）")
+
+
+@hookimpl(optionalhook=True)
+def mediation_agreement_failed(tenant, case):
+    """The agreement did not hold at a follow-up: the incident goes up again (reopened first if
+    closed; to the township office from a grid, a timeline note where it already is above)."""
+    from plugins.incidents import services
+
+    incident = _mediated_incident(case)
+    if incident is None:
+        return
+    note = f"调解协议未履行（调解案件 #{case['case_id']}），再次流转"
+    if incident.state == "closed":
+        services.reopen(tenant, incident, note)
+    if incident.state in services.MOVABLE and incident.level == "grid":
+        services.escalate(tenant, incident, "office", note, auto=True)
+    else:
+        services._step(incident, "mediation", incident.state, incident.where, note)
+
+
+@hookimpl(optionalhook=True)
+def incident_from_mediation_topic(tenant, topic):
+    """A villagers' meeting topic reported as an incident in its grid (category ``other`` unless
+    the topic names one); returns the incident's id."""
+    from flask_login import current_user
+    from sqlalchemy import select
+
+    from core.toolkit import ApiError, Grid, db
+    from plugins.incidents.models import Category
+    from plugins.incidents.services import report_incident
+
+    code = topic.get("category_code") or "other"
+    category = db.session.scalar(select(Category).where(Category.code == code, Category.active.is_(True)))
+    if category is None:
+        raise ApiError(422, "validation_error", "事件类别不存在", {"category_code": ["类别编码不存在 (unknown category)"]})
+    user = current_user if getattr(current_user, "is_authenticated", False) else None
+    incident = report_incident(tenant, grid=db.session.get(Grid, topic["grid_id"]), category=category,
+                               description=f"村民说事议题：{topic['title']}", reporter_user_id=user.id if user else None,
+                               reporter_name=(user.display_name or user.username) if user else None)
+    if incident.linked_module is None:
+        incident.linked_module, incident.linked_ref = "mediation", f"topic:{topic['topic_id']}"
+    return incident.id

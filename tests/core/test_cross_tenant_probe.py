@@ -4,6 +4,8 @@ tokens of township A's rows: no answer may show A's data, none may be a 500, and
 rows are exactly as they were. New routes are probed without anyone listing them here."""
 from __future__ import annotations
 
+from importlib.metadata import entry_points
+
 import re
 
 from sqlalchemy import select
@@ -12,14 +14,16 @@ from core.db import db
 from core.tenancy import tenant_context
 from tests.conftest import unique
 
-MARKERS = ("甲镇绝密居民", "甲镇密道一号", "甲镇绝密网格", "甲镇机密事件", "甲镇绝密支部")
+MARKERS = ("甲镇绝密居民", "甲镇密道一号", "甲镇绝密网格", "甲镇机密事件", "甲镇绝密支部", "甲镇绝密商品")
+# every installed module is on in both townships, so every module route is walked
+PROBED_MODULES = sorted(ep.name for ep in entry_points(group="gridgov.plugins") if ep.name not in ("tenants", "civic_notes", "broken_example"))
 SAFE = {"GET"}
 
 
 def _township_a(create_tenant, create_user, enable_module, api_as):
     from plugins.incidents.models import Category
 
-    town = create_tenant(modules=["incidents", "hello"], levels=["村", "网格"])
+    town = create_tenant(modules=PROBED_MODULES, levels=["村", "网格"])
     admin = create_user(roles=[(town, "township_admin")])
     api = api_as(admin)
     base = f"/api/v1/t/{town.slug}"
@@ -40,6 +44,8 @@ def _township_a(create_tenant, create_user, enable_module, api_as):
                                                     "description": "甲镇机密事件", "place": "村口"}).get_json()
     token = api.post(f"{base}/tokens", json={"name": "脚本"}).get_json()
     card = _issue_card(api, town, household["id"])
+    points = _points_of_a(api, base, household["id"])
+    volunteer = api.post(f"{base}/volunteer/volunteers", json={"person_id": person["id"], "confirm": True}).get_json()
     assert person.get("id") and household.get("id") and incident.get("id"), (person, household, incident)
     values = {
         "grid_id": grid["id"], "person_id": person["id"], "household_id": household["id"],
@@ -51,6 +57,8 @@ def _township_a(create_tenant, create_user, enable_module, api_as):
         "receipt": _receipt(town, incident["id"]), "card_token": card["token"], "card_pin": card["pin"],
         "name": "incidents", "role": "grid_worker", "permission": "people.export", "action": "accept",
         "kind": "incidents.categories", "key": "security",  # county templates: the township's own standing
+        **points,
+        "volunteer_id": volunteer["id"],
     }
     # the probe's own control: in A, by A's admin, these ids do show A's rows
     assert "甲镇绝密居民" in api.get(f"/t/{town.slug}/people/{person['id']}").get_data(as_text=True)
@@ -79,6 +87,19 @@ def _receipt(town, incident_id: int) -> str:
 
     with tenant_context(town):
         return db.session.scalar(select(Incident.receipt).where(Incident.id == incident_id))
+def _points_of_a(api, base: str, household_id: int) -> dict:
+    """A's points: an account (named after the household's address), a transaction, a redemption."""
+    scheme = next(s for s in api.get(f"{base}/points_bank/schemes").get_json() if s["kind"] == "household")
+    rules = api.get(f"{base}/points_bank/schemes/{scheme['id']}").get_json()["rules"]
+    rule = next(r for r in rules if not r["needs_review"] and r["points"] > 0)
+    txn = api.post(f"{base}/points_bank/entries", json={"scheme_id": scheme["id"], "rule_id": rule["id"],
+                                                          "household_id": household_id}).get_json()
+    item = api.post(f"{base}/points_bank/items", json={"name": "甲镇绝密商品", "price": 1, "stock": 3}).get_json()
+    redemption = api.post(f"{base}/points_bank/redemptions", json={"account_id": txn["account_id"],
+                                                                      "item_id": item["id"]}).get_json()
+    assert txn.get("id") and redemption.get("id"), (txn, redemption)
+    return {"scheme_id": scheme["id"], "rule_id": rule["id"], "txn_id": txn["id"], "account_id": txn["account_id"],
+            "item_id": item["id"], "redemption_id": redemption["id"], "period_id": txn["period_id"]}
 
 
 def _public_token(town, incident_id: int) -> str:
@@ -95,6 +116,7 @@ def _snapshot(town) -> dict:
     from core.county_templates.models import TemplateAdoption
     from core.residents.models import HouseholdCard, ResidentDevice
     from plugins.incidents.models import Category, Incident
+    from plugins.points_bank.models import Account, Item, Txn
 
     with tenant_context(town):
         snap = {
@@ -102,6 +124,9 @@ def _snapshot(town) -> dict:
                                                     Category.active).order_by(Category.id)).all(),
             "adoptions": db.session.execute(select(TemplateAdoption.id, TemplateAdoption.version,
                                                    TemplateAdoption.overrides)).all(),
+            "points": db.session.execute(select(Account.id, Account.balance).order_by(Account.id)).all(),
+            "points_txns": db.session.execute(select(Txn.id, Txn.state).order_by(Txn.id)).all(),
+            "stock": db.session.execute(select(Item.id, Item.stock, Item.price)).all(),
             "grids": db.session.execute(select(Grid.id, Grid.name, Grid.parent_id, Grid.status, Grid.path)
                                         .order_by(Grid.id)).all(),
             "people": db.session.execute(select(Person.id, Person.name, Person.grid_id, Person.status, Person.mobile,
@@ -137,7 +162,7 @@ def _url(rule, tenant_slug: str, values: dict) -> str:
 
 def test_no_route_shows_or_changes_another_townships_rows(app, create_tenant, create_user, enable_module, api_as):
     town_a, values = _township_a(create_tenant, create_user, enable_module, api_as)
-    town_b = create_tenant(modules=["incidents", "hello"], levels=["村", "网格"])
+    town_b = create_tenant(modules=PROBED_MODULES, levels=["村", "网格"])
     admin_b = create_user(roles=[(town_b, "township_admin")])
     probe = api_as(admin_b)
     # township B's own household card, signed in on the probe's phone (the same cookie jar)

@@ -1,0 +1,39 @@
+"""The county's five-star API (县级接口) under ``/api/v1/t/<county>/five_star/county``."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from core.toolkit import doc, load, requires
+from plugins.five_star import county
+from plugins.five_star.permissions import CONFIRM, READ
+from plugins.five_star.schemas import StepIn
+from plugins.five_star.web import payload, year_arg
+
+bp = Blueprint("five_star_county", __name__, url_prefix="/api/v1/t/<tenant>/five_star/county")
+
+
+@bp.get("/map")
+@requires(READ)
+@doc("Every township's villages × stars (县级星级图)", tags=["five_star"])
+def wall_map():
+    county.county()
+    towns = county.wall_map(year_arg())
+    return jsonify({"year": year_arg(), "townships": towns, "league": county.league(towns)})
+
+
+@bp.get("/assessments")
+@requires(CONFIRM)
+@doc("Assessments waiting for the county (待县级评定)", tags=["five_star"])
+def waiting():
+    county.county()
+    return jsonify({"items": county.waiting(year_arg())})
+
+
+@bp.post("/townships/<slug>/assessments/<int:assessment_id>/<any(confirm, return):verb>")
+@requires(CONFIRM)
+@doc("Confirm (with scores) or return (with a comment) a township's assessment (县级评定)", request_schema=StepIn,
+     tags=["five_star"])
+def act(slug: str, assessment_id: int, verb: str):
+    county.county()
+    data = load(StepIn, payload())
+    return jsonify(county.act(slug, assessment_id, verb, data["scores"], data["comment"]))

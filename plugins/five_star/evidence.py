@@ -1,0 +1,86 @@
+"""Evidence (佐证材料): documents, photos and notes a branch keeps per key task, and the numbers
+other modules answer through ``star_evidence`` for the village's subtree and year.
+
+Files go under ``UPLOAD_DIR/five_star/<tenant id>/<random>.<ext>``; rows keep the relative name.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from core.toolkit import ApiError, PartyOrg, audit, db, hooks
+from plugins.five_star.clock import iso, year_bounds
+from plugins.five_star.models import Evidence, Task
+from plugins.five_star.web import actor_name
+
+ALLOWED = {"image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf",
+           "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
+MAX_BYTES = 10 * 1024 * 1024
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / "five_star"
+
+
+def add_evidence(tenant, org: PartyOrg, task: Task, year: int, data: dict[str, Any], upload=None) -> Evidence:
+    """Keep a note, or a document/photo with its file, for ``task`` of ``org`` in ``year``."""
+    kind = data["kind"]
+    if kind != "note" and upload is None:
+        raise ApiError(422, "validation_error", "请上传文件 (a file is required)", {"file": ["必填 (required)"]})
+    if kind == "note" and not (data.get("note") or "").strip():
+        raise ApiError(422, "validation_error", "请填写说明 (a note is required)", {"note": ["必填 (required)"]})
+    row = Evidence(org_id=org.id, task_id=task.id, year=year, kind=kind, title=data["title"],
+                   note=data.get("note") or "", added_by=actor_name())
+    if upload is not None:
+        body = upload.read(MAX_BYTES + 1)
+        ext = ALLOWED.get(upload.mimetype)
+        if ext is None or (kind == "photo" and not upload.mimetype.startswith("image/")):
+            raise ApiError(422, "validation_error", "文件类型不支持 (PNG, JPEG, PDF, DOCX, XLSX)", {"file": [upload.mimetype]})
+        if len(body) > MAX_BYTES or not body:
+            raise ApiError(422, "validation_error", "文件须在 10MB 以内且非空 (1 byte to 10 MB)", {"file": ["大小不符 (size)"]})
+        rel = f"{tenant.id}/{secrets.token_hex(16)}{ext}"
+        path = upload_root() / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        row.file_name, row.content_type, row.stored_as = (upload.filename or "file")[:200], upload.mimetype, rel
+    db.session.add(row)
+    db.session.flush()
+    audit("five_star.evidence_add", row, after={"org_id": org.id, "task_id": task.id, "kind": kind})
+    return row
+
+
+def file_path(row: Evidence) -> str:
+    root = str(upload_root())
+    path = os.path.normpath(os.path.join(root, row.stored_as or ""))
+    if not row.stored_as or not path.startswith(root) or not os.path.isfile(path):
+        raise ApiError(404, "not_found", "文件不存在 (no such file)")
+    return path
+
+
+def evidence_of(org: PartyOrg, year: int) -> list[Evidence]:
+    return list(db.session.scalars(select(Evidence).where(Evidence.org_id == org.id, Evidence.year == year)
+                                   .order_by(Evidence.id)))
+
+
+def numbers(tenant, org: PartyOrg, year: int) -> list[dict[str, Any]]:
+    """What the enabled modules answer for the village's subtree in ``year`` (so far)."""
+    start, end = year_bounds(year)
+    out: list[dict[str, Any]] = []
+    for answer in hooks(tenant).star_evidence(tenant=tenant, grid_id=org.grid_id, start=start, end=end):
+        for item in answer or []:
+            if isinstance(item, dict) and isinstance(item.get("key"), str) and isinstance(item.get("value"), (int, float)):
+                out.append({"key": item["key"], "value": float(item["value"]), "label_zh": str(item.get("label_zh", "")),
+                            "label_en": str(item.get("label_en", "")), "unit": str(item.get("unit", ""))})
+    return sorted(out, key=lambda i: i["key"])
+
+
+def evidence_dict(row: Evidence) -> dict[str, Any]:
+    return {"id": row.id, "org_id": row.org_id, "task_id": row.task_id, "year": row.year, "kind": row.kind,
+            "title": row.title, "note": row.note, "file_name": row.file_name, "added_by": row.added_by,
+            "created_at": iso(row.created_at)}

@@ -1,0 +1,128 @@
+"""Hook implementations of the five-star module; each calls into the module's services."""
+from __future__ import annotations
+
+from core.toolkit import NavItem, TenantKind, Widget, hookimpl
+
+
+@hookimpl
+def register_routes():
+    from plugins.five_star.api import bp
+    from plugins.five_star.api_households import bp as households_bp
+    from plugins.five_star.county_api import bp as county_bp
+    from plugins.five_star.pages import bp as pages_bp
+    from plugins.five_star.pages_assess import bp as assess_bp
+    from plugins.five_star.pages_county import bp as county_pages_bp
+    from plugins.five_star.pages_households import bp as households_pages_bp
+
+    return [bp, households_bp, county_bp, pages_bp, assess_bp, households_pages_bp, county_pages_bp]
+
+
+@hookimpl
+def register_permissions():
+    from plugins.five_star.permissions import PERMISSIONS
+
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def register_roles():
+    from plugins.five_star.permissions import ROLES
+
+    return list(ROLES)
+
+
+@hookimpl
+def setup_tenant(tenant, settings):
+    """A township gets this year's default standard and the ten household stars; a county keeps
+    nothing of its own until county templates land."""
+    if tenant.kind != TenantKind.township:
+        return
+    from plugins.five_star.clock import this_year
+    from plugins.five_star.households import seed_household_stars
+    from plugins.five_star.standards import ensure_standard
+
+    ensure_standard(this_year())
+    seed_household_stars()
+
+
+@hookimpl
+def tenant_numbers(tenant):
+    from plugins.five_star.clock import this_year
+    from plugins.five_star.stats import summary
+
+    s = summary(this_year())
+    return {"five_star.stars": s["stars"], "five_star.five_star_branches": s["five_star"],
+            "five_star.branches": s["branches"]}
+
+
+@hookimpl
+def nav_items(tenant, user):
+    return [NavItem("五星支部", "Five-star branches", "five_star_pages.index", permission="five_star.read", order=300),
+            NavItem("星级农户", "Star households", "five_star_households_pages.index", permission="five_star.read",
+                    order=310),
+            NavItem("五星支部星级图", "Five-star map", "five_star_county_pages.wall_map", permission="five_star.read",
+                    order=300, tenant_kinds=("county",)),
+            NavItem("待县级评星", "Stars to confirm", "five_star_county_pages.waiting", permission="five_star.confirm",
+                    order=310, tenant_kinds=("county",))]
+
+
+@hookimpl
+def dashboard_widgets(tenant, user):
+    from flask import g
+
+    from plugins.five_star.clock import this_year
+    from plugins.five_star.stats import summary
+
+    access = g.get("access")
+    if tenant.kind != TenantKind.township or access is None or not access.can("five_star.read"):
+        return []
+    s = summary(this_year())
+    return [Widget("five_star.per_star", "各星获星支部数", "Branches holding each star", kind="bar",
+                   series=[(s["names"][c], n) for c, n in s["per_star"].items()], order=300,
+                   link_endpoint="five_star_pages.index"),
+            Widget("five_star.by_count", "支部星数分布", "Branches by number of stars", kind="bar",
+                   series=[(f"{n}★", c) for n, c in s["by_count"].items()], order=301),
+            Widget("five_star.five_star", "五星支部", "Five-star branches", value=s["five_star"], order=302)]
+
+
+@hookimpl
+def demo_data(tenant):
+    if tenant.kind != TenantKind.township:
+        return
+    from plugins.five_star.demo import fill_demo
+
+    fill_demo(tenant)
+
+
+@hookimpl
+def register_schedules():
+    from core.toolkit import Schedule
+    from plugins.five_star.households import derive_last_month
+
+    return [Schedule("five_star.derive_household_stars", "0 2 1 * *", derive_last_month,
+                     "每月1日按积分为上月星级农户评分，待评星组确认 (household stars of the month just ended, from points)")]
+
+
+@hookimpl(optionalhook=True)
+def register_template_kinds():
+    """The key tasks as a county template (core's county templates call this once they exist)."""
+    from core.toolkit import TemplateKind
+    from plugins.five_star import county_template as ct
+
+    return [TemplateKind(ct.KIND, "五星支部重点任务", "Five-star key tasks", ct.TaskItem, "code", ct.apply_items,
+                         ct.read_items, lockable=("title", "criteria", "active"), defaults=ct.default_items)]
+
+
+@hookimpl(optionalhook=True)
+def resident_sections(tenant, household, card):
+    """The household's stars in the residents' portal: this month's and the months before
+    (confirmed by the 评星组 only); only ``household``'s own rows are read."""
+    from flask import render_template
+    from markupsafe import Markup
+
+    from core.toolkit import gettext as _
+    from plugins.five_star.households import resident_summary
+
+    months = resident_summary(household.id)
+    html = render_template("five_star/resident_stars.html", months=months)
+    return [{"key": "five_star.stars", "title": _("我家的星"), "order": 300, "html": Markup(html)}]

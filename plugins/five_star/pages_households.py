@@ -1,0 +1,95 @@
+"""Star household pages (星级农户): the month's scores and confirmations, the scoring form, the
+derivation from points, the honour roll (光荣榜) and counts per village."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from core.toolkit import ApiError, Grid, Household, db, gettext as _, public, requires
+from plugins.five_star import households as hh
+from plugins.five_star.clock import this_month
+from plugins.five_star.pages import _fail
+from plugins.five_star.permissions import HH_CONFIRM, HH_SCORE, READ
+
+bp = Blueprint("five_star_households_pages", __name__, url_prefix="/t/<tenant>/five_star/households",
+               template_folder="templates")
+
+
+def _month() -> str:
+    month = request.values.get("month") or this_month()
+    try:
+        return hh.check_month(month)
+    except ApiError:
+        return this_month()
+
+
+@bp.get("/")
+@requires(READ)
+def index():
+    month = _month()
+    names = {s.id: s.name for s in hh.stars()}
+    ratings = hh.ratings(month)
+    heads = {h.id: h for h in db.session.scalars(select(Household).where(Household.id.in_({r.household_id for r in ratings})))}
+    villages = {v.id: v.name for v in db.session.scalars(select(Grid).where(Grid.level == 1))}
+    return render_template("five_star/households.html", month=month, stars=hh.stars(), ratings=ratings, names=names,
+                           heads=heads, roll=hh.honour_roll(g.tenant, month), per_village=hh.per_village(g.tenant, month),
+                           villages=villages, can_score=g.access.can(HH_SCORE), can_confirm=g.access.can(HH_CONFIRM))
+
+
+@bp.post("/score")
+@requires(HH_SCORE)
+def score():
+    month = _month()
+    try:
+        raw = request.form.get("household_id") or ""
+        household = hh.household_or_422(int(raw) if raw.isdigit() else None)
+        ratings = [{"star_code": code, "score": float(request.form.get(f"score_{code}") or 0)}
+                   for code in request.form.getlist("star_codes")]
+        if not ratings:
+            raise ApiError(422, "validation_error", _("请至少选择一颗星"), {"star_codes": [_("必填")]})
+        if any(not 0 <= r["score"] <= 100 for r in ratings):
+            raise ApiError(422, "validation_error", _("分数须在 0 到 100 之间"), {"score": ["0-100"]})
+        hh.score(month, household, ratings)
+        db.session.commit()
+        flash(_("评分已保存，待评星组确认"), "ok")
+    except (ApiError, ValidationError, ValueError) as exc:
+        if isinstance(exc, ValueError) and not isinstance(exc, ValidationError):
+            exc = ApiError(422, "validation_error", _("分数须为数字"), {"score": [_("须为数字")]})
+        _fail(exc)
+    return redirect(url_for(".index", month=month))
+
+
+@bp.post("/confirm")
+@requires(HH_CONFIRM)
+def confirm():
+    month = _month()
+    try:
+        hh.confirm(month, [int(x) for x in request.form.getlist("rating_ids") if x.isdigit()])
+        db.session.commit()
+        flash(_("已确认"), "ok")
+    except ApiError as exc:
+        _fail(exc)
+    return redirect(url_for(".index", month=month))
+
+
+@bp.post("/derive")
+@requires(HH_SCORE)
+def derive():
+    month = _month()
+    n = hh.derive_from_points(g.tenant, month)
+    db.session.commit()
+    flash(_("按积分评出 %(n)s 颗星，待评星组确认", n=n), "ok")
+    return redirect(url_for(".index", month=month))
+
+
+@bp.get("/public")
+@public
+def public_roll():
+    """The public honour roll (光荣榜公示) a village posts: surname and stars, village; no address,
+    no full name (a household's data stays in the console)."""
+    month = _month()
+    rows = [{"name": (r["head_name"][:1] + "*" * max(1, len(r["head_name"]) - 1)) if r["head_name"] else "—",
+             "village": r["village"], "stars": r["stars"], "civilised": r["civilised"]}
+            for r in hh.honour_roll(g.tenant, month, limit=200)]
+    return render_template("five_star/public_roll.html", month=month, rows=rows, town=g.tenant)

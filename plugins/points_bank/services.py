@@ -1,0 +1,149 @@
+"""Recording and review (一事一记录、一月一审核): record an entry under a rule, approve or reject
+it, reverse an approved one. Only approved transactions have entries and move balances (see
+:mod:`plugins.points_bank.ledger`). Each write flushes, audits and announces ``points_awarded``
+for earning transactions once they are approved; callers commit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
+
+from core.toolkit import ApiError, audit, db, hooks, utcnow
+from plugins.points_bank import ledger
+from plugins.points_bank.models import Account, Period, Rule, Scheme, Txn
+
+
+def _rule_in(scheme: Scheme, rule: Rule) -> Rule:
+    if rule.scheme_id != scheme.id:
+        raise ApiError(422, "rule_not_in_scheme", "该细则不属于此积分方案 (the rule belongs to another scheme)",
+                       {"rule_id": ["不属于此方案 (another scheme's rule)"]})
+    if not rule.current or rule.retired:
+        raise ApiError(422, "rule_not_current", "该细则已修订或停用，请选用当前版本 (the rule was revised or retired)",
+                       {"rule_id": ["非当前版本 (not the current version)"]})
+    return rule
+
+
+def _check_cap(account: Account, rule: Rule, period: Period) -> None:
+    """A rule's cap per period (每月封顶): what the member earned under the rule's key this
+    period, pending or approved and not reversed, plus this entry, may not pass it."""
+    if rule.cap_per_period is None or rule.points <= 0:
+        return
+    versions = select(Rule.id).where(Rule.scheme_id == rule.scheme_id, Rule.key == rule.key)
+    reversal = aliased(Txn)
+    not_reversed = ~exists().where(reversal.reverses_id == Txn.id)  # an anti-join on the reverses_id index
+    so_far = db.session.scalar(select(func.coalesce(func.sum(Txn.points), 0)).where(
+        Txn.account_id == account.id, Txn.period_id == period.id, Txn.rule_id.in_(versions),
+        Txn.kind == "award", Txn.state != "rejected", not_reversed)) or 0
+    if so_far + rule.points > rule.cap_per_period:
+        raise ApiError(422, "cap_reached", f"本月该项已得 {so_far} 分，封顶 {rule.cap_per_period} 分 "
+                                           f"(monthly cap {rule.cap_per_period} reached)",
+                       {"rule_id": [f"封顶 {rule.cap_per_period} (cap)"]})
+
+
+def record_entry(tenant, scheme: Scheme, rule: Rule, *, occurred_at: dt.datetime | None = None, note: str = "",
+                 evidence: str = "", source: str = "manual", source_ref: str | None = None, **member) -> Txn:
+    """Record one entry (记一笔) for a member under ``rule``; it waits for review when the rule
+    asks for it, and is posted at once otherwise. An announced event (``source``/``source_ref``)
+    is recorded once: a repeat returns the first transaction."""
+    if not scheme.active:
+        raise ApiError(422, "scheme_inactive", "该积分方案已停用 (the scheme is inactive)", {"scheme_id": ["停用"]})
+    _rule_in(scheme, rule)
+    now = utcnow()
+    occurred_at = occurred_at or now
+    if occurred_at > now + dt.timedelta(minutes=5):
+        raise ApiError(422, "validation_error", "发生时间不能晚于现在 (occurred_at is in the future)",
+                       {"occurred_at": ["晚于现在 (in the future)"]})
+    if source_ref is not None:
+        seen = db.session.scalar(select(Txn).where(Txn.source == source, Txn.source_ref == source_ref))
+        if seen is not None:
+            return seen
+    period = ledger.period_for(occurred_at)
+    if period.state != "open":
+        raise ApiError(422, "period_published", f"{period.key} 已公示，不能再记入 (period {period.key} is published)",
+                       {"occurred_at": [f"{period.key} 已公示 (published)"]})
+    account = ledger.open_account(tenant, scheme, **member)
+    _check_cap(account, rule, period)
+    txn = ledger.new_txn(scheme, account, "award" if rule.points > 0 else "deduction", rule.points, occurred_at, period,
+                         rule_id=rule.id, note=(note or "")[:500], evidence=(evidence or "")[:500], source=source,
+                         source_ref=source_ref)
+    audit("points_bank.record", txn, after={"account": account.number, "rule": rule.key, "version": rule.version,
+                                            "points": rule.points, "source": source})
+    if not rule.needs_review:
+        _approve(tenant, txn, "无需审核 (no review needed)")
+    return txn
+
+
+def _approve(tenant, txn: Txn, note: str = "") -> Txn:
+    _, name = ledger.actor()
+    ledger.post(tenant, txn, reviewed_by_name=name, review_note=(note or "")[:500] or None)
+    announce_award(tenant, txn)
+    return txn
+
+
+def _pending_in_open_period(txn: Txn) -> None:
+    if txn.state != "pending":
+        raise ApiError(409, "invalid_state", f"该笔记录已是「{txn.state}」，不能再审核 (already reviewed)",
+                       {"state": [txn.state]})
+    if db.session.get(Period, txn.period_id).state == "closed":
+        raise ApiError(422, "period_closed", "审核期已关闭 (the period is closed)", {"period": ["closed"]})
+
+
+def review(tenant, txns: list[Txn], decision: str, note: str = "") -> list[Txn]:
+    """Approve or reject pending entries as one batch (批量审核): all or none (a deduction that
+    a balance cannot carry refuses the whole batch, naming the entry)."""
+    if decision == "reject" and not (note or "").strip():
+        raise ApiError(422, "validation_error", "驳回须写明理由 (a reason is required)", {"note": ["必填 (required)"]})
+    for txn in txns:
+        _pending_in_open_period(txn)
+    for txn in txns:
+        if decision == "approve":
+            try:
+                _approve(tenant, txn, note)
+            except ApiError as exc:
+                exc.fields = {"ids": [f"#{txn.id}: {exc.message}"]}
+                raise
+        else:
+            _, name = ledger.actor()
+            ledger.transition(Txn, txn, ("pending",), "rejected", reviewed_by_name=name, reviewed_at=utcnow(),
+                              review_note=note[:500])
+        audit(f"points_bank.{decision}", txn, after={"state": txn.state, "note": note})
+    return txns
+
+
+def reverse(tenant, txn: Txn, note: str, source: str = "manual") -> Txn:
+    """Correct an approved entry with a reversing transaction (冲正); never an edit."""
+    if not (note or "").strip():
+        raise ApiError(422, "validation_error", "冲正须写明理由 (a reason is required)", {"note": ["必填 (required)"]})
+    if txn.kind == "redemption":
+        from plugins.points_bank.supermarket import return_redemption
+
+        return return_redemption(tenant, txn, note)
+    rev = ledger.reversal_of(tenant, txn, note, source)
+    audit("points_bank.reverse", rev, after={"reverses": txn.id, "points": rev.points, "note": note})
+    announce_award(tenant, rev)
+    return rev
+
+
+def announce_award(tenant, txn: Txn) -> None:
+    """``points_awarded`` for an approved earning transaction (BRIEF contract)."""
+    if txn.state != "approved" or txn.kind in ("redemption",):
+        return
+    if txn.kind == "reversal" and db.session.get(Txn, txn.reverses_id).kind == "redemption":
+        return
+    account = db.session.get(Account, txn.account_id)
+    scheme = db.session.get(Scheme, txn.scheme_id)
+    rule = db.session.get(Rule, txn.rule_id) if txn.rule_id else None
+    hooks(tenant).points_awarded(tenant=tenant, award={
+        "transaction_id": txn.id, "account_id": account.id, "scheme_id": scheme.id, "scheme_kind": scheme.kind,
+        "household_id": account.household_id, "person_id": account.person_id,
+        "rule_id": txn.rule_id, "category": rule.category if rule else None, "points": txn.points,
+        "source": txn.source if txn.kind != "reversal" else "reversal", "occurred_at": ledger.tally_time(txn)})
+
+
+def get_txn(txn_id: int) -> Txn:
+    row = db.session.get(Txn, txn_id)
+    if row is None:
+        raise ApiError(404, "not_found", "记录不存在 (no such entry)")
+    return row

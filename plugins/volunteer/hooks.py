@@ -1,0 +1,157 @@
+"""Hook implementations of the volunteer module; each calls into the module's services."""
+from __future__ import annotations
+
+from core.toolkit import NavItem, Widget, hookimpl
+
+
+@hookimpl
+def register_routes():
+    from plugins.volunteer import api, api_county, api_menu, api_self, pages, pages_county, pages_self
+    from plugins.volunteer import pages_menu  # noqa: F401  adds the menu, order and hours pages to pages.bp
+
+    return [api.bp, api_menu.bp, api_self.bp, api_county.bp, pages.bp, pages.assets, pages_self.bp, pages_county.bp]
+
+
+@hookimpl
+def register_permissions():
+    from plugins.volunteer.permissions import PERMISSIONS
+
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def register_roles():
+    from plugins.volunteer.permissions import ROLES
+
+    return list(ROLES)
+
+
+@hookimpl
+def register_cli_commands(cli):
+    import click
+
+    @cli.group("volunteer")
+    def volunteer_group():
+        """Volunteers (志愿服务)."""
+
+    @volunteer_group.command("close-missing-checkouts")
+    @click.option("--tenant", "slug", default=None, help="one township (default: all with the module on)")
+    def close_missing_cmd(slug):
+        """Close check-ins left open after their activity ended, flagged for the leader, now (the
+        queue also does it every 30 minutes: schedule volunteer.close_missing_checkouts)."""
+        from plugins.volunteer.jobs import close_all
+
+        for town, status, n in close_all(slug):
+            click.echo(f"{town}: closed {n}" if status == "succeeded" else f"{town}: failed: {n}")
+
+
+@hookimpl
+def register_schedules():
+    from core.toolkit import Schedule
+    from plugins.volunteer.jobs import close_missing
+
+    return [Schedule("volunteer.close_missing_checkouts", "*/30 * * * *", close_missing,
+                     "活动结束后未签退的签到自动补签退并标记 (close missing check-outs, flagged for the leader)")]
+
+
+@hookimpl
+def register_template_kinds():
+    from plugins.volunteer.posts import TEMPLATE_KIND
+
+    return [TEMPLATE_KIND]
+
+
+@hookimpl
+def setup_tenant(tenant, settings):
+    from core.toolkit import TenantKind
+    from plugins.volunteer.posts import seed_defaults
+
+    if tenant.kind != TenantKind.county:
+        seed_defaults(tenant)
+
+
+@hookimpl
+def nav_items(tenant, user):
+    return [NavItem("志愿服务", "Volunteers", "volunteer_pages.index", permission="volunteer.view", order=400),
+            NavItem("点单服务", "Service orders", "volunteer_pages.orders", permission="volunteer.register", order=410),
+            NavItem("双报到单位", "Units (dual registration)", "volunteer_county_pages.units",
+                    permission="volunteer.units", order=400, tenant_kinds=("county",))]
+
+
+@hookimpl
+def dashboard_widgets(tenant, user):
+    from flask import g
+
+    from plugins.volunteer import stats
+
+    access = g.get("access")
+    if access is None or not access.can("volunteer.view") or tenant.kind.value != "township":
+        return []
+    n = stats.numbers()
+    return [Widget("volunteer.registered", "已报到志愿者", "Registered volunteers", value=n["registered"], order=400,
+                   link_endpoint="volunteer_pages.volunteers"),
+            Widget("volunteer.hours_year", "今年服务时长(小时)", "Service hours this year", value=n["hours_year"],
+                   order=401, link_endpoint="volunteer_pages.hours"),
+            Widget("volunteer.open_orders", "待认领点单", "Orders waiting for a volunteer", value=n["open_orders"],
+                   order=402, link_endpoint="volunteer_pages.orders"),
+            Widget("volunteer.hours_per_month", "每月服务时长", "Service hours per month", kind="bar",
+                   series=stats.hours_per_month(), order=403)]
+
+
+@hookimpl
+def tenant_numbers(tenant):
+    from plugins.volunteer import stats
+
+    n = stats.numbers()
+    return {"volunteer.registered": n["registered"], "volunteer.party_members": n["party_members"],
+            "volunteer.hours_year": n["hours_year"], "volunteer.activities_year": n["activities_year"],
+            "volunteer.orders_confirmed_year": n["orders_confirmed_year"], "volunteer.menu_items": n["menu_items"]}
+
+
+@hookimpl(optionalhook=True)
+def star_evidence(tenant, grid_id, start, end):
+    from plugins.volunteer import stats
+
+    return stats.star_evidence(grid_id, start, end)
+
+
+@hookimpl
+def person_sections(tenant, person, user):
+    from plugins.volunteer.people import person_section
+
+    return person_section(person)
+
+
+@hookimpl
+def grid_sections(tenant, grid, user):
+    from plugins.volunteer.stats import grid_section
+
+    return grid_section(grid)
+
+
+@hookimpl
+def person_data_export(tenant, person):
+    from plugins.volunteer.people import export_person
+
+    return export_person(person)
+
+
+@hookimpl
+def person_anonymised(tenant, person):
+    from plugins.volunteer.people import anonymise_person
+
+    anonymise_person(person)
+
+
+@hookimpl
+def grids_merged(tenant, source, target):
+    from plugins.volunteer.people import move_grid
+
+    move_grid(source, target)
+
+
+@hookimpl
+def demo_data(tenant):
+    from plugins.volunteer.demo import fill_demo
+
+    fill_demo(tenant)

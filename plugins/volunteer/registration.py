@@ -1,0 +1,172 @@
+"""Registration (报到): a volunteer registers with a township, the community confirms.
+
+A volunteer is a resident of the township (``person_id``: name and party membership are taken
+from the person) or an outsider with a name and a mobile number. In-service party members
+(在职党员) name their unit, which must be one of the township's county's units (a unit of
+another county is refused, 422 on ``unit_id``), and their party branch. Confirming issues the
+volunteer's personal link (``/t/<town>/volunteer/me/<token>``): the token is shown once and only
+its sha256 is kept; reissuing it invalidates the old link. The link is how a volunteer without an
+account is known when they scan a check-in code or claim an order.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask_login import current_user
+from sqlalchemy import delete, select
+
+from core.toolkit import ApiError, Person, audit, db, utcnow
+from plugins.volunteer import units
+from plugins.volunteer.models import Post, Volunteer, VolunteerPost
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def by_token(token: str | None) -> Volunteer | None:
+    """The confirmed volunteer whose personal token this is, or None."""
+    if not token or len(token) > 100:
+        return None
+    row = db.session.scalar(select(Volunteer).where(Volunteer.token_hash == token_hash(token)))
+    return row if row is not None and row.status == "confirmed" else None
+
+
+def get_volunteer(volunteer_id) -> Volunteer:
+    row = db.session.get(Volunteer, volunteer_id) if isinstance(volunteer_id, int) else None
+    if row is None:
+        raise ApiError(404, "not_found", "志愿者不存在 (no such volunteer)")
+    return row
+
+
+def _actor_id():
+    return current_user.id if current_user and current_user.is_authenticated else None
+
+
+def _check_posts(post_ids) -> list[int]:
+    ids = sorted(set(post_ids or []))
+    if ids:
+        found = set(db.session.scalars(select(Post.id).where(Post.id.in_(ids), Post.active.is_(True))))
+        if found != set(ids):
+            raise ApiError(422, "validation_error", "岗位不存在 (unknown post)", {"post_ids": ["岗位不存在 (unknown post)"]})
+    return ids
+
+
+def _apply(volunteer: Volunteer, tenant, data: dict) -> None:
+    if "unit_id" in data:
+        unit = units.county_unit(tenant, data["unit_id"]) if data["unit_id"] is not None else None
+        volunteer.unit_id = unit.id if unit else None
+        volunteer.unit_name = unit.name if unit else None
+    for key in ("party_branch", "skills", "availability", "grid_id", "is_party_member"):
+        if key in data:
+            setattr(volunteer, key, data[key])
+    if volunteer.unit_id is not None and not volunteer.is_party_member:
+        raise ApiError(422, "validation_error", "在职党员报到须为党员 (a unit is named by party members)",
+                       {"is_party_member": ["报到单位只对在职党员 (units are for in-service party members)"]})
+
+
+def register(tenant, data: dict, *, confirm: bool = False) -> Volunteer:
+    """Register a volunteer (pending, or confirmed at once when the office registers them)."""
+    person = None
+    if data.get("person_id") is not None:
+        person = db.session.get(Person, data["person_id"])
+        if person is None or person.anonymised_at is not None:
+            raise ApiError(422, "validation_error", "居民不存在 (unknown person)", {"person_id": ["居民不存在 (unknown person)"]})
+        data.setdefault("name", person.name)
+        data.setdefault("mobile", person.mobile)
+        data.setdefault("grid_id", person.grid_id)
+        if person.is_party_member:
+            data["is_party_member"] = True
+            data.setdefault("party_branch", person.party_branch)
+    problems = {k: ["必填 (required)"] for k in ("name", "mobile") if not data.get(k)}
+    if problems:
+        raise ApiError(422, "validation_error", "请填写姓名和手机号 (name and mobile are required)", problems)
+    if db.session.scalar(select(Volunteer.id).where(Volunteer.mobile == data["mobile"])) is not None:
+        raise ApiError(409, "already_registered", "该手机号已报到 (this mobile number is already registered)",
+                       {"mobile": ["已报到 (already registered)"]})
+    if person is not None and db.session.scalar(select(Volunteer.id).where(Volunteer.person_id == person.id)):
+        raise ApiError(409, "already_registered", "该居民已报到 (this resident is already registered)",
+                       {"person_id": ["已报到 (already registered)"]})
+    volunteer = Volunteer(person_id=person.id if person else None, name=data["name"], mobile=data["mobile"],
+                          is_party_member=bool(data.get("is_party_member")), skills=[], availability="")
+    _apply(volunteer, tenant, data)
+    db.session.add(volunteer)
+    db.session.flush()
+    set_posts(volunteer, data.get("post_ids") or [])
+    audit("volunteer.register", volunteer, after={"name": volunteer.name, "unit_id": volunteer.unit_id})
+    if confirm:
+        confirm_volunteer(tenant, volunteer)
+    return volunteer
+
+
+def update(tenant, volunteer: Volunteer, data: dict) -> Volunteer:
+    before = {"unit_id": volunteer.unit_id, "skills": volunteer.skills, "availability": volunteer.availability}
+    _apply(volunteer, tenant, data)
+    if "post_ids" in data:
+        set_posts(volunteer, data["post_ids"])
+    db.session.flush()
+    audit("volunteer.update", volunteer, before=before,
+          after={"unit_id": volunteer.unit_id, "skills": volunteer.skills, "availability": volunteer.availability})
+    return volunteer
+
+
+def set_posts(volunteer: Volunteer, post_ids) -> None:
+    ids = _check_posts(post_ids)
+    db.session.execute(delete(VolunteerPost).where(VolunteerPost.volunteer_id == volunteer.id))
+    for post_id in ids:
+        db.session.add(VolunteerPost(volunteer_id=volunteer.id, post_id=post_id))
+    db.session.flush()
+
+
+def post_ids_of(volunteer: Volunteer) -> list[int]:
+    return list(db.session.scalars(select(VolunteerPost.post_id).where(VolunteerPost.volunteer_id == volunteer.id)))
+
+
+def issue_token(volunteer: Volunteer) -> str:
+    """A new personal token for ``volunteer`` (the old link stops working). Returned once."""
+    token = secrets.token_urlsafe(24)
+    volunteer.token_hash = token_hash(token)
+    db.session.flush()
+    audit("volunteer.issue_link", volunteer)
+    return token
+
+
+def confirm_volunteer(tenant, volunteer: Volunteer) -> str:
+    """The community confirms a registration (确认报到); returns the personal token, shown once."""
+    if volunteer.status not in ("pending", "confirmed"):
+        raise ApiError(409, "not_pending", "该报到已处理 (this registration was already decided)")
+    if volunteer.status == "pending":
+        volunteer.status = "confirmed"
+        volunteer.confirmed_at = utcnow()
+        volunteer.confirmed_by_user_id = _actor_id()
+        audit("volunteer.confirm", volunteer)
+    return issue_token(volunteer)
+
+
+def reject_volunteer(tenant, volunteer: Volunteer, reason: str) -> None:
+    if volunteer.status != "pending":
+        raise ApiError(409, "not_pending", "该报到已处理 (this registration was already decided)")
+    volunteer.status = "rejected"
+    volunteer.reject_reason = reason
+    db.session.flush()
+    audit("volunteer.reject", volunteer, after={"reason": reason})
+
+
+def withdraw(tenant, volunteer: Volunteer) -> None:
+    """The volunteer leaves (退出): no more sign-ups or scans; hours served stay."""
+    volunteer.status = "withdrawn"
+    volunteer.token_hash = None
+    db.session.flush()
+    audit("volunteer.withdraw", volunteer)
+
+
+def reveal(rows) -> None:
+    """The office sees volunteers' mobile numbers unmasked: one audit entry per volunteer shown
+    (PIPL), committed by the caller."""
+    for row in rows:
+        audit("volunteer.read_mobile", row)
+
+
+def mask(mobile: str | None) -> str:
+    return f"{mobile[:3]}****{mobile[-4:]}" if mobile and len(mobile) == 11 else (mobile or "")
