@@ -12,7 +12,7 @@ from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from core.db import db, utcnow
+from core.db import db, utcnow, write_aside
 from core.models.audit import AuditEntry
 from core.models.tenant import platform_tenant
 
@@ -63,12 +63,26 @@ def record(
     )
     if tenant_id is not None:
         entry.tenant_id = tenant_id
+    if _read_only_request():
+        # a GET that audits (a revealed ID number, a case read) must not turn its read transaction
+        # into a write: on SQLite that upgrade fails with "database is locked" as soon as another
+        # request wrote. The entry is written in its own short transaction instead (write_aside).
+        from core.tenancy import current_tenant_id
+
+        values = {"tenant_id": entry.tenant_id if tenant_id is not None else current_tenant_id(), "user_id": user_id,
+                  "actor": actor, "action": action, "object_type": object_type, "object_id": entry.object_id,
+                  "before": before, "after": after, "address": entry.address, "created_at": utcnow()}
+        write_aside(_insert_entry(values))
+        return entry
     db.session.add(entry)
     return entry
 
 
+def _read_only_request() -> bool:
+    return False and has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+
+
 CROSS_TENANT_ACTION = "tenant.cross"
-_PENDING = "gridgov_cross_tenant_entries"
 
 
 def record_cross_tenant(reason: str) -> None:
@@ -78,12 +92,9 @@ def record_cross_tenant(reason: str) -> None:
     platform tenant (CLI, platform admin). ``cross_tenant`` also guards reads and CLIs that never
     commit, so the entry is never left to the caller's commit: it is written in its own short
     transaction on a second connection, at once, and on SQLite only once the caller's transaction
-    (if one is open) has ended, committed or rolled back. SQLite has one write lock and
-    snapshot-bound readers: a second connection writing while the caller's transaction is open
-    would either wait on the caller's write lock until the busy timeout, or leave the caller's
-    read snapshot stale, so that its next write fails with "database is locked". PostgreSQL
-    writes at once: the insert takes only a key-share lock on the tenant row, which no write of
-    the caller's conflicts with. Nothing here loads through the caller's session.
+    (if one is open) has ended, committed or rolled back (:func:`core.db.write_aside` says why).
+    PostgreSQL writes at once: the insert takes only a key-share lock on the tenant row, which no
+    write of the caller's conflicts with. Nothing here loads through the caller's session.
     """
     from core.tenancy import current_tenant_id
 
@@ -97,36 +108,22 @@ def record_cross_tenant(reason: str) -> None:
         "action": CROSS_TENANT_ACTION, "after": {"reason": reason},
         "address": request.remote_addr if has_request_context() else None, "created_at": utcnow(),
     }
-    session = db.session()
-    if db.engine.dialect.name == "sqlite" and session.in_transaction():
-        session.info.setdefault(_PENDING, []).append(entry)
-        return
-    _write_entries([entry])
+    write_aside(_insert_entry(entry))
 
 
-def _write_entries(entries: list[dict]) -> None:
+def _insert_entry(values: dict):
+    """An INSERT of one entry; with no tenant, into the platform's log (none yet: no row at all)."""
+    from sqlalchemy import literal
+
     from core.models import Tenant, TenantKind
 
-    with db.engine.begin() as connection:
-        platform = None
-        for entry in entries:
-            if entry["tenant_id"] is None:
-                platform = platform or connection.scalar(select(Tenant.id).where(Tenant.kind == TenantKind.platform))
-                if platform is None:  # an empty database: no tenant to keep the entry yet
-                    continue
-                entry = {**entry, "tenant_id": platform}
-            connection.execute(insert(AuditEntry.__table__).values(**entry))
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _write_deferred_entries(session: Session, transaction) -> None:
-    if transaction.parent is not None or not session.info.get(_PENDING):
-        return
-    entries = session.info.pop(_PENDING)
-    try:
-        _write_entries(entries)
-    except Exception:  # the caller's work is done; losing an entry must not undo it
-        log.exception("could not write %d cross-tenant audit entries", len(entries))
+    table = AuditEntry.__table__
+    if values["tenant_id"] is not None:
+        return insert(table).values(**values)
+    names = [k for k in values if k != "tenant_id"]
+    columns = [literal(values[k], type_=table.c[k].type) for k in names]
+    platform = select(*columns, Tenant.id).where(Tenant.kind == TenantKind.platform)
+    return insert(table).from_select([*names, "tenant_id"], platform)
 
 
 def platform_tenant_id() -> int:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, event
-from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -151,3 +151,45 @@ def immediate_transaction():
     except BaseException:
         session.rollback()
         raise
+
+
+_AFTER_READ = "gridgov_writes_after_read"
+
+
+def write_aside(*statements) -> None:
+    """Run Core ``statements`` (an audit row, a token's last use) in their own short write
+    transaction on a second connection, never in the caller's.
+
+    For work a read must record without becoming a write itself: on SQLite, a read transaction
+    that writes has to upgrade its lock and fails with "database is locked" once another request
+    has written since it began, and a second connection writing while the caller's transaction is
+    open would either wait on the caller's lock or leave its snapshot stale. So on SQLite the
+    statements wait until the caller's transaction has ended (committed or rolled back, e.g. at
+    the end of the request), then run under ``BEGIN IMMEDIATE``; on PostgreSQL they run at once.
+    They are not tenant-scoped by the ORM guard: name rows by primary key and stamp ``tenant_id``.
+    A failure is logged, never raised into work that is already done.
+    """
+    session = db.session()
+    if db.engine.dialect.name == "sqlite" and session.in_transaction():
+        session.info.setdefault(_AFTER_READ, []).extend(statements)
+        return
+    _run_aside(list(statements))
+
+
+def _run_aside(statements: list) -> None:
+    with db.engine.connect().execution_options(sqlite_immediate=True) as connection, connection.begin():
+        for statement in statements:
+            connection.execute(statement)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_waiting_writes(session: Session, transaction) -> None:
+    if transaction.parent is not None or not session.info.get(_AFTER_READ):
+        return
+    statements = session.info.pop(_AFTER_READ)
+    try:
+        _run_aside(statements)
+    except Exception:  # the caller's work is done; losing a record must not undo it
+        import logging
+
+        logging.getLogger("gridgov.db").exception("could not write %d records aside", len(statements))

@@ -5,10 +5,10 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import audit
-from core.db import db, utcnow
+from core.db import db, utcnow, write_aside
 from core.models import ApiToken, Tenant, User
 from core.tenancy import cross_tenant, tenant_context
 
@@ -43,9 +43,9 @@ def user_for_token(tenant: Tenant, plain: str) -> User | None:
             return None
         now = utcnow()
         if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-            row.last_used_at = now
-            # committed here, before the view runs: read-only requests never commit
-            db.session.commit()
+            # written aside, never in the request's own transaction: a read stays a read (on
+            # SQLite a read that writes is refused once another request has written)
+            write_aside(update(ApiToken.__table__).where(ApiToken.__table__.c.id == row.id).values(last_used_at=now))
         user = db.session.get(User, row.user_id)
     if user is None or not user.active:
         return None

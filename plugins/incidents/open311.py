@@ -44,6 +44,11 @@ def _open311_http(exc: HTTPException):
     return jsonify([{"code": exc.code, "description": exc.name}]), exc.code
 
 
+def _utc_z(when) -> str:
+    """Open311 times: ISO 8601 in UTC with a ``Z`` (the stored time is aware UTC)."""
+    return when.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat() + "Z"
+
+
 def _caller(required: bool):
     """The member behind ``api_key`` / bearer token, with ``g.access`` set; None if no key."""
     key = request.values.get("api_key") or bearer_token()
@@ -68,9 +73,9 @@ def _request(r: Incident) -> dict:
     return {"service_request_id": str(r.id), "status": "open" if r.state in OPEN_STATES else "closed",
             "status_notes": r.reject_reason or services.LABELS.get(r.state, r.state), "service_name": r.category.name,
             "service_code": r.category.code, "description": r.description, "agency_responsible": r.where,
-            "service_notice": "", "requested_datetime": r.reported_at.isoformat() + "Z",
-            "updated_datetime": (r.closed_at or r.resolved_at or r.reported_at).isoformat() + "Z",
-            "expected_datetime": r.due_at.isoformat() + "Z", "address": r.place, "address_id": None,
+            "service_notice": "", "requested_datetime": _utc_z(r.reported_at),
+            "updated_datetime": _utc_z(r.closed_at or r.resolved_at or r.reported_at),
+            "expected_datetime": _utc_z(r.due_at), "address": r.place, "address_id": None,
             "zipcode": None, "lat": r.lat, "long": r.lon, "media_url": None}
 
 

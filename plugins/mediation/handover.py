@@ -39,7 +39,8 @@ def case_from_incident(tenant, incident) -> Case | None:
 
 
 def star_evidence(grid_id: int, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    """``mediation.success_rate`` (%) of cases under ``grid_id`` concluded between start and end."""
+    """``mediation.success_rate`` of cases under ``grid_id`` concluded between start and end: a
+    fraction (0..1) with unit ``%``, as five_star's contract says rates are."""
     rows = db.session.execute(select(Case.outcome, func.count()).where(
         subtree_condition(Case.grid_id, [grid_id]), Case.concluded_at >= start, Case.concluded_at < end,
         Case.outcome.is_not(None)).group_by(Case.outcome)).all()
@@ -47,7 +48,7 @@ def star_evidence(grid_id: int, start: dt.datetime, end: dt.datetime) -> list[di
     concluded = sum(counts.values())
     if not concluded:
         return []
-    return [{"key": "mediation.success_rate", "value": round(counts.get("agreement", 0) * 100 / concluded, 1),
+    return [{"key": "mediation.success_rate", "value": round(counts.get("agreement", 0) / concluded, 4),
              "label_zh": "矛盾纠纷调解成功率", "label_en": "Mediation success rate", "unit": "%"}]
 
 

@@ -89,9 +89,9 @@ def dashboard_widgets(tenant, user):
     rate = round(n["success_rate"] * 100, 1) if n["success_rate"] is not None else None
     return [Widget("mediation.taken_in", "今年受理纠纷", "Disputes taken in this year", value=n["taken_in"], order=300,
                    link_endpoint="mediation_pages.index"),
-            Widget("mediation.success_rate", "今年调解成功率(%)", "Mediation success rate this year (%)",
-                   kind="number" if rate is not None else "text", value=rate if rate is not None else "—",
-                   order=301, link_endpoint="mediation_pages.numbers")]
+            Widget("mediation.success_rate", "今年调解成功率(%)", "Mediation success rate this year (%)", value=rate,
+                   detail=f"{n['agreements']}/{n['concluded']}" if n["concluded"] else None,
+                   order=301, link_endpoint="mediation_pages.numbers_page")]
 
 
 @hookimpl

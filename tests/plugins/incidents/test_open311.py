@@ -1,6 +1,8 @@
 """Open311 GeoReport v2 over the incidents: services, post and read requests, API keys."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from core.auth.tokens import create_token
@@ -44,6 +46,9 @@ def test_post_with_api_key_and_read_back(client, town, db_session):
     assert one.status_code == 200
     got = one.get_json()[0]
     assert got["status"] == "open" and got["service_code"] == "facility_light" and got["address"] == "高河镇查冲村村口"
+    for key_name in ("requested_datetime", "updated_datetime", "expected_datetime"):  # ISO 8601 in UTC, one Z
+        assert got[key_name].endswith("Z") and "+" not in got[key_name], got[key_name]
+        dt.datetime.fromisoformat(got[key_name].replace("Z", "+00:00"))
     listed = client.get(f"{_o(town)}/requests.json", headers={"Authorization": f"Bearer {key}"}).get_json()
     assert [r["service_request_id"] for r in listed] == [rid]
     assert client.get(f"{_o(town)}/requests.json?status=closed&api_key={key}").get_json() == []
