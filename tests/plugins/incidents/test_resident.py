@@ -28,7 +28,7 @@ def _household(town, address="查冲村 5 组 2 号"):
 
 
 def _qr_report(client, town, category_id, description="村口路灯不亮"):
-    url = f"/t/{town.tenant.slug}/incidents/report/{town.g1.code}"
+    url = f"/t/{town.tenant.slug}/incidents/q/{town.g1.token}"
     resp = client.post(url, data={"csrf_token": csrf_of(client.get(url).data), "category_id": str(category_id),
                                   "description": description})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
@@ -204,7 +204,7 @@ def test_tracking_in_english(town, client, category_id, english_only):
 
 def test_blank_optional_fields_are_no_value(town, client, category_id):
     """A browser sends the empty name and phone inputs as "": the report goes through."""
-    url = f"/t/{town.tenant.slug}/incidents/report/{town.g1.code}"
+    url = f"/t/{town.tenant.slug}/incidents/q/{town.g1.token}"
     resp = client.post(url, data={"csrf_token": csrf_of(client.get(url).data), "category_id": str(category_id),
                                   "description": "井盖缺了", "place": "", "name": "", "phone": " "})
     assert resp.status_code == 302
