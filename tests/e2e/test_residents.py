@@ -29,7 +29,7 @@ def portal_town(live_server):
 
     with live_server.app.app_context():
         town = onboard_township({"name": "龙岗镇", "slug": "e2e-portal", "county": live_server.county,
-                                 "grid_level_names": ["村", "网格"], "modules": {"incidents": {}},
+                                 "grid_level_names": ["村", "网格"], "modules": {"incidents": {}, "points_bank": {}},
                                  "grids": [{"name": "查冲村", "children": [{"name": "第三网格"}]}],
                                  "admin": {"username": "portal_admin", "display_name": "刘主任", "password": PASSWORD}}).tenant
         with tenant_context(town):
@@ -63,6 +63,26 @@ def _close(live_server, portal_town, receipt: str) -> None:
             for action in ("accept", "start", "resolve", "close"):
                 services.advance(tenant, incident, action)
             db.session.commit()
+
+
+def _award_points(live_server, portal_town) -> int:
+    """The office records points for the household (the points bank's API); its balance now."""
+    from core.db import db
+    from core.tenancy import tenant_context
+    from plugins.points_bank.models import Account
+
+    client = live_server.app.test_client()
+    login = client.post("/api/v1/auth/login", json={"login": "portal_admin", "password": PASSWORD}).get_json()
+    headers = {"X-CSRFToken": login["csrf_token"]}
+    base = f"/api/v1/t/{portal_town.slug}/points_bank"
+    scheme = next(s for s in client.get(f"{base}/schemes").get_json() if s["kind"] == "household")
+    rules = client.get(f"{base}/schemes/{scheme['id']}").get_json()["rules"]
+    rule = next(r for r in rules if not r["needs_review"] and r["points"] > 0)
+    txn = client.post(f"{base}/entries", headers=headers, json={"scheme_id": scheme["id"], "rule_id": rule["id"],
+                                                                "household_id": portal_town.household_id})
+    assert txn.status_code == 201, txn.get_json()
+    with live_server.app.app_context(), tenant_context(portal_town.id):
+        return db.session.get(Account, txn.get_json()["account_id"]).balance
 
 
 def test_a_household_opens_its_card_and_tracks_a_report(page, phone, live_server, portal_town, shots):
@@ -121,3 +141,10 @@ def test_a_household_opens_its_card_and_tracks_a_report(page, phone, live_server
     shots(phone, "residents-rated", full_page=True)
     phone.get_by_role("link", name="回到我的家").click()
     expect(phone.locator("[data-key='incidents.reports']")).to_contain_text("已办结")
+
+    # the household's points: the office records an entry, the phone sees the balance
+    balance = _award_points(live_server, portal_town)
+    phone.reload()
+    points = phone.locator("[data-key='points_bank.points']")
+    expect(points).to_contain_text(f"{balance} 分")
+    shots(phone, "residents-points", full_page=True)
