@@ -74,7 +74,7 @@ def _conflict(incident: Incident, action: str) -> ApiError:
 
 ACTION_LABELS = {"accept": N_("受理"), "start": N_("开始办理"), "resolve": N_("办结"), "close": N_("结案"),
                  "reject": N_("驳回"), "escalate": N_("流转"), "send_back": N_("退回"), "reopen": N_("重启"),
-                 "merge": N_("合并"), "rate": N_("评价")}
+                 "merge": N_("合并"), "rate": N_("评价"), "mediation": N_("调解")}
 
 
 def _need_note(note: str | None, field: str = "note") -> str:

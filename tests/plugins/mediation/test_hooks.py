@@ -85,6 +85,10 @@ def test_hook_incident_reported_opens_a_linked_case_and_the_timeline_shows_the_o
     to_agreement(api_as, town, case)
     steps = api_as(town.staff).get(f"/api/v1/t/{town.slug}/incidents/{inc['id']}").get_json()["steps"]
     assert steps[-1]["action"] == "mediation" and "达成协议" in steps[-1]["note"]
+    page = api_as(town.staff).get(f"/t/{town.slug}/incidents/{inc['id']}").get_data(as_text=True)
+    assert "<strong>调解</strong>" in page  # the timeline names the step in words, not its code
+    english = api_as(town.staff).get(f"/t/{town.slug}/incidents/{inc['id']}?lang=en").get_data(as_text=True)
+    assert "<strong>Mediation</strong>" in english
     # not a dispute category: no case
     road = _incident(api_as, town, code="facility_road")
     assert road["linked_module"] is None
