@@ -79,7 +79,7 @@ def record(
 
 
 def _read_only_request() -> bool:
-    return False and has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+    return has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
 
 
 CROSS_TENANT_ACTION = "tenant.cross"

@@ -10,13 +10,16 @@ from tests.e2e.conftest import sign_in
 
 
 def _setup(live_server) -> dict:
-    """The township switches the points bank on and has two households (done in-process)."""
+    """The township switches the points bank on and has two households in a grid of their own (done
+    in-process: other browser tests fill the shared township's first grid with hundreds of households,
+    more than the recording page lists without a grid filter)."""
     from sqlalchemy import select
 
     from core.db import db
     from core.grid.models import Grid
     from core.models import Tenant
     from tenants.modules import enable_module
+    from core.grid.service import create_grid
     from core.people.services import create_household
     from core.tenancy import tenant_context
     from core.people.models import Household
@@ -26,10 +29,11 @@ def _setup(live_server) -> dict:
         town = db.session.get(Tenant, live_server.town_id)
         enable_module(town, "points_bank", {"tiers": []})
         with tenant_context(town):
-            grid = db.session.scalar(select(Grid).where(Grid.name == "第一网格"))
-            names = {}
+            grid = db.session.scalar(select(Grid).where(Grid.name == "积分示范村"))
+            grid = grid or create_grid(town, "积分示范村", None)
+            names = {"grid_id": grid.id}
             for name in ("周大山", "吴小河"):
-                row = db.session.scalar(select(Household).where(Household.head_name == name))
+                row = db.session.scalar(select(Household).where(Household.head_name == name, Household.grid_id == grid.id))
                 row = row or create_household({"grid_id": grid.id, "address": f"东门{name}家", "head_name": name})
                 names[name] = row.id
         db.session.commit()
@@ -47,9 +51,10 @@ def no_sideways_scroll(pg) -> None:
 
 def test_record_review_redeem_on_a_phone(phone, live_server, shots):
     homes = _setup(live_server)
+    grid_id = homes.pop("grid_id")
     base = f"/t/{live_server.town}/points_bank"
     sign_in(phone, "town_admin")
-    phone.goto(f"{base}/record")
+    phone.goto(f"{base}/record?grid_id={grid_id}")
     pick(phone, "select[name=rule_id]", "孝敬老人")
     for hid in homes.values():
         phone.check(f"input[name=household_id][value='{hid}']")
