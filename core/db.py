@@ -170,7 +170,6 @@ def write_aside(*statements) -> None:
     A failure is logged, never raised into work that is already done.
     """
     session = db.session()
-    print("DBG-ASIDE in_txn", session.in_transaction())
     if db.engine.dialect.name == "sqlite" and session.in_transaction():
         session.info.setdefault(_AFTER_READ, []).extend(statements)
         return

@@ -161,7 +161,7 @@ def init_app(app: Flask) -> None:
     def _database_busy(exc):
         # SQLite refuses a write whose read snapshot went stale, or waits past its busy timeout,
         # with "database is locked": a concurrent write won. Nothing was saved; say so, not 500.
-        reason = str(getattr(exc, "orig", exc)); print("DBG-LOCKED", request.method, request.path, getattr(exc, "statement", "")[:200])
+        reason = str(getattr(exc, "orig", exc))
         if "locked" not in reason:
             if getattr(exc, "connection_invalidated", False) or any(w in reason for w in UNREACHABLE):
                 return _unavailable(exc)

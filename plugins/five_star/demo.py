@@ -78,8 +78,8 @@ def _withdraw_one(standard, year) -> None:
 def _households(tenant, rnd) -> None:
     month = this_month()
     stars = hh.stars()
-    for household in db.session.scalars(select(Household).order_by(Household.id).limit(120)):
-        picked = rnd.sample(stars, rnd.randint(0, 8))
+    for i, household in enumerate(db.session.scalars(select(Household).order_by(Household.id).limit(120))):
+        picked = rnd.sample(stars, rnd.randint(0 if i else 1, 8))  # the first household always has a star
         if picked:
             rows = hh.score(month, household, [{"star_code": s.code, "score": rnd.randint(70, 100)} for s in picked])
             hh.confirm(month, [r.id for r in rows if rnd.random() < 0.8] or [rows[0].id])
