@@ -44,7 +44,7 @@ SECRET = "bench"
 def seed(app, n: int) -> dict:
     """A township, a leader, N confirmed volunteers with tokens and places at one activity."""
     from core.auth.service import assign_role, create_user
-    from core.modules import enable_module
+    from tenants.modules import enable_module
     from core.toolkit import Grid, db, tenant_context, utcnow
     from plugins.volunteer.models import Activity, Post, Signup, Volunteer
     from tenants.onboarding import create_county, onboard_township
