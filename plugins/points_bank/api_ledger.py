@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
-from core.toolkit import ApiError, db, doc, dump, load, page, requires, utcnow, visible
-from plugins.points_bank import clock, periods, rankings, services
+from core.toolkit import ApiError, db, doc, dump, load, page, requires, utcnow, visible, period_bounds, bucket_key
+from plugins.points_bank import periods, rankings, services
 from plugins.points_bank.models import Account, Objection, Period, Txn
 from plugins.points_bank.permissions import RECORD, REVIEW, VIEW, require_account
 from plugins.points_bank.schemas import (AccountOut, BatchIn, EntryIn, NoteIn, ObjectionIn, ObjectionOut, PeriodOut,
@@ -244,7 +244,7 @@ def numbers():
 
     from plugins.points_bank import stats
 
-    key = request.args.get("period") or clock.month_key(utcnow())
+    key = request.args.get("period") or bucket_key("month", utcnow())
     try:
         start, end = period_bounds(key)
     except ValueError as exc:
@@ -262,7 +262,7 @@ def ranking():
     if scheme_id is None:
         raise ApiError(422, "validation_error", "请指定积分方案 (scheme_id is required)", {"scheme_id": ["必填 (required)"]})
     scheme = get_scheme(scheme_id)
-    bucket = request.args.get("period") or clock.year_key(utcnow())
+    bucket = request.args.get("period") or bucket_key("year", utcnow())
     if not (len(bucket) in (4, 7) and bucket[:4].isdigit() and (len(bucket) == 4 or bucket[4] == "-")):
         raise ApiError(422, "validation_error", "期间须为 2026 或 2026-11", {"period": ["YYYY 或 YYYY-MM"]})
     limit = _int_arg("limit") or 100

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
-from core.toolkit import ApiError, db, doc, requires, utcnow, visible
-from plugins.points_bank import clock, rankings, sheets
+from core.toolkit import ApiError, db, doc, requires, utcnow, visible, period_bounds, bucket_key
+from plugins.points_bank import rankings, sheets
 from plugins.points_bank import schemes as svc
 from plugins.points_bank.models import Account, Item, Redemption, Rule, Scheme, Txn
 
@@ -24,7 +24,7 @@ def ledger_xlsx():
     key = request.args.get("period")
     if key:
         try:
-            start, end = clock.month_bounds(key)
+            start, end = period_bounds(key)
         except (ValueError, IndexError):
             raise ApiError(422, "validation_error", "期间须为 2026-11", {"period": ["YYYY-MM"]})
         stmt = stmt.where(Txn.occurred_at >= start, Txn.occurred_at < end)
@@ -49,7 +49,7 @@ def ledger_xlsx():
 @doc("A scheme's ranking as .xlsx (?scheme_id=&period=&grid_id=)", tags=["points_bank"])
 def rankings_xlsx():
     scheme = svc.get_scheme(request.args.get("scheme_id", type=int) or 0)
-    bucket = request.args.get("period") or clock.year_key(utcnow())
+    bucket = request.args.get("period") or bucket_key("year", utcnow())
     grid_id = request.args.get("grid_id", type=int)
     roots = g.access.grids_for("points_bank.view")
     if roots is not None and grid_id not in roots:

@@ -1,7 +1,7 @@
 """Hook implementations of the points bank; each calls into the module's services."""
 from __future__ import annotations
 
-from core.toolkit import NavItem, hookimpl
+from core.toolkit import NavItem, hookimpl, period_bounds, bucket_key
 
 
 @hookimpl
@@ -141,10 +141,10 @@ def resident_sections(tenant, household, card):
 
 @hookimpl
 def tenant_numbers(tenant):
-    from plugins.points_bank import clock, stats
+    from plugins.points_bank import stats
     from core.toolkit import utcnow
 
-    start, _ = clock.month_bounds(clock.year_key(utcnow()) + "-01")
+    start, _ = period_bounds(bucket_key("year", utcnow()) + "-01")
     end = utcnow()
     points, items, count = stats.redeemed(start, end)
     return {"points_bank.issued": stats.issued(start, end), "points_bank.redeemed": points,

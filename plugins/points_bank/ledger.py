@@ -19,8 +19,7 @@ from collections import defaultdict
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.toolkit import ApiError, Grid, db, subtree_condition, utcnow
-from plugins.points_bank import clock
+from core.toolkit import ApiError, Grid, db, subtree_condition, utcnow, period_bounds, bucket_key
 from plugins.points_bank.models import Account, Entry, Period, Scheme, Tally, Txn
 
 EARNING_KINDS = ("base", "award", "deduction", "adjustment")
@@ -124,8 +123,8 @@ def open_account(tenant, scheme: Scheme, **member) -> Account:
 def period_for(when: dt.datetime, *, writable: bool = True) -> Period:
     """The review period of ``when`` (a local month), created on first use. ``writable``: 422
     when the period is closed (a closed period's entries are fixed)."""
-    key = clock.month_key(when)
-    start, end = clock.month_bounds(key)
+    key = bucket_key("month", when)
+    start, end = period_bounds(key)
     row, _ = get_or_create(Period, [Period.key == key], lambda: Period(key=key, starts_at=start, ends_at=end, state="open"))
     if writable and row.state == "closed":
         raise ApiError(422, "period_closed", f"{key} 审核期已关闭，不能再记账 (period {key} is closed)",
@@ -205,7 +204,7 @@ def _move_balance(account: Account, amount: int) -> None:
 def _tally(member: Account, when: dt.datetime, points: int) -> None:
     """Add earned points to the member's month and year buckets (the member row is locked by
     its balance update, so two postings for one member take turns here)."""
-    buckets = (clock.month_key(when), clock.year_key(when))
+    buckets = (bucket_key("month", when), bucket_key("year", when))
     done = db.session.execute(update(Tally).where(Tally.account_id == member.id, Tally.bucket.in_(buckets))
                               .values(earned=Tally.earned + points)
                               .execution_options(synchronize_session=False)).rowcount
@@ -279,7 +278,7 @@ def _check_tallies() -> list[str]:
     for txn in rows:
         if _earning(txn):
             when = tally_time(txn)
-            for bucket in (clock.month_key(when), clock.year_key(when)):
+            for bucket in (bucket_key("month", when), bucket_key("year", when)):
                 earned[(txn.account_id, bucket)] += txn.points
     kept = {(t.account_id, t.bucket): t.earned for t in db.session.scalars(select(Tally))}
     return [f"tally {key}: kept {kept.get(key, 0)} but ledger {value}"

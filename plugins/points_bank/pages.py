@@ -11,8 +11,8 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core.toolkit import N_, ApiError, Household, confirm_first, db, gettext as _, requires, visible
-from plugins.points_bank import clock, periods, services
+from core.toolkit import N_, ApiError, Household, confirm_first, db, gettext as _, requires, visible, from_local, format_local
+from plugins.points_bank import periods, services
 from plugins.points_bank import schemes as svc
 from plugins.points_bank.models import Account, Rule, Scheme, Txn
 from plugins.points_bank.permissions import MANAGE, RECORD, REVIEW, VIEW, require_account
@@ -30,7 +30,7 @@ STATE_LABELS = {"pending": N_("待审核"), "approved": N_("已入账"), "reject
 
 @bp.app_context_processor
 def _labels():
-    return {"pb_kinds": KIND_LABELS, "pb_txn": TXN_LABELS, "pb_states": STATE_LABELS, "pb_time": clock.shown}
+    return {"pb_kinds": KIND_LABELS, "pb_txn": TXN_LABELS, "pb_states": STATE_LABELS, "pb_time": format_local}
 
 
 def form_values() -> dict:
@@ -173,7 +173,7 @@ def record():
     try:
         if not [m for m in members if m]:
             raise ApiError(422, "validation_error", _("请选择记分对象"), {"household_id": [_("至少选择一户")]})
-        occurred = clock.to_utc(_local(values["occurred_at"])) if values.get("occurred_at") else None
+        occurred = from_local(_local(values["occurred_at"])) if values.get("occurred_at") else None
         txns = []
         for raw in members:
             if not raw.isdigit():

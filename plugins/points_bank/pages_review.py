@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core.toolkit import N_, ApiError, Grid, confirm_first, db, gettext as _, requires, utcnow, visible
-from plugins.points_bank import clock, periods, rankings
+from core.toolkit import N_, ApiError, Grid, confirm_first, db, gettext as _, requires, utcnow, visible, bucket_key
+from plugins.points_bank import periods, rankings
 from plugins.points_bank import schemes as svc
 from plugins.points_bank.models import Account, Objection, Period, RuleMapping, Scheme, Txn
 from plugins.points_bank.pages import form_values
@@ -102,9 +102,9 @@ def resolve(objection_id: int):
 def _ranking_args():
     schemes = db.session.scalars(select(Scheme).where(Scheme.active.is_(True)).order_by(Scheme.id)).all()
     scheme_id = request.args.get("scheme_id", type=int) or (schemes[0].id if schemes else None)
-    bucket = request.args.get("period") or clock.year_key(utcnow())
+    bucket = request.args.get("period") or bucket_key("year", utcnow())
     if not (len(bucket) in (4, 7) and bucket[:4].isdigit()):
-        bucket = clock.year_key(utcnow())
+        bucket = bucket_key("year", utcnow())
     roots = g.access.grids_for(VIEW)
     grid_id = request.args.get("grid_id", type=int)
     if roots is not None and (grid_id is None or grid_id not in roots):

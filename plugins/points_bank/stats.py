@@ -8,8 +8,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from core.toolkit import Household, db, subtree_condition, utcnow
-from plugins.points_bank import clock
+from core.toolkit import Household, db, subtree_condition, utcnow, period_bounds, bucket_key
 from plugins.points_bank.ledger import EARNING_KINDS
 from plugins.points_bank.models import Account, Redemption, Rule, Scheme, Tally, Txn
 
@@ -33,7 +32,7 @@ def redeemed(start: dt.datetime, end: dt.datetime) -> tuple[int, int, int]:
 
 
 def months_back(n: int) -> list[str]:
-    key = clock.month_key(utcnow())
+    key = bucket_key("month", utcnow())
     year, month = (int(x) for x in key.split("-"))
     out = []
     for _ in range(n):
@@ -46,13 +45,13 @@ def per_month(n: int = 6) -> list[tuple[str, int, int]]:
     """(month, issued, redeemed points) for the last ``n`` local months."""
     out = []
     for key in months_back(n):
-        start, end = clock.month_bounds(key)
+        start, end = period_bounds(key)
         out.append((key, issued(start, end), redeemed(start, end)[0]))
     return out
 
 
 def top_members(n: int = 5) -> list[tuple[str, int]]:
-    year = clock.year_key(utcnow())
+    year = bucket_key("year", utcnow())
     rows = db.session.execute(select(Account.name, Tally.earned).join(Account, Account.id == Tally.account_id)
                               .where(Tally.bucket == year, Tally.earned > 0)
                               .order_by(Tally.earned.desc()).limit(n)).all()

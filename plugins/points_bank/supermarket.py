@@ -14,8 +14,8 @@ import math
 
 from sqlalchemy import func, select, update
 
-from core.toolkit import ApiError, audit, db, hooks, module_settings, utcnow
-from plugins.points_bank import clock, ledger
+from core.toolkit import ApiError, audit, db, hooks, module_settings, utcnow, bucket_key, local_now
+from plugins.points_bank import ledger
 from plugins.points_bank.models import Account, Item, Redemption, Scheme, StockMove, Tally, Txn
 
 
@@ -94,12 +94,12 @@ def window_open(tenant) -> bool:
     settings = module_settings(tenant, "points_bank")
     if settings["redemption_mode"] == "any_time":
         return True
-    return clock.local_now().day in settings["redemption_days"]
+    return local_now().day in settings["redemption_days"]
 
 
 def annual_rank(account: Account, year: str | None = None) -> int | None:
     """The member's rank in its scheme by points earned this local year (None: earned nothing)."""
-    year = year or clock.year_key(utcnow())
+    year = year or bucket_key("year", utcnow())
     mine = db.session.scalar(select(Tally.earned).where(Tally.account_id == account.id, Tally.bucket == year))
     if not mine or mine <= 0:
         return None

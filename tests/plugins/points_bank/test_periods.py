@@ -8,7 +8,7 @@ from core.tenancy import tenant_context
 
 
 def _last_month_local() -> str:
-    from plugins.points_bank.clock import local_now
+    from core.toolkit import local_now
 
     first = local_now().replace(day=1)
     return (first - dt.timedelta(days=1)).strftime("%Y-%m-%dT10:00:00")

@@ -91,7 +91,7 @@ def test_bad_redemptions_change_nothing(plain):
 
 
 def test_outside_the_redemption_days(build_town, api_as):
-    from plugins.points_bank.clock import local_now
+    from core.toolkit import local_now
 
     other_day = local_now().day % 28 + 1
     town = build_town(settings={"redemption_mode": "set_days", "redemption_days": [other_day]})
