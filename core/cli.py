@@ -129,9 +129,11 @@ def register_core_commands(cli: click.Group) -> None:
         db.session.commit()
         click.echo(f"platform admin {username} created")
 
+    from core.cli_backup import register_backup_commands
     from core.cli_queue import register_queue_commands
 
     register_queue_commands(cli)
+    register_backup_commands(cli)
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,51 @@
+"""``gridgov backup`` and ``gridgov restore`` (备份与恢复): the whole installation, database and
+uploads, in one archive (:mod:`core.backup`)."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+
+def register_backup_commands(cli: click.Group) -> None:
+    @cli.command("backup")
+    @click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
+                  help="folder for a timestamped archive (default: <instance>/backups)")
+    @click.option("--output", type=click.Path(dir_okay=False), default=None, help="exact archive path")
+    @click.option("--keep", type=click.IntRange(min=1), default=None,
+                  help="then keep only the newest N archives in the folder")
+    def backup(directory, output, keep):
+        """Back up the database and every uploaded file into one .tar.gz archive (online)."""
+        from core.backup import BackupError, make_backup, prune
+
+        if output and (directory or keep):
+            raise click.UsageError("--output 不能与 --dir/--keep 同用")
+        try:
+            path = make_backup(current_app, directory=directory, output=output)
+        except BackupError as exc:
+            raise click.ClickException(f"备份失败：{exc}") from exc
+        click.echo(f"已备份：{path}")
+        if keep:
+            for old in prune(path.parent, keep):
+                click.echo(f"已删除旧备份：{old}")
+
+    @cli.command("restore")
+    @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--yes", is_flag=True, help="do not ask for confirmation")
+    def restore(archive, yes):
+        """Replace the database and the uploads with a backup's (stop the app and workers first)."""
+        from core.backup import BackupError, read_manifest, restore_backup
+
+        try:
+            manifest = read_manifest(archive)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        rows = sum(manifest.get("tables", {}).values())
+        click.echo(f"备份时间 {manifest.get('created_at')}，{len(manifest.get('tables', {}))} 张表、"
+                   f"{rows} 行，{len(manifest.get('files', {})) - 1} 个上传文件")
+        if not yes:
+            click.confirm("恢复将覆盖当前数据库和上传文件（请先停止网站和后台任务），继续？", abort=True)
+        try:
+            restore_backup(current_app, archive)
+        except BackupError as exc:
+            raise click.ClickException(f"恢复失败，未做任何改动：{exc}") from exc
+        click.echo("已恢复。如备份来自较早版本，请运行 gridgov db upgrade。")
