@@ -13,3 +13,10 @@ def register_permissions():
 @hookimpl
 def register_roles():
     return list(CORE_ROLES)
+
+
+@hookimpl
+def tenant_archive_contents(tenant):
+    from core.archive_contents import archive_contents
+
+    return archive_contents("core", tenant, uploads=("people-imports",))

@@ -129,6 +129,20 @@ def demo_data(tenant: Tenant) -> None:
     """
 
 
+@hookspec
+def tenant_archive_contents(tenant: Tenant) -> dict[str, list[str]]:
+    """Name what of ``tenant`` this component holds, for the whole-township archive that moves a
+    township to another installation or lets it leave (乡镇整体导出): ``{"tables": [table names],
+    "uploads": [folders under UPLOAD_DIR, e.g. "incidents/<tenant id>"]}``. Every table with a
+    ``tenant_id`` column must be claimed by exactly one component, or the export refuses (and
+    core's suite fails), so a forgotten table is never silently left behind. The rows themselves
+    are read and written by :mod:`tenants.archive`, which keeps their ids.
+
+    Tenant scope: every installed component is asked, enabled or not (data outlives a switch-off),
+    inside a cross-tenant block; answer with names only, reading nothing.
+    """
+
+
 # --- Console -------------------------------------------------------------------------------
 
 

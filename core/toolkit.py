@@ -47,6 +47,7 @@ from __future__ import annotations
 from flask_babel import gettext, pgettext
 
 from core.api import choice_arg, doc, dump, int_arg, json_body, known_args, load, page, page_args
+from core.archive_contents import archive_contents
 from core.audit import record as audit
 from core.auth import authenticated, csrf, current_access, public, requires, resident
 from core.auth.token_access import bearer_token, sign_in_with_token

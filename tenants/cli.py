@@ -60,6 +60,10 @@ def register_commands(cli: click.Group) -> None:
 
         make()
 
+    from tenants.cli_archive import register_archive_commands
+
+    register_archive_commands(tenants_group)
+
     @cli.group("modules")
     def modules_group():
         """Modules per township (模块)."""

@@ -133,3 +133,10 @@ def resident_actions(tenant, household, card):
 
     return [{"key": "five_star.honour_roll", "title": _("十星农户光荣榜"), "order": 300,
              "url": url_for("five_star_households_pages.public_roll")}]
+
+
+@hookimpl
+def tenant_archive_contents(tenant):
+    from core.toolkit import archive_contents
+
+    return archive_contents("five_star", tenant)

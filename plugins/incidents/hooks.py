@@ -276,3 +276,10 @@ def incident_from_mediation_topic(tenant, topic):
     if incident.linked_module is None:
         incident.linked_module, incident.linked_ref = "mediation", f"topic:{topic['topic_id']}"
     return incident.id
+
+
+@hookimpl
+def tenant_archive_contents(tenant):
+    from core.toolkit import archive_contents
+
+    return archive_contents("incidents", tenant)

@@ -191,3 +191,10 @@ def star_evidence(tenant, grid_id, start, end):
     from plugins.mediation.handover import star_evidence as evidence
 
     return evidence(grid_id, start, end)
+
+
+@hookimpl
+def tenant_archive_contents(tenant):
+    from core.toolkit import archive_contents
+
+    return archive_contents("mediation", tenant)

@@ -201,3 +201,10 @@ def demo_data(tenant):
     from plugins.points_bank.demo import fill_demo
 
     fill_demo(tenant)
+
+
+@hookimpl
+def tenant_archive_contents(tenant):
+    from core.toolkit import archive_contents
+
+    return archive_contents("points_bank", tenant)

@@ -177,3 +177,10 @@ def demo_data(tenant):
     from plugins.volunteer.demo import fill_demo
 
     fill_demo(tenant)
+
+
+@hookimpl
+def tenant_archive_contents(tenant):
+    from core.toolkit import archive_contents
+
+    return archive_contents("volunteer", tenant)

@@ -16,7 +16,7 @@ APP_WIDE = {"register_routes", "register_permissions", "register_roles", "regist
             "register_template_kinds"}  # kinds are app-wide; core.county_templates filters them per township
 # modules that only call the registration hooks above, through an alias of pm.hook
 WIRING = {"core/plugins.py", "core/auth/roles.py"}
-EVERY_MODULE = {"person_data_export", "person_anonymised", "grids_merged", "grid_usage"}
+EVERY_MODULE = {"person_data_export", "person_anonymised", "grids_merged", "grid_usage", "tenant_archive_contents"}
 
 
 def test_request_code_calls_hooks_through_the_relay():

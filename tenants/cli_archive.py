@@ -1,0 +1,57 @@
+"""``gridgov tenants export|import|delete``: a township moves to another installation, or leaves,
+with all its data (:mod:`tenants.archive`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from core.cli import fail_on_api_error, tenant_arg
+
+
+def register_archive_commands(tenants_group: click.Group) -> None:
+    @tenants_group.command("export")
+    @click.argument("slug")
+    @click.argument("output", type=click.Path(dir_okay=False))
+    @fail_on_api_error
+    def tenants_export(slug, output):
+        """Write every row and upload of one township into one archive (.tar.gz)."""
+        from tenants.archive import export_township
+
+        manifest = export_township(tenant_arg(slug, township=True), output)
+        click.echo(f"已导出 {slug}：{len(manifest['tables'])} 张表 {sum(manifest['tables'].values())} 行，"
+                   f"{manifest['users']} 个账号，{len(manifest['files']) - len(manifest['tables']) - 2} 个文件 → {output}")
+
+    @tenants_group.command("import")
+    @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--county", "county_slug", required=True, help="the county (of this installation) to attach it to")
+    @click.option("--slug", default=None, help="a new slug (default: the archive's)")
+    @fail_on_api_error
+    def tenants_import(archive, county_slug, slug):
+        """Create a township from an archive of `gridgov tenants export`, every row and file included."""
+        from tenants.archive import import_township
+
+        report = import_township(archive, tenant_arg(county_slug), slug=slug)
+        click.echo(f"已导入 {report.tenant.slug}（{report.tenant.name}）：{report.rows} 行，{report.files} 个文件")
+        for line in report.nulled:
+            click.echo(f"  本系统没有的外部引用已置空：{line}")
+
+    @tenants_group.command("delete")
+    @click.argument("slug")
+    @click.option("--archive", "archive", required=True, type=click.Path(dir_okay=False),
+                  help="where to write the township's archive first")
+    @click.option("--yes", is_flag=True, help="do not ask for confirmation")
+    @fail_on_api_error
+    def tenants_delete(slug, archive, yes):
+        """Export a township to --archive, then remove all its rows and uploads (audited)."""
+        from tenants.archive import delete_township, export_township
+
+        tenant = tenant_arg(slug, township=True)
+        if Path(archive).exists():
+            raise click.ClickException(f"{archive} 已存在：请指定新的文件名")
+        manifest = export_township(tenant, archive)
+        click.echo(f"已导出到 {archive}（{sum(manifest['tables'].values())} 行）")
+        if not yes:
+            click.confirm(f"将永久删除乡镇 {tenant.name}（{slug}）的全部数据和上传文件，继续？", abort=True)
+        removed = delete_township(tenant, archive)
+        click.echo(f"已删除 {slug}：{sum(removed.values())} 行")
