@@ -112,6 +112,10 @@ def register_core_commands(cli: click.Group) -> None:
                 version = plugin.manifest.version if plugin.manifest else ""
                 click.echo(f"{name:20} ok       {version:8} {title}")
 
+    from core.cli_plugins import register_plugin_commands
+
+    register_plugin_commands(plugins_group)
+
     @cli.group("users")
     def users_group():
         """Accounts (账号)."""
