@@ -111,6 +111,12 @@ def register_core_commands(cli: click.Group) -> None:
                 title = plugin.manifest.title_zh if plugin.manifest else "(library)"
                 version = plugin.manifest.version if plugin.manifest else ""
                 click.echo(f"{name:20} ok       {version:8} {title}")
+        for label, reason in sorted(registry.refused.items()):
+            click.echo(f"{label:20} refused  {reason}")
+
+    from core.cli_plugins import register_plugin_commands
+
+    register_plugin_commands(plugins_group)
 
     @cli.group("users")
     def users_group():

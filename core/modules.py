@@ -99,7 +99,8 @@ def init_app(app: Flask, registry: PluginRegistry) -> None:
 
     A plugin whose blueprints core cannot attribute to it (see :func:`attribution_error`), or
     whose blueprint names clash with ones already registered, is marked broken: none of its
-    routes are registered, its hooks stop answering, and the rest of the app starts."""
+    routes are registered, its hooks stop answering, and the rest of the app starts. So is a
+    module that requires one of them."""
     owners: dict[str, str] = {}
     for name, blueprints in _routes_by_plugin(app, registry).items():
         plugin = registry.plugins.get(name)
@@ -118,6 +119,7 @@ def init_app(app: Flask, registry: PluginRegistry) -> None:
             app.register_blueprint(bp)
             if plugin.is_module:
                 owners[bp.name] = name
+    registry.refuse_unmet_requirements()  # a module whose required one just broke cannot run either
     app.extensions["gridgov.blueprint_owners"] = owners
 
     @app.before_request

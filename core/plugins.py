@@ -8,7 +8,9 @@ modules under ``plugins/`` are registered exactly like external ones. A package 
 * ``hooks``: a module of ``@hookimpl`` functions (or the package itself holds them);
 * optionally ``hookspecs`` (hooks it declares for others), ``models`` and ``migrations/``.
 
-A plugin that fails to import is recorded as broken with the reason, and the app still starts.
+A plugin that fails to import, or is refused at start (an invalid name or manifest, a name
+another distribution claims, a required module missing: :mod:`core.plugin_checks`), is recorded as
+broken with the reason, and the app still starts.
 """
 from __future__ import annotations
 
@@ -25,12 +27,13 @@ from typing import Iterable
 import pluggy
 
 from core import hookspecs
+from core.plugin_checks import (BUILT_IN_DISTRIBUTION, clash_message, manifest_problem, name_problem,
+                                requirement_problem)
 from core.specs import ModuleManifest
 
 log = logging.getLogger("gridgov.plugins")
 hookimpl = pluggy.HookimplMarker("gridgov")
 ENTRY_POINT_GROUP = "gridgov.plugins"
-CORE_PLUGIN = "core"
 # Core's own hook implementations, one module per concern, always on (never switchable).
 CORE_HOOK_MODULES = ("core.core_hooks", "core.auth.hooks", "core.grid.hooks", "core.people.hooks", "core.console.hooks",
                      "core.county_templates.hooks")
@@ -93,6 +96,8 @@ class HookRelay:
 class PluginRegistry:
     pm: pluggy.PluginManager
     plugins: dict[str, LoadedPlugin] = field(default_factory=dict)
+    # distributions refused because a built-in module has their name: "name (distribution)" → why
+    refused: dict[str, str] = field(default_factory=dict)
     _relays: dict[frozenset[str], HookRelay] = field(default_factory=dict)
 
     @property
@@ -102,7 +107,9 @@ class PluginRegistry:
 
     @property
     def broken(self) -> dict[str, str]:
-        return {n: p.error for n, p in self.plugins.items() if p.broken}
+        """Plugins refused or failed, with the reason: by name, and ``name (distribution)`` for a
+        distribution refused because a built-in module already has its name."""
+        return {**{n: p.error for n, p in self.plugins.items() if p.broken}, **self.refused}
 
     def relay(self, enabled: Iterable[str]) -> HookRelay:
         """Hook callers that reach core, library plugins and the ``enabled`` modules only."""
@@ -123,6 +130,18 @@ class PluginRegistry:
     def all(self):
         """Hook callers of every installed plugin, enabled or not (data export, anonymising)."""
         return self.pm.hook
+
+    def refuse_unmet_requirements(self) -> None:
+        """Mark broken every module that requires one that is not installed or not loaded (again
+        and again: refusing one can leave another's requirement unmet)."""
+        while True:
+            modules = set(self.modules)
+            unmet = {n: requirement_problem(n, self.plugins[n].manifest, modules, self.plugins) for n in modules}
+            unmet = {n: why for n, why in unmet.items() if why}
+            if not unmet:
+                return
+            for name, why in sorted(unmet.items()):
+                self.mark_broken(name, why)
 
     def mark_broken(self, name: str, reason: str) -> None:
         """Take a loaded plugin out at start: its hooks stop answering and it is listed as broken."""
@@ -160,21 +179,46 @@ def make_plugin_manager(extra: Iterable[tuple[str, ModuleType]] = (), use_entry_
     for name, package in extra:
         candidates.append((name, package, None))
 
+    claims: dict[str, list[str | None]] = {}
+    for name, _source, dist in candidates:
+        if dist not in claims.setdefault(name, []):
+            claims[name].append(dist)
+
     loaded: list[LoadedPlugin] = []
     for name, source, dist in candidates:
-        if name in registry.plugins or name == CORE_PLUGIN:
+        if name in registry.plugins and registry.plugins[name].distribution == dist:
             log.warning("plugin %s registered twice; keeping the first", name)
             continue
+        problem = name_problem(name)
+        rivals = [d for d in claims[name] if d != dist]
+        if rivals and not problem:
+            if dist == BUILT_IN_DISTRIBUTION:
+                pass  # gridgov's own module keeps its name; the others are refused below
+            elif BUILT_IN_DISTRIBUTION in rivals:
+                registry.refused[f"{name} ({dist or 'unpackaged'})"] = why = clash_message(name, dist, rivals)
+                log.error("plugin %s refused: %s", name, why)
+                continue
+            elif name in registry.plugins:
+                continue  # the same clash, already recorded under the name
+            else:
+                problem = clash_message(name, dist, rivals)
         plugin = LoadedPlugin(name=name, distribution=dist)
         registry.plugins[name] = plugin
+        if problem:
+            plugin.error = problem
+            log.error("plugin %s refused: %s", name, problem)
+            continue
         try:
             package = source.load() if hasattr(source, "load") else source
             plugin.package = package
             manifest = getattr(package, "manifest", None)
             if isinstance(manifest, ModuleType):  # a submodule named manifest (tenants.manifest), not one
                 manifest = None
-            if manifest is not None and manifest.name != name:
-                raise ValueError(f"manifest name {manifest.name!r} differs from entry point {name!r}")
+            problem = manifest_problem(name, manifest) if manifest is not None else None
+            if problem:
+                plugin.error = problem
+                log.error("plugin %s refused: %s", name, problem)
+                continue
             plugin.manifest = manifest
             specs = _submodule(package, "hookspecs")
             if specs is not None:
@@ -202,6 +246,7 @@ def make_plugin_manager(extra: Iterable[tuple[str, ModuleType]] = (), use_entry_
             plugin.impl = None
             log.error("plugin %s failed to register: %s", plugin.name, plugin.error)
     _drop_invalid(pm, registry)
+    registry.refuse_unmet_requirements()
     return registry
 
 

@@ -26,13 +26,73 @@ def test_every_core_hook_is_documented_with_its_signature():
 
 def _plugin_specs(app) -> dict[str, object]:
     """Hooks that installed plugins declare in their own ``hookspecs`` modules."""
-    specs = {}
+    return {name: fn for specs in _specs_by_plugin(app).values() for name, fn in specs.items()}
+
+
+def _specs_by_plugin(app) -> dict[str, dict[str, object]]:
+    """Plugin name → the hooks it declares."""
+    out = {}
     for plugin in app.extensions["gridgov.plugins"].plugins.values():
         module = getattr(plugin.package, "hookspecs", None) if plugin.package else None
-        for name, fn in inspect.getmembers(module or object(), inspect.isfunction):
-            if hasattr(fn, "gridgov_spec"):
-                specs[name] = fn
-    return specs
+        specs = {name: fn for name, fn in inspect.getmembers(module or object(), inspect.isfunction)
+                 if hasattr(fn, "gridgov_spec")}
+        if specs:
+            out[plugin.name] = specs
+    return out
+
+
+def _heading(name: str, fn) -> str:
+    return f"### {name}({', '.join(inspect.signature(fn).parameters)})"
+
+
+def _where_documented(plugin) -> tuple[str, str]:
+    """docs/plugins.md for the modules in this repository (and the suite's examples); a
+    separately distributed plugin's own README (its distribution's long description)."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    where = Path(plugin.package.__file__).resolve()
+    if ROOT / "plugins" in where.parents or ROOT / "tests" in where.parents:
+        return "docs/plugins.md", (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    try:
+        meta = metadata(plugin.distribution)
+    except (PackageNotFoundError, ValueError, TypeError):
+        return f"the README of {plugin.name}", ""
+    return f"the README of {plugin.distribution}", (meta.get_payload() or meta.get("Description") or "")
+
+
+def test_every_hook_a_plugin_declares_is_documented_with_its_signature(app):
+    specs = _specs_by_plugin(app)
+    assert sum(len(s) for s in specs.values()) >= 12, "the built-in modules declare a dozen hooks"
+    missing = []
+    plugins = app.extensions["gridgov.plugins"].plugins
+    for name_, declared in specs.items():
+        where, text = _where_documented(plugins[name_])
+        missing += [f"{where}: {_heading(name, fn)}" for name, fn in sorted(declared.items())
+                    if _heading(name, fn) not in text]
+    assert not missing, "undocumented hooks (a '### name(args)' section each):\n" + "\n".join(missing)
+
+
+def _sections(doc: str) -> dict[str, str]:
+    return {m.group(1): m.group(0) for m in re.finditer(r"(?ms)^### (\w+)\(.*?(?=^##)", doc + "\n##")}
+
+
+def test_every_documented_hook_says_its_tenant_scope_and_shows_an_example_from_the_tests(app):
+    """Each hook's section has a "Tenant scope" and names the file its example comes from: a
+    test (or a module a test_hook_<name> exercises) that implements the hook."""
+    doc = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    sections = _sections(doc)
+    plugins = app.extensions["gridgov.plugins"].plugins
+    names = _specs() + [n for plugin, specs in _specs_by_plugin(app).items()
+                        if _where_documented(plugins[plugin])[0] == "docs/plugins.md" for n in specs]
+    problems = []
+    for name in names:
+        text = sections.get(name, "")
+        if "Tenant scope" not in text:
+            problems.append(f"{name}: no 'Tenant scope'")
+        cited = [ROOT / path for path in re.findall(r"`((?:tests|plugins)/[\w/.-]+\.py)`", text)]
+        if not any(path.is_file() and f"def {name}(" in path.read_text(encoding="utf-8") for path in cited):
+            problems.append(f"{name}: cites no file under tests/ or plugins/ that implements it ({cited})")
+    assert not problems, "\n".join(problems)
 
 
 def test_every_hook_has_a_test_named_after_it(app):

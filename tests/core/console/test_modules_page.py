@@ -138,3 +138,14 @@ def test_broken_plugins_are_listed_for_platform_admins_only(page_as, town_admin,
     root = create_user(platform_admin=True)
     html = page_as(root).get(f"/t/{town.slug}/modules/").get_data(as_text=True)
     assert "加载失败的插件" in html and "broken_example" in html  # tests/fixtures/site ships one
+
+
+def test_plugins_refused_at_start_are_shown_to_the_platform_admin_with_the_problem(page_as, town_admin, create_user):
+    """tests/fixtures/site installs three: an invalid manifest, a rogue twin of incidents, a module
+    requiring one that is not installed (tests/core/test_plugin_refusal.py)."""
+    town, admin = town_admin
+    html = page_as(create_user(platform_admin=True)).get(f"/t/{town.slug}/modules/").get_data(as_text=True)
+    assert "<strong>bad_manifest</strong>: invalid manifest" in html
+    assert "<strong>incidents (gridgov-rogue-incidents)</strong>: name clash" in html
+    assert "<strong>needs_missing</strong>: requires module" in html
+    assert "needs_missing" not in page_as(admin).get(f"/t/{town.slug}/modules/").get_data(as_text=True)
