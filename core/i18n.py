@@ -202,5 +202,8 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["ratio"] = ratio
     # a field's problems (a list, or one message) in the page's language
+    from core.console.forms import refused
+
+    app.jinja_env.globals["refused"] = refused
     app.jinja_env.filters["localise"] = lambda messages: (
         [localise_message(m) for m in messages] if isinstance(messages, (list, tuple)) else [localise_message(messages)])

@@ -232,3 +232,41 @@ def refusal_message(exc: Exception) -> str:
     message = localise_message(exc.message) if isinstance(exc, ApiError) else gettext("输入有误")
     details = gettext("；").join(dict.fromkeys(p for p in problems if p != message))
     return gettext("%(message)s：%(details)s", message=message, details=details) if details else message
+
+
+# A form whose page redirects back after a post (the grid page's small forms) keeps what was typed
+# and its problems for the next page view, as a flash does: keep_refused() before the redirect,
+# ``refused(endpoint)`` in the template. The session is a cookie: long text is not kept.
+KEPT_LIMIT = 1500
+
+
+@dataclass
+class Refused:
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def keep_refused(exc: Exception) -> None:
+    """Keep this request's typed values and ``exc``'s problems for the page the user goes back to."""
+    from flask import request, session
+
+    values = {k: v for k, v in typed(request.form).items() if isinstance(v, str)}
+    if sum(len(v) for v in values.values()) > KEPT_LIMIT:
+        values = {}
+    from urllib.parse import urlsplit
+
+    back = urlsplit(request.referrer or "").path
+    session["_refused"] = {"endpoint": request.endpoint, "path": back, "values": values, "errors": form_errors(exc)}
+
+
+def refused(endpoint: str) -> Refused:
+    """What was refused at ``endpoint`` just before, from this page (empty otherwise); read once,
+    like a flash."""
+    from flask import g, request, session
+
+    if "_refused_kept" not in g:
+        g._refused_kept = session.pop("_refused", None)
+    kept = g._refused_kept
+    if not kept or kept.get("endpoint") != endpoint or kept.get("path") not in ("", request.path):
+        return Refused()
+    return Refused(values=kept.get("values") or {}, errors=kept.get("errors") or {})

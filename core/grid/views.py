@@ -20,7 +20,7 @@ from core.grid import duties as duty_service
 from core.grid import party as party_service
 from core.grid import queries, service
 from core.grid.models import DUTY_LABELS, PARTY_ORG_LABELS, Grid, GridStatus
-from core.console.forms import refusal_message
+from core.console.forms import keep_refused, refusal_message
 
 bp = Blueprint("grid", __name__, url_prefix="/t/<tenant>/grids")
 
@@ -52,6 +52,7 @@ def form_action(view):
             if exc.fields:  # "usage" counts what a grid still holds: the message says it already
                 exc.fields = {k: v for k, v in exc.fields.items() if k != "usage"}
             flash(refusal_message(exc), "error")
+            keep_refused(exc)  # the form shows again what was typed, each problem beside its field
             return redirect(back), 303
         return redirect(target or back), 303
 
