@@ -21,7 +21,7 @@ from core.db import db
 from core.errors import ApiError
 from core.models import ApiToken
 from flask_babel import gettext as _
-from core.console.forms import refusal_message
+from core.console.forms import keep_refused, refusal_message
 
 bp = Blueprint("auth_pages", __name__)
 
@@ -29,6 +29,7 @@ bp = Blueprint("auth_pages", __name__)
 def flash_problem(exc: Exception) -> None:
     """Flash an ApiError or ValidationError with the fields it names."""
     flash(refusal_message(exc), "error")
+    keep_refused(exc)  # the form it came from shows what was typed, each problem beside its field
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
