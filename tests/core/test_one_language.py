@@ -121,6 +121,28 @@ def test_every_console_page_is_chinese_only(app, township):
     assert not problems, "English on Chinese pages:\n" + "\n".join(problems)
 
 
+def test_every_county_and_platform_page_is_chinese_only(app, create_county, create_tenant, create_user, api_as):
+    """The county's and the platform admin's consoles, walked the same way."""
+    county = create_county()
+    town = create_tenant(county=county, modules=PROBED_MODULES)
+    problems, seen = [], 0
+    for api in (api_as(create_user(roles=[(county, "county_admin")])), api_as(create_user(platform_admin=True))):
+        data = [county.slug, county.name, town.slug, town.name, api.user.username]
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+            if "GET" not in (rule.methods or set()) or rule.rule.startswith(("/api/", "/static", "/r/")):
+                continue
+            url = _url(rule, county.slug, {"slug": town.slug})
+            resp = api.get(url)
+            if "html" not in (resp.content_type or "") or 300 <= resp.status_code < 400:
+                continue
+            seen += resp.status_code == 200
+            found = english_runs(visible_text(resp.get_data(as_text=True)), data)
+            if found:
+                problems.append(f"GET {url} as {api.user.username} ({resp.status_code}): {sorted(set(found))}")
+    assert seen > 10, seen
+    assert not problems, "English on Chinese pages:\n" + "\n".join(problems)
+
+
 def test_every_bad_input_answers_in_chinese_only(app, township):
     """Each write, console form or API, sent an empty or ill-typed body: its error says it in Chinese."""
     town, values, api = township
