@@ -17,6 +17,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+from tests.conftest import unique
 from tests.core.test_cross_tenant_probe import PROBED_MODULES, _issue_card, _sign_in_phone, _township_a, _url
 
 # words a Chinese page writes in Latin letters on purpose
@@ -218,3 +219,20 @@ def test_every_message_in_the_code_has_english(package):
     assert not missing, f"extract, update and translate (docs/plugins.md, Translations): {missing}"
     mixed = sorted(msgid for _context, msgid in wanted if english_runs(msgid, gloss=False))
     assert not mixed, f"a message in both languages; write the Chinese only, the English goes in messages.po: {mixed}"
+
+
+def test_a_refused_sign_in_follows_the_pages_language(app, create_user):
+    user = create_user(unique("signin"))
+    from tests.core.residents.conftest import csrf_of
+
+    client = app.test_client()
+    for lang, wanted in (("zh_Hans_CN", "用户名或密码错误"), ("en", None)):
+        page = client.get(f"/login?lang={lang}")
+        resp = client.post(f"/login?lang={lang}", data={"csrf_token": csrf_of(page.data), "login": user.username,
+                                                         "password": "wrong-password-1"})
+        assert resp.status_code == 401
+        text = visible_text(resp.get_data(as_text=True))
+        if wanted:
+            assert wanted in text and not english_runs(text, [user.username])
+        else:
+            assert "用户名或密码错误" not in text
