@@ -96,7 +96,7 @@ def township(app, create_tenant, create_user, enable_module, api_as):
 
 def _data_of(town, values, admin) -> list[str]:
     """What the township typed and the test generated: shown as it is, whatever its letters."""
-    return [town.slug, town.name, admin.user.username, str(values.get("grid_code", "")), "jiayuan"]
+    return [town.slug, town.name, admin.user.username, str(values.get("grid_code", ""))]
 
 
 def test_every_console_page_is_chinese_only(app, township):
@@ -107,8 +107,6 @@ def test_every_console_page_is_chinese_only(app, township):
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in (rule.methods or set()) or rule.rule.startswith(("/api/", "/static")):
             continue
-        if rule.arguments - {"tenant"} - set(values) - {"filename", "module", "lang"}:
-            pass  # filled with 1: still walked, most answer 404 in Chinese
         url = _url(rule, town.slug, {**values, "token": values["card_token"]} if rule.rule.startswith("/r/") else values)
         resp = api.get(url)
         statuses[url] = (resp.status_code, resp.content_type)
