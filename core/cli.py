@@ -2,19 +2,24 @@
 
 Plugins add commands through the ``register_cli_commands`` hook; the tenant lifecycle adds
 ``tenants``, ``modules`` and ``demo`` that way (:mod:`tenants.cli`).
+
+Output is in one language: Chinese, or English with ``gridgov --lang en ...`` (or
+``GRIDGOV_LANG=en``), messages from the same catalogues as the pages (``_()``). Errors are lines
+of ``field: problem``, never JSON; a command that prints data for scripts has ``--json``.
 """
 from __future__ import annotations
 
-import json
 import os
 import secrets
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.db import db
+from core.i18n import cli_language, localise_errors, localise_message
 
 
 def _cli_app() -> Flask:
@@ -33,9 +38,60 @@ def tenant_arg(slug: str, township: bool = False):
     from core.models import Tenant, TenantKind
 
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if tenant is None or (township and tenant.kind != TenantKind.township):
-        raise click.ClickException(f"no {'township' if township else 'tenant'} with slug {slug!r}")
+    if tenant is None:
+        raise click.ClickException(_("没有标识为 %(slug)s 的单位", slug=slug))
+    if township and tenant.kind != TenantKind.township:
+        raise click.ClickException(_("%(slug)s 不是乡镇：此命令只用于乡镇", slug=slug))
     return tenant
+
+
+def problem_lines(fields) -> list[str]:
+    """An error's fields as ``  field: problem`` lines (nested fields dotted), in the CLI's language."""
+    lines: list[str] = []
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, (list, tuple)):
+            for inner in value:
+                walk(prefix, inner)
+        else:
+            lines.append(f"  {prefix}: {value}" if prefix and prefix != "_schema" else f"  {value}")
+
+    walk("", localise_errors(fields or {}))
+    return lines
+
+
+def set_language(ctx, param, value):
+    """``--lang``: the language of the command's output (Chinese by default)."""
+    if value:
+        before = os.environ.get("GRIDGOV_LANG")
+
+        def restore():
+            if before is None:
+                os.environ.pop("GRIDGOV_LANG", None)
+            else:
+                os.environ["GRIDGOV_LANG"] = before
+            _refresh()
+
+        os.environ["GRIDGOV_LANG"] = value
+        _refresh()
+        ctx.call_on_close(restore)  # for this command only (tests run many in one process)
+    return value
+
+
+def _refresh() -> None:
+    """Choose the locale again in this app context (one may have been chosen already, in tests)."""
+    from flask import has_app_context
+    from flask_babel import refresh
+
+    if has_app_context():
+        refresh()
+
+
+LANG_OPTION = click.Option(["--lang"], type=click.Choice(["zh", "en"]), expose_value=False, is_eager=True,
+                           callback=set_language, help="输出语言 / output language (zh, en); GRIDGOV_LANG")
 
 
 def fail_on_api_error(func):
@@ -52,11 +108,11 @@ def fail_on_api_error(func):
             return func(*args, **kwargs)
         except ApiError as exc:
             db.session.rollback()
-            detail = json.dumps(exc.fields, ensure_ascii=False, indent=2) if exc.fields else ""
-            raise click.ClickException(f"{exc.message}\n{detail}".strip()) from exc
+            raise click.ClickException("\n".join([localise_message(exc.message), *problem_lines(exc.fields)])) from exc
         except ValidationError as exc:
             db.session.rollback()
-            raise click.ClickException(json.dumps(exc.messages, ensure_ascii=False, indent=2)) from exc
+            raise click.ClickException("\n".join([_("输入有误"), *problem_lines(
+                exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages})])) from exc
 
     return wrapper
 
@@ -73,7 +129,7 @@ def register_core_commands(cli: click.Group) -> None:
         from core.migrate import upgrade_all
 
         done = upgrade_all(only=component)
-        click.echo("migrated: " + ", ".join(done))
+        click.echo(_("已迁移：%(components)s", components=", ".join(done)))
 
     @db_group.command("revision")
     @click.option("--component", required=True)
@@ -94,7 +150,7 @@ def register_core_commands(cli: click.Group) -> None:
         """Delete idempotency keys older than 24 hours (all tenants)."""
         from core.api.idempotency import sweep_expired
 
-        click.echo(f"swept {sweep_expired()} expired idempotency keys")
+        click.echo(_("已清除 %(n)s 个过期的幂等键", n=sweep_expired()))
 
     @cli.group("plugins")
     def plugins_group():
@@ -106,13 +162,18 @@ def register_core_commands(cli: click.Group) -> None:
         registry = current_app.extensions["gridgov.plugins"]
         for name, plugin in sorted(registry.plugins.items()):
             if plugin.broken:
-                click.echo(f"{name:20} broken   {plugin.error}")
+                state = _("损坏")
+                click.echo(f"{name:20} {state:8} {plugin.error}")
             else:
-                title = plugin.manifest.title_zh if plugin.manifest else "(library)"
+                title = plugin.manifest.title_zh if plugin.manifest else _("（库）")
+                if plugin.manifest and cli_language() == "en":
+                    title = plugin.manifest.title_en or title
                 version = plugin.manifest.version if plugin.manifest else ""
-                click.echo(f"{name:20} ok       {version:8} {title}")
+                state = _("可用")
+                click.echo(f"{name:20} {state:8} {version:8} {title}")
         for label, reason in sorted(registry.refused.items()):
-            click.echo(f"{label:20} refused  {reason}")
+            state = _("已拒绝")
+            click.echo(f"{label:20} {state:8} {reason}")
 
     from core.cli_plugins import register_plugin_commands
 
@@ -133,7 +194,7 @@ def register_core_commands(cli: click.Group) -> None:
 
         create_user(username, password, mobile=mobile, platform_admin=True)
         db.session.commit()
-        click.echo(f"platform admin {username} created")
+        click.echo(_("已创建平台管理员 %(username)s", username=username))
 
     from core.cli_backup import register_backup_commands
     from core.cli_queue import register_queue_commands
@@ -143,6 +204,7 @@ def register_core_commands(cli: click.Group) -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.cli.params.append(LANG_OPTION)
     register_core_commands(app.cli)
     app.extensions["gridgov.plugins"].pm.hook.register_cli_commands(cli=app.cli)
 
@@ -155,4 +217,5 @@ main = FlaskGroup(
     add_version_option=False,
     load_dotenv=False,
     set_debug_flag=False,
+    params=[LANG_OPTION],
 )

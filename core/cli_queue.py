@@ -11,6 +11,7 @@ import time
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
 
 
 def register_queue_commands(cli: click.Group) -> None:
@@ -25,7 +26,8 @@ def register_queue_commands(cli: click.Group) -> None:
         workers = workers or min(2 * (os.cpu_count() or 1) + 1, 8)
         args = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
                 "--access-logfile", "-", *gunicorn_args, "core.wsgi:app"]
-        click.echo(f"gridgov on http://{bind} with {workers} workers" + ("" if no_consumer else " and a consumer"))
+        click.echo(_("gridgov 在 http://%(bind)s 运行，%(workers)s 个工作进程", bind=bind, workers=workers)
+                   + ("" if no_consumer else _("，另有一个任务队列消费者")))
         if no_consumer:
             os.execv(sys.executable, args)
         consumer = subprocess.Popen([sys.executable, "-m", "core.cli_main", "worker", "--workers", str(queue_workers)])
@@ -41,7 +43,8 @@ def register_queue_commands(cli: click.Group) -> None:
 
         logging.getLogger("huey").setLevel(logging.INFO)
         consumer = make_consumer(current_app._get_current_object(), workers=workers, periodic=not no_periodic)
-        click.echo(f"gridgov worker: {workers} threads, schedules {'off' if no_periodic else 'on'}")
+        click.echo(_("gridgov 任务队列消费者：%(workers)s 个线程，定时任务%(state)s", workers=workers,
+                     state=_("关闭") if no_periodic else _("开启")))
         consumer.run()
 
     @cli.group("schedules")
@@ -54,7 +57,8 @@ def register_queue_commands(cli: click.Group) -> None:
         from core.schedules import declared
 
         for name, entry in sorted(declared().items()):
-            click.echo(f"{name:36} {entry.schedule.cron:16} {entry.module or '(all townships)':18} "
+            module = entry.module or _("（全部乡镇）")
+            click.echo(f"{name:36} {entry.schedule.cron:16} {module:18} "
                        f"{entry.schedule.description}")
 
     @schedules_group.command("run")
@@ -67,16 +71,18 @@ def register_queue_commands(cli: click.Group) -> None:
         try:
             outcomes = run_now(name, slug)
         except KeyError:
-            raise click.ClickException(f"no schedule named {name!r} (see gridgov schedules list)")
+            raise click.ClickException(_("没有名为 %(name)s 的定时任务（见 %(command)s）", name=name,
+                                         command="gridgov schedules list"))
         except ValueError as exc:
             raise click.ClickException(str(exc))
         failed = 0
         for outcome in outcomes:
             detail = outcome.error if outcome.status == "failed" else _summary(outcome.result)
-            click.echo(f"{outcome.tenant_slug}: {outcome.status}{': ' + detail if detail else ''}")
+            status = _("成功") if outcome.status == "succeeded" else _("失败") if outcome.status == "failed" else outcome.status
+            click.echo(f"{outcome.tenant_slug}: {status}{': ' + detail if detail else ''}")
             failed += outcome.status == "failed"
         if not outcomes:
-            click.echo("no township to run in")
+            click.echo(_("没有可运行的乡镇"))
         if failed:
             sys.exit(1)
 
@@ -85,7 +91,7 @@ def _summary(result) -> str:
     if result is None:
         return ""
     if isinstance(result, (list, tuple, set)):
-        return f"{len(result)} done"
+        return _("完成 %(n)s 项", n=len(result))
     return str(result)[:200]
 
 

@@ -4,7 +4,8 @@ Every API error is JSON::
 
     {"error": {"code": "validation_error", "message": "…", "fields": {"slug": ["…"]}}}
 
-``code`` is a stable machine word, ``message`` is for people (Chinese first), ``fields`` maps
+``code`` is a stable machine word, ``message`` is for people (in the request's language,
+Chinese by default: ``core.i18n.select_locale``), ``fields`` maps
 input fields to their problems (present on 400/409/422 where a field is at fault). Statuses:
 400 malformed input, 401 not signed in, 403 not allowed, 404 not found (also: another tenant's
 row or a disabled module), 409 conflict, 413 too large, 422 invalid fields, 429 too many requests.
@@ -19,6 +20,9 @@ from flask import Flask, jsonify, render_template, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
+from flask_babel import gettext as _
+
+from core.i18n import N_, localise_errors, localise_message
 
 log = logging.getLogger("gridgov.errors")
 
@@ -38,18 +42,18 @@ STATUS_CODES = {
 }
 
 STATUS_MESSAGES = {
-    400: "请求格式有误 (bad request)",
-    401: "请先登录 (sign in first)",
-    403: "没有权限 (not allowed)",
-    404: "未找到 (not found)",
-    405: "不支持该请求方法 (method not allowed)",
-    409: "与现有数据冲突 (conflict)",
-    413: "上传内容过大 (too large)",
-    415: "不支持的内容类型 (unsupported media type)",
-    422: "输入有误 (invalid input)",
-    429: "请求过于频繁，请稍后再试 (too many requests)",
-    500: "服务器内部错误 (internal error)",
-    503: "数据库暂时无法连接，请稍后重试 (the database is unavailable for a moment; retry shortly)",
+    400: N_("请求格式有误"),
+    401: N_("请先登录"),
+    403: N_("没有权限"),
+    404: N_("未找到"),
+    405: N_("不支持该请求方法"),
+    409: N_("与现有数据冲突"),
+    413: N_("上传内容过大"),
+    415: N_("不支持的内容类型"),
+    422: N_("输入有误"),
+    429: N_("请求过于频繁，请稍后再试"),
+    500: N_("服务器内部错误"),
+    503: N_("数据库暂时无法连接，请稍后重试"),
 }
 
 # what drivers say when the database cannot be reached (rather than a query being wrong)
@@ -86,6 +90,8 @@ def wants_json() -> bool:
 
 
 def respond(status: int, code: str, message: str, fields: dict[str, Any] | None = None, headers=None):
+    # the message and the fields' messages in the request's language; code and field names stay
+    message, fields = localise_message(message), localise_errors(fields)
     if wants_json():
         resp = jsonify(error_payload(status, code, message, fields))
     else:
@@ -134,10 +140,10 @@ def init_app(app: Flask) -> None:
         code = STATUS_CODES.get(status, "error")
         message = STATUS_MESSAGES.get(status, exc.description or "")
         if status == 400 and exc.description and "CSRF" in exc.description:
-            code, message = "csrf_failed", "页面已过期，请刷新后重试 (the page expired, please try again)"
+            code, message = "csrf_failed", _("页面已过期，请刷新后重试")
         elif status == 400 and wants_json() and request.is_json is not None:
             if "JSON" in (exc.description or "") or "decode" in (exc.description or ""):
-                code, message = "malformed_json", "请求体不是有效的 JSON (malformed JSON body)"
+                code, message = "malformed_json", _("请求体不是有效的 JSON")
         headers = dict(exc.get_headers()) if status in (405, 429) else {}
         headers.pop("Content-Type", None)
         return respond(status, code, message, headers=headers)
@@ -151,7 +157,7 @@ def init_app(app: Flask) -> None:
         from core.db import db
 
         db.session.rollback()
-        return respond(409, "changed_meanwhile", "数据刚被他人修改，请刷新后重试 (changed by someone else; reload and retry)")
+        return respond(409, "changed_meanwhile", _("数据刚被他人修改，请刷新后重试"))
 
     @app.errorhandler(SATimeoutError)
     def _pool_exhausted(exc):
@@ -169,7 +175,7 @@ def init_app(app: Flask) -> None:
         from core.db import db
 
         db.session.rollback()
-        return respond(409, "changed_meanwhile", "数据正被他人修改，请刷新后重试 (busy; reload and retry)")
+        return respond(409, "changed_meanwhile", _("数据正被他人修改，请刷新后重试"))
 
     @app.errorhandler(IntegrityError)
     def _duplicate_meanwhile(exc):
@@ -179,8 +185,7 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         log.warning("integrity error on %s %s: %s", request.method, request.path, getattr(exc, "orig", exc))
-        return respond(409, "conflict", "与已有数据冲突（可能刚被他人同时提交），请刷新后重试 "
-                                        "(conflicts with existing data, perhaps saved at the same moment; reload and retry)")
+        return respond(409, "conflict", _("与已有数据冲突（可能刚被他人同时提交），请刷新后重试"))
 
     @app.errorhandler(OverflowError)
     @app.errorhandler(DataError)
@@ -192,8 +197,8 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, DataError) and "out of range" not in str(exc.orig):
             return _unexpected(exc)
         db.session.rollback()
-        return respond(422, "validation_error", "数值超出范围 (a number is out of range)",
-                       {"_query": ["数值超出范围 (a number is out of range)"]})
+        return respond(422, "validation_error", _("数值超出范围"),
+                       {"_query": [_("数值超出范围")]})
 
     def _unavailable(exc):
         # The database cannot be reached (refused, restarting, pool exhausted): nothing was done,

@@ -48,6 +48,8 @@ from flask import Flask, current_app, g
 from huey.constants import EmptyData
 
 from core.errors import STATUS_MESSAGES, ApiError
+from flask_babel import gettext as _
+from core.i18n import N_
 
 log = logging.getLogger("gridgov.jobs")
 
@@ -61,8 +63,7 @@ RETRY_DELAY = 5  # seconds before a transient failure is retried
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 PREFIX = "gridgov.job."
 WORKER_LOST = {"code": "worker_lost",
-               "message": "后台任务已中断（处理进程已退出），未保存任何数据，请重新开始 "
-                          "(the worker running this job stopped; nothing was saved, start again)"}
+               "message": N_("后台任务已中断（处理进程已退出），未保存任何数据，请重新开始")}
 
 
 @dataclass
@@ -380,7 +381,6 @@ def _error_of(exc: Exception, job: Job) -> dict[str, Any]:
         return error
     if (isinstance(exc, OperationalError) and "locked" in str(exc.orig)) or (
             isinstance(exc, DBAPIError) and exc.connection_invalidated):
-        return {"code": "busy", "message": "数据库正忙（有其他写入），未保存任何数据，请稍后重试 "
-                                           "(the database was busy; nothing was saved, try again)"}
+        return {"code": "busy", "message": _("数据库正忙（有其他写入），未保存任何数据，请稍后重试")}
     log.exception("job %s (%s) failed", job.id, job.kind)
     return {"code": "internal_error", "message": STATUS_MESSAGES[500]}

@@ -26,6 +26,7 @@ from flask import g, has_app_context
 from marshmallow import fields
 
 from core.db import UTC, as_utc
+from flask_babel import gettext as _
 
 DEFAULT_ZONE = "Asia/Shanghai"
 PERIOD_KINDS = ("day", "week", "month", "quarter", "year")
@@ -154,7 +155,7 @@ def parse_period(name: str) -> tuple[str, dt.date]:
     try:
         return _period_start(m)
     except ValueError:
-        raise ValueError("期间不存在 (no such period): " + name) from None
+        raise ValueError(_("期间不存在:") + name) from None
 
 
 def _period_start(m) -> tuple[str, dt.date]:

@@ -18,6 +18,7 @@ from core.models import Tenant, TenantModule
 from core.plugins import PluginRegistry
 from core.specs import ModuleManifest
 from core.tenancy import tenant_context
+from flask_babel import gettext as _
 
 
 def registry() -> PluginRegistry:
@@ -49,7 +50,7 @@ def manifest_of(name: str) -> ModuleManifest:
     """The manifest of installed module ``name``; ``ApiError`` 404 when there is none."""
     manifest = registry().modules.get(name)
     if manifest is None:
-        raise ApiError(404, "unknown_module", f"没有名为 {name} 的模块 (no module named {name})")
+        raise ApiError(404, "unknown_module", _("没有名为 %(name)s 的模块", name=name))
     return manifest
 
 

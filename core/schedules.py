@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g
+from flask_babel import gettext
 from sqlalchemy import select
 
 from core.db import db, utcnow
@@ -189,9 +190,10 @@ def run_now(name: str, tenant: Tenant | str | None = None, trigger: str = "manua
     if isinstance(tenant, str):
         slug, tenant = tenant, db.session.scalar(select(Tenant).where(Tenant.slug == tenant))
         if tenant is None:
-            raise ValueError(f"no township with slug {slug!r}")
+            raise ValueError(gettext("没有标识为 %(slug)s 的乡镇", slug=slug))
     if tenant is not None and not applies(entry, tenant):
-        raise ValueError(f"{name} does not run in {tenant.slug} (not an active township with {entry.module or 'it'} on)")
+        raise ValueError(gettext("%(name)s 不在 %(slug)s 运行（不是启用了 %(module)s 的在用乡镇）", name=name,
+                                 slug=tenant.slug, module=entry.module or name))
     ids = [tenant.id] if tenant is not None else [t.id for t in townships_for(entry)]
     db.session.commit()
     outcomes = []

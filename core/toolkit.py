@@ -24,6 +24,9 @@ core releases. Grouped by what they are for:
   from a public route, or None), ``render_section`` (a ``resident_sections`` answer's html);
 * personal data: ``mask_id``, ``mask_mobile``, ``audit``;
 * pages: ``confirm_first`` (a destructive form post asks first, naming what will happen);
+  ``typed`` and ``form_errors`` (a refused form shown again with what was typed and each problem
+  beside its field), ``refusal_message`` (the flash after a refused action), see
+  ``core/console/forms.py``;
 * time: ``to_local``, ``from_local``, ``local_now``, ``local_today``, ``date_range``,
   ``local_period``, ``period_bounds``, ``parse_period``, ``bucket_key``, ``period_name``,
   ``format_local``, ``iso_local``, ``tenant_zone``, ``LocalDateTime`` (see ``core/localtime.py``);
@@ -33,7 +36,8 @@ core releases. Grouped by what they are for:
 * idempotency: nothing to import: every API write accepts ``Idempotency-Key`` (``core/api/idempotency.py``);
 * county templates (县级模板): ``TemplateKind``, ``county_template``, ``adopt_template``,
   ``override_template_item``;
-* language: ``gettext``, ``pgettext``, ``N_``;
+* language: ``gettext``, ``pgettext``, ``N_``, ``localise_errors`` (marshmallow's and ``N_``-marked
+  messages in the request's language, see ``core/i18n.py``);
 * background work: ``start_job``, ``get_job``, ``job_result``, ``Job``, ``JobRun`` (jobs on the task
   queue, see ``core/jobs.py``), ``Schedule`` (answer ``register_schedules``) and ``run_schedule``
   (run one now, see ``core/schedules.py``).
@@ -60,7 +64,8 @@ from core.grid.models import Grid, GridStatus, PartyOrg
 from core.grid.tokens import grid_by_legacy_code, grid_by_public_token
 from core.grid.scope import grid_in_reach, subtree_condition, visible
 from core.hookspecs import hookspec
-from core.i18n import N_
+from core.console.forms import form_errors, refusal_message, typed
+from core.i18n import N_, localise_errors
 from core.jobs import Job, JobRun
 from core.jobs import get as get_job
 from core.jobs import result as job_result

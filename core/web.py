@@ -16,6 +16,7 @@ from core.auth.decorators import authenticated, public, requires
 from core.auth.service import sign_out_everywhere
 from core.db import db
 from core.errors import ApiError
+from core.i18n import localise_message
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -55,7 +56,7 @@ def login():
         try:
             user = authenticate(login_value, request.form.get("password", ""))
         except ApiError as exc:
-            error = exc.message
+            error = localise_message(exc.message)
         else:
             login_user(user, remember=bool(request.form.get("remember")))
             db.session.commit()

@@ -15,6 +15,7 @@ from tenants.manifest import parse_manifest_text
 from tenants.modules import disable_module, enable_module, module_state, update_settings
 from tenants.onboarding import create_county, onboard_township, set_status
 from tenants.schemas import CountyCreateSchema, ModuleChangeSchema, ModuleStateSchema, OnboardResultSchema, TenantSchema, TenantSettingsSchema
+from flask_babel import gettext as _
 
 bp = Blueprint("tenants_api", __name__, url_prefix="/api/v1")
 
@@ -128,7 +129,7 @@ def list_modules():
      response_schema=ModuleStateSchema, tags=["modules"])
 def change_module(name: str):
     if g.tenant.kind != TenantKind.township:
-        raise ApiError(422, "validation_error", "模块只能在乡镇启用 (modules are per township)", {"tenant": ["not a township"]})
+        raise ApiError(422, "validation_error", _("模块只能在乡镇启用"), {"tenant": ["not a township"]})
     data = load(ModuleChangeSchema)
     actor = current_user.username
     try:
@@ -138,7 +139,7 @@ def change_module(name: str):
             update_settings(g.tenant, name, data["settings"], actor=actor)
     except ValidationError as exc:
         db.session.rollback()
-        raise ApiError(422, "validation_error", "模块设置有误 (invalid settings)", {"settings": exc.messages}) from exc
+        raise ApiError(422, "validation_error", _("模块设置有误"), {"settings": exc.messages}) from exc
     if data["enabled"] is False:
         disable_module(g.tenant, name, actor=actor)
     db.session.commit()

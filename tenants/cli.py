@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from core.cli import fail_on_api_error, tenant_arg
 from core.db import db
+from core.i18n import cli_language
+from flask_babel import gettext as _
 from core.models import Tenant, TenantKind, TenantStatus
 from tenants.demo import load_demo
 from tenants.manifest import parse_manifest_text
@@ -27,9 +29,11 @@ def register_commands(cli: click.Group) -> None:
     def tenants_onboard(manifest):
         """Onboard a township from a YAML manifest file (or - for stdin)."""
         result = onboard_township(parse_manifest_text(manifest.read()))
-        click.echo(f"onboarded {result.tenant.slug} ({result.tenant.name}): {result.grids} grids, modules: {', '.join(result.modules) or '-'}")
+        click.echo(_("已开通 %(slug)s（%(name)s）：%(grids)s 个网格，模块：%(modules)s", slug=result.tenant.slug,
+                     name=result.tenant.name, grids=result.grids, modules=", ".join(result.modules) or "-"))
         if result.admin_password:
-            click.echo(f"admin {result.admin.username} password (shown once): {result.admin_password}")
+            click.echo(_("管理员 %(username)s 的密码（只显示这一次）：%(password)s", username=result.admin.username,
+                         password=result.admin_password))
 
     @tenants_group.command("create-county")
     @click.argument("slug")
@@ -39,13 +43,22 @@ def register_commands(cli: click.Group) -> None:
     def tenants_create_county(slug, name, region_code):
         """Create a county."""
         county = create_county(slug, name, region_code)
-        click.echo(f"created county {county.slug} ({county.name})")
+        click.echo(_("已创建县 %(slug)s（%(name)s）", slug=county.slug, name=county.name))
 
     @tenants_group.command("list")
-    def tenants_list():
+    @click.option("--json", "as_json", is_flag=True, help="JSON lines for scripts")
+    def tenants_list(as_json):
         """List counties and townships with their status."""
+        kinds = {TenantKind.county: _("县/市"), TenantKind.township: _("乡镇")}
+        statuses = {TenantStatus.active: _("在用"), TenantStatus.suspended: _("已暂停"), TenantStatus.archived: _("已归档")}
         for t in db.session.scalars(select(Tenant).where(Tenant.kind != TenantKind.platform).order_by(Tenant.kind, Tenant.slug)):
-            click.echo(f"{t.kind.value:9} {t.slug:24} {t.status.value:10} {t.parent.slug if t.parent else '-':16} {t.name}")
+            parent = t.parent.slug if t.parent else None
+            if as_json:
+                click.echo(json.dumps({"kind": t.kind.value, "slug": t.slug, "status": t.status.value, "parent": parent,
+                                       "name": t.name}, ensure_ascii=False))
+            else:
+                click.echo(f"{kinds.get(t.kind, t.kind.value):6} {t.slug:24} {statuses.get(t.status, t.status.value):6} "
+                           f"{parent or '-':16} {t.name}")
 
     for verb, status in (("suspend", "suspended"), ("resume", "active")):
         def make(verb=verb, status=status):
@@ -54,7 +67,7 @@ def register_commands(cli: click.Group) -> None:
             @fail_on_api_error
             def change(slug):
                 set_status(tenant_arg(slug), TenantStatus(status))
-                click.echo(f"{slug}: {status}")
+                click.echo(f"{slug}: " + (_("已暂停") if status == "suspended" else _("在用")))
 
             change.__doc__ = f"{verb.capitalize()} a township (its data is kept)."
 
@@ -69,15 +82,23 @@ def register_commands(cli: click.Group) -> None:
         """Modules per township (模块)."""
 
     @modules_group.command("list")
-    @click.option("--tenant", "slug", required=True)
-    def modules_list(slug):
+    @click.option("--tenant", "slug", required=True, help="township slug")
+    @click.option("--json", "as_json", is_flag=True, help="JSON lines with each module's settings, for scripts")
+    def modules_list(slug, as_json):
         """List modules and whether the township has them on."""
-        for m in module_state(tenant_arg(slug)):
-            click.echo(f"{m['name']:20} {'on ' if m['enabled'] else 'off'} {m['title_zh']} {json.dumps(m['settings'], ensure_ascii=False)}")
+        english = cli_language() == "en"
+        for m in module_state(tenant_arg(slug, township=True)):
+            if as_json:
+                click.echo(json.dumps({"name": m["name"], "enabled": m["enabled"], "title_zh": m["title_zh"],
+                                       "settings": m["settings"]}, ensure_ascii=False))
+            else:
+                title = (m.get("title_en") or m["title_zh"]) if english else m["title_zh"]
+                state = _("已启用") if m["enabled"] else _("未启用")
+                click.echo(f"{m['name']:20} {state:6} {title}")
 
     @modules_group.command("enable")
     @click.argument("name")
-    @click.option("--tenant", "slug", required=True)
+    @click.option("--tenant", "slug", required=True, help="township slug")
     @click.option("--settings", default=None, help="JSON object of settings")
     @fail_on_api_error
     def modules_enable(name, slug, settings):
@@ -85,20 +106,20 @@ def register_commands(cli: click.Group) -> None:
         try:
             values = json.loads(settings) if settings else None
         except json.JSONDecodeError as exc:
-            raise click.BadParameter(f"not JSON: {exc}", param_hint="--settings")
-        enable_module(tenant_arg(slug), name, values, actor="cli")
+            raise click.BadParameter(_("不是有效的 JSON：%(reason)s", reason=exc), param_hint="--settings")
+        enable_module(tenant_arg(slug, township=True), name, values, actor="cli")
         db.session.commit()
-        click.echo(f"{name} on for {slug}")
+        click.echo(_("%(slug)s 已启用 %(name)s", slug=slug, name=name))
 
     @modules_group.command("disable")
     @click.argument("name")
-    @click.option("--tenant", "slug", required=True)
+    @click.option("--tenant", "slug", required=True, help="township slug")
     @fail_on_api_error
     def modules_disable(name, slug):
         """Switch a module off for a township (its data is kept)."""
-        disable_module(tenant_arg(slug), name, actor="cli")
+        disable_module(tenant_arg(slug, township=True), name, actor="cli")
         db.session.commit()
-        click.echo(f"{name} off for {slug}")
+        click.echo(_("%(slug)s 已停用 %(name)s", slug=slug, name=name))
 
     @cli.command("demo")
     def demo():

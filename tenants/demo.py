@@ -17,6 +17,7 @@ from core.models import Tenant, User, platform_tenant
 from core.modules import hooks
 from core.tenancy import tenant_context
 from tenants.onboarding import create_county, onboard_township
+from flask_babel import gettext as _
 
 DEMO_PASSWORD = "Demo12345"
 
@@ -44,7 +45,7 @@ def _grid_worker(tenant, slug: str) -> str | None:
     user = create_user(username, DEMO_PASSWORD, display_name=f"{grid.name}网格员")
     assign_role(user, tenant, "grid_worker", grid.id)
     add_duty(tenant, grid, "grid_worker", user_id=user.id, phone="13800000000")
-    return f"grid worker: {username} / {DEMO_PASSWORD} ({grid.name})"
+    return _("网格员：%(username)s / %(password)s（%(grid)s）", username=username, password=DEMO_PASSWORD, grid=grid.name)
 
 
 def load_demo() -> Iterator[str]:
@@ -53,13 +54,13 @@ def load_demo() -> Iterator[str]:
     if db.session.scalar(select(User).where(User.username == "admin")) is None:
         create_user("admin", DEMO_PASSWORD, display_name="平台管理员", platform_admin=True)
         db.session.commit()
-        yield f"platform admin: admin / {DEMO_PASSWORD}"
+        yield _("平台管理员：%(username)s / %(password)s", username="admin", password=DEMO_PASSWORD)
     modules = list(__import__("flask").current_app.extensions["gridgov.plugins"].modules)
     for county_slug, county_name, county_code, townships in COUNTIES:
         county = db.session.scalar(select(Tenant).where(Tenant.slug == county_slug))
         if county is None:
             county = create_county(county_slug, county_name, county_code)
-            yield f"county {county_slug} {county_name}"
+            yield _("县 %(slug)s %(name)s", slug=county_slug, name=county_name)
         seed_county_templates(county)  # a county from before templates existed gets its defaults too
         db.session.commit()
         admin_name = f"{county_slug}_admin"
@@ -67,7 +68,7 @@ def load_demo() -> Iterator[str]:
             user = create_user(admin_name, DEMO_PASSWORD, display_name=f"{county_name}管理员")
             assign_role(user, county, "county_admin")
             db.session.commit()
-            yield f"county admin: {admin_name} / {DEMO_PASSWORD}"
+            yield _("县管理员：%(username)s / %(password)s", username=admin_name, password=DEMO_PASSWORD)
         for slug, name, code, levels, grids in townships:
             if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
                 continue
@@ -85,7 +86,8 @@ def load_demo() -> Iterator[str]:
                     adopt_template(tenant, kind.name, "demo")
                 hooks(tenant).demo_data(tenant=tenant)
             db.session.commit()
-            yield (f"township {slug} {name}: {result.grids} grids, {staffed['party_orgs']} party organisations, "
-                   f"{staffed['duties']} grid duties, admin {slug}_admin / {DEMO_PASSWORD}")
+            yield _("乡镇 %(slug)s %(name)s：%(grids)s 个网格，%(orgs)s 个党组织，%(duties)s 项网格职责，"
+                    "管理员 %(username)s / %(password)s", slug=slug, name=name, grids=result.grids,
+                    orgs=staffed["party_orgs"], duties=staffed["duties"], username=f"{slug}_admin", password=DEMO_PASSWORD)
             if worker:
                 yield worker

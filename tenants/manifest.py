@@ -22,12 +22,14 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from core.localtime import DEFAULT_ZONE, valid_zone
+from flask_babel import gettext as _
+from core.i18n import N_
 
 
 def _bad_zone():
-    raise ValidationError("不是有效的时区，例如 Asia/Shanghai (not a time zone)")
+    raise ValidationError(_("不是有效的时区，例如 Asia/Shanghai"))
 
-SLUG = validate.Regexp(r"^[a-z][a-z0-9-]{1,62}$", error="须为小写字母开头的小写字母、数字或横线，2 到 63 位 (lowercase letters, digits, dashes)")
+SLUG = validate.Regexp(r"^[a-z][a-z0-9-]{1,62}$", error=N_("须为小写字母开头的小写字母、数字或横线，2 到 63 位"))
 
 
 class GridNodeSchema(Schema):
@@ -38,7 +40,7 @@ class GridNodeSchema(Schema):
 class AdminSchema(Schema):
     username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.\-]{2,64}$"))
     display_name = fields.String(load_default="", validate=validate.Length(max=64))
-    mobile = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^1[3-9]\d{9}$", error="须为 11 位大陆手机号 (mainland mobile)"))
+    mobile = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^1[3-9]\d{9}$", error=N_("须为 11 位大陆手机号")))
     password = fields.String(load_default=None, allow_none=True, load_only=True)
 
 
@@ -46,10 +48,10 @@ class ManifestSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     slug = fields.String(required=True, validate=SLUG)
     county = fields.String(required=True, validate=SLUG)
-    region_code = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{6,12}$", error="须为 6 到 12 位数字 (6-12 digits)"))
+    region_code = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{6,12}$", error=N_("须为 6 到 12 位数字")))
     grid_level_names = fields.List(fields.String(validate=validate.Length(min=1, max=20)),
                                    load_default=lambda: ["一级网格", "二级网格", "三级网格"],
-                                   validate=validate.Length(min=1, max=6, error="须有 1 到 6 级 (1 to 6 levels)"))
+                                   validate=validate.Length(min=1, max=6, error=N_("须有 1 到 6 级")))
     timezone = fields.String(load_default=DEFAULT_ZONE, validate=lambda name: valid_zone(name) or _bad_zone())
     grids = fields.List(fields.Nested(GridNodeSchema), load_default=list)
     admin = fields.Nested(AdminSchema, load_default=None, allow_none=True)
@@ -66,7 +68,7 @@ class ManifestSchema(Schema):
                 elif isinstance(item, dict):
                     mods.update(item)
                 else:
-                    raise ValidationError({"modules": ["每项须为模块名或 {模块名: 设置} (a name or {name: settings})"]})
+                    raise ValidationError({"modules": [_("每项须为模块名或 {模块名: 设置}")]})
             data = {**data, "modules": mods}
         return data
 
@@ -78,7 +80,7 @@ class ManifestSchema(Schema):
             return max([level] + [deepest(n.get("children") or [], level + 1) for n in nodes]) if nodes else level - 1
 
         if data.get("grids") and deepest(data["grids"]) > depth:
-            raise ValidationError({"grids": [f"网格层级超过 {depth} 级 (deeper than the {depth} level names)"]})
+            raise ValidationError({"grids": [_("网格层级超过 %(depth)s 级", depth=depth)]})
 
 
 def parse_manifest_text(text: str) -> object:
@@ -88,7 +90,7 @@ def parse_manifest_text(text: str) -> object:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ValidationError({"_manifest": [f"YAML 格式有误 (YAML syntax error): {exc}"]}) from exc
+        raise ValidationError({"_manifest": [_("YAML 格式有误：%(reason)s", reason=exc)]}) from exc
     if not isinstance(data, dict):
-        raise ValidationError({"_manifest": ["清单须为映射 (the manifest must be a mapping)"]})
+        raise ValidationError({"_manifest": [_("清单须为映射")]})
     return data

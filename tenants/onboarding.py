@@ -26,6 +26,7 @@ from core.modules import hooks
 from core.tenancy import tenant_context
 from tenants.manifest import SLUG, ManifestSchema
 from tenants.modules import enable_module
+from flask_babel import gettext as _
 
 
 @dataclass
@@ -38,27 +39,38 @@ class Onboarded:
 
 
 def validate_manifest(data: Any, county: Tenant | None = None) -> dict[str, Any]:
-    """Every problem with ``data`` at once: ``ApiError`` 422 (fields) or 409 (slug taken)."""
+    """Every problem with ``data`` at once: ``ApiError`` 422 (fields) or 409 (slug taken).
+
+    The schema's problems and those found against the database (county, modules, admin, slug,
+    grid names) come in one answer: the parts the schema accepted are checked even when others
+    were refused."""
     try:
-        clean = ManifestSchema().load(data)
+        clean, problems = ManifestSchema().load(data), {}
     except ValidationError as exc:
-        raise ApiError(422, "invalid_manifest", "开通清单有误 (the manifest has errors)", exc.messages) from exc
-    problems: dict[str, Any] = {}
-    target = county or db.session.scalar(select(Tenant).where(Tenant.slug == clean["county"]))
-    if target is None or target.kind != TenantKind.county:
-        problems["county"] = [f"没有名为 {clean['county']} 的县 (no such county)"]
-    elif county is not None and clean["county"] != county.slug:
-        problems["county"] = [f"清单所属县 {clean['county']} 与当前县 {county.slug} 不符 (manifest names another county)"]
+        valid = exc.valid_data if isinstance(exc.valid_data, dict) else {}
+        clean, problems = valid, (exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages})
+    target = county or (db.session.scalar(select(Tenant).where(Tenant.slug == clean["county"]))
+                        if clean.get("county") else None)
+    if "county" in problems:
+        pass  # the schema said what is wrong with it
+    elif target is None or target.kind != TenantKind.county:
+        problems["county"] = [_("没有名为 %(county)s 的县", county=clean.get("county", ""))]
+    elif county is not None and clean.get("county") != county.slug:
+        problems["county"] = [_("清单所属县 %(county)s 与当前县 %(slug)s 不符", county=clean.get("county", ""),
+                                slug=county.slug)]
+    grid_problems = _duplicate_siblings(clean.get("grids") or [])
+    if grid_problems and "grids" not in problems:
+        problems["grids"] = grid_problems
     modules = current_app.extensions["gridgov.plugins"].modules
-    mod_problems: dict[str, Any] = {}
-    for name, settings in clean["modules"].items():
+    mod_problems: dict[str, Any] = dict(problems.get("modules") or {}) if isinstance(problems.get("modules"), dict) else {}
+    for name, settings in (clean.get("modules") or {}).items():
         manifest = modules.get(name)
         if manifest is None:
-            mod_problems[name] = ["未安装该模块 (no such module installed)"]
+            mod_problems[name] = [_("未安装该模块")]
             continue
-        missing = [r for r in manifest.requires if r not in clean["modules"]]
+        missing = [r for r in manifest.requires if r not in clean.get("modules", {})]
         if missing:
-            mod_problems[name] = [f"需要同时启用: {', '.join(missing)} (requires {', '.join(missing)})"]
+            mod_problems[name] = [_("需要同时启用: %(modules)s", modules=', '.join(missing))]
             continue
         try:
             manifest.load_settings(settings or {})
@@ -67,27 +79,41 @@ def validate_manifest(data: Any, county: Tenant | None = None) -> dict[str, Any]
     if mod_problems:
         problems["modules"] = mod_problems
     admin = clean.get("admin")
-    if admin:
+    if admin and "admin" not in problems and admin.get("username"):
         admin_problems: dict[str, list[str]] = {}
         if db.session.scalar(select(User.id).where(User.username == admin["username"])):
-            admin_problems["username"] = ["用户名已存在 (username taken)"]
+            admin_problems["username"] = [_("用户名已存在")]
         if admin.get("mobile") and db.session.scalar(select(User.id).where(User.mobile == admin["mobile"])):
-            admin_problems["mobile"] = ["手机号已被使用 (mobile taken)"]
+            admin_problems["mobile"] = [_("手机号已被使用")]
         if admin.get("password"):
             pw = policy_problems(admin["password"], admin["username"])
             if pw:
                 admin_problems["password"] = pw
         if admin_problems:
             problems["admin"] = admin_problems
-    slug_taken = db.session.scalar(select(Tenant.id).where(Tenant.slug == clean["slug"])) is not None
+    slug_taken = bool(clean.get("slug")) and db.session.scalar(
+        select(Tenant.id).where(Tenant.slug == clean["slug"])) is not None
     if problems:
-        if slug_taken:
-            problems["slug"] = ["该标识已被使用 (slug taken)"]
-        raise ApiError(422, "invalid_manifest", "开通清单有误 (the manifest has errors)", problems)
+        if slug_taken and "slug" not in problems:
+            problems["slug"] = [_("该标识已被使用")]
+        raise ApiError(422, "invalid_manifest", _("开通清单有误"), problems)
     if slug_taken:
-        raise ApiError(409, "slug_taken", f"标识 {clean['slug']} 已被使用 (slug taken)", {"slug": ["该标识已被使用 (slug taken)"]})
+        raise ApiError(409, "slug_taken", _("标识 %(slug)s 已被使用", slug=clean['slug']), {"slug": [_("该标识已被使用")]})
     clean["_county"] = target
     return clean
+
+
+def _duplicate_siblings(nodes: list[dict[str, Any]], path: str = "") -> list[str]:
+    """Two grids of one name under one parent (the grid service would refuse the second)."""
+    found, seen = [], set()
+    for node in nodes:
+        name = node.get("name")
+        where = f"{path} › {name}" if path else name
+        if name in seen:
+            found.append(_("同一上级下有两个「%(name)s」", name=where))
+        seen.add(name)
+        found += _duplicate_siblings(node.get("children") or [], where)
+    return found
 
 
 def onboard_township(data: Any, county: Tenant | None = None) -> Onboarded:
@@ -156,11 +182,11 @@ template kind's default list published as its first version. Commits."""
     except ValidationError as exc:
         problems["slug"] = exc.messages
     if not name or len(name) > 100:
-        problems["name"] = ["名称须为 1 到 100 个字符 (1-100 characters)"]
+        problems["name"] = [_("名称须为 1 到 100 个字符")]
     if problems:
-        raise ApiError(422, "validation_error", "输入有误 (invalid input)", problems)
+        raise ApiError(422, "validation_error", _("输入有误"), problems)
     if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
-        raise ApiError(409, "slug_taken", f"标识 {slug} 已被使用 (slug taken)", {"slug": ["该标识已被使用 (slug taken)"]})
+        raise ApiError(409, "slug_taken", _("标识 %(slug)s 已被使用", slug=slug), {"slug": [_("该标识已被使用")]})
     county = Tenant(slug=slug, name=name, kind=TenantKind.county, parent_id=platform_tenant().id, region_code=region_code)
     db.session.add(county)
     db.session.flush()
@@ -173,7 +199,7 @@ template kind's default list published as its first version. Commits."""
 def set_status(tenant: Tenant, status: TenantStatus) -> Tenant:
     """Suspend, resume or archive a township; every row is kept. Commits."""
     if tenant.kind != TenantKind.township:
-        raise ApiError(422, "validation_error", "只能暂停或恢复乡镇 (only townships)", {"slug": ["不是乡镇 (not a township)"]})
+        raise ApiError(422, "validation_error", _("只能暂停或恢复乡镇"), {"slug": [_("不是乡镇")]})
     before = tenant.status.value
     tenant.status = status
     audit.record(f"tenant.{status.value}", tenant, tenant_id=tenant.id, before={"status": before}, after={"status": status.value})

@@ -11,6 +11,7 @@ from flask import Blueprint, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from core.errors import MAX_INT, ApiError
+from flask_babel import gettext as _
 
 F = TypeVar("F", bound=Callable)
 
@@ -24,14 +25,14 @@ def json_body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if data is None:
         if request.data and request.data.strip():
-            raise ApiError(400, "malformed_json", "请求体不是有效的 JSON (malformed JSON body)")
+            raise ApiError(400, "malformed_json", _("请求体不是有效的 JSON"))
         return {}
     if not isinstance(data, dict):
-        raise ApiError(400, "malformed_json", "请求体须为 JSON 对象 (the body must be a JSON object)")
+        raise ApiError(400, "malformed_json", _("请求体须为 JSON 对象"))
     too_big = _out_of_range(data, "")
     if too_big:
-        raise ApiError(422, "validation_error", "数值超出范围 (a number is out of range)",
-                       {name: [f"须在 ±{MAX_INT} 之内 (within ±{MAX_INT})"] for name in too_big})
+        raise ApiError(422, "validation_error", _("数值超出范围"),
+                       {name: [_("须在 ±%(MAX_INT)s 之内", MAX_INT=MAX_INT)] for name in too_big})
     return data
 
 
@@ -54,7 +55,7 @@ def choice_arg(name: str, allowed, default: str | None = None) -> str | None:
     if raw in (None, ""):
         return default
     if raw not in allowed:
-        raise ApiError(422, "validation_error", f"参数 {name} 有误 (bad {name})",
+        raise ApiError(422, "validation_error", _("参数 %(name)s 有误", name=name),
                        {name: [f"须为以下之一 (one of): {', '.join(allowed)}"]})
     return raw
 
@@ -65,8 +66,8 @@ def known_args(*names: str) -> None:
     switch are always known."""
     unknown = sorted(set(request.args) - {*names, "page", "per_page", "lang"})
     if unknown:
-        raise ApiError(422, "validation_error", "未知的查询参数 (unknown query parameters)",
-                       {n: ["不支持此参数 (not a parameter of this endpoint)"] for n in unknown})
+        raise ApiError(422, "validation_error", _("未知的查询参数"),
+                       {n: [_("不支持此参数")] for n in unknown})
 
 
 def int_arg(name: str, default: int | None = None, *, minimum: int = 1) -> int | None:
@@ -80,8 +81,8 @@ def int_arg(name: str, default: int | None = None, *, minimum: int = 1) -> int |
         if not minimum <= value <= MAX_INT:
             raise ValueError
     except ValueError:
-        raise ApiError(422, "validation_error", f"参数 {name} 有误 (bad {name})",
-                       {name: [f"须为 {minimum} 到 {MAX_INT} 之间的整数 (a whole number from {minimum} to {MAX_INT})"]})
+        raise ApiError(422, "validation_error", _("参数 %(name)s 有误", name=name),
+                       {name: [_("须为 %(minimum)s 到 %(MAX_INT)s 之间的整数", minimum=minimum, MAX_INT=MAX_INT)]})
     return value
 
 
@@ -109,9 +110,9 @@ def page_args() -> tuple[int, int]:
             if not 1 <= values[name] <= hi:
                 raise ValueError
         except ValueError:
-            problems[name] = [f"须为 1 到 {hi} 之间的整数 (an integer from 1 to {hi})"]
+            problems[name] = [_("须为 1 到 %(hi)s 之间的整数", hi=hi)]
     if problems:
-        raise ApiError(422, "validation_error", "分页参数有误 (bad pagination)", problems)
+        raise ApiError(422, "validation_error", _("分页参数有误"), problems)
     return values["page"], values["per_page"]
 
 

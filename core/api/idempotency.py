@@ -42,6 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import db, utcnow
 from core.errors import ApiError
 from core.models.idempotency import IdempotencyKey
+from flask_babel import gettext as _
 
 log = logging.getLogger("gridgov.idempotency")
 
@@ -81,8 +82,8 @@ def _key_from_header() -> str | None:
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         raise ApiError(400, "invalid_idempotency_key",
-                       f"{HEADER} 须为 1 到 {MAX_KEY_LENGTH} 个字符 (1 to {MAX_KEY_LENGTH} characters)",
-                       {HEADER: [f"须为 1 到 {MAX_KEY_LENGTH} 个字符 (1 to {MAX_KEY_LENGTH} characters)"]})
+                       _("%(HEADER)s 须为 1 到 %(MAX_KEY_LENGTH)s 个字符", HEADER=HEADER, MAX_KEY_LENGTH=MAX_KEY_LENGTH),
+                       {HEADER: [_("须为 1 到 %(MAX_KEY_LENGTH)s 个字符", MAX_KEY_LENGTH=MAX_KEY_LENGTH)]})
     return key
 
 
@@ -103,11 +104,11 @@ def _commit_keeping_loaded() -> None:
 def _answer(row: IdempotencyKey, digest: str):
     if row.request_hash != digest:
         raise ApiError(422, "idempotency_key_reused",
-                       f"该 {HEADER} 已用于另一个请求 (this key was used for a different request)",
-                       {HEADER: ["已用于另一个请求，请换一个新键 (used for a different request; send a new key)"]})
+                       _("该 %(HEADER)s 已用于另一个请求", HEADER=HEADER),
+                       {HEADER: [_("已用于另一个请求，请换一个新键")]})
     if row.state != IdempotencyKey.DONE:
         raise ApiError(409, "idempotency_in_progress",
-                       "同一请求仍在处理中，请稍后重试 (the same request is still running; retry shortly)")
+                       _("同一请求仍在处理中，请稍后重试"))
     response = current_app.response_class(row.body or b"", status=row.status, content_type=row.content_type)
     if row.location:
         response.headers["Location"] = row.location
@@ -143,7 +144,7 @@ def claim_key():
         row = _find(tenant_id, user_id, key)
         if row is None:  # ... and has released it again: nothing was done
             raise ApiError(409, "idempotency_in_progress",
-                           "同一请求刚刚失败，请重试 (the same request just failed; retry)") from None
+                           _("同一请求刚刚失败，请重试")) from None
         return _answer(row, digest)
     g._idempotency_key_id = marker.id
     return None

@@ -18,6 +18,7 @@ from core.grid.models import Grid, GridStatus
 from core.models import RoleAssignment, RolePermission, Tenant, TenantKind, User
 from core.specs import Role
 from core.tenancy import cross_tenant, tenant_context
+from flask_babel import gettext as _
 
 # permissions only the platform or a county holds; a township cannot hand them out
 NOT_GRANTABLE = {TenantKind.township: {"platform.manage", "tenants.onboard", "tenants.suspend"},
@@ -67,7 +68,7 @@ def user_of_tenant(tenant: Tenant, user_id: int) -> User:
         held = db.session.scalar(select(RoleAssignment.id).where(RoleAssignment.user_id == user_id).limit(1))
     user = db.session.get(User, user_id) if held else None
     if user is None:
-        raise ApiError(404, "not_found", "本单位没有该用户 (no such user here)")
+        raise ApiError(404, "not_found", _("本单位没有该用户"))
     return user
 
 
@@ -76,20 +77,20 @@ def grant_role(tenant: Tenant, user: User, role: str, grid_id: int | None = None
     roles take none; 409 if the user holds it already."""
     definition = assignable_roles(tenant).get(role)
     if definition is None:
-        raise _invalid("role", f"本单位不能授予角色 {role} (role cannot be granted here)")
+        raise _invalid("role", _("本单位不能授予角色 %(role)s", role=role))
     if definition.scope == "grid":
         with tenant_context(tenant):
             grid = db.session.get(Grid, grid_id) if grid_id is not None else None
         if grid is None or grid.tenant_id != tenant.id or grid.status != GridStatus.active:
-            raise _invalid("grid_id", "网格角色须指定本乡镇一个在用的网格 (a grid role needs an active grid of this township)")
+            raise _invalid("grid_id", _("网格角色须指定本乡镇一个在用的网格"))
     elif grid_id is not None:
-        raise _invalid("grid_id", f"{definition.label_zh}不按网格授予 (this role is not granted on a grid)")
+        raise _invalid("grid_id", _("%(label_zh)s不按网格授予", label_zh=definition.label_zh))
     with tenant_context(tenant):
         exists = db.session.scalar(select(RoleAssignment.id).where(
             RoleAssignment.user_id == user.id, RoleAssignment.role == role,
             RoleAssignment.grid_id.is_(None) if grid_id is None else RoleAssignment.grid_id == grid_id))
     if exists:
-        raise _invalid("role", "该用户已有此角色 (the user holds this role already)", 409)
+        raise _invalid("role", _("该用户已有此角色"), 409)
     return assign_role(user, tenant, role, grid_id)
 
 
@@ -99,12 +100,12 @@ def revoke_role(tenant: Tenant, user: User, assignment_id: int) -> RoleAssignmen
     with tenant_context(tenant):
         row = db.session.get(RoleAssignment, assignment_id)
         if row is None or row.user_id != user.id or row.tenant_id != tenant.id:
-            raise ApiError(404, "not_found", "没有该角色授予记录 (no such role assignment)")
+            raise ApiError(404, "not_found", _("没有该角色授予记录"))
         if row.role == "township_admin":
             admins = db.session.scalar(select(func.count(func.distinct(RoleAssignment.user_id))).where(
                 RoleAssignment.role == "township_admin"))
             if admins <= 1:
-                raise _invalid("role", "不能撤销最后一位乡镇管理员 (cannot remove the last township admin)", 409)
+                raise _invalid("role", _("不能撤销最后一位乡镇管理员"), 409)
         before = {"user_id": user.id, "role": row.role, "grid_id": row.grid_id}
         audit.record("role.revoke", row, before=before)
         db.session.delete(row)
@@ -117,7 +118,7 @@ def create_tenant_user(tenant: Tenant, username: str, *, display_name: str = "",
     """Create an account holding ``roles`` in ``tenant`` (at least one); returns it with a
     generated password, shown once, that must be changed at first sign-in."""
     if not roles:
-        raise _invalid("roles", "至少授予一个角色 (grant at least one role)")
+        raise _invalid("roles", _("至少授予一个角色"))
     password = generate_password()
     user = create_user(username, password, display_name=display_name, mobile=mobile, must_change_password=True)
     for spec in roles:
@@ -137,8 +138,7 @@ def _require_wholly_here(tenant: Tenant, access: Access, user: User) -> None:
         elsewhere = db.session.scalar(select(RoleAssignment.id).where(
             RoleAssignment.user_id == user.id, RoleAssignment.tenant_id != tenant.id).limit(1))
     if user.is_platform_admin or elsewhere:
-        raise ApiError(403, "forbidden", "该账号在其他单位也有角色，请联系平台管理员办理 "
-                                         "(this account has roles elsewhere; ask a platform admin)")
+        raise ApiError(403, "forbidden", _("该账号在其他单位也有角色，请联系平台管理员办理"))
 
 
 def reset_tenant_user_password(tenant: Tenant, access: Access, user: User) -> str:
@@ -158,12 +158,12 @@ def set_user_active(tenant: Tenant, access: Access, user: User, active: bool, ac
         return user
     if not active:
         if actor is not None and actor.id == user.id:
-            raise _invalid("active", "不能停用自己的账号 (you cannot deactivate yourself)", 409)
+            raise _invalid("active", _("不能停用自己的账号"), 409)
         with tenant_context(tenant):
             admins = set(db.session.scalars(select(RoleAssignment.user_id).where(RoleAssignment.role == "township_admin")))
         if user.id in admins and not db.session.scalar(select(func.count()).select_from(User).where(
                 User.id.in_(admins - {user.id}), User.active.is_(True))):
-            raise _invalid("active", "不能停用最后一位乡镇管理员 (cannot deactivate the last township admin)", 409)
+            raise _invalid("active", _("不能停用最后一位乡镇管理员"), 409)
         user.session_version += 1
         revoked = revoke_all_tokens(user)
     else:
@@ -195,11 +195,11 @@ def set_role_permission(tenant: Tenant, role: str, permission: str, granted: boo
     none when it equals the default). Returns the effective state."""
     definition = assignable_roles(tenant).get(role)
     if definition is None:
-        raise ApiError(404, "not_found", f"本单位没有角色 {role} (no such role here)")
+        raise ApiError(404, "not_found", _("本单位没有角色 %(role)s", role=role))
     if permission not in catalogue()[0] or permission in NOT_GRANTABLE.get(tenant.kind, set()):
-        raise _invalid("permission", f"权限 {permission} 不存在或不能在本单位调整 (unknown or not adjustable here)")
+        raise _invalid("permission", _("权限 %(permission)s 不存在或不能在本单位调整", permission=permission))
     if not granted and (role, permission) in PROTECTED:
-        raise _invalid("permission", "乡镇管理员必须保留此权限，否则将无人能管理 (the township admin must keep it)", 409)
+        raise _invalid("permission", _("乡镇管理员必须保留此权限，否则将无人能管理"), 409)
     with tenant_context(tenant):
         before = permission in effective_role_permissions(tenant).get(role, frozenset())
         row = db.session.scalar(select(RolePermission).where(RolePermission.role == role,

@@ -16,6 +16,7 @@ from core.db import db
 from core.errors import ApiError
 from core.grid.models import Grid
 from core.grid.scope import visible
+from flask_babel import gettext as _
 
 bp = Blueprint("auth_admin_api", __name__, url_prefix="/api/v1/t/<tenant>")
 
@@ -33,9 +34,9 @@ def _user_json(user, assignments) -> dict:
 def my_access():
     permission = request.args.get("permission", "grids.read")
     if permission not in catalogue()[0]:
-        raise ApiError(422, "validation_error", "没有该权限 (unknown permission)", {"permission": ["没有该权限 (unknown permission)"]})
+        raise ApiError(422, "validation_error", _("没有该权限"), {"permission": [_("没有该权限")]})
     access = current_access()
-    _, roles = catalogue()
+    _names, roles = catalogue()
     grids = db.session.scalars(select(Grid).where(visible(Grid.id, permission)).order_by(Grid.path))
     return jsonify({
         "tenant": g.tenant.slug,

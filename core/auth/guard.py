@@ -30,6 +30,7 @@ from core.db import db
 from core.errors import ApiError
 from core.models import Tenant, TenantStatus
 from core.tenancy import reset_tenant, set_tenant
+from flask_babel import gettext as _
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # all a user whose password was reset may reach until they change it (besides public routes)
@@ -52,14 +53,14 @@ def _bearer() -> str | None:
 
 def _unauthenticated():
     if request.path.startswith("/api/"):
-        raise ApiError(401, "unauthorized", "请先登录或提供有效的令牌 (sign in or send a valid token)")
+        raise ApiError(401, "unauthorized", _("请先登录或提供有效的令牌"))
     return redirect(url_for("web.login") + "?" + urlencode({"next": request.full_path.rstrip("?")}))
 
 
 def _password_change_required():
     if request.path.startswith("/api/"):
         raise ApiError(403, "password_change_required",
-                       "密码已被重置，请先修改密码 (your password was reset; change it first)")
+                       _("密码已被重置，请先修改密码"))
     return redirect(url_for("auth_pages.change_password"))
 
 
@@ -117,7 +118,7 @@ def init_app(app: Flask) -> None:
         is_static = request.endpoint == "static" or (request.endpoint or "").endswith(".static")
         rule = PUBLIC if is_static else rule_of(view)
         if rule is None:
-            raise ApiError(403, "undeclared_route", "该页面未声明访问权限 (route has no access declaration)")
+            raise ApiError(403, "undeclared_route", _("该页面未声明访问权限"))
         slug = g.pop("_tenant_slug", None)
         token = _bearer()
         tenant = _tenant_by_slug(slug) if slug else None
@@ -127,9 +128,9 @@ def init_app(app: Flask) -> None:
             if user is None and tenant is not None and token_is_elsewhere(token):
                 # a good token of another township: that township's data is not here (404, as pages)
                 raise ApiError(404, "token_of_another_tenant",
-                               "此令牌属于另一个乡镇，不能访问本乡镇 (this token belongs to another township)")
+                               _("此令牌属于另一个乡镇，不能访问本乡镇"))
             if user is None:
-                raise ApiError(401, "invalid_token", "令牌无效、已过期或已撤销 (invalid, expired or revoked token)")
+                raise ApiError(401, "invalid_token", _("令牌无效、已过期或已撤销"))
             g._login_user = user  # flask-login's per-request user; no session cookie for tokens
             g.via_token = True
         elif current_user.is_authenticated:
@@ -174,7 +175,7 @@ def init_app(app: Flask) -> None:
         g.access = access
         enter_tenant(tenant)
         if rule.kind == "permission" and not access.can(rule.permission):
-            raise ApiError(403, "forbidden", f"缺少权限 {rule.permission} (missing permission)")
+            raise ApiError(403, "forbidden", _("缺少权限 %(permission)s", permission=rule.permission))
         return None
 
     @app.teardown_request

@@ -20,18 +20,16 @@ from core.auth.tokens import create_token, revoke_token
 from core.db import db
 from core.errors import ApiError
 from core.models import ApiToken
+from flask_babel import gettext as _
+from core.console.forms import keep_refused, refusal_message
 
 bp = Blueprint("auth_pages", __name__)
 
 
 def flash_problem(exc: Exception) -> None:
     """Flash an ApiError or ValidationError with the fields it names."""
-    if isinstance(exc, ValidationError):
-        message, fields = "输入有误 (invalid input)", exc.messages if isinstance(exc.messages, dict) else {}
-    else:
-        message, fields = exc.message, exc.fields or {}
-    details = "；".join(f"{k}: {' '.join(map(str, v if isinstance(v, list) else [v]))}" for k, v in fields.items())
-    flash(f"{message}{'：' + details if details else ''}", "error")
+    flash(refusal_message(exc), "error")
+    keep_refused(exc)  # the form it came from shows what was typed, each problem beside its field
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -49,7 +47,7 @@ def change_password():
         else:
             db.session.commit()
             login_user(user)
-            flash("密码已修改 (password changed)", "success")
+            flash(_("密码已修改"), "success")
             return redirect(url_for("web.index"))
     return render_template("auth/change_password.html", errors=errors), (422 if errors else 200)
 
@@ -84,7 +82,7 @@ def create_token_page():
 def revoke_token_page(token_id: int):
     revoke_token(visible_token(token_id))
     db.session.commit()
-    flash("令牌已撤销 (token revoked)", "success")
+    flash(_("令牌已撤销"), "success")
     return redirect(url_for("auth_pages.tokens"))
 
 

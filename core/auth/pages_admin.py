@@ -74,7 +74,7 @@ def grant_role(user_id: int):
         flash_problem(exc)
         return _back()
     db.session.commit()
-    flash(f"已授予 {user.username} 角色 (role granted)", "success")
+    flash(_("已授予 %(username)s 角色", username=user.username), "success")
     return _back()
 
 
@@ -91,7 +91,7 @@ def revoke_role(user_id: int, assignment_id: int):
         flash_problem(exc)
         return _back()
     db.session.commit()
-    flash(f"已撤销 {user.username} 的角色 (role revoked)", "success")
+    flash(_("已撤销 %(username)s 的角色", username=user.username), "success")
     return _back()
 
 
@@ -144,5 +144,6 @@ def change_role_permission(role: str, permission: str):
         flash_problem(exc)
     else:
         db.session.commit()
-        flash(f"{role}: {permission} {'已授予' if granted else '已撤销'}", "success")
+        flash((_("%(role)s：已授予 %(permission)s") if granted else _("%(role)s：已撤销 %(permission)s"))
+              % {"role": role, "permission": permission}, "success")
     return redirect(url_for("auth_admin_pages.roles"))

@@ -13,6 +13,8 @@ import secrets
 from argon2 import PasswordHasher
 from flask import current_app, has_app_context
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask_babel import gettext as _
+from core.i18n import N_
 
 _STRONG = PasswordHasher()
 _FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -26,7 +28,7 @@ def _hasher() -> PasswordHasher:
     return _STRONG
 
 MIN_LENGTH = 8
-POLICY_MESSAGE = "密码至少 8 位，且须同时包含字母和数字 (at least 8 characters, with letters and digits)"
+POLICY_MESSAGE = N_("密码至少 8 位，且须同时包含字母和数字")
 
 
 def hash_password(password: str) -> str:
@@ -53,7 +55,7 @@ def policy_problems(password: str, username: str | None = None) -> list[str]:
     if len(password) < MIN_LENGTH or not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
         problems.append(POLICY_MESSAGE)
     if username and password.lower() == username.lower():
-        problems.append("密码不能与用户名相同 (must differ from the username)")
+        problems.append(_("密码不能与用户名相同"))
     return problems
 
 

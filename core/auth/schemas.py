@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from core.localtime import LocalDateTime
+from flask_babel import gettext as _
 
 
 class LoginSchema(Schema):
@@ -93,7 +94,7 @@ class AuditFilterSchema(Schema):
     @validates_schema
     def _ordered(self, data, **kwargs):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError("结束日期不能早于开始日期 (to is before from)", "to")
+            raise ValidationError(_("结束日期不能早于开始日期"), "to")
 
 
 class AuditEntrySchema(Schema):

@@ -12,10 +12,12 @@ from core.db import db, utcnow
 from core.errors import ApiError
 from core.models import RoleAssignment, Tenant, User
 from core.tenancy import tenant_context
+from flask_babel import gettext as _
+from core.i18n import N_
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
-BAD_CREDENTIALS = "用户名或密码错误 (wrong username or password)"
+BAD_CREDENTIALS = N_("用户名或密码错误")
 
 
 def find_user(login: str) -> User | None:
@@ -60,21 +62,21 @@ def create_user(username: str, password: str, *, display_name: str = "", mobile:
     """Create an account; 422 naming the field for a bad username, mobile or password; 409 if taken."""
     problems: dict[str, list[str]] = {}
     if not USERNAME_RE.match(username or ""):
-        problems["username"] = ["用户名须为 2 到 64 位字母、数字、下划线、点或横线 (2-64 letters, digits, _ . -)"]
+        problems["username"] = [_("用户名须为 2 到 64 位字母、数字、下划线、点或横线")]
     elif MOBILE_RE.match(username):
         # sign-in accepts a username or a mobile number: a username shaped like one would be ambiguous
-        problems["username"] = ["用户名不能是手机号 (a username cannot look like a mobile number)"]
+        problems["username"] = [_("用户名不能是手机号")]
     if mobile and not MOBILE_RE.match(mobile):
-        problems["mobile"] = ["手机号须为 11 位大陆手机号 (an 11-digit mainland mobile number)"]
+        problems["mobile"] = [_("手机号须为 11 位大陆手机号")]
     pw = policy_problems(password or "", username)
     if pw:
         problems["password"] = pw
     if problems:
-        raise ApiError(422, "validation_error", "输入有误 (invalid input)", problems)
+        raise ApiError(422, "validation_error", _("输入有误"), problems)
     if db.session.scalar(select(User.id).where(User.username == username)):
-        raise ApiError(409, "conflict", "用户名已存在 (username taken)", {"username": ["用户名已存在 (taken)"]})
+        raise ApiError(409, "conflict", _("用户名已存在"), {"username": [_("用户名已存在")]})
     if mobile and db.session.scalar(select(User.id).where(User.mobile == mobile)):
-        raise ApiError(409, "conflict", "手机号已被使用 (mobile taken)", {"mobile": ["手机号已被使用 (taken)"]})
+        raise ApiError(409, "conflict", _("手机号已被使用"), {"mobile": [_("手机号已被使用")]})
     user = User(username=username, display_name=display_name or username, mobile=mobile or None,
                 password_hash=hash_password(password), is_platform_admin=platform_admin,
                 must_change_password=must_change_password)
@@ -107,14 +109,14 @@ def change_password(user: User, current: str, new: str) -> None:
     problems: dict[str, list[str]] = {}
     if not verify_password(user.password_hash, current or ""):
         login_failed(user.username)
-        problems["current_password"] = ["当前密码不正确 (the current password is wrong)"]
+        problems["current_password"] = [_("当前密码不正确")]
     new_problems = policy_problems(new or "", user.username)
     if not new_problems and current and new == current:
-        new_problems = ["新密码不能与当前密码相同 (must differ from the current password)"]
+        new_problems = [_("新密码不能与当前密码相同")]
     if new_problems:
         problems["new_password"] = new_problems
     if problems:
-        raise ApiError(422, "validation_error", "输入有误 (invalid input)", problems)
+        raise ApiError(422, "validation_error", _("输入有误"), problems)
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.session_version += 1

@@ -23,6 +23,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse
 
 from core.errors import ApiError, respond
+from flask_babel import gettext as _
 
 log = logging.getLogger("gridgov.auth")
 EXTENSION = "gridgov.limiter"
@@ -36,7 +37,7 @@ class LoginThrottled(ApiError):
         minutes = max(1, math.ceil(retry_after / 60))
         super().__init__(
             429, "too_many_failed_logins",
-            f"登录失败次数过多，请在 {minutes} 分钟后再试 (too many failed sign-ins; try again in {minutes} min)",
+            _("登录失败次数过多，请在 %(minutes)s 分钟后再试", minutes=minutes),
         )
         self.retry_after = retry_after
         self.headers = {"Retry-After": str(retry_after)}

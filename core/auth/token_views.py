@@ -16,6 +16,7 @@ from core.auth.tokens import create_token, revoke_token
 from core.db import db
 from core.errors import ApiError
 from core.models import ApiToken
+from flask_babel import gettext as _
 
 bp = Blueprint("auth_token_api", __name__, url_prefix="/api/v1/t/<tenant>/tokens")
 
@@ -25,7 +26,7 @@ def visible_token(token_id: int) -> ApiToken:
     row = db.session.get(ApiToken, token_id)
     if row is None or row.tenant_id != g.tenant.id or (
             row.user_id != current_user.id and not current_access().can("tokens.manage")):
-        raise ApiError(404, "not_found", "没有该令牌 (no such token)")
+        raise ApiError(404, "not_found", _("没有该令牌"))
     return row
 
 
@@ -37,7 +38,7 @@ def list_tokens():
     stmt = select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     if request.args.get("all") in ("1", "true"):
         if not current_access().can("tokens.manage"):
-            raise ApiError(403, "forbidden", "缺少权限 tokens.manage (missing permission)")
+            raise ApiError(403, "forbidden", _("缺少权限 tokens.manage"))
     else:
         stmt = stmt.where(ApiToken.user_id == current_user.id)
     return jsonify({"items": TokenSchema(many=True).dump(db.session.scalars(stmt))})
@@ -49,7 +50,7 @@ def list_tokens():
      request_schema=TokenCreateSchema, response_schema=TokenSchema, tags=["tokens"], status=201)
 def create():
     if g.get("via_token"):
-        raise ApiError(403, "forbidden", "请登录后创建令牌，不能用令牌创建令牌 (sign in to create tokens)")
+        raise ApiError(403, "forbidden", _("请登录后创建令牌，不能用令牌创建令牌"))
     data = load(TokenCreateSchema)
     row, plain = create_token(current_user, g.tenant, data["name"].strip() or "token", data["expires_in_days"])
     db.session.commit()
@@ -65,9 +66,9 @@ def issue():
     data = load(TokenIssueSchema)
     user = authenticate(data["login"], data["password"])
     if user.must_change_password:
-        raise ApiError(403, "password_change_required", "请先在网页上修改密码 (change your password first)")
+        raise ApiError(403, "password_change_required", _("请先在网页上修改密码"))
     if not access_for(user, g.tenant).is_member:
-        raise ApiError(404, "not_found", "您不是该乡镇的成员 (you are not a member of this tenant)")
+        raise ApiError(404, "not_found", _("您不是该乡镇的成员"))
     row, plain = create_token(user, g.tenant, data["name"].strip() or "script", data["expires_in_days"])
     db.session.commit()
     return jsonify({**TokenSchema().dump(row), "token": plain}), 201

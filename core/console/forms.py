@@ -9,13 +9,13 @@ marshmallow's messages come back next to each field, in Chinese unless the page 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import Schema, fields, validate
 
 from core.console.nav import is_english
+from core.i18n import localise_message
 
 
 @dataclass
@@ -105,7 +105,7 @@ def build_form(schema_cls: type[Schema] | None, values: dict[str, Any], errors: 
         for v in _validators(f):
             if isinstance(v, validate.OneOf):
                 labels = list(v.labels) if v.labels else [str(c) for c in v.choices]
-                choices = [(str(c), str(lab)) for c, lab in zip(v.choices, labels)]
+                choices = [(str(c), localise_message(lab)) for c, lab in zip(v.choices, labels)]
         label = (meta.get("label_en") or meta.get("label_zh")) if english else (meta.get("label_zh") or meta.get("label_en"))
         out.append(FormField(
             name=key, label=label or key, kind=kind, value=value, required=f.required, choices=choices,
@@ -146,38 +146,8 @@ def parse_form(schema_cls: type[Schema] | None, form) -> dict[str, Any]:
     return data
 
 
-_ZH = [
-    (r"Not a valid integer\.", "须为整数"),
-    (r"Not a valid number\.", "须为数字"),
-    (r"Not a valid boolean\.", "须为是或否"),
-    (r"Not a valid string\.", "须为文本"),
-    (r"Not a valid email address\.", "须为有效的电子邮箱"),
-    (r"Not a valid URL\.", "须为有效的网址"),
-    (r"Not a valid date\.", "须为有效的日期"),
-    (r"Not a valid datetime\.", "须为有效的日期时间"),
-    (r"Not a valid list\.", "须为列表"),
-    (r"Not a valid mapping type\.", "须为 JSON 对象"),
-    (r"Invalid input type\.", "输入类型有误"),
-    (r"Missing data for required field\.", "必填"),
-    (r"Field may not be null\.", "不能为空"),
-    (r"Unknown field\.", "未知字段"),
-    (r"Invalid value\.", "取值无效"),
-    (r"Length must be between (\S+) and (\S+)\.", r"长度须在 \1 到 \2 之间"),
-    (r"Shorter than minimum length (\S+)\.", r"长度不能少于 \1"),
-    (r"Longer than maximum length (\S+)\.", r"长度不能超过 \1"),
-    (r"Length must be (\S+)\.", r"长度须为 \1"),
-    (r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\.", r"须在 \1 到 \2 之间"),
-    (r"Must be greater than (\S+) and less than (\S+)\.", r"须大于 \1 且小于 \2"),
-    (r"Must be greater than or equal to (\S+)\.", r"不能小于 \1"),
-    (r"Must be less than or equal to (\S+)\.", r"不能大于 \1"),
-    (r"Must be greater than (\S+)\.", r"须大于 \1"),
-    (r"Must be less than (\S+)\.", r"须小于 \1"),
-    (r"Must be one of: (.+)\.", r"须为以下之一：\1"),
-]
-
-
 def localise(messages: Any) -> list[str]:
-    """marshmallow's field messages as a flat list, in Chinese unless the page is English."""
+    """marshmallow's field messages as a flat list, in the page's language."""
     flat: list[str] = []
 
     def walk(m: Any, prefix: str = "") -> None:
@@ -188,16 +158,115 @@ def localise(messages: Any) -> list[str]:
             for v in m:
                 walk(v, prefix)
         else:
-            flat.append(prefix + translate_message(str(m)))
+            flat.append(prefix + localise_message(m))
 
     walk(messages)
     return flat
 
 
 def translate_message(message: str) -> str:
-    if is_english():
-        return message
-    for pattern, zh in _ZH:
-        if re.fullmatch(pattern, message):
-            return re.sub(pattern, zh, message)
-    return message
+    """One message in the page's language (see :func:`core.i18n.localise_message`)."""
+    return localise_message(message)
+
+
+# --- re-showing a refused form (重新显示表单) -------------------------------------------------
+# Every console form that is refused shows the page again (422) with what was typed and each
+# problem beside its field, in the page's language: the page passes ``values=typed(request.form)``
+# and ``errors=form_errors(exc)`` to its template, whose fields use ``errors_for(errors, name)``
+# (console/_macros.html) and ``form_problems(errors)`` for what names no field. A chosen file
+# cannot be put back into a file input: the page says beside it that it must be chosen again.
+
+FORM = "_form"  # the key of problems that name no field
+
+
+def typed(form, *, drop: tuple[str, ...] = ("csrf_token",)) -> dict[str, Any]:
+    """What the user sent, to show again: one value per field (a list where the field repeats)."""
+    values: dict[str, Any] = {}
+    for key in form.keys():
+        if key in drop:
+            continue
+        many = form.getlist(key)
+        values[key] = many if len(many) > 1 else (many[0] if many else "")
+    return values
+
+
+def form_errors(exc: Exception) -> dict[str, list[str]]:
+    """A refused form's problems by field, each in the page's language: a marshmallow
+    ``ValidationError``'s messages or an ``ApiError``'s fields and message. Nested fields are
+    named with dots (``items.0.name``); what names no field is under :data:`FORM`."""
+    from core.errors import ApiError
+
+    found: dict[str, list[str]] = {}
+
+    def walk(prefix: str, messages: Any) -> None:
+        if isinstance(messages, dict):
+            for key, value in messages.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), value)
+        elif isinstance(messages, (list, tuple)) and any(isinstance(m, (dict, list)) for m in messages):
+            for m in messages:
+                walk(prefix, m)
+        else:
+            items = messages if isinstance(messages, (list, tuple)) else [messages]
+            key = prefix if prefix and prefix != "_schema" else FORM
+            found.setdefault(key, []).extend(localise_message(m) for m in items)
+
+    if isinstance(exc, ApiError):
+        walk("", exc.fields or {})
+        if not found:
+            found[FORM] = [localise_message(exc.message)]
+    elif hasattr(exc, "messages"):
+        walk("", exc.messages)
+    else:
+        found[FORM] = [localise_message(str(exc))]
+    return found
+
+
+def refusal_message(exc: Exception) -> str:
+    """One line for a flash after a refused action that has no form to show again: the message
+    and each field's problem, in the page's language, without the machine's field names."""
+    from flask_babel import gettext
+
+    from core.errors import ApiError
+
+    problems = [m for messages in form_errors(exc).values() for m in messages]
+    message = localise_message(exc.message) if isinstance(exc, ApiError) else gettext("输入有误")
+    details = gettext("；").join(dict.fromkeys(p for p in problems if p != message))
+    return gettext("%(message)s：%(details)s", message=message, details=details) if details else message
+
+
+# A form whose page redirects back after a post (the grid page's small forms) keeps what was typed
+# and its problems for the next page view, as a flash does: keep_refused() before the redirect,
+# ``refused(endpoint)`` in the template. The session is a cookie: long text is not kept.
+KEPT_LIMIT = 1500
+
+
+@dataclass
+class Refused:
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def keep_refused(exc: Exception) -> None:
+    """Keep this request's typed values and ``exc``'s problems for the page the user goes back to."""
+    from flask import request, session
+
+    values = {k: v for k, v in typed(request.form).items() if isinstance(v, str)}
+    if sum(len(v) for v in values.values()) > KEPT_LIMIT:
+        values = {}
+    from urllib.parse import urlsplit
+
+    back = urlsplit(request.referrer or "").path
+    session["_refused"] = {"endpoint": request.endpoint, "path": back, "values": values, "errors": form_errors(exc)}
+
+
+def refused(endpoint: str) -> Refused:
+    """What was refused at ``endpoint`` just before, from this page (empty otherwise); read once,
+    like a flash."""
+    from flask import g, request, session
+
+    if "_refused_kept" not in g:
+        g._refused_kept = session.pop("_refused", None)
+    kept = g._refused_kept
+    if not kept or kept.get("endpoint") != endpoint or kept.get("path") not in ("", request.path):
+        return Refused()
+    return Refused(values=kept.get("values") or {}, errors=kept.get("errors") or {})

@@ -21,6 +21,7 @@ from core.db import db
 from core.localtime import LocalDateTime, iso_local
 from core.errors import ApiError
 from core.models import TenantKind
+from flask_babel import gettext as _
 
 bp = Blueprint("county_templates", __name__, url_prefix="/api/v1/t/<tenant>/templates")
 
@@ -72,7 +73,7 @@ def _committed(write):
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise ApiError(409, "changed_meanwhile", "数据刚被他人修改，请刷新后重试 (changed by someone else; reload and retry)") from exc
+        raise ApiError(409, "changed_meanwhile", _("数据刚被他人修改，请刷新后重试")) from exc
     return out
 
 

@@ -3,6 +3,7 @@ township's menu entry, the ``gridgov templates`` commands."""
 from __future__ import annotations
 
 import click
+from flask_babel import gettext as _
 
 from core.models import TenantKind
 from core.plugins import hookimpl
@@ -59,12 +60,12 @@ def register_cli_commands(cli):
             for kind in service.kinds_for(tenant):
                 if tenant.kind == TenantKind.county:
                     row = service.template_of(tenant, kind, "cli")
-                    click.echo(f"{kind.name:28} v{row.version:<4} {len(row.draft):4} items  locked: "
-                               f"{', '.join(row.draft_locked) or '-'}  {row.title}")
+                    click.echo(f"{kind.name:28} v{row.version:<4} " + _("%(n)s 项，锁定：%(locked)s", n=len(row.draft),
+                               locked=", ".join(row.draft_locked) or "-") + f"  {row.title}")
                 else:
                     s = service.county_template(tenant, kind.name)
                     county = f"v{s['county']['version']}" if s["county"] else "-"
-                    mine = f"v{s['adoption']['version']}" if s["adoption"] else "not adopted"
-                    note = "  (newer version published)" if s["update_available"] else ""
-                    click.echo(f"{kind.name:28} county {county:6} adopted {mine}{note}")
+                    mine = f"v{s['adoption']['version']}" if s["adoption"] else _("未采用")
+                    note = "  " + _("（县里已发布新版本）") if s["update_available"] else ""
+                    click.echo(f"{kind.name:28} " + _("县 %(county)s，采用 %(mine)s", county=county, mine=mine) + note)
         db.session.commit()

@@ -20,8 +20,10 @@ from core.county_templates.models import CountyTemplate, TemplateAdoption, Templ
 from core.models import Tenant, TenantKind
 from core.specs import TemplateKind
 from core.tenancy import read_county_templates, tenant_context
+from flask_babel import gettext as _
+from core.i18n import N_
 
-LOCKED = "由县级模板锁定，不能修改 (locked by the county template)"
+LOCKED = N_("由县级模板锁定，不能修改")
 
 
 def kinds() -> dict[str, TemplateKind]:
@@ -50,7 +52,7 @@ def kind_for(tenant: Tenant, name: str) -> TemplateKind:
     for kind in kinds_for(tenant):
         if kind.name == name:
             return kind
-    raise ApiError(404, "unknown_template_kind", f"没有这种模板 (no template kind {name})")
+    raise ApiError(404, "unknown_template_kind", _("没有这种模板"))
 
 
 # --- the county's side ----------------------------------------------------------------------
@@ -89,17 +91,17 @@ def seed_county_templates(county: Tenant, actor: str | None = None) -> list[Coun
 def save_draft(county: Tenant, kind: TemplateKind, data: Any, actor: str | None = None) -> CountyTemplate:
     """Replace the draft (title, items, locked fields): validated whole, 422 naming the field."""
     if not isinstance(data, dict):
-        raise ApiError(400, "malformed_json", "请求体须为 JSON 对象 (the body must be a JSON object)")
+        raise ApiError(400, "malformed_json", _("请求体须为 JSON 对象"))
     clean = _draft_schema(kind).load(data)
     seen: dict[str, int] = {}
     problems: dict[int, dict[str, list[str]]] = {}
     for i, item in enumerate(clean["items"]):
         key = str(item.get(kind.key_field))
         if key in seen:
-            problems[i] = {kind.key_field: [f"与第 {seen[key] + 1} 项重复 (duplicate of item {seen[key] + 1})"]}
+            problems[i] = {kind.key_field: [_("与第 %(item)s 项重复", item=seen[key] + 1)]}
         seen.setdefault(key, i)
     if problems:
-        raise ApiError(422, "validation_error", "模板有误 (the template has errors)", {"items": problems})
+        raise ApiError(422, "validation_error", _("模板有误"), {"items": problems})
     row = template_of(county, kind, actor)
     with tenant_context(county):
         before = {"title": row.title, "items": len(row.draft), "locked_fields": row.draft_locked}
@@ -124,8 +126,8 @@ def publish(county: Tenant, kind: TemplateKind, actor: str | None = None) -> Tem
         if row.version:
             current = version_of(county, row, row.version)
             if current.data == row.draft and current.locked_fields == row.draft_locked and current.title == row.title:
-                raise ApiError(422, "unchanged", "草稿与现行版本相同，无需发布 (the draft is the current version)",
-                               {"items": ["没有改动 (nothing changed)"]})
+                raise ApiError(422, "unchanged", _("草稿与现行版本相同，无需发布"),
+                               {"items": [_("没有改动")]})
         return _publish(row, kind, actor)
 
 
@@ -151,7 +153,7 @@ def version_of(county: Tenant, template: CountyTemplate, number: int) -> Templat
         row = db.session.scalar(select(TemplateVersion).where(TemplateVersion.template_id == template.id,
                                                               TemplateVersion.version == number))
     if row is None:
-        raise ApiError(404, "not_found", "没有这个版本 (no such version)")
+        raise ApiError(404, "not_found", _("没有这个版本"))
     return row
 
 
@@ -246,8 +248,8 @@ def adopt_template(township: Tenant, name: str, actor: str | None = None, templa
     adoption = _adoption(township, kind, lock=True)
     found = read_county_templates(township, kind.name, versions=(adoption.version,) if adoption else ())
     if not found or (template_id is not None and template_id != found[0]["id"]):
-        raise ApiError(404, "no_template", "所属县尚未发布这种模板 (your county has published no such template)",
-                       {"template_id": ["不是本乡镇所属县的模板 (not your county's template)"]} if template_id is not None else None)
+        raise ApiError(404, "no_template", _("所属县尚未发布这种模板"),
+                       {"template_id": [_("不是本乡镇所属县的模板")]} if template_id is not None else None)
     county = found[0]
     locked = county["locked_fields"]
     overrides = dict(adoption.overrides or {}) if adoption else {}
@@ -286,21 +288,21 @@ def override_template_item(township: Tenant, name: str, key: str, changes: dict[
     adoption = _adoption(township, kind, lock=True) if kind else None
     if adoption is None:
         if strict:
-            raise ApiError(409, "not_adopted", "尚未采用县级模板 (adopt the county's template first)")
+            raise ApiError(409, "not_adopted", _("尚未采用县级模板"))
         return None
     found = read_county_templates(township, kind.name, versions=(adoption.version,))
     adopted = found[0]["versions"].get(adoption.version) if found and found[0]["id"] == adoption.template_id else None
     item = _keyed(kind, adopted["data"]).get(str(key)) if adopted else None
     if item is None:
         if strict:
-            raise ApiError(404, "not_found", "模板中没有这一项 (no such item in the template)")
+            raise ApiError(404, "not_found", _("模板中没有这一项"))
         return None
     if strict:
         changes = kind.item_schema(unknown=RAISE).load(changes, partial=True)
     else:
         changes = {f: v for f, v in changes.items() if f in kind.item_schema().fields}
     if kind.key_field in changes and str(changes[kind.key_field]) != str(key):
-        raise ApiError(422, "validation_error", "不能修改编码 (the key cannot change)", {kind.key_field: ["不能修改 (cannot change)"]})
+        raise ApiError(422, "validation_error", _("不能修改编码"), {kind.key_field: [_("不能修改")]})
     dumped = kind.item_schema().dump({**item, **changes})
     locked = [f for f in changes if f in adopted["locked_fields"] and dumped.get(f) != item.get(f)]
     if locked:

@@ -15,13 +15,14 @@ from core.grid import duties as duty_service
 from core.grid import party as party_service
 from core.grid import queries, schemas, service
 from core.grid.models import Grid, PartyOrg
+from flask_babel import gettext as _
 
 bp = Blueprint("grid_api", __name__, url_prefix="/api/v1/t/<tenant>")
 
 
 def _whole_township(permission: str = "grids.edit") -> None:
     if queries.reach(permission) is not None:
-        raise ApiError(403, "forbidden", "只有乡镇级账号可以在乡镇一级操作 (township-wide permission needed)")
+        raise ApiError(403, "forbidden", _("只有乡镇级账号可以在乡镇一级操作"))
 
 
 def _target(grid_id: int | None, field: str) -> Grid | None:
@@ -167,8 +168,8 @@ def add_duty(grid_id: int):
     grid = queries.load_grid(grid_id, "grids.edit")
     data = load(schemas.DutyCreateSchema)
     if data["user_id"] is not None and not g.access.can("users.manage"):
-        raise ApiError(403, "forbidden", "给账号分配职责会授予权限，需要 users.manage 权限 (appointing an account needs users.manage)",
-                       {"user_id": ["需要 users.manage 权限 (needs users.manage)"]})
+        raise ApiError(403, "forbidden", _("给账号分配职责会授予权限，需要 users.manage 权限"),
+                       {"user_id": [_("需要 users.manage 权限")]})
     row = duty_service.add_duty(g.tenant, grid, **data)
     db.session.commit()
     return jsonify(schemas.DutyOutSchema().dump(row)), 201

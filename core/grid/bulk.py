@@ -19,6 +19,7 @@ from core.grid.service import (
 )
 from core.models import Tenant
 from core.tenancy import current_tenant_id
+from flask_babel import gettext as _
 
 SEPARATORS = re.compile(r"\t|/|／|>|＞")
 MAX_LINES = 5000
@@ -56,7 +57,7 @@ def create_tree(tenant: Tenant, nodes: list[dict[str, Any]], parent: Grid | None
         rows, specs = [], []
         for children, parent_index, prefix, seq, names in frontier:
             if children and level > depth:
-                raise _invalid("grids", f"网格层级超过 {depth} 级 (deeper than {depth} levels)")
+                raise _invalid("grids", _("网格层级超过 %(depth)s 级", depth=depth))
             for node in children:
                 name = _clean_name(node.get("name"))
                 if name in names:
@@ -64,7 +65,7 @@ def create_tree(tenant: Tenant, nodes: list[dict[str, Any]], parent: Grid | None
                 names.add(name)
                 seq += 1
                 if seq >= 10 ** code_width(level):
-                    raise _invalid("grids", f"同一上级下最多 {10 ** code_width(level) - 1} 个网格 (too many siblings)")
+                    raise _invalid("grids", _("同一上级下最多 %(most)s 个网格", most=10 ** code_width(level) - 1))
                 pid = parent.id if parent_index is None and parent is not None else (
                     None if parent_index is None else parent_ids[parent_index])
                 rows.append({"tenant_id": tenant.id, "name": name, "parent_id": pid, "level": level, "seq": seq,
@@ -99,18 +100,18 @@ def create_paths(tenant: Tenant, rows: list[list[str]], under: Grid | None = Non
         if not names:
             continue
         if any(not n for n in names):
-            problems.append(f"第 {number} 行有空的网格名称 (line {number}: an empty name)")
+            problems.append(_("第 %(number)s 行有空的网格名称", number=number))
         elif any(len(n) > 100 for n in names):
-            problems.append(f"第 {number} 行的网格名称超过 100 个字符 (line {number}: name too long)")
+            problems.append(_("第 %(number)s 行的网格名称超过 100 个字符", number=number))
         elif len(names) > depth:
-            problems.append(f"第 {number} 行有 {len(names)} 级，这里最多 {depth} 级 (line {number}: too deep)")
+            problems.append(_("第 %(number)s 行有 %(levels)s 级，这里最多 %(depth)s 级", number=number, levels=len(names), depth=depth))
         else:
             paths.append(names)
     if len(paths) > MAX_LINES:
-        problems.append(f"一次最多 {MAX_LINES} 行 (at most {MAX_LINES} lines)")
+        problems.append(_("一次最多 %(MAX_LINES)s 行", MAX_LINES=MAX_LINES))
     if problems or not paths:
-        raise ApiError(422, "validation_error", "网格清单有误 (bad grid list)",
-                       {"lines": problems or ["请至少填写一行 (at least one line)"]})
+        raise ApiError(422, "validation_error", _("网格清单有误"),
+                       {"lines": problems or [_("请至少填写一行")]})
     stmt = select(Grid.id, Grid.parent_id, Grid.name).where(Grid.status == GridStatus.active)
     if under is not None:
         stmt = stmt.where(Grid.path.startswith(under.path, autoescape=True), Grid.id != under.id)

@@ -7,8 +7,10 @@ import io
 from pathlib import Path
 
 import click
+from flask_babel import gettext as _
 
 from core.db import db
+from core.i18n import localise_message
 
 
 @click.group("grids")
@@ -62,15 +64,15 @@ def import_command(file, slug, under, skip_header):
         if under:
             parent = db.session.scalar(select(Grid).where(Grid.code == under))
             if parent is None:
-                raise click.ClickException(f"no grid with code {under!r} in {slug}")
+                raise click.ClickException(_("%(slug)s 没有编码为 %(code)s 的网格", slug=slug, code=under))
         try:
             result = create_paths(tenant, rows, parent)
             db.session.commit()
         except ApiError as exc:
             db.session.rollback()
-            problems = "\n".join(sum((v if isinstance(v, list) else [str(v)] for v in (exc.fields or {}).values()), []))
-            raise click.ClickException(f"{exc.message}\n{problems}".strip()) from exc
-    click.echo(f"created {result['created']} grids; {result['existing']} rows already existed")
+            problems = [localise_message(m) for v in (exc.fields or {}).values() for m in (v if isinstance(v, list) else [v])]
+            raise click.ClickException("\n".join([localise_message(exc.message), *problems])) from exc
+    click.echo(_("已新建 %(created)s 个网格；%(existing)s 行已存在", created=result["created"], existing=result["existing"]))
 
 
 @grids_group.command("tree")

@@ -17,10 +17,12 @@ from core.db import db
 from core.errors import ApiError
 from core.grid.models import DUTY_LABELS, DUTY_ROLES, DutyKind, Grid, GridDuty, GridStatus
 from core.models import RoleAssignment, Tenant, User
+from flask_babel import gettext as _
+from core.i18n import N_
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 ANONYMOUS = "已匿名"
-PHONE_MESSAGE = "须为 11 位手机号或带区号的固定电话 (a mobile or landline number)"
+PHONE_MESSAGE = N_("须为 11 位手机号或带区号的固定电话")
 
 
 def _invalid(field: str, message: str, status: int = 422) -> ApiError:
@@ -39,7 +41,7 @@ def _member(tenant: Tenant, user_id: int) -> User:
     user = db.session.get(User, user_id)
     holds_role = db.session.scalar(select(RoleAssignment.id).where(RoleAssignment.user_id == user_id).limit(1))
     if user is None or holds_role is None or not user.active:
-        raise _invalid("user_id", "本乡镇没有这个账号 (no such account in this township)")
+        raise _invalid("user_id", _("本乡镇没有这个账号"))
     return user
 
 
@@ -57,16 +59,16 @@ def add_duty(tenant: Tenant, grid: Grid, duty: str, *, user_id: int | None = Non
              name: str | None = None, phone: str | None = None) -> GridDuty:
     """Appoint someone to ``duty`` on ``grid``; grants the matching access role to an account."""
     if grid.status != GridStatus.active:
-        raise _invalid("grid_id", "网格已撤销 (archived)")
+        raise _invalid("grid_id", _("网格已撤销"))
     try:
         kind = DutyKind(duty)
     except ValueError:
-        raise _invalid("duty", "未知职责 (unknown duty): " + "、".join(f"{k.value} {v}" for k, v in DUTY_LABELS.items())) from None
+        raise _invalid("duty", _("未知职责:") + "、".join(f"{k.value} {v}" for k, v in DUTY_LABELS.items())) from None
     user = _member(tenant, user_id) if user_id is not None else None
     resident = _person_name(person_id) if person_id is not None else None
     name = (name or "").strip() or (user.display_name if user else "") or (resident or "")
     if not name or len(name) > 64:
-        raise _invalid("name", "请填写姓名，最多 64 个字符 (name required, at most 64 characters)")
+        raise _invalid("name", _("请填写姓名，最多 64 个字符"))
     phone = check_phone(phone if phone else (user.mobile if user else ""))
     same = select(GridDuty.id).where(GridDuty.grid_id == grid.id, GridDuty.duty == kind)
     if user is not None:
@@ -76,7 +78,7 @@ def add_duty(tenant: Tenant, grid: Grid, duty: str, *, user_id: int | None = Non
     else:
         same = same.where(GridDuty.name == name, GridDuty.user_id.is_(None), GridDuty.person_id.is_(None))
     if db.session.scalar(same.limit(1)) is not None:
-        raise _invalid("duty", f"{name} 已是本网格的{DUTY_LABELS[kind]} (already holds this duty here)", 409)
+        raise _invalid("duty", _("%(name)s 已是本网格的%(duty)s", name=name, duty=DUTY_LABELS[kind]), 409)
     row = GridDuty(grid_id=grid.id, duty=kind, user_id=user.id if user else None, person_id=person_id,
                    name=name, phone=phone)
     if user is not None and kind.value in DUTY_ROLES:
@@ -113,7 +115,7 @@ def duty_on(grid: Grid, duty_id: int, can_manage_users: bool) -> GridDuty:
     if row is None or row.grid_id != grid.id:
         raise ApiError(404)
     if row.role_assignment_id is not None and not can_manage_users:
-        raise ApiError(403, "forbidden", _("该职责授予过权限，需要 users.manage 权限 (needs users.manage)"))
+        raise ApiError(403, "forbidden", _("该职责授予过权限，需要 users.manage 权限"))
     return row
 
 
@@ -147,7 +149,7 @@ def _person_name(person_id: int) -> str | None:
         return None
     person = db.session.get(Person, person_id)
     if person is None:
-        raise _invalid("person_id", "本乡镇没有这个居民 (no such resident in this township)")
+        raise _invalid("person_id", _("本乡镇没有这个居民"))
     return person.name
 
 

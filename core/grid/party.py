@@ -15,6 +15,7 @@ from core.errors import ApiError
 from core.grid.duties import check_phone
 from core.grid.models import PARTY_ORG_LABELS, Grid, GridStatus, PartyOrg, PartyOrgKind
 from core.models import Tenant
+from flask_babel import gettext as _
 
 FIELDS = ("kind", "name", "secretary_name", "secretary_phone")
 
@@ -42,12 +43,12 @@ def _apply(org: PartyOrg, data: dict[str, Any]) -> None:
     if "name" in data:
         name = (data["name"] or "").strip()
         if not name or len(name) > 100:
-            raise _invalid("name", "党组织名称须为 1 到 100 个字符 (1-100 characters)")
+            raise _invalid("name", _("党组织名称须为 1 到 100 个字符"))
         org.name = name
     if "secretary_name" in data:
         secretary = (data["secretary_name"] or "").strip()
         if len(secretary) > 64:
-            raise _invalid("secretary_name", "书记姓名最多 64 个字符 (at most 64 characters)")
+            raise _invalid("secretary_name", _("书记姓名最多 64 个字符"))
         org.secretary_name = secretary
     if "secretary_phone" in data:
         org.secretary_phone = check_phone(data["secretary_phone"], "secretary_phone")
@@ -56,12 +57,12 @@ def _apply(org: PartyOrg, data: dict[str, Any]) -> None:
 def create_party_org(tenant: Tenant, grid: Grid | None, data: dict[str, Any]) -> PartyOrg:
     """Build a party organisation on ``grid`` (None: the township's own). One per grid: 409."""
     if grid is not None and grid.status != GridStatus.active:
-        raise _invalid("grid_id", "网格已撤销 (archived)")
+        raise _invalid("grid_id", _("网格已撤销"))
     if org_of(grid) is not None:
-        raise _invalid("grid_id", "该网格已有党组织，请修改或先撤销 (this grid already has a party organisation)", 409)
+        raise _invalid("grid_id", _("该网格已有党组织，请修改或先撤销"), 409)
     for field in ("kind", "name"):
         if not data.get(field):
-            raise _invalid(field, "必填 (required)")
+            raise _invalid(field, _("必填"))
     org = PartyOrg(grid_id=grid.id if grid else None, secretary_name="", secretary_phone="")
     _apply(org, data)
     db.session.add(org)
@@ -95,8 +96,7 @@ def delete_party_org(tenant: Tenant, org: PartyOrg, transfer_to: PartyOrg | None
     ``transfer_to`` (a merge)."""
     members = member_counts([org.id]).get(org.id, 0)
     if members and transfer_to is None:
-        raise _invalid("id", f"党组织「{org.name}」还有 {members} 名党员，请先转接组织关系 "
-                       f"(transfer its {members} members first)", 409)
+        raise _invalid("id", _("党组织「%(name)s」还有 %(members)s 名党员，请先转接组织关系", name=org.name, members=members), 409)
     if members:
         from core.people.models import Person
 

@@ -14,6 +14,7 @@ from core.grid.models import Grid, GridStatus, PartyOrg
 from core.grid.scope import grid_in_reach
 from core.grid.service import level_name
 from core.models import Tenant
+from flask_babel import gettext as _
 
 
 def reach(permission: str = "grids.read") -> set[int] | None:
@@ -30,7 +31,7 @@ def load_grid(grid_id: int | None, permission: str = "grids.read", field: str | 
     grid = db.session.get(Grid, grid_id) if isinstance(grid_id, int) else None
     if grid is None or not grid_in_reach(grid, permission):
         if field:
-            raise ApiError(422, "validation_error", "网格不存在 (no such grid)", {field: ["网格不存在 (no such grid)"]})
+            raise ApiError(422, "validation_error", _("网格不存在"), {field: [_("网格不存在")]})
         raise ApiError(404)
     return grid
 

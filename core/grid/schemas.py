@@ -4,9 +4,10 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from core.grid.models import DUTY_LABELS, PARTY_ORG_LABELS
+from core.i18n import N_
 
-NAME = validate.Length(min=1, max=100, error="须为 1 到 100 个字符 (1-100 characters)")
-DUTIES = validate.OneOf([d.value for d in DUTY_LABELS], error="未知职责 (unknown duty)")
+NAME = validate.Length(min=1, max=100, error=N_("须为 1 到 100 个字符"))
+DUTIES = validate.OneOf([d.value for d in DUTY_LABELS], error=N_("未知职责"))
 KINDS = validate.OneOf([k.value for k in PARTY_ORG_LABELS], error="党组织类型须为 committee/general_branch/branch/group")
 
 

@@ -23,6 +23,7 @@ from core.errors import ApiError
 from core.grid.models import Grid, GridMerge, GridStatus
 from core.models import Tenant
 from core.models.tenant import DEFAULT_LEVEL_NAMES
+from flask_babel import gettext as _
 
 MAX_DEPTH = 6
 
@@ -61,7 +62,7 @@ def _invalid(field: str, message: str, status: int = 422, code: str = "validatio
 def _clean_name(name: str | None) -> str:
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise _invalid("name", "网格名称须为 1 到 100 个字符 (1-100 characters)")
+        raise _invalid("name", _("网格名称须为 1 到 100 个字符"))
     return name
 
 
@@ -73,7 +74,7 @@ def _check_sibling_name(name: str, parent_id: int | None, field: str, exclude: i
     if exclude is not None:
         stmt = stmt.where(Grid.id != exclude)
     if db.session.scalar(stmt.limit(1)) is not None:
-        raise _invalid(field, f"同一上级下已有名为「{name}」的网格 (a sibling has this name)", 409, "conflict")
+        raise _invalid(field, _("同一上级下已有名为「%(name)s」的网格", name=name), 409, "conflict")
 
 
 def _next_seq(parent: Grid | None, level: int, field: str) -> int:
@@ -82,7 +83,7 @@ def _next_seq(parent: Grid | None, level: int, field: str) -> int:
     )
     seq = (db.session.scalar(stmt) or 0) + 1
     if seq >= 10 ** code_width(level):
-        raise _invalid(field, f"该上级下的网格编号已用尽 (no more than {10 ** code_width(level) - 1} grids under one parent)")
+        raise _invalid(field, _("该上级下的网格编号已用尽（最多 %(most)s 个）", most=10 ** code_width(level) - 1))
     return seq
 
 
@@ -93,13 +94,13 @@ def _numbering(field: str) -> Iterator[None]:
         with db.session.begin_nested():
             yield
     except IntegrityError:
-        raise ApiError(409, "conflict", "网格编码冲突：有人同时在调整这里的网格，请刷新后重试 (concurrent change, retry)",
-                       {field: ["网格编码冲突，请重试 (code clash, retry)"]}) from None
+        raise ApiError(409, "conflict", _("网格编码冲突：有人同时在调整这里的网格，请刷新后重试"),
+                       {field: [_("网格编码冲突，请重试")]}) from None
 
 
 def _check_active(grid: Grid | None, field: str) -> None:
     if grid is not None and grid.status != GridStatus.active:
-        raise _invalid(field, f"网格「{grid.name}」已撤销 (archived)")
+        raise _invalid(field, _("网格「%(name)s」已撤销", name=grid.name))
 
 
 def create_grid(tenant: Tenant, name: str, parent: Grid | None = None) -> Grid:
@@ -109,7 +110,7 @@ def create_grid(tenant: Tenant, name: str, parent: Grid | None = None) -> Grid:
     level = 1 if parent is None else parent.level + 1
     depth = max_depth(tenant)
     if level > depth:
-        raise _invalid("parent_id", f"本乡镇网格最多 {depth} 级 (at most {depth} levels)")
+        raise _invalid("parent_id", _("本乡镇网格最多 %(depth)s 级", depth=depth))
     _check_sibling_name(name, parent.id if parent else None, "name")
     seq = _next_seq(parent, level, "parent_id")
     prefix = parent.code if parent is not None else (tenant.region_code or "")
@@ -169,14 +170,14 @@ def move_grid(tenant: Tenant, grid: Grid, parent: Grid | None, field: str = "par
     _check_active(grid, "id")
     _check_active(parent, field)
     if parent is not None and parent.path.startswith(grid.path):
-        raise _invalid(field, "不能把网格移到它自身或它的下级网格之下 (cannot move a grid under itself or its descendant)")
+        raise _invalid(field, _("不能把网格移到它自身或它的下级网格之下"))
     if (parent.id if parent else None) == grid.parent_id:
         return grid
     new_level = 1 if parent is None else parent.level + 1
     height = subtree_height(grid)
     depth = max_depth(tenant)
     if new_level + height > depth:
-        raise _invalid(field, f"移动后网格层级将超过 {depth} 级 (the subtree would be deeper than {depth} levels)")
+        raise _invalid(field, _("移动后网格层级将超过 %(depth)s 级", depth=depth))
     if check_name:
         _check_sibling_name(grid.name, parent.id if parent else None, field)
     seq = _next_seq(parent, new_level, field)
@@ -248,8 +249,7 @@ def archive_grid(tenant: Tenant, grid: Grid) -> Grid:
     usage = grid_usage(tenant, grid)
     if usage:
         left = "、".join(f"{label} {count}" for label, count in usage.items())
-        raise ApiError(409, "grid_in_use", f"网格「{grid.name}」内还有 {left}，请先迁出或合并 "
-                       f"(the grid still holds data: move it out or merge first)", {"usage": usage})
+        raise ApiError(409, "grid_in_use", _("网格「%(name)s」内还有 %(left)s，请先迁出或合并", name=grid.name, left=left), {"usage": usage})
     end_duties(tenant, grid)
     grid.status = GridStatus.archived
     grid.archived_at = utcnow()
@@ -269,9 +269,9 @@ def merge_grids(tenant: Tenant, source: Grid, target: Grid) -> Grid:
     _check_active(source, "id")
     _check_active(target, "target_id")
     if source.id == target.id:
-        raise _invalid("target_id", "不能把网格合并到它自身 (cannot merge a grid into itself)")
+        raise _invalid("target_id", _("不能把网格合并到它自身"))
     if target.path.startswith(source.path):
-        raise _invalid("target_id", "不能合并到自身的下级网格 (cannot merge into a descendant)")
+        raise _invalid("target_id", _("不能合并到自身的下级网格"))
     before = {"source": source.code, "target": target.code}
     children = db.session.scalars(
         select(Grid).where(Grid.parent_id == source.id, Grid.status == GridStatus.active).order_by(Grid.seq)

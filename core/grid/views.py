@@ -20,6 +20,7 @@ from core.grid import duties as duty_service
 from core.grid import party as party_service
 from core.grid import queries, service
 from core.grid.models import DUTY_LABELS, PARTY_ORG_LABELS, Grid, GridStatus
+from core.console.forms import keep_refused, refusal_message
 
 bp = Blueprint("grid", __name__, url_prefix="/t/<tenant>/grids")
 
@@ -31,8 +32,8 @@ def _int(name: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise ApiError(422, "validation_error", _("请选择有效的网格 (pick a grid)"),
-                       {name: [_("须为网格编号 (a grid id)")]}) from None
+        raise ApiError(422, "validation_error", _("请选择有效的网格"),
+                       {name: [_("须为网格编号")]}) from None
 
 
 def form_action(view):
@@ -48,9 +49,10 @@ def form_action(view):
             db.session.rollback()
             if exc.status in (403, 404):
                 raise
-            details = "；".join(f"{k}: {'、'.join(map(str, v)) if isinstance(v, list) else v}"
-                               for k, v in (exc.fields or {}).items() if k != "usage")
-            flash(exc.message + (f"（{details}）" if details else ""), "error")
+            if exc.fields:  # "usage" counts what a grid still holds: the message says it already
+                exc.fields = {k: v for k, v in exc.fields.items() if k != "usage"}
+            flash(refusal_message(exc), "error")
+            keep_refused(exc)  # the form shows again what was typed, each problem beside its field
             return redirect(back), 303
         return redirect(target or back), 303
 
@@ -207,7 +209,7 @@ def add_duty(grid_id: int):
     grid = queries.load_grid(grid_id, "grids.edit")
     user_id = _int("user_id")
     if user_id is not None and not g.access.can("users.manage"):
-        raise ApiError(403, "forbidden", _("给账号分配职责需要 users.manage 权限 (needs users.manage)"))
+        raise ApiError(403, "forbidden", _("给账号分配职责需要 users.manage 权限"))
     duty_service.add_duty(g.tenant, grid, request.form.get("duty", ""), user_id=user_id,
                           person_id=_int("person_id"), name=request.form.get("name"), phone=request.form.get("phone"))
     flash(_("已添加"), "ok")

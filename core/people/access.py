@@ -18,6 +18,7 @@ from core.grid.models import Grid
 from core.grid.scope import subtree_condition, visible
 from core.people.identity import mask_id, mask_mobile
 from core.people.models import GENDER_LABELS, STATUS_LABELS, Household, Person
+from flask_babel import gettext as _
 
 
 def reach_ids(permission: str) -> set[int] | None:
@@ -56,8 +57,8 @@ def household_or_404(household_id: int) -> Household:
 def require_reach(grid_id: int, permission: str, field: str = "grid_id") -> None:
     """403 when ``grid_id`` lies outside the user's reach with ``permission``."""
     if not in_reach(grid_id, permission):
-        raise ApiError(403, "forbidden", f"该网格不在您的 {permission} 权限范围内 (grid out of reach)",
-                       {field: ["不在您的管辖范围内 (out of your reach)"]})
+        raise ApiError(403, "forbidden", _("该网格不在您的 %(permission)s 权限范围内", permission=permission),
+                       {field: [_("不在您的管辖范围内")]})
 
 
 def township_wide(permission: str = "people.edit") -> bool:
@@ -70,7 +71,7 @@ def require_anonymiser() -> None:
     if not township_wide("people.edit"):
         from flask_babel import gettext as _
 
-        raise ApiError(403, "forbidden", _("匿名化须由乡镇级人员办理 (township-wide people.edit required)"))
+        raise ApiError(403, "forbidden", _("匿名化须由乡镇级人员办理"))
 
 
 def check_person_reach(data: dict[str, Any], person: Person | None = None) -> None:

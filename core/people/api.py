@@ -15,6 +15,7 @@ from core.people.models import Household, Person, Tag
 from core.people.schemas import HouseholdIn, PartyCenterIn, PartyCenterLinkIn, PersonIn, TagIn
 from core.people.search import people_order, people_query
 from core.people.stats import stats_by_first_level, subtree_stats
+from flask_babel import gettext as _
 
 bp = Blueprint("people_api", __name__, url_prefix="/api/v1/t/<tenant>")
 
@@ -101,7 +102,7 @@ def data_export(person_id):
 
     person = access.person_or_404(person_id)
     if not access.may_reveal(person):
-        raise ApiError(403, "forbidden", "缺少权限 people.read_sensitive (missing permission)")
+        raise ApiError(403, "forbidden", _("缺少权限 people.read_sensitive"))
     body = gather_person_data(g.tenant, person)
     db.session.commit()
     return jsonify(body)
@@ -216,7 +217,7 @@ def list_tags():
 @doc("Add a township's own tag", request_schema=TagIn, tags=["people"], status=201)
 def create_tag():
     if not access.township_wide("people.edit"):
-        raise ApiError(403, "forbidden", "标签须由乡镇级人员添加 (township-wide people.edit required)")
+        raise ApiError(403, "forbidden", _("标签须由乡镇级人员添加"))
     tag = services.create_tag(load(TagIn)["name"])
     db.session.commit()
     return jsonify({"id": tag.id, "name": tag.name, "code": tag.code, "builtin": tag.builtin}), 201
@@ -232,7 +233,7 @@ def stats():
             raise ApiError(404)
         return jsonify(subtree_stats(g.tenant, grid_id))
     if access.reach_ids("people.read") is not None:
-        raise ApiError(403, "forbidden", "请指定您管辖的网格 (grid_id required)", {"grid_id": ["请指定网格 (required)"]})
+        raise ApiError(403, "forbidden", _("请指定您管辖的网格"), {"grid_id": [_("请指定网格")]})
     return jsonify(subtree_stats(g.tenant, None))
 
 
@@ -241,5 +242,5 @@ def stats():
 @doc("The same numbers per first-level grid", tags=["people"])
 def stats_first_level():
     if access.reach_ids("people.read") is not None:
-        raise ApiError(403, "forbidden", "仅乡镇级人员可查看全乡镇统计 (township-wide people.read required)")
+        raise ApiError(403, "forbidden", _("仅乡镇级人员可查看全乡镇统计"))
     return jsonify(stats_by_first_level(g.tenant))

@@ -15,6 +15,7 @@ from core import audit
 from core.db import db
 from core.errors import ApiError
 from core.people.models import Household, PartyCenter, PartyCenterLink, Person, PersonStatus
+from flask_babel import gettext as _
 
 LINKS_PER_CENTER = 30  # real centres keep in touch with 5 to 10 households; room to spare
 
@@ -30,7 +31,7 @@ def center_of(household: Household) -> PartyCenter | None:
 def center_or_404(household: Household) -> PartyCenter:
     center = center_of(household)
     if center is None:
-        raise ApiError(404, "not_found", "该户不是党员中心户 (not a party-member household)")
+        raise ApiError(404, "not_found", _("该户不是党员中心户"))
     return center
 
 
@@ -38,13 +39,13 @@ def designate(household: Household, member_id: int | None) -> PartyCenter:
     """Name ``household`` a party-member household; ``member_id`` is a party member living in it."""
     member = db.session.get(Person, member_id) if member_id is not None else None
     if member is None or member.household_id != household.id:
-        raise _invalid("member_id", "须为本户的居民 (must be a resident of this household)")
+        raise _invalid("member_id", _("须为本户的居民"))
     if not member.is_party_member or member.status != PersonStatus.living:
-        raise _invalid("member_id", "须为在住党员 (must be a party member living here)")
+        raise _invalid("member_id", _("须为在住党员"))
     if center_of(household) is not None:
-        raise _invalid("household_id", "该户已是党员中心户 (already a party-member household)", 409)
+        raise _invalid("household_id", _("该户已是党员中心户"), 409)
     if db.session.scalar(select(PartyCenterLink.center_id).where(PartyCenterLink.household_id == household.id)):
-        raise _invalid("household_id", "该户已是其他中心户的联系户，请先解除 (linked to another centre; unlink first)", 409)
+        raise _invalid("household_id", _("该户已是其他中心户的联系户，请先解除"), 409)
     center = PartyCenter(household_id=household.id, member_id=member.id)
     db.session.add(center)
     db.session.flush()
@@ -64,16 +65,16 @@ def dissolve(center: PartyCenter) -> None:
 def link(center: PartyCenter, household: Household) -> PartyCenterLink:
     """Let ``center`` keep in touch with ``household`` (联系户)."""
     if household.id == center.household_id:
-        raise _invalid("household_id", "不能联系本户 (a household cannot link itself)")
+        raise _invalid("household_id", _("不能联系本户"))
     if center_of(household) is not None:
-        raise _invalid("household_id", "该户本身是党员中心户 (that household is a centre itself)", 409)
+        raise _invalid("household_id", _("该户本身是党员中心户"), 409)
     taken = db.session.scalar(select(PartyCenterLink.center_id).where(PartyCenterLink.household_id == household.id))
     if taken is not None:
-        raise _invalid("household_id", "该户已由其他党员中心户联系 (already linked to a centre)", 409)
+        raise _invalid("household_id", _("该户已由其他党员中心户联系"), 409)
     linked = db.session.scalar(select(func.count()).select_from(PartyCenterLink)
                                .where(PartyCenterLink.center_id == center.id))
     if linked >= LINKS_PER_CENTER:
-        raise _invalid("household_id", f"一个中心户最多联系 {LINKS_PER_CENTER} 户 (at most {LINKS_PER_CENTER})")
+        raise _invalid("household_id", _("一个中心户最多联系 %(LINKS_PER_CENTER)s 户", LINKS_PER_CENTER=LINKS_PER_CENTER))
     row = PartyCenterLink(center_id=center.id, household_id=household.id)
     db.session.add(row)
     db.session.flush()
@@ -84,7 +85,7 @@ def link(center: PartyCenter, household: Household) -> PartyCenterLink:
 def unlink(center: PartyCenter, household_id: int) -> None:
     row = db.session.get(PartyCenterLink, (center.id, household_id))
     if row is None:
-        raise ApiError(404, "not_found", "没有该联系户 (no such linked household)")
+        raise ApiError(404, "not_found", _("没有该联系户"))
     db.session.delete(row)
     db.session.flush()
     audit.record("people.party_center_unlink", center, before={"household_id": household_id})

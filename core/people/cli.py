@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
+from flask_babel import gettext as _
 
+from core.cli import problem_lines
 from core.db import db
+from core.i18n import localise_message
 
 
 @click.group("people")
@@ -37,14 +41,14 @@ def import_command(file, slug, dry_run, good_rows, mapping):
     try:
         columns = json.loads(mapping) if mapping else None
     except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"not JSON: {exc}", param_hint="--mapping")
+        raise click.BadParameter(_("不是有效的 JSON：%(reason)s", reason=exc), param_hint="--mapping")
     mode = "dry_run" if dry_run else ("good" if good_rows else "all")
     bars: dict[str, click.progressbar] = {}
 
     def progress(phase, done, total):
         bar = bars.get(phase)
         if bar is None:
-            label = "检查 (checking)" if phase == "check" else "写入 (writing)"
+            label = _("检查") if phase == "check" else _("写入")
             bar = bars[phase] = click.progressbar(length=max(total or done, 1), label=label, file=sys.stderr)
             bar.__enter__()
             bar.done = 0
@@ -62,20 +66,21 @@ def import_command(file, slug, dry_run, good_rows, mapping):
                 db.session.rollback()
     except ApiError as exc:
         db.session.rollback()
-        raise click.ClickException(f"{exc.message} {json.dumps(exc.fields or {}, ensure_ascii=False)}")
+        raise click.ClickException("\n".join([localise_message(exc.message), *problem_lines(exc.fields)])) from exc
     click.echo("")
     for error in report.errors[:200]:
-        click.echo(f"第 {error['row']} 行 [{error['column']}] {error['reason']}")
+        click.echo(_("第 %(row)s 行 [%(column)s] %(reason)s", row=error["row"], column=error["column"],
+                     reason=localise_message(error["reason"])))
     if len(report.errors) > 200:
-        click.echo(f"... 另有 {len(report.errors) - 200} 处问题 (more problems)")
-    click.echo(f"rows {report.total}, good {report.good}, bad {report.bad}")
+        click.echo(_("... 另有 %(n)s 处问题", n=len(report.errors) - 200))
+    click.echo(_("共 %(total)s 行，正确 %(good)s 行，有误 %(bad)s 行", total=report.total, good=report.good, bad=report.bad))
     if report.imported:
-        click.echo(f"imported: {report.created} created, {report.updated} updated, "
-                   f"{report.households_created} households created")
+        click.echo(_("已导入：新增 %(created)s 人，更新 %(updated)s 人，新建住户 %(households)s 户", created=report.created,
+                     updated=report.updated, households=report.households_created))
     elif mode == "all" and report.errors:
-        raise click.ClickException("有错误行，未导入任何数据；修正后重试或使用 --good-rows (nothing imported)")
+        raise click.ClickException(_("有错误行，未导入任何数据；修正后重试或使用 --good-rows"))
     elif mode == "dry_run":
-        click.echo("dry run: nothing written")
+        click.echo(_("仅检查：未写入任何数据"))
 
 
 @people_group.command("export")
@@ -87,6 +92,15 @@ def export_command(out, slug):
     from core.tenancy import tenant_context
 
     tenant = _tenant(slug)
-    with tenant_context(tenant), open(out, "wb") as stream:
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):
+        raise click.BadParameter(_("文件夹 %(folder)s 不存在，请先创建", folder=folder), param_hint="OUT")
+    try:
+        stream = open(out, "wb")
+    except OSError as exc:
+        raise click.BadParameter(_("无法写入 %(path)s：%(reason)s", path=out, reason=exc.strerror or exc),
+                                 param_hint="OUT") from exc
+    with tenant_context(tenant), stream:
         counts = write_workbook(stream, masked=False)
-    click.echo(f"exported {counts['grids']} grids, {counts['households']} households, {counts['people']} people to {out}")
+    click.echo(_("已导出 %(grids)s 个网格、%(households)s 户、%(people)s 人到 %(path)s", grids=counts["grids"],
+                 households=counts["households"], people=counts["people"], path=out))

@@ -16,6 +16,7 @@ from core.people import import_jobs
 from core.people.access import reach_ids
 from core.people.export import write_workbook
 from core.people.importer import run_import
+from flask_babel import gettext as _
 
 bp = Blueprint("people_files", __name__, url_prefix="/api/v1/t/<tenant>/people")
 
@@ -28,7 +29,7 @@ def parse_mapping(raw: str | None) -> dict[str, str] | None:
     except json.JSONDecodeError:
         mapping = None
     if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-        raise ApiError(422, "validation_error", "列映射须为 JSON 对象 (mapping must be a JSON object)",
+        raise ApiError(422, "validation_error", _("列映射须为 JSON 对象"),
                        {"mapping": ['须为 {"表头": "字段"} 形式的 JSON 对象']})
     return mapping
 
@@ -36,7 +37,7 @@ def parse_mapping(raw: str | None) -> dict[str, str] | None:
 def import_response(report):
     body = report.as_dict()
     if report.mode == "all" and report.errors:
-        payload = error_payload(422, "import_rejected", f"有 {report.bad} 行有误，未导入任何数据 (nothing imported)",
+        payload = error_payload(422, "import_rejected", _("有 %(bad)s 行有误，未导入任何数据", bad=report.bad),
                                 {"rows": report.errors})
         return jsonify({**payload, "report": body}), 422
     return jsonify(body), 200
@@ -50,7 +51,7 @@ def import_response(report):
 def import_people():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ApiError(422, "validation_error", "请上传文件 (upload a file)", {"file": ["请上传 .xlsx 或 .csv 文件"]})
+        raise ApiError(422, "validation_error", _("请上传文件"), {"file": ["请上传 .xlsx 或 .csv 文件"]})
     mode = request.form.get("mode", "dry_run")
     report = run_import(upload.filename, io.BytesIO(upload.read()), mode=mode,
                         mapping=parse_mapping(request.form.get("mapping")), reach=reach_ids("people.import"))

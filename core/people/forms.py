@@ -45,7 +45,7 @@ def _integer(form, key: str, errors: dict[str, list[str]]) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        errors[key] = [_("须为编号 (must be a number)")]
+        errors[key] = [_("须为编号")]
         return None
     return int(raw)
 
@@ -69,7 +69,7 @@ def _person_data(form, *, keep_sensitive: bool) -> dict[str, Any]:
         if value.isdigit():
             tags.append(int(value))
         else:
-            errors["tags"] = [_("未知标签 (unknown tag)")]
+            errors["tags"] = [_("未知标签")]
     data["tags"] = tags
     loaded = _load(PersonIn(partial=True), data, errors)
     return {k: v for k, v in loaded.items() if k in data}
@@ -85,7 +85,7 @@ def _load(schema, data: dict[str, Any], errors: dict[str, list[str]]) -> dict[st
             errors.setdefault(key, messages if isinstance(messages, list) else [str(messages)])
         loaded = {}
     if errors:
-        raise ApiError(422, "validation_error", _("请检查标红的项目 (check the marked fields)"), errors)
+        raise ApiError(422, "validation_error", _("请检查标红的项目"), errors)
     return loaded
 
 
@@ -137,7 +137,7 @@ def new_person():
     try:
         data = _person_data(request.form, keep_sensitive=False)
         if not data.get("name"):
-            raise ApiError(422, "validation_error", _("请填写姓名 (name required)"), {"name": [_("请填写姓名 (required)")]})
+            raise ApiError(422, "validation_error", _("请填写姓名"), {"name": [_("请填写")]})
         access.check_person_reach(data)
         person = services.create_person(data)
         db.session.commit()
@@ -161,7 +161,7 @@ def edit_person(person_id: int):
     person = access.person_or_404(person_id)
     access.require_reach(person.grid_id, "people.edit")
     if person.anonymised_at is not None:
-        raise ApiError(409, "anonymised", _("该居民已匿名化，不能修改 (anonymised records cannot change)"))
+        raise ApiError(409, "anonymised", _("该居民已匿名化，不能修改"))
     unmasked = access.may_reveal(person)
     hints = {} if unmasked else {"id_number": mask_id(person.id_number) or "", "mobile": mask_mobile(person.mobile) or ""}
     if request.method == "GET":
@@ -190,7 +190,7 @@ def anonymise_person(person_id: int):
     person = access.person_or_404(person_id)
     access.require_anonymiser()
     if request.form.get("confirm") != person.name:
-        flash(_("请输入居民姓名以确认匿名化 (type the name to confirm)"), "error")
+        flash(_("请输入居民姓名以确认匿名化"), "error")
         return redirect(url_for("people.person_page", person_id=person_id))
     services.anonymise_person(g.tenant, person)
     db.session.commit()
@@ -204,7 +204,7 @@ def _household_data(form, *, partial: bool) -> dict[str, Any]:
     if "grid_id" in form or not partial:
         data["grid_id"] = _integer(form, "grid_id", errors)
         if data["grid_id"] is None and "grid_id" not in errors:
-            errors["grid_id"] = [_("请选择网格 (grid required)")]
+            errors["grid_id"] = [_("请选择网格")]
     return _load(HouseholdIn(partial=partial), {k: v for k, v in data.items() if k not in errors}, errors)
 
 

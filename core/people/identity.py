@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
+from flask_babel import gettext as _
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 ID_RE = re.compile(r"^\d{17}[\dX]$")
@@ -31,15 +32,15 @@ def normalise_id(value: str | None) -> str:
 def id_problem(value: str, today: dt.date | None = None) -> str | None:
     """Why ``value`` is not a valid 18-digit 身份证号, or None when it is."""
     if not ID_RE.match(value):
-        return "身份证号须为 17 位数字加 1 位数字或 X (18 characters)"
+        return _("身份证号须为 17 位数字加 1 位数字或 X")
     try:
         born = id_birth_date(value)
     except ValueError:
-        return "身份证号中的出生日期无效 (the birth date inside is invalid)"
+        return _("身份证号中的出生日期无效")
     if born > (today or dt.date.today()) or born.year < 1880:
-        return "身份证号中的出生日期无效 (the birth date inside is invalid)"
+        return _("身份证号中的出生日期无效")
     if check_digit(value[:17]) != value[17]:
-        return "身份证号校验位不正确 (wrong check digit)"
+        return _("身份证号校验位不正确")
     return None
 
 
@@ -61,7 +62,7 @@ def make_id_number(region: str, born: dt.date, seq: int, gender: str) -> str:
 
 def mobile_problem(value: str) -> str | None:
     if not MOBILE_RE.match(value):
-        return "手机号须为 11 位大陆手机号 (an 11-digit mainland mobile number)"
+        return _("手机号须为 11 位大陆手机号")
     return None
 
 

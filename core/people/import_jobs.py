@@ -31,6 +31,7 @@ from core.i18n import N_
 from core.people.access import reach_ids
 from core.people.importer import MODES, run_import
 from core.people.sheets import check_mapping
+from flask_babel import gettext as _
 
 KIND = "people.import"
 TOKEN = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
@@ -68,11 +69,11 @@ def remove_old_files(root: str, older_than: float = jobs.KEEP_FOR) -> int:
 def save_upload(upload) -> str:
     """Keep an uploaded .xlsx/.csv for the jobs; returns its token. 422 naming ``file``."""
     if upload is None or not upload.filename:
-        raise ApiError(422, "validation_error", "请上传文件 (upload a file)", {"file": ["请上传 .xlsx 或 .csv 文件"]})
+        raise ApiError(422, "validation_error", _("请上传文件"), {"file": ["请上传 .xlsx 或 .csv 文件"]})
     ext = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
     if ext not in ("xlsx", "csv"):
-        raise ApiError(422, "validation_error", "请上传 .xlsx 或 .csv 文件 (upload .xlsx or .csv)",
-                       {"file": ["格式不支持，仅支持 .xlsx 或 .csv (unsupported file type)"]})
+        raise ApiError(422, "validation_error", _("请上传 .xlsx 或 .csv 文件"),
+                       {"file": [_("格式不支持，仅支持 .xlsx 或 .csv")]})
     remove_old_files(upload_root())
     folder = os.path.join(upload_root(), str(g.tenant.id))
     os.makedirs(folder, exist_ok=True)
@@ -83,8 +84,8 @@ def save_upload(upload) -> str:
 
 def check_mode(mode: str | None) -> str:
     if mode not in MODES:
-        raise ApiError(422, "validation_error", "导入方式有误 (invalid mode)",
-                       {"mode": [f"须为 {', '.join(MODES)} 之一 (one of {', '.join(MODES)})"]})
+        raise ApiError(422, "validation_error", _("导入方式有误"),
+                       {"mode": [_("须为 %(choices)s 之一", choices=', '.join(MODES))]})
     return mode
 
 
@@ -100,7 +101,7 @@ def _work(run: jobs.JobRun) -> dict[str, Any]:
     params = run.params
     path = upload_path(params["token"])
     if path is None:
-        raise ApiError(422, "validation_error", "上传的文件已失效，请重新上传 (upload again)", {"file": ["请重新上传"]})
+        raise ApiError(422, "validation_error", _("上传的文件已失效，请重新上传"), {"file": ["请重新上传"]})
     with open(path, "rb") as stream:
         data = io.BytesIO(stream.read())
     report = run_import(params["filename"], data, mode=params["mode"], mapping=params.get("mapping"),
@@ -108,7 +109,7 @@ def _work(run: jobs.JobRun) -> dict[str, Any]:
     body = report.as_dict()
     if params["mode"] == "all" and report.errors:
         run.result = body  # the failure keeps its report
-        raise ApiError(422, "import_rejected", f"有 {report.bad} 行有误，未导入任何数据 (nothing imported)")
+        raise ApiError(422, "import_rejected", _("有 %(bad)s 行有误，未导入任何数据", bad=report.bad))
     if report.imported:
         db.session.commit()
         os.remove(path)  # written: the file is of no more use

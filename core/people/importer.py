@@ -21,6 +21,7 @@ from core.people.identity import id_birth_date, id_gender, id_problem, mobile_pr
 from core.people.models import Household, Person, PersonStatus, Tag
 from core.people.sheets import (GENDERS, LABELS, STATUSES, map_headers, parse_date, parse_flag, read_table,
                                 split_tags, text)
+from flask_babel import gettext as _
 
 MODES = ("dry_run", "all", "good")
 Progress = Callable[[str, int, int | None], None]
@@ -78,12 +79,12 @@ class _Lookups:
         else:
             found = self.by_name.get(value) or []
             if not found:
-                return None, f"没有名称或编码为 {value} 的网格 (unknown grid)"
+                return None, _("没有名称或编码为 %(value)s 的网格", value=value)
             if len(set(found)) > 1:
-                return None, f"网格名称 {value} 不唯一，请填写网格编码或 上级/网格 路径 (ambiguous grid name)"
+                return None, _("网格名称 %(value)s 不唯一，请填写网格编码或 上级/网格 路径", value=value)
             grid_id = found[0]
         if self.reach is not None and grid_id not in self.reach:
-            return None, "网格不在您的管辖范围内 (grid out of your reach)"
+            return None, _("网格不在您的管辖范围内")
         return grid_id, None
 
 
@@ -95,38 +96,38 @@ def _check_row(values: tuple, columns: dict[int, str], look: _Lookups) -> tuple[
         if key in raw:
             value = text(raw[key])
             if len(value) > limit:
-                problems.append((key, f"超过 {limit} 个字符 (too long)"))
+                problems.append((key, _("超过 %(limit)s 个字符", limit=limit)))
             row[key] = value or None
     if not row.get("name"):
-        problems.append(("name", "姓名不能为空 (name required)"))
+        problems.append(("name", _("姓名不能为空")))
     cell = raw.get("id_number")
     id_number = normalise_id(text(cell))
     if isinstance(cell, (int, float)) and not isinstance(cell, bool) and id_problem(id_number):
-        problems.append(("id_number", "身份证号被保存为数字而失真，请将该列设为文本 (store the column as text)"))
+        problems.append(("id_number", _("身份证号被保存为数字而失真，请将该列设为文本")))
     elif not id_number:
-        problems.append(("id_number", "身份证号不能为空 (ID number required)"))
+        problems.append(("id_number", _("身份证号不能为空")))
     elif problem := id_problem(id_number):
         problems.append(("id_number", problem))
     else:
         row["id_number"], row["birth_date"], row["gender"] = id_number, id_birth_date(id_number), id_gender(id_number)
         known = look.people.get(id_number)
         if known and look.reach is not None and known[1] not in look.reach:
-            problems.append(("id_number", "该居民已登记在您管辖范围外的网格 (registered outside your reach)"))
+            problems.append(("id_number", _("该居民已登记在您管辖范围外的网格")))
     if text(raw.get("gender")):
         gender = GENDERS.get(text(raw["gender"]).lower())
         if gender is None:
-            problems.append(("gender", "性别须为 男 或 女 (male or female)"))
+            problems.append(("gender", _("性别须为 男 或 女")))
         elif row.get("gender") not in (None, gender):
-            problems.append(("gender", "性别与身份证号不符 (does not match the ID number)"))
+            problems.append(("gender", _("性别与身份证号不符")))
     for key in ("birth_date", "party_joined_on"):
         if text(raw.get(key)):
             try:
                 value = parse_date(raw[key])
             except ValueError:
-                problems.append((key, "日期无法识别，请用 1980-05-03 格式 (use YYYY-MM-DD)"))
+                problems.append((key, _("日期无法识别，请用 1980-05-03 格式")))
                 continue
             if key == "birth_date" and row.get("birth_date") not in (None, value):
-                problems.append((key, "出生日期与身份证号不符 (does not match the ID number)"))
+                problems.append((key, _("出生日期与身份证号不符")))
             row[key] = value
     if text(raw.get("mobile")):
         mobile = text(raw["mobile"]).replace(" ", "").replace("-", "")
@@ -134,7 +135,7 @@ def _check_row(values: tuple, columns: dict[int, str], look: _Lookups) -> tuple[
             problems.append(("mobile", problem))
         row["mobile"] = mobile
     if "grid" in raw:
-        grid_id, problem = look.grid(text(raw["grid"])) if text(raw["grid"]) else (None, "网格不能为空 (grid required)")
+        grid_id, problem = look.grid(text(raw["grid"])) if text(raw["grid"]) else (None, _("网格不能为空"))
         if problem:
             problems.append(("grid", problem))
         row["grid_id"] = grid_id
@@ -143,18 +144,18 @@ def _check_row(values: tuple, columns: dict[int, str], look: _Lookups) -> tuple[
             try:
                 row[key] = parse_flag(raw[key])
             except ValueError:
-                problems.append((key, "须为 是 或 否 (yes or no)"))
+                problems.append((key, _("须为 是 或 否")))
     if text(raw.get("status")):
         status = STATUSES.get(text(raw["status"]).lower())
         if status is None:
-            problems.append(("status", "状态须为 在住、迁出 或 死亡 (living, moved_out or deceased)"))
+            problems.append(("status", _("状态须为 在住、迁出 或 死亡")))
         else:
             row["status"] = PersonStatus(status)
     if "tags" in raw:
         names = split_tags(raw["tags"])
         unknown = [n for n in names if n not in look.tags]
         if unknown:
-            problems.append(("tags", f"未知标签: {'、'.join(unknown)}; 可用: {'、'.join(look.tags)} (unknown tags)"))
+            problems.append(("tags", _("未知标签: %(tags)s; 可用: %(known)s", tags='、'.join(unknown), known='、'.join(look.tags))))
         row["tags"] = [look.tags[n] for n in names if n in look.tags]
     return row, problems
 
@@ -180,7 +181,7 @@ def run_import(filename: str, stream: IO[bytes], *, mode: str = "dry_run", mappi
         report.total += 1
         row, problems = _check_row(values, columns, look)
         if row.get("id_number") in seen:
-            problems.append(("id_number", f"与第 {seen[row['id_number']]} 行身份证号重复 (duplicate of row {seen[row['id_number']]})"))
+            problems.append(("id_number", _("与第 %(row)s 行身份证号重复", row=seen[row['id_number']])))
         elif row.get("id_number"):
             seen[row["id_number"]] = number
         if problems:

@@ -136,12 +136,12 @@ def import_confirm(job_id):
     job = import_jobs.import_job_or_404(job_id)
     mode = request.form.get("mode")
     if mode not in ("all", "good"):
-        raise ApiError(422, "validation_error", _("导入方式有误 (invalid mode)"), {"mode": [_("须为 all 或 good")]})
+        raise ApiError(422, "validation_error", _("导入方式有误"), {"mode": [_("须为 all 或 good")]})
     report = jobs.result(job) if job.finished else None
     if report is None or report["imported"] or not report["good"]:
-        raise ApiError(422, "validation_error", _("该文件没有可导入的行 (nothing to import)"))
+        raise ApiError(422, "validation_error", _("该文件没有可导入的行"))
     if import_jobs.upload_path(job.params["token"]) is None:
-        message = _("上传的文件已失效，请重新上传 (upload again)")
+        message = _("上传的文件已失效，请重新上传")
         return render_template("people/import.html", step="upload", error=message), 422
     new = import_jobs.start_import(job.params["token"], job.params["filename"], mode, job.params.get("mapping"))
     return redirect(url_for("people.import_job_page", job_id=new.id), 303)

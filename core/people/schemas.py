@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 
 from core.people.identity import id_problem, mobile_problem, normalise_id
 from core.people.models import PersonStatus
+from flask_babel import gettext as _
 
 GENDERS = ("male", "female", "unknown")
 
@@ -63,7 +64,7 @@ class PersonIn(Schema):
     @validates("tags")
     def _tags(self, value, **kwargs):
         if value is not None and not all(isinstance(t, (int, str)) and not isinstance(t, bool) for t in value):
-            raise ValidationError("标签须为标签编号或名称的列表 (a list of tag ids or names)")
+            raise ValidationError(_("标签须为标签编号或名称的列表"))
 
 
 class HouseholdIn(Schema):

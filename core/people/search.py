@@ -18,6 +18,7 @@ from core.grid.scope import subtree_condition, visible
 from core.people.access import reach_ids
 from core.people.identity import normalise_id
 from core.people.models import Person, PersonStatus, PersonTag, Tag
+from flask_babel import gettext as _
 
 LETTERS = re.compile(r"^[a-z]+$")
 DIGITS = re.compile(r"^\d+[\dX]?$")
@@ -64,7 +65,7 @@ def _int(args: Mapping[str, Any], name: str) -> int | None:
         if not 1 <= value <= MAX_INT:
             raise ValueError
     except (TypeError, ValueError):
-        raise ApiError(422, "validation_error", "输入有误 (invalid input)", {name: ["须为正整数 (a positive whole number)"]})
+        raise ApiError(422, "validation_error", _("输入有误"), {name: [_("须为正整数")]})
     return value
 
 
@@ -76,7 +77,7 @@ def _flag(args: Mapping[str, Any], name: str) -> bool | None:
         return True
     if raw in ("0", "false", "no", "否"):
         return False
-    raise ApiError(422, "validation_error", "输入有误 (invalid input)", {name: ["须为 1 或 0 (1 or 0)"]})
+    raise ApiError(422, "validation_error", _("输入有误"), {name: ["须为 1 或 0 (1 or 0)"]})
 
 
 def people_query(args: Mapping[str, Any]):
@@ -104,7 +105,7 @@ def people_query(args: Mapping[str, Any]):
         try:
             conditions.append(Person.status == PersonStatus(status))
         except ValueError:
-            raise ApiError(422, "validation_error", "输入有误 (invalid input)",
+            raise ApiError(422, "validation_error", _("输入有误"),
                            {"status": ["须为 living、moved_out、deceased 或 all"]})
     grid_id = _int(args, "grid_id")
     if grid_id is not None:

@@ -14,6 +14,7 @@ from core.grid.models import Grid, GridStatus
 from core.people import counts
 from core.people.identity import id_birth_date, id_gender, pinyin_keys
 from core.people.models import DEFAULT_TAGS, Household, Person, PersonTag, Tag
+from flask_babel import gettext as _
 
 PERSON_FIELDS = ("name", "gender", "birth_date", "id_number", "mobile", "grid_id", "household_id", "relation",
                  "status", "is_party_member", "party_branch", "party_org_id", "party_joined_on", "party_away", "notes")
@@ -27,7 +28,7 @@ def _invalid(field: str, message: str) -> ApiError:
 def active_grid(grid_id: int | None, field: str = "grid_id") -> Grid:
     grid = db.session.get(Grid, grid_id) if grid_id is not None else None
     if grid is None or grid.status != GridStatus.active:
-        raise _invalid(field, "网格不存在或已归档 (no such active grid)")
+        raise _invalid(field, _("网格不存在或已归档"))
     return grid
 
 
@@ -45,9 +46,9 @@ def ensure_default_tags(tenant) -> list[Tag]:
 def create_tag(name: str) -> Tag:
     name = name.strip()
     if not name:
-        raise _invalid("name", "标签名称不能为空 (name required)")
+        raise _invalid("name", _("标签名称不能为空"))
     if db.session.scalar(select(Tag.id).where(Tag.name == name)):
-        raise ApiError(409, "conflict", "标签已存在 (tag exists)", {"name": ["标签已存在 (tag exists)"]})
+        raise ApiError(409, "conflict", _("标签已存在"), {"name": [_("标签已存在")]})
     tag = Tag(name=name, builtin=False)
     db.session.add(tag)
     db.session.flush()
@@ -67,7 +68,7 @@ def resolve_tags(values: list[Any]) -> list[Tag]:
         elif tag not in out:
             out.append(tag)
     if unknown:
-        raise _invalid("tags", f"未知标签: {', '.join(unknown)} (unknown tags)")
+        raise _invalid("tags", _("未知标签: %(tags)s", tags=', '.join(unknown)))
     return out
 
 
@@ -76,36 +77,36 @@ def _check_person(data: dict[str, Any], person: Person | None) -> dict[str, Any]
     if data.get("household_id") is not None:
         household = db.session.get(Household, data["household_id"])
         if household is None:
-            raise _invalid("household_id", "住户不存在 (no such household)")
+            raise _invalid("household_id", _("住户不存在"))
         if data.get("grid_id") is None:
             data["grid_id"] = household.grid_id
         elif data["grid_id"] != household.grid_id:
-            raise _invalid("grid_id", "网格须与住户所在网格一致 (must be the household's grid)")
+            raise _invalid("grid_id", _("网格须与住户所在网格一致"))
     if "grid_id" in data or person is None:
         if data.get("grid_id") is None:
-            raise _invalid("grid_id", "请选择网格 (grid required)")
+            raise _invalid("grid_id", _("请选择网格"))
         active_grid(data["grid_id"])
     if data.get("party_org_id") is not None:
         from core.grid.models import PartyOrg
 
         if db.session.get(PartyOrg, data["party_org_id"]) is None:
-            raise _invalid("party_org_id", "党组织不存在 (no such party organisation)")
+            raise _invalid("party_org_id", _("党组织不存在"))
     id_number = data.get("id_number")
     if id_number:
         clash = db.session.scalar(select(Person.id).where(Person.id_number == id_number))
         if clash is not None and (person is None or clash != person.id):
-            raise ApiError(409, "conflict", "身份证号已登记 (ID number already registered)",
-                           {"id_number": ["身份证号已登记 (already registered)"]})
+            raise ApiError(409, "conflict", _("身份证号已登记"),
+                           {"id_number": [_("身份证号已登记")]})
         born, gender = id_birth_date(id_number), id_gender(id_number)
         if data.get("birth_date") not in (None, born):
-            raise _invalid("birth_date", "出生日期与身份证号不符 (does not match the ID number)")
+            raise _invalid("birth_date", _("出生日期与身份证号不符"))
         if data.get("gender") not in (None, "unknown", gender):
-            raise _invalid("gender", "性别与身份证号不符 (does not match the ID number)")
+            raise _invalid("gender", _("性别与身份证号不符"))
         data["birth_date"], data["gender"] = born, gender
     member = data.get("is_party_member", person.is_party_member if person is not None else False)
     if not member:
         if data.get("party_away"):
-            raise _invalid("party_away", "在外/流动党员须为党员 (only party members can be away)")
+            raise _invalid("party_away", _("在外/流动党员须为党员"))
         if person is not None and person.party_away:
             data["party_away"] = False  # no longer a member, so no longer a member away
     if "name" in data:
@@ -142,7 +143,7 @@ def create_person(data: dict[str, Any]) -> Person:
 def update_person(person: Person, data: dict[str, Any]) -> Person:
     """Change a resident (partial ``PersonIn``); moving out or dying is a status change."""
     if person.anonymised_at is not None:
-        raise ApiError(409, "anonymised", "该居民已匿名化，不能修改 (anonymised records cannot change)")
+        raise ApiError(409, "anonymised", _("该居民已匿名化，不能修改"))
     data = dict(data)
     tag_values = data.pop("tags", None)
     tags = resolve_tags(tag_values) if tag_values is not None else None

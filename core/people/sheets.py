@@ -13,6 +13,7 @@ from typing import IO, Any, Iterator
 
 from core.errors import ApiError
 from core.exports import unescape_text
+from flask_babel import gettext as _
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "居民姓名", "name"),
@@ -47,7 +48,7 @@ def check_mapping(mapping: dict[str, str] | None) -> None:
     (checkable before the file is read)."""
     unknown = sorted({v for v in (mapping or {}).values() if v not in FIELDS and v not in ("", None, "ignore")})
     if unknown:
-        raise ApiError(422, "invalid_mapping", "列映射有误 (unknown target fields)",
+        raise ApiError(422, "invalid_mapping", _("列映射有误"),
                        {"mapping": [f"未知字段: {', '.join(unknown)}; 可用: {', '.join(FIELDS)}"]})
 
 
@@ -67,8 +68,8 @@ def map_headers(headers: list[Any], mapping: dict[str, str] | None = None) -> tu
     missing = [f for f in REQUIRED if f not in columns.values()]
     if missing:
         names = "、".join(LABELS[f] for f in missing)
-        raise ApiError(422, "invalid_file", f"缺少必需的列: {names} (missing columns)",
-                       {"file": [f"缺少必需的列: {names} (missing required columns)"]})
+        raise ApiError(422, "invalid_file", _("缺少必需的列: %(names)s", names=names),
+                       {"file": [_("缺少必需的列: %(names)s", names=names)]})
     return columns, unmapped
 
 
@@ -79,7 +80,7 @@ def read_table(filename: str, stream: IO[bytes]) -> tuple[list[Any], Iterator[tu
         return _read_xlsx(stream)
     if lower.endswith(".csv"):
         return _read_csv(stream)
-    raise _bad_file("仅支持 .xlsx 或 .csv 文件 (only .xlsx or .csv files)")
+    raise _bad_file(_("仅支持 .xlsx 或 .csv 文件"))
 
 
 def _read_xlsx(stream):
@@ -103,7 +104,7 @@ def _take_header(rows):
         started = True
         yield number, values
     if not started:
-        raise _bad_file("文件是空的 (the file is empty)")
+        raise _bad_file(_("文件是空的"))
 
 
 def _read_xlsx_openpyxl(stream):
@@ -112,7 +113,7 @@ def _read_xlsx_openpyxl(stream):
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # a corrupt or mislabelled file is bad input, not a crash
-        raise _bad_file(f"无法读取该 Excel 文件 (unreadable .xlsx: {type(exc).__name__})") from exc
+        raise _bad_file(_("无法读取该 Excel 文件（%(reason)s）", reason=type(exc).__name__)) from exc
     sheet = book.worksheets[0]
     for name in ("居民", "人员", "people"):
         if name in book.sheetnames:
@@ -126,7 +127,7 @@ def _read_xlsx_openpyxl(stream):
             headers = list(values)
             break
     else:
-        raise _bad_file("文件是空的 (the file is empty)")
+        raise _bad_file(_("文件是空的"))
     total = (sheet.max_row - number) if sheet.max_row else None
 
     def body():
@@ -149,11 +150,11 @@ def _read_csv(stream):
         except UnicodeDecodeError:
             continue
     else:
-        raise _bad_file("无法识别文件编码，请另存为 UTF-8 (save as UTF-8)")
+        raise _bad_file(_("无法识别文件编码，请另存为 UTF-8"))
     lines = list(csv.reader(io.StringIO(text)))
     start = next((i for i, row in enumerate(lines) if any(c.strip() for c in row)), None)
     if start is None:
-        raise _bad_file("文件是空的 (the file is empty)")
+        raise _bad_file(_("文件是空的"))
     body = ((i + 1, tuple(row)) for i, row in enumerate(lines) if i > start and any(c.strip() for c in row))
     return lines[start], body, len(lines) - start - 1
 

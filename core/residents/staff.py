@@ -60,7 +60,7 @@ def revoke(household_id: int):
     household = _household(household_id)
     card = cards.active_card(household.id)
     if card is None:
-        raise ApiError(409, "no_active_card", _("本户没有有效的户码卡 (no active card)"))
+        raise ApiError(409, "no_active_card", _("本户没有有效的户码卡"))
     cards.revoke_card(g.tenant, card, current_user.id)
     db.session.commit()
     return redirect(url_for("people.household_page", household_id=household.id) + "#card", 303)
@@ -73,7 +73,7 @@ def reprint(household_id: int):
     household = _household(household_id)
     card = cards.active_card(household.id)
     if card is None:
-        raise ApiError(404, "not_found", _("本户没有有效的户码卡 (no active card)"))
+        raise ApiError(404, "not_found", _("本户没有有效的户码卡"))
     resp = _sheet([(card, None)], _("户码卡 %(address)s", address=household.address))
     audit.record("residents.card.print", card, after={"pin": False})
     db.session.commit()
@@ -103,7 +103,7 @@ def batch_print():
                                     .order_by(Household.grid_id, Household.number, Household.id)).all()
     if len(households) > BATCH_LIMIT:
         raise ApiError(422, "validation_error", _("该网格住户超过 %(n)s 户，请按下级网格分批打印", n=BATCH_LIMIT),
-                       {"grid_id": [_("住户过多 (too many households)")]})
+                       {"grid_id": [_("住户过多")]})
     active = {c.household_id: c for c in db.session.scalars(select(HouseholdCard).where(
         HouseholdCard.household_id.in_([h.id for h in households]), HouseholdCard.status == "active"))}
     pairs = []

@@ -14,6 +14,7 @@ stars (十星农户 / 星级文明户), rated monthly and derivable from points 
 from marshmallow import Schema, fields, validate
 
 from core.toolkit import ModuleManifest
+from core.toolkit import N_
 
 
 class FiveStarSettings(Schema):
@@ -29,8 +30,7 @@ manifest = ModuleManifest(
     name="five_star",
     title_zh="五星支部创建",
     title_en="Five-star branches",
-    description="创建标准、创建计划、佐证材料、三级联创评星、摘星与再培育、十星农户 "
-                "(standards, plans, evidence, three-level assessment, stars and star households)",
+    description=N_("创建标准、创建计划、佐证材料、三级联创评星、摘星与再培育、十星农户"),
     version="0.1.0",
     settings_schema=FiveStarSettings,
 )

@@ -15,6 +15,7 @@ from plugins.five_star.permissions import PLAN, READ, REVIEW, require_act_for
 from plugins.five_star.schemas import (AssessmentIn, CommentIn, CriterionPatch, EvidenceIn, PlanIn, RemindIn, StepIn,
                                        TaskIn, WithdrawIn)
 from plugins.five_star.web import payload, year_arg
+from core.toolkit import gettext as _
 
 bp = Blueprint("five_star", __name__, url_prefix="/api/v1/t/<tenant>/five_star")
 
@@ -22,7 +23,7 @@ bp = Blueprint("five_star", __name__, url_prefix="/api/v1/t/<tenant>/five_star")
 def _get(model, row_id: int, what: str):
     row = db.session.get(model, row_id)
     if row is None:
-        raise ApiError(404, "not_found", f"{what}不存在 (not found)")
+        raise ApiError(404, "not_found", _("%(what)s不存在", what=what))
     return row
 
 
@@ -36,7 +37,7 @@ def _star_of_task(task: Task) -> Star:
 def get_standard(year: int):
     standard = standards.standard_of(year)
     if standard is None:
-        raise ApiError(404, "not_found", "该年度没有标准 (no standard for this year)")
+        raise ApiError(404, "not_found", _("该年度没有标准"))
     return jsonify(standards.standard_dict(standard))
 
 
@@ -45,7 +46,7 @@ def get_standard(year: int):
 @doc("Adopt the standard of a new year (the county's default; 409 if the year has one)", tags=["five_star"], status=201)
 def adopt_standard(year: int):
     if not 2000 <= year <= 2100:
-        raise ApiError(422, "validation_error", "年度须为 2000 到 2100", {"year": ["须为年份 (a year)"]})
+        raise ApiError(422, "validation_error", "年度须为 2000 到 2100", {"year": [_("须为年份")]})
     from plugins.five_star.defaults import default_standard
 
     standard = standards.adopt_standard(default_standard(year))
@@ -60,7 +61,7 @@ def add_task(year: int, code: str):
     standard = standards.standard_of(year)
     star = standards.star_by_code(standard, code) if standard else None
     if star is None:
-        raise ApiError(404, "not_found", "该年度标准中没有这颗星 (no such star)")
+        raise ApiError(404, "not_found", _("该年度标准中没有这颗星"))
     task = standards.add_task(star, load(TaskIn))
     db.session.commit()
     return jsonify({"id": task.id, "code": task.code, "title": task.title, "locked": task.locked}), 201
@@ -132,7 +133,7 @@ def move_plan(plan_id: int, action: str):
     if action == "submit":
         require_act_for(branch_or_404(plan.org_id))
     elif not g.access.can(REVIEW):
-        raise ApiError(403, "forbidden", "只有乡镇可以审核计划 (only the township reviews plans)")
+        raise ApiError(403, "forbidden", _("只有乡镇可以审核计划"))
     plans.move_plan(plan, action, load(CommentIn, payload())["comment"])
     db.session.commit()
     return jsonify(plans.plan_dict(plan))
@@ -176,8 +177,8 @@ def post_evidence():
     require_act_for(org)
     task = db.session.get(Task, data.pop("task_id"))
     if task is None or task.star_id not in {s.id for s in standards.ensure_standard(data["year"]).stars}:
-        raise ApiError(422, "validation_error", "不是该年度标准的任务 (not a task of that year's standard)",
-                       {"task_id": ["任务不存在 (unknown task)"]})
+        raise ApiError(422, "validation_error", _("不是该年度标准的任务"),
+                       {"task_id": [_("任务不存在")]})
     row = add_evidence(g.tenant, org, task, data.pop("year"), data, request.files.get("file") if request.files else None)
     db.session.commit()
     return jsonify(evidence_dict(row)), 201
@@ -206,7 +207,7 @@ def start_assessment():
     standard = standards.standard_of(data["year"])
     star = standards.star_by_code(standard, data["star_code"]) if standard else None
     if star is None:
-        raise ApiError(422, "validation_error", "该年度标准中没有这颗星 (no such star)", {"star_code": ["未定义 (unknown)"]})
+        raise ApiError(422, "validation_error", _("该年度标准中没有这颗星"), {"star_code": [_("未定义")]})
     row = flow.start_assessment(org, star, data["year"])
     db.session.commit()
     return jsonify(flow.assessment_dict(row, star)), 201
@@ -233,7 +234,7 @@ def assessment_step(assessment_id: int, verb: str):
             raise flow._conflict(row, "return")
         require_act_for(org)
     elif not g.access.can(REVIEW):
-        raise ApiError(403, "forbidden", "只有乡镇可以审核评星 (only the township reviews)")
+        raise ApiError(403, "forbidden", _("只有乡镇可以审核评星"))
     data = load(StepIn, payload())
     flow.step(g.tenant, row, org, star, flow.action_for(row.state, verb), data["scores"], data["comment"])
     db.session.commit()

@@ -19,6 +19,7 @@ from plugins.five_star.evidence import numbers as evidence_numbers
 from plugins.five_star.models import Assessment, AssessmentStep, Award, Criterion, Plan, Star, Task
 from plugins.five_star.standards import max_total
 from plugins.five_star.web import actor
+from core.toolkit import gettext as _
 
 # action: (the level that acts, the state it starts from, the state it leads to)
 FLOW: dict[str, tuple[str, str, str]] = {
@@ -33,10 +34,10 @@ SCORED = ("submit_self", "submit_township", "confirm")
 
 def _conflict(assessment: Assessment, action: str) -> ApiError:
     if assessment.state == "confirmed":
-        return ApiError(409, "confirmed", "县级已评定，不能再修改 (a confirmed assessment cannot change)",
+        return ApiError(409, "confirmed", _("县级已评定，不能再修改"),
                         {"state": ["confirmed"]})
     return ApiError(409, "invalid_transition",
-                    f"评星当前在「{assessment.state}」环节，不能执行 {action} (out of order: the assessment is at {assessment.state})",
+                    _("评星当前在「%(state)s」环节，不能执行 %(action)s", state=assessment.state, action=action),
                     {"state": [assessment.state]})
 
 
@@ -56,14 +57,14 @@ def start_assessment(org: PartyOrg, star: Star, year: int) -> Assessment:
     assessment open and the star not held."""
     plan = db.session.scalar(select(Plan).where(Plan.org_id == org.id, Plan.year == year))
     if plan is None or plan.state != "approved" or star.code not in plan.star_codes:
-        raise ApiError(409, "plan_not_approved", "须先有经审核通过、包含该星的创建计划 (the approved plan must aim for this star)",
-                       {"star_code": ["计划未通过或未包含该星 (not in an approved plan)"]})
+        raise ApiError(409, "plan_not_approved", _("须先有经审核通过、包含该星的创建计划"),
+                       {"star_code": [_("计划未通过或未包含该星")]})
     open_one = db.session.scalar(select(Assessment.id).where(Assessment.org_id == org.id, Assessment.star_id == star.id,
                                                              Assessment.year == year, Assessment.state != "confirmed"))
     if open_one is not None:
-        raise ApiError(409, "already_open", f"该星已有进行中的评星 #{open_one} (an assessment is open)", {"star_code": ["进行中"]})
+        raise ApiError(409, "already_open", _("该星已有进行中的评星 #%(open_one)s", open_one=open_one), {"star_code": ["进行中"]})
     if active_award(org.id, star.id, year) is not None:
-        raise ApiError(409, "already_awarded", "该星已授予，摘星后方可重新评定 (the star is held)", {"star_code": ["已授星"]})
+        raise ApiError(409, "already_awarded", _("该星已授予，摘星后方可重新评定"), {"star_code": ["已授星"]})
     row = Assessment(org_id=org.id, star_id=star.id, year=year, state="self")
     db.session.add(row)
     db.session.flush()
@@ -78,21 +79,21 @@ def _scores(star: Star, given: dict[str, Any], numbers: list[dict[str, Any]]) ->
     crits = {str(c.id): c for c in criteria_of(star)}
     for key in given:
         if key not in crits:
-            problems[f"scores.{key}"] = ["不是该星的评价标准 (not a criterion of this star)"]
+            problems[f"scores.{key}"] = [_("不是该星的评价标准")]
     for key, c in crits.items():
         value = given.get(key)
         if value is None and c.kind == "threshold" and c.metric_key in by_key:
             value = c.max_score if _met(c, by_key[c.metric_key]) else 0.0
         if value is None:
-            problems[f"scores.{key}"] = [f"请为「{c.title}」打分 (a score is required)"]
+            problems[f"scores.{key}"] = [_("请为「%(title)s」打分", title=c.title)]
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= c.max_score:
-            problems[f"scores.{key}"] = [f"须在 0 到 {c.max_score:g} 之间 (from 0 to {c.max_score:g})"]
+            problems[f"scores.{key}"] = [_("须在 0 到 %(most)s 之间", most=f"{c.max_score:g}")]
         elif c.kind == "yesno" and value not in (0, c.max_score):
-            problems[f"scores.{key}"] = [f"是否类标准只能为 0 或 {c.max_score:g} (0 or the full score)"]
+            problems[f"scores.{key}"] = [_("是否类标准只能为 0 或 %(most)s", most=f"{c.max_score:g}")]
         else:
             out[key] = float(value)
     if problems:
-        raise ApiError(422, "validation_error", "评分有误 (bad scores)", problems)
+        raise ApiError(422, "validation_error", _("评分有误"), problems)
     return out
 
 
@@ -117,7 +118,7 @@ def step(tenant, assessment: Assessment, org: PartyOrg, star: Star, action: str,
         nums = evidence_numbers(tenant, org, assessment.year)
         clean = _scores(star, scores or {}, nums)
     elif not comment:
-        raise ApiError(422, "validation_error", "退回须填写意见 (a comment is required)", {"comment": ["必填 (required)"]})
+        raise ApiError(422, "validation_error", _("退回须填写意见"), {"comment": [_("必填")]})
     uid, name = actor()
     total = round(sum(clean.values()), 2) if action in SCORED else None
     row = AssessmentStep(assessment_id=assessment.id, level=level, action=action, actor_user_id=uid, actor_name=name,
@@ -147,15 +148,15 @@ def active_award(org_id: int, star_id: int, year: int) -> Award | None:
 def withdraw(award: Award, star: Star, reason: str, redo_task_ids: list[int]) -> Award:
     """Take a star away (摘星): a reason is required; the tasks to redo must be the star's."""
     if award.withdrawn_at is not None:
-        raise ApiError(409, "already_withdrawn", "该星已被摘除 (already withdrawn)")
+        raise ApiError(409, "already_withdrawn", _("该星已被摘除"))
     reason = (reason or "").strip()
     if not reason:
-        raise ApiError(422, "validation_error", "摘星须说明原因 (a reason is required)", {"reason": ["必填 (required)"]})
+        raise ApiError(422, "validation_error", _("摘星须说明原因"), {"reason": [_("必填")]})
     tasks = {t.id for t in star.tasks}
     strangers = [t for t in redo_task_ids if t not in tasks]
     if strangers or not redo_task_ids:
-        raise ApiError(422, "validation_error", "请选择该星下需要整改的任务 (choose the star's tasks to redo)",
-                       {"redo_task_ids": [f"不是该星的任务 (not this star's tasks): {strangers}" if strangers else "必填 (required)"]})
+        raise ApiError(422, "validation_error", _("请选择该星下需要整改的任务"),
+                       {"redo_task_ids": [_("不是该星的任务：%(ids)s", ids=strangers) if strangers else _("必填")]})
     award.withdrawn_at, award.withdraw_reason, award.withdrawn_by = utcnow(), reason[:2000], actor()[1]
     award.redo_task_ids = list(redo_task_ids)
     db.session.flush()

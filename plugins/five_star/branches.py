@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from core.toolkit import ApiError, Grid, GridStatus, PartyOrg, db
+from core.toolkit import gettext as _
 
 
 def branches_query():
@@ -48,6 +49,6 @@ def branch_or_404(org_id, field: str | None = None) -> PartyOrg:
     org = db.session.scalar(branches_query().where(PartyOrg.id == org_id)) if isinstance(org_id, int) else None
     if org is None:
         if field:
-            raise ApiError(422, "validation_error", "支部不存在 (no such village branch)", {field: ["支部不存在 (unknown branch)"]})
-        raise ApiError(404, "not_found", "支部不存在 (no such village branch)")
+            raise ApiError(422, "validation_error", _("支部不存在"), {field: [_("支部不存在")]})
+        raise ApiError(404, "not_found", _("支部不存在"))
     return org

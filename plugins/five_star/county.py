@@ -17,6 +17,7 @@ from plugins.five_star import assessment as flow
 from plugins.five_star import stats
 from plugins.five_star.branches import branch_or_404
 from plugins.five_star.models import Assessment, Star
+from core.toolkit import gettext as _
 
 
 def county() -> Tenant:
@@ -34,7 +35,7 @@ def townships() -> list[Tenant]:
 def township(slug: str) -> Tenant:
     town = next((t for t in townships() if t.slug == slug), None)
     if town is None:
-        raise ApiError(404, "not_found", "本县没有该乡镇 (no such township in this county)")
+        raise ApiError(404, "not_found", _("本县没有该乡镇"))
     return town
 
 
@@ -87,7 +88,7 @@ def act(slug: str, assessment_id: int, verb: str, scores: dict, comment: str) ->
     with tenant_context(town):
         row = db.session.get(Assessment, assessment_id)
         if row is None:
-            raise ApiError(404, "not_found", "评星不存在 (no such assessment)")
+            raise ApiError(404, "not_found", _("评星不存在"))
         star, org = db.session.get(Star, row.star_id), branch_or_404(row.org_id)
         if row.state != "county":
             raise flow._conflict(row, verb)

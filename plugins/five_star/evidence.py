@@ -17,6 +17,7 @@ from core.toolkit import ApiError, PartyOrg, audit, db, hooks
 from plugins.five_star.clock import iso, year_bounds
 from plugins.five_star.models import Evidence, Task
 from plugins.five_star.web import actor_name
+from core.toolkit import gettext as _
 
 ALLOWED = {"image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf",
            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
@@ -32,18 +33,18 @@ def add_evidence(tenant, org: PartyOrg, task: Task, year: int, data: dict[str, A
     """Keep a note, or a document/photo with its file, for ``task`` of ``org`` in ``year``."""
     kind = data["kind"]
     if kind != "note" and upload is None:
-        raise ApiError(422, "validation_error", "请上传文件 (a file is required)", {"file": ["必填 (required)"]})
+        raise ApiError(422, "validation_error", _("请上传文件"), {"file": [_("必填")]})
     if kind == "note" and not (data.get("note") or "").strip():
-        raise ApiError(422, "validation_error", "请填写说明 (a note is required)", {"note": ["必填 (required)"]})
+        raise ApiError(422, "validation_error", _("请填写说明"), {"note": [_("必填")]})
     row = Evidence(org_id=org.id, task_id=task.id, year=year, kind=kind, title=data["title"],
                    note=data.get("note") or "", added_by=actor_name())
     if upload is not None:
         body = upload.read(MAX_BYTES + 1)
         ext = ALLOWED.get(upload.mimetype)
         if ext is None or (kind == "photo" and not upload.mimetype.startswith("image/")):
-            raise ApiError(422, "validation_error", "文件类型不支持 (PNG, JPEG, PDF, DOCX, XLSX)", {"file": [upload.mimetype]})
+            raise ApiError(422, "validation_error", _("文件类型不支持"), {"file": [upload.mimetype]})
         if len(body) > MAX_BYTES or not body:
-            raise ApiError(422, "validation_error", "文件须在 10MB 以内且非空 (1 byte to 10 MB)", {"file": ["大小不符 (size)"]})
+            raise ApiError(422, "validation_error", _("文件须在 10MB 以内且非空"), {"file": [_("大小不符")]})
         rel = f"{tenant.id}/{secrets.token_hex(16)}{ext}"
         path = upload_root() / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,7 +60,7 @@ def file_path(row: Evidence) -> str:
     root = str(upload_root())
     path = os.path.normpath(os.path.join(root, row.stored_as or ""))
     if not row.stored_as or not path.startswith(root) or not os.path.isfile(path):
-        raise ApiError(404, "not_found", "文件不存在 (no such file)")
+        raise ApiError(404, "not_found", _("文件不存在"))
     return path
 
 

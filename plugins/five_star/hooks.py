@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from core.toolkit import NavItem, TenantKind, Widget, hookimpl
+from core.toolkit import gettext as _
 
 
 @hookimpl
@@ -100,7 +101,7 @@ def register_schedules():
     from plugins.five_star.households import derive_last_month
 
     return [Schedule("five_star.derive_household_stars", "0 2 1 * *", derive_last_month,
-                     "每月1日按积分为上月星级农户评分，待评星组确认 (household stars of the month just ended, from points)")]
+                     _("每月1日按积分为上月星级农户评分，待评星组确认"))]
 
 
 @hookimpl(optionalhook=True)

@@ -15,6 +15,7 @@ from plugins.five_star.clock import month_bounds
 from plugins.five_star.defaults import HOUSEHOLD_STARS
 from plugins.five_star.models import HouseholdRating, HouseholdStar
 from plugins.five_star.web import actor_name
+from core.toolkit import gettext as _
 
 MONTH = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
 
@@ -33,14 +34,14 @@ def stars() -> list[HouseholdStar]:
 
 def check_month(month: str, field: str = "month") -> str:
     if not isinstance(month, str) or not MONTH.match(month):
-        raise ApiError(422, "validation_error", "月份须为 YYYY-MM (a month like 2026-05)", {field: ["格式 YYYY-MM"]})
+        raise ApiError(422, "validation_error", _("月份须为 YYYY-MM"), {field: ["格式 YYYY-MM"]})
     return month
 
 
 def household_or_422(household_id) -> Household:
     row = db.session.get(Household, household_id) if isinstance(household_id, int) else None
     if row is None:
-        raise ApiError(422, "validation_error", "户不存在 (no such household)", {"household_id": ["户不存在 (unknown household)"]})
+        raise ApiError(422, "validation_error", _("户不存在"), {"household_id": [_("户不存在")]})
     return row
 
 
@@ -53,12 +54,12 @@ def score(month: str, household: Household, ratings: list[dict[str, Any]], sourc
     for i, item in enumerate(ratings):
         star = by_code.get(item["star_code"])
         if star is None:
-            raise ApiError(422, "validation_error", "没有这颗星 (no such household star)", {f"ratings.{i}.star_code": ["未定义"]})
+            raise ApiError(422, "validation_error", _("没有这颗星"), {f"ratings.{i}.star_code": ["未定义"]})
         row = db.session.scalar(select(HouseholdRating).where(HouseholdRating.month == month,
                                                               HouseholdRating.household_id == household.id,
                                                               HouseholdRating.star_id == star.id))
         if row is not None and row.confirmed:
-            raise ApiError(409, "confirmed", f"「{star.name}」已由评星组确认 (already confirmed)", {f"ratings.{i}.star_code": ["已确认"]})
+            raise ApiError(409, "confirmed", _("「%(name)s」已由评星组确认", name=star.name), {f"ratings.{i}.star_code": ["已确认"]})
         if row is None:
             row = HouseholdRating(month=month, household_id=household.id, star_id=star.id, score=0, scored_by="")
             db.session.add(row)
@@ -79,8 +80,8 @@ def confirm(month: str, rating_ids: list[int]) -> list[HouseholdRating]:
     missing = [i for i in rating_ids if i not in found]
     done = [r.id for r in rows if r.confirmed]
     if missing or done or not rating_ids:
-        raise ApiError(422, "validation_error", "只能确认本月待确认的评分 (unconfirmed ratings of this month only)",
-                       {"rating_ids": [f"不存在 {missing} / 已确认 {done}" if rating_ids else "必填 (required)"]})
+        raise ApiError(422, "validation_error", _("只能确认本月待确认的评分"),
+                       {"rating_ids": [f"不存在 {missing} / 已确认 {done}" if rating_ids else _("必填")]})
     now, by = utcnow(), actor_name()
     for r in rows:
         r.confirmed, r.confirmed_by, r.confirmed_at = True, by, now

@@ -21,6 +21,7 @@ from plugins.five_star.permissions import PLAN, READ, REVIEW, can_act_for, requi
 from plugins.five_star.schemas import EvidenceIn, PlanIn
 from plugins.five_star.standards import ensure_standard, standard_of
 from plugins.five_star.web import year_arg
+from core.toolkit import localise_errors
 
 bp = Blueprint("five_star_pages", __name__, url_prefix="/t/<tenant>/five_star", template_folder="templates")
 STATIC = Path(__file__).parent / "static"
@@ -47,9 +48,9 @@ def field_errors(exc) -> dict[str, list[str]]:
                     walk(f"{prefix}.{k}" if prefix else str(k), v)
             else:
                 out[prefix] = [str(v) for v in (value if isinstance(value, list) else [value])]
-        walk("", exc.messages)
+        walk("", localise_errors(exc.messages))
         return out
-    return {k: [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in (exc.fields or {}).items()} or {
+    return {k: [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in localise_errors(exc.fields or {}).items()} or {
         "_form": [exc.message]}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import g
 
 from core.toolkit import ApiError, Permission, Role, grid_in_reach
+from core.toolkit import gettext as _
 
 READ, PLAN, REVIEW, CONFIRM = "five_star.read", "five_star.plan", "five_star.review", "five_star.confirm"
 HH_SCORE, HH_CONFIRM = "five_star.household_score", "five_star.household_confirm"
@@ -47,7 +48,7 @@ def can_act_for(org, permission: str = PLAN) -> bool:
 
 def require_act_for(org, permission: str = PLAN) -> None:
     if not can_act_for(org, permission):
-        raise ApiError(403, "not_your_branch", "只能为自己负责的支部填报 (this branch is outside your reach)")
+        raise ApiError(403, "not_your_branch", _("只能为自己负责的支部填报"))
 
 
 def township_wide(permission: str) -> bool:

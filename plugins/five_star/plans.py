@@ -18,6 +18,7 @@ from plugins.five_star.branches import all_branches
 from plugins.five_star.models import Plan, PlanAction, Reminder
 from plugins.five_star.standards import ensure_standard, star_by_code
 from plugins.five_star.web import actor_name
+from core.toolkit import gettext as _
 
 FLOW = {"submit": (("draft", "returned"), "submitted"), "approve": (("submitted",), "approved"),
         "return": (("submitted",), "returned")}
@@ -34,17 +35,17 @@ def _check(standard, data: dict[str, Any]) -> None:
     unknown = [c for c in codes if star_by_code(standard, c) is None]
     if unknown:
         raise ApiError(422, "validation_error", f"{standard.year}年度标准中没有这些星: {', '.join(unknown)}",
-                       {"star_codes": [f"标准中没有 (not in the standard): {', '.join(unknown)}"]})
+                       {"star_codes": [_("标准中没有：%(codes)s", codes=_("、").join(unknown))]})
     if len(set(codes)) != len(codes) or not codes:
-        raise ApiError(422, "validation_error", "请选择至少一颗星且不重复", {"star_codes": ["至少一颗、不重复 (one or more, no repeats)"]})
+        raise ApiError(422, "validation_error", "请选择至少一颗星且不重复", {"star_codes": [_("至少一颗、不重复")]})
     tasks = {t.id for c in codes for t in star_by_code(standard, c).tasks}
     for i, action in enumerate(data["actions"]):
         if action["task_id"] not in tasks:
             raise ApiError(422, "validation_error", "措施须对应所选星的重点任务",
-                           {f"actions.{i}.task_id": ["不是所选星的任务 (not a task of the chosen stars)"]})
+                           {f"actions.{i}.task_id": [_("不是所选星的任务")]})
         if action.get("start_on") and action.get("due_on") and action["due_on"] < action["start_on"]:
             raise ApiError(422, "validation_error", "完成时限不能早于开始日期",
-                           {f"actions.{i}.due_on": ["早于开始日期 (before the start)"]})
+                           {f"actions.{i}.due_on": [_("早于开始日期")]})
 
 
 def save_plan(org: PartyOrg, year: int, data: dict[str, Any]) -> Plan:
@@ -53,7 +54,7 @@ def save_plan(org: PartyOrg, year: int, data: dict[str, Any]) -> Plan:
     _check(standard, data)
     plan = plan_of(org, year)
     if plan is not None and plan.state not in EDITABLE:
-        raise ApiError(409, "invalid_transition", "计划已提交或已审核，不能修改 (a submitted or approved plan cannot change)",
+        raise ApiError(409, "invalid_transition", _("计划已提交或已审核，不能修改"),
                        {"state": [plan.state]})
     before = {"star_codes": plan.star_codes, "actions": len(plan.actions)} if plan else None
     if plan is None:
@@ -63,7 +64,7 @@ def save_plan(org: PartyOrg, year: int, data: dict[str, Any]) -> Plan:
                 db.session.add(plan)
                 db.session.flush()
         except IntegrityError:
-            raise ApiError(409, "changed_meanwhile", "该支部本年度计划刚由他人创建，请刷新 (created meanwhile)") from None
+            raise ApiError(409, "changed_meanwhile", _("该支部本年度计划刚由他人创建，请刷新")) from None
     else:
         db.session.execute(delete(PlanAction).where(PlanAction.plan_id == plan.id))
     plan.star_codes = list(data["star_codes"])
@@ -79,13 +80,13 @@ def move_plan(plan: Plan, action: str, comment: str = "") -> Plan:
     """Submit, approve or return (a comment is required) a plan."""
     starts, target = FLOW[action]
     if plan.state not in starts:
-        raise ApiError(409, "invalid_transition", f"计划当前为 {plan.state}，不能 {action} (cannot {action} a {plan.state} plan)",
+        raise ApiError(409, "invalid_transition", _("计划当前为 %(state)s，不能 %(action)s", state=plan.state, action=action),
                        {"state": [plan.state]})
     comment = (comment or "").strip()
     if action == "return" and not comment:
-        raise ApiError(422, "validation_error", "退回须填写意见 (a comment is required)", {"comment": ["必填 (required)"]})
+        raise ApiError(422, "validation_error", _("退回须填写意见"), {"comment": [_("必填")]})
     if action == "submit" and not plan.actions:
-        raise ApiError(422, "validation_error", "计划至少需要一项措施 (add at least one action)", {"actions": ["必填 (required)"]})
+        raise ApiError(422, "validation_error", _("计划至少需要一项措施"), {"actions": [_("必填")]})
     before = plan.state
     plan.state = target
     now = utcnow()
@@ -123,7 +124,7 @@ def remind_missing(year: int, org_ids: list[int] | None = None) -> list[int]:
         strangers = [i for i in org_ids if i not in missing]
         if strangers:
             raise ApiError(422, "validation_error", "只能催报未报送计划的支部",
-                           {"org_ids": [f"已报送或不是本乡镇支部 (filed or unknown): {strangers}"]})
+                           {"org_ids": [_("已报送或不是本乡镇支部：%(ids)s", ids=strangers)]})
         missing = org_ids
     now, by = utcnow(), actor_name()
     for org_id in missing:

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 from core.toolkit import ApiError, audit, db
 from plugins.five_star.defaults import default_standard
 from plugins.five_star.models import CRITERION_KINDS, Criterion, Star, Standard, Task
+from core.toolkit import gettext as _
 
 
 def _invalid(field: str, message: str, status: int = 422) -> ApiError:
@@ -33,7 +34,7 @@ def ensure_standard(year: int) -> Standard:
 def adopt_standard(payload: dict[str, Any], template_key: str | None = None, template_version: int | None = None) -> Standard:
     """Fill the tables from a standard payload (see the module docstring). 409 if the year has one."""
     if standard_of(payload["year"]) is not None:
-        message = f"{payload['year']}年度标准已存在 (this year already has a standard)"
+        message = _("%(year)s年度标准已存在", year=payload['year'])
         raise ApiError(409, "already_exists", message, {"year": [message]})
     standard = Standard(year=payload["year"], name=payload["name"], template_key=template_key,
                         template_version=template_version)
@@ -67,9 +68,9 @@ def check_criterion(data: dict[str, Any], field: str = "criteria") -> None:
     if data["kind"] not in CRITERION_KINDS:
         raise _invalid(f"{field}.kind", "评价方式须为 threshold、yesno 或 checklist")
     if data["kind"] == "threshold" and (not data.get("metric_key") or data.get("threshold") is None):
-        raise _invalid(f"{field}.threshold", "达标值类标准须填写指标和达标值 (metric_key and threshold required)")
+        raise _invalid(f"{field}.threshold", _("达标值类标准须填写指标和达标值"))
     if data["kind"] == "checklist" and not data.get("items"):
-        raise _invalid(f"{field}.items", "清单类标准须列出清单项 (items required)")
+        raise _invalid(f"{field}.items", _("清单类标准须列出清单项"))
 
 
 def add_task(star: Star, data: dict[str, Any]) -> Task:
@@ -84,7 +85,7 @@ def add_task(star: Star, data: dict[str, Any]) -> Task:
 
 def delete_task(task: Task) -> None:
     if task.locked:
-        raise _invalid("task_id", "县级统一任务不能删除 (a county task cannot be dropped)", 409)
+        raise _invalid("task_id", _("县级统一任务不能删除"), 409)
     audit("five_star.task_delete", task, before={"title": task.title})
     db.session.execute(delete(Criterion).where(Criterion.task_id == task.id))
     db.session.delete(task)
@@ -97,10 +98,10 @@ def update_criterion(criterion: Criterion, task: Task, data: dict[str, Any]) -> 
     if task.locked:
         for field in ("kind", "max_score", "metric_key"):
             if field in data and data[field] != getattr(criterion, field):
-                raise _invalid(field, "县级统一任务的评价方式和分值不能修改 (a county task's criterion is locked)", 409)
+                raise _invalid(field, _("县级统一任务的评价方式和分值不能修改"), 409)
         if "threshold" in data and criterion.threshold is not None and (
                 data["threshold"] is None or data["threshold"] < criterion.threshold):
-            raise _invalid("threshold", f"不能低于县级达标值 {criterion.threshold:g} (cannot weaken the county's threshold)", 409)
+            raise _invalid("threshold", _("不能低于县级达标值 %(threshold)s", threshold=f"{criterion.threshold:g}"), 409)
     merged = {"kind": criterion.kind, "metric_key": criterion.metric_key, "threshold": criterion.threshold,
               "items": criterion.items, **data}
     check_criterion(merged, "criterion")

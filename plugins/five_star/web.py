@@ -5,6 +5,7 @@ from flask import has_request_context, request
 
 from core.toolkit import ApiError, json_body
 from plugins.five_star.clock import this_year
+from core.toolkit import gettext as _
 
 
 def actor() -> tuple[int | None, str]:
@@ -34,5 +35,5 @@ def year_arg(name: str = "year") -> int:
     if raw in (None, ""):
         return this_year()
     if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-        raise ApiError(422, "validation_error", "年度须为 2000 到 2100 的整数", {name: ["须为年份 (a year like 2026)"]})
+        raise ApiError(422, "validation_error", "年度须为 2000 到 2100 的整数", {name: [_("须为年份")]})
     return int(raw)

@@ -12,6 +12,8 @@ other modules.
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from core.toolkit import ModuleManifest, current_tenant_id
+from core.toolkit import gettext as _
+from core.toolkit import N_
 
 DEFAULT_DEPARTMENTS = ["派出所", "司法所", "综合执法队", "应急管理办", "民政办", "自然资源所", "生态环境分局", "卫生院"]
 
@@ -78,7 +80,7 @@ def default_grid_token(value: str) -> str:
         return value
     token = db.session.scalar(select(Grid.public_token).where(Grid.code == value, Grid.status == GridStatus.active))
     if token is None:
-        raise ValidationError({"open311_default_grid": ["没有该网格 (no grid with this token or code)"]})
+        raise ValidationError({"open311_default_grid": [_("没有该网格")]})
     return token
 
 
@@ -86,8 +88,7 @@ manifest = ModuleManifest(
     name="incidents",
     title_zh="随手拍与事件流转",
     title_en="Incidents",
-    description="网格员与群众上报问题，网格内自办自结或逐级流转，限时办结、满意度回访与统计台账 "
-                "(report, settle or escalate, deadlines, satisfaction, numbers and ledger)",
+    description=N_("网格员与群众上报问题，网格内自办自结或逐级流转，限时办结、满意度回访与统计台账"),
     version="0.1.0",
     settings_schema=IncidentSettings,
 )

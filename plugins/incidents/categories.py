@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.toolkit import ApiError, TemplateKind, audit, db, override_template_item
 from plugins.incidents.models import Category
+from core.toolkit import gettext as _
 
 KIND = "incidents.categories"
 
@@ -67,19 +68,19 @@ def all_categories(active_only: bool = False) -> list[Category]:
 def get_category(category_id: int, field: str = "category_id", active: bool = True) -> Category:
     row = db.session.get(Category, category_id) if isinstance(category_id, int) else None
     if row is None or (active and not row.active):
-        raise ApiError(422, "validation_error", "事项类别不存在或已停用 (unknown category)",
-                       {field: ["事项类别不存在或已停用 (unknown or inactive category)"]})
+        raise ApiError(422, "validation_error", _("事项类别不存在或已停用"),
+                       {field: [_("事项类别不存在或已停用")]})
     return row
 
 
 def create_category(tenant, data: dict[str, Any]) -> Category:
     if db.session.scalar(select(Category.id).where(Category.code == data["code"])):
-        raise ApiError(409, "code_taken", "类别编码已存在 (code taken)", {"code": ["类别编码已存在 (code taken)"]})
+        raise ApiError(409, "code_taken", _("类别编码已存在"), {"code": [_("类别编码已存在")]})
     parent_id = data.get("parent_id")
     if parent_id is not None:
         parent = get_category(parent_id, "parent_id", active=False)
         if parent.parent_id is not None:
-            raise ApiError(422, "validation_error", "类别最多两级", {"parent_id": ["只能挂在一级类别下 (two levels at most)"]})
+            raise ApiError(422, "validation_error", "类别最多两级", {"parent_id": [_("只能挂在一级类别下")]})
     row = Category(**data)
     db.session.add(row)
     db.session.flush()
@@ -146,8 +147,8 @@ def apply_template(tenant, items: list[dict[str, Any]], removed: list[str]) -> N
     for sort, item in enumerate(items):
         parent = rows.get(item.get("parent_code")) if item.get("parent_code") else None
         if item.get("parent_code") and parent is None:
-            raise ApiError(422, "validation_error", "上级类别不存在 (unknown parent category)",
-                           {"parent_code": [f"{item['parent_code']} 不在清单中 (not in the list)"]})
+            raise ApiError(422, "validation_error", _("上级类别不存在"),
+                           {"parent_code": [_("%(code)s 不在清单中", code=item['parent_code'])]})
         row = rows.get(item["code"])
         if row is None:
             row = rows[item["code"]] = Category(code=item["code"])

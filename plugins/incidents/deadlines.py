@@ -12,7 +12,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.toolkit import db, utcnow
+from core.toolkit import db, format_local, utcnow
 from plugins.incidents import services
 from plugins.incidents.models import Category, Incident
 
@@ -27,7 +27,7 @@ def escalate_overdue(tenant, now: dt.datetime | None = None, limit: int = 500) -
     moved = []
     for incident in db.session.scalars(stmt).all():
         to = "parent" if incident.handling_grid is not None and incident.handling_grid.parent_id else "office"
-        services.escalate(tenant, incident, to, f"超过办理时限自动流转 (deadline {incident.due_at:%Y-%m-%d %H:%M} passed)",
+        services.escalate(tenant, incident, to, f"超过办理时限（{format_local(incident.due_at)}）自动流转",
                           auto=True)
         moved.append(incident.id)
     return moved

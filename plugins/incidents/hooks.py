@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.toolkit import local_period, NavItem, Widget, hookimpl, utcnow
+from core.toolkit import gettext as _
 
 
 @hookimpl
@@ -47,7 +48,8 @@ def register_cli_commands(cli):
         from plugins.incidents.deadlines import escalate_all
 
         for town, status, moved in escalate_all(slug):
-            click.echo(f"{town}: escalated {len(moved)}" if status == "succeeded" else f"{town}: failed: {moved}")
+            click.echo(f"{town}: " + (_("已流转 %(n)s 件", n=len(moved)) if status == "succeeded"
+                                      else _("失败：%(reason)s", reason=moved)))
 
 
 @hookimpl
@@ -56,7 +58,7 @@ def register_schedules():
     from plugins.incidents.deadlines import escalate_overdue
 
     return [Schedule("incidents.escalate_overdue", "*/5 * * * *", escalate_overdue,
-                     "超过办理时限的事件自动流转 (escalate overdue incidents of auto-escalating categories)")]
+                     _("超过办理时限的事件自动流转"))]
 
 
 @hookimpl
@@ -268,7 +270,7 @@ def incident_from_mediation_topic(tenant, topic):
     code = topic.get("category_code") or "other"
     category = db.session.scalar(select(Category).where(Category.code == code, Category.active.is_(True)))
     if category is None:
-        raise ApiError(422, "validation_error", "事件类别不存在", {"category_code": ["类别编码不存在 (unknown category)"]})
+        raise ApiError(422, "validation_error", "事件类别不存在", {"category_code": [_("类别编码不存在")]})
     user = current_user if getattr(current_user, "is_authenticated", False) else None
     incident = report_incident(tenant, grid=db.session.get(Grid, topic["grid_id"]), category=category,
                                description=f"村民说事议题：{topic['title']}", reporter_user_id=user.id if user else None,

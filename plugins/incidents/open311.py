@@ -27,6 +27,7 @@ from plugins.incidents.models import OPEN_STATES, Category, Incident
 from plugins.incidents.permissions import REPORT, can_report_in
 from plugins.incidents.public import spend_quota
 from plugins.incidents.schemas import PHONE_RE
+from core.toolkit import gettext as _
 
 bp = Blueprint("incidents_open311", __name__, url_prefix="/api/v1/t/<tenant>/incidents/open311")
 
@@ -54,13 +55,13 @@ def _caller(required: bool):
     key = request.values.get("api_key") or bearer_token()
     if not key:
         if required:
-            raise ApiError(401, "api_key_required", "需要 api_key (an api_key is required)")
+            raise ApiError(401, "api_key_required", _("需要 api_key"))
         return None
     user = sign_in_with_token(g.tenant, key)  # steps and audit name the key's owner
     if user is None:
-        raise ApiError(401, "invalid_token", "api_key 无效 (invalid api_key)")
+        raise ApiError(401, "invalid_token", _("api_key 无效"))
     if not g.access.can(REPORT):
-        raise ApiError(403, "forbidden", "该令牌没有上报权限 (the key lacks incidents.report)")
+        raise ApiError(403, "forbidden", _("该令牌没有上报权限"))
     return user
 
 
@@ -95,7 +96,7 @@ def _float(name: str):
     try:
         return float(raw)
     except ValueError:
-        raise ApiError(400, "validation_error", f"{name} 须为数字", {name: ["须为数字 (a number)"]})
+        raise ApiError(400, "validation_error", f"{name} 须为数字", {name: [_("须为数字")]})
 
 
 @bp.post("/requests.json")
@@ -105,17 +106,17 @@ def post_request():
     user = _caller(required=False)
     settings = module_settings(g.tenant, "incidents")
     if user is None and not settings["open311_anonymous_post"]:
-        raise ApiError(401, "api_key_required", "本乡镇需要 api_key (this township requires an api_key)")
+        raise ApiError(401, "api_key_required", _("本乡镇需要 api_key"))
     code = (request.values.get("service_code") or "").strip()
     category = db.session.scalar(select(Category).where(Category.code == code, Category.active.is_(True))) if code else None
     if category is None:
-        raise ApiError(400, "validation_error", "service_code 无效", {"service_code": ["未知事项 (unknown service_code)"]})
+        raise ApiError(400, "validation_error", "service_code 无效", {"service_code": [_("未知事项")]})
     description = (request.values.get("description") or "").strip()
     if not 2 <= len(description) <= 2000:
         raise ApiError(400, "validation_error", "description 须为 2 到 2000 字", {"description": ["2-2000 characters"]})
     grid = _target_grid(settings)
     if user is not None and not can_report_in(grid):
-        raise ApiError(403, "forbidden", "该网格不在令牌范围内 (grid outside the key's reach)")
+        raise ApiError(403, "forbidden", _("该网格不在令牌范围内"))
     phone = (request.values.get("phone") or "").strip() or None
     if phone and not PHONE_RE.match(phone):
         raise ApiError(400, "validation_error", "phone 须为 11 位手机号", {"phone": ["an 11-digit mobile number"]})
@@ -148,12 +149,12 @@ def _target_grid(settings) -> Grid:
     elif settings["open311_default_grid"]:
         grid, field = grid_by_public_token(settings["open311_default_grid"]), "attribute[grid_token]"
         if grid is None:
-            raise ApiError(400, "validation_error", "默认网格已撤销，请指定网格 (the default grid is archived; name a grid)",
-                           {field: ["默认网格已撤销 (the default grid is archived)"]})
+            raise ApiError(400, "validation_error", _("默认网格已撤销，请指定网格"),
+                           {field: [_("默认网格已撤销")]})
     else:
         grid, field = None, "attribute[grid_token]"
     if grid is None:
-        raise ApiError(400, "validation_error", "需要网格 (a grid is needed)", {field: ["未知网格 (unknown grid)"]})
+        raise ApiError(400, "validation_error", _("需要网格"), {field: [_("未知网格")]})
     return grid
 
 
@@ -194,5 +195,5 @@ def get_request(request_id: int):
     _caller(required=True)
     row = db.session.scalar(select(Incident).where(Incident.id == request_id, visible(Incident.grid_id, REPORT)))
     if row is None:
-        raise ApiError(404, "not_found", "没有该请求 (no such request)")
+        raise ApiError(404, "not_found", _("没有该请求"))
     return jsonify([_request(row)])

@@ -10,8 +10,8 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import (ApiError, Grid, GridStatus, N_, choice_arg, county_template, db, module_settings, requires,
-                          subtree_condition, visible)
+from core.toolkit import (ApiError, Grid, GridStatus, N_, choice_arg, county_template, db, form_errors, module_settings,
+                          refusal_message, requires, subtree_condition, typed, visible)
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
 from plugins.incidents.models import STATES, Incident
@@ -39,14 +39,8 @@ def incident_word(text: str) -> str:
 
 
 def _fail(exc) -> None:
-    """Flash why a form was refused: the page's own words translated, the service's as they are."""
-    if isinstance(exc, ValidationError):
-        flash(_("输入有误：%(problems)s", problems=_("；").join(f"{k}: {v}" for k, v in exc.messages.items())), "error")
-    elif exc.fields:
-        problems = _("；").join(f"{k}: {v}" for k, v in exc.fields.items())
-        flash(_("%(message)s：%(problems)s", message=exc.message, problems=problems), "error")
-    else:
-        flash(exc.message, "error")
+    """Flash why an action was refused, every problem in the page's language."""
+    flash(refusal_message(exc), "error")
 
 
 @bp.get("/")
@@ -91,12 +85,19 @@ def new():
             db.session.commit()
         except (ValidationError, ApiError) as exc:
             db.session.rollback()
-            _fail(exc)
-            return redirect(url_for(".new"))
+            return _report_form(typed(request.form), form_errors(exc), photos_dropped=any(
+                f.filename for f in request.files.getlist("photos"))), 422
         if dups:
             flash(_("发现 %(n)s 件疑似重复事件，可在详情页合并", n=len(dups)), "warning")
         return redirect(url_for(".detail", incident_id=incident.id))
-    return render_template("incidents/new.html", grids=_my_grids(), categories=cats.all_categories(active_only=True))
+    return _report_form()
+
+
+def _report_form(values: dict | None = None, errors: dict | None = None, photos_dropped: bool = False) -> str:
+    """The report form, again with what was typed and each problem beside its field after a
+    refusal; chosen photos cannot be put back into the file input, so the page says so."""
+    return render_template("incidents/new.html", grids=_my_grids(), categories=cats.all_categories(active_only=True),
+                           values=values or {}, errors=errors or {}, photos_dropped=photos_dropped)
 
 
 @bp.get("/<int:incident_id>")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import g
 
 from core.toolkit import ApiError, Permission, Role, grid_in_reach
+from core.toolkit import gettext as _
 
 REPORT, HANDLE, MANAGE = "incidents.report", "incidents.handle", "incidents.manage"
 
@@ -47,7 +48,7 @@ def can_act_on(incident) -> bool:
 
 def require_act(incident) -> None:
     if not can_act_on(incident):
-        raise ApiError(403, "not_your_level", "该事件不在您的办理范围内 (outside your grids' subtree)")
+        raise ApiError(403, "not_your_level", _("该事件不在您的办理范围内"))
 
 
 def can_report_in(grid) -> bool:

@@ -15,6 +15,7 @@ from PIL import Image, UnidentifiedImageError
 
 from core.toolkit import ApiError, db, module_settings
 from plugins.incidents.models import Photo
+from core.toolkit import gettext as _
 
 FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 MAX_PHOTOS = 6
@@ -32,7 +33,7 @@ def check_uploads(tenant, files, field: str = "photos") -> list[Upload]:
     files = [f for f in files if f is not None and (f.filename or "")]
     if len(files) > MAX_PHOTOS:
         raise ApiError(422, "too_many_photos", f"最多上传 {MAX_PHOTOS} 张照片",
-                       {field: [f"最多 {MAX_PHOTOS} 张 (at most {MAX_PHOTOS} photos)"]})
+                       {field: [_("最多 %(MAX_PHOTOS)s 张", MAX_PHOTOS=MAX_PHOTOS)]})
     limit_kb = module_settings(tenant, "incidents")["max_photo_kb"]
     out = []
     for f in files:
@@ -40,7 +41,7 @@ def check_uploads(tenant, files, field: str = "photos") -> list[Upload]:
         name = f.filename
         if len(data) > limit_kb * 1024:
             raise ApiError(413, "photo_too_large", f"照片 {name} 超过 {limit_kb} KB",
-                           {field: [f"{name}: 超过 {limit_kb} KB (larger than {limit_kb} KB)"]})
+                           {field: [_("%(name)s: 超过 %(limit_kb)s KB", name=name, limit_kb=limit_kb)]})
         try:
             with Image.open(io.BytesIO(data)) as img:
                 fmt = img.format
@@ -49,7 +50,7 @@ def check_uploads(tenant, files, field: str = "photos") -> list[Upload]:
             fmt = None
         if fmt not in FORMATS:
             raise ApiError(422, "photo_not_image", f"{name} 不是 JPEG/PNG/WebP 图片",
-                           {field: [f"{name}: 不是 JPEG/PNG/WebP 图片 (not a JPEG, PNG or WebP image)"]})
+                           {field: [_("%(name)s: 不是 JPEG/PNG/WebP 图片", name=name)]})
         ext, content_type = FORMATS[fmt]
         out.append(Upload(data, ext, content_type))
     return out
@@ -81,5 +82,5 @@ def store(tenant, incident, step, uploads: list[Upload]) -> list[Photo]:
 def file_path(photo: Photo) -> str:
     path = os.path.normpath(upload_root() / photo.path)
     if not path.startswith(str(upload_root())) or not os.path.isfile(path):
-        raise ApiError(404, "photo_missing", "照片文件不存在 (the photo file is missing)")
+        raise ApiError(404, "photo_missing", _("照片文件不存在"))
     return path

@@ -15,6 +15,7 @@ from plugins.incidents import services
 from plugins.incidents.models import Incident, PublicQuota
 from plugins.incidents.photos import check_uploads
 from plugins.incidents.schemas import PublicReportIn, RateIn
+from core.toolkit import localise_errors
 
 bp = Blueprint("incidents_public", __name__, template_folder="templates")
 
@@ -29,8 +30,7 @@ def spend_quota(tenant, address: str, per_hour: int) -> None:
         row = PublicQuota(address=address[:64], bucket=bucket, count=0)
         db.session.add(row)
     if row.count >= per_hour:
-        raise ApiError(429, "too_many_reports", f"同一网络每小时最多提交 {per_hour} 次，请稍后再试 "
-                                                f"(at most {per_hour} reports per hour from one address)")
+        raise ApiError(429, "too_many_reports", _("同一网络每小时最多提交 %(per_hour)s 次，请稍后再试", per_hour=per_hour))
     row.count += 1
     db.session.flush()
 
@@ -38,7 +38,7 @@ def spend_quota(tenant, address: str, per_hour: int) -> None:
 def _grid(token: str) -> Grid:
     grid = grid_by_public_token(token)
     if grid is None:
-        raise ApiError(404, "not_found", _("网格不存在 (no such grid)"))
+        raise ApiError(404, "not_found", _("网格不存在"))
     return grid
 
 
@@ -54,7 +54,7 @@ def legacy_report_form(grid_code: str):
     up among those codes only (never today's codes, which a newer grid may hold) and sent on."""
     grid = grid_by_legacy_code(grid_code)
     if grid is None:
-        raise ApiError(404, "not_found", _("网格不存在 (no such grid)"))
+        raise ApiError(404, "not_found", _("网格不存在"))
     return redirect(url_for(".report_form", token=grid.public_token), 301)
 
 
@@ -83,7 +83,7 @@ def report_form(token: str):
                                             household_id=signed_in[1].id if signed_in else None)
     except ValidationError as exc:
         db.session.rollback()
-        return _form(grid, exc.messages, values, 422)
+        return _form(grid, localise_errors(exc.messages), values, 422)
     except ApiError as exc:
         db.session.rollback()
         return _form(grid, exc.fields or {"_": [exc.message]}, values, exc.status)
@@ -95,7 +95,7 @@ def report_form(token: str):
 def _by_token(token: str) -> Incident:
     row = db.session.scalar(select(Incident).where(Incident.public_token == token)) if len(token) < 40 else None
     if row is None:
-        raise ApiError(404, "not_found", _("没有该事件 (no such incident)"))
+        raise ApiError(404, "not_found", _("没有该事件"))
     return row
 
 
@@ -124,13 +124,13 @@ def rate(token: str):
 
             deadline = reopen_deadline(g.tenant, incident)
             if incident.state == "closed" and (deadline is None or deadline < utcnow()):
-                raise ApiError(409, "reopen_window_passed", _("已超过重新办理的申请期限 (too late to reopen)"),
-                               {"reopen": [_("已超过重新办理的申请期限 (too late to reopen)")]})
+                raise ApiError(409, "reopen_window_passed", _("已超过重新办理的申请期限"),
+                               {"reopen": [_("已超过重新办理的申请期限")]})
         services.rate(g.tenant, incident, data["satisfaction"], data["note"], data["reopen"])
     except ValidationError as exc:
         db.session.rollback()
         return render_template("incidents/public_receipt.html", incident=_by_token(token), labels=services.LABELS,
-                               errors=exc.messages), 422
+                               errors=localise_errors(exc.messages)), 422
     except ApiError as exc:
         db.session.rollback()
         return render_template("incidents/public_receipt.html", incident=_by_token(token), labels=services.LABELS,

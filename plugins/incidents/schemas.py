@@ -8,9 +8,10 @@ from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 from core.toolkit import LocalDateTime
 
 from plugins.incidents.models import SATISFACTION, URGENCIES
+from core.toolkit import N_
 
 PHONE_RE = re.compile(r"^1\d{10}$")
-PHONE = validate.Regexp(PHONE_RE, error="须为 11 位手机号 (an 11-digit mobile number)")
+PHONE = validate.Regexp(PHONE_RE, error=N_("须为 11 位手机号"))
 
 
 class ReportIn(Schema):

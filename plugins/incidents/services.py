@@ -16,6 +16,7 @@ from sqlalchemy import select
 from core.toolkit import ApiError, Grid, N_, audit, db, hooks, module_settings, utcnow
 from plugins.incidents import photos as photo_store
 from plugins.incidents.models import OPEN_STATES, Category, Incident, Step
+from core.toolkit import gettext as _
 
 # action: (states it may start from, state it leads to)
 FLOW: dict[str, tuple[tuple[str, ...], str]] = {
@@ -67,9 +68,8 @@ def _step(incident: Incident, action: str, from_state: str | None, from_where: s
 
 def _conflict(incident: Incident, action: str) -> ApiError:
     return ApiError(409, "invalid_transition",
-                    f"事件当前为「{LABELS[incident.state]}」，不能{ACTION_LABELS.get(action, action)} "
-                    f"(cannot {action} an incident that is {incident.state})",
-                    {"state": [f"当前状态 {incident.state} (current state)"]})
+                    _("事件当前为「%(state)s」，不能%(action)s", state=LABELS[incident.state], action=ACTION_LABELS.get(action, action)),
+                    {"state": [_("当前状态 %(state)s", state=_(LABELS[incident.state]))]})
 
 
 ACTION_LABELS = {"accept": N_("受理"), "start": N_("开始办理"), "resolve": N_("办结"), "close": N_("结案"),
@@ -80,7 +80,7 @@ ACTION_LABELS = {"accept": N_("受理"), "start": N_("开始办理"), "resolve":
 def _need_note(note: str | None, field: str = "note") -> str:
     note = (note or "").strip()
     if not note:
-        raise ApiError(422, "validation_error", "请填写说明 (a note is required)", {field: ["必填 (required)"]})
+        raise ApiError(422, "validation_error", _("请填写说明"), {field: [_("必填")]})
     return note
 
 
@@ -165,18 +165,18 @@ def escalate(tenant, incident: Incident, to: str, note: str, department: str | N
         parent = incident.handling_grid.parent if incident.level == "grid" and incident.handling_grid else None
         if parent is None:
             raise ApiError(422, "validation_error", "已是最高一级网格，请流转至乡镇网格办",
-                           {"to": ["没有上级网格 (no parent grid); use office"]})
+                           {"to": [_("没有上级网格，请流转到乡镇（office）")]})
         target, reach = ("grid", parent, None), 1
     elif to == "office":
         if incident.level != "grid":
-            raise ApiError(422, "validation_error", "只能从网格流转至乡镇网格办", {"to": ["已在乡镇或部门 (already above the grids)"]})
+            raise ApiError(422, "validation_error", "只能从网格流转至乡镇网格办", {"to": [_("已在乡镇或部门")]})
         target, reach = ("office", None, None), 2
     elif to == "department":
         names = module_settings(tenant, "incidents")["departments"]
         if department not in names:
             raise ApiError(422, "validation_error", "请选择本乡镇的部门", {"department": [f"可选: {'、'.join(names)}"]})
         if incident.level == "department":
-            raise ApiError(422, "validation_error", "已在部门办理", {"to": ["已在部门 (already at a department)"]})
+            raise ApiError(422, "validation_error", "已在部门办理", {"to": [_("已在部门")]})
         target, reach = ("department", None, department), 3
     else:
         raise ApiError(422, "validation_error", "流转去向有误", {"to": ["须为 parent、office 或 department"]})
@@ -204,7 +204,7 @@ def send_back(tenant, incident: Incident, note: str, to_grid: Grid | None = None
     below = incident.level != "grid" or (incident.handling_grid is not None and target.level > incident.handling_grid.level)
     if not on_path or not below:
         raise ApiError(422, "validation_error", "只能退回到事件所在网格及其上级、低于当前层级的网格",
-                       {"to_grid_id": ["不在事件网格的上级链上或不低于当前层级 (not below the current level on the incident's path)"]})
+                       {"to_grid_id": [_("不在事件网格的上级链上或不低于当前层级")]})
     before_state, before_where = incident.state, incident.where
     _move(incident, "grid", target, None)
     _restart_clock(tenant, incident)
@@ -239,9 +239,9 @@ def rate(tenant, incident: Incident, satisfaction: str, note: str = "", reopen_i
     if incident.state != "closed":
         raise _conflict(incident, "rate")
     if incident.satisfaction is not None:
-        raise ApiError(409, "already_rated", "已评价过 (already rated)", {"satisfaction": ["已评价 (already rated)"]})
+        raise ApiError(409, "already_rated", _("已评价过"), {"satisfaction": [_("已评价")]})
     if reopen_it and satisfaction != "dissatisfied":
-        raise ApiError(422, "validation_error", "只有不满意时可要求重新办理", {"reopen": ["仅限不满意 (only when dissatisfied)"]})
+        raise ApiError(422, "validation_error", "只有不满意时可要求重新办理", {"reopen": [_("仅限不满意")]})
     incident.satisfaction, incident.satisfaction_note = satisfaction, (note or "")[:500]
     _step(incident, "rate", "closed", incident.where, f"{satisfaction} {note or ''}".strip())
     audit("incidents.rate", incident, after={"satisfaction": satisfaction})
@@ -270,11 +270,11 @@ def incident_tenant(incident: Incident):
 def merge(tenant, incident: Incident, into: Incident, note: str = "") -> Incident:
     """Merge a duplicate into an open incident (合并重复事件); the duplicate ends as ``merged``."""
     if incident.id == into.id:
-        raise ApiError(422, "validation_error", "不能与自身合并", {"into_id": ["不能是同一事件 (same incident)"]})
+        raise ApiError(422, "validation_error", "不能与自身合并", {"into_id": [_("不能是同一事件")]})
     if incident.state not in OPEN_STATES:
         raise _conflict(incident, "merge")
     if into.state not in OPEN_STATES:
-        raise ApiError(409, "invalid_transition", "目标事件已结束", {"into_id": ["目标事件须未办结 (target must be open)"]})
+        raise ApiError(409, "invalid_transition", "目标事件已结束", {"into_id": [_("目标事件须未办结")]})
     before = incident.state
     incident.merged_into_id = into.id
     _set_state(incident, "merged")
@@ -297,8 +297,8 @@ def apply(tenant, incident: Incident, action: str, data: dict[str, Any], uploads
         if data.get("to_grid_id") is not None:
             grid = db.session.get(Grid, data["to_grid_id"])
             if grid is None:
-                raise ApiError(422, "validation_error", "网格不存在", {"to_grid_id": ["网格不存在 (unknown grid)"]})
+                raise ApiError(422, "validation_error", "网格不存在", {"to_grid_id": [_("网格不存在")]})
         return send_back(tenant, incident, data.get("note") or "", grid, uploads)
     if action == "reopen":
         return reopen(tenant, incident, data.get("note") or "", uploads)
-    raise ApiError(404, "unknown_action", f"没有操作 {action} (unknown action)")
+    raise ApiError(404, "unknown_action", _("没有操作 %(action)s", action=action))

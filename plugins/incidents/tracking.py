@@ -16,6 +16,7 @@ from core.toolkit import ApiError, db, gettext as _, module_settings, public, re
 from plugins.incidents import categories as cats
 from plugins.incidents import receipts, services
 from plugins.incidents.schemas import PublicReportIn, RateIn
+from core.toolkit import localise_errors
 
 bp = Blueprint("incidents_resident", __name__, url_prefix="/r/<tenant>/incidents", template_folder="templates")
 
@@ -66,7 +67,8 @@ def _act(receipt: str, act):
         act(incident)
     except ValidationError as exc:
         db.session.rollback()
-        message = "；".join(m for msgs in exc.messages.values() for m in (msgs if isinstance(msgs, list) else [msgs]))
+        message = _("；").join(m for msgs in localise_errors(exc.messages).values()
+                               for m in (msgs if isinstance(msgs, list) else [msgs]))
         return None, _track_page(receipts.by_receipt(receipt), 422, error=message)
     except ApiError as exc:
         db.session.rollback()
@@ -127,7 +129,7 @@ def report():
                                             uploads=uploads, household_id=g.household.id)
     except ValidationError as exc:
         db.session.rollback()
-        return _report_form(exc.messages, values, 422)
+        return _report_form(localise_errors(exc.messages), values, 422)
     except ApiError as exc:
         db.session.rollback()
         return _report_form(exc.fields or {"_": [exc.message]}, values, exc.status)

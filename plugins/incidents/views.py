@@ -15,6 +15,7 @@ from plugins.incidents.photos import check_uploads, file_path
 from plugins.incidents.schemas import (ActionIn, CategoryIn, CategoryOut, CategoryPatch, IncidentDetailOut, IncidentOut,
                                        MergeIn, RateIn, ReportIn)
 from plugins.incidents.web import grid_by_id, payload, period, roots_for, uploaded, visible_incident, with_names
+from core.toolkit import gettext as _
 
 bp = Blueprint("incidents", __name__, url_prefix="/api/v1/t/<tenant>/incidents")
 ACTIONS = ("accept", "start", "resolve", "close", "reject", "escalate", "send_back", "reopen")
@@ -60,7 +61,7 @@ def report():
     data = load(ReportIn, payload())
     grid = grid_by_id(data.pop("grid_id"))
     if not can_report_in(grid):
-        raise ApiError(403, "forbidden", "只能在自己负责的网格上报 (grid outside your reach)")
+        raise ApiError(403, "forbidden", _("只能在自己负责的网格上报"))
     category = cats.get_category(data.pop("category_id"))
     uploads = check_uploads(g.tenant, uploaded())
     incident = services.report_incident(g.tenant, grid=grid, category=category, reporter_user_id=current_user.id,
@@ -89,11 +90,11 @@ def show(incident_id: int):
      response_schema=IncidentDetailOut, tags=["incidents"])
 def act(incident_id: int, action: str):
     if action not in ACTIONS:
-        raise ApiError(404, "unknown_action", f"没有操作 {action} (unknown action)")
+        raise ApiError(404, "unknown_action", _("没有操作 %(action)s", action=action))
     incident = visible_incident(incident_id)
     if action == "reopen":
         if not can_reopen(incident):
-            raise ApiError(403, "not_higher_level", "只有结案层级的上级可以重启 (only a higher level may reopen)")
+            raise ApiError(403, "not_higher_level", _("只有结案层级的上级可以重启"))
     else:
         require_act(incident)
     data = load(ActionIn, payload())
@@ -111,7 +112,7 @@ def act(incident_id: int, action: str):
 def rate(incident_id: int):
     incident = visible_incident(incident_id)
     if incident.reporter_user_id != current_user.id:
-        raise ApiError(403, "not_reporter", "只有上报人可以评价 (only the reporter may rate)")
+        raise ApiError(403, "not_reporter", _("只有上报人可以评价"))
     data = load(RateIn, payload())
     services.rate(g.tenant, incident, data["satisfaction"], data["note"], data["reopen"])
     body = IncidentOut().dump(incident)
@@ -137,7 +138,7 @@ def merge(incident_id: int):
     try:
         into = visible_incident(data["into_id"])
     except ApiError:
-        raise ApiError(422, "validation_error", "目标事件不存在", {"into_id": ["事件不存在 (no such incident)"]})
+        raise ApiError(422, "validation_error", "目标事件不存在", {"into_id": [_("事件不存在")]})
     require_act(incident)
     require_act(into)
     services.merge(g.tenant, incident, into, data["note"])
@@ -181,7 +182,7 @@ def create_category():
 def update_category(category_id: int):
     row = db.session.get(Category, category_id)
     if row is None:
-        raise ApiError(404, "not_found", "类别不存在 (no such category)")
+        raise ApiError(404, "not_found", _("类别不存在"))
     row = cats.update_category(g.tenant, row, load(CategoryPatch), current_user.username)
     out = dump(CategoryOut, row)
     db.session.commit()
@@ -202,7 +203,7 @@ def numbers():
 def overdue():
     handler = request.args.get("handler_id")
     if handler is not None and not handler.isdigit():
-        raise ApiError(422, "validation_error", "handler_id 须为整数", {"handler_id": ["须为整数 (an integer)"]})
+        raise ApiError(422, "validation_error", "handler_id 须为整数", {"handler_id": [_("须为整数")]})
     roots, handler_id = roots_for(request.args.get("grid_id")), int(handler) if handler else None
     number, per_page = page_args()
     rows = db.session.scalars(with_names(stats.overdue_query(roots, handler_id)).limit(per_page)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from core.toolkit import int_arg, ApiError, Grid, date_range, db, grid_in_reach, json_body, period_bounds, visible
 from plugins.incidents.models import Incident
 from plugins.incidents.permissions import REPORT, can_manage
+from core.toolkit import gettext as _
 
 
 def payload() -> dict:
@@ -33,14 +34,14 @@ def visible_incident(incident_id: int) -> Incident:
     """An incident whose grid lies in the user's reach; 404 otherwise (also other tenants')."""
     row = db.session.scalar(select(Incident).where(Incident.id == incident_id, visible(Incident.grid_id, REPORT)))
     if row is None:
-        raise ApiError(404, "not_found", "事件不存在 (no such incident)")
+        raise ApiError(404, "not_found", _("事件不存在"))
     return row
 
 
 def grid_by_id(grid_id, field: str = "grid_id") -> Grid:
     grid = db.session.get(Grid, grid_id) if isinstance(grid_id, int) else None
     if grid is None or grid.status.value != "active":
-        raise ApiError(422, "validation_error", "网格不存在 (unknown grid)", {field: ["网格不存在 (unknown grid)"]})
+        raise ApiError(422, "validation_error", _("网格不存在"), {field: [_("网格不存在")]})
     return grid
 
 
@@ -50,7 +51,7 @@ def roots_for(grid_id_arg: str | None, permission: str = REPORT):
         return g.access.grids_for(permission) if not can_manage() else None
     grid = grid_by_id(int_arg("grid_id"))
     if not (can_manage() or grid_in_reach(grid, permission)):
-        raise ApiError(403, "forbidden", "该网格不在您的范围内 (grid outside your reach)")
+        raise ApiError(403, "forbidden", _("该网格不在您的范围内"))
     return [grid.id]
 
 
@@ -63,7 +64,7 @@ def period() -> tuple[dt.datetime | None, dt.datetime | None]:
         try:
             return period_bounds(named)
         except ValueError as exc:
-            raise ApiError(422, "validation_error", "期间有误 (bad period)", {"period": [str(exc)]})
+            raise ApiError(422, "validation_error", _("期间有误"), {"period": [str(exc)]})
     for name in ("from", "to"):
         raw = request.args.get(name)
         if not raw:
@@ -72,8 +73,8 @@ def period() -> tuple[dt.datetime | None, dt.datetime | None]:
         try:
             days[name] = dt.date.fromisoformat(raw)
         except ValueError:
-            problems[name] = ["日期格式须为 YYYY-MM-DD (a date like 2026-01-31)"]
+            problems[name] = [_("日期格式须为 YYYY-MM-DD")]
     if problems:
-        raise ApiError(422, "validation_error", "日期有误 (bad dates)", problems)
+        raise ApiError(422, "validation_error", _("日期有误"), problems)
     return date_range(days["from"], days["to"])
 

@@ -13,6 +13,7 @@ read is audited. Announces ``mediation_case_concluded`` and ``mediation_agreemen
 from marshmallow import Schema, fields, validate
 
 from core.toolkit import ModuleManifest
+from core.toolkit import N_
 
 DEFAULT_FOLLOWUP_DAYS = [7, 30, 90]
 DEFAULT_DISPUTE_CATEGORIES = ["dispute", "dispute_neighbour", "dispute_family", "dispute_land"]
@@ -38,8 +39,7 @@ manifest = ModuleManifest(
     name="mediation",
     title_zh="调解工作室",
     title_en="Mediation",
-    description="调解室与调解员、矛盾纠纷受理、调解、协议书与回访、三调联动移交、村民说事 "
-                "(rooms and mediators, dispute cases, agreements and follow-ups, referrals, villagers' meetings)",
+    description=N_("调解室与调解员、矛盾纠纷受理、调解、协议书与回访、三调联动移交、村民说事"),
     version="0.1.0",
     settings_schema=MediationSettings,
 )

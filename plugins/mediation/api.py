@@ -12,6 +12,7 @@ from plugins.mediation.models import Case, Room
 from plugins.mediation.permissions import INTAKE, MANAGE, MEDIATE, can_manage, cases_condition, require_assign
 from plugins.mediation.schemas import CaseBriefOut, CaseIn, FollowUpIn, PartyIn, StepIn
 from plugins.mediation.web import case_dict, int_arg, payload, period, read_case
+from core.toolkit import gettext as _
 
 bp = Blueprint("mediation", __name__, url_prefix="/api/v1/t/<tenant>/mediation")
 ACTIONS = ("accept", "decline", "assign", "session", "agree", "partial", "fail", "refer")
@@ -22,7 +23,7 @@ def room_or_422(room_id, field: str = "room_id") -> Room | None:
         return None
     room = db.session.get(Room, room_id)
     if room is None or not room.active:
-        raise ApiError(422, "validation_error", "调解室不存在 (unknown room)", {field: ["调解室不存在 (unknown room)"]})
+        raise ApiError(422, "validation_error", _("调解室不存在"), {field: [_("调解室不存在")]})
     return room
 
 
@@ -33,7 +34,7 @@ def intake(data: dict, source: str | None = None, topic_id: int | None = None) -
 
     grid = services.active_grid(data.pop("grid_id"))
     if not (can_manage() or grid_in_reach(grid, INTAKE)):
-        raise ApiError(403, "forbidden", "只能登记自己负责网格的纠纷 (grid outside your reach)", {"grid_id": ["不在您的范围内"]})
+        raise ApiError(403, "forbidden", _("只能登记自己负责网格的纠纷"), {"grid_id": ["不在您的范围内"]})
     room = room_or_422(data.pop("room_id", None))
     return services.take_in(g.tenant, data, source=source or data.get("source", "walk_in"), grid=grid, room=room,
                             topic_id=topic_id)
@@ -62,7 +63,7 @@ def list_cases():
         value = request.args.get(arg)
         if value:
             if value not in known:
-                raise ApiError(422, "validation_error", f"{arg} 取值有误 (unknown value)", {arg: [f"可选: {', '.join(known)}"]})
+                raise ApiError(422, "validation_error", _("%(arg)s 取值有误", arg=arg), {arg: [f"可选: {', '.join(known)}"]})
             stmt = stmt.where(col == value)
     for arg, col in (("room_id", Case.room_id), ("grid_id", Case.grid_id)):
         value = int_arg(arg)
@@ -89,7 +90,7 @@ def show_case(case_id: int):
      tags=["mediation"])
 def act(case_id: int, action: str):
     if action not in ACTIONS:
-        raise ApiError(404, "unknown_action", f"没有操作 {action} (unknown action)")
+        raise ApiError(404, "unknown_action", _("没有操作 %(action)s", action=action))
     case = read_case(case_id, action)
     if action == "assign":
         require_assign(case)
@@ -151,6 +152,6 @@ def ledger():
     from plugins.mediation.ledger import ledger_response
 
     if not can_manage():
-        raise ApiError(403, "forbidden", "台账须由乡镇导出 (township-wide mediation.manage required)")
+        raise ApiError(403, "forbidden", _("台账须由乡镇导出"))
     start, end = period()
     return ledger_response(g.tenant, start, end)

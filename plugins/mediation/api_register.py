@@ -11,6 +11,7 @@ from plugins.mediation.permissions import INTAKE, MANAGE, MEDIATE, MEETINGS, can
 from plugins.mediation.schemas import (MediatorIn, MediatorOut, MediatorPatch, MeetingIn, RoomIn, RoomOut, RoomPatch,
                                        TopicCaseIn, TopicIn, TopicIncidentIn, TopicPatch)
 from plugins.mediation.web import case_dict, payload
+from core.toolkit import gettext as _
 
 bp = Blueprint("mediation_register", __name__, url_prefix="/api/v1/t/<tenant>/mediation")
 
@@ -18,7 +19,7 @@ bp = Blueprint("mediation_register", __name__, url_prefix="/api/v1/t/<tenant>/me
 def _get(model, row_id: int, what: str):
     row = db.session.get(model, row_id)
     if row is None:
-        raise ApiError(404, "not_found", f"{what}不存在 (not found)")
+        raise ApiError(404, "not_found", _("%(what)s不存在", what=what))
     return row
 
 
@@ -85,14 +86,14 @@ def update_mediator(mediator_id: int):
 def meeting_or_404(meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or meeting.grid is None or not can_record_meeting(meeting.grid):
-        raise ApiError(404, "not_found", "说事记录不存在 (no such meeting)")
+        raise ApiError(404, "not_found", _("说事记录不存在"))
     return meeting
 
 
 def topic_or_404(topic_id: int) -> tuple[Topic, Meeting]:
     topic = db.session.get(Topic, topic_id)
     if topic is None:
-        raise ApiError(404, "not_found", "议题不存在 (no such topic)")
+        raise ApiError(404, "not_found", _("议题不存在"))
     return topic, meeting_or_404(topic.meeting_id)
 
 
@@ -125,7 +126,7 @@ def create_meeting():
     data = load(MeetingIn, payload())
     grid = services.active_grid(data.pop("grid_id"))
     if not can_record_meeting(grid):
-        raise ApiError(403, "forbidden", "只能记录自己负责网格的村民说事 (grid outside your reach)", {"grid_id": ["不在您的范围内"]})
+        raise ApiError(403, "forbidden", _("只能记录自己负责网格的村民说事"), {"grid_id": ["不在您的范围内"]})
     meeting = meetings.create_meeting(g.tenant, grid, data)
     body = meeting_dict(meeting)
     db.session.commit()

@@ -16,6 +16,8 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from core.toolkit import ApiError, audit, db, hooks, module_settings, utcnow, local_today, to_local
 from plugins.mediation.models import Case, FollowUp
+from plugins.mediation.services import STATE_LABELS
+from core.toolkit import gettext as _
 
 
 def schedule(tenant, case: Case) -> list[FollowUp]:
@@ -36,16 +38,16 @@ def record(tenant, case: Case, data: dict[str, Any]) -> FollowUp:
     from plugins.mediation.services import apply, payload
 
     if case.state not in ("agreement", "partial"):
-        raise ApiError(409, "no_agreement", "案件尚未达成协议，不能回访 (no agreement to follow up yet)",
-                       {"state": [f"当前状态 {case.state} (current state)"]})
+        raise ApiError(409, "no_agreement", _("案件尚未达成协议，不能回访"),
+                       {"state": [_("当前状态 %(state)s", state=_(STATE_LABELS[case.state]))]})
     holds = data["holds"]
     then = data.get("then")
     if not holds and then not in ("reopen", "refer"):
-        raise ApiError(422, "validation_error", "协议未履行时须选择重新调解或移交 (choose reopen or refer)",
-                       {"then": ["须为 reopen 或 refer (reopen or refer)"]})
+        raise ApiError(422, "validation_error", _("协议未履行时须选择重新调解或移交"),
+                       {"then": [_("须为 reopen 或 refer")]})
     if holds and then:
-        raise ApiError(422, "validation_error", "协议履行良好时无需后续处理 (nothing to do when it holds)",
-                       {"then": ["仅在协议未履行时填写 (only when it does not hold)"]})
+        raise ApiError(422, "validation_error", _("协议履行良好时无需后续处理"),
+                       {"then": [_("仅在协议未履行时填写")]})
     waiting = pending(case)
     visit = waiting[0] if waiting else FollowUp(case_id=case.id, due_on=local_today())
     if not waiting:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from core.toolkit import NavItem, Widget, hookimpl
+from core.toolkit import gettext as _
 
 
 @hookimpl
@@ -44,9 +45,9 @@ def register_cli_commands(cli):
         from plugins.mediation.cli import followups_due
 
         for town, rows in followups_due(slug):
-            click.echo(f"{town}: {len(rows)} due")
+            click.echo(f"{town}: " + _("%(n)s 件待回访", n=len(rows)))
             for case_id, due_on in rows:
-                click.echo(f"  case {case_id} due {due_on.isoformat()}")
+                click.echo("  " + _("案件 %(id)s 应于 %(date)s 回访", id=case_id, date=due_on.isoformat()))
 
 
 @hookimpl
@@ -55,7 +56,7 @@ def register_schedules():
     from plugins.mediation.followups import remind_due
 
     return [Schedule("mediation.followups_due", "0 8 * * *", remind_due,
-                     "每天8点列出到期的协议回访 (each morning: the follow-up visits due)")]
+                     _("每天8点列出到期的协议回访"))]
 
 
 @hookimpl

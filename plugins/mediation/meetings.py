@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from core.toolkit import ApiError, audit, db, hooks, utcnow
 from plugins.mediation.models import Case, Meeting, Topic
+from core.toolkit import gettext as _
 
 
 def create_meeting(tenant, grid, data: dict[str, Any]) -> Meeting:
@@ -36,8 +37,8 @@ def add_topic(tenant, meeting: Meeting, data: dict[str, Any]) -> Topic:
 
 def update_topic(tenant, topic: Topic, data: dict[str, Any]) -> Topic:
     if "state" in data and topic.state in ("case", "incident"):
-        raise ApiError(409, "invalid_transition", "议题已转为案件或事件，其结果随之而定 (it follows its case or incident)",
-                       {"state": [f"当前 {topic.state} (current)"]})
+        raise ApiError(409, "invalid_transition", _("议题已转为案件或事件，其结果随之而定"),
+                       {"state": [_("当前 %(state)s", state=topic.state)]})
     for key, value in data.items():
         setattr(topic, key, value)
     if data.get("state") == "solved":
@@ -49,8 +50,8 @@ def update_topic(tenant, topic: Topic, data: dict[str, Any]) -> Topic:
 
 def _free(topic: Topic) -> None:
     if topic.state in ("case", "incident", "solved", "dropped"):
-        raise ApiError(409, "invalid_transition", "议题已有处理结果 (the topic already has an outcome)",
-                       {"state": [f"当前 {topic.state} (current)"]})
+        raise ApiError(409, "invalid_transition", _("议题已有处理结果"),
+                       {"state": [_("当前 %(state)s", state=topic.state)]})
 
 
 def topic_to_case(tenant, topic: Topic, meeting: Meeting, data: dict[str, Any], intake) -> Case:
@@ -69,7 +70,7 @@ def topic_to_incident(tenant, topic: Topic, meeting: Meeting, category_code: str
         "topic_id": topic.id, "meeting_id": meeting.id, "grid_id": meeting.grid_id, "title": topic.title,
         "decision": topic.decision, "category_code": category_code})
     if not answer:
-        raise ApiError(409, "incidents_unavailable", "本乡镇未启用事件流转，不能转为事件 (the incidents module is not enabled)")
+        raise ApiError(409, "incidents_unavailable", _("本乡镇未启用事件流转，不能转为事件"))
     topic.state, topic.incident_id = "incident", int(answer)
     db.session.flush()
     audit("mediation.topic_incident", topic, after={"incident_id": topic.incident_id})

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from core.toolkit import Grid, db, subtree_condition, tenant_zone
 from plugins.mediation.models import Case, CaseMediator, FollowUp, Mediator, Room
 from plugins.mediation.permissions import cases_condition
+from core.toolkit import gettext as _
 
 KEYS = ("taken_in", "accepted", "declined", "agreements", "partial", "failed", "referred", "concluded",
         "followed_up", "holding")
@@ -147,6 +148,5 @@ def case_numbers(start=None, end=None, *, room_id: int | None = None, grid_id: i
         "by": {group: [{"key": key, "name": label[group](key) or "", **b.finish()}
                        for key, b in sorted(buckets.items(), key=lambda kv: str(kv[0]))]
                for group, buckets in groups.items()},
-        "success_rate_rule": "达成协议 ÷ 已办结（达成协议、部分达成、调解不成、已移交）"
-                             " (agreements over concluded cases: agreement, partial, failed, referred)",
+        "success_rate_rule": _("达成协议 ÷ 已办结（达成协议、部分达成、调解不成、已移交）"),
     }

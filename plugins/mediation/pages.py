@@ -15,6 +15,7 @@ from plugins.mediation.models import (BACKGROUNDS, DISPUTE_TYPES, PARTY_ROLES, R
 from plugins.mediation.permissions import INTAKE, MEDIATE, can_assign, can_manage, cases_condition, may_see_contacts
 from plugins.mediation.schemas import CaseIn, FollowUpIn, PartyIn, StepIn
 from plugins.mediation.web import case_dict, period, read_case
+from core.toolkit import localise_errors
 
 bp = Blueprint("mediation_pages", __name__, url_prefix="/t/<tenant>/mediation", template_folder="templates")
 # the stylesheet and the print button's script: public files, outside any township's URL
@@ -28,8 +29,9 @@ DONE = {"accept": N_("已受理"), "decline": N_("已不予受理"), "assign": N
 def errors_of(exc) -> dict[str, str]:
     """Field → reason, for showing beside each field."""
     if isinstance(exc, ValidationError):
-        return {k: "；".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in _flat(exc.messages).items()}
-    return {k: "；".join(map(str, v)) for k, v in (exc.fields or {}).items()} or {"_": exc.message}
+        return {k: _("；").join(map(str, v)) if isinstance(v, list) else str(v)
+                for k, v in _flat(localise_errors(exc.messages)).items()}
+    return {k: _("；").join(map(str, v)) for k, v in localise_errors(exc.fields or {}).items()} or {"_": exc.message}
 
 
 def _flat(messages, prefix=""):

@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy import false, select, true
 
 from core.toolkit import ApiError, Permission, Role, db, grid_in_reach
+from core.toolkit import gettext as _
 
 INTAKE, MEDIATE, MANAGE, MEETINGS = "mediation.intake", "mediation.mediate", "mediation.manage", "mediation.meetings"
 
@@ -108,13 +109,13 @@ def case_or_404(case_id: int):
 
     case = db.session.get(Case, case_id) if isinstance(case_id, int) else None
     if case is None or not can_read(case):
-        raise ApiError(404, "not_found", "案件不存在 (no such case)")
+        raise ApiError(404, "not_found", _("案件不存在"))
     return case
 
 
 def require_assign(case) -> None:
     if not can_assign(case):
-        raise ApiError(403, "not_your_room", "只有本调解室调解员或乡镇可以指派 (only the room's mediators or the office)")
+        raise ApiError(403, "not_your_room", _("只有本调解室调解员或乡镇可以指派"))
 
 
 def can_record_meeting(grid) -> bool:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from core.toolkit import ApiError, Grid, GridStatus, Person, User, audit, db
 from plugins.mediation.models import Mediator, MediatorRoom, Room, RoomGrid
+from core.toolkit import gettext as _
 
 
 def _bad(field: str, message: str) -> ApiError:
@@ -17,7 +18,7 @@ def _grids(ids: list[int]) -> list[int]:
     found = set(db.session.scalars(select(Grid.id).where(Grid.id.in_(ids), Grid.status == GridStatus.active))) if ids else set()
     missing = [i for i in ids if i not in found]
     if missing:
-        raise _bad("grid_ids", f"网格不存在: {missing} (unknown grids)")
+        raise _bad("grid_ids", _("网格不存在: %(missing)s", missing=missing))
     return list(dict.fromkeys(ids))
 
 
@@ -25,14 +26,14 @@ def _rooms(ids: list[int]) -> list[int]:
     found = set(db.session.scalars(select(Room.id).where(Room.id.in_(ids)))) if ids else set()
     missing = [i for i in ids if i not in found]
     if missing:
-        raise _bad("room_ids", f"调解室不存在: {missing} (unknown rooms)")
+        raise _bad("room_ids", _("调解室不存在: %(missing)s", missing=missing))
     return list(dict.fromkeys(ids))
 
 
 def _unique_name(name: str, room: Room | None = None) -> None:
     other = db.session.scalar(select(Room.id).where(Room.name == name))
     if other is not None and (room is None or other != room.id):
-        raise ApiError(409, "duplicate", "已有同名调解室 (a room of that name exists)", {"name": ["重名 (taken)"]})
+        raise ApiError(409, "duplicate", _("已有同名调解室"), {"name": [_("重名")]})
 
 
 def save_room(tenant, data: dict[str, Any], room: Room | None = None) -> Room:
@@ -60,7 +61,7 @@ def _user_id(username: str | None) -> int | None:
         return None
     uid = db.session.scalar(select(User.id).where(User.username == username))
     if uid is None:
-        raise _bad("username", "没有这个账号 (no such account)")
+        raise _bad("username", _("没有这个账号"))
     return uid
 
 
@@ -72,14 +73,14 @@ def save_mediator(tenant, data: dict[str, Any], mediator: Mediator | None = None
     if "person_id" in data:
         person = db.session.get(Person, data["person_id"]) if data["person_id"] is not None else None
         if data["person_id"] is not None and person is None:
-            raise _bad("person_id", "本乡镇没有这位居民 (no such resident in this township)")
+            raise _bad("person_id", _("本乡镇没有这位居民"))
         mediator.person_id = person.id if person else None
         if person is not None:
             mediator.name = person.name
     if data.get("name") and mediator.person_id is None:
         mediator.name = data["name"]
     if not mediator.name:
-        raise _bad("name", "外聘调解员须填写姓名 (an outsider needs a name)")
+        raise _bad("name", _("外聘调解员须填写姓名"))
     for key in ("phone", "background", "specialities", "active"):
         if key in data:
             setattr(mediator, key, data[key])
@@ -87,7 +88,7 @@ def save_mediator(tenant, data: dict[str, Any], mediator: Mediator | None = None
         mediator.user_id = _user_id(data["username"])
         taken = db.session.scalar(select(Mediator.id).where(Mediator.user_id == mediator.user_id)) if mediator.user_id else None
         if taken is not None and taken != mediator.id:
-            raise ApiError(409, "duplicate", "该账号已关联其他调解员 (account already linked)", {"username": ["已关联 (linked)"]})
+            raise ApiError(409, "duplicate", _("该账号已关联其他调解员"), {"username": [_("已关联")]})
     if "room_ids" in data:
         wanted = _rooms(data["room_ids"])
         mediator.rooms = [r for r in mediator.rooms if r.room_id in wanted] + [

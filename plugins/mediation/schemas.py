@@ -7,8 +7,9 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from core.toolkit import LocalDateTime
 from plugins.mediation.models import BACKGROUNDS, DISPUTE_TYPES, PARTY_ROLES, REFERRAL_KINDS, URGENCIES
+from core.toolkit import N_
 
-PHONE = validate.Regexp(re.compile(r"^[0-9+\- ]{5,20}$"), error="电话格式有误 (a phone number)")
+PHONE = validate.Regexp(re.compile(r"^[0-9+\- ]{5,20}$"), error=N_("电话格式有误"))
 
 
 class Strict(Schema):

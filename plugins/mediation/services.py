@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from core.toolkit import N_, ApiError, Grid, GridStatus, Person, audit, db, hooks, utcnow, local_today
 from plugins.mediation.models import REFERRAL_KINDS, Case, CaseMediator, CaseSession, Mediator, MediatorRoom, Party, Room
+from core.toolkit import gettext as _
 
 # action: (states it may start from, state it leads to)
 FLOW: dict[str, tuple[tuple[str, ...], str]] = {
@@ -44,12 +45,11 @@ def _bad(field: str, message: str) -> ApiError:
 
 
 def _check(case: Case, action: str) -> None:
-    starts, _ = FLOW[action]
+    starts, _ends = FLOW[action]
     if case.state not in starts:
         raise ApiError(409, "invalid_transition",
-                       f"案件当前为「{STATE_LABELS[case.state]}」，不能{ACTION_LABELS[action]} "
-                       f"(cannot {action} a case that is {case.state})",
-                       {"state": [f"当前状态 {case.state} (current state)"]})
+                       _("案件当前为「%(state)s」，不能%(action)s", state=STATE_LABELS[case.state], action=ACTION_LABELS[action]),
+                       {"state": [_("当前状态 %(state)s", state=_(STATE_LABELS[case.state]))]})
 
 
 def _uid() -> int | None:
@@ -78,13 +78,13 @@ def _party(index: int, raw: dict[str, Any]) -> Party:
     if raw.get("person_id") is not None:
         person = db.session.get(Person, raw["person_id"])
         if person is None:  # another township's resident is not found in this one's scope
-            raise _bad(f"{field}.person_id", "本乡镇居民名册中没有此人 (no such resident in this township)")
+            raise _bad(f"{field}.person_id", _("本乡镇居民名册中没有此人"))
         return Party(role=raw.get("role", "applicant"), person_id=person.id, household_id=person.household_id,
                      name=person.name, phone=None, address=None)
     if not raw.get("name"):
-        raise _bad(f"{field}.name", "请从居民名册选择，或填写外来当事人姓名与联系方式 (pick a resident or name an outsider)")
+        raise _bad(f"{field}.name", _("请从居民名册选择，或填写外来当事人姓名与联系方式"))
     if not (raw.get("phone") or raw.get("address")):
-        raise _bad(f"{field}.phone", "外来当事人须留电话或地址 (an outsider needs a phone or an address)")
+        raise _bad(f"{field}.phone", _("外来当事人须留电话或地址"))
     return Party(role=raw.get("role", "applicant"), name=raw["name"], phone=raw.get("phone"), address=raw.get("address"))
 
 
@@ -95,10 +95,10 @@ def take_in(tenant, data: dict[str, Any], *, source: str, grid: Grid, room: Room
 
     room = room or room_for_grid(grid)
     if room is None or not room.active:
-        raise _bad("room_id", "请选择调解室：没有服务该网格的调解室 (no room serves this grid; name one)")
+        raise _bad("room_id", _("请选择调解室：没有服务该网格的调解室"))
     parties = [_party(i, raw) for i, raw in enumerate(data.get("parties") or [])]
     if not parties and require_parties:
-        raise _bad("parties", "至少登记一方当事人 (at least one party)")
+        raise _bad("parties", _("至少登记一方当事人"))
     case = Case(room_id=room.id, grid_id=grid.id, source=source, dispute_type=data["dispute_type"],
                 summary=data["summary"], amount=data.get("amount"), urgency=data.get("urgency") or "normal",
                 state="intake", intake_user_id=_uid(), taken_in_at=utcnow(), incident_id=incident_id,
@@ -113,7 +113,7 @@ def take_in(tenant, data: dict[str, Any], *, source: str, grid: Grid, room: Room
 def active_grid(grid_id: Any, field: str = "grid_id") -> Grid:
     grid = db.session.get(Grid, grid_id) if isinstance(grid_id, int) else None
     if grid is None or grid.status != GridStatus.active:
-        raise _bad(field, "网格不存在 (unknown grid)")
+        raise _bad(field, _("网格不存在"))
     return grid
 
 
@@ -124,8 +124,8 @@ def add_party(tenant, case: Case, raw: dict[str, Any]) -> Party:
     """Add a party while the case is open (e.g. to a case handed over from an incident); refused
     when an assigned mediator would then have a conflict of interest."""
     if case.state not in PARTY_STATES:
-        raise ApiError(409, "invalid_transition", "案件已办结，不能增加当事人 (the case is concluded)",
-                       {"state": [f"当前状态 {case.state} (current state)"]})
+        raise ApiError(409, "invalid_transition", _("案件已办结，不能增加当事人"),
+                       {"state": [_("当前状态 %(state)s", state=_(STATE_LABELS[case.state]))]})
     party = _party(len(case.parties), raw)
     case.parties.append(party)
     for link in case.mediators:
@@ -145,10 +145,10 @@ def conflict(case: Case, mediator: Mediator) -> str | None:
     if mediator.person_id is None:
         return None
     if mediator.person_id in {p.person_id for p in case.parties}:
-        return "调解员本人是当事人 (the mediator is a party)"
+        return _("调解员本人是当事人")
     household = db.session.scalar(select(Person.household_id).where(Person.id == mediator.person_id))
     if household is not None and household in {p.household_id for p in case.parties}:
-        return "调解员与当事人同户 (the mediator lives in a party's household)"
+        return _("调解员与当事人同户")
     return None
 
 
@@ -168,7 +168,7 @@ def accept(tenant, case: Case, data: dict[str, Any]) -> None:
 def decline(tenant, case: Case, data: dict[str, Any]) -> None:
     reason = (data.get("reason") or "").strip()
     if not reason:
-        raise _bad("reason", "不予受理须说明理由 (a reason is required)")
+        raise _bad("reason", _("不予受理须说明理由"))
     case.decline_reason = reason[:500]
 
 
@@ -177,13 +177,13 @@ def assign(tenant, case: Case, data: dict[str, Any]) -> None:
     first is the lead (主调)."""
     ids = list(dict.fromkeys(data.get("mediator_ids") or []))
     if not ids:
-        raise _bad("mediator_ids", "请至少指派一名调解员 (assign at least one mediator)")
+        raise _bad("mediator_ids", _("请至少指派一名调解员"))
     in_room = set(db.session.scalars(select(MediatorRoom.mediator_id).where(MediatorRoom.room_id == case.room_id)))
     chosen = []
     for mid in ids:
         mediator = db.session.get(Mediator, mid)
         if mediator is None or not mediator.active or mid not in in_room:
-            raise _bad("mediator_ids", f"调解员 {mid} 不在本案调解室 (mediator {mid} does not sit in the case's room)")
+            raise _bad("mediator_ids", _("调解员 %(mid)s 不在本案调解室", mid=mid))
         reason = conflict(case, mediator)
         if reason:
             raise ApiError(409, "conflict_of_interest", f"{mediator.name}：{reason}", {"mediator_ids": [reason]})
@@ -196,7 +196,7 @@ def session(tenant, case: Case, data: dict[str, Any]) -> CaseSession:
                       attendees=data.get("attendees") or "", notes=data.get("notes") or "",
                       next_step=data.get("next_step") or "", recorded_by_user_id=_uid())
     if not row.notes.strip():
-        raise _bad("notes", "请填写调解情况 (notes are required)")
+        raise _bad("notes", _("请填写调解情况"))
     db.session.add(row)
     return row
 
@@ -213,13 +213,13 @@ def agree(tenant, case: Case, data: dict[str, Any], partial: bool = False) -> No
 
     terms = (data.get("terms") or "").strip()
     if not terms:
-        raise _bad("terms", "请填写协议内容 (the terms are required)")
+        raise _bad("terms", _("请填写协议内容"))
     signed = set(data.get("signed_party_ids") or [])
     ids = {p.id for p in case.parties}
     if signed - ids:
-        raise _bad("signed_party_ids", "签字人须是本案当事人 (signatories must be the case's parties)")
+        raise _bad("signed_party_ids", _("签字人须是本案当事人"))
     if ids - signed:
-        raise _bad("signed_party_ids", "协议须经各方当事人签字 (every party must sign)")
+        raise _bad("signed_party_ids", _("协议须经各方当事人签字"))
     for p in case.parties:
         p.signed = True
     case.agreement_terms, case.agreement_signed_on = terms, data.get("signed_on") or local_today()
@@ -229,17 +229,17 @@ def agree(tenant, case: Case, data: dict[str, Any], partial: bool = False) -> No
 
 def fail(tenant, case: Case, data: dict[str, Any]) -> None:
     if not (data.get("note") or "").strip():
-        raise _bad("note", "请说明调解不成的情况 (say why it failed)")
+        raise _bad("note", _("请说明调解不成的情况"))
     _conclude(case, "fail", data)
 
 
 def refer(tenant, case: Case, data: dict[str, Any], action: str = "refer") -> None:
     """Refer the case on (三调联动) to a receiving body, on a date."""
     if data.get("referral_kind") not in REFERRAL_KINDS:
-        raise _bad("referral_kind", "移交去向须为司法所、信访、法院、派出所或职能部门 (judicial_office, petitions, court, police, department)")
+        raise _bad("referral_kind", _("移交去向须为司法所、信访、法院、派出所或职能部门"))
     body = (data.get("referral_body") or "").strip()
     if not body:
-        raise _bad("referral_body", "请填写接收单位 (the receiving body)")
+        raise _bad("referral_body", _("请填写接收单位"))
     case.referral_kind, case.referral_body = data["referral_kind"], body[:100]
     case.referral_date = data.get("referral_date") or local_today()
     _conclude(case, action, data)
@@ -258,7 +258,7 @@ STEPS = {"accept": accept, "decline": decline, "assign": assign, "session": sess
 def apply(tenant, case: Case, action: str, data: dict[str, Any]) -> Any:
     """Take one step of :data:`FLOW` by name; announce the outcome when the case concludes."""
     if action not in FLOW:
-        raise ApiError(404, "unknown_action", f"没有操作 {action} (unknown action)")
+        raise ApiError(404, "unknown_action", _("没有操作 %(action)s", action=action))
     _check(case, action)
     before = case.state
     result = STEPS[action](tenant, case, data)

@@ -10,6 +10,7 @@ from flask import request
 from core.toolkit import ApiError, audit, date_range, iso_local, json_body, mask_mobile, period_bounds
 from plugins.mediation.models import Case
 from plugins.mediation.permissions import case_or_404, may_see_contacts
+from core.toolkit import gettext as _
 
 
 def read_case(case_id: int, what: str = "detail") -> Case:
@@ -73,16 +74,16 @@ def period() -> tuple[dt.datetime | None, dt.datetime | None]:
         try:
             return period_bounds(named)
         except ValueError as exc:
-            raise ApiError(422, "validation_error", "期间有误 (bad period)", {"period": [str(exc)]})
+            raise ApiError(422, "validation_error", _("期间有误"), {"period": [str(exc)]})
     days, problems = {}, {}
     for name in ("from", "to"):
         raw = request.args.get(name)
         try:
             days[name] = dt.date.fromisoformat(raw) if raw else None
         except ValueError:
-            problems[name] = ["日期格式须为 YYYY-MM-DD (a date like 2026-01-31)"]
+            problems[name] = [_("日期格式须为 YYYY-MM-DD")]
     if problems:
-        raise ApiError(422, "validation_error", "日期有误 (bad dates)", problems)
+        raise ApiError(422, "validation_error", _("日期有误"), problems)
     return date_range(days["from"], days["to"])
 
 
@@ -91,5 +92,5 @@ def int_arg(name: str) -> int | None:
     if raw in (None, ""):
         return None
     if not raw.isdigit():
-        raise ApiError(422, "validation_error", f"{name} 须为整数", {name: ["须为整数 (an integer)"]})
+        raise ApiError(422, "validation_error", f"{name} 须为整数", {name: [_("须为整数")]})
     return int(raw)

@@ -14,6 +14,7 @@ announces ``points_awarded`` and ``points_redeemed``.
 from marshmallow import Schema, fields, validate
 
 from core.toolkit import ModuleManifest
+from core.toolkit import N_
 
 NAME_DISPLAY = ("full", "surname", "household_number")
 REDEMPTION_MODES = ("any_time", "set_days")
@@ -35,12 +36,12 @@ DEFAULT_TIERS = [{"code": "gold", "name": "金牌户", "max_rank": 10, "discount
 class PointsSettings(Schema):
     publication_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=60),
                                       metadata={"label_zh": "公示天数", "label_en": "Publication days"})
-    name_display = fields.String(load_default="surname", validate=validate.OneOf(NAME_DISPLAY),
-                                 metadata={"label_zh": "光荣榜姓名显示(full/surname/household_number)",
-                                           "label_en": "Names on the board (full/surname/household_number)"})
-    redemption_mode = fields.String(load_default="any_time", validate=validate.OneOf(REDEMPTION_MODES),
-                                    metadata={"label_zh": "兑换方式(any_time随时/set_days集中兑换日)",
-                                              "label_en": "Redemption (any_time / set_days)"})
+    name_display = fields.String(load_default="surname", validate=validate.OneOf(
+                                     NAME_DISPLAY, labels=[N_("全名"), N_("只显示姓"), N_("户号")]),
+                                 metadata={"label_zh": "光荣榜姓名显示", "label_en": "Names on the board"})
+    redemption_mode = fields.String(load_default="any_time", validate=validate.OneOf(
+                                        REDEMPTION_MODES, labels=[N_("随时兑换"), N_("集中兑换日")]),
+                                    metadata={"label_zh": "兑换方式", "label_en": "Redemption"})
     redemption_days = fields.List(fields.Integer(validate=validate.Range(min=1, max=31)),
                                   load_default=lambda: [15], validate=validate.Length(max=31),
                                   metadata={"label_zh": "集中兑换日(每月几号)", "label_en": "Redemption days of the month"})
@@ -53,8 +54,7 @@ manifest = ModuleManifest(
     name="points_bank",
     title_zh="积分超市",
     title_en="Points supermarket",
-    description="积分制管理：积分规则、复式记账的积分存折、一月一审核与公示、排名光荣榜与积分超市兑换 "
-                "(scoring schemes, double-entry ledger, monthly review and publication, rankings, supermarket)",
+    description=N_("积分制管理：积分规则、复式记账的积分存折、一月一审核与公示、排名光荣榜与积分超市兑换"),
     version="0.1.0",
     settings_schema=PointsSettings,
 )

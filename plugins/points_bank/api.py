@@ -12,6 +12,7 @@ from plugins.points_bank.permissions import MANAGE, VIEW
 from plugins.points_bank.schemas import (MappingIn, MappingOut, RuleIn, RuleOut, RulePatch, SchemeDetailOut, SchemeIn,
                                          SchemeOut, SchemePatch)
 from plugins.points_bank.web import payload
+from core.toolkit import gettext as _
 
 bp = Blueprint("points_bank", __name__, url_prefix="/api/v1/t/<tenant>/points_bank")
 
@@ -29,7 +30,7 @@ def list_schemes():
 def create_scheme():
     data = load(SchemeIn, payload())
     if data.get("grid_id") is not None and db.session.get(Grid, data["grid_id"]) is None:
-        raise ApiError(422, "validation_error", "网格不存在 (no such grid)", {"grid_id": ["不存在 (not found)"]})
+        raise ApiError(422, "validation_error", _("网格不存在"), {"grid_id": [_("不存在")]})
     row = svc.create_scheme(g.tenant, data)
     out = dump(SchemeOut, row, status=201)
     db.session.commit()
@@ -112,10 +113,10 @@ def put_mapping():
     data = load(MappingIn, payload())
     scheme = db.session.get(Scheme, data["scheme_id"])
     if scheme is None:
-        raise ApiError(422, "validation_error", "积分方案不存在 (no such scheme)", {"scheme_id": ["不存在 (not found)"]})
+        raise ApiError(422, "validation_error", _("积分方案不存在"), {"scheme_id": [_("不存在")]})
     if svc.current_rule(scheme, data["rule_key"]) is None:
-        raise ApiError(422, "rule_not_in_scheme", "该方案没有这条细则 (no such rule in the scheme)",
-                       {"rule_key": ["不存在 (not found)"]})
+        raise ApiError(422, "rule_not_in_scheme", _("该方案没有这条细则"),
+                       {"rule_key": [_("不存在")]})
     row = svc.set_mapping(g.tenant, scheme, data["kind"], data["rule_key"], data["active"])
     out = dump(MappingOut, row)
     db.session.commit()

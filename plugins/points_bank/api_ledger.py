@@ -13,6 +13,7 @@ from plugins.points_bank.schemas import (AccountOut, BatchIn, EntryIn, NoteIn, O
                                          PublishIn, ResolveIn, ReviewIn, TxnOut, validate_member)
 from plugins.points_bank.schemes import get_rule, get_scheme
 from plugins.points_bank.web import account_in_reach, member_of, payload
+from core.toolkit import gettext as _
 
 bp = Blueprint("points_bank_ledger", __name__, url_prefix="/api/v1/t/<tenant>/points_bank")
 
@@ -22,7 +23,7 @@ def _int_arg(name: str) -> int | None:
     if raw in (None, ""):
         return None
     if not raw.isdigit():
-        raise ApiError(422, "validation_error", f"{name} 须为整数", {name: ["须为整数 (an integer)"]})
+        raise ApiError(422, "validation_error", f"{name} 须为整数", {name: [_("须为整数")]})
     return int(raw)
 
 
@@ -65,7 +66,7 @@ def _scheme_field(scheme_id: int):
     try:
         return get_scheme(scheme_id)
     except ApiError:
-        raise ApiError(422, "validation_error", "积分方案不存在 (no such scheme)", {"scheme_id": ["不存在 (not found)"]})
+        raise ApiError(422, "validation_error", _("积分方案不存在"), {"scheme_id": [_("不存在")]})
 
 
 @bp.post("/entries")
@@ -89,7 +90,7 @@ def _rule_field(rule_id: int):
     try:
         return get_rule(rule_id)
     except ApiError:
-        raise ApiError(422, "validation_error", "积分细则不存在 (no such rule)", {"rule_id": ["不存在 (not found)"]})
+        raise ApiError(422, "validation_error", _("积分细则不存在"), {"rule_id": [_("不存在")]})
 
 
 @bp.post("/entries/batch")
@@ -145,7 +146,7 @@ def review():
     txns = [db.session.get(Txn, i) for i in data["ids"]]
     missing = [i for i, t in zip(data["ids"], txns) if t is None]
     if missing:
-        raise ApiError(422, "validation_error", "记录不存在 (no such entry)", {"ids": [f"#{i}" for i in missing]})
+        raise ApiError(422, "validation_error", _("记录不存在"), {"ids": [f"#{i}" for i in missing]})
     for txn in txns:
         require_account(db.session.get(Account, txn.account_id), REVIEW)
     services.review(g.tenant, txns, data["decision"], data["note"])
@@ -212,7 +213,7 @@ def create_objection():
     try:
         txn = txn_in_reach(data["txn_id"], RECORD)
     except ApiError:
-        raise ApiError(422, "validation_error", "记录不存在 (no such entry)", {"txn_id": ["不存在 (not found)"]})
+        raise ApiError(422, "validation_error", _("记录不存在"), {"txn_id": [_("不存在")]})
     row = periods.object_to(g.tenant, txn, data["by_name"], data["reason"])
     out = dump(ObjectionOut, row, status=201)
     db.session.commit()
@@ -226,7 +227,7 @@ def create_objection():
 def resolve(objection_id: int):
     row = db.session.get(Objection, objection_id)
     if row is None:
-        raise ApiError(404, "not_found", "异议不存在 (no such objection)")
+        raise ApiError(404, "not_found", _("异议不存在"))
     txn_in_reach(row.txn_id, REVIEW)
     data = load(ResolveIn, payload())
     periods.resolve(g.tenant, row, data["decision"], data["resolution"])
@@ -260,7 +261,7 @@ def numbers():
 def ranking():
     scheme_id = _int_arg("scheme_id")
     if scheme_id is None:
-        raise ApiError(422, "validation_error", "请指定积分方案 (scheme_id is required)", {"scheme_id": ["必填 (required)"]})
+        raise ApiError(422, "validation_error", _("请指定积分方案"), {"scheme_id": [_("必填")]})
     scheme = get_scheme(scheme_id)
     bucket = request.args.get("period") or bucket_key("year", utcnow())
     if not (len(bucket) in (4, 7) and bucket[:4].isdigit() and (len(bucket) == 4 or bucket[4] == "-")):
@@ -273,13 +274,13 @@ def ranking():
     grid_id = _int_arg("grid_id")
     if roots is not None and grid_id is None:
         if len(roots) != 1:
-            raise ApiError(422, "validation_error", "请指定网格 (grid_id is required)", {"grid_id": ["必填 (required)"]})
+            raise ApiError(422, "validation_error", _("请指定网格"), {"grid_id": [_("必填")]})
         grid_id = next(iter(roots))
     if grid_id is not None and roots is not None:
         from core.toolkit import Grid, grid_in_reach
 
         grid = db.session.get(Grid, grid_id)
         if grid is None or not grid_in_reach(grid, VIEW):
-            raise ApiError(404, "not_found", "网格不存在 (no such grid)")
+            raise ApiError(404, "not_found", _("网格不存在"))
     return jsonify({"scheme_id": scheme.id, "period": bucket, "grid_id": grid_id,
                     "items": rankings.ranking(scheme.id, bucket, grid_id, limit)})

@@ -12,6 +12,7 @@ from plugins.points_bank.permissions import MANAGE, REDEEM, VIEW
 from plugins.points_bank.schemas import (ItemIn, ItemOut, ItemPatch, RedeemIn, RedemptionOut, RestockIn, StockMoveOut,
                                          StocktakeIn)
 from plugins.points_bank.web import account_in_reach, payload
+from core.toolkit import gettext as _
 
 bp = Blueprint("points_bank_shop", __name__, url_prefix="/api/v1/t/<tenant>/points_bank")
 
@@ -28,7 +29,7 @@ def _check_tier(data: dict) -> None:
 
     code = data.get("min_tier")
     if code and code not in [t["code"] for t in module_settings(g.tenant, "points_bank")["tiers"]]:
-        raise ApiError(422, "validation_error", "没有这个梯次 (no such tier)", {"min_tier": ["未定义 (not defined)"]})
+        raise ApiError(422, "validation_error", _("没有这个梯次"), {"min_tier": [_("未定义")]})
 
 
 @bp.post("/items")
@@ -98,10 +99,10 @@ def redeem():
     except ApiError as exc:
         if exc.status != 404:
             raise
-        raise ApiError(422, "validation_error", "账户不存在 (no such account)", {"account_id": ["不存在 (not found)"]})
+        raise ApiError(422, "validation_error", _("账户不存在"), {"account_id": [_("不存在")]})
     item = db.session.get(Item, data["item_id"])
     if item is None:
-        raise ApiError(422, "validation_error", "商品不存在 (no such item)", {"item_id": ["不存在 (not found)"]})
+        raise ApiError(422, "validation_error", _("商品不存在"), {"item_id": [_("不存在")]})
     row = shop.redeem(g.tenant, account, item, data["quantity"], data["note"])
     out = dump(RedemptionOut, row, status=201)
     db.session.commit()

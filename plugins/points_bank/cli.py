@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from core.toolkit import Tenant, TenantKind, db, enabled_modules, tenant_context
+from core.toolkit import Tenant, TenantKind, db, enabled_modules, gettext as _, tenant_context
 
 
 def townships(slug: str | None):
@@ -17,7 +17,7 @@ def townships(slug: str | None):
         stmt = stmt.where(Tenant.slug == slug)
     rows = db.session.scalars(stmt).all()
     if slug and not rows:
-        raise click.ClickException(f"no township with slug {slug!r}")
+        raise click.ClickException(_("没有标识为 %(slug)s 的乡镇", slug=slug))
     return [t for t in rows if "points_bank" in enabled_modules(t)]
 
 
@@ -38,7 +38,7 @@ def register(cli) -> None:
                 problems = check()
                 db.session.rollback()
             bad += len(problems)
-            click.echo(f"{town.slug}: {'ok' if not problems else f'{len(problems)} problems'}")
+            click.echo(f"{town.slug}: " + (_("账目一致") if not problems else _("%(n)s 处不一致", n=len(problems))))
             for line in problems:
                 click.echo(f"  {line}")
         if bad:

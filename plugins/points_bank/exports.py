@@ -9,6 +9,7 @@ from core.toolkit import ApiError, db, doc, requires, utcnow, visible, period_bo
 from plugins.points_bank import rankings, sheets
 from plugins.points_bank import schemes as svc
 from plugins.points_bank.models import Account, Item, Redemption, Rule, Scheme, Txn
+from core.toolkit import gettext as _
 
 bp = Blueprint("points_bank_export", __name__, url_prefix="/api/v1/t/<tenant>/points_bank")
 KINDS = {"base": "基础分", "award": "加分", "deduction": "扣分", "adjustment": "调整", "redemption": "兑换", "reversal": "冲正"}
@@ -92,7 +93,7 @@ def import_scheme(scheme_id: int):
     scheme = svc.get_scheme(scheme_id)
     upload = request.files.get("file")
     if upload is None:
-        raise ApiError(422, "validation_error", "请上传 .xlsx 文件 (a file is required)", {"file": ["必填 (required)"]})
+        raise ApiError(422, "validation_error", _("请上传 .xlsx 文件"), {"file": [_("必填")]})
     result = svc.import_rules(g.tenant, scheme, sheets.read_rules(upload.stream))
     db.session.commit()
     return jsonify(result)

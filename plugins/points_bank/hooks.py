@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from core.toolkit import NavItem, hookimpl, period_bounds, bucket_key
+from core.toolkit import gettext as _
 
 
 @hookimpl
@@ -53,7 +54,7 @@ def register_schedules():
     from plugins.points_bank.periods import run_deadlines
 
     return [Schedule("points_bank.period_deadlines", "10 * * * *", run_deadlines,
-                     "公示：审核完的月份自动公示，公示期满且无异议自动归档 (publish reviewed months, close finished publications)")]
+                     _("公示：审核完的月份自动公示，公示期满且无异议自动归档"))]
 
 
 @hookimpl

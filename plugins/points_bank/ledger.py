@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.toolkit import ApiError, Grid, db, subtree_condition, utcnow, period_bounds, bucket_key
 from plugins.points_bank.models import Account, Entry, Period, Scheme, Tally, Txn
+from core.toolkit import gettext as _
 
 EARNING_KINDS = ("base", "award", "deduction", "adjustment")
 PREFIX = {"household": "H", "grid_worker": "W", "party_org": "O", "party_member": "M"}
@@ -60,7 +61,7 @@ def transition(model, row, from_states: tuple[str, ...], to: str, **values) -> N
                               .values(state=to, **values).execution_options(synchronize_session=False)).rowcount
     if done != 1:
         db.session.refresh(row)
-        raise ApiError(409, "invalid_state", f"状态已变为「{row.state}」，请刷新 (already {row.state})",
+        raise ApiError(409, "invalid_state", _("状态已变为「%(state)s」，请刷新", state=row.state),
                        {"state": [row.state]})
     db.session.expire(row)
 
@@ -81,16 +82,16 @@ def holder_of(scheme: Scheme, *, household=None, person=None, grid=None) -> tupl
     """The holder key and columns of a member of ``scheme`` (一户一折 / 一人一证)."""
     if scheme.kind == "household":
         if household is None:
-            raise ApiError(422, "validation_error", "请选择农户 (a household is required)",
-                           {"household_id": ["必填 (required)"]})
+            raise ApiError(422, "validation_error", _("请选择农户"),
+                           {"household_id": [_("必填")]})
         return f"household:{household.id}", {"household_id": household.id, "grid_id": household.grid_id,
                                              "name": household.head_name or household.address or f"#{household.id}"}
     if scheme.kind == "party_org":
         if grid is None:
-            raise ApiError(422, "validation_error", "请选择党组织所在网格 (a grid is required)", {"grid_id": ["必填 (required)"]})
+            raise ApiError(422, "validation_error", _("请选择党组织所在网格"), {"grid_id": [_("必填")]})
         return f"grid:{grid.id}", {"grid_id": grid.id, "name": grid.name}
     if person is None:
-        raise ApiError(422, "validation_error", "请选择人员 (a person is required)", {"person_id": ["必填 (required)"]})
+        raise ApiError(422, "validation_error", _("请选择人员"), {"person_id": [_("必填")]})
     return f"person:{person.id}", {"person_id": person.id, "household_id": person.household_id,
                                    "grid_id": person.grid_id, "name": person.name}
 
@@ -105,14 +106,14 @@ def open_account(tenant, scheme: Scheme, **member) -> Account:
     """The member's account in ``scheme``, opened on demand (with the scheme's base score)."""
     holder, columns = holder_of(scheme, **member)
     if scheme.grid_id is not None and not _under(columns.get("grid_id"), scheme.grid_id):
-        raise ApiError(422, "outside_scheme", "该成员不在此积分方案的村/社区范围内 (the member is outside the scheme's grids)",
-                       {next(iter(member)) + "_id": ["不在方案范围内 (outside the scheme)"]})
+        raise ApiError(422, "outside_scheme", _("该成员不在此积分方案的村/社区范围内"),
+                       {next(iter(member)) + "_id": [_("不在方案范围内")]})
     ref = int(holder.split(":")[1])
     row, opened = get_or_create(Account, [Account.scheme_id == scheme.id, Account.holder == holder], lambda: Account(
         scheme_id=scheme.id, kind="member", holder=holder, balance=0,
         number=f"{PREFIX[scheme.kind]}{scheme.id:02d}-{ref:06d}", **columns))
     if opened and scheme.base_score > 0:
-        txn = new_txn(scheme, row, "base", scheme.base_score, utcnow(), note="基础分 (base score)")
+        txn = new_txn(scheme, row, "base", scheme.base_score, utcnow(), note="基础分")  # stored, shown as written
         post(tenant, txn)
     return row
 
@@ -125,10 +126,10 @@ def period_for(when: dt.datetime, *, writable: bool = True) -> Period:
     when the period is closed (a closed period's entries are fixed)."""
     key = bucket_key("month", when)
     start, end = period_bounds(key)
-    row, _ = get_or_create(Period, [Period.key == key], lambda: Period(key=key, starts_at=start, ends_at=end, state="open"))
+    row, _created = get_or_create(Period, [Period.key == key], lambda: Period(key=key, starts_at=start, ends_at=end, state="open"))
     if writable and row.state == "closed":
-        raise ApiError(422, "period_closed", f"{key} 审核期已关闭，不能再记账 (period {key} is closed)",
-                       {"occurred_at": [f"{key} 已关闭 (closed)"]})
+        raise ApiError(422, "period_closed", _("%(key)s 审核期已关闭，不能再记账", key=key),
+                       {"occurred_at": [_("%(key)s 已关闭", key=key)]})
     return row
 
 
@@ -196,8 +197,8 @@ def _move_balance(account: Account, amount: int) -> None:
         stmt = stmt.where(Account.balance >= -amount)
     result = db.session.execute(stmt.execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise ApiError(409, "insufficient_balance", f"积分余额不足 {-amount} 分 (balance below {-amount} points)",
-                       {"points": [f"余额不足 (balance below {-amount})"]})
+        raise ApiError(409, "insufficient_balance", _("积分余额不足 %(points)s 分", points=-amount),
+                       {"points": [_("余额不足 %(points)s 分", points=-amount)]})
     db.session.expire(account, ["balance"])  # read again from the row when someone asks
 
 
@@ -230,14 +231,14 @@ def reversal_of(tenant, original: Txn, note: str, source: str = "manual") -> Txn
     original is locked first, so two concurrent reversals make one (the other gets 409)."""
     original = lock_txn(original)
     if original.state != "approved":
-        raise ApiError(409, "invalid_state", "只能冲正已入账的记录 (only approved entries can be reversed)",
+        raise ApiError(409, "invalid_state", _("只能冲正已入账的记录"),
                        {"state": [original.state]})
     if original.kind == "reversal":
-        raise ApiError(409, "invalid_state", "冲正记录不能再冲正 (a reversal cannot be reversed)", {"kind": ["reversal"]})
+        raise ApiError(409, "invalid_state", _("冲正记录不能再冲正"), {"kind": ["reversal"]})
     if db.session.scalar(select(Txn.id).where(Txn.reverses_id == original.id)) is not None:
-        raise ApiError(409, "already_reversed", "该笔记录已冲正 (already reversed)", {"id": ["已冲正 (reversed)"]})
+        raise ApiError(409, "already_reversed", _("该笔记录已冲正"), {"id": [_("已冲正")]})
     if db.session.get(Period, original.period_id).state == "closed":
-        raise ApiError(422, "period_closed", "该笔记录所在审核期已关闭 (its period is closed)", {"period": ["closed"]})
+        raise ApiError(422, "period_closed", _("该笔记录所在审核期已关闭"), {"period": ["closed"]})
     scheme = db.session.get(Scheme, original.scheme_id)
     member = db.session.get(Account, original.account_id)
     txn = new_txn(scheme, member, "reversal", -original.points, utcnow(), reverses_id=original.id, rule_id=original.rule_id,
@@ -258,16 +259,17 @@ def check() -> list[str]:
         ledger = int(sums.get(acc.id) or 0)
         per_scheme[acc.scheme_id] += ledger
         if ledger != acc.balance:
-            problems.append(f"account {acc.number}: balance {acc.balance} but ledger {ledger}")
+            problems.append(_("账户 %(number)s：余额 %(balance)s，账目合计 %(ledger)s", number=acc.number,
+                              balance=acc.balance, ledger=ledger))
         if acc.kind == "member" and acc.balance < 0:
-            problems.append(f"account {acc.number}: negative balance {acc.balance}")
+            problems.append(_("账户 %(number)s：余额为负 %(balance)s", number=acc.number, balance=acc.balance))
     for scheme_id, total in per_scheme.items():
         if total != 0:
-            problems.append(f"scheme {scheme_id}: accounts sum to {total}, not 0")
+            problems.append(_("方案 %(scheme)s：账户合计 %(total)s，不为 0", scheme=scheme_id, total=total))
     for txn_id, total, n in db.session.execute(
             select(Entry.txn_id, func.sum(Entry.amount), func.count()).group_by(Entry.txn_id)).all():
         if total != 0 or n < 2:
-            problems.append(f"transaction {txn_id}: {n} entries summing to {total}")
+            problems.append(_("交易 %(txn)s：%(n)s 条分录合计 %(total)s", txn=txn_id, n=n, total=total))
     problems += _check_tallies()
     return problems
 

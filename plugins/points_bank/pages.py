@@ -18,6 +18,7 @@ from plugins.points_bank.models import Account, Rule, Scheme, Txn
 from plugins.points_bank.permissions import MANAGE, RECORD, REVIEW, VIEW, require_account
 from plugins.points_bank.schemas import RuleIn, RulePatch
 from plugins.points_bank.web import member_of
+from core.toolkit import localise_errors
 
 bp = Blueprint("points_bank_pages", __name__, url_prefix="/t/<tenant>/points_bank", template_folder="templates")
 
@@ -44,7 +45,7 @@ def refused(template: str, exc: Exception, **context):
         fields, message = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}, _("输入有误，请修改后重试")
     else:
         fields, message = exc.fields or {}, exc.message
-    fields = {k: (v if isinstance(v, list) else [str(v)]) for k, v in fields.items()}
+    fields = {k: (v if isinstance(v, list) else [str(v)]) for k, v in localise_errors(fields).items()}
     return render_template(template, error=message, fields=fields, **context), 422
 
 

@@ -11,6 +11,7 @@ from plugins.points_bank.models import Account, Item, Scheme, StockMove
 from plugins.points_bank.pages import _int, form_values, refused
 from plugins.points_bank.permissions import MANAGE, REDEEM, VIEW, require_account
 from plugins.points_bank.schemas import ItemIn, RestockIn, StocktakeIn
+from core.toolkit import localise_errors
 
 bp = Blueprint("points_bank_counter", __name__, url_prefix="/t/<tenant>/points_bank/shop", template_folder="templates")
 
@@ -125,8 +126,9 @@ def stock(item_id: int):
         flash(_("库存已更新：%(name)s", name=item.name), "success")
     except (ValidationError, ApiError) as exc:
         db.session.rollback()
-        messages = exc.messages if isinstance(exc, ValidationError) else (exc.fields or exc.message)
-        flash(_("未保存：%(why)s", why=messages), "error")
+        messages = localise_errors(exc.messages if isinstance(exc, ValidationError) else (exc.fields or [exc.message]))
+        flash(_("未保存：%(why)s", why=_("；").join(str(m) for ms in (messages.values() if isinstance(messages, dict)
+                                                                    else [messages]) for m in ms)), "error")
     return redirect(url_for(".items"))
 
 

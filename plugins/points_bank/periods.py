@@ -16,12 +16,13 @@ from sqlalchemy import func, select
 from core.toolkit import ApiError, audit, db, module_settings, utcnow
 from plugins.points_bank import ledger
 from plugins.points_bank.models import Objection, Period, Txn
+from core.toolkit import gettext as _
 
 
 def get_period(period_id: int) -> Period:
     row = db.session.get(Period, period_id)
     if row is None:
-        raise ApiError(404, "not_found", "审核期不存在 (no such period)")
+        raise ApiError(404, "not_found", _("审核期不存在"))
     return row
 
 
@@ -38,7 +39,7 @@ def open_objections(period: Period) -> int:
 def publish(tenant, period: Period, days: int | None = None) -> Period:
     """Publish a reviewed period (公示) for ``days`` (default: the township's setting)."""
     if period.state != "open":
-        raise ApiError(409, "invalid_state", f"审核期 {period.key} 已公示或已关闭 (already {period.state})",
+        raise ApiError(409, "invalid_state", _("审核期 %(key)s 已公示或已关闭", key=period.key),
                        {"state": [period.state]})
     left = pending_count(period)
     if left:
@@ -55,13 +56,13 @@ def object_to(tenant, txn: Txn, by_name: str, reason: str, household_id: int | N
     """A resident objects to a published entry (提出异议) while the publication lasts."""
     period = db.session.get(Period, txn.period_id)
     if period.state != "published":
-        raise ApiError(422, "not_published", "该笔记录不在公示中 (the entry is not being published)",
+        raise ApiError(422, "not_published", _("该笔记录不在公示中"),
                        {"txn_id": [f"审核期 {period.key}: {period.state}"]})
     if utcnow() > period.publish_until:
-        raise ApiError(422, "publication_ended", "公示期已结束，不能再提出异议 (the publication has ended)",
-                       {"txn_id": ["公示期已结束 (publication ended)"]})
+        raise ApiError(422, "publication_ended", _("公示期已结束，不能再提出异议"),
+                       {"txn_id": [_("公示期已结束")]})
     if txn.state != "approved" or txn.kind == "redemption":
-        raise ApiError(422, "validation_error", "只能对已入账的积分提出异议 (object to an approved entry)",
+        raise ApiError(422, "validation_error", _("只能对已入账的积分提出异议"),
                        {"txn_id": [txn.state]})
     row = Objection(txn_id=txn.id, period_id=period.id, by_name=by_name[:64], reason=reason[:500],
                     by_household_id=household_id, state="open")
@@ -76,10 +77,10 @@ def resolve(tenant, objection: Objection, decision: str, resolution: str) -> Obj
     from plugins.points_bank import services
 
     if objection.state != "open":
-        raise ApiError(409, "invalid_state", "该异议已处理 (already resolved)", {"state": [objection.state]})
+        raise ApiError(409, "invalid_state", _("该异议已处理"), {"state": [objection.state]})
     if db.session.get(Period, objection.period_id).state == "closed":
-        raise ApiError(422, "period_closed", "审核期已关闭 (the period is closed)", {"period": ["closed"]})
-    _, name = ledger.actor()
+        raise ApiError(422, "period_closed", _("审核期已关闭"), {"period": ["closed"]})
+    _actor, name = ledger.actor()
     ledger.transition(Objection, objection, ("open",), decision, resolution=resolution[:500], resolved_by_name=name,
                       resolved_at=utcnow())  # first, so that of two resolving at once one goes on
     if decision == "upheld":
@@ -95,9 +96,9 @@ def resolve(tenant, objection: Objection, decision: str, resolution: str) -> Obj
 def close(tenant, period: Period, *, early: bool = False) -> Period:
     """Close a published period (归档): its publication over (or ``early``), no open objection."""
     if period.state != "published":
-        raise ApiError(409, "invalid_state", "只能关闭公示中的审核期 (publish it first)", {"state": [period.state]})
+        raise ApiError(409, "invalid_state", _("只能关闭公示中的审核期"), {"state": [period.state]})
     if not early and utcnow() < period.publish_until:
-        raise ApiError(409, "still_published", "公示期未满 (the publication has not ended)",
+        raise ApiError(409, "still_published", _("公示期未满"),
                        {"publish_until": [period.publish_until.isoformat()]})
     n = open_objections(period)
     if n:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import g
 
 from core.toolkit import ApiError, Grid, Permission, Role, db, grid_in_reach
+from core.toolkit import gettext as _
 
 VIEW, RECORD, REVIEW, REDEEM, MANAGE = ("points_bank.view", "points_bank.record", "points_bank.review",
                                         "points_bank.redeem", "points_bank.manage")
@@ -54,6 +55,6 @@ def require_account(account, permission: str) -> None:
     permission at all."""
     access = g.get("access")
     if access is None or not access.can(permission):
-        raise ApiError(403, "forbidden", "没有权限 (permission required)")
+        raise ApiError(403, "forbidden", _("没有权限"))
     if not account_in_reach(account, permission):
-        raise ApiError(404, "not_found", "账户不存在 (no such account)")
+        raise ApiError(404, "not_found", _("账户不存在"))

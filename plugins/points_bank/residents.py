@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from core.toolkit import ApiError, Household, db, utcnow
 from plugins.points_bank import periods, supermarket
 from plugins.points_bank.models import Account, Item, Period, Scheme, Txn
+from core.toolkit import gettext as _
 
 
 def _accounts(household_id: int) -> list[Account]:
@@ -64,11 +65,11 @@ def resident_object(tenant, household_id: int, txn_id: int, by_name: str, reason
     txn = db.session.get(Txn, txn_id)
     account = db.session.get(Account, txn.account_id) if txn is not None else None
     if account is None or account.household_id != household_id:
-        raise ApiError(404, "not_found", "记录不存在 (no such entry)")
+        raise ApiError(404, "not_found", _("记录不存在"))
     household = db.session.get(Household, household_id)
     name = (by_name or "").strip() or (household.head_name if household else "") or "居民"
     if len((reason or "").strip()) < 2:
-        raise ApiError(422, "validation_error", "请写明异议理由 (a reason is required)", {"reason": ["必填 (required)"]})
+        raise ApiError(422, "validation_error", _("请写明异议理由"), {"reason": [_("必填")]})
     return periods.object_to(tenant, txn, name, reason.strip(), household_id=household_id)
 
 

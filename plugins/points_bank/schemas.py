@@ -9,6 +9,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from core.toolkit import LocalDateTime
 from plugins.points_bank.models import SCHEME_KINDS
+from core.toolkit import gettext as _
+from core.toolkit import N_
 
 KIND_CHOICES = ("incidents.report_resolved", "volunteer.service_completed", "mediation.agreement")
 
@@ -20,7 +22,7 @@ class Strict(Schema):
 
 def _nonzero(value: int) -> None:
     if value == 0:
-        raise ValidationError("分值不能为 0 (points must not be zero)")
+        raise ValidationError(_("分值不能为 0"))
 
 
 class SchemeIn(Strict):
@@ -112,7 +114,7 @@ class RedeemIn(Strict):
     account_id = fields.Integer(required=True, strict=True)
     item_id = fields.Integer(required=True, strict=True)
     quantity = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=1000,
-                              error="数量须为 1 到 1000 的整数 (quantity 1 to 1000)"))
+                              error=N_("数量须为 1 到 1000 的整数")))
     note = fields.String(load_default="", validate=validate.Length(max=200))
 
 
@@ -248,5 +250,5 @@ class MappingOut(Schema):
 
 def validate_member(data: dict) -> None:
     if not any(data.get(k) for k in ("household_id", "person_id", "grid_id")):
-        raise ValidationError({"household_id": ["请指定农户、人员或网格 (name a member)"]})
+        raise ValidationError({"household_id": [_("请指定农户、人员或网格")]})
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from core.toolkit import ApiError, audit, db
 from plugins.points_bank.models import Rule, RuleMapping, Scheme
+from core.toolkit import gettext as _
 
 RULE_FIELDS = ("category", "name", "points", "cap_per_period", "needs_review", "evidence", "sort")
 
@@ -53,14 +54,14 @@ DEFAULT_MAPPINGS = [("incidents.report_resolved", "household", "report_confirmed
 def get_scheme(scheme_id: int) -> Scheme:
     row = db.session.get(Scheme, scheme_id)
     if row is None:
-        raise ApiError(404, "not_found", "积分方案不存在 (no such scheme)")
+        raise ApiError(404, "not_found", _("积分方案不存在"))
     return row
 
 
 def get_rule(rule_id: int) -> Rule:
     row = db.session.get(Rule, rule_id)
     if row is None:
-        raise ApiError(404, "not_found", "积分细则不存在 (no such rule)")
+        raise ApiError(404, "not_found", _("积分细则不存在"))
     return row
 
 
@@ -71,7 +72,7 @@ def current_rule(scheme: Scheme, key: str) -> Rule | None:
 
 def create_scheme(tenant, data: dict) -> Scheme:
     if db.session.scalar(select(Scheme.id).where(Scheme.code == data["code"])) is not None:
-        raise ApiError(409, "duplicate", "方案编码已存在 (scheme code taken)", {"code": ["已存在 (taken)"]})
+        raise ApiError(409, "duplicate", _("方案编码已存在"), {"code": [_("已存在")]})
     row = Scheme(**{k: data[k] for k in ("code", "name", "kind", "grid_id", "base_score", "description") if k in data})
     db.session.add(row)
     db.session.flush()
@@ -98,9 +99,9 @@ def add_rule(tenant, scheme: Scheme, data: dict) -> Rule:
     """Add a rule (its first version). ``key`` defaults to the next ``r<n>``."""
     key = data.get("key") or _new_key(scheme, data["name"])
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", key):
-        raise ApiError(422, "validation_error", "细则编码有误", {"key": ["小写字母开头的字母数字 (a-z, 0-9, _)"]})
+        raise ApiError(422, "validation_error", "细则编码有误", {"key": [_("小写字母开头的字母数字")]})
     if db.session.scalar(select(Rule.id).where(Rule.scheme_id == scheme.id, Rule.key == key)) is not None:
-        raise ApiError(409, "duplicate", "细则编码已存在 (rule key taken)", {"key": ["已存在 (taken)"]})
+        raise ApiError(409, "duplicate", _("细则编码已存在"), {"key": [_("已存在")]})
     rule = Rule(scheme_id=scheme.id, key=key, version=1, current=True,
                 **{k: data[k] for k in RULE_FIELDS if k in data})
     db.session.add(rule)
@@ -113,7 +114,7 @@ def add_rule(tenant, scheme: Scheme, data: dict) -> Rule:
 def edit_rule(tenant, rule: Rule, data: dict) -> Rule:
     """A new version of ``rule`` with ``data`` changed; the old version stays for past entries."""
     if not rule.current or rule.retired:
-        raise ApiError(409, "not_current", "只能修改当前版本的细则 (edit the current version)", {"id": ["旧版本 (old version)"]})
+        raise ApiError(409, "not_current", _("只能修改当前版本的细则"), {"id": [_("旧版本")]})
     values = {k: getattr(rule, k) for k in RULE_FIELDS}
     values.update({k: v for k, v in data.items() if k in RULE_FIELDS})
     rule.current = False
@@ -129,7 +130,7 @@ def edit_rule(tenant, rule: Rule, data: dict) -> Rule:
 
 def retire_rule(tenant, rule: Rule) -> Rule:
     if not rule.current or rule.retired:
-        raise ApiError(409, "not_current", "只能停用当前版本的细则 (retire the current version)")
+        raise ApiError(409, "not_current", _("只能停用当前版本的细则"))
     rule.retired = True
     db.session.get(Scheme, rule.scheme_id).version += 1
     db.session.flush()

@@ -13,15 +13,16 @@ from sqlalchemy.orm import aliased
 from core.toolkit import ApiError, audit, db, hooks, utcnow
 from plugins.points_bank import ledger
 from plugins.points_bank.models import Account, Period, Rule, Scheme, Txn
+from core.toolkit import gettext as _
 
 
 def _rule_in(scheme: Scheme, rule: Rule) -> Rule:
     if rule.scheme_id != scheme.id:
-        raise ApiError(422, "rule_not_in_scheme", "该细则不属于此积分方案 (the rule belongs to another scheme)",
-                       {"rule_id": ["不属于此方案 (another scheme's rule)"]})
+        raise ApiError(422, "rule_not_in_scheme", _("该细则不属于此积分方案"),
+                       {"rule_id": [_("不属于此方案")]})
     if not rule.current or rule.retired:
-        raise ApiError(422, "rule_not_current", "该细则已修订或停用，请选用当前版本 (the rule was revised or retired)",
-                       {"rule_id": ["非当前版本 (not the current version)"]})
+        raise ApiError(422, "rule_not_current", _("该细则已修订或停用，请选用当前版本"),
+                       {"rule_id": [_("非当前版本")]})
     return rule
 
 
@@ -37,9 +38,8 @@ def _check_cap(account: Account, rule: Rule, period: Period) -> None:
         Txn.account_id == account.id, Txn.period_id == period.id, Txn.rule_id.in_(versions),
         Txn.kind == "award", Txn.state != "rejected", not_reversed)) or 0
     if so_far + rule.points > rule.cap_per_period:
-        raise ApiError(422, "cap_reached", f"本月该项已得 {so_far} 分，封顶 {rule.cap_per_period} 分 "
-                                           f"(monthly cap {rule.cap_per_period} reached)",
-                       {"rule_id": [f"封顶 {rule.cap_per_period} (cap)"]})
+        raise ApiError(422, "cap_reached", _("本月该项已得 %(so_far)s 分，封顶 %(cap_per_period)s 分", so_far=so_far, cap_per_period=rule.cap_per_period),
+                       {"rule_id": [_("封顶 %(cap_per_period)s", cap_per_period=rule.cap_per_period)]})
 
 
 def record_entry(tenant, scheme: Scheme, rule: Rule, *, occurred_at: dt.datetime | None = None, note: str = "",
@@ -48,21 +48,21 @@ def record_entry(tenant, scheme: Scheme, rule: Rule, *, occurred_at: dt.datetime
     asks for it, and is posted at once otherwise. An announced event (``source``/``source_ref``)
     is recorded once: a repeat returns the first transaction."""
     if not scheme.active:
-        raise ApiError(422, "scheme_inactive", "该积分方案已停用 (the scheme is inactive)", {"scheme_id": ["停用"]})
+        raise ApiError(422, "scheme_inactive", _("该积分方案已停用"), {"scheme_id": ["停用"]})
     _rule_in(scheme, rule)
     now = utcnow()
     occurred_at = occurred_at or now
     if occurred_at > now + dt.timedelta(minutes=5):
-        raise ApiError(422, "validation_error", "发生时间不能晚于现在 (occurred_at is in the future)",
-                       {"occurred_at": ["晚于现在 (in the future)"]})
+        raise ApiError(422, "validation_error", _("发生时间不能晚于现在"),
+                       {"occurred_at": [_("晚于现在")]})
     if source_ref is not None:
         seen = db.session.scalar(select(Txn).where(Txn.source == source, Txn.source_ref == source_ref))
         if seen is not None:
             return seen
     period = ledger.period_for(occurred_at)
     if period.state != "open":
-        raise ApiError(422, "period_published", f"{period.key} 已公示，不能再记入 (period {period.key} is published)",
-                       {"occurred_at": [f"{period.key} 已公示 (published)"]})
+        raise ApiError(422, "period_published", _("%(key)s 已公示，不能再记入", key=period.key),
+                       {"occurred_at": [_("%(key)s 已公示", key=period.key)]})
     account = ledger.open_account(tenant, scheme, **member)
     _check_cap(account, rule, period)
     txn = ledger.new_txn(scheme, account, "award" if rule.points > 0 else "deduction", rule.points, occurred_at, period,
@@ -71,7 +71,7 @@ def record_entry(tenant, scheme: Scheme, rule: Rule, *, occurred_at: dt.datetime
     audit("points_bank.record", txn, after={"account": account.number, "rule": rule.key, "version": rule.version,
                                             "points": rule.points, "source": source})
     if not rule.needs_review:
-        _approve(tenant, txn, "无需审核 (no review needed)")
+        _approve(tenant, txn, "无需审核")  # the stored review note
     return txn
 
 
@@ -84,17 +84,17 @@ def _approve(tenant, txn: Txn, note: str = "") -> Txn:
 
 def _pending_in_open_period(txn: Txn) -> None:
     if txn.state != "pending":
-        raise ApiError(409, "invalid_state", f"该笔记录已是「{txn.state}」，不能再审核 (already reviewed)",
+        raise ApiError(409, "invalid_state", _("该笔记录已是「%(state)s」，不能再审核", state=txn.state),
                        {"state": [txn.state]})
     if db.session.get(Period, txn.period_id).state == "closed":
-        raise ApiError(422, "period_closed", "审核期已关闭 (the period is closed)", {"period": ["closed"]})
+        raise ApiError(422, "period_closed", _("审核期已关闭"), {"period": ["closed"]})
 
 
 def review(tenant, txns: list[Txn], decision: str, note: str = "") -> list[Txn]:
     """Approve or reject pending entries as one batch (批量审核): all or none (a deduction that
     a balance cannot carry refuses the whole batch, naming the entry)."""
     if decision == "reject" and not (note or "").strip():
-        raise ApiError(422, "validation_error", "驳回须写明理由 (a reason is required)", {"note": ["必填 (required)"]})
+        raise ApiError(422, "validation_error", _("驳回须写明理由"), {"note": [_("必填")]})
     for txn in txns:
         _pending_in_open_period(txn)
     for txn in txns:
@@ -105,7 +105,7 @@ def review(tenant, txns: list[Txn], decision: str, note: str = "") -> list[Txn]:
                 exc.fields = {"ids": [f"#{txn.id}: {exc.message}"]}
                 raise
         else:
-            _, name = ledger.actor()
+            _actor, name = ledger.actor()
             ledger.transition(Txn, txn, ("pending",), "rejected", reviewed_by_name=name, reviewed_at=utcnow(),
                               review_note=note[:500])
         audit(f"points_bank.{decision}", txn, after={"state": txn.state, "note": note})
@@ -115,7 +115,7 @@ def review(tenant, txns: list[Txn], decision: str, note: str = "") -> list[Txn]:
 def reverse(tenant, txn: Txn, note: str, source: str = "manual") -> Txn:
     """Correct an approved entry with a reversing transaction (冲正); never an edit."""
     if not (note or "").strip():
-        raise ApiError(422, "validation_error", "冲正须写明理由 (a reason is required)", {"note": ["必填 (required)"]})
+        raise ApiError(422, "validation_error", _("冲正须写明理由"), {"note": [_("必填")]})
     if txn.kind == "redemption":
         from plugins.points_bank.supermarket import return_redemption
 
@@ -145,5 +145,5 @@ def announce_award(tenant, txn: Txn) -> None:
 def get_txn(txn_id: int) -> Txn:
     row = db.session.get(Txn, txn_id)
     if row is None:
-        raise ApiError(404, "not_found", "记录不存在 (no such entry)")
+        raise ApiError(404, "not_found", _("记录不存在"))
     return row

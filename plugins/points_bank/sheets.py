@@ -13,6 +13,7 @@ import re
 from openpyxl import load_workbook
 
 from core.toolkit import ApiError, XlsxBook, xlsx_response
+from core.toolkit import gettext as _
 
 RULE_COLUMNS = ["编码", "类别", "细则", "分值", "每月封顶", "需审核", "佐证材料", "版本"]
 HEADERS = {"编码": "key", "类别": "category", "细则": "name", "分值": "points", "每月封顶": "cap_per_period",
@@ -36,15 +37,15 @@ def read_rules(stream) -> list[dict]:
     try:
         ws = load_workbook(stream, read_only=True, data_only=True).worksheets[0]
     except Exception:
-        raise ApiError(422, "validation_error", "无法读取文件，请上传 .xlsx (not an .xlsx file)", {"file": [".xlsx"]})
+        raise ApiError(422, "validation_error", _("无法读取文件，请上传 .xlsx"), {"file": [".xlsx"]})
     rows = list(ws.iter_rows(values_only=True))
     if not rows:
-        raise ApiError(422, "validation_error", "表格为空 (empty sheet)", {"file": ["空表"]})
+        raise ApiError(422, "validation_error", _("表格为空"), {"file": ["空表"]})
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
     cols = {HEADERS[h]: i for i, h in enumerate(header) if h in HEADERS}
     missing = [h for h, k in HEADERS.items() if k in ("category", "name", "points") and k not in cols]
     if missing:
-        raise ApiError(422, "validation_error", f"缺少列: {'、'.join(missing)} (missing columns)", {"file": missing})
+        raise ApiError(422, "validation_error", _("缺少列: %(columns)s", columns='、'.join(missing)), {"file": missing})
     out, errors = [], {}
     for number, raw in enumerate(rows[1:], start=2):
         if raw is None or all(v in (None, "") for v in raw):
@@ -54,7 +55,7 @@ def read_rules(stream) -> list[dict]:
         for k in ("category", "name"):
             text = str(get(k) or "").strip()
             if not text:
-                problems.append(f"{k} 必填 (required)")
+                problems.append(_("%(k)s 必填", k=k))
             rule[k] = text
         try:
             points = int(get("points"))
@@ -62,7 +63,7 @@ def read_rules(stream) -> list[dict]:
                 raise ValueError
             rule["points"] = points
         except (TypeError, ValueError):
-            problems.append("分值须为 -1000 到 1000 的非零整数 (points)")
+            problems.append(_("分值须为 -1000 到 1000 的非零整数"))
         cap = get("cap_per_period")
         if cap not in (None, ""):
             try:
@@ -70,21 +71,21 @@ def read_rules(stream) -> list[dict]:
                 if rule["cap_per_period"] < 1:
                     raise ValueError
             except (TypeError, ValueError):
-                problems.append("每月封顶须为正整数 (cap)")
+                problems.append(_("每月封顶须为正整数"))
         review = str(get("needs_review") if get("needs_review") is not None else "是").strip().lower()
         if review not in YES | NO:
-            problems.append("需审核填 是/否 (needs_review)")
+            problems.append(_("需审核填 是/否"))
         rule["needs_review"] = review in YES
         rule["evidence"] = str(get("evidence") or "").strip()[:200]
         key = str(get("key") or "").strip()
         if key:
             if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", key):
-                problems.append("编码须为小写字母开头 (key)")
+                problems.append(_("编码须为小写字母开头"))
             rule["key"] = key
         if problems:
             errors[f"第{number}行"] = problems
         else:
             out.append(rule)
     if errors:
-        raise ApiError(422, "validation_error", f"{len(errors)} 行有误，未导入 (rows with errors; nothing imported)", errors)
+        raise ApiError(422, "validation_error", _("%(rows)s 行有误，未导入", rows=len(errors)), errors)
     return out

@@ -17,12 +17,13 @@ from sqlalchemy import func, select, update
 from core.toolkit import ApiError, audit, db, hooks, module_settings, utcnow, bucket_key, local_now
 from plugins.points_bank import ledger
 from plugins.points_bank.models import Account, Item, Redemption, Scheme, StockMove, Tally, Txn
+from core.toolkit import gettext as _
 
 
 def get_item(item_id: int) -> Item:
     row = db.session.get(Item, item_id)
     if row is None:
-        raise ApiError(404, "not_found", "商品不存在 (no such item)")
+        raise ApiError(404, "not_found", _("商品不存在"))
     return row
 
 
@@ -32,7 +33,7 @@ def create_item(tenant, data: dict) -> Item:
     db.session.add(item)
     db.session.flush()
     if stock:
-        restock(tenant, item, stock, "期初库存 (opening stock)")
+        restock(tenant, item, stock, _("期初库存"))
     audit("points_bank.item_create", item, after={"name": item.name, "price": item.price})
     return item
 
@@ -61,8 +62,8 @@ def _change_stock(item: Item, delta: int) -> None:
     if delta < 0:
         stmt = stmt.where(Item.stock >= -delta)
     if db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount != 1:
-        raise ApiError(409, "out_of_stock", f"「{item.name}」库存不足 (not enough in stock)",
-                       {"quantity": ["库存不足 (out of stock)"]})
+        raise ApiError(409, "out_of_stock", _("「%(name)s」库存不足", name=item.name),
+                       {"quantity": [_("库存不足")]})
 
 
 def restock(tenant, item: Item, quantity: int, note: str = "") -> StockMove:
@@ -79,8 +80,8 @@ def stocktake(tenant, item: Item, counted: int, expected: int, note: str = "") -
     done = db.session.execute(update(Item).where(Item.id == item.id, Item.stock == expected)
                               .values(stock=counted).execution_options(synchronize_session=False)).rowcount
     if done != 1:
-        raise ApiError(409, "changed_meanwhile", "盘点期间库存有变动，请重新盘点 (stock changed; count again)",
-                       {"expected": ["库存已变 (stock changed)"]})
+        raise ApiError(409, "changed_meanwhile", _("盘点期间库存有变动，请重新盘点"),
+                       {"expected": [_("库存已变")]})
     move = _stock_move(item, "stocktake", counted - expected, note)
     audit("points_bank.stocktake", item, before={"stock": expected}, after={"stock": counted})
     return move
@@ -138,19 +139,19 @@ def unit_price(item: Item, tier: dict | None) -> int:
 def redeem(tenant, account: Account, item: Item, quantity: int, note: str = "") -> Redemption:
     """Redeem ``quantity`` of ``item`` from a member's account (兑换), all checks in one transaction."""
     if account.kind != "member":
-        raise ApiError(422, "validation_error", "只能从成员账户兑换 (a member's account)", {"account_id": ["非成员账户"]})
+        raise ApiError(422, "validation_error", _("只能从成员账户兑换"), {"account_id": ["非成员账户"]})
     if quantity < 1:
-        raise ApiError(422, "validation_error", "数量须为正整数 (quantity must be positive)", {"quantity": ["≥ 1"]})
+        raise ApiError(422, "validation_error", _("数量须为正整数"), {"quantity": ["≥ 1"]})
     if not item.active:
-        raise ApiError(422, "item_inactive", "该商品已下架 (the item is not offered)", {"item_id": ["已下架 (inactive)"]})
+        raise ApiError(422, "item_inactive", _("该商品已下架"), {"item_id": [_("已下架")]})
     if not window_open(tenant):
         days = "、".join(str(d) for d in module_settings(tenant, "points_bank")["redemption_days"])
-        raise ApiError(422, "outside_window", f"今天不是集中兑换日（每月 {days} 日） (outside the redemption days)",
+        raise ApiError(422, "outside_window", _("今天不是集中兑换日（每月 %(days)s 日）", days=days),
                        {"date": [f"兑换日: {days}"]})
     tier = tier_of(tenant, account)
     if not tier_allows(tenant, item, tier):
-        raise ApiError(422, "tier_required", "该商品仅限更高梯次的成员兑换 (for a higher tier only)",
-                       {"item_id": [f"需要梯次 {item.min_tier} (tier required)"]})
+        raise ApiError(422, "tier_required", _("该商品仅限更高梯次的成员兑换"),
+                       {"item_id": [_("需要梯次 %(min_tier)s", min_tier=item.min_tier)]})
     price = unit_price(item, tier)
     _change_stock(item, -quantity)
     scheme = db.session.get(Scheme, account.scheme_id)
@@ -188,5 +189,5 @@ def return_redemption(tenant, txn: Txn, note: str) -> Txn:
 def get_redemption(redemption_id: int) -> Redemption:
     row = db.session.get(Redemption, redemption_id)
     if row is None:
-        raise ApiError(404, "not_found", "兑换单不存在 (no such redemption)")
+        raise ApiError(404, "not_found", _("兑换单不存在"))
     return row

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from core.toolkit import ApiError, Grid, Household, Person, db, json_body, visible
 from plugins.points_bank.models import Account
 from plugins.points_bank.permissions import require_account
+from core.toolkit import gettext as _
 
 
 def payload() -> dict:
@@ -26,8 +27,8 @@ def member_of(data: dict, permission: str) -> dict:
             continue
         row = db.session.scalar(select(model).where(model.id == value, visible(grid_col, permission)))
         if row is None:
-            raise ApiError(422, "validation_error", "找不到该成员，或不在您负责的网格内 (no such member in your grids)",
-                           {field: ["不存在或不在您的网格内 (not found in your grids)"]})
+            raise ApiError(422, "validation_error", _("找不到该成员，或不在您负责的网格内"),
+                           {field: [_("不存在或不在您的网格内")]})
         return {field.removesuffix("_id"): row}
     return {}
 
@@ -35,6 +36,6 @@ def member_of(data: dict, permission: str) -> dict:
 def account_in_reach(account_id: int, permission: str) -> Account:
     row = db.session.get(Account, account_id)
     if row is None:
-        raise ApiError(404, "not_found", "账户不存在 (no such account)")
+        raise ApiError(404, "not_found", _("账户不存在"))
     require_account(row, permission)
     return row

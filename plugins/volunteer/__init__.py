@@ -14,6 +14,7 @@ county keeps the units and sees, per unit, who registered where and how many hou
 from marshmallow import Schema, fields, validate
 
 from core.toolkit import ModuleManifest
+from core.toolkit import N_
 
 
 class VolunteerSettings(Schema):
@@ -40,8 +41,7 @@ manifest = ModuleManifest(
     name="volunteer",
     title_zh="双报到与志愿服务",
     title_en="Volunteers",
-    description="在职党员双报到、志愿岗位与服务队、活动报名与扫码签到、服务时长、点单式服务 "
-                "(registration, posts, activities with QR check-in, hours, service menu)",
+    description=N_("在职党员双报到、志愿岗位与服务队、活动报名与扫码签到、服务时长、点单式服务"),
     version="0.1.0",
     settings_schema=VolunteerSettings,
 )

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from core.toolkit import ApiError, audit, db, utcnow
 from plugins.volunteer.models import Activity, Post, Signup, Team, Volunteer
 from plugins.volunteer.web import settings
+from core.toolkit import gettext as _
 
 LIVE = ("confirmed", "waiting")
 
@@ -28,7 +29,7 @@ LIVE = ("confirmed", "waiting")
 def get_activity(activity_id) -> Activity:
     row = db.session.get(Activity, activity_id) if isinstance(activity_id, int) else None
     if row is None:
-        raise ApiError(404, "not_found", "活动不存在 (no such activity)")
+        raise ApiError(404, "not_found", _("活动不存在"))
     return row
 
 
@@ -36,18 +37,18 @@ def _check_refs(data: dict) -> None:
     if "post_id" in data:
         post = db.session.get(Post, data["post_id"])
         if post is None or not post.active:
-            raise ApiError(422, "validation_error", "岗位不存在 (unknown post)", {"post_id": ["岗位不存在 (unknown post)"]})
+            raise ApiError(422, "validation_error", _("岗位不存在"), {"post_id": [_("岗位不存在")]})
     if data.get("team_id") is not None and db.session.get(Team, data["team_id"]) is None:
-        raise ApiError(422, "validation_error", "服务队不存在 (unknown team)", {"team_id": ["服务队不存在 (unknown team)"]})
+        raise ApiError(422, "validation_error", _("服务队不存在"), {"team_id": [_("服务队不存在")]})
 
 
 def _check_times(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
     if ends_at <= starts_at:
-        raise ApiError(422, "validation_error", "结束时间须晚于开始时间 (ends before it starts)",
-                       {"ends_at": ["须晚于开始时间 (must be after the start)"]})
+        raise ApiError(422, "validation_error", _("结束时间须晚于开始时间"),
+                       {"ends_at": [_("须晚于开始时间")]})
     if ends_at - starts_at > dt.timedelta(hours=24):
-        raise ApiError(422, "validation_error", "一次活动最长24小时 (24 hours at most)",
-                       {"ends_at": ["一次活动最长24小时 (24 hours at most)"]})
+        raise ApiError(422, "validation_error", _("一次活动最长24小时"),
+                       {"ends_at": [_("一次活动最长24小时")]})
 
 
 def create_activity(tenant, data: dict, leader_user_id: int | None) -> Activity:
@@ -55,8 +56,8 @@ def create_activity(tenant, data: dict, leader_user_id: int | None) -> Activity:
     _check_refs(data)
     _check_times(data["starts_at"], data["ends_at"])
     if data["starts_at"] <= utcnow():
-        raise ApiError(422, "validation_error", "开始时间已过 (starts in the past)",
-                       {"starts_at": ["开始时间已过 (in the past)"]})
+        raise ApiError(422, "validation_error", _("开始时间已过"),
+                       {"starts_at": [_("开始时间已过")]})
     activity = Activity(leader_user_id=data.pop("leader_user_id", None) or leader_user_id, taken=0, **data)
     db.session.add(activity)
     db.session.flush()
@@ -70,7 +71,7 @@ def update_activity(tenant, activity: Activity, data: dict) -> Activity:
     if "slots" in data and data["slots"] < activity.taken:
         raise ApiError(409, "slots_below_taken", f"已有 {activity.taken} 人报名，名额不能少于此数 "
                                                  f"({activity.taken} already signed up)",
-                       {"slots": [f"不少于 {activity.taken} (at least {activity.taken})"]})
+                       {"slots": [_("不少于 %(taken)s", taken=activity.taken)]})
     before = {"title": activity.title, "slots": activity.slots}
     for key, value in data.items():
         setattr(activity, key, value)
@@ -114,26 +115,26 @@ def _give_place(activity: Activity) -> None:
 def sign_up(tenant, activity: Activity, volunteer: Volunteer, *, waitlist: bool = False) -> Signup:
     """Sign ``volunteer`` up: a confirmed place, or the waiting list when full and ``waitlist``."""
     if volunteer.status != "confirmed":
-        raise ApiError(409, "not_confirmed", "报到尚未确认 (registration not confirmed yet)")
+        raise ApiError(409, "not_confirmed", _("报到尚未确认"))
     if activity.status != "open":
-        raise ApiError(409, "activity_cancelled", "活动已取消 (the activity was cancelled)")
+        raise ApiError(409, "activity_cancelled", _("活动已取消"))
     if activity.starts_at <= utcnow():
-        raise ApiError(409, "activity_started", "活动已开始或已结束，不能报名 (the activity has started or is over)")
+        raise ApiError(409, "activity_started", _("活动已开始或已结束，不能报名"))
     _lock_volunteer(volunteer)
     signup = db.session.scalar(select(Signup).where(Signup.activity_id == activity.id,
                                                     Signup.volunteer_id == volunteer.id))
     if signup is not None and signup.status in LIVE:
-        raise ApiError(409, "already_signed_up", "已报名该活动 (already signed up)")
+        raise ApiError(409, "already_signed_up", _("已报名该活动"))
     clash = _overlapping(volunteer, activity)
     if clash is not None:
-        raise ApiError(409, "overlapping", f"与已报名的活动时间冲突：{clash.title} (overlaps another activity)",
-                       {"activity_id": [f"时间冲突：{clash.title} (overlaps {clash.id})"]})
+        raise ApiError(409, "overlapping", _("与已报名的活动时间冲突：%(title)s", title=clash.title),
+                       {"activity_id": [_("时间冲突：%(title)s", title=clash.title)]})
     if _take_place(activity):
         status = "confirmed"
     elif waitlist:
         status = "waiting"
     else:
-        raise ApiError(409, "activity_full", "名额已满，可加入候补 (full; sign up with waitlist=true to wait)")
+        raise ApiError(409, "activity_full", _("名额已满，可加入候补"))
     now = utcnow()
     if signup is None:
         signup = Signup(activity_id=activity.id, volunteer_id=volunteer.id, status=status, queued_at=now)
@@ -144,7 +145,7 @@ def sign_up(tenant, activity: Activity, volunteer: Volunteer, *, waitlist: bool 
     try:
         db.session.flush()
     except IntegrityError:
-        raise ApiError(409, "already_signed_up", "已报名该活动 (already signed up)")
+        raise ApiError(409, "already_signed_up", _("已报名该活动"))
     db.session.refresh(activity)
     audit("volunteer.sign_up", signup, after={"status": status, "activity_id": activity.id})
     return signup
@@ -160,9 +161,9 @@ def cancel_signup(tenant, activity: Activity, volunteer: Volunteer, *, by_office
     signup = db.session.scalar(select(Signup).where(Signup.activity_id == activity.id,
                                                     Signup.volunteer_id == volunteer.id, Signup.status.in_(LIVE)))
     if signup is None:
-        raise ApiError(404, "not_signed_up", "未报名该活动 (not signed up)")
+        raise ApiError(404, "not_signed_up", _("未报名该活动"))
     if not by_office and utcnow() >= cutoff(tenant, activity):
-        raise ApiError(409, "cutoff_passed", "已过取消截止时间，请联系带队人 (too late to cancel; ask the leader)")
+        raise ApiError(409, "cutoff_passed", _("已过取消截止时间，请联系带队人"))
     was_confirmed = signup.status == "confirmed"
     signup.status, signup.cancelled_at = "cancelled", utcnow()
     db.session.flush()

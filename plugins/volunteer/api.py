@@ -17,6 +17,7 @@ from plugins.volunteer.schemas import (ActivityIn, ActivityOut, ActivityPatch, A
                                        TeamIn, TeamOut, VolunteerFullOut, VolunteerIn, VolunteerOut,
                                        VolunteerPatch)
 from plugins.volunteer.web import grid_by_id, payload, volunteer_by_id
+from core.toolkit import gettext as _
 
 bp = Blueprint("volunteer", __name__, url_prefix="/api/v1/t/<tenant>/volunteer")
 TAGS = ["volunteer"]
@@ -55,13 +56,13 @@ def list_volunteers():
 
 @bp.post("/volunteers")
 @requires(REGISTER)
-@doc("Register a volunteer (报到): a resident (person_id) or an outsider (name, mobile)", request_schema=VolunteerIn,
+@doc("Register a volunteer (报到): a resident (person_id) or an outsider", request_schema=VolunteerIn,
      response_schema=VolunteerOut, tags=TAGS, status=201)
 def register():
     data = load(VolunteerIn, payload())
     confirm = data.pop("confirm")
     if confirm and not can_manage():
-        raise ApiError(403, "forbidden", "只有志愿服务管理员可以直接确认 (only the office confirms)")
+        raise ApiError(403, "forbidden", _("只有志愿服务管理员可以直接确认"))
     if data.get("grid_id") is not None:
         grid_by_id(data["grid_id"])
     volunteer = registration.register(g.tenant, data)
@@ -306,7 +307,7 @@ def leader_checkin(activity_id: int):
 def correct_attendance(attendance_id: int):
     row = db.session.get(Attendance, attendance_id)
     if row is None:
-        raise ApiError(404, "not_found", "签到记录不存在 (no such attendance)")
+        raise ApiError(404, "not_found", _("签到记录不存在"))
     require_lead(row.activity)
     data = load(CorrectionIn, payload())
     attendance.correct(g.tenant, row, data, current_user.id)

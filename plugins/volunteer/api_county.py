@@ -14,6 +14,7 @@ from plugins.volunteer.models import Unit
 from plugins.volunteer.permissions import UNITS
 from plugins.volunteer.schemas import UnitIn, UnitOut, UnitPatch
 from plugins.volunteer.web import payload
+from core.toolkit import gettext as _
 
 bp = Blueprint("volunteer_county", __name__, url_prefix="/api/v1/t/<tenant>/volunteer/units")
 TAGS = ["volunteer"]
@@ -33,7 +34,7 @@ def year_quarter() -> tuple[int, int | None]:
     raw = request.args.get("year")
     if raw:
         if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-            problems["year"] = ["年份有误 (a year like 2026)"]
+            problems["year"] = [_("年份有误")]
         else:
             year = int(raw)
     raw = request.args.get("quarter")
@@ -43,7 +44,7 @@ def year_quarter() -> tuple[int, int | None]:
         else:
             quarter = int(raw)
     if problems:
-        raise ApiError(422, "validation_error", "参数有误 (bad period)", problems)
+        raise ApiError(422, "validation_error", _("参数有误"), problems)
     return year, quarter
 
 

@@ -14,6 +14,7 @@ from plugins.volunteer.permissions import MANAGE, REGISTER, VIEW, can_manage, re
 from plugins.volunteer.schemas import (CancelIn, ClaimIn, OrderConfirmIn, DoneIn, MenuItemIn, MenuItemOut, MenuItemPatch, OrderIn,
                                        OrderOut)
 from plugins.volunteer.web import grid_by_id, payload, volunteer_by_id
+from core.toolkit import gettext as _
 
 bp = Blueprint("volunteer_menu", __name__, url_prefix="/api/v1/t/<tenant>/volunteer")
 TAGS = ["volunteer"]
@@ -86,7 +87,7 @@ def place_order():
     try:
         item = menu.get_item(data.pop("item_id"))
     except ApiError:
-        raise ApiError(422, "validation_error", "服务项目不存在 (unknown menu item)", {"item_id": ["不存在 (unknown)"]})
+        raise ApiError(422, "validation_error", _("服务项目不存在"), {"item_id": [_("不存在")]})
     if data.get("grid_id") is not None:
         require_grid(grid_by_id(data["grid_id"]))
     order = menu.place_order(g.tenant, item, data)
@@ -150,9 +151,9 @@ def period_args() -> tuple[dt.datetime | None, dt.datetime | None]:
         try:
             out.append(localtime.local_day_start(dt.date.fromisoformat(raw) + dt.timedelta(days=shift)))
         except ValueError:
-            problems[name] = ["日期格式须为 YYYY-MM-DD (a date like 2026-01-31)"]
+            problems[name] = [_("日期格式须为 YYYY-MM-DD")]
     if problems:
-        raise ApiError(422, "validation_error", "日期有误 (bad dates)", problems)
+        raise ApiError(422, "validation_error", _("日期有误"), problems)
     return out[0], out[1]
 
 

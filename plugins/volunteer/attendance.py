@@ -27,6 +27,7 @@ from core.toolkit import ApiError, audit, db, utcnow
 from plugins.volunteer import activities, records
 from plugins.volunteer.web import settings
 from plugins.volunteer.models import Activity, Attendance, Correction, Signup, Volunteer
+from core.toolkit import gettext as _
 
 WINDOW = 60  # seconds a code is meant to live; the township's grace is added when checking
 SALT = "volunteer.checkin"
@@ -46,20 +47,20 @@ def issue_code(tenant, activity: Activity) -> dict:
 def read_code(tenant, code: str | None) -> Activity:
     """The activity a scanned code is for; 400 ``qr_expired`` / ``qr_invalid`` otherwise."""
     if not code or len(code) > 300:
-        raise ApiError(400, "qr_invalid", "签到码无效 (invalid check-in code)", {"code": ["无效 (invalid)"]})
+        raise ApiError(400, "qr_invalid", _("签到码无效"), {"code": [_("无效")]})
     grace = settings(tenant)["qr_grace_seconds"]
     try:
         tenant_id, activity_id, _minute = _serializer().loads(code, max_age=WINDOW + grace)
     except SignatureExpired:
-        raise ApiError(400, "qr_expired", "签到码已过期，请扫描带队人手机上的最新二维码 (expired code; scan the current one)",
-                       {"code": ["已过期 (expired)"]})
+        raise ApiError(400, "qr_expired", _("签到码已过期，请扫描带队人手机上的最新二维码"),
+                       {"code": [_("已过期")]})
     except (BadSignature, ValueError, TypeError):
-        raise ApiError(400, "qr_invalid", "签到码无效 (invalid or forged check-in code)", {"code": ["无效 (invalid)"]})
+        raise ApiError(400, "qr_invalid", _("签到码无效"), {"code": [_("无效")]})
     if tenant_id != tenant.id:
-        raise ApiError(400, "qr_invalid", "签到码无效 (invalid check-in code)", {"code": ["无效 (invalid)"]})
+        raise ApiError(400, "qr_invalid", _("签到码无效"), {"code": [_("无效")]})
     activity = db.session.get(Activity, activity_id)
     if activity is None:
-        raise ApiError(400, "qr_invalid", "签到码无效 (invalid check-in code)", {"code": ["无效 (invalid)"]})
+        raise ApiError(400, "qr_invalid", _("签到码无效"), {"code": [_("无效")]})
     return activity
 
 
@@ -77,7 +78,7 @@ def scan(tenant, code: str, volunteer: Volunteer, action: str = "auto") -> tuple
     """A volunteer's scan: ``("in", row)`` or ``("out", row)``. ``action`` in/out/auto."""
     activity = read_code(tenant, code)
     if volunteer.status != "confirmed":
-        raise ApiError(403, "not_confirmed", "报到尚未确认 (registration not confirmed)")
+        raise ApiError(403, "not_confirmed", _("报到尚未确认"))
     # the place and any check-in in one query: a scan is the burst's hot path
     same = (Attendance.activity_id == Signup.activity_id) & (Attendance.volunteer_id == Signup.volunteer_id)
     found = db.session.execute(
@@ -87,7 +88,7 @@ def scan(tenant, code: str, volunteer: Volunteer, action: str = "auto") -> tuple
     if action == "out" or (action == "auto" and row is not None):
         return "out", check_out(tenant, activity, row)
     if row is not None:
-        raise ApiError(409, "already_checked_in", "已签到 (already checked in)")
+        raise ApiError(409, "already_checked_in", _("已签到"))
     return "in", check_in(tenant, activity, volunteer, has_place=place == "confirmed")
 
 
@@ -95,33 +96,33 @@ def check_in(tenant, activity: Activity, volunteer: Volunteer, has_place: bool |
     conf = settings(tenant)
     now = utcnow()
     if activity.status != "open":
-        raise ApiError(409, "activity_cancelled", "活动已取消 (the activity was cancelled)")
+        raise ApiError(409, "activity_cancelled", _("活动已取消"))
     if now < activity.starts_at - dt.timedelta(minutes=conf["checkin_opens_minutes"]):
-        raise ApiError(409, "too_early", "尚未到签到时间 (check-in has not opened yet)")
+        raise ApiError(409, "too_early", _("尚未到签到时间"))
     if now > activity.ends_at:
-        raise ApiError(409, "activity_over", "活动已结束，不能签到 (the activity is over)")
+        raise ApiError(409, "activity_over", _("活动已结束，不能签到"))
     if has_place is None:
         has_place = activities.confirmed_signup(activity, volunteer) is not None
     if not has_place:
-        raise ApiError(403, "not_signed_up", "未报名或仍在候补，不能签到 (no confirmed place at this activity)")
+        raise ApiError(403, "not_signed_up", _("未报名或仍在候补，不能签到"))
     row = Attendance(activity_id=activity.id, volunteer_id=volunteer.id, checked_in_at=now)
     db.session.add(row)
     try:
         db.session.flush()
     except IntegrityError:
-        raise ApiError(409, "already_checked_in", "已签到 (already checked in)")
+        raise ApiError(409, "already_checked_in", _("已签到"))
     return row
 
 
 def check_out(tenant, activity: Activity, row: Attendance | None) -> Attendance:
     if row is None:
-        raise ApiError(409, "not_checked_in", "尚未签到，不能签退 (check-out without check-in)")
+        raise ApiError(409, "not_checked_in", _("尚未签到，不能签退"))
     if row.checked_out_at is not None:
-        raise ApiError(409, "already_checked_out", "已签退 (already checked out)")
+        raise ApiError(409, "already_checked_out", _("已签退"))
     conf = settings(tenant)
     now = utcnow()
     if now - row.checked_in_at < dt.timedelta(minutes=conf["min_minutes_before_checkout"]):
-        raise ApiError(409, "just_checked_in", "刚刚签到，稍后再扫码签退 (you just checked in; scan again later to sign out)")
+        raise ApiError(409, "just_checked_in", _("刚刚签到，稍后再扫码签退"))
     _close(tenant, activity, row, now, "scan")
     return row
 
@@ -142,8 +143,8 @@ def correct(tenant, row: Attendance, data: dict, user_id: int | None) -> Attenda
     new_in = data.get("checked_in_at", row.checked_in_at)
     new_out = data.get("checked_out_at", row.checked_out_at)
     if new_out is not None and new_out < new_in:
-        raise ApiError(422, "validation_error", "签退早于签到 (check-out before check-in)",
-                       {"checked_out_at": ["须晚于签到时间 (after the check-in)"]})
+        raise ApiError(422, "validation_error", _("签退早于签到"),
+                       {"checked_out_at": [_("须晚于签到时间")]})
     row.checked_in_at, row.corrected = new_in, True
     if new_out is not None:
         row.checked_out_at = new_out
@@ -163,9 +164,9 @@ def correct(tenant, row: Attendance, data: dict, user_id: int | None) -> Attenda
 def record_by_leader(tenant, activity: Activity, volunteer: Volunteer, data: dict, user_id: int | None) -> Attendance:
     """A leader signs in someone whose phone failed (补签), with a reason."""
     if activities.confirmed_signup(activity, volunteer) is None:
-        raise ApiError(403, "not_signed_up", "该志愿者没有本活动的名额 (no confirmed place at this activity)")
+        raise ApiError(403, "not_signed_up", _("该志愿者没有本活动的名额"))
     if attendance_of(activity, volunteer) is not None:
-        raise ApiError(409, "already_checked_in", "已签到 (already checked in)")
+        raise ApiError(409, "already_checked_in", _("已签到"))
     row = Attendance(activity_id=activity.id, volunteer_id=volunteer.id, checked_in_at=data["checked_in_at"])
     db.session.add(row)
     db.session.flush()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from core.toolkit import NavItem, Widget, hookimpl
+from core.toolkit import gettext as _
 
 
 @hookimpl
@@ -44,7 +45,7 @@ def register_cli_commands(cli):
         from plugins.volunteer.jobs import close_all
 
         for town, status, n in close_all(slug):
-            click.echo(f"{town}: closed {n}" if status == "succeeded" else f"{town}: failed: {n}")
+            click.echo(f"{town}: " + (_("已关闭 %(n)s 条签到", n=n) if status == "succeeded" else _("失败：%(reason)s", reason=n)))
 
 
 @hookimpl
@@ -53,7 +54,7 @@ def register_schedules():
     from plugins.volunteer.jobs import close_missing
 
     return [Schedule("volunteer.close_missing_checkouts", "*/30 * * * *", close_missing,
-                     "活动结束后未签退的签到自动补签退并标记 (close missing check-outs, flagged for the leader)")]
+                     _("活动结束后未签退的签到自动补签退并标记"))]
 
 
 @hookimpl

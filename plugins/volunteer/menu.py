@@ -18,6 +18,7 @@ from core.toolkit import ApiError, Household, audit, db, utcnow
 from plugins.volunteer import records
 from plugins.volunteer.models import MenuChange, Order, ServiceItem, Volunteer
 from plugins.volunteer.web import settings
+from core.toolkit import gettext as _
 
 
 def _uid():
@@ -27,14 +28,14 @@ def _uid():
 def get_item(item_id) -> ServiceItem:
     row = db.session.get(ServiceItem, item_id) if isinstance(item_id, int) else None
     if row is None:
-        raise ApiError(404, "not_found", "服务项目不存在 (no such menu item)")
+        raise ApiError(404, "not_found", _("服务项目不存在"))
     return row
 
 
 def get_order(order_id) -> Order:
     row = db.session.get(Order, order_id) if isinstance(order_id, int) else None
     if row is None:
-        raise ApiError(404, "not_found", "点单不存在 (no such order)")
+        raise ApiError(404, "not_found", _("点单不存在"))
     return row
 
 
@@ -46,7 +47,7 @@ def _log(item: ServiceItem, change: str, detail: str = "") -> None:
 def add_item(tenant, data: dict, at: dt.datetime | None = None) -> ServiceItem:
     if db.session.scalar(select(ServiceItem.id).where(ServiceItem.name == data["name"],
                                                       ServiceItem.retired_at.is_(None))) is not None:
-        raise ApiError(409, "duplicate", "清单中已有该项目 (already on the menu)", {"name": ["已有 (exists)"]})
+        raise ApiError(409, "duplicate", _("清单中已有该项目"), {"name": [_("已有")]})
     item = ServiceItem(added_at=at or utcnow(), **data)
     db.session.add(item)
     db.session.flush()
@@ -93,20 +94,20 @@ def history(limit: int = 200) -> list[MenuChange]:
 def place_order(tenant, item: ServiceItem, data: dict, *, source: str = "worker") -> Order:
     """Order a menu item for a resident (a grid worker on their behalf, or the portal)."""
     if item.retired_at is not None:
-        raise ApiError(409, "item_retired", "该服务已下架 (this item is no longer offered)")
+        raise ApiError(409, "item_retired", _("该服务已下架"))
     household = None
     if data.get("household_id") is not None:
         household = db.session.get(Household, data["household_id"])
         if household is None:
-            raise ApiError(422, "validation_error", "户不存在 (unknown household)", {"household_id": ["户不存在 (unknown)"]})
+            raise ApiError(422, "validation_error", _("户不存在"), {"household_id": [_("户不存在")]})
         data.setdefault("address", household.address)
         data.setdefault("grid_id", household.grid_id)
         data.setdefault("requester_name", household.head_name or "")
         data.setdefault("phone", household.phone)
     if not data.get("grid_id"):
-        raise ApiError(422, "validation_error", "请选择网格或户 (grid or household required)", {"grid_id": ["必填 (required)"]})
+        raise ApiError(422, "validation_error", _("请选择网格或户"), {"grid_id": [_("必填")]})
     if not data.get("requester_name"):
-        raise ApiError(422, "validation_error", "请填写点单人 (who orders)", {"requester_name": ["必填 (required)"]})
+        raise ApiError(422, "validation_error", _("请填写点单人"), {"requester_name": [_("必填")]})
     order = Order(item_id=item.id, source=source, ordered_by_user_id=_uid(), status="open", **data)
     db.session.add(order)
     db.session.flush()
@@ -116,12 +117,12 @@ def place_order(tenant, item: ServiceItem, data: dict, *, source: str = "worker"
 
 def claim(tenant, order: Order, volunteer: Volunteer) -> Order:
     if volunteer.status != "confirmed":
-        raise ApiError(409, "not_confirmed", "报到尚未确认 (registration not confirmed)")
+        raise ApiError(409, "not_confirmed", _("报到尚未确认"))
     result = db.session.execute(update(Order).where(Order.id == order.id, Order.status == "open")
                                 .values(status="claimed", volunteer_id=volunteer.id, claimed_at=utcnow())
                                 .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise ApiError(409, "already_claimed", "该点单已被认领或已结束 (already claimed or closed)")
+        raise ApiError(409, "already_claimed", _("该点单已被认领或已结束"))
     db.session.refresh(order)
     audit("volunteer.order_claim", order, after={"volunteer_id": volunteer.id})
     return order
@@ -130,12 +131,12 @@ def claim(tenant, order: Order, volunteer: Volunteer) -> Order:
 def mark_done(tenant, order: Order, volunteer: Volunteer | None, hours: float, note: str = "") -> Order:
     """The claiming volunteer (or the office for them) reports the service done, with its hours."""
     if order.status != "claimed":
-        raise ApiError(409, "not_claimed", "点单不在服务中 (the order is not claimed)")
+        raise ApiError(409, "not_claimed", _("点单不在服务中"))
     if volunteer is not None and order.volunteer_id != volunteer.id:
-        raise ApiError(403, "not_yours", "只有认领人可以完成 (only the volunteer who claimed it)")
+        raise ApiError(403, "not_yours", _("只有认领人可以完成"))
     cap = settings(tenant)["order_max_hours"]
     if hours <= 0 or hours > cap:
-        raise ApiError(422, "validation_error", f"服务时长须在 0 到 {cap} 小时之间 (between 0 and {cap} hours)",
+        raise ApiError(422, "validation_error", _("服务时长须在 0 到 %(cap)s 小时之间", cap=cap),
                        {"hours": [f"0 < hours <= {cap}"]})
     order.status, order.done_at, order.hours, order.done_note = "done", utcnow(), round(hours, 2), note
     db.session.flush()
@@ -150,7 +151,7 @@ def confirm(tenant, order: Order, rating: int, note: str = "") -> Order:
                                         rating=rating, rating_note=note)
                                 .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise ApiError(409, "not_done", "服务尚未完成或已确认 (not done yet, or already confirmed)")
+        raise ApiError(409, "not_done", _("服务尚未完成或已确认"))
     db.session.refresh(order)
     records.record_order(tenant, order)
     audit("volunteer.order_confirm", order, after={"rating": rating})
@@ -162,7 +163,7 @@ def cancel(tenant, order: Order, reason: str) -> Order:
                                 .values(status="cancelled", rating_note=reason[:300])
                                 .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise ApiError(409, "not_open", "点单已完成，不能取消 (already done)")
+        raise ApiError(409, "not_open", _("点单已完成，不能取消"))
     db.session.refresh(order)
     audit("volunteer.order_cancel", order, after={"reason": reason})
     return order

@@ -18,6 +18,7 @@ from plugins.volunteer.models import Activity, Attendance, Volunteer
 from plugins.volunteer.permissions import LEAD, MANAGE, REGISTER, VIEW, can_lead, can_manage, require_lead
 from plugins.volunteer.schemas import ActivityIn, CorrectionIn, VolunteerIn
 from plugins.volunteer.web import grid_by_id
+from core.toolkit import localise_errors
 
 bp = Blueprint("volunteer_pages", __name__, url_prefix="/t/<tenant>/volunteer", template_folder="templates")
 assets = Blueprint("volunteer_assets", __name__, static_folder="static", static_url_path="/assets/volunteer")
@@ -42,8 +43,8 @@ def vol_status(value: str) -> str:
 def form_errors(exc) -> dict:
     """Field → list of reasons, from a marshmallow or an API error."""
     if isinstance(exc, ValidationError):
-        return {k: v if isinstance(v, list) else [str(v)] for k, v in exc.messages.items()}
-    errors = {k: v if isinstance(v, list) else [str(v)] for k, v in (exc.fields or {}).items()}
+        return {k: v if isinstance(v, list) else [str(v)] for k, v in localise_errors(exc.messages).items()}
+    errors = {k: v if isinstance(v, list) else [str(v)] for k, v in localise_errors(exc.fields or {}).items()}
     errors.setdefault("_form", []).append(exc.message)
     return errors
 

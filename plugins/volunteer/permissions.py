@@ -15,6 +15,7 @@ from flask import g
 from flask_login import current_user
 
 from core.toolkit import ApiError, Permission, Role, grid_in_reach
+from core.toolkit import gettext as _
 
 VIEW, REGISTER, LEAD, MANAGE, UNITS = ("volunteer.view", "volunteer.register", "volunteer.lead",
                                        "volunteer.manage", "volunteer.units")
@@ -54,7 +55,7 @@ def can_lead(activity) -> bool:
 
 def require_lead(activity) -> None:
     if not can_lead(activity):
-        raise ApiError(403, "not_leader", "只有本活动的带队人可以操作 (only the activity's leader)")
+        raise ApiError(403, "not_leader", _("只有本活动的带队人可以操作"))
 
 
 def can_serve_grid(grid) -> bool:
@@ -64,4 +65,4 @@ def can_serve_grid(grid) -> bool:
 
 def require_grid(grid) -> None:
     if not can_serve_grid(grid):
-        raise ApiError(403, "forbidden", "该网格不在您的范围内 (grid outside your reach)")
+        raise ApiError(403, "forbidden", _("该网格不在您的范围内"))

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from core.toolkit import ApiError, db
 from plugins.volunteer import menu
 from plugins.volunteer.models import Order
+from core.toolkit import gettext as _
 
 
 def resident_summary(household) -> dict:
@@ -36,14 +37,14 @@ def resident_order(tenant, household, item_id: int, note: str = "", phone: str |
 def _own_order(household, order_id: int) -> Order:
     order = db.session.get(Order, order_id) if isinstance(order_id, int) else None
     if order is None or order.household_id != household.id:
-        raise ApiError(404, "not_found", "点单不存在 (no such order)")
+        raise ApiError(404, "not_found", _("点单不存在"))
     return order
 
 
 def resident_confirm(tenant, household, order_id: int, rating: int, note: str = "") -> Order:
     """The household confirms its own done order and rates it 1..5 (the hours then count)."""
     if not 1 <= rating <= 5:
-        raise ApiError(422, "validation_error", "评价为 1-5 星 (rating 1 to 5)", {"rating": ["1-5"]})
+        raise ApiError(422, "validation_error", _("评价为 1-5 星"), {"rating": ["1-5"]})
     return menu.confirm(tenant, _own_order(household, order_id), rating, note[:300])
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 
 from core.toolkit import ApiError, TemplateKind, audit, db, override_template_item
 from plugins.volunteer.models import Post, Team, TeamMember, Volunteer
+from core.toolkit import gettext as _
 
 DEFAULT_POSTS = [("疫情防控", "测温、核验、秩序维护"), ("应急救援", "防汛抗旱、森林防火、突发事件"),
                  ("政策宣传", "政策宣讲、入户宣传"), ("环境整治", "人居环境、垃圾分类"),
@@ -41,7 +42,7 @@ def seed_defaults(tenant) -> None:
 def get_post(post_id) -> Post:
     row = db.session.get(Post, post_id) if isinstance(post_id, int) else None
     if row is None:
-        raise ApiError(404, "not_found", "岗位不存在 (no such post)")
+        raise ApiError(404, "not_found", _("岗位不存在"))
     return row
 
 
@@ -60,7 +61,7 @@ def save_post(post: Post | None, data: dict, tenant=None) -> Post:
         override_template_item(tenant, KIND, post.name, {k: v for k, v in data.items() if k in ("description", "active")},
                                None, strict=False)
     if name and db.session.scalar(select(Post.id).where(Post.name == name, Post.id != (post.id if post else 0))):
-        raise ApiError(409, "duplicate", "岗位已存在 (post exists)", {"name": ["已存在 (exists)"]})
+        raise ApiError(409, "duplicate", _("岗位已存在"), {"name": [_("已存在")]})
     before = {k: getattr(post, k) for k in data} if post else None
     if post is None:
         post = Post(**data)
@@ -76,7 +77,7 @@ def save_post(post: Post | None, data: dict, tenant=None) -> Post:
 def get_team(team_id) -> Team:
     row = db.session.get(Team, team_id) if isinstance(team_id, int) else None
     if row is None:
-        raise ApiError(404, "not_found", "服务队不存在 (no such team)")
+        raise ApiError(404, "not_found", _("服务队不存在"))
     return row
 
 
@@ -84,20 +85,20 @@ def _volunteers(ids, field: str) -> list[int]:
     ids = sorted(set(ids))
     found = set(db.session.scalars(select(Volunteer.id).where(Volunteer.id.in_(ids), Volunteer.status == "confirmed")))
     if found != set(ids):
-        raise ApiError(422, "validation_error", "志愿者不存在或未确认 (unknown or unconfirmed volunteer)",
-                       {field: ["志愿者不存在或未确认 (unknown or unconfirmed volunteer)"]})
+        raise ApiError(422, "validation_error", _("志愿者不存在或未确认"),
+                       {field: [_("志愿者不存在或未确认")]})
     return ids
 
 
 def save_team(team: Team | None, data: dict) -> Team:
     member_ids = data.pop("member_ids", None)
     if data.get("post_id") is not None and db.session.get(Post, data["post_id"]) is None:
-        raise ApiError(422, "validation_error", "岗位不存在 (unknown post)", {"post_id": ["岗位不存在 (unknown post)"]})
+        raise ApiError(422, "validation_error", _("岗位不存在"), {"post_id": [_("岗位不存在")]})
     if data.get("leader_id") is not None:
         _volunteers([data["leader_id"]], "leader_id")
     if data.get("name") and db.session.scalar(select(Team.id).where(Team.name == data["name"],
                                                                    Team.id != (team.id if team else 0))):
-        raise ApiError(409, "duplicate", "服务队已存在 (team exists)", {"name": ["已存在 (exists)"]})
+        raise ApiError(409, "duplicate", _("服务队已存在"), {"name": [_("已存在")]})
     if team is None:
         team = Team(**data)
         db.session.add(team)

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from core.toolkit import ApiError, Person, audit, db, utcnow
 from plugins.volunteer import units
 from plugins.volunteer.models import Post, Volunteer, VolunteerPost
+from core.toolkit import gettext as _
 
 
 def token_hash(token: str) -> str:
@@ -36,7 +37,7 @@ def by_token(token: str | None) -> Volunteer | None:
 def get_volunteer(volunteer_id) -> Volunteer:
     row = db.session.get(Volunteer, volunteer_id) if isinstance(volunteer_id, int) else None
     if row is None:
-        raise ApiError(404, "not_found", "志愿者不存在 (no such volunteer)")
+        raise ApiError(404, "not_found", _("志愿者不存在"))
     return row
 
 
@@ -49,7 +50,7 @@ def _check_posts(post_ids) -> list[int]:
     if ids:
         found = set(db.session.scalars(select(Post.id).where(Post.id.in_(ids), Post.active.is_(True))))
         if found != set(ids):
-            raise ApiError(422, "validation_error", "岗位不存在 (unknown post)", {"post_ids": ["岗位不存在 (unknown post)"]})
+            raise ApiError(422, "validation_error", _("岗位不存在"), {"post_ids": [_("岗位不存在")]})
     return ids
 
 
@@ -62,8 +63,8 @@ def _apply(volunteer: Volunteer, tenant, data: dict) -> None:
         if key in data:
             setattr(volunteer, key, data[key])
     if volunteer.unit_id is not None and not volunteer.is_party_member:
-        raise ApiError(422, "validation_error", "在职党员报到须为党员 (a unit is named by party members)",
-                       {"is_party_member": ["报到单位只对在职党员 (units are for in-service party members)"]})
+        raise ApiError(422, "validation_error", _("在职党员报到须为党员"),
+                       {"is_party_member": [_("报到单位只对在职党员")]})
 
 
 def register(tenant, data: dict, *, confirm: bool = False) -> Volunteer:
@@ -72,22 +73,22 @@ def register(tenant, data: dict, *, confirm: bool = False) -> Volunteer:
     if data.get("person_id") is not None:
         person = db.session.get(Person, data["person_id"])
         if person is None or person.anonymised_at is not None:
-            raise ApiError(422, "validation_error", "居民不存在 (unknown person)", {"person_id": ["居民不存在 (unknown person)"]})
+            raise ApiError(422, "validation_error", _("居民不存在"), {"person_id": [_("居民不存在")]})
         data.setdefault("name", person.name)
         data.setdefault("mobile", person.mobile)
         data.setdefault("grid_id", person.grid_id)
         if person.is_party_member:
             data["is_party_member"] = True
             data.setdefault("party_branch", person.party_branch)
-    problems = {k: ["必填 (required)"] for k in ("name", "mobile") if not data.get(k)}
+    problems = {k: [_("必填")] for k in ("name", "mobile") if not data.get(k)}
     if problems:
-        raise ApiError(422, "validation_error", "请填写姓名和手机号 (name and mobile are required)", problems)
+        raise ApiError(422, "validation_error", _("请填写姓名和手机号"), problems)
     if db.session.scalar(select(Volunteer.id).where(Volunteer.mobile == data["mobile"])) is not None:
-        raise ApiError(409, "already_registered", "该手机号已报到 (this mobile number is already registered)",
-                       {"mobile": ["已报到 (already registered)"]})
+        raise ApiError(409, "already_registered", _("该手机号已报到"),
+                       {"mobile": [_("已报到")]})
     if person is not None and db.session.scalar(select(Volunteer.id).where(Volunteer.person_id == person.id)):
-        raise ApiError(409, "already_registered", "该居民已报到 (this resident is already registered)",
-                       {"person_id": ["已报到 (already registered)"]})
+        raise ApiError(409, "already_registered", _("该居民已报到"),
+                       {"person_id": [_("已报到")]})
     volunteer = Volunteer(person_id=person.id if person else None, name=data["name"], mobile=data["mobile"],
                           is_party_member=bool(data.get("is_party_member")), skills=[], availability="")
     _apply(volunteer, tenant, data)
@@ -135,7 +136,7 @@ def issue_token(volunteer: Volunteer) -> str:
 def confirm_volunteer(tenant, volunteer: Volunteer) -> str:
     """The community confirms a registration (确认报到); returns the personal token, shown once."""
     if volunteer.status not in ("pending", "confirmed"):
-        raise ApiError(409, "not_pending", "该报到已处理 (this registration was already decided)")
+        raise ApiError(409, "not_pending", _("该报到已处理"))
     if volunteer.status == "pending":
         volunteer.status = "confirmed"
         volunteer.confirmed_at = utcnow()
@@ -146,7 +147,7 @@ def confirm_volunteer(tenant, volunteer: Volunteer) -> str:
 
 def reject_volunteer(tenant, volunteer: Volunteer, reason: str) -> None:
     if volunteer.status != "pending":
-        raise ApiError(409, "not_pending", "该报到已处理 (this registration was already decided)")
+        raise ApiError(409, "not_pending", _("该报到已处理"))
     volunteer.status = "rejected"
     volunteer.reject_reason = reason
     db.session.flush()

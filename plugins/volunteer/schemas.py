@@ -10,9 +10,10 @@ import re
 from marshmallow import RAISE, Schema, fields, validate
 
 from core.toolkit import LocalDateTime
+from core.toolkit import N_
 
 UNIT_KINDS = ("government", "institution", "state_enterprise", "other")  # 机关, 事业单位, 国有企业, 其他
-PHONE = validate.Regexp(re.compile(r"^1\d{10}$"), error="须为 11 位手机号 (an 11-digit mobile number)")
+PHONE = validate.Regexp(re.compile(r"^1\d{10}$"), error=N_("须为 11 位手机号"))
 
 
 class Strict(Schema):

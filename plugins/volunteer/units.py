@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from core.toolkit import ApiError, Tenant, TenantKind, TenantStatus, audit, db, enabled_modules, tenant_context
 from plugins.volunteer.models import ServiceRecord, Unit, Volunteer
+from core.toolkit import gettext as _
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,8 @@ def county_unit(tenant, unit_id) -> UnitRef:
     """One active unit of ``tenant``'s county; 422 on ``unit_id`` otherwise (e.g. another county's)."""
     found = [u for u in county_units(tenant) if u.id == unit_id] if isinstance(unit_id, int) else []
     if not found:
-        raise ApiError(422, "unit_not_in_county", "不是本县的报到单位 (not a unit of this county)",
-                       {"unit_id": ["不是本县的报到单位 (not a unit of this county)"]})
+        raise ApiError(422, "unit_not_in_county", _("不是本县的报到单位"),
+                       {"unit_id": [_("不是本县的报到单位")]})
     return found[0]
 
 
@@ -60,7 +61,7 @@ def get_unit(unit_id) -> Unit:
     """A unit of the current (county) tenant; 404 otherwise."""
     row = db.session.get(Unit, unit_id) if isinstance(unit_id, int) else None
     if row is None:
-        raise ApiError(404, "not_found", "单位不存在 (no such unit)")
+        raise ApiError(404, "not_found", _("单位不存在"))
     return row
 
 
@@ -68,7 +69,7 @@ def create_unit(county, data: dict) -> Unit:
     if county.kind != TenantKind.county:
         raise ApiError(404)
     if db.session.scalar(select(Unit.id).where(Unit.name == data["name"])) is not None:
-        raise ApiError(409, "duplicate", "单位已存在 (unit exists)", {"name": ["单位已存在 (unit exists)"]})
+        raise ApiError(409, "duplicate", _("单位已存在"), {"name": [_("单位已存在")]})
     unit = Unit(**data)
     db.session.add(unit)
     db.session.flush()

@@ -6,6 +6,7 @@ from flask import g, request
 from core.toolkit import ApiError, Grid, GridStatus, db, json_body
 from plugins.volunteer import registration
 from plugins.volunteer.models import Volunteer
+from core.toolkit import gettext as _
 
 TOKEN_HEADER = "X-Volunteer-Token"
 
@@ -24,14 +25,14 @@ def payload() -> dict:
 def grid_by_id(grid_id, field: str = "grid_id") -> Grid:
     grid = db.session.get(Grid, grid_id) if isinstance(grid_id, int) else None
     if grid is None or grid.status != GridStatus.active:
-        raise ApiError(422, "validation_error", "网格不存在 (unknown grid)", {field: ["网格不存在 (unknown grid)"]})
+        raise ApiError(422, "validation_error", _("网格不存在"), {field: [_("网格不存在")]})
     return grid
 
 
 def volunteer_by_id(volunteer_id, field: str = "volunteer_id") -> Volunteer:
     row = db.session.get(Volunteer, volunteer_id) if isinstance(volunteer_id, int) else None
     if row is None:
-        raise ApiError(422, "validation_error", "志愿者不存在 (unknown volunteer)", {field: ["志愿者不存在 (unknown)"]})
+        raise ApiError(422, "validation_error", _("志愿者不存在"), {field: [_("志愿者不存在")]})
     return row
 
 
@@ -44,7 +45,7 @@ def current_volunteer(required: bool = True) -> Volunteer | None:
     """The confirmed volunteer presenting their personal token; 401 ``volunteer_unknown`` if none."""
     volunteer = registration.by_token(presented_token())
     if volunteer is None and required:
-        raise ApiError(401, "volunteer_unknown", "请先打开您的志愿者个人链接 (open your personal volunteer link first)")
+        raise ApiError(401, "volunteer_unknown", _("请先打开您的志愿者个人链接"))
     return volunteer
 
 

@@ -57,7 +57,7 @@ def modules():
 
 def _known(name: str) -> str:
     if name not in registry().modules:
-        raise ApiError(404, "unknown_module", f"没有名为 {name} 的模块 (no module named {name})")
+        raise ApiError(404, "unknown_module", _("没有名为 %(name)s 的模块", name=name))
     return name
 
 

@@ -181,7 +181,7 @@ def test_cli_sweeps_expired_keys_of_every_tenant(app, create_tenant, create_user
     db.session.execute(update(IdempotencyKey).where(IdempotencyKey.tenant_id == town.id, IdempotencyKey.key == "sweep-me")
                        .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
     db.session.commit()
-    result = app.test_cli_runner().invoke(args=["idempotency", "sweep"])
+    result = app.test_cli_runner().invoke(args=["--lang", "en", "idempotency", "sweep"])
     assert result.exit_code == 0, result.output
     assert "swept" in result.output
     keys = db.session.scalars(select(IdempotencyKey.key).where(IdempotencyKey.tenant_id == town.id)).all()

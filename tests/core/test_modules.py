@@ -90,12 +90,14 @@ def test_module_changes_are_audited(town_admin, db_session):
 def test_cli_enable_list_disable(app, create_tenant):
     town = create_tenant()
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["modules", "enable", "hello", "--tenant", town.slug, "--settings", '{"repeat": 2}'])
+    result = runner.invoke(args=["--lang", "en", "modules", "enable", "hello", "--tenant", town.slug, "--settings", '{"repeat": 2}'])
     assert result.exit_code == 0, result.output
-    listing = runner.invoke(args=["modules", "list", "--tenant", town.slug]).output
-    assert "hello" in listing and "on" in listing and '"repeat": 2' in listing
-    bad = runner.invoke(args=["modules", "enable", "hello", "--tenant", town.slug, "--settings", '{"repeat": 0}'])
+    listing = runner.invoke(args=["--lang", "en", "modules", "list", "--tenant", town.slug]).output
+    assert any(line.startswith("hello") and " On " in line for line in listing.splitlines()), listing
+    assert '"repeat": 2' in runner.invoke(args=["modules", "list", "--tenant", town.slug, "--json"]).output
+    bad = runner.invoke(args=["--lang", "en", "modules", "enable", "hello", "--tenant", town.slug, "--settings", '{"repeat": 0}'])
     assert bad.exit_code != 0 and "repeat" in bad.output
-    assert runner.invoke(args=["modules", "disable", "hello", "--tenant", town.slug]).exit_code == 0
-    assert "off" in runner.invoke(args=["modules", "list", "--tenant", town.slug]).output
-    assert runner.invoke(args=["modules", "list", "--tenant", unique("nope")]).exit_code != 0
+    assert runner.invoke(args=["--lang", "en", "modules", "disable", "hello", "--tenant", town.slug]).exit_code == 0
+    listing = runner.invoke(args=["--lang", "en", "modules", "list", "--tenant", town.slug]).output
+    assert any(line.startswith("hello") and " Off " in line for line in listing.splitlines()), listing
+    assert runner.invoke(args=["--lang", "en", "modules", "list", "--tenant", unique("nope")]).exit_code != 0

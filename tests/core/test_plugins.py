@@ -20,7 +20,7 @@ def test_broken_plugin_is_reported_and_app_still_starts(app):
     assert "broken_example" in registry.broken
     assert "gridgov_dependency_that_is_not_installed" in registry.broken["broken_example"]
     assert "broken_example" not in registry.modules
-    result = app.test_cli_runner().invoke(args=["plugins", "list"])
+    result = app.test_cli_runner().invoke(args=["--lang", "en", "plugins", "list"])
     assert result.exit_code == 0
     line = next(l for l in result.output.splitlines() if l.startswith("broken_example"))
     assert "broken" in line and "ModuleNotFoundError" in line
@@ -145,7 +145,7 @@ def test_hook_setup_tenant(create_tenant, db_session):
 
 
 def test_hook_register_cli_commands(app):
-    result = app.test_cli_runner().invoke(args=["civic-notes", "count"])
+    result = app.test_cli_runner().invoke(args=["--lang", "en", "civic-notes", "count"])
     assert result.exit_code == 0, result.output
     assert "civic notes:" in result.output
 
@@ -247,7 +247,7 @@ def test_unattributable_blueprint_breaks_its_plugin_and_the_rest_starts(app):
     assert "/tidy-probe" in rules and "tidy_routes" in registry.modules
     assert probe.extensions["gridgov.blueprint_owners"]["tidy_routes_pages"] == "tidy_routes"
     assert probe.extensions["gridgov.blueprint_owners"]["incidents"] == "incidents"
-    listing = probe.test_cli_runner().invoke(args=["plugins", "list"]).output
+    listing = probe.test_cli_runner().invoke(args=["--lang", "en", "plugins", "list"]).output
     line = next(l for l in listing.splitlines() if l.startswith("stray_routes"))
     assert "broken" in line
     # a broken plugin's hooks no longer answer

@@ -69,7 +69,7 @@ def test_hook_register_schedules(app, db_session, register_plugin):
     assert found[NIGHTLY].module == "civic_notes" and found[NIGHTLY].schedule.cron == "30 23 * * *"
     assert found["incidents.escalate_overdue"].module == "incidents"
     assert found["probe_sched.tick"].module is None and "someone_else.tick" not in found
-    listed = app.test_cli_runner().invoke(args=["schedules", "list"])
+    listed = app.test_cli_runner().invoke(args=["--lang", "en", "schedules", "list"])
     assert listed.exit_code == 0 and NIGHTLY in listed.output and "probe_sched.tick" in listed.output
     assert "(all townships)" in listed.output
 
@@ -140,12 +140,12 @@ def test_a_failing_township_is_recorded_rolled_back_and_the_others_still_run(app
     assert notes(bad) == []  # the first note went with the failure: nothing half-done
     assert notes(good) == ["夜巡", "夜间巡查：本网格今日平安无事"]
     cli = app.test_cli_runner()
-    again = cli.invoke(args=["schedules", "run", NIGHTLY, "--tenant", bad.slug])
-    assert again.exit_code == 1 and f"{bad.slug}: failed: ApiError" in again.output
+    again = cli.invoke(args=["--lang", "en", "schedules", "run", NIGHTLY, "--tenant", bad.slug])
+    assert again.exit_code == 1 and f"{bad.slug}: Failed: ApiError" in again.output
     assert len(runs_of(bad)) == 2 and len(runs_of(good)) == 1  # only the named township ran
-    assert cli.invoke(args=["schedules", "run", "civic_notes.nosuch"]).exit_code != 0
+    assert cli.invoke(args=["--lang", "en", "schedules", "run", "civic_notes.nosuch"]).exit_code != 0
     off = create_tenant()
-    refused = cli.invoke(args=["schedules", "run", NIGHTLY, "--tenant", off.slug])
+    refused = cli.invoke(args=["--lang", "en", "schedules", "run", NIGHTLY, "--tenant", off.slug])
     assert refused.exit_code != 0 and "does not run in" in refused.output and runs_of(off) == []
 
 

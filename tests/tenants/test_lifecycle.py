@@ -70,29 +70,29 @@ def test_cli_onboard_list_suspend_resume(app, create_county, tmp_path):
         modules: [hello]
     """), encoding="utf-8")
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["tenants", "onboard", str(manifest)])
+    result = runner.invoke(args=["--lang", "en", "tenants", "onboard", str(manifest)])
     assert result.exit_code == 0, result.output
     assert f"onboarded {slug}" in result.output and "3 grids" in result.output
     assert "password (shown once)" in result.output
-    assert slug in runner.invoke(args=["tenants", "list"]).output
-    assert runner.invoke(args=["tenants", "suspend", slug]).exit_code == 0
-    assert f"{slug}" in runner.invoke(args=["tenants", "list"]).output
+    assert slug in runner.invoke(args=["--lang", "en", "tenants", "list"]).output
+    assert runner.invoke(args=["--lang", "en", "tenants", "suspend", slug]).exit_code == 0
+    assert f"{slug}" in runner.invoke(args=["--lang", "en", "tenants", "list"]).output
     db.session.expire_all()
     assert db.session.scalar(select(Tenant.status).where(Tenant.slug == slug)) == TenantStatus.suspended
-    assert runner.invoke(args=["tenants", "resume", slug]).exit_code == 0
+    assert runner.invoke(args=["--lang", "en", "tenants", "resume", slug]).exit_code == 0
     # the same manifest again: refused, nothing changes
-    again = runner.invoke(args=["tenants", "onboard", str(manifest)])
+    again = runner.invoke(args=["--lang", "en", "tenants", "onboard", str(manifest)])
     assert again.exit_code != 0 and "slug" in again.output
 
 
 def test_cli_onboard_reports_every_problem(app, tmp_path):
     manifest = tmp_path / "bad.yaml"
     manifest.write_text("name: ''\nslug: BAD\ncounty: nowhere-county\nmodules: [nope]\n", encoding="utf-8")
-    result = app.test_cli_runner().invoke(args=["tenants", "onboard", str(manifest)])
+    result = app.test_cli_runner().invoke(args=["--lang", "en", "tenants", "onboard", str(manifest)])
     assert result.exit_code != 0
     assert "name" in result.output and "slug" in result.output
     manifest.write_text("name: [unclosed\n", encoding="utf-8")
-    result = app.test_cli_runner().invoke(args=["tenants", "onboard", str(manifest)])
+    result = app.test_cli_runner().invoke(args=["--lang", "en", "tenants", "onboard", str(manifest)])
     assert result.exit_code != 0 and "YAML" in result.output
 
 
@@ -120,6 +120,6 @@ def test_documented_example_manifest_onboards(app, create_county, tmp_path):
             .replace("username: yueshan_admin", f"username: {admin}").replace('mobile: "13912345678"', "mobile: null"))
     path = tmp_path / "t.yaml"
     path.write_text(text, encoding="utf-8")
-    result = app.test_cli_runner().invoke(args=["tenants", "onboard", str(path)])
+    result = app.test_cli_runner().invoke(args=["--lang", "en", "tenants", "onboard", str(path)])
     assert result.exit_code == 0, result.output
     assert "5 grids" in result.output and "modules: incidents" in result.output

@@ -107,7 +107,7 @@ def test_duplicate_slug_is_409_and_malformed_json_is_400(create_county, create_u
     client = api_as(admin)
     resp = client.post(f"/api/v1/t/{county.slug}/townships", json=_manifest(county, slug=existing.slug, admin=None))
     assert resp.status_code == 409
-    assert resp.get_json()["error"]["fields"] == {"slug": ["该标识已被使用 (slug taken)"]}
+    assert resp.get_json()["error"]["fields"] == {"slug": ["该标识已被使用"]}
     resp = client.post(f"/api/v1/t/{county.slug}/townships", data=b"{not json", headers={"Content-Type": "application/json"})
     assert resp.status_code == 400
     assert resp.get_json()["error"]["code"] == "malformed_json"

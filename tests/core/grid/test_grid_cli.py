@@ -12,12 +12,12 @@ def test_import_grids_from_xlsx_and_print_the_tree(app, town, rows, tmp_path):
     path = tmp_path / "grids.xlsx"
     book.save(path)
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["grids", "import", str(path), "--tenant", town.slug, "--skip-header"])
+    result = runner.invoke(args=["--lang", "en", "grids", "import", str(path), "--tenant", town.slug, "--skip-header"])
     assert result.exit_code == 0, result.output
     assert "created 4 grids; 1 rows already existed" in result.output
     after = rows(town)
     assert after["甲楼"]["parent_id"] == after["东三网格"]["id"] and after["南一网格"]["parent_id"] == after["南村"]["id"]
-    shown = runner.invoke(args=["grids", "tree", "--tenant", town.slug])
+    shown = runner.invoke(args=["--lang", "en", "grids", "tree", "--tenant", town.slug])
     assert shown.exit_code == 0 and "  东三网格  [网格 3408221010103]" in shown.output
 
 
@@ -28,5 +28,5 @@ def test_import_refuses_bad_rows_and_saves_nothing(app, town, rows, tmp_path):
     result = runner.invoke(args=["grids", "import", str(path), "--tenant", town.slug])
     assert result.exit_code != 0 and "第 2 行" in result.output
     assert "北村" not in rows(town)
-    missing = runner.invoke(args=["grids", "import", str(path), "--tenant", town.slug, "--under", "999"])
+    missing = runner.invoke(args=["--lang", "en", "grids", "import", str(path), "--tenant", town.slug, "--under", "999"])
     assert missing.exit_code != 0 and "no grid with code" in missing.output

@@ -142,13 +142,13 @@ def test_cli_import_with_progress_dry_run_and_good_rows(town, app, tmp_path):
     runner = app.test_cli_runner()
     dry = runner.invoke(args=["people", "import", str(path), "--tenant", town.slug, "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "第 5 行 [身份证号]" in dry.output and "dry run" in dry.output
-    strict = runner.invoke(args=["people", "import", str(path), "--tenant", town.slug])
+    assert "第 5 行 [身份证号]" in dry.output and "仅检查：未写入任何数据" in dry.output
+    strict = runner.invoke(args=["--lang", "en", "people", "import", str(path), "--tenant", town.slug])
     assert strict.exit_code != 0 and count(town) == 0
-    good = runner.invoke(args=["people", "import", str(path), "--tenant", town.slug, "--good-rows"])
+    good = runner.invoke(args=["--lang", "en", "people", "import", str(path), "--tenant", town.slug, "--good-rows"])
     assert good.exit_code == 0, good.output
     assert "3 created" in good.output and count(town) == 3
-    assert runner.invoke(args=["people", "import", str(path), "--tenant", "nope"]).exit_code != 0
+    assert runner.invoke(args=["--lang", "en", "people", "import", str(path), "--tenant", "nope"]).exit_code != 0
 
 
 def test_export_xlsx_masks_without_read_sensitive_and_reimports(town, admin, api_as, create_user, app, tmp_path):
@@ -168,7 +168,7 @@ def test_export_xlsx_masks_without_read_sensitive_and_reimports(town, admin, api
     again = upload(api, town, resp.data, "all").get_json()
     assert again["updated"] == 3 and again["created"] == 0 and count(town) == 3
     out = tmp_path / "out.xlsx"
-    cli = app.test_cli_runner().invoke(args=["people", "export", str(out), "--tenant", town.slug])
+    cli = app.test_cli_runner().invoke(args=["--lang", "en", "people", "export", str(out), "--tenant", town.slug])
     assert cli.exit_code == 0 and "3 people" in cli.output and out.exists()
 
 

@@ -111,7 +111,7 @@ def test_cli_escalates_overdue_incidents_of_auto_categories(app, town, report, a
     late, on_time = report()["id"], report()["id"]
     make_overdue(town, late)
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["incidents", "escalate-overdue", "--tenant", town.tenant.slug])
+    result = runner.invoke(args=["--lang", "en", "incidents", "escalate-overdue", "--tenant", town.tenant.slug])
     assert result.exit_code == 0, result.output
     assert "escalated 1" in result.output
     moved = staff.get(f"{base(town)}/{late}").get_json()
@@ -120,10 +120,10 @@ def test_cli_escalates_overdue_incidents_of_auto_categories(app, town, report, a
     assert staff.get(f"{base(town)}/{on_time}").get_json()["handling_grid_id"] == town.g1.id
     # next pass, once overdue again: from the top grid to the township office, then it stays
     make_overdue(town, late)
-    runner.invoke(args=["incidents", "escalate-overdue", "--tenant", town.tenant.slug])
+    runner.invoke(args=["--lang", "en", "incidents", "escalate-overdue", "--tenant", town.tenant.slug])
     assert staff.get(f"{base(town)}/{late}").get_json()["level"] == "office"
     make_overdue(town, late)
-    result = runner.invoke(args=["incidents", "escalate-overdue", "--tenant", town.tenant.slug])
+    result = runner.invoke(args=["--lang", "en", "incidents", "escalate-overdue", "--tenant", town.tenant.slug])
     assert "escalated 0" in result.output
 
 

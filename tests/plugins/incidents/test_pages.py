@@ -29,7 +29,9 @@ def test_report_and_handle_through_pages(town, api_as, category_id):
     assert f"#{incident_id}" in listing
     bad = web.post(f"{p}/new", data={"grid_id": str(town.g1.id), "category_id": str(category_id), "description": "x",
                                      "photos": [(io.BytesIO(b"nope"), "a.png")]}, content_type="multipart/form-data")
-    assert bad.status_code == 302 and web.get(f"{base(town)}").get_json()["total"] == 1
+    # refused: the form again (422) with what was typed, nothing saved
+    assert bad.status_code == 422 and ">x</textarea>" in bad.get_data(as_text=True)
+    assert web.get(f"{base(town)}").get_json()["total"] == 1
 
 
 def test_numbers_and_categories_pages(town, api_as, report, category_id):

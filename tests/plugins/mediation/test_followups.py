@@ -66,7 +66,7 @@ def test_due_list_and_cli(app, api_as, town, take_in):
     case = to_agreement(api_as, town, take_in())
     assert api_as(town.med_a).get(f"{base(town)}/followups/due").get_json()["items"] == []
     runner = app.test_cli_runner()
-    out = runner.invoke(args=["mediation", "followups-due", "--tenant", town.slug])
+    out = runner.invoke(args=["--lang", "en", "mediation", "followups-due", "--tenant", town.slug])
     assert out.exit_code == 0 and f"{town.slug}: 0 due" in out.output
     from core.db import db
     from core.tenancy import tenant_context
@@ -79,7 +79,7 @@ def test_due_list_and_cli(app, api_as, town, take_in):
     items = api_as(town.med_a).get(f"{base(town)}/followups/due").get_json()["items"]
     assert [i["case_id"] for i in items] == [case["id"]] * 3
     assert api_as(town.med_b).get(f"{base(town)}/followups/due").get_json()["items"] == []  # not their case
-    out = runner.invoke(args=["mediation", "followups-due", "--tenant", town.slug])
+    out = runner.invoke(args=["--lang", "en", "mediation", "followups-due", "--tenant", town.slug])
     assert f"{town.slug}: 3 due" in out.output and f"case {case['id']} due" in out.output
 
 

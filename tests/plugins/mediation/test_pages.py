@@ -41,7 +41,7 @@ def test_case_page_steps_through_to_the_printable_agreement(api_as, town, take_i
     assert med.post(f"{page}/act/session", data={"notes": "双方陈述", "held_on": "2026-11-30"}).status_code == 302
     resp = med.post(f"{page}/act/agree", data={"terms": "李四改道", "signed_party_ids": [str(case["parties"][0]["id"])]})
     html = resp.get_data(as_text=True)
-    assert resp.status_code == 422 and "李四改道" in html and "every party must sign" in html
+    assert resp.status_code == 422 and "李四改道" in html and "协议须经各方当事人签字" in html and "every party must sign" not in html
     ids = [str(p["id"]) for p in case["parties"]]
     assert med.post(f"{page}/act/agree", data={"terms": "李四改道", "signed_party_ids": ids}).status_code == 302
     html = med.get(page).get_data(as_text=True)

@@ -23,7 +23,7 @@ def test_pages_in_english(town, books, english_only):
         db.session.rollback()
     data |= {"测试镇", "查冲村", "第一网格", "第二网格", "新安村", "张三", "李四", "王五", "赵六", "张三家", "李四家", "王五家",
              "赵六家", "HH-张三", "HH-李四", "HH-王五", "HH-赵六", "香皂", "河道清理", "管理员", "件", "金牌户", "银牌户",
-             "网格办小王", "张*", "积分发行账户", "积分超市账户", "基础分 (base score)", "兑换 香皂 ×1", "无需审核 (no review needed)"}
+             "网格办小王", "张*", "积分发行账户", "积分超市账户", "基础分", "兑换 香皂 ×1", "无需审核"}
     pages = ["/", "/record", "/review", "/accounts", f"/accounts/{account['id']}", f"/schemes/{scheme['id']}",
              f"/rules/{scheme['rules'][0]['id']}/edit", "/periods", "/ranking", "/board", "/mappings", "/shop/counter",
              f"/shop/counter?q={account['number']}", "/shop/items", f"/shop/items/{item['id']}/moves",

@@ -100,14 +100,14 @@ def test_deadlines_publish_and_close_by_schedule(town, books, app):
     when = _last_month_local()
     books.record("张三", "public_good", occurred_at=when)
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["schedules", "run", "points_bank.period_deadlines", "--tenant", town.slug])
+    result = runner.invoke(args=["--lang", "en", "schedules", "run", "points_bank.period_deadlines", "--tenant", town.slug])
     assert result.exit_code == 0, result.output
     period = _period(books, when[:7])
     assert period["state"] == "published"
     with tenant_context(town.tenant):
         db.session.get(Period, period["id"]).publish_until = dt.datetime.utcnow() - dt.timedelta(minutes=1)
         db.session.commit()
-    result = runner.invoke(args=["schedules", "run", "points_bank.period_deadlines", "--tenant", town.slug])
+    result = runner.invoke(args=["--lang", "en", "schedules", "run", "points_bank.period_deadlines", "--tenant", town.slug])
     assert result.exit_code == 0, result.output
     assert _period(books, when[:7])["state"] == "closed"
 
@@ -119,13 +119,13 @@ def test_check_command_finds_a_tampered_balance(town, books, app):
 
     books.record("张三", "public_good")
     runner = app.test_cli_runner()
-    ok = runner.invoke(args=["points", "check", "--tenant", town.slug])
+    ok = runner.invoke(args=["--lang", "en", "points", "check", "--tenant", town.slug])
     assert ok.exit_code == 0 and f"{town.slug}: ok" in ok.output
     account = books.account("张三")
     with tenant_context(town.tenant):
         db.session.execute(update(Account).where(Account.id == account["id"]).values(balance=99))
         db.session.commit()
-    bad = runner.invoke(args=["points", "check", "--tenant", town.slug])
+    bad = runner.invoke(args=["--lang", "en", "points", "check", "--tenant", town.slug])
     assert bad.exit_code == 1 and "balance 99 but ledger 5" in bad.output
 
 

@@ -122,9 +122,9 @@ def test_missing_check_outs_are_flagged_and_closed_once_and_announced(app, town,
     from core.schedules import declared, recent_runs
 
     assert declared()["volunteer.close_missing_checkouts"].schedule.cron == "*/30 * * * *"
-    result = app.test_cli_runner().invoke(args=["volunteer", "close-missing-checkouts", "--tenant", town.slug])
+    result = app.test_cli_runner().invoke(args=["--lang", "en", "volunteer", "close-missing-checkouts", "--tenant", town.slug])
     assert result.exit_code == 0 and f"{town.slug}: closed 1" in result.output, result.output
-    again = app.test_cli_runner().invoke(args=["volunteer", "close-missing-checkouts", "--tenant", town.slug])
+    again = app.test_cli_runner().invoke(args=["--lang", "en", "volunteer", "close-missing-checkouts", "--tenant", town.slug])
     assert f"{town.slug}: closed 0" in again.output
     with app.app_context():
         runs = recent_runs(schedule="volunteer.close_missing_checkouts")
