@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
 
 
 def register_backup_commands(cli: click.Group) -> None:
@@ -18,15 +19,15 @@ def register_backup_commands(cli: click.Group) -> None:
         from core.backup import BackupError, make_backup, prune
 
         if output and (directory or keep):
-            raise click.UsageError("--output 不能与 --dir/--keep 同用")
+            raise click.UsageError(_("--output 不能与 --dir/--keep 同用"))
         try:
             path = make_backup(current_app, directory=directory, output=output)
         except BackupError as exc:
-            raise click.ClickException(f"备份失败：{exc}") from exc
-        click.echo(f"已备份：{path}")
+            raise click.ClickException(_("备份失败：%(reason)s", reason=exc)) from exc
+        click.echo(_("已备份：%(path)s", path=path))
         if keep:
             for old in prune(path.parent, keep):
-                click.echo(f"已删除旧备份：{old}")
+                click.echo(_("已删除旧备份：%(path)s", path=old))
 
     @cli.command("restore")
     @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
@@ -40,12 +41,13 @@ def register_backup_commands(cli: click.Group) -> None:
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
         rows = sum(manifest.get("tables", {}).values())
-        click.echo(f"备份时间 {manifest.get('created_at')}，{len(manifest.get('tables', {}))} 张表、"
-                   f"{rows} 行，{len(manifest.get('files', {})) - 1} 个上传文件")
+        click.echo(_("备份时间 %(time)s，%(tables)s 张表、%(rows)s 行，%(files)s 个上传文件",
+                     time=manifest.get("created_at"), tables=len(manifest.get("tables", {})), rows=rows,
+                     files=len(manifest.get("files", {})) - 1))
         if not yes:
-            click.confirm("恢复将覆盖当前数据库和上传文件（请先停止网站和后台任务），继续？", abort=True)
+            click.confirm(_("恢复将覆盖当前数据库和上传文件（请先停止网站和后台任务），继续？"), abort=True)
         try:
             restore_backup(current_app, archive)
         except BackupError as exc:
-            raise click.ClickException(f"恢复失败，未做任何改动：{exc}") from exc
-        click.echo("已恢复。如备份来自较早版本，请运行 gridgov db upgrade。")
+            raise click.ClickException(_("恢复失败，未做任何改动：%(reason)s", reason=exc)) from exc
+        click.echo(_("已恢复。如备份来自较早版本，请运行 %(command)s。", command="gridgov db upgrade"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask_babel import gettext as _
 
 from core.cli import fail_on_api_error, tenant_arg
 
@@ -19,8 +20,10 @@ def register_archive_commands(tenants_group: click.Group) -> None:
         from tenants.archive import export_township
 
         manifest = export_township(tenant_arg(slug, township=True), output)
-        click.echo(f"已导出 {slug}：{len(manifest['tables'])} 张表 {sum(manifest['tables'].values())} 行，"
-                   f"{manifest['users']} 个账号，{len(manifest['files']) - len(manifest['tables']) - 2} 个文件 → {output}")
+        click.echo(_("已导出 %(slug)s：%(tables)s 张表 %(rows)s 行，%(users)s 个账号，%(files)s 个文件 → %(output)s",
+                     slug=slug, tables=len(manifest["tables"]), rows=sum(manifest["tables"].values()),
+                     users=manifest["users"], files=len(manifest["files"]) - len(manifest["tables"]) - 2,
+                     output=output))
 
     @tenants_group.command("import")
     @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
@@ -32,9 +35,10 @@ def register_archive_commands(tenants_group: click.Group) -> None:
         from tenants.archive import import_township
 
         report = import_township(archive, tenant_arg(county_slug), slug=slug)
-        click.echo(f"已导入 {report.tenant.slug}（{report.tenant.name}）：{report.rows} 行，{report.files} 个文件")
+        click.echo(_("已导入 %(slug)s（%(name)s）：%(rows)s 行，%(files)s 个文件", slug=report.tenant.slug,
+                     name=report.tenant.name, rows=report.rows, files=report.files))
         for line in report.nulled:
-            click.echo(f"  本系统没有的外部引用已置空：{line}")
+            click.echo("  " + _("本系统没有的外部引用已置空：%(what)s", what=line))
 
     @tenants_group.command("delete")
     @click.argument("slug")
@@ -48,10 +52,11 @@ def register_archive_commands(tenants_group: click.Group) -> None:
 
         tenant = tenant_arg(slug, township=True)
         if Path(archive).exists():
-            raise click.ClickException(f"{archive} 已存在：请指定新的文件名")
+            raise click.ClickException(_("%(path)s 已存在：请指定新的文件名", path=archive))
         manifest = export_township(tenant, archive)
-        click.echo(f"已导出到 {archive}（{sum(manifest['tables'].values())} 行）")
+        click.echo(_("已导出到 %(path)s（%(rows)s 行）", path=archive, rows=sum(manifest["tables"].values())))
         if not yes:
-            click.confirm(f"将永久删除乡镇 {tenant.name}（{slug}）的全部数据和上传文件，继续？", abort=True)
+            click.confirm(_("将永久删除乡镇 %(name)s（%(slug)s）的全部数据和上传文件，继续？", name=tenant.name, slug=slug),
+                          abort=True)
         removed = delete_township(tenant, archive)
-        click.echo(f"已删除 {slug}：{sum(removed.values())} 行")
+        click.echo(_("已删除 %(slug)s：%(rows)s 行", slug=slug, rows=sum(removed.values())))

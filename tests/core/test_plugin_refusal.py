@@ -51,10 +51,10 @@ def test_plugins_list_names_each_refusal(app):
     listing = app.test_cli_runner().invoke(args=["plugins", "list"]).output
     lines = {line.split()[0] + (" " + line.split()[1] if "(" in line.split()[1] else ""): line
              for line in listing.splitlines() if line.strip()}
-    assert "refused" in lines["incidents (gridgov-rogue-incidents)"]
-    assert " ok " in lines["incidents"]
-    assert "broken" in lines["bad_manifest"] and "quota" in lines["bad_manifest"]
-    assert "broken" in lines["needs_missing"] and "module_that_is_not_installed" in lines["needs_missing"]
+    assert "已拒绝" in lines["incidents (gridgov-rogue-incidents)"]
+    assert " 可用 " in lines["incidents"]
+    assert "损坏" in lines["bad_manifest"] and "quota" in lines["bad_manifest"]
+    assert "损坏" in lines["needs_missing"] and "module_that_is_not_installed" in lines["needs_missing"]
 
 
 def test_each_refusal_is_logged_with_the_plugins_name(app, caplog):
