@@ -34,9 +34,24 @@ def index():
     ratings = hh.ratings(month)
     heads = {h.id: h for h in db.session.scalars(select(Household).where(Household.id.in_({r.household_id for r in ratings})))}
     villages = {v.id: v.name for v in db.session.scalars(select(Grid).where(Grid.level == 1))}
-    return render_template("five_star/households.html", month=month, stars=stars, ratings=ratings, names=names,
+    found, chosen = _find_household()
+    return render_template("five_star/households.html", month=month, stars=stars, found=found, chosen=chosen,
+                           q=(request.args.get("q") or "").strip(), ratings=ratings, names=names,
                            heads=heads, roll=hh.honour_roll(g.tenant, month), per_village=hh.per_village(g.tenant, month),
                            villages=villages, can_score=g.access.can(HH_SCORE), can_confirm=g.access.can(HH_CONFIRM))
+
+
+def _find_household() -> tuple[list[Household], Household | None]:
+    """The scoring form finds a household by its head's name or address (``?q=``, at most 20)
+    and takes the one picked (``?household=``): nobody has to know a system number."""
+    q = (request.args.get("q") or "").strip()[:50]
+    found = []
+    if q:
+        found = list(db.session.scalars(select(Household).where(
+            Household.head_name.contains(q, autoescape=True) | Household.address.contains(q, autoescape=True))
+            .order_by(Household.address, Household.id).limit(20)))
+    raw = request.args.get("household") or ""
+    return found, (db.session.get(Household, int(raw)) if raw.isdigit() else None)
 
 
 @bp.post("/score")

@@ -201,3 +201,22 @@ def test_the_stars_page_adds_edits_and_retires(town, api_as):
     assert "爱党爱国星" in html and "新增一颗星" not in html
     leader.get(f"/t/{town.tenant.slug}/five_star/")
     assert leader.post(url + f"?year={YEAR}", data={"name": "x", "pass_score": "1"}).status_code == 403
+
+
+def test_the_scoring_form_finds_a_household_by_name_or_address(town, api_as):
+    from tests.plugins.five_star.test_pages import Browser
+
+    h = _household(town, api_as, address="查冲村一组12号", head="钱多多")
+    _household(town, api_as, address="新安村三组1号", head="孙一")
+    scorer = Browser(api_as(town.scorer))
+    url = f"/t/{town.tenant.slug}/five_star/households/?month={YEAR}-07"
+    html = scorer.get(url + "&q=钱多").get_data(as_text=True)
+    assert "查冲村一组12号" in html and "新安村三组1号" not in html and f"household={h['id']}" in html
+    assert "没有找到" in scorer.get(url + "&q=%25").get_data(as_text=True)  # a wildcard is a character
+    picked = scorer.get(url + f"&household={h['id']}").get_data(as_text=True)
+    assert f'name="household_id" value="{h["id"]}"' in picked and "钱多多" in picked
+    resp = scorer.post(f"/t/{town.tenant.slug}/five_star/households/score?month={YEAR}-07",
+                       data={"household_id": str(h["id"]), "star_codes": "policy", "score_policy": "88"})
+    assert resp.status_code == 302
+    rows = api_as(town.scorer).get(f"{base(town)}/households/ratings?month={YEAR}-07").get_json()["items"]
+    assert [(r["household_id"], r["star"], r["score"]) for r in rows] == [(h["id"], "政策明白星", 88)]
