@@ -119,6 +119,7 @@ def test_nobody_to_tell_and_filed_meanwhile_are_shown(town, api_as, standard):
     assert leader.get(f"{base(town)}/inbox").get_json()["items"] == []
     html = api_as(town.staff).client.get(f"/t/{town.tenant.slug}/five_star/filing?year={YEAR}").get_data(as_text=True)
     assert "请电话通知" in html and "发送前已报送" in html
+    assert html.index("新安村党总支") < html.index("查冲村党支部")  # the one still missing comes first
 
 
 def test_a_user_marks_only_their_own_notices_read(town, api_as, create_user):
