@@ -67,7 +67,9 @@ def nav_items(tenant, user):
             NavItem("五星支部星级图", "Five-star map", "five_star_county_pages.wall_map", permission="five_star.read",
                     order=300, tenant_kinds=("county",)),
             NavItem("待县级评星", "Stars to confirm", "five_star_county_pages.waiting", permission="five_star.confirm",
-                    order=310, tenant_kinds=("county",))]
+                    order=310, tenant_kinds=("county",)),
+            NavItem("县级摘星", "Withdraw stars", "five_star_county_pages.awards", permission="five_star.confirm",
+                    order=320, tenant_kinds=("county",))]
 
 
 @hookimpl

@@ -222,7 +222,8 @@ def filing():
     if request.method == "POST":
         sent = plans.remind_missing(year)
         db.session.commit()
-        flash(_("已催报 %(n)s 个支部", n=len(sent)), "ok")
+        flash(_("已催报 %(n)s 个支部，5分钟内送达", n=len(sent)) if sent
+              else _("没有新的催报：未报送的支部都已在发送队列中"), "ok")
         return redirect(url_for(".filing", year=year))
     return render_template("five_star/filing.html", year=year, filing=plans.filing(year), labels=STATE_LABELS)
 

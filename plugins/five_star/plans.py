@@ -119,14 +119,19 @@ def filing(year: int) -> dict[str, Any]:
 
 def remind_missing(year: int, org_ids: list[int] | None = None) -> list[int]:
     """Queue reminders to the branches that have not filed (all of them, or those of ``org_ids``
-    among them); the ``five_star.send_reminders`` schedule delivers them (see :mod:`reminders`)."""
-    missing = [r["org_id"] for r in filing(year)["branches"] if not r["filed"]]
+    among them); the ``five_star.send_reminders`` schedule delivers them (see :mod:`reminders`).
+    A branch whose last reminder is still waiting to go out is not queued twice (a double click
+    must not put two notices in the secretary's inbox). Returns the branches queued now."""
+    rows = filing(year)["branches"]
+    missing = [r["org_id"] for r in rows if not r["filed"]]
+    queued = {r["org_id"] for r in rows if r["last_reminder"] and r["last_reminder"]["sent_at"] is None}
     if org_ids is not None:
         strangers = [i for i in org_ids if i not in missing]
         if strangers:
             raise ApiError(422, "validation_error", "只能催报未报送计划的支部",
                            {"org_ids": [f"已报送或不是本乡镇支部 (filed or unknown): {strangers}"]})
         missing = org_ids
+    missing = [i for i in dict.fromkeys(missing) if i not in queued]
     now, by = utcnow(), actor_name()
     orgs = {b.id: b for b in all_branches()}
     for org_id in missing:

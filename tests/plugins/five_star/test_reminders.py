@@ -134,3 +134,20 @@ def test_a_user_marks_only_their_own_notices_read(town, api_as, create_user):
     assert api_as(other).get(f"{base(town)}/inbox").get_json()["unread"] == 1
     assert api_as(town.leader1).post(f"{base(town)}/inbox/read", json={"notice_ids": ["x"]}).status_code == 422
     assert api_as(town.leader1).post(f"{base(town)}/inbox/read", json={}).get_json() == {"marked": 1}
+
+
+def test_a_reminder_waiting_to_go_out_is_not_queued_twice(town, api_as):
+    staff = api_as(town.staff)
+    assert staff.post(f"{base(town)}/filing/remind", json={"year": YEAR}).get_json() == {"reminded": [town.b1, town.b2]}
+    assert staff.post(f"{base(town)}/filing/remind", json={"year": YEAR}).get_json() == {"reminded": []}
+    assert staff.post(f"{base(town)}/filing/remind", json={"year": YEAR, "org_ids": [town.b1, town.b1]}).get_json() == {
+        "reminded": []}
+    _send(town)
+    assert api_as(town.leader1).get(f"{base(town)}/inbox").get_json()["unread"] == 1
+    # once sent, the township may remind again
+    assert staff.post(f"{base(town)}/filing/remind", json={"year": YEAR, "org_ids": [town.b1]}).get_json() == {
+        "reminded": [town.b1]}
+    _send(town)
+    assert api_as(town.leader1).get(f"{base(town)}/inbox").get_json()["unread"] == 2
+    rows = {r["org_id"]: r for r in staff.get(f"{base(town)}/filing?year={YEAR}").get_json()["branches"]}
+    assert rows[town.b1]["reminders"] == 2
