@@ -220,3 +220,20 @@ def test_the_scoring_form_finds_a_household_by_name_or_address(town, api_as):
     assert resp.status_code == 302
     rows = api_as(town.scorer).get(f"{base(town)}/households/ratings?month={YEAR}-07").get_json()["items"]
     assert [(r["household_id"], r["star"], r["score"]) for r in rows] == [(h["id"], "政策明白星", 88)]
+
+
+def test_points_bank_points_derive_the_default_stars(create_tenant, create_grid, create_user, api_as):
+    """With both modules on and their defaults untouched, points earned in a category derive the
+    star of that name (the categories are the stars' names on both sides)."""
+    from plugins.five_star.clock import this_month
+    from tests.plugins.points_bank.conftest import Books, make_town as points_town
+
+    town = points_town(create_tenant, create_grid, create_user, api_as, modules=("points_bank", "five_star"))
+    books = Books(town, api_as(town.admin))
+    for _ in range(2):  # 2 × 5 points of 热心公益星 reach the 10 a star needs
+        assert books.record("张三", "public_good").status_code == 201
+    admin, month = api_as(town.admin), this_month()
+    fs = f"/api/v1/t/{town.slug}/five_star/households"
+    assert admin.post(f"{fs}/ratings/derive", json={"month": month}).get_json() == {"scored": 1}
+    [row] = admin.get(f"{fs}/ratings?month={month}").get_json()["items"]
+    assert (row["household_id"], row["star"], row["source"]) == (town.households["张三"], "热心公益星", "points")
