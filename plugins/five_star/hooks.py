@@ -94,13 +94,13 @@ def dashboard_widgets(tenant, user):
 def _inbox_widget() -> list:
     """The user's unread five-star reminders (站内提醒), first on the start page; none: no widget."""
     from plugins.five_star.clock import fmt
-    from plugins.five_star.reminders import unread
+    from plugins.five_star.reminders import shown, unread
 
     n, newest = unread()
     if not n:
         return []
     return [Widget("five_star.inbox", "五星创建提醒（未读）", "Five-star reminders (unread)", value=n, order=1,
-                   link_endpoint="five_star_inbox_pages.inbox", detail=f"{fmt(newest.sent_at)} {newest.text}")]
+                   link_endpoint="five_star_inbox_pages.inbox", detail=f"{fmt(newest.sent_at)} {shown([newest])[newest.id]}")]
 
 
 @hookimpl

@@ -13,7 +13,8 @@ bp = Blueprint("five_star_inbox_pages", __name__, url_prefix="/t/<tenant>/five_s
 @bp.get("/")
 @requires(READ)
 def inbox():
-    return render_template("five_star/inbox.html", notices=reminders.inbox(), year=None)
+    notices = reminders.inbox()
+    return render_template("five_star/inbox.html", notices=notices, texts=reminders.shown(notices), year=None)
 
 
 @bp.post("/read")

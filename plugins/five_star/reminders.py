@@ -17,15 +17,27 @@ from typing import Any
 from flask_login import current_user
 from sqlalchemy import func, select, update
 
-from core.toolkit import PartyOrg, audit, db, grid_users, hooks, utcnow
+from core.toolkit import N_, PartyOrg, audit, db, gettext, grid_users, hooks, utcnow
 from plugins.five_star.models import Notice, Plan, Reminder
 from plugins.five_star.permissions import PLAN
 
 FILED = ("submitted", "approved")
 
 
+MESSAGE = N_("%(by)s提醒：%(org)s尚未报送%(year)s年度五星支部创建计划表，请尽快填报并报送。")
+
+
 def message_for(org: PartyOrg, year: int, by: str) -> str:
-    return f"{by}提醒：{org.name}尚未报送{year}年度五星支部创建计划表，请尽快填报并报送。"
+    """The stored message (Chinese: what an SMS or WeChat channel sends on)."""
+    return MESSAGE % {"by": by, "org": org.name, "year": year}
+
+
+def shown(notices: list[Notice]) -> dict[int, str]:
+    """Each notice's message in the page's language (the stored text is Chinese)."""
+    reminders = {r.id: r for r in db.session.scalars(select(Reminder).where(Reminder.id.in_({n.reminder_id for n in notices})))}
+    orgs = {o.id: o.name for o in db.session.scalars(select(PartyOrg).where(PartyOrg.id.in_({n.org_id for n in notices})))}
+    return {n.id: gettext(MESSAGE, by=reminders[n.reminder_id].by, org=orgs.get(n.org_id, ""), year=n.year)
+            if n.reminder_id in reminders else n.text for n in notices}
 
 
 def send_pending(tenant, limit: int = 500) -> dict[str, int]:

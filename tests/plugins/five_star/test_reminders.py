@@ -151,3 +151,16 @@ def test_a_reminder_waiting_to_go_out_is_not_queued_twice(town, api_as):
     assert api_as(town.leader1).get(f"{base(town)}/inbox").get_json()["unread"] == 2
     rows = {r["org_id"]: r for r in staff.get(f"{base(town)}/filing?year={YEAR}").get_json()["branches"]}
     assert rows[town.b1]["reminders"] == 2
+
+
+def test_the_inbox_speaks_the_pages_language(town, api_as, english_only):
+    api_as(town.staff).post(f"{base(town)}/filing/remind", json={"year": YEAR, "org_ids": [town.b1]})
+    _send(town)
+    leader = api_as(town.leader1).client
+    for url in (f"/t/{town.tenant.slug}/five_star/inbox/?lang=en", f"/t/{town.tenant.slug}/?lang=en"):
+        html = leader.get(url).get_data(as_text=True)
+        assert f"has not filed its {YEAR} five-star creation plan" in html, url
+    english_only(leader.get(f"/t/{town.tenant.slug}/five_star/inbox/?lang=en").get_data(as_text=True),
+                 ["党建办干事", "查冲村党支部", "查冲村书记", town.tenant.name])
+    # the stored text, for other channels, stays Chinese
+    assert "尚未报送" in api_as(town.leader1).get(f"{base(town)}/inbox").get_json()["items"][0]["text"]
