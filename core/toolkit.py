@@ -12,7 +12,8 @@ core releases. Grouped by what they are for:
 * core's models a module reads (never writes: people and grids change through core's services):
   ``Tenant``, ``TenantKind``, ``TenantStatus``, ``User``, ``Grid``, ``GridStatus``, ``Person``,
   ``Household``, ``PartyOrg``; scope helpers ``subtree_condition`` (rows in grid subtrees),
-  ``visible`` (rows in the current user's reach for a permission), ``grid_in_reach``;
+  ``visible`` (rows in the current user's reach for a permission), ``grid_in_reach``,
+  ``grid_users`` (the accounts a grid role with a permission attaches to a grid: whom to tell);
   ``grid_by_public_token`` / ``grid_by_legacy_code`` (what a printed QR code or an external
   reference names, see ``core/grid/tokens.py``: put ``grid.public_token`` in anything printed);
 * requests: ``requires``/``authenticated``/``public``, ``current_access``, ``csrf``,
@@ -54,6 +55,7 @@ from core.api import choice_arg, doc, dump, int_arg, json_body, known_args, load
 from core.archive_contents import archive_contents
 from core.audit import record as audit
 from core.auth import authenticated, csrf, current_access, public, requires, resident
+from core.auth.access import grid_users
 from core.auth.token_access import bearer_token, sign_in_with_token
 from core.confirm import confirm_first
 from core.county_templates.service import adopt_template, county_template, override_template_item

@@ -112,3 +112,23 @@ def _grant(access: Access, perm: str, grid_id: int | None) -> None:
         return
     current.add(grid_id)
     access.grants[perm] = current
+
+
+def grid_users(tenant: Tenant, grid, permission: str) -> list:
+    """The active accounts holding ``permission`` in ``tenant`` through a grid role on ``grid``
+    or one of its ancestors: the people attached to that grid (a village's 村书记 as its grid
+    leader), for a module that addresses them (a reminder). Tenant-wide holders are not included.
+    """
+    from core.models import User
+
+    _, role_defs = catalogue()
+    roles = [name for name, perms in effective_role_permissions(tenant).items()
+             if permission in perms and name in role_defs and role_defs[name].scope == "grid"]
+    line = [int(part) for part in (grid.path or "").strip("/").split("/") if part.isdigit()] or [grid.id]
+    if not roles:
+        return []
+    with tenant_context(tenant):
+        return list(db.session.scalars(
+            select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(RoleAssignment.role.in_(roles), RoleAssignment.grid_id.in_(line), User.active.is_(True))
+            .distinct().order_by(User.id)))

@@ -145,8 +145,9 @@ def active_award(org_id: int, star_id: int, year: int) -> Award | None:
                                                  Award.withdrawn_at.is_(None)))
 
 
-def withdraw(award: Award, star: Star, reason: str, redo_task_ids: list[int]) -> Award:
-    """Take a star away (摘星): a reason is required; the tasks to redo must be the star's."""
+def withdraw(award: Award, star: Star, reason: str, redo_task_ids: list[int], level: str = "township") -> Award:
+    """Take a star away (摘星) at ``level`` (the township, or the county itself): a reason is
+    required; the tasks to redo must be the star's."""
     if award.withdrawn_at is not None:
         raise ApiError(409, "already_withdrawn", _("该星已被摘除"))
     reason = (reason or "").strip()
@@ -158,9 +159,9 @@ def withdraw(award: Award, star: Star, reason: str, redo_task_ids: list[int]) ->
         raise ApiError(422, "validation_error", _("请选择该星下需要整改的任务"),
                        {"redo_task_ids": [_("不是该星的任务：%(ids)s", ids=strangers) if strangers else _("必填")]})
     award.withdrawn_at, award.withdraw_reason, award.withdrawn_by = utcnow(), reason[:2000], actor()[1]
-    award.redo_task_ids = list(redo_task_ids)
+    award.redo_task_ids, award.withdrawn_level = list(redo_task_ids), level
     db.session.flush()
-    audit("five_star.withdraw", award, after={"reason": reason, "redo_task_ids": redo_task_ids})
+    audit("five_star.withdraw", award, after={"reason": reason, "redo_task_ids": redo_task_ids, "level": level})
     return award
 
 
@@ -183,7 +184,8 @@ def assessment_dict(a: Assessment, star: Star) -> dict[str, Any]:
 def award_dict(a: Award) -> dict[str, Any]:
     return {"id": a.id, "org_id": a.org_id, "star_code": a.star_code, "year": a.year, "assessment_id": a.assessment_id,
             "awarded_at": iso(a.awarded_at), "withdrawn_at": iso(a.withdrawn_at),
-            "withdraw_reason": a.withdraw_reason, "redo_task_ids": a.redo_task_ids}
+            "withdraw_reason": a.withdraw_reason, "withdrawn_by": a.withdrawn_by, "withdrawn_level": a.withdrawn_level,
+            "redo_task_ids": a.redo_task_ids}
 
 
 def task_titles(ids: list[int]) -> list[str]:

@@ -1,5 +1,6 @@
 """The county's part (县级): the wall map of every township's villages × stars, the assessments
-waiting for the county, and confirming or returning them (三级联创的县级评定).
+waiting for the county, and confirming or returning them (三级联创的县级评定), and the county
+withdrawing a published star itself (县级摘星).
 
 The county reads and writes a township's rows only inside that township's own tenant context
 (``tenant_context``), one township at a time, and only for townships whose parent is this county:
@@ -12,11 +13,11 @@ from typing import Any, Iterator
 from flask import g
 from sqlalchemy import select
 
-from core.toolkit import ApiError, Tenant, TenantKind, db, enabled_modules, tenant_context
+from core.toolkit import ApiError, PartyOrg, Tenant, TenantKind, db, enabled_modules, tenant_context
 from plugins.five_star import assessment as flow
 from plugins.five_star import stats
 from plugins.five_star.branches import branch_or_404
-from plugins.five_star.models import Assessment, Star
+from plugins.five_star.models import Assessment, Award, Star
 from core.toolkit import gettext as _
 
 
@@ -94,5 +95,33 @@ def act(slug: str, assessment_id: int, verb: str, scores: dict, comment: str) ->
             raise flow._conflict(row, verb)
         flow.step(town, row, org, star, flow.action_for("county", verb), scores, comment)
         body = flow.assessment_dict(row, star)
+        db.session.commit()
+    return body
+
+
+def awards(year: int, slug: str) -> dict[str, Any]:
+    """A township's published stars of ``year`` (held and withdrawn), for the county to withdraw
+    one itself (县级摘星), with each star's tasks to choose what to redo."""
+    town = township(slug)
+    with tenant_context(town):
+        rows = db.session.scalars(select(Award).where(Award.year == year).order_by(Award.org_id, Award.id)).all()
+        stars = {s.id: s for s in db.session.scalars(select(Star).where(Star.id.in_({a.star_id for a in rows})))}
+        names = {o.id: o.name for o in db.session.scalars(select(PartyOrg).where(PartyOrg.id.in_({a.org_id for a in rows})))}
+        items = [{**flow.award_dict(a), "branch": names.get(a.org_id, ""), "star_name": stars[a.star_id].name,
+                  "tasks": [{"id": t.id, "title": t.title} for t in stars[a.star_id].tasks]} for a in rows]
+    return {"township": town.slug, "township_name": town.name, "year": year, "items": items}
+
+
+def withdraw(slug: str, award_id: int, reason: str, redo_task_ids: list[int]) -> dict[str, Any]:
+    """The county withdraws a township's published star itself (摘星), in that township's context:
+    recorded with the county user's name and ``withdrawn_level`` "county", audited in the
+    township's log, and the branch goes into re-cultivation like any withdrawal."""
+    town = township(slug)
+    with tenant_context(town):
+        award = db.session.get(Award, award_id)
+        if award is None:
+            raise ApiError(404, "not_found", _("该乡镇没有这颗星"))
+        flow.withdraw(award, db.session.get(Star, award.star_id), reason, redo_task_ids, level="county")
+        body = flow.award_dict(award)
         db.session.commit()
     return body

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from core.toolkit import doc, load, requires
 from plugins.five_star import county
 from plugins.five_star.permissions import CONFIRM, READ
-from plugins.five_star.schemas import StepIn
+from plugins.five_star.schemas import StepIn, WithdrawIn
 from plugins.five_star.web import payload, year_arg
 
 bp = Blueprint("five_star_county", __name__, url_prefix="/api/v1/t/<tenant>/five_star/county")
@@ -37,3 +37,21 @@ def act(slug: str, assessment_id: int, verb: str):
     county.county()
     data = load(StepIn, payload())
     return jsonify(county.act(slug, assessment_id, verb, data["scores"], data["comment"]))
+
+
+@bp.get("/townships/<slug>/awards")
+@requires(CONFIRM)
+@doc("A township's published stars of a year, held and withdrawn (乡镇已授星)", tags=["five_star"])
+def awards(slug: str):
+    county.county()
+    return jsonify(county.awards(year_arg(), slug))
+
+
+@bp.post("/townships/<slug>/awards/<int:award_id>/withdraw")
+@requires(CONFIRM)
+@doc("The county withdraws a township's star itself (县级摘星), with a reason and the tasks to redo",
+     request_schema=WithdrawIn, tags=["five_star"])
+def withdraw(slug: str, award_id: int):
+    county.county()
+    data = load(WithdrawIn, payload())
+    return jsonify(county.withdraw(slug, award_id, data["reason"], data["redo_task_ids"]))

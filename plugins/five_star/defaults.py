@@ -56,12 +56,12 @@ STARS = [
     ]},
 ]
 
-HOUSEHOLD_STARS = [
-    ("patriotic", "爱党爱国星", "爱党爱国"), ("policy", "政策明白星", "政策明白"), ("public_good", "热心公益星", "热心公益"),
-    ("filial", "孝老爱亲星", "孝老爱亲"), ("ecology", "生态环保星", "生态环保"), ("health", "卫生健康星", "卫生健康"),
-    ("law", "遵纪守法星", "遵纪守法"), ("diligent", "勤劳致富星", "勤劳致富"), ("harmony", "邻里和睦星", "邻里和睦"),
-    ("education", "崇学重教星", "崇学重教"),
-]
+# code, name, points_bank category: the category is the star's own name, as points_bank's default
+# household scheme (农户十星积分) names its categories, so points derive stars out of the box
+HOUSEHOLD_STARS = [(code, name, name) for code, name in [
+    ("patriotic", "爱党爱国星"), ("policy", "政策明白星"), ("public_good", "热心公益星"), ("filial", "孝老爱亲星"),
+    ("ecology", "生态环保星"), ("health", "卫生健康星"), ("law", "遵纪守法星"), ("diligent", "勤劳致富星"),
+    ("harmony", "邻里和睦星"), ("education", "崇学重教星")]]
 
 
 def default_standard(year: int) -> dict:

@@ -14,8 +14,12 @@ def register_routes():
     from plugins.five_star.pages_assess import bp as assess_bp
     from plugins.five_star.pages_county import bp as county_pages_bp
     from plugins.five_star.pages_households import bp as households_pages_bp
+    from plugins.five_star.api_inbox import bp as inbox_bp
+    from plugins.five_star.pages_inbox import bp as inbox_pages_bp
+    from plugins.five_star.pages_household_stars import bp as hh_stars_pages_bp
 
-    return [bp, households_bp, county_bp, pages_bp, assess_bp, households_pages_bp, county_pages_bp]
+    return [bp, households_bp, county_bp, inbox_bp, pages_bp, assess_bp, households_pages_bp, hh_stars_pages_bp,
+            county_pages_bp, inbox_pages_bp]
 
 
 @hookimpl
@@ -64,7 +68,9 @@ def nav_items(tenant, user):
             NavItem("五星支部星级图", "Five-star map", "five_star_county_pages.wall_map", permission="five_star.read",
                     order=300, tenant_kinds=("county",)),
             NavItem("待县级评星", "Stars to confirm", "five_star_county_pages.waiting", permission="five_star.confirm",
-                    order=310, tenant_kinds=("county",))]
+                    order=310, tenant_kinds=("county",)),
+            NavItem("县级摘星", "Withdraw stars", "five_star_county_pages.awards", permission="five_star.confirm",
+                    order=320, tenant_kinds=("county",))]
 
 
 @hookimpl
@@ -78,12 +84,24 @@ def dashboard_widgets(tenant, user):
     if tenant.kind != TenantKind.township or access is None or not access.can("five_star.read"):
         return []
     s = summary(this_year())
-    return [Widget("five_star.per_star", "各星获星支部数", "Branches holding each star", kind="bar",
+    return _inbox_widget() + [Widget("five_star.per_star", "各星获星支部数", "Branches holding each star", kind="bar",
                    series=[(s["names"][c], n) for c, n in s["per_star"].items()], order=300,
                    link_endpoint="five_star_pages.index"),
             Widget("five_star.by_count", "支部星数分布", "Branches by number of stars", kind="bar",
                    series=[(f"{n}★", c) for n, c in s["by_count"].items()], order=301),
             Widget("five_star.five_star", "五星支部", "Five-star branches", value=s["five_star"], order=302)]
+
+
+def _inbox_widget() -> list:
+    """The user's unread five-star reminders (站内提醒), first on the start page; none: no widget."""
+    from plugins.five_star.clock import fmt
+    from plugins.five_star.reminders import shown, unread
+
+    n, newest = unread()
+    if not n:
+        return []
+    return [Widget("five_star.inbox", "五星创建提醒（未读）", "Five-star reminders (unread)", value=n, order=1,
+                   link_endpoint="five_star_inbox_pages.inbox", detail=f"{fmt(newest.sent_at)} {shown([newest])[newest.id]}")]
 
 
 @hookimpl
@@ -100,8 +118,12 @@ def register_schedules():
     from core.toolkit import Schedule
     from plugins.five_star.households import derive_last_month
 
+    from plugins.five_star.reminders import send_pending
+
     return [Schedule("five_star.derive_household_stars", "0 2 1 * *", derive_last_month,
-                     _("每月1日按积分为上月星级农户评分，待评星组确认"))]
+                     _("每月1日按积分为上月星级农户评分，待评星组确认")),
+            Schedule("five_star.send_reminders", "*/5 * * * *", send_pending,
+                     _("每5分钟发送乡镇的催报提醒到村级支部人员的站内提醒"))]
 
 
 @hookimpl(optionalhook=True)

@@ -41,3 +41,17 @@ def household_category_points(tenant: Tenant, household_ids: list[int], start: d
 
     Tenant scope: ``tenant`` is in context; only the tenant's enabled modules are called.
     """
+
+
+@hookspec
+def five_star_reminder_sent(tenant: Tenant, org: Any, year: int, text: str, recipients: list[dict[str, Any]]) -> None:
+    """Announce that a reminder to file the creation plan (催报) went out to a village branch
+    ``org`` (a party organisation: ``name``, ``secretary_name``, ``secretary_phone``, ``grid``)
+    for ``year``: ``text`` is the message, ``recipients`` the accounts whose inbox got it
+    (``[{"user_id", "name"}]``, possibly empty when nobody on the grid has an account). A module
+    that reaches people elsewhere (SMS, WeChat) answers it to carry the message on. Runs inside
+    the delivering schedule's transaction: raising rolls the delivery back, and it is tried
+    again at the next run.
+
+    Tenant scope: ``tenant`` is in context; only the tenant's enabled modules are called.
+    """

@@ -1,7 +1,9 @@
 """Star households (十星农户 / 星级文明户): stars per township, rated monthly — the scoring group
 (评分组) scores, the rating group (评星组) confirms — or derived from points_bank's categories
-through ``household_category_points``. A household with at least ``civilised_min_stars``
-confirmed stars in a month is a civilised household (星级文明户) that month.
+through ``household_category_points``. A confirmed score at or above the star's pass score
+earns the star (``earned``, fixed at confirmation); a household that earned at least
+``civilised_min_stars`` stars in a month is a civilised household (星级文明户) that month. The
+stars themselves are the township's (see :mod:`plugins.five_star.household_stars`).
 """
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.toolkit import ApiError, Grid, Household, audit, db, hooks, module_settings, utcnow
-from plugins.five_star.clock import month_bounds
-from plugins.five_star.defaults import HOUSEHOLD_STARS
+from plugins.five_star.clock import month_bounds, this_year
+from plugins.five_star.household_stars import active, ensure_year
 from plugins.five_star.models import HouseholdRating, HouseholdStar
 from plugins.five_star.web import actor_name
 from core.toolkit import gettext as _
@@ -21,15 +23,13 @@ MONTH = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
 
 
 def seed_household_stars() -> None:
-    have = set(db.session.scalars(select(HouseholdStar.code)))
-    for i, (code, name, category) in enumerate(HOUSEHOLD_STARS):
-        if code not in have:
-            db.session.add(HouseholdStar(code=code, name=name, category=category, sort=i))
-    db.session.flush()
+    """This year's stars: the township's own from last year, else the ten defaults."""
+    ensure_year(this_year())
 
 
-def stars() -> list[HouseholdStar]:
-    return list(db.session.scalars(select(HouseholdStar).where(HouseholdStar.active.is_(True)).order_by(HouseholdStar.sort)))
+def stars(year: int | None = None) -> list[HouseholdStar]:
+    """The stars households can earn in ``year`` (default: this year); reading never copies."""
+    return active(this_year() if year is None else year)
 
 
 def check_month(month: str, field: str = "month") -> str:
@@ -46,15 +46,20 @@ def household_or_422(household_id) -> Household:
 
 
 def score(month: str, household: Household, ratings: list[dict[str, Any]], source: str = "manual") -> list[HouseholdRating]:
-    """The scoring group's scores (0..100) for a household's stars in ``month``; a star the
-    rating group has confirmed is not scored again (409)."""
+    """The scoring group's scores (0 to the star's full score) for a household's stars in
+    ``month``, against the stars of the month's year; a star the rating group has confirmed is
+    not scored again (409)."""
     check_month(month)
-    by_code = {s.code: s for s in stars()}
+    by_code = {s.code: s for s in ensure_year(int(month[:4]))}
     out = []
     for i, item in enumerate(ratings):
         star = by_code.get(item["star_code"])
         if star is None:
             raise ApiError(422, "validation_error", _("没有这颗星"), {f"ratings.{i}.star_code": ["未定义"]})
+        if not 0 <= float(item["score"]) <= star.max_score:
+            raise ApiError(422, "validation_error", _("「%(name)s」的分数须在 0 到 %(max)s 之间", name=star.name,
+                                                      max=f"{star.max_score:g}"),
+                           {f"ratings.{i}.score": [f"0-{star.max_score:g}"]})
         row = db.session.scalar(select(HouseholdRating).where(HouseholdRating.month == month,
                                                               HouseholdRating.household_id == household.id,
                                                               HouseholdRating.star_id == star.id))
@@ -83,8 +88,11 @@ def confirm(month: str, rating_ids: list[int]) -> list[HouseholdRating]:
         raise ApiError(422, "validation_error", _("只能确认本月待确认的评分"),
                        {"rating_ids": [f"不存在 {missing} / 已确认 {done}" if rating_ids else _("必填")]})
     now, by = utcnow(), actor_name()
+    need = {s.id: s.pass_score for s in db.session.scalars(select(HouseholdStar).where(
+        HouseholdStar.id.in_({r.star_id for r in rows})))}
     for r in rows:
         r.confirmed, r.confirmed_by, r.confirmed_at = True, by, now
+        r.earned = r.score >= need[r.star_id]
     db.session.flush()
     audit("five_star.household_confirm", None, object_type="five_star_household_rating",
           after={"month": month, "ids": rating_ids})
@@ -98,7 +106,7 @@ def derive_from_points(tenant, month: str) -> int:
     ids = list(db.session.scalars(select(Household.id)))
     points = hooks(tenant).household_category_points(tenant=tenant, household_ids=ids, start=start, end=end) or {}
     need = module_settings(tenant, "five_star")["points_per_star"]
-    by_category = {s.category: s for s in stars() if s.category}
+    by_category = {s.category: s for s in ensure_year(int(month[:4])) if s.category}
     confirmed = set(db.session.execute(select(HouseholdRating.household_id, HouseholdRating.star_id)
                                        .where(HouseholdRating.month == month, HouseholdRating.confirmed.is_(True))).all())
     n = 0
@@ -106,7 +114,7 @@ def derive_from_points(tenant, month: str) -> int:
         household = db.session.get(Household, int(household_id))
         if household is None:
             continue
-        ratings = [{"star_code": by_category[c].code, "score": 100.0} for c, p in (categories or {}).items()
+        ratings = [{"star_code": by_category[c].code, "score": by_category[c].max_score} for c, p in (categories or {}).items()
                    if c in by_category and p >= need and (household.id, by_category[c].id) not in confirmed]
         if ratings:
             score(month, household, ratings, source="points")
@@ -120,12 +128,12 @@ def ratings(month: str) -> list[HouseholdRating]:
 
 
 def honour_roll(tenant, month: str, limit: int = 50) -> list[dict[str, Any]]:
-    """Households by confirmed stars in ``month``, most first (光荣榜), with their village."""
+    """Households by earned stars in ``month``, most first (光荣榜), with their village."""
     need = module_settings(tenant, "five_star")["civilised_min_stars"]
     rows = db.session.execute(
         select(Household.id, Household.head_name, Household.address, Grid.name, Grid.path, func.count(HouseholdRating.id))
         .join(Household, Household.id == HouseholdRating.household_id).join(Grid, Grid.id == Household.grid_id)
-        .where(HouseholdRating.month == check_month(month), HouseholdRating.confirmed.is_(True))
+        .where(HouseholdRating.month == check_month(month), HouseholdRating.earned.is_(True))
         .group_by(Household.id, Household.head_name, Household.address, Grid.name, Grid.path)
         .order_by(func.count(HouseholdRating.id).desc(), Household.id).limit(limit)).all()
     villages = {g.path: g.name for g in db.session.scalars(select(Grid).where(Grid.level == 1))}
@@ -140,7 +148,7 @@ def per_village(tenant, month: str) -> dict[int, dict[str, int]]:
     counts = db.session.execute(
         select(HouseholdRating.household_id, Grid.path, func.count(HouseholdRating.id))
         .join(Household, Household.id == HouseholdRating.household_id).join(Grid, Grid.id == Household.grid_id)
-        .where(HouseholdRating.month == check_month(month), HouseholdRating.confirmed.is_(True))
+        .where(HouseholdRating.month == check_month(month), HouseholdRating.earned.is_(True))
         .group_by(HouseholdRating.household_id, Grid.path)).all()
     tops = {g.path: g.id for g in db.session.scalars(select(Grid).where(Grid.level == 1))}
     out: dict[int, dict[str, int]] = {}
@@ -155,10 +163,10 @@ def per_village(tenant, month: str) -> dict[int, dict[str, int]]:
 
 
 def resident_summary(household_id: int, months: int = 12) -> list[dict[str, Any]]:
-    """A household's confirmed stars per month, newest first (for the residents' portal)."""
+    """A household's earned stars per month, newest first (for the residents' portal)."""
     names = {s.id: s.name for s in db.session.scalars(select(HouseholdStar))}
     rows = db.session.execute(select(HouseholdRating.month, HouseholdRating.star_id)
-                              .where(HouseholdRating.household_id == household_id, HouseholdRating.confirmed.is_(True))
+                              .where(HouseholdRating.household_id == household_id, HouseholdRating.earned.is_(True))
                               .order_by(HouseholdRating.month.desc(), HouseholdRating.star_id)).all()
     out: dict[str, list[str]] = {}
     for month, star_id in rows:
@@ -169,7 +177,7 @@ def resident_summary(household_id: int, months: int = 12) -> list[dict[str, Any]
 def rating_dict(r: HouseholdRating, names: dict[int, str]) -> dict[str, Any]:
     return {"id": r.id, "household_id": r.household_id, "star_id": r.star_id, "star": names.get(r.star_id, ""),
             "month": r.month, "score": r.score, "source": r.source, "scored_by": r.scored_by, "confirmed": r.confirmed,
-            "confirmed_by": r.confirmed_by}
+            "confirmed_by": r.confirmed_by, "earned": r.earned}
 
 
 def derive_last_month(tenant) -> int:

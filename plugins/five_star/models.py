@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.toolkit import TenantOwned, Timestamped, UTCDateTime, db, tenant_fk
@@ -142,17 +142,45 @@ class PlanAction(TenantOwned, db.Model):
 
 
 class Reminder(TenantOwned, db.Model):
-    """The township reminded a branch that has not filed its plan (催报)."""
+    """The township reminded a branch that has not filed its plan (催报): queued at ``at`` by
+    ``by``; the ``five_star.send_reminders`` schedule delivers it to the people of the branch's
+    grid (``recipients``: ``[{"user_id", "name"}]``, each getting a :class:`Notice`) and sets
+    ``sent_at`` and ``outcome``."""
 
     __tablename__ = "five_star_reminder"
     __table_args__ = (tenant_fk("org_id", "core_party_org", ondelete="CASCADE"),
-                      Index("ix_five_star_reminder_tenant_year", "tenant_id", "year", "org_id"))
+                      Index("ix_five_star_reminder_tenant_year", "tenant_id", "year", "org_id"),
+                      Index("ix_five_star_reminder_tenant_sent", "tenant_id", "sent_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(Integer, nullable=False)
     year: Mapped[int] = mapped_column(Integer, nullable=False)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     by: Mapped[str] = mapped_column(String(64), nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    recipients: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    # None while queued; "sent", "no_recipient" (nobody on the grid to tell) or "filed" (the
+    # branch filed before the reminder went out, so it was not sent)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+
+
+class Notice(TenantOwned, db.Model):
+    """A message in one user's five-star inbox (站内提醒), shown on their console start page
+    until read; today the reminders to file a plan."""
+
+    __tablename__ = "five_star_notice"
+    __table_args__ = (tenant_fk("reminder_id", "five_star_reminder", ondelete="CASCADE"),
+                      Index("ix_five_star_notice_tenant_user", "tenant_id", "user_id", "read_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), nullable=False)
+    reminder_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    org_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Evidence(TenantOwned, Timestamped, db.Model):
@@ -235,22 +263,33 @@ class Award(TenantOwned, Timestamped, db.Model):
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     withdraw_reason: Mapped[str | None] = mapped_column(Text)
     withdrawn_by: Mapped[str | None] = mapped_column(String(64))
+    withdrawn_level: Mapped[str | None] = mapped_column(String(16))  # "township" or "county" (县级摘星)
     redo_task_ids: Mapped[list[int]] = mapped_column(JSON, nullable=False, default=list)
 
 
 class HouseholdStar(TenantOwned, db.Model):
-    """A star households can earn (十星农户: 爱党爱国星, 政策明白星, ...); ``category`` is the
-    points_bank category that derives it."""
+    """A star households can earn in ``year`` (十星农户: 爱党爱国星, 政策明白星, ...), defined by the
+    township: the 评分组 scores it from 0 to ``max_score`` and a score of ``pass_score`` or more
+    earns it. ``category`` is the points_bank category that derives it. Definitions are versioned
+    per year like the branch standards: a month's ratings point at the definitions of the
+    month's year, so editing this year's stars never rewrites last year's. A retired star
+    (``active`` false, ``retired_at``) is scored no more; its ratings stay."""
 
     __tablename__ = "five_star_household_star"
-    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "year", "code"),
+                      Index("ix_five_star_household_star_tenant_year", "tenant_id", "year", "sort"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
     code: Mapped[str] = mapped_column(String(32), nullable=False)
     name: Mapped[str] = mapped_column(String(50), nullable=False)
     category: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    max_score: Mapped[float] = mapped_column(Float, nullable=False, default=100.0)
+    pass_score: Mapped[float] = mapped_column(Float, nullable=False, default=80.0)
     sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class HouseholdRating(TenantOwned, Timestamped, db.Model):
@@ -272,3 +311,6 @@ class HouseholdRating(TenantOwned, Timestamped, db.Model):
     confirmed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     confirmed_by: Mapped[str | None] = mapped_column(String(64))
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # snapshotted when the 评星组 confirms (score >= the star's pass score then): a later change
+    # of the pass score does not rewrite a confirmed month
+    earned: Mapped[bool | None] = mapped_column(Boolean)

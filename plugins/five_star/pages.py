@@ -34,6 +34,11 @@ STATE_LABELS = {"draft": N_("草稿"), "submitted": N_("已报送待审"), "appr
 
 @bp.app_template_filter("local_time")
 def local_time(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time (or an API row's ISO time) in the township's zone."""
+    if isinstance(moment, str):
+        import datetime as dt
+
+        moment = dt.datetime.fromisoformat(moment)
     return fmt(moment, pattern)
 
 
@@ -87,7 +92,7 @@ def _lost(year: int) -> list[dict]:
     standard = standard_of(year)
     stars = {s.id: s.name for s in standard.stars} if standard else {}
     return [{"org_id": a.org_id, "name": names.get(a.org_id, ""), "star": stars.get(a.star_id, a.star_code),
-             "reason": a.withdraw_reason, "redo": flow.task_titles(a.redo_task_ids)}
+             "reason": a.withdraw_reason, "redo": flow.task_titles(a.redo_task_ids), "county": a.withdrawn_level == "county"}
             for a in flow.recultivating(year) if a.org_id in names]
 
 
@@ -218,7 +223,8 @@ def filing():
     if request.method == "POST":
         sent = plans.remind_missing(year)
         db.session.commit()
-        flash(_("已催报 %(n)s 个支部", n=len(sent)), "ok")
+        flash(_("已催报 %(n)s 个支部，5分钟内送达", n=len(sent)) if sent
+              else _("没有新的催报：未报送的支部都已在发送队列中"), "ok")
         return redirect(url_for(".filing", year=year))
     return render_template("five_star/filing.html", year=year, filing=plans.filing(year), labels=STATE_LABELS)
 

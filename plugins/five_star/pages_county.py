@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from core.toolkit import ApiError, gettext as _, requires
+from core.toolkit import ApiError, confirm_first, gettext as _, requires
 from plugins.five_star import county
 from plugins.five_star.exports import response, workbook
 from plugins.five_star.pages import STATE_LABELS, _fail
@@ -65,3 +65,39 @@ def act(slug: str, assessment_id: int, verb: str):
             raise
         _fail(exc)
     return redirect(url_for(".waiting", year=request.args.get("year") or None))
+
+
+@bp.get("/awards")
+@requires(CONFIRM)
+def awards():
+    """A township's published stars (``?township=``), each with a withdraw form (县级摘星)."""
+    county.county()
+    year = year_arg()
+    towns = county.townships()
+    slug = request.args.get("township") or (towns[0].slug if towns else None)
+    listing = county.awards(year, slug) if slug else None
+    return render_template("five_star/county_awards.html", year=year, towns=towns, listing=listing)
+
+
+@bp.post("/townships/<slug>/awards/<int:award_id>/withdraw")
+@requires(CONFIRM)
+def withdraw(slug: str, award_id: int):
+    county.county()
+    year = year_arg()
+    town = county.township(slug)
+    redo = [int(x) for x in request.form.getlist("redo_task_ids") if x.isdigit()]
+    if not (request.form.get("reason") or "").strip() or not redo:  # refused before asking to confirm
+        _fail(ApiError(422, "validation_error", _("摘星须说明原因并选择需要整改的任务"),
+                       {"reason" if not (request.form.get("reason") or "").strip() else "redo_task_ids": [_("必填")]}))
+        return redirect(url_for(".awards", year=year, township=slug))
+    confirm_first(_("确认由县级摘除%(town)s的这颗星？", town=town.name),
+                  [_("该支部将失去这颗星并进入失星再培育，须重新评定才能夺回。"), _("乡镇能看到县级摘星及原因。")],
+                  _("确认摘星"), url_for(".awards", year=year, township=slug))
+    try:
+        county.withdraw(slug, award_id, request.form.get("reason") or "", redo)
+        flash(_("已摘星，该支部进入失星再培育"), "ok")
+    except ApiError as exc:
+        if exc.status == 404:
+            raise
+        _fail(exc)
+    return redirect(url_for(".awards", year=year, township=slug))

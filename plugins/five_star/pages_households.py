@@ -10,6 +10,7 @@ from core.toolkit import ApiError, Grid, Household, db, gettext as _, public, re
 from plugins.five_star import households as hh
 from plugins.five_star.clock import this_month
 from plugins.five_star.pages import _fail
+from plugins.five_star.models import HouseholdStar
 from plugins.five_star.permissions import HH_CONFIRM, HH_SCORE, READ
 
 bp = Blueprint("five_star_households_pages", __name__, url_prefix="/t/<tenant>/five_star/households",
@@ -28,13 +29,29 @@ def _month() -> str:
 @requires(READ)
 def index():
     month = _month()
-    names = {s.id: s.name for s in hh.stars()}
+    stars = hh.stars(int(month[:4]))
+    names = {s.id: s.name for s in db.session.scalars(select(HouseholdStar))}
     ratings = hh.ratings(month)
     heads = {h.id: h for h in db.session.scalars(select(Household).where(Household.id.in_({r.household_id for r in ratings})))}
     villages = {v.id: v.name for v in db.session.scalars(select(Grid).where(Grid.level == 1))}
-    return render_template("five_star/households.html", month=month, stars=hh.stars(), ratings=ratings, names=names,
+    found, chosen = _find_household()
+    return render_template("five_star/households.html", month=month, stars=stars, found=found, chosen=chosen,
+                           q=(request.args.get("q") or "").strip(), ratings=ratings, names=names,
                            heads=heads, roll=hh.honour_roll(g.tenant, month), per_village=hh.per_village(g.tenant, month),
                            villages=villages, can_score=g.access.can(HH_SCORE), can_confirm=g.access.can(HH_CONFIRM))
+
+
+def _find_household() -> tuple[list[Household], Household | None]:
+    """The scoring form finds a household by its head's name or address (``?q=``, at most 20)
+    and takes the one picked (``?household=``): nobody has to know a system number."""
+    q = (request.args.get("q") or "").strip()[:50]
+    found = []
+    if q:
+        found = list(db.session.scalars(select(Household).where(
+            Household.head_name.contains(q, autoescape=True) | Household.address.contains(q, autoescape=True))
+            .order_by(Household.address, Household.id).limit(20)))
+    raw = request.args.get("household") or ""
+    return found, (db.session.get(Household, int(raw)) if raw.isdigit() else None)
 
 
 @bp.post("/score")
@@ -48,8 +65,6 @@ def score():
                    for code in request.form.getlist("star_codes")]
         if not ratings:
             raise ApiError(422, "validation_error", _("请至少选择一颗星"), {"star_codes": [_("必填")]})
-        if any(not 0 <= r["score"] <= 100 for r in ratings):
-            raise ApiError(422, "validation_error", _("分数须在 0 到 100 之间"), {"score": ["0-100"]})
         hh.score(month, household, ratings)
         db.session.commit()
         flash(_("评分已保存，待评星组确认"), "ok")

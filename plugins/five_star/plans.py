@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from core.toolkit import ApiError, PartyOrg, audit, db, utcnow
 from plugins.five_star.clock import iso
 from plugins.five_star.branches import all_branches
 from plugins.five_star.models import Plan, PlanAction, Reminder
+from plugins.five_star.reminders import message_for, reminder_dict, reminders_of
 from plugins.five_star.standards import ensure_standard, star_by_code
 from plugins.five_star.web import actor_name
 from core.toolkit import gettext as _
@@ -103,32 +104,40 @@ def filing(year: int) -> dict[str, Any]:
     """Which branches have filed this year's plan (e.g. 44 villages, 38 filed, 6 missing)."""
     branches = all_branches()
     plans = {p.org_id: p for p in db.session.scalars(select(Plan).where(Plan.year == year))}
-    reminded = dict(db.session.execute(select(Reminder.org_id, func.count()).where(Reminder.year == year)
-                                       .group_by(Reminder.org_id)).all())
+    reminded = reminders_of(year)
     rows = []
     for b in branches:
         plan = plans.get(b.id)
         state = plan.state if plan else "missing"
         rows.append({"org_id": b.id, "name": b.name, "grid_id": b.grid_id, "grid_name": b.grid.name,
                      "plan_id": plan.id if plan else None, "state": state, "filed": state in FILED,
-                     "reminders": reminded.get(b.id, 0)})
+                     "reminders": len(reminded.get(b.id, [])),
+                     "last_reminder": reminder_dict(reminded[b.id][0]) if b.id in reminded else None})
     filed = sum(1 for r in rows if r["filed"])
     return {"year": year, "total": len(rows), "filed": filed, "missing": len(rows) - filed,
             "approved": sum(1 for r in rows if r["state"] == "approved"), "branches": rows}
 
 
 def remind_missing(year: int, org_ids: list[int] | None = None) -> list[int]:
-    """Remind the branches that have not filed (all of them, or those of ``org_ids`` among them)."""
-    missing = [r["org_id"] for r in filing(year)["branches"] if not r["filed"]]
+    """Queue reminders to the branches that have not filed (all of them, or those of ``org_ids``
+    among them); the ``five_star.send_reminders`` schedule delivers them (see :mod:`reminders`).
+    A branch whose last reminder is still waiting to go out is not queued twice (a double click
+    must not put two notices in the secretary's inbox). Returns the branches queued now."""
+    rows = filing(year)["branches"]
+    missing = [r["org_id"] for r in rows if not r["filed"]]
+    queued = {r["org_id"] for r in rows if r["last_reminder"] and r["last_reminder"]["sent_at"] is None}
     if org_ids is not None:
         strangers = [i for i in org_ids if i not in missing]
         if strangers:
             raise ApiError(422, "validation_error", "只能催报未报送计划的支部",
                            {"org_ids": [_("已报送或不是本乡镇支部：%(ids)s", ids=strangers)]})
         missing = org_ids
+    missing = [i for i in dict.fromkeys(missing) if i not in queued]
     now, by = utcnow(), actor_name()
+    orgs = {b.id: b for b in all_branches()}
     for org_id in missing:
-        db.session.add(Reminder(org_id=org_id, year=year, at=now, by=by))
+        db.session.add(Reminder(org_id=org_id, year=year, at=now, by=by, message=message_for(orgs[org_id], year, by),
+                                recipients=[]))
     db.session.flush()
     audit("five_star.remind", None, object_type="five_star_plan", after={"year": year, "org_ids": missing})
     return missing

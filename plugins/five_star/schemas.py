@@ -99,3 +99,19 @@ class ConfirmIn(Schema):
 
 class MonthIn(Schema):
     month = fields.String(required=True)
+
+
+class HouseholdStarPatch(Schema):
+    name = _text(50)
+    category = fields.String(validate=validate.Length(max=64))
+    description = fields.String(validate=validate.Length(max=500))
+    max_score = fields.Float(validate=validate.Range(min=0, max=100, min_inclusive=False))
+    pass_score = fields.Float(validate=validate.Range(min=0, max=100, min_inclusive=False))
+    sort = fields.Integer(strict=True, validate=validate.Range(min=0, max=1000))
+
+
+class HouseholdStarIn(HouseholdStarPatch):
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
+    code = fields.String(validate=validate.Length(min=1, max=32))
+    name = _text(50, required=True)
+    pass_score = fields.Float(required=True, validate=validate.Range(min=0, max=100, min_inclusive=False))

@@ -61,7 +61,7 @@ def test_hook_household_category_points(town, api_as, register_plugin):
     month = f"{YEAR}-03"
     assert scorer.post(f"{base(town)}/households/ratings/derive", json={"month": month}).get_json() == {"scored": 0}
     points = register_plugin(Points(), "points_for_test")
-    points.answer = {h1["id"]: {"孝老爱亲": 12, "生态环保": 30, "热心公益": 3}, h2["id"]: {"卫生健康": 10}}
+    points.answer = {h1["id"]: {"孝老爱亲星": 12, "生态环保星": 30, "热心公益星": 3}, h2["id"]: {"卫生健康星": 10}}
     assert scorer.post(f"{base(town)}/households/ratings/derive", json={"month": month}).get_json() == {"scored": 3}
     rows = scorer.get(f"{base(town)}/households/ratings?month={month}").get_json()["items"]
     assert sorted((r["household_id"], r["star"], r["source"]) for r in rows) == sorted(
@@ -158,7 +158,7 @@ def test_monthly_schedule_derives_last_months_household_stars(town, api_as, regi
 
     h = api_as(town.admin).post(f"/api/v1/t/{town.tenant.slug}/households",
                                 json={"grid_id": town.g1, "address": "一组9号"}).get_json()
-    register_plugin(Points(), "points_for_schedule").answer = {h["id"]: {"遵纪守法": 50}}
+    register_plugin(Points(), "points_for_schedule").answer = {h["id"]: {"遵纪守法星": 50}}
     outcomes = run_schedule("five_star.derive_household_stars", town.tenant)
     db.session.commit()
     assert [(o.status, o.result) for o in outcomes] == [("succeeded", 1)], outcomes

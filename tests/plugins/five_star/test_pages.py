@@ -158,7 +158,8 @@ def test_pages_in_english(town, api_as, approved_plan, at_county, english_only):
     data += [i for s in STARS for tk in s["tasks"] for c in tk["criteria"] for i in c["items"]]
     data += [name for _c, name, _cat in HOUSEHOLD_STARS] + [f"{YEAR}年度五星支部创建标准"]
     for url in (f"{t}/?year={YEAR}", f"{t}/branches/{town.b1}?year={YEAR}", f"{t}/filing?year={YEAR}",
-                f"{t}/standard?year={YEAR}", f"{t}/ranking?year={YEAR}", f"{t}/households/"):
+                f"{t}/standard?year={YEAR}", f"{t}/ranking?year={YEAR}", f"{t}/households/",
+                f"{t}/households/stars/?year={YEAR}", f"{t}/inbox/"):
         resp = staff.get(url + ("&" if "?" in url else "?") + "lang=en")
         assert resp.status_code == 200, url
         english_only(resp.get_data(as_text=True), data)
@@ -166,7 +167,7 @@ def test_pages_in_english(town, api_as, approved_plan, at_county, english_only):
     english_only(staff.get(f"{t}/assessments/{at_county['id']}?lang=en").get_data(as_text=True), data)
     county = api_as(town.county_admin)
     c = f"/t/{town.county.slug}/five_star/county"
-    for url in (f"{c}/?year={YEAR}&lang=en", f"{c}/assessments?year={YEAR}&lang=en"):
+    for url in (f"{c}/?year={YEAR}&lang=en", f"{c}/assessments?year={YEAR}&lang=en", f"{c}/awards?year={YEAR}&lang=en"):
         resp = county.get(url)
         assert resp.status_code == 200, url
         english_only(resp.get_data(as_text=True), data)
