@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core import audit
 from core.db import db
 from core.errors import ApiError
-from core.models import Tenant, TenantModule
+from core.models import Tenant, TenantKind, TenantModule
 from core.modules import enabled_modules, forget_enabled, manifest_of, registry
 from core.tenancy import tenant_context
 
@@ -70,7 +70,18 @@ def enable_module(tenant: Tenant, name: str, settings: dict[str, Any] | None = N
         registry().only(name).setup_tenant(tenant=tenant, settings=clean)
         audit.record("module.enable", row, before=before, after={"enabled": True, "settings": row.settings})
     forget_enabled(tenant)
+    _follow_in_county(tenant, name, actor)
     return row
+
+
+def _follow_in_county(township: Tenant, name: str, actor: str | None) -> None:
+    """A county's modules follow its townships: the first township that switches a module on
+    switches on its county part too (templates, the county's view across townships), with the
+    module's default settings. Counties are never switched by hand (the CLI and console refuse)."""
+    county = township.parent if township.kind == TenantKind.township else None
+    if county is None or county.kind != TenantKind.county or name in enabled_modules(county):
+        return
+    enable_module(county, name, actor=actor or "follows-township")
 
 
 def disable_module(tenant: Tenant, name: str, actor: str | None = None) -> TenantModule | None:

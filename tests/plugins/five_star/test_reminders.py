@@ -28,7 +28,7 @@ class Channel:
     @hookimpl(optionalhook=True)
     def five_star_reminder_sent(self, tenant, org, year, text, recipients):
         if self.fail:
-            raise RuntimeError("SMS gateway down")
+            raise RuntimeError("短信网关不可用")
         self.calls.append((tenant.slug, org.name, year, text, [r["name"] for r in recipients]))
 
 
@@ -62,7 +62,7 @@ def test_a_failing_channel_rolls_the_delivery_back_and_it_is_tried_again(town, a
     staff.post(f"{base(town)}/filing/remind", json={"year": YEAR, "org_ids": [town.b1]})
     [outcome] = run_schedule("five_star.send_reminders", town.tenant)
     db.session.commit()
-    assert outcome.status == "failed" and "SMS gateway down" in outcome.error
+    assert outcome.status == "failed" and "短信网关不可用" in outcome.error
     assert api_as(town.leader1).get(f"{base(town)}/inbox").get_json()["unread"] == 0
     sms.fail = False
     assert _send(town)[0].result["sent"] == 1
