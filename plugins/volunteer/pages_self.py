@@ -11,7 +11,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.toolkit import ApiError, csrf, db, public, utcnow
+from core.toolkit import ApiError, csrf, db, public, reads_first, utcnow
 from plugins.volunteer import activities, attendance, menu, records, registration
 from plugins.volunteer.models import Activity, Order, Signup
 from plugins.volunteer.web import cookie_name, current_volunteer
@@ -103,6 +103,7 @@ def done(order_id: int):
 
 @bp.route("/scan", methods=["GET", "POST"])
 @public
+@reads_first
 def scan_page():
     """What the phone opens from the leader's QR code: confirm, then sign in or out."""
     code = request.values.get("c", "")
@@ -113,16 +114,16 @@ def scan_page():
         activity = attendance.read_code(g.tenant, code)
     except ApiError as exc:
         return _result(exc.message, exc.status, ok=False)
-    row = attendance.attendance_of(activity, volunteer)
     if request.method == "GET":
+        row = attendance.attendance_of(activity, volunteer)
         return render_template("volunteer/self_scan.html", activity=activity, volunteer=volunteer, row=row, code=code)
     csrf.protect()
+    title = activity.title
     try:
-        done, row = attendance.scan(g.tenant, code, volunteer)
-        db.session.commit()
+        done, row = attendance.scan(g.tenant, code, volunteer)  # commits its write
     except ApiError as exc:
         db.session.rollback()
         return _result(exc.message, exc.status, ok=False)
     if done == "in":
-        return _result(_("签到成功：%(title)s", title=activity.title))
+        return _result(_("签到成功：%(title)s", title=title))
     return _result(_("签退成功：本次服务 %(hours)s 小时", hours=row.hours))
