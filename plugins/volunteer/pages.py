@@ -148,6 +148,9 @@ def decide(volunteer_id: int, action: str):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for(".volunteer", volunteer_id=volunteer_id))
+    if action == "confirm" and token is None:
+        flash(_("已确认。报到者是用本人手机报到的，这部手机已可报名和扫码签到，无需再发送个人链接"), "success")
+        return redirect(url_for(".volunteer", volunteer_id=volunteer_id))
     if action != "confirm":
         flash(_("已处理"), "success")
         return redirect(url_for(".volunteer", volunteer_id=volunteer_id))
