@@ -39,6 +39,18 @@ def vol_status(value: str) -> str:
     return _(STATUS[value]) if value in STATUS else value
 
 
+PHASES = {"upcoming": N_("未开始"), "running": N_("进行中"), "over": N_("已结束"), "cancelled": N_("已取消")}
+
+
+@bp.app_template_filter("vol_phase")
+def vol_phase(activity) -> str:
+    """Where an activity stands now: not started, running, over or cancelled."""
+    now = utcnow()
+    phase = ("cancelled" if activity.status == "cancelled" else "upcoming" if now < activity.starts_at
+             else "over" if now > activity.ends_at else "running")
+    return _(PHASES[phase])
+
+
 def form_errors(exc) -> dict:
     """Field → list of reasons, from a marshmallow or an API error."""
     if isinstance(exc, ValidationError):
