@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.toolkit import ApiError, csrf, db, public, reads_first, utcnow
-from plugins.volunteer import activities, attendance, menu, records, registration
+from plugins.volunteer import activities, attendance, localtime, menu, records, registration, units
 from plugins.volunteer.models import Activity, Order, Signup
 from plugins.volunteer.web import cookie_name, current_volunteer
 
@@ -93,8 +93,10 @@ def home():
         if registration.pending_by_token(request.cookies.get(cookie_name(g.tenant))) is not None:
             return _result(_("您的报到正在等待社区确认，确认后即可报名和扫码签到"), 200)
         return _result(_("请先打开社区发给您的志愿者个人链接"), 401, ok=False)
-    mine = db.session.scalars(select(Signup).where(Signup.volunteer_id == volunteer.id,
-                                                   Signup.status.in_(activities.LIVE)).order_by(Signup.id)).all()
+    now = utcnow()
+    mine = db.session.scalars(select(Signup).join(Activity, Activity.id == Signup.activity_id)
+                              .where(Signup.volunteer_id == volunteer.id, Signup.status.in_(activities.LIVE),
+                                     Activity.ends_at > now).order_by(Activity.starts_at)).all()
     taken = {s.activity_id for s in mine}
     upcoming = [a for a in db.session.scalars(select(Activity).where(Activity.status == "open",
                                                                      Activity.starts_at > utcnow())
@@ -103,8 +105,15 @@ def home():
         (Order.volunteer_id == volunteer.id) & Order.status.in_(("claimed", "done")))).order_by(Order.id.desc())
         .limit(30)).all()
     total = records.totals(volunteer_ids=[volunteer.id])
+    year = localtime.local_now().year
+    this_year = records.totals(*localtime.year_bounds(year), volunteer_ids=[volunteer.id])
+    target = None
+    if volunteer.unit_id is not None:  # an in-service party member: their unit's yearly target (双报到)
+        target = next((u.annual_target_hours for u in units.county_units(g.tenant) if u.id == volunteer.unit_id), None)
+    served = list(reversed(records.records_of(volunteer.id)))[:20]
     return render_template("volunteer/self_home.html", volunteer=volunteer, mine=mine, upcoming=upcoming,
-                           orders=orders, hours=total[0]["hours"] if total else 0.0)
+                           orders=orders, hours=total[0]["hours"] if total else 0.0, now=now, year=year,
+                           year_hours=this_year[0]["hours"] if this_year else 0.0, target=target, served=served)
 
 
 def _act(fn, done_message: str):

@@ -111,3 +111,29 @@ def test_the_registration_pages_in_english(app, town, english_only):
     sent = phone.post(f"{town.pages}/register?lang=en", data={"csrf_token": _csrf(html), **_form(town)})
     english_only(sent.get_data(as_text=True), names)
     english_only(phone.get(f"{town.pages}/me?lang=en").get_data(as_text=True), names)
+
+
+def test_a_party_members_phone_shows_the_years_hours_against_the_unit_target_and_what_was_served(
+        app, town, volunteer, activity, phone, code):
+    import datetime as dt
+
+    from plugins.volunteer.models import Activity
+
+    vol = volunteer(name="党员老周", is_party_member=True, unit_id=town.unit_id)
+    ph = phone(vol)
+    done, later = activity(title="防汛值守"), activity(title="政策宣讲进村", start_in=600)
+    for act in (done, later):
+        assert ph.post("/signups", json={"activity_id": act["id"]}).status_code == 201
+    assert ph.post("/scan", json={"code": code(done["id"])}).status_code == 201
+    assert ph.post("/scan", json={"code": code(done["id"])}).status_code == 200
+    with tenant_context(town.tenant):  # the first activity is over now
+        row = db.session.get(Activity, done["id"])
+        row.starts_at, row.ends_at = row.starts_at - dt.timedelta(days=1), row.ends_at - dt.timedelta(days=1)
+        db.session.commit()
+    client = app.test_client()
+    client.get(f"{town.pages}/me/{vol['token']}")
+    html = client.get(f"{town.pages}/me").get_data(as_text=True)
+    assert "单位年度目标 50.0 小时" in html
+    mine = html.split("我的报名")[1].split("可报名的活动")[0]
+    assert "政策宣讲进村" in mine and "防汛值守" not in mine  # an activity that is over is not a booking
+    assert "防汛值守" in html.split("服务记录")[1]
