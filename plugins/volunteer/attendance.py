@@ -226,7 +226,11 @@ def record_by_leader(tenant, activity: Activity, volunteer: Volunteer, data: dic
         raise ApiError(409, "already_checked_in", "已签到 (already checked in)")
     row = Attendance(activity_id=activity.id, volunteer_id=volunteer.id, checked_in_at=data["checked_in_at"])
     db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:  # the volunteer's own scan got in first
+        raise ApiError(409, "already_checked_in", "已签到 (already checked in)") from None
     return correct(tenant, row, data, user_id)
 
 
