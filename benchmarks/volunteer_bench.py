@@ -9,8 +9,10 @@ N slots, starts gunicorn (``--workers``), signs the leader in, fetches the curre
 from the leader's endpoint (again every 20 seconds, as the leader's screen does) and lets
 ``--concurrency`` phones post ``/me/scan`` until every volunteer has scanned once, bounded by
 ``--max-seconds``. It prints p50/p95 per check-in next to two floors measured in the same run
-(``GET /healthz`` through the same gunicorn, and a hand-written SQL insert of one attendance row
-rolled back), then checks that exactly N check-ins exist, none lost or doubled.
+(``GET /healthz`` through the same gunicorn at the same concurrency, half before and half after
+the burst, and a hand-written SQL insert and commit of one attendance row), the ratio of the
+check-in to the ``/healthz`` floor (the headline on a shared machine) and the load average, then
+checks that exactly N check-ins exist, none lost or doubled.
 Options: ``--volunteers N`` (default 500), ``--workers``, ``--concurrency``, ``--max-seconds``.
 """
 from __future__ import annotations
@@ -35,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from core.testing import bench_app, print_results, timed  # noqa: E402
+from core.testing import bench_app, percentile, print_results, timed  # noqa: E402
 
 PASSWORD = "Bench12345-pw"
 SECRET = "bench"
@@ -201,8 +203,12 @@ def main() -> None:
         proc = start_gunicorn(url, port, args.workers)
         try:
             leader = Leader(port, data["activity_id"])
-            floor_http = healthz_floor(port, 200, args.concurrency)
+            load_before = os.getloadavg()
+            # the floor on both sides of the burst, so a change of load during the run shows in both
+            floor_http = healthz_floor(port, 150, args.concurrency)
             latencies, statuses, seconds = burst(port, leader, data["tokens"], args.concurrency, args.max_seconds)
+            floor_http += healthz_floor(port, 150, args.concurrency)
+            load_after = os.getloadavg()
             leader.stop()
         finally:
             proc.terminate()
@@ -235,6 +241,12 @@ def main() -> None:
     print_results([("check-in (POST /me/scan) over HTTP", latencies, "GET /healthz over HTTP", floor_http),
                    ("check-in (POST /me/scan) over HTTP", latencies, "SQL insert+commit of the row", sql_floor)],
                   goal_p95_ms=50, width=38)
+    print(f"\nheadline, check-in vs GET /healthz at {args.concurrency} at once: p50 {percentile(latencies, 50):.1f} / "
+          f"{percentile(floor_http, 50):.1f} ms = {percentile(latencies, 50) / percentile(floor_http, 50):.2f}x, "
+          f"p95 {percentile(latencies, 95):.1f} / {percentile(floor_http, 95):.1f} ms = "
+          f"{percentile(latencies, 95) / percentile(floor_http, 95):.2f}x")
+    print(f"load average (1 min) {load_before[0]:.2f} before the burst, {load_after[0]:.2f} after; "
+          f"{os.cpu_count()} cores")
     print(f"\ncheck-ins in the database: {counted} (distinct volunteers {distinct}); expected exactly {args.volunteers}")
     if counted != args.volunteers or distinct != args.volunteers or ok != args.volunteers:
         raise SystemExit("FAILED: check-ins lost or doubled")

@@ -3,7 +3,8 @@
 One ``db`` object (Flask-SQLAlchemy) serves core and every plugin. SQLite (the embedded
 default) gets WAL, foreign keys and a busy timeout on every connection, and the transactions of
 write requests take its write lock when they begin; PostgreSQL runs through psycopg 3. Write transactions that must not race on SQLite (ledgers, stock) use
-:func:`immediate_transaction`, which opens them with ``BEGIN IMMEDIATE``.
+:func:`immediate_transaction`, which opens them with ``BEGIN IMMEDIATE``; a hot write view
+marked :func:`reads_first` reads without the lock and writes only in such a transaction.
 """
 from __future__ import annotations
 
@@ -111,10 +112,31 @@ def _tune_sqlite(dbapi_connection, connection_record):  # pragma: no branch
     cur.close()
 
 
-def _in_write_request() -> bool:
-    from flask import has_request_context, request
+READS_FIRST = "gridgov_reads_first"
 
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+
+def reads_first(view):
+    """Mark a write view whose look-ups need no write lock (a hot path such as a check-in burst).
+
+    On SQLite its transactions begin deferred instead of ``BEGIN IMMEDIATE``, so the guard's and
+    the view's reads run beside other writers instead of queueing for the one write lock; the
+    view must then write only inside :func:`immediate_transaction` (short, and guarded by SQL:
+    a unique constraint, ``UPDATE ... WHERE``), since a deferred transaction that reads and then
+    writes is refused once another write committed in between. A request that carries an
+    ``Idempotency-Key`` keeps the lock from BEGIN: its marker is read and written in one
+    transaction (``core/api/idempotency.py``). No effect on PostgreSQL.
+    """
+    setattr(view, READS_FIRST, True)
+    return view
+
+
+def _in_write_request() -> bool:
+    from flask import current_app, has_request_context, request
+
+    if not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not (getattr(view, READS_FIRST, False) and "Idempotency-Key" not in request.headers)
 
 
 @event.listens_for(Engine, "begin")

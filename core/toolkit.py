@@ -7,7 +7,8 @@ core releases. Grouped by what they are for:
 * wiring: ``hookimpl``, ``hookspec``, ``ModuleManifest``, ``NavItem``, ``Permission``, ``Role``,
   ``Widget``, ``hooks`` (the per-tenant relay), ``enabled_modules``, ``module_settings``;
 * data: ``db``, ``TenantOwned``, ``Timestamped``, ``UTCDateTime``, ``tenant_fk``, ``utcnow``,
-  ``immediate_transaction``, ``tenant_context``, ``cross_tenant``, ``current_tenant_id``,
+  ``immediate_transaction``, ``reads_first`` (a write view that reads without SQLite's write
+  lock and writes only in ``immediate_transaction``), ``tenant_context``, ``cross_tenant``, ``current_tenant_id``,
   ``TenantScopeError``;
 * core's models a module reads (never writes: people and grids change through core's services):
   ``Tenant``, ``TenantKind``, ``TenantStatus``, ``User``, ``Grid``, ``GridStatus``, ``Person``,
@@ -59,7 +60,7 @@ from core.auth.access import grid_users
 from core.auth.token_access import bearer_token, sign_in_with_token
 from core.confirm import confirm_first
 from core.county_templates.service import adopt_template, county_template, override_template_item
-from core.db import Timestamped, UTCDateTime, db, immediate_transaction, utcnow
+from core.db import Timestamped, UTCDateTime, db, immediate_transaction, reads_first, utcnow
 from core.errors import ApiError
 from core.exports import Column, XlsxBook, csv_response, safe_value, write_csv, write_xlsx, xlsx_response
 from core.grid.models import Grid, GridStatus, PartyOrg

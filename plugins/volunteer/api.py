@@ -101,7 +101,8 @@ def update_volunteer(volunteer_id: int):
 
 @bp.post("/volunteers/<int:volunteer_id>/confirm")
 @requires(MANAGE)
-@doc("Confirm a registration (确认报到); answers the personal link's token once", response_schema=VolunteerOut,
+@doc("Confirm a registration (确认报到); answers the personal link's token once (null: they registered on "
+     "their own phone, which holds it)", response_schema=VolunteerOut,
      tags=TAGS)
 def confirm_volunteer(volunteer_id: int):
     volunteer = registration.get_volunteer(volunteer_id)

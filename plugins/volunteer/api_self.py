@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify
 from sqlalchemy import select
 
-from core.toolkit import db, doc, json_body, load, public
+from core.toolkit import db, doc, json_body, load, public, reads_first
 from plugins.volunteer import activities, attendance, menu, records
 from plugins.volunteer.models import Order, Signup
 from plugins.volunteer.schemas import (AttendanceOut, DoneIn, OrderOut, ScanIn, SelfSignupIn, SignupOut, VolunteerOut)
@@ -63,13 +63,12 @@ def cancel(activity_id: int):
 @public
 @doc("Scan the leader's check-in code: signs in, or out when already in (签到/签退)", request_schema=ScanIn,
      response_schema=AttendanceOut, tags=TAGS)
+@reads_first
 def scan():
     volunteer = current_volunteer()
     data = load(ScanIn, json_body())
-    done, row = attendance.scan(g.tenant, data["code"], volunteer, data["action"])
-    body = {**AttendanceOut().dump(row), "done": done}
-    db.session.commit()
-    return jsonify(body), 201 if done == "in" else 200
+    done, row = attendance.scan(g.tenant, data["code"], volunteer, data["action"])  # commits its write
+    return jsonify({**AttendanceOut().dump(row), "done": done}), 201 if done == "in" else 200
 
 
 @bp.get("/orders")

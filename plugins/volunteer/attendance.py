@@ -17,13 +17,14 @@ closed are flagged ``missing_checkout`` and closed at the activity's end by
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.toolkit import ApiError, audit, db, utcnow
+from core.toolkit import ApiError, audit, db, immediate_transaction, utcnow
 from plugins.volunteer import activities, records
 from plugins.volunteer.web import settings
 from plugins.volunteer.models import Activity, Attendance, Correction, Signup, Volunteer
@@ -44,10 +45,15 @@ def issue_code(tenant, activity: Activity) -> dict:
     return {"code": code, "expires_in": WINDOW, "refresh_in": 20}
 
 
-def read_code(tenant, code: str | None) -> Activity:
-    """The activity a scanned code is for; 400 ``qr_expired`` / ``qr_invalid`` otherwise."""
+def _invalid() -> ApiError:
+    return ApiError(400, "qr_invalid", _("签到码无效"), {"code": [_("无效")]})
+
+
+def activity_id_of(tenant, code: str | None) -> int:
+    """The activity id a scanned code names, checked without the database; 400 ``qr_expired`` /
+    ``qr_invalid`` otherwise."""
     if not code or len(code) > 300:
-        raise ApiError(400, "qr_invalid", _("签到码无效"), {"code": [_("无效")]})
+        raise _invalid()
     grace = settings(tenant)["qr_grace_seconds"]
     try:
         tenant_id, activity_id, _minute = _serializer().loads(code, max_age=WINDOW + grace)
@@ -55,12 +61,17 @@ def read_code(tenant, code: str | None) -> Activity:
         raise ApiError(400, "qr_expired", _("签到码已过期，请扫描带队人手机上的最新二维码"),
                        {"code": [_("已过期")]})
     except (BadSignature, ValueError, TypeError):
-        raise ApiError(400, "qr_invalid", _("签到码无效"), {"code": [_("无效")]})
-    if tenant_id != tenant.id:
-        raise ApiError(400, "qr_invalid", _("签到码无效"), {"code": [_("无效")]})
-    activity = db.session.get(Activity, activity_id)
+        raise _invalid()
+    if tenant_id != tenant.id or not isinstance(activity_id, int):
+        raise _invalid()
+    return activity_id
+
+
+def read_code(tenant, code: str | None) -> Activity:
+    """The activity a scanned code is for; 400 ``qr_expired`` / ``qr_invalid`` otherwise."""
+    activity = db.session.get(Activity, activity_id_of(tenant, code))
     if activity is None:
-        raise ApiError(400, "qr_invalid", _("签到码无效"), {"code": [_("无效")]})
+        raise _invalid()
     return activity
 
 
@@ -75,16 +86,26 @@ def attendance_of(activity: Activity, volunteer: Volunteer) -> Attendance | None
 
 
 def scan(tenant, code: str, volunteer: Volunteer, action: str = "auto") -> tuple[str, Attendance]:
-    """A volunteer's scan: ``("in", row)`` or ``("out", row)``. ``action`` in/out/auto."""
-    activity = read_code(tenant, code)
+    """A volunteer's scan: ``("in", row)`` or ``("out", row)``, committed. ``action`` in/out/auto.
+
+    The burst's hot path, so it holds SQLite's write lock only to write: the code, the activity,
+    the place and any check-in are read first (one query, in the view's deferred transaction,
+    see :func:`core.toolkit.reads_first`), every refusal is decided there, and the write is one
+    short :func:`~core.toolkit.immediate_transaction`. The unique ``(tenant, activity,
+    volunteer)`` row still decides a race between two phones of one volunteer (the second gets
+    409), and a check-out is a guarded ``UPDATE ... WHERE checked_out_at IS NULL``. What was read
+    stays loaded across the commits, so answering needs no further query.
+    """
+    activity_id = activity_id_of(tenant, code)
     if volunteer.status != "confirmed":
         raise ApiError(403, "not_confirmed", _("报到尚未确认"))
-    # the place and any check-in in one query: a scan is the burst's hot path
-    same = (Attendance.activity_id == Signup.activity_id) & (Attendance.volunteer_id == Signup.volunteer_id)
-    found = db.session.execute(
-        select(Signup.status, Attendance).select_from(Signup).outerjoin(Attendance, same)
-        .where(Signup.activity_id == activity.id, Signup.volunteer_id == volunteer.id)).first()
-    place, row = (found[0], found[1]) if found else (None, None)
+    place_of = (Signup.activity_id == Activity.id) & (Signup.volunteer_id == volunteer.id)
+    attended = (Attendance.activity_id == Activity.id) & (Attendance.volunteer_id == volunteer.id)
+    found = db.session.execute(select(Activity, Signup.status, Attendance).outerjoin(Signup, place_of)
+                               .outerjoin(Attendance, attended).where(Activity.id == activity_id)).first()
+    if found is None:
+        raise _invalid()
+    activity, place, row = found
     if action == "out" or (action == "auto" and row is not None):
         return "out", check_out(tenant, activity, row)
     if row is not None:
@@ -92,7 +113,32 @@ def scan(tenant, code: str, volunteer: Volunteer, action: str = "auto") -> tuple
     return "in", check_in(tenant, activity, volunteer, has_place=place == "confirmed")
 
 
+@contextmanager
+def _write_keeping_reads():
+    """:func:`~core.toolkit.immediate_transaction` (it first ends the read transaction), with the
+    rows already read left loaded instead of expired: the answer is made from them and from what
+    was written, not from another round of queries."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        if session.get_bind().dialect.name == "sqlite":
+            with immediate_transaction():
+                yield
+            return
+        # PostgreSQL takes no lock to read, so the reads' transaction goes on into the write
+        # (two round trips fewer); row locks and the unique index decide the races
+        try:
+            yield
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    finally:
+        session.expire_on_commit = keep
+
+
 def check_in(tenant, activity: Activity, volunteer: Volunteer, has_place: bool | None = None) -> Attendance:
+    """Sign ``volunteer`` in at ``activity`` now, in its own write transaction (committed)."""
     conf = settings(tenant)
     now = utcnow()
     if activity.status != "open":
@@ -105,16 +151,19 @@ def check_in(tenant, activity: Activity, volunteer: Volunteer, has_place: bool |
         has_place = activities.confirmed_signup(activity, volunteer) is not None
     if not has_place:
         raise ApiError(403, "not_signed_up", _("未报名或仍在候补，不能签到"))
-    row = Attendance(activity_id=activity.id, volunteer_id=volunteer.id, checked_in_at=now)
-    db.session.add(row)
+    row = Attendance(activity_id=activity.id, volunteer_id=volunteer.id, checked_in_at=now, missing_checkout=False,
+                     corrected=False)
     try:
-        db.session.flush()
-    except IntegrityError:
-        raise ApiError(409, "already_checked_in", _("已签到"))
+        with _write_keeping_reads():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:  # a twin scan of the same volunteer committed first
+        raise ApiError(409, "already_checked_in", _("已签到")) from None
     return row
 
 
 def check_out(tenant, activity: Activity, row: Attendance | None) -> Attendance:
+    """Sign out of ``row`` now, record its hours and announce them, in one write transaction."""
     if row is None:
         raise ApiError(409, "not_checked_in", _("尚未签到，不能签退"))
     if row.checked_out_at is not None:
@@ -123,7 +172,16 @@ def check_out(tenant, activity: Activity, row: Attendance | None) -> Attendance:
     now = utcnow()
     if now - row.checked_in_at < dt.timedelta(minutes=conf["min_minutes_before_checkout"]):
         raise ApiError(409, "just_checked_in", _("刚刚签到，稍后再扫码签退"))
-    _close(tenant, activity, row, now, "scan")
+    hours, row_id = hours_between(activity, row.checked_in_at, now), row.id
+    with _write_keeping_reads():
+        closed = db.session.execute(
+            update(Attendance).where(Attendance.id == row_id, Attendance.checked_out_at.is_(None))
+            .values(checked_out_at=now, hours=hours, closed_by="scan")
+            .execution_options(synchronize_session=False)).rowcount
+        if closed != 1:  # a twin scan closed it first
+            raise ApiError(409, "already_checked_out", _("已签退"))
+        row = db.session.get(Attendance, row_id, populate_existing=True)
+        records.record_attendance(tenant, activity, row)
     return row
 
 
@@ -169,7 +227,11 @@ def record_by_leader(tenant, activity: Activity, volunteer: Volunteer, data: dic
         raise ApiError(409, "already_checked_in", _("已签到"))
     row = Attendance(activity_id=activity.id, volunteer_id=volunteer.id, checked_in_at=data["checked_in_at"])
     db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:  # the volunteer's own scan got in first
+        raise ApiError(409, "already_checked_in", _("已签到")) from None
     return correct(tenant, row, data, user_id)
 
 

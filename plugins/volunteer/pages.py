@@ -16,8 +16,8 @@ from core.toolkit import N_, ApiError, Grid, GridStatus, confirm_first, db, requ
 from plugins.volunteer import activities, attendance, localtime, posts, registration, stats, units
 from plugins.volunteer.models import Activity, Attendance, Volunteer
 from plugins.volunteer.permissions import LEAD, MANAGE, REGISTER, VIEW, can_lead, can_manage, require_lead
-from plugins.volunteer.schemas import ActivityIn, CorrectionIn, VolunteerIn
-from plugins.volunteer.web import grid_by_id
+from plugins.volunteer.schemas import ActivityIn, CorrectionIn, LeaderCheckinIn, VolunteerIn
+from plugins.volunteer.web import grid_by_id, volunteer_by_id
 from core.toolkit import localise_errors
 
 bp = Blueprint("volunteer_pages", __name__, url_prefix="/t/<tenant>/volunteer", template_folder="templates")
@@ -38,6 +38,18 @@ def vol_time(value, pattern: str = "%Y-%m-%d %H:%M") -> str:
 @bp.app_template_filter("vol_status")
 def vol_status(value: str) -> str:
     return _(STATUS[value]) if value in STATUS else value
+
+
+PHASES = {"upcoming": N_("未开始"), "running": N_("进行中"), "over": N_("已结束"), "cancelled": N_("已取消")}
+
+
+@bp.app_template_filter("vol_phase")
+def vol_phase(activity) -> str:
+    """Where an activity stands now: not started, running, over or cancelled."""
+    now = utcnow()
+    phase = ("cancelled" if activity.status == "cancelled" else "upcoming" if now < activity.starts_at
+             else "over" if now > activity.ends_at else "running")
+    return _(PHASES[phase])
 
 
 def form_errors(exc) -> dict:
@@ -149,6 +161,9 @@ def decide(volunteer_id: int, action: str):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for(".volunteer", volunteer_id=volunteer_id))
+    if action == "confirm" and token is None:
+        flash(_("已确认。报到者是用本人手机报到的，这部手机已可报名和扫码签到，无需再发送个人链接"), "success")
+        return redirect(url_for(".volunteer", volunteer_id=volunteer_id))
     if action != "confirm":
         flash(_("已处理"), "success")
         return redirect(url_for(".volunteer", volunteer_id=volunteer_id))
@@ -190,8 +205,10 @@ def new_activity():
 def activity(activity_id: int):
     act = activities.get_activity(activity_id)
     rows = db.session.scalars(select(Attendance).where(Attendance.activity_id == act.id).order_by(Attendance.id)).all()
-    return render_template("volunteer/activity.html", a=act, signups=activities.signups_of(act), attendance=rows,
-                           can_lead=can_lead(act))
+    signups = activities.signups_of(act)
+    attended = {r.volunteer_id for r in rows}
+    return render_template("volunteer/activity.html", a=act, signups=signups, attendance=rows, can_lead=can_lead(act),
+                           absent=[s.volunteer for s in signups if s.status == "confirmed" and s.volunteer_id not in attended])
 
 
 @bp.get("/activities/<int:activity_id>/qr")
@@ -225,6 +242,25 @@ def qr_png(activity_id: int):
     img.save(buf, format="PNG")
     buf.seek(0)
     return send_file(buf, mimetype="image/png", max_age=0)
+
+
+@bp.post("/activities/<int:activity_id>/attendance")
+@requires(LEAD)
+def record_by_leader(activity_id: int):
+    """The leader signs in by hand someone whose phone failed (补签), with a reason."""
+    act = activities.get_activity(activity_id)
+    require_lead(act)
+    try:
+        data = LeaderCheckinIn().load(values_of(request.form))
+        volunteer = volunteer_by_id(data.pop("volunteer_id"))
+        attendance.record_by_leader(g.tenant, act, volunteer, data, current_user.id)
+        db.session.commit()
+        flash(_("已补签：%(name)s", name=volunteer.name), "success")
+    except (ValidationError, ApiError) as exc:
+        db.session.rollback()
+        flash(_("未能补签：%(why)s", why=_("；").join(f"{k}: {' '.join(v)}" for k, v in form_errors(exc).items())),
+              "error")
+    return redirect(url_for(".activity", activity_id=activity_id))
 
 
 @bp.post("/attendance/<int:attendance_id>/correct")

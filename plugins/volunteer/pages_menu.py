@@ -146,9 +146,13 @@ def posts_page():
         kind = request.form.get("kind")
         try:
             if kind == "team":
-                data = values_of(request.form)
+                data = values_of(request.form, lists=("member_ids",))
                 data.pop("kind", None)
-                posts.save_team(None, TeamIn().load(data))
+                raw_id = data.pop("team_id", "")
+                team = posts.get_team(int(raw_id)) if raw_id.isdigit() else None
+                if team is not None:
+                    data.setdefault("member_ids", [])  # every member unticked: the team has none
+                posts.save_team(team, TeamIn().load(data))
             else:
                 data = values_of(request.form)
                 data.pop("kind", None)
@@ -161,8 +165,10 @@ def posts_page():
                   "error")
         return redirect(url_for(".posts"))
     names = dict(db.session.execute(select(Volunteer.id, Volunteer.name)).all())
+    confirmed = db.session.execute(select(Volunteer.id, Volunteer.name).where(Volunteer.status == "confirmed")
+                                   .order_by(Volunteer.name)).all()
     return render_template("volunteer/posts.html", posts=posts.posts(), teams=posts.teams(), names=names,
-                           members=posts.members_of, can_manage=can_manage())
+                           confirmed=confirmed, members=posts.members_of, can_manage=can_manage())
 
 
 

@@ -1,7 +1,7 @@
 """The household's volunteer pages in the residents' portal (群众端), ``/r/<tenant>/volunteer/...``
 (blueprint ``volunteer_resident``, ``@resident``: a phone signed in with the household card,
 the household in ``g.household``): order a service from the menu, confirm and rate a service
-that was done. Only the household's own orders are reachable (another's is not found)."""
+that was done, withdraw one not done yet. Only the household's own orders are reachable (another's is not found)."""
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
@@ -55,3 +55,17 @@ def confirm(order_id: int):
         db.session.rollback()
         return render_template("volunteer/resident_done.html", message=exc.message, ok=False), exc.status
     return render_template("volunteer/resident_done.html", message=_("谢谢您的评价，志愿服务时长已记录。"), ok=True)
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@resident
+def cancel(order_id: int):
+    """The household withdraws an order nobody has done yet (open or claimed)."""
+    _csrf()
+    try:
+        portal.resident_cancel(g.tenant, g.household, order_id)
+        db.session.commit()
+    except ApiError as exc:
+        db.session.rollback()
+        return render_template("volunteer/resident_done.html", message=exc.message, ok=False), exc.status
+    return render_template("volunteer/resident_done.html", message=_("已取消这次点单。"), ok=True)

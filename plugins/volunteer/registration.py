@@ -34,6 +34,14 @@ def by_token(token: str | None) -> Volunteer | None:
     return row if row is not None and row.status == "confirmed" else None
 
 
+def pending_by_token(token: str | None) -> Volunteer | None:
+    """The registration awaiting confirmation that this phone made, or None."""
+    if not token or len(token) > 100:
+        return None
+    row = db.session.scalar(select(Volunteer).where(Volunteer.token_hash == token_hash(token)))
+    return row if row is not None and row.status == "pending" else None
+
+
 def get_volunteer(volunteer_id) -> Volunteer:
     row = db.session.get(Volunteer, volunteer_id) if isinstance(volunteer_id, int) else None
     if row is None:
@@ -133,15 +141,31 @@ def issue_token(volunteer: Volunteer) -> str:
     return token
 
 
-def confirm_volunteer(tenant, volunteer: Volunteer) -> str:
-    """The community confirms a registration (确认报到); returns the personal token, shown once."""
+def register_self(tenant, data: dict) -> tuple[Volunteer, str]:
+    """A volunteer registers on their own phone (自主报到): pending until the community confirms.
+
+    The personal token is issued now and kept by that phone, so the phone that registered can
+    sign in and scan once confirmed, with no link to pass on. A registration from outside may
+    not claim a resident's record (``person_id``: the office links residents)."""
+    data = {k: v for k, v in data.items() if k not in ("person_id", "confirm")}
+    volunteer = register(tenant, data)
+    return volunteer, issue_token(volunteer)
+
+
+def confirm_volunteer(tenant, volunteer: Volunteer) -> str | None:
+    """The community confirms a registration (确认报到); returns the personal token, shown once,
+    or None when the volunteer registered on their own phone, which holds its link already.
+    Confirming a confirmed volunteer again issues a new link (the old one stops working)."""
     if volunteer.status not in ("pending", "confirmed"):
         raise ApiError(409, "not_pending", _("该报到已处理"))
     if volunteer.status == "pending":
         volunteer.status = "confirmed"
         volunteer.confirmed_at = utcnow()
         volunteer.confirmed_by_user_id = _actor_id()
+        db.session.flush()
         audit("volunteer.confirm", volunteer)
+        if volunteer.token_hash is not None:  # registered on their own phone
+            return None
     return issue_token(volunteer)
 
 

@@ -181,3 +181,46 @@ def test_one_volunteer_scanning_on_two_phones_at_once_checks_in_once(app, town, 
     assert sorted(a[0] for a in answers) == [201] + [409] * 4, answers
     assert {a[1] for a in answers if a[0] == 409} == {"already_checked_in"}
     assert len(api_as(town.admin).get(f"{town.api}/activities/{act['id']}/attendance").get_json()["items"]) == 1
+
+
+def test_the_leader_signs_in_by_hand_someone_whose_phone_failed(town, api_as, volunteer, activity, phone, code):
+    act, vol, ph = _signed_up(town, volunteer, activity, phone, hours=2)
+    start = utc_now()
+    url = f"{town.api}/activities/{act['id']}/attendance"
+    body = {"volunteer_id": vol["id"], "checked_in_at": local_iso(start - dt.timedelta(hours=1)),
+            "checked_out_at": local_iso(start), "reason": "手机没电"}
+    leader = api_as(town.leader)
+    assert leader.post(url, json={k: v for k, v in body.items() if k != "reason"}).status_code == 422
+    assert api_as(town.worker1).post(url, json=body).status_code == 403
+    stranger = volunteer(name="没名额")
+    no_place = leader.post(url, json={**body, "volunteer_id": stranger["id"]})
+    assert no_place.status_code == 403 and no_place.get_json()["error"]["code"] == "not_signed_up"
+    assert leader.get(url).get_json()["items"] == []
+    done = leader.post(url, json=body)
+    assert done.status_code == 201 and done.get_json()["hours"] == 1.0 and done.get_json()["corrected"]
+    again = leader.post(url, json=body)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_checked_in"
+    assert ph.post("/scan", json={"code": code(act["id"]), "action": "in"}).status_code == 409
+    assert ph.get().get_json()["hours"] == 1.0
+
+
+def test_the_leaders_hand_sign_in_form_on_the_activity_page(town, api_as, volunteer, activity, phone):
+    import re
+
+    act, vol, _ph = _signed_up(town, volunteer, activity, phone, hours=2)
+    leader = api_as(town.leader)
+    page = leader.get(f"{town.pages}/activities/{act['id']}").get_data(as_text=True)
+    assert "补签" in page and f'<option value="{vol["id"]}">' in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    start = utc_now()
+    form = {"csrf_token": token, "volunteer_id": str(vol["id"]), "reason": "扫码失败",
+            "checked_in_at": local_iso(start - dt.timedelta(minutes=90))[:16],
+            "checked_out_at": local_iso(start)[:16]}
+    missing = leader.post(f"{town.pages}/activities/{act['id']}/attendance", data={**form, "reason": ""})
+    assert missing.status_code == 302 and "未能补签" in leader.get(missing.headers["Location"]).get_data(as_text=True)
+    done = leader.post(f"{town.pages}/activities/{act['id']}/attendance", data=form)
+    assert done.status_code == 302
+    shown = leader.get(done.headers["Location"]).get_data(as_text=True)
+    assert "已补签" in shown and f'<option value="{vol["id"]}">' not in shown  # signed in: no longer offered
+    rows = leader.get(f"{town.api}/activities/{act['id']}/attendance").get_json()["items"]
+    assert [(r["volunteer_id"], r["hours"], r["corrected"]) for r in rows] == [(vol["id"], 1.5, True)]

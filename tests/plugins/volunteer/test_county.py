@@ -51,6 +51,8 @@ def test_a_units_members_across_townships_with_hours_against_the_target(town, ap
     page = county_api.get(f"/t/{town.county_slug}/volunteer/county/units/{town.unit_id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "甲" in html and "volunteer.css" in html  # the print styles
+    assert "data-print" in html and "print.js" in html and "<script>" not in html  # a print button, no inline script
+    assert county_api.get("/assets/volunteer/print.js").status_code == 200
     sheet = county_api.get(f"/t/{town.county_slug}/volunteer/county/units/{town.unit_id}/report.xlsx?quarter=1")
     assert sheet.status_code == 200
     rows = list(load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True))

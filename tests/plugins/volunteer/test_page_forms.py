@@ -80,6 +80,23 @@ def test_menu_posts_and_teams_forms(town, api_as, volunteer):
                                             "leader_id": lead["id"]})
     page = admin.get(f"{town.pages}/posts").get_data(as_text=True)
     assert "助老服务" in page and "助老服务队" in page and "服务队长" in page
+    # the leader changes and members join on the team's own form; unticking everyone leaves the leader only
+    members = [volunteer(name=n) for n in ("队员甲", "队员乙")]
+    team = next(t for t in admin.get(f"{town.api}/teams").get_json()["items"] if t["name"] == "助老服务队")
+    post = next(p for p in admin.get(f"{town.api}/posts").get_json()["items"] if p["name"] == "助老服务")
+    form = {"csrf_token": token, "kind": "team", "team_id": str(team["id"]), "name": "助老服务队",
+            "post_id": str(post["id"]), "leader_id": str(members[0]["id"])}
+    assert admin.post(f"{town.pages}/posts", data={**form, "member_ids": [str(m["id"]) for m in members]}).status_code == 302
+    saved = next(t for t in admin.get(f"{town.api}/teams").get_json()["items"] if t["id"] == team["id"])
+    assert saved["leader_id"] == members[0]["id"] and saved["post_id"] == post["id"]
+    assert sorted(saved["member_ids"]) == sorted(m["id"] for m in members)
+    assert "队员甲、队员乙" in admin.get(f"{town.pages}/posts").get_data(as_text=True)
+    assert admin.post(f"{town.pages}/posts", data=form).status_code == 302
+    saved = next(t for t in admin.get(f"{town.api}/teams").get_json()["items"] if t["id"] == team["id"])
+    assert saved["member_ids"] == [members[0]["id"]] and saved["post_id"] == post["id"]
+    pending = api_as(town.admin).post(f"{town.api}/volunteers", json={"name": "未确认", "mobile": "13700009999"})
+    refused = admin.post(f"{town.pages}/posts", data={**form, "member_ids": [str(pending.get_json()["id"])]})
+    assert "未能保存" in admin.get(refused.headers["Location"]).get_data(as_text=True)
 
 
 def test_the_countys_units_form_keeps_what_was_typed(town, api_as):

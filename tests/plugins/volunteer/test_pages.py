@@ -142,3 +142,25 @@ def test_demo_data_fills_a_township_once(app, town, api_as):
     assert hours["total_hours"] > 0 and hours["items"][0]["rank"] == 1
     history = api_as(town.admin).get(f"{town.api}/menu/history").get_json()
     assert history["items_now"] > history["items_year_ago"] > 0
+
+
+def test_an_activity_shows_whether_it_is_upcoming_running_over_or_cancelled(town, api_as, activity):
+    admin = api_as(town.admin)
+    import datetime as dt
+
+    from core.toolkit import db, tenant_context
+    from plugins.volunteer.models import Activity
+
+    upcoming, running, over, cancelled = (activity(start_in=m) for m in (60, 70, 80, 90))
+    with tenant_context(town.tenant):  # one is under way, one took place this morning
+        now = dt.datetime.now(dt.timezone.utc)
+        for act, start in ((running, now - dt.timedelta(minutes=30)), (over, now - dt.timedelta(hours=5))):
+            row = db.session.get(Activity, act["id"])
+            row.starts_at, row.ends_at = start, start + dt.timedelta(hours=2)
+        db.session.commit()
+    assert admin.post(f"{town.api}/activities/{cancelled['id']}/cancel", json={"reason": "天气"}).status_code == 200
+    for act, label in ((upcoming, "未开始"), (running, "进行中"), (over, "已结束"), (cancelled, "已取消")):
+        html = admin.get(f"{town.pages}/activities/{act['id']}").get_data(as_text=True)
+        assert f"<small>{label}</small>" in html, (label, re.search(r"<h1>.*?</h1>", html, re.S).group(0))
+    listing = admin.get(f"{town.pages}/activities").get_data(as_text=True)
+    assert all(label in listing for label in ("未开始", "进行中", "已结束", "已取消"))

@@ -99,3 +99,41 @@ def test_the_portal_part_in_english(app, town, api_as, english_only):
     home = resident_phone(app, admin, town.slug, mine["id"])
     html = home.get(f"/r/{town.slug}/volunteer/order?lang=en").get_data(as_text=True)
     english_only(html, [town.tenant.name, *[n for n, _ in DEFAULT_MENU]])
+
+
+def test_a_household_withdraws_its_order_over_http_until_it_is_done(app, town, api_as, volunteer, phone):
+    from tests.core.residents.conftest import csrf_of, resident_phone
+
+    admin = api_as(town.admin)
+    base = f"/api/v1/t/{town.slug}"
+    mine = admin.post(f"{base}/households", json={"grid_id": town.g1.id, "address": "幸福路9号",
+                                                  "head_name": "钱奶奶"}).get_json()
+    other = admin.post(f"{base}/households", json={"grid_id": town.g2.id, "address": "幸福路10号"}).get_json()
+    home = resident_phone(app, admin, town.slug, mine["id"])
+    stranger = resident_phone(app, admin, town.slug, other["id"])
+    form = home.get(f"/r/{town.slug}/volunteer/order")
+    item = admin.get(f"{town.api}/menu").get_json()["items"][0]
+    placed = home.post(f"/r/{town.slug}/volunteer/order", data={"csrf_token": csrf_of(form.data), "item_id": item["id"]})
+    assert placed.status_code == 303
+    orders = admin.get(f"{town.api}/orders").get_json()["items"]
+    first = next(o for o in orders if o["household_id"] == mine["id"])
+    portal_home = home.get(f"/r/{town.slug}/").get_data(as_text=True)
+    assert f"/volunteer/orders/{first['id']}/cancel" in portal_home
+    token = csrf_of(portal_home)
+    refused = stranger.post(f"/r/{town.slug}/volunteer/orders/{first['id']}/cancel",
+                            data={"csrf_token": csrf_of(stranger.get(f"/r/{town.slug}/").data)})
+    assert refused.status_code == 404
+    assert admin.get(f"{town.api}/orders/{first['id']}").get_json()["status"] == "open"
+    assert home.post(f"/r/{town.slug}/volunteer/orders/{first['id']}/cancel", data={}).status_code == 400  # no CSRF
+    done = home.post(f"/r/{town.slug}/volunteer/orders/{first['id']}/cancel", data={"csrf_token": token})
+    assert done.status_code == 200 and admin.get(f"{town.api}/orders/{first['id']}").get_json()["status"] == "cancelled"
+    # an order a volunteer has done can no longer be withdrawn
+    form = home.get(f"/r/{town.slug}/volunteer/order")
+    home.post(f"/r/{town.slug}/volunteer/order", data={"csrf_token": csrf_of(form.data), "item_id": item["id"]})
+    second = next(o for o in admin.get(f"{town.api}/orders").get_json()["items"]
+                  if o["household_id"] == mine["id"] and o["status"] == "open")
+    vol = phone(volunteer(name="上门志愿者乙"))
+    assert vol.post(f"/orders/{second['id']}/claim").status_code == 200
+    assert vol.post(f"/orders/{second['id']}/done", json={"hours": 1}).status_code == 200
+    late = home.post(f"/r/{town.slug}/volunteer/orders/{second['id']}/cancel", data={"csrf_token": token})
+    assert late.status_code == 409 and admin.get(f"{town.api}/orders/{second['id']}").get_json()["status"] == "done"
