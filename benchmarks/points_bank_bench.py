@@ -44,7 +44,7 @@ def build(app, accounts: int, entries: int):
     from core.grid.models import Grid
     from core.people.models import Household
     from core.tenancy import tenant_context
-    from plugins.points_bank import clock
+    from core.localtime import bucket_key
     from plugins.points_bank.ledger import period_for, system_account
     from plugins.points_bank.models import Account, Entry, Rule, Scheme, Tally, Txn
     from tenants.onboarding import create_county, onboard_township
@@ -71,7 +71,7 @@ def build(app, accounts: int, entries: int):
             periods = {}
             for months_back in range(13):
                 when = now - dt.timedelta(days=30 * months_back)
-                periods[clock.month_key(when)] = period_for(when).id
+                periods[bucket_key("month", when)] = period_for(when).id
             db.session.commit()
             for lo in range(0, accounts, CHUNK):
                 n = min(CHUNK, accounts - lo)
@@ -97,10 +97,10 @@ def build(app, accounts: int, entries: int):
                 for when in times[lo:lo + CHUNK]:
                     acc = rng.choice(members)
                     rule_id, points = rng.choice(rules)
-                    month = clock.month_key(when)
+                    month = bucket_key("month", when)
                     txn_rows.append({"id": next_id, "tenant_id": tenant_id, "scheme_id": scheme.id, "account_id": acc.id,
                                      "kind": "award", "state": "approved", "rule_id": rule_id, "points": points,
-                                     "period_id": periods.get(month, periods[clock.month_key(now)]),
+                                     "period_id": periods.get(month, periods[bucket_key("month", now)]),
                                      "occurred_at": when, "reviewed_at": when, "created_at": when, "note": "",
                                      "evidence": "", "source": "manual", "recorded_by_name": "基准"})
                     entry_rows += [{"tenant_id": tenant_id, "txn_id": next_id, "account_id": acc.id, "amount": points,
@@ -145,11 +145,11 @@ def build(app, accounts: int, entries: int):
 
 
 def measure(app, tenant_id: int, scheme_id: int, rule_ids, account_ids, household_ids, repeat: int):
-    from plugins.points_bank import clock
+    from core.localtime import bucket_key
     from plugins.points_bank.models import Rule
 
     rng = random.Random(7)
-    year = clock.year_key(utcnow())
+    year = bucket_key("year", utcnow())
     client = app.test_client()
     resp = client.post("/api/v1/auth/login", json={"login": "benchadmin", "password": PASSWORD})
     assert resp.status_code == 200, resp.get_json()
