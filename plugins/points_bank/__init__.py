@@ -44,6 +44,8 @@ class PointsSettings(Schema):
     redemption_days = fields.List(fields.Integer(validate=validate.Range(min=1, max=31)),
                                   load_default=lambda: [15], validate=validate.Length(max=31),
                                   metadata={"label_zh": "集中兑换日(每月几号)", "label_en": "Redemption days of the month"})
+    max_photo_kb = fields.Integer(load_default=5120, validate=validate.Range(min=50, max=20480),
+                                  metadata={"label_zh": "佐证照片大小上限(KB)", "label_en": "Evidence photo size limit (KB)"})
     tiers = fields.List(fields.Nested(Tier), load_default=lambda: [dict(t) for t in DEFAULT_TIERS],
                         validate=validate.Length(max=10),
                         metadata={"label_zh": "梯次化兑换(按年度排名)", "label_en": "Redemption tiers (by annual rank)"})

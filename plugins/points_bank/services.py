@@ -9,6 +9,7 @@ import datetime as dt
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.toolkit import ApiError, audit, db, hooks, utcnow
 from plugins.points_bank import ledger
@@ -25,54 +26,105 @@ def _rule_in(scheme: Scheme, rule: Rule) -> Rule:
     return rule
 
 
-def _check_cap(account: Account, rule: Rule, period: Period) -> None:
-    """A rule's cap per period (每月封顶): what the member earned under the rule's key this
-    period, pending or approved and not reversed, plus this entry, may not pass it."""
-    if rule.cap_per_period is None or rule.points <= 0:
-        return
+def _earned_so_far(rule: Rule, period: Period, accounts: list[Account]) -> dict[int, int]:
+    """What each member earned under the rule's key (any version) this period, pending or
+    approved and not reversed: one aggregate query on the (tenant, account, period) index."""
     versions = select(Rule.id).where(Rule.scheme_id == rule.scheme_id, Rule.key == rule.key)
     reversal = aliased(Txn)
     not_reversed = ~exists().where(reversal.reverses_id == Txn.id)  # an anti-join on the reverses_id index
-    so_far = db.session.scalar(select(func.coalesce(func.sum(Txn.points), 0)).where(
-        Txn.account_id == account.id, Txn.period_id == period.id, Txn.rule_id.in_(versions),
-        Txn.kind == "award", Txn.state != "rejected", not_reversed)) or 0
-    if so_far + rule.points > rule.cap_per_period:
-        raise ApiError(422, "cap_reached", f"本月该项已得 {so_far} 分，封顶 {rule.cap_per_period} 分 "
-                                           f"(monthly cap {rule.cap_per_period} reached)",
-                       {"rule_id": [f"封顶 {rule.cap_per_period} (cap)"]})
+    return dict(db.session.execute(
+        select(Txn.account_id, func.sum(Txn.points)).where(
+            Txn.account_id.in_({a.id for a in accounts}), Txn.period_id == period.id, Txn.rule_id.in_(versions),
+            Txn.kind == "award", Txn.state != "rejected", not_reversed).group_by(Txn.account_id)).all())
+
+
+def _check_caps(rule: Rule, period: Period, accounts: list[Account]) -> None:
+    """A rule's cap per period (每月封顶): what a member earned under it this period, plus this
+    entry (and the batch's earlier ones for the same member), may not pass it."""
+    if rule.cap_per_period is None or rule.points <= 0:
+        return
+    so_far = _earned_so_far(rule, period, accounts)
+    for i, account in enumerate(accounts):
+        earned = so_far.get(account.id) or 0
+        if earned + rule.points > rule.cap_per_period:
+            exc = ApiError(422, "cap_reached", f"本月该项已得 {earned} 分，封顶 {rule.cap_per_period} 分 "
+                                               f"(monthly cap {rule.cap_per_period} reached)",
+                           {"rule_id": [f"封顶 {rule.cap_per_period} (cap)"]})
+            exc.member_index = i
+            raise exc
+        so_far[account.id] = earned + rule.points
 
 
 def record_entry(tenant, scheme: Scheme, rule: Rule, *, occurred_at: dt.datetime | None = None, note: str = "",
-                 evidence: str = "", source: str = "manual", source_ref: str | None = None, **member) -> Txn:
+                 evidence: str = "", source: str = "manual", source_ref: str | None = None, photos=(), **member) -> Txn:
     """Record one entry (记一笔) for a member under ``rule``; it waits for review when the rule
     asks for it, and is posted at once otherwise. An announced event (``source``/``source_ref``)
     is recorded once: a repeat returns the first transaction."""
+    if source_ref is not None:
+        seen = db.session.scalar(select(Txn).where(Txn.source == source, Txn.source_ref == source_ref))
+        if seen is not None:
+            return seen
+    try:
+        txn, = record_entries(tenant, scheme, rule, [member], occurred_at=occurred_at, note=note, evidence=evidence,
+                              source=source, source_ref=source_ref, photos=photos)
+    except ApiError as exc:
+        exc.member_index = None
+        raise
+    return txn
+
+
+def record_entries(tenant, scheme: Scheme, rule: Rule, members: list[dict], *, occurred_at: dt.datetime | None = None,
+                   note: str = "", evidence: str = "", source: str = "manual", source_ref: str | None = None,
+                   photos=()) -> list[Txn]:
+    """Record ``rule`` for each of ``members`` (a member may come twice): one entry, or a batch
+    at a village meeting (村民大会集中记分), all or none. The scheme, rule, period and accounts are
+    read once, the caps by one aggregate query, and the transactions, entries, tallies and the
+    audit row are each written by one statement. A refusal about one member carries
+    ``exc.member_index``. ``photos``: checked uploads (:mod:`plugins.points_bank.photos`) kept as
+    evidence of every transaction recorded."""
     if not scheme.active:
         raise ApiError(422, "scheme_inactive", "该积分方案已停用 (the scheme is inactive)", {"scheme_id": ["停用"]})
     _rule_in(scheme, rule)
+    if rule.photo_required and not photos:
+        raise ApiError(422, "photo_required", "该细则须上传照片佐证 (the rule asks for a photo)",
+                       {"photos": ["须上传照片 (a photo is required)"]})
     now = utcnow()
     occurred_at = occurred_at or now
     if occurred_at > now + dt.timedelta(minutes=5):
         raise ApiError(422, "validation_error", "发生时间不能晚于现在 (occurred_at is in the future)",
                        {"occurred_at": ["晚于现在 (in the future)"]})
-    if source_ref is not None:
-        seen = db.session.scalar(select(Txn).where(Txn.source == source, Txn.source_ref == source_ref))
-        if seen is not None:
-            return seen
     period = ledger.period_for(occurred_at)
     if period.state != "open":
         raise ApiError(422, "period_published", f"{period.key} 已公示，不能再记入 (period {period.key} is published)",
                        {"occurred_at": [f"{period.key} 已公示 (published)"]})
-    account = ledger.open_account(tenant, scheme, **member)
-    _check_cap(account, rule, period)
-    txn = ledger.new_txn(scheme, account, "award" if rule.points > 0 else "deduction", rule.points, occurred_at, period,
-                         rule_id=rule.id, note=(note or "")[:500], evidence=(evidence or "")[:500], source=source,
-                         source_ref=source_ref)
-    audit("points_bank.record", txn, after={"account": account.number, "rule": rule.key, "version": rule.version,
-                                            "points": rule.points, "source": source})
+    accounts, issuing = ledger.members_accounts(tenant, scheme, members)
+    _check_caps(rule, period, accounts)
+    txns = ledger.insert_txns(scheme, accounts, "award" if rule.points > 0 else "deduction", rule.points, occurred_at,
+                              period, approved=not rule.needs_review,
+                              review_note=None if rule.needs_review else "无需审核 (no review needed)",
+                              rule_id=rule.id, note=(note or "")[:500], evidence=(evidence or "")[:500], source=source,
+                              source_ref=source_ref)
+    by_id = {a.id: a for a in accounts}
+    for txn in txns:
+        set_committed_value(txn, "rule", rule)
+        set_committed_value(txn, "account", by_id[txn.account_id])
     if not rule.needs_review:
-        _approve(tenant, txn, "无需审核 (no review needed)")
-    return txn
+        try:
+            ledger.book(scheme, txns, by_id, issuing)
+        except ApiError as exc:
+            if getattr(exc, "account_id", None) in by_id:
+                exc.member_index = next(i for i, a in enumerate(accounts) if a.id == exc.account_id)
+            raise
+    if photos:
+        from plugins.points_bank.photos import store
+
+        store(tenant, txns, photos)
+    audit("points_bank.record", txns[0], after={
+        "transactions": [t.id for t in txns], "accounts": [a.number for a in accounts], "rule": rule.key,
+        "version": rule.version, "points": rule.points, "source": source})
+    for txn in txns:
+        announce_award(tenant, txn)
+    return txns
 
 
 def _approve(tenant, txn: Txn, note: str = "") -> Txn:
