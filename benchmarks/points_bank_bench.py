@@ -222,7 +222,26 @@ def measure(app, tenant_id: int, scheme_id: int, rule_ids, account_ids, househol
                    ("passbook page (HTML)", timed(passbook, repeat), "plain SQL passbook rows",
                     timed(floor_passbook, repeat)), baseline]
         conn.close()
-    return results
+        counts = [(label, statements(fn)) for label, fn in (("record an entry", record), ("passbook page", passbook),
+                                                            ("one account (API GET)", account))]
+    return results, counts
+
+
+def statements(fn) -> tuple[int, int]:
+    """SQL statements one call of ``fn`` sends: all of them, and those on the module's tables."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen), sum("points_bank_" in s for s in seen)
 
 
 def main() -> None:
@@ -237,11 +256,18 @@ def main() -> None:
         if args.keep:
             print(f"database kept: {app.config['SQLALCHEMY_DATABASE_URI']}")
         built = build(app, args.accounts, args.entries)
-        results = measure(app, *built, repeat=args.repeat)
+        results, counts = measure(app, *built, repeat=args.repeat)
         print_results(results[:1], goal_p95_ms=20)
         print_results(results[1:2], goal_p95_ms=100)
         print_results(results[2:3], goal_p95_ms=50)
         print_results(results[3:])
+        print("\nSQL statements per request (all / on points_bank tables; the rest is core's: BEGIN, tenant, user, "
+              "roles, role permissions, modules, and the audit row):")
+        for label, (total, own) in counts:
+            print(f"  {label:40} {total:3d} / {own:3d}")
+        import subprocess
+
+        print("\nload:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,16 +26,22 @@ def _rule_in(scheme: Scheme, rule: Rule) -> Rule:
     return rule
 
 
+_reversal = aliased(Txn)
+# built once (a statement's construction costs more than its run): what members earned under a
+# rule's key, any version, in a period, pending or approved and not reversed (an anti-join on
+# the reverses_id index), read on the (tenant, account, period) index
+_EARNED = (select(Txn.account_id, func.sum(Txn.points))
+           .where(Txn.account_id.in_(bindparam("accounts", expanding=True)), Txn.period_id == bindparam("period"),
+                  Txn.rule_id.in_(select(Rule.id).where(Rule.scheme_id == bindparam("scheme"),
+                                                        Rule.key == bindparam("key"))),
+                  Txn.kind == "award", Txn.state != "rejected", ~exists().where(_reversal.reverses_id == Txn.id))
+           .group_by(Txn.account_id))
+
+
 def _earned_so_far(rule: Rule, period: Period, accounts: list[Account]) -> dict[int, int]:
-    """What each member earned under the rule's key (any version) this period, pending or
-    approved and not reversed: one aggregate query on the (tenant, account, period) index."""
-    versions = select(Rule.id).where(Rule.scheme_id == rule.scheme_id, Rule.key == rule.key)
-    reversal = aliased(Txn)
-    not_reversed = ~exists().where(reversal.reverses_id == Txn.id)  # an anti-join on the reverses_id index
-    return dict(db.session.execute(
-        select(Txn.account_id, func.sum(Txn.points)).where(
-            Txn.account_id.in_({a.id for a in accounts}), Txn.period_id == period.id, Txn.rule_id.in_(versions),
-            Txn.kind == "award", Txn.state != "rejected", not_reversed).group_by(Txn.account_id)).all())
+    """What each member earned under the rule's key this period: one aggregate query."""
+    return dict(db.session.execute(_EARNED, {"accounts": sorted({a.id for a in accounts}), "period": period.id,
+                                             "scheme": rule.scheme_id, "key": rule.key}).all())
 
 
 def _check_caps(rule: Rule, period: Period, accounts: list[Account]) -> None:

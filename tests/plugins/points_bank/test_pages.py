@@ -169,3 +169,25 @@ def test_passbook_pages_by_keyset_and_reads_a_fixed_number_of_times(app, town, b
     assert len(seen) <= 12, "\n".join(seen)  # core's 6 and 6 of its own, whatever the rows
     older = books.api.get(f"{url}?before={ids[5]}").get_data(as_text=True)
     assert older.count('-5</td>') == 5 and "更早的记录" not in older and "最新记录" in older
+
+
+def test_an_exported_scheme_imports_back_unchanged_and_the_sheet_can_ask_for_photos(town, books):
+    scheme = books.scheme()
+    exported = books.api.get(f"{town.base}/schemes/{scheme['id']}/rules.xlsx").data
+    again = books.api.post(f"{town.base}/schemes/{scheme['id']}/rules.xlsx",
+                           data={"file": (io.BytesIO(exported), "rules.xlsx")}, content_type="multipart/form-data")
+    assert again.status_code == 200 and again.get_json() == {"added": 0, "revised": 0,
+                                                             "unchanged": len(scheme["rules"])}, again.get_json()
+    wb = load_workbook(io.BytesIO(exported))
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if row[header.index("编码")].value == "eco":
+            row[header.index("须照片")].value = "是"
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    resp = books.api.post(f"{town.base}/schemes/{scheme['id']}/rules.xlsx", data={"file": (buf, "rules.xlsx")},
+                          content_type="multipart/form-data")
+    assert resp.get_json() == {"added": 0, "revised": 1, "unchanged": len(scheme["rules"]) - 1}
+    assert books.rule("eco")["photo_required"] is True and books.rule("eco")["version"] == 2
