@@ -5,11 +5,12 @@ monthly review and 公示, rankings, and the points supermarket.
 versioned scoring schemes for households, grid workers, party organisations and party members.
 Every change of a balance is an immutable transaction of entries summing to zero: points are
 issued from the scheme's issuing account to a member and spent from the member to the scheme's
-supermarket account. Entries are reviewed per month, published for objections, and the period
-closed; members redeem goods in the supermarket within the township's windows and tiers. Other
-modules feed it through announcements (``incidents.report_resolved``,
-``volunteer.service_completed``, ``mediation.agreement``) mapped to rules in the console; it
-announces ``points_awarded`` and ``points_redeemed``.
+supermarket account. An entry may carry evidence photos (a rule can ask for one). Entries are
+reviewed per month, published for objections, and the period closed; members redeem goods in
+the supermarket within the township's windows and tiers. Other modules feed it through
+announcements (``incidents.report_resolved``, ``volunteer.service_completed``,
+``mediation.agreement``) mapped to rules in the console; it announces ``points_awarded`` and
+``points_redeemed``.
 """
 from marshmallow import Schema, fields, validate
 
