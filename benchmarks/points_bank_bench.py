@@ -266,8 +266,8 @@ def main() -> None:
         print_results(results[1:2], goal_p95_ms=100)
         print_results(results[2:3], goal_p95_ms=50)
         print_results(results[3:])
-        print("\nSQL statements per request (all / on points_bank tables; the rest is core's: BEGIN, tenant, user, "
-              "roles, role permissions, modules, and the audit row):")
+        print("\nSQL statements per request (all / on points_bank tables; the rest is core's: BEGIN IMMEDIATE on "
+              "SQLite, tenant, user, roles, role permissions, modules, the household and the audit row):")
         for label, (total, own) in counts:
             print(f"  {label:40} {total:3d} / {own:3d}")
         import subprocess
