@@ -5,11 +5,12 @@ monthly review and 公示, rankings, and the points supermarket.
 versioned scoring schemes for households, grid workers, party organisations and party members.
 Every change of a balance is an immutable transaction of entries summing to zero: points are
 issued from the scheme's issuing account to a member and spent from the member to the scheme's
-supermarket account. Entries are reviewed per month, published for objections, and the period
-closed; members redeem goods in the supermarket within the township's windows and tiers. Other
-modules feed it through announcements (``incidents.report_resolved``,
-``volunteer.service_completed``, ``mediation.agreement``) mapped to rules in the console; it
-announces ``points_awarded`` and ``points_redeemed``.
+supermarket account. An entry may carry evidence photos (a rule can ask for one). Entries are
+reviewed per month, published for objections, and the period closed; members redeem goods in
+the supermarket within the township's windows and tiers. Other modules feed it through
+announcements (``incidents.report_resolved``, ``volunteer.service_completed``,
+``mediation.agreement``) mapped to rules in the console; it announces ``points_awarded`` and
+``points_redeemed``.
 """
 from marshmallow import Schema, fields, validate
 
@@ -45,6 +46,8 @@ class PointsSettings(Schema):
     redemption_days = fields.List(fields.Integer(validate=validate.Range(min=1, max=31)),
                                   load_default=lambda: [15], validate=validate.Length(max=31),
                                   metadata={"label_zh": "集中兑换日(每月几号)", "label_en": "Redemption days of the month"})
+    max_photo_kb = fields.Integer(load_default=5120, validate=validate.Range(min=50, max=20480),
+                                  metadata={"label_zh": "佐证照片大小上限(KB)", "label_en": "Evidence photo size limit (KB)"})
     tiers = fields.List(fields.Nested(Tier), load_default=lambda: [dict(t) for t in DEFAULT_TIERS],
                         validate=validate.Length(max=10),
                         metadata={"label_zh": "梯次化兑换(按年度排名)", "label_en": "Redemption tiers (by annual rank)"})

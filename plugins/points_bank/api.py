@@ -127,7 +127,7 @@ def put_mapping():
 @requires(MANAGE)
 @doc("Recompute every balance from the ledger (对账)", tags=["points_bank"])
 def check():
-    from plugins.points_bank.ledger import check as run_check
+    from plugins.points_bank.reconcile import check as run_check
 
     problems = run_check()
     return jsonify({"ok": not problems, "problems": problems})

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from core.toolkit import ApiError, db, doc, dump, load, page, requires, utcnow, visible, period_bounds, bucket_key
+from core.toolkit import gettext as _
 from plugins.points_bank import periods, rankings, services
-from plugins.points_bank.models import Account, Objection, Period, Txn
+from plugins.points_bank.models import Account, Objection, Period, Rule, Scheme, Txn
+from plugins.points_bank.photos import check_uploads
 from plugins.points_bank.permissions import RECORD, REVIEW, VIEW, require_account
 from plugins.points_bank.schemas import (AccountOut, BatchIn, EntryIn, NoteIn, ObjectionIn, ObjectionOut, PeriodOut,
                                          PublishIn, ResolveIn, ReviewIn, TxnOut, validate_member)
 from plugins.points_bank.schemes import get_rule, get_scheme
-from plugins.points_bank.web import account_in_reach, member_of, payload
-from core.toolkit import gettext as _
+from plugins.points_bank.web import account_in_reach, entry_payload, member_of, payload
 
 bp = Blueprint("points_bank_ledger", __name__, url_prefix="/api/v1/t/<tenant>/points_bank")
 
@@ -71,16 +73,19 @@ def _scheme_field(scheme_id: int):
 
 @bp.post("/entries")
 @requires(RECORD)
-@doc("Record an entry (记一笔) under a rule for a member; waits for review if the rule asks",
+@doc("Record an entry (记一笔) under a rule for a member; waits for review if the rule asks. JSON, or "
+     "multipart/form-data with the same fields and up to four evidence photos in ``photos``",
      request_schema=EntryIn, response_schema=TxnOut, tags=["points_bank"], status=201)
 def record():
-    data = load(EntryIn, payload())
+    data = load(EntryIn, entry_payload())
     validate_member(data)
-    scheme = _scheme_field(data["scheme_id"])
+    scheme, rule = scheme_and_rule(data["scheme_id"], data["rule_id"])
     member = member_of(data, RECORD)
-    rule = _rule_field(data["rule_id"])
+    if rule is None:
+        rule = _rule_field(data["rule_id"])
+    photos = check_uploads(g.tenant, request.files.getlist("photos")) if request.files else []
     txn = services.record_entry(g.tenant, scheme, rule, occurred_at=data["occurred_at"], note=data["note"],
-                                evidence=data["evidence"], **member)
+                                evidence=data["evidence"], photos=photos, **member)
     out = dump(TxnOut, txn, status=201)
     db.session.commit()
     return out
@@ -93,22 +98,42 @@ def _rule_field(rule_id: int):
         raise ApiError(422, "validation_error", _("积分细则不存在"), {"rule_id": [_("不存在")]})
 
 
+def scheme_and_rule(scheme_id: int, rule_id: int):
+    """The scheme and the rule, read by one query when the rule is the scheme's; otherwise the
+    scheme alone (422 naming ``scheme_id`` when there is none) and ``None`` for the rule, which
+    the caller then reads for its own error (no such rule, or another scheme's)."""
+    row = db.session.execute(select(Scheme, Rule).join(Rule, Rule.scheme_id == Scheme.id)
+                             .where(Scheme.id == scheme_id, Rule.id == rule_id)).first()
+    if row is not None:
+        return row[0], row[1]
+    return _scheme_field(scheme_id), None
+
+
 @bp.post("/entries/batch")
 @requires(RECORD)
 @doc("Record one rule for many members (村民大会集中记分): all or none", request_schema=BatchIn,
      response_schema=TxnOut, many=True, tags=["points_bank"], status=201)
 def record_batch():
     data = load(BatchIn, payload())
-    scheme, rule = _scheme_field(data["scheme_id"]), _rule_field(data["rule_id"])
-    txns = []
-    for i, member_data in enumerate(data["members"]):
-        try:
-            validate_member(member_data)
-            member = member_of(member_data, RECORD)
-            txns.append(services.record_entry(g.tenant, scheme, rule, occurred_at=data["occurred_at"],
-                                              note=data["note"], evidence=data["evidence"], **member))
-        except ApiError as exc:
+    scheme, rule = scheme_and_rule(data["scheme_id"], data["rule_id"])
+    rule = rule or _rule_field(data["rule_id"])
+    members = []
+    try:
+        for i, member_data in enumerate(data["members"]):
+            try:
+                validate_member(member_data)
+            except ValidationError as exc:
+                raise ApiError(422, "validation_error", _("请指定成员"), exc.messages) from exc
+            members.append(member_of(member_data, RECORD))
+        txns = services.record_entries(g.tenant, scheme, rule, members, occurred_at=data["occurred_at"],
+                                       note=data["note"], evidence=data["evidence"])
+    except ApiError as exc:
+        i = getattr(exc, "member_index", None)
+        if i is None:
+            i = len(members)  # refused while the member at this position was read
+        if i < len(data["members"]):
             raise ApiError(exc.status, exc.code, f"第 {i + 1} 位: {exc.message}", {f"members.{i}": exc.fields or exc.message})
+        raise
     out = dump(TxnOut, txns, status=201, many=True)
     db.session.commit()
     return out

@@ -30,7 +30,7 @@ def register(cli) -> None:
     @click.option("--tenant", "slug", default=None, help="one township (default: all with the module on)")
     def check_cmd(slug):
         """Recompute every balance from the ledger and report differences (exit 1 if any)."""
-        from plugins.points_bank.ledger import check
+        from plugins.points_bank.reconcile import check
 
         bad = 0
         for town in townships(slug):

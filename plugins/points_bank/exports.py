@@ -81,7 +81,7 @@ def redemptions_xlsx():
 def scheme_xlsx(scheme_id: int):
     scheme = svc.get_scheme(scheme_id)
     rows = ([r.key, r.category, r.name, r.points, r.cap_per_period or "", "是" if r.needs_review else "否", r.evidence,
-             r.version] for r in scheme.rules if not r.retired)
+             "是" if r.photo_required else "否", r.version] for r in scheme.rules if not r.retired)
     return sheets.workbook(f"scheme-{scheme.code}.xlsx", [(scheme.name[:30], sheets.RULE_COLUMNS, rows)])
 
 

@@ -1,13 +1,20 @@
-"""The double-entry ledger (复式记账): posting, accounts, periods, and the check.
+"""The double-entry ledger (复式记账): posting, accounts and periods (the check that recomputes
+the books is :mod:`plugins.points_bank.reconcile`).
 
-:func:`post` is the only code that changes ``Account.balance``. It writes the entries of one
-approved transaction and moves each balance by a guarded ``UPDATE ... SET balance = balance +
-:a WHERE id = :id [AND balance >= -:a]`` with a row-count check, in account-id order (so two
-transactions touching the same accounts lock them in the same order on PostgreSQL and cannot
-deadlock). A member account that would go below zero refuses the whole transaction (409); the
-caller's transaction then rolls back, and nothing is half-saved. On SQLite write requests begin
-``IMMEDIATE``, so the guard and the write run under the database's write lock; on PostgreSQL the
-guarded UPDATE waits for a concurrent one and re-checks the condition on the committed row.
+:func:`book` is the only code that changes ``Account.balance``. It writes the entries of
+approved transactions (one, or a village meeting's batch) and moves each balance by a guarded
+``UPDATE ... SET balance = balance + :a WHERE id = :id [AND balance >= -:a]`` with a row-count
+check, in account-id order (so two transactions touching the same accounts lock them in the same
+order on PostgreSQL and cannot deadlock). A member account that would go below zero refuses the
+whole transaction (409); the caller's transaction then rolls back, and nothing is half-saved. On
+SQLite write requests begin ``IMMEDIATE``, so the guard and the write run under the database's
+write lock; on PostgreSQL the guarded UPDATE waits for a concurrent one and re-checks the
+condition on the committed row.
+
+A transaction that needs no review (a rule without review, a base score, a reversal, a
+redemption) is inserted approved by :func:`insert_txns` (no reviewer can race for a row not yet
+committed) and booked at once; a pending one is approved later by :func:`post`, whose guarded
+state change lets one of two concurrent reviewers through.
 
 Callers commit (views) or run inside :func:`core.toolkit.immediate_transaction` (CLI).
 """
@@ -16,10 +23,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import func, select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
-from core.toolkit import ApiError, Grid, db, subtree_condition, utcnow, period_bounds, bucket_key
+from core.toolkit import ApiError, Grid, current_tenant_id, db, subtree_condition, utcnow, period_bounds, bucket_key
 from plugins.points_bank.models import Account, Entry, Period, Scheme, Tally, Txn
 from core.toolkit import gettext as _
 
@@ -96,26 +106,65 @@ def holder_of(scheme: Scheme, *, household=None, person=None, grid=None) -> tupl
                                    "grid_id": person.grid_id, "name": person.name}
 
 
-def _under(grid_id: int | None, root_id: int) -> bool:
-    if grid_id is None:
-        return False
-    return db.session.scalar(select(Grid.id).where(Grid.id == grid_id, subtree_condition(Grid.id, [root_id]))) is not None
+def _outside(scheme: Scheme, grid_ids: list[int | None]) -> set[int | None]:
+    """Those of ``grid_ids`` outside the scheme's village/community (none for a township scheme)."""
+    if scheme.grid_id is None:
+        return set()
+    wanted = {g for g in grid_ids if g is not None}
+    inside = set(db.session.scalars(select(Grid.id).where(Grid.id.in_(wanted), subtree_condition(Grid.id, [scheme.grid_id])))) \
+        if wanted else set()
+    return {g for g in grid_ids if g not in inside}
+
+
+def _outside_error(field: str) -> ApiError:
+    return ApiError(422, "outside_scheme", _("该成员不在此积分方案的村/社区范围内"),
+                    {field: [_("不在方案范围内")]})
 
 
 def open_account(tenant, scheme: Scheme, **member) -> Account:
     """The member's account in ``scheme``, opened on demand (with the scheme's base score)."""
     holder, columns = holder_of(scheme, **member)
-    if scheme.grid_id is not None and not _under(columns.get("grid_id"), scheme.grid_id):
-        raise ApiError(422, "outside_scheme", _("该成员不在此积分方案的村/社区范围内"),
-                       {next(iter(member)) + "_id": [_("不在方案范围内")]})
+    if _outside(scheme, [columns.get("grid_id")]):
+        raise _outside_error(next(iter(member)) + "_id")
+    return _open(tenant, scheme, holder, columns)
+
+
+def _open(tenant, scheme: Scheme, holder: str, columns: dict) -> Account:
     ref = int(holder.split(":")[1])
     row, opened = get_or_create(Account, [Account.scheme_id == scheme.id, Account.holder == holder], lambda: Account(
         scheme_id=scheme.id, kind="member", holder=holder, balance=0,
         number=f"{PREFIX[scheme.kind]}{scheme.id:02d}-{ref:06d}", **columns))
     if opened and scheme.base_score > 0:
-        txn = new_txn(scheme, row, "base", scheme.base_score, utcnow(), note="基础分")  # stored, shown as written
-        post(tenant, txn)
+        txns = insert_txns(scheme, [row], "base", scheme.base_score, utcnow(), period_for(utcnow()), approved=True,
+                           note=_("基础分"))
+        book(scheme, txns, {row.id: row}, system_account(scheme, "issuing"))
     return row
+
+
+def members_accounts(tenant, scheme: Scheme, members: list[dict]) -> tuple[list[Account], Account]:
+    """The accounts of ``members`` (each ``{"household": ...}`` / ``{"person": ...}`` /
+    ``{"grid": ...}``), in order, and the scheme's issuing account, read by one query; accounts
+    not yet opened are opened. A bad member raises with ``exc.member_index`` naming it."""
+    keys = []
+    for i, member in enumerate(members):
+        try:
+            keys.append(holder_of(scheme, **member))
+        except ApiError as exc:
+            exc.member_index = i
+            raise
+    outside = _outside(scheme, [columns.get("grid_id") for _, columns in keys])
+    for i, (member, (_, columns)) in enumerate(zip(members, keys)):
+        if columns.get("grid_id") in outside:
+            exc = _outside_error(next(iter(member)) + "_id")
+            exc.member_index = i
+            raise exc
+    found = {a.holder: a for a in db.session.scalars(select(Account).where(
+        Account.scheme_id == scheme.id, Account.holder.in_({h for h, _ in keys} | {"issuing"})))}
+    for holder, columns in keys:
+        if holder not in found:
+            found[holder] = _open(tenant, scheme, holder, columns)
+    issuing = found.get("issuing") or system_account(scheme, "issuing")
+    return [found[h] for h, _ in keys], issuing
 
 
 # --- periods ---------------------------------------------------------------------------------
@@ -136,46 +185,72 @@ def period_for(when: dt.datetime, *, writable: bool = True) -> Period:
 # --- transactions and posting ----------------------------------------------------------------
 
 
-def new_txn(scheme: Scheme, account: Account, kind: str, points: int, occurred_at: dt.datetime,
-            period: Period | None = None, **fields) -> Txn:
-    uid, name = actor()
-    period = period or period_for(occurred_at)
-    txn = Txn(scheme_id=scheme.id, account_id=account.id, kind=kind, state="pending", points=points,
-              period_id=period.id, occurred_at=occurred_at, recorded_by_user_id=uid, recorded_by_name=name, **fields)
-    db.session.add(txn)
-    db.session.flush()
-    return txn
-
-
-def legs_of(scheme: Scheme, txn: Txn) -> list[tuple[Account, int]]:
-    """The entries a transaction posts: earning moves points between the issuing account and
-    the member, spending between the member and the supermarket."""
-    member = db.session.get(Account, txn.account_id)
-    kind = txn.kind
-    if kind == "reversal":
-        original = db.session.get(Txn, txn.reverses_id)
-        kind = original.kind
-    other = system_account(scheme, "supermarket" if kind == "redemption" else "issuing")
-    return [(member, txn.points), (other, -txn.points)]
-
-
 def post(tenant, txn: Txn, **review) -> Txn:
-    """Approve ``txn`` (``review``: reviewer's name and note) and write its entries, moving
-    balances by guarded updates (see above). Of two concurrent approvals one posts, one gets 409."""
+    """Approve a pending ``txn`` (``review``: reviewer's name and note) and write its entries,
+    moving balances by guarded updates (see above). Of two concurrent approvals one posts, one
+    gets 409."""
     transition(Txn, txn, ("pending",), "approved", reviewed_at=utcnow(), **review)
     scheme = db.session.get(Scheme, txn.scheme_id)
-    legs = [(a, amount) for a, amount in legs_of(scheme, txn) if amount != 0]
-    if sum(amount for _, amount in legs) != 0:
-        raise RuntimeError("a transaction's entries must sum to zero")
-    for account, amount in sorted(legs, key=lambda leg: leg[0].id):
-        _move_balance(account, amount)
-    for account, amount in legs:
-        db.session.add(Entry(txn_id=txn.id, account_id=account.id, amount=amount))
-    if _earning(txn):
-        member = db.session.get(Account, txn.account_id)
-        _tally(member, tally_time(txn), txn.points)
-    db.session.flush()
+    member = db.session.get(Account, txn.account_id)
+    book(scheme, [txn], {member.id: member}, counterpart(scheme, txn))
     return txn
+
+
+def counterpart(scheme: Scheme, txn: Txn) -> Account:
+    """The other side of a transaction: the issuing account for earning, the supermarket's for
+    spending (a reversal takes its original's)."""
+    kind = txn.kind
+    if kind == "reversal":
+        kind = db.session.get(Txn, txn.reverses_id).kind
+    return system_account(scheme, "supermarket" if kind == "redemption" else "issuing")
+
+
+def insert_txns(scheme: Scheme, accounts: list[Account], kind: str, points: int, occurred_at: dt.datetime,
+                period: Period, *, approved: bool, review_note: str | None = None, **fields) -> list[Txn]:
+    """One transaction per account in ``accounts`` (an account may come twice), written by one
+    INSERT. ``approved``: written approved (a new row no reviewer can race for); :func:`book`
+    must then write its entries in the same database transaction."""
+    uid, name = actor()
+    now = utcnow()
+    review = {"state": "approved", "reviewed_at": now, "reviewed_by_name": name, "review_note": review_note} \
+        if approved else {"state": "pending"}
+    rows = [{"tenant_id": current_tenant_id(), "scheme_id": scheme.id, "account_id": a.id, "kind": kind,
+             "points": points, "period_id": period.id, "occurred_at": occurred_at, "recorded_by_user_id": uid,
+             "recorded_by_name": name, **review, **fields} for a in accounts]
+    txns = sorted(db.session.scalars(insert(Txn).returning(Txn), rows).all(), key=lambda t: t.id)
+    for txn in txns:  # what the answer shows, without reading it back
+        set_committed_value(txn, "period", period)
+        set_committed_value(txn, "entries", [])
+        set_committed_value(txn, "photos", [])
+    return txns
+
+
+def book(scheme: Scheme, txns: list[Txn], members: dict[int, Account], other: Account) -> None:
+    """Write the entries of approved transactions of ``scheme`` between their members and
+    ``other``: one INSERT of all entries, one guarded UPDATE per account in account-id order
+    (members' amounts summed), one upsert of the members' tallies. A member account that would go
+    below zero raises 409 with ``exc.account_id`` naming it; the caller rolls back."""
+    moves: dict[int, int] = defaultdict(int)
+    rows = []
+    for txn in txns:
+        if txn.points == 0:
+            continue
+        moves[txn.account_id] += txn.points
+        moves[other.id] -= txn.points
+        rows += [{"tenant_id": txn.tenant_id, "txn_id": txn.id, "account_id": txn.account_id, "amount": txn.points},
+                 {"tenant_id": txn.tenant_id, "txn_id": txn.id, "account_id": other.id, "amount": -txn.points}]
+    if sum(moves.values()) != 0:
+        raise RuntimeError("a transaction's entries must sum to zero")
+    accounts = {**members, other.id: other}
+    for account_id in sorted(moves):
+        _move_balance(accounts[account_id], moves[account_id])
+    entries = db.session.scalars(insert(Entry).returning(Entry), rows).all() if rows else []
+    by_txn: dict[int, list[Entry]] = defaultdict(list)
+    for entry in sorted(entries, key=lambda e: e.id):
+        by_txn[entry.txn_id].append(entry)
+    for txn in txns:
+        set_committed_value(txn, "entries", by_txn[txn.id])
+    _tally([txn for txn in txns if earning(txn)], members)
 
 
 def tally_time(txn: Txn) -> dt.datetime:
@@ -185,7 +260,7 @@ def tally_time(txn: Txn) -> dt.datetime:
     return txn.occurred_at
 
 
-def _earning(txn: Txn) -> bool:
+def earning(txn: Txn) -> bool:
     if txn.kind == "reversal":
         return db.session.get(Txn, txn.reverses_id).kind in EARNING_KINDS
     return txn.kind in EARNING_KINDS
@@ -197,26 +272,30 @@ def _move_balance(account: Account, amount: int) -> None:
         stmt = stmt.where(Account.balance >= -amount)
     result = db.session.execute(stmt.execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise ApiError(409, "insufficient_balance", _("积分余额不足 %(points)s 分", points=-amount),
+        exc = ApiError(409, "insufficient_balance", _("积分余额不足 %(points)s 分", points=-amount),
                        {"points": [_("余额不足 %(points)s 分", points=-amount)]})
+        exc.account_id = account.id
+        raise exc
     db.session.expire(account, ["balance"])  # read again from the row when someone asks
 
 
-def _tally(member: Account, when: dt.datetime, points: int) -> None:
-    """Add earned points to the member's month and year buckets (the member row is locked by
-    its balance update, so two postings for one member take turns here)."""
-    buckets = (bucket_key("month", when), bucket_key("year", when))
-    done = db.session.execute(update(Tally).where(Tally.account_id == member.id, Tally.bucket.in_(buckets))
-                              .values(earned=Tally.earned + points)
-                              .execution_options(synchronize_session=False)).rowcount
-    if done == len(buckets):
+def _tally(txns: list[Txn], members: dict[int, Account]) -> None:
+    """Add earned points to the members' month and year buckets in one upsert (``INSERT ... ON
+    CONFLICT DO UPDATE``; the members' rows are locked by their balance updates already)."""
+    earned: dict[tuple[int, str], int] = defaultdict(int)
+    for txn in txns:
+        when = tally_time(txn)
+        for bucket in (bucket_key("month", when), bucket_key("year", when)):
+            earned[(txn.account_id, bucket)] += txn.points
+    if not earned:
         return
-    have = set(db.session.scalars(select(Tally.bucket).where(Tally.account_id == member.id, Tally.bucket.in_(buckets))))
-    for bucket in buckets:
-        if bucket not in have:  # first points of the month or year: the update above found no row
-            db.session.add(Tally(account_id=member.id, scheme_id=member.scheme_id, grid_id=member.grid_id,
-                                 bucket=bucket, earned=points))
-    db.session.flush()
+    rows = [{"tenant_id": current_tenant_id(), "account_id": account_id, "scheme_id": members[account_id].scheme_id,
+             "grid_id": members[account_id].grid_id, "bucket": bucket, "earned": points}
+            for (account_id, bucket), points in sorted(earned.items())]
+    dialect = db.session.get_bind().dialect.name
+    upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(Tally).values(rows)
+    db.session.execute(upsert.on_conflict_do_update(index_elements=["tenant_id", "account_id", "bucket"],
+                                                    set_={"earned": Tally.earned + upsert.excluded.earned}))
 
 
 def lock_txn(txn: Txn) -> Txn:
@@ -241,48 +320,8 @@ def reversal_of(tenant, original: Txn, note: str, source: str = "manual") -> Txn
         raise ApiError(422, "period_closed", _("该笔记录所在审核期已关闭"), {"period": ["closed"]})
     scheme = db.session.get(Scheme, original.scheme_id)
     member = db.session.get(Account, original.account_id)
-    txn = new_txn(scheme, member, "reversal", -original.points, utcnow(), reverses_id=original.id, rule_id=original.rule_id,
-                  note=note[:500], source=source)
-    return post(tenant, txn)
-
-
-# --- the check -------------------------------------------------------------------------------
-
-
-def check() -> list[str]:
-    """Recompute every balance and tally of the current tenant from the ledger; the problems
-    found (empty: the books agree)."""
-    problems: list[str] = []
-    sums = dict(db.session.execute(select(Entry.account_id, func.sum(Entry.amount)).group_by(Entry.account_id)).all())
-    per_scheme: dict[int, int] = defaultdict(int)
-    for acc in db.session.scalars(select(Account)):
-        ledger = int(sums.get(acc.id) or 0)
-        per_scheme[acc.scheme_id] += ledger
-        if ledger != acc.balance:
-            problems.append(_("账户 %(number)s：余额 %(balance)s，账目合计 %(ledger)s", number=acc.number,
-                              balance=acc.balance, ledger=ledger))
-        if acc.kind == "member" and acc.balance < 0:
-            problems.append(_("账户 %(number)s：余额为负 %(balance)s", number=acc.number, balance=acc.balance))
-    for scheme_id, total in per_scheme.items():
-        if total != 0:
-            problems.append(_("方案 %(scheme)s：账户合计 %(total)s，不为 0", scheme=scheme_id, total=total))
-    for txn_id, total, n in db.session.execute(
-            select(Entry.txn_id, func.sum(Entry.amount), func.count()).group_by(Entry.txn_id)).all():
-        if total != 0 or n < 2:
-            problems.append(_("交易 %(txn)s：%(n)s 条分录合计 %(total)s", txn=txn_id, n=n, total=total))
-    problems += _check_tallies()
-    return problems
-
-
-def _check_tallies() -> list[str]:
-    earned: dict[tuple[int, str], int] = defaultdict(int)
-    rows = db.session.execute(select(Txn).where(Txn.state == "approved")).scalars()
-    for txn in rows:
-        if _earning(txn):
-            when = tally_time(txn)
-            for bucket in (bucket_key("month", when), bucket_key("year", when)):
-                earned[(txn.account_id, bucket)] += txn.points
-    kept = {(t.account_id, t.bucket): t.earned for t in db.session.scalars(select(Tally))}
-    return [f"tally {key}: kept {kept.get(key, 0)} but ledger {value}"
-            for key, value in earned.items() if kept.get(key, 0) != value] + \
-           [f"tally {key}: kept {value} with no ledger" for key, value in kept.items() if key not in earned and value]
+    now = utcnow()
+    txn, = insert_txns(scheme, [member], "reversal", -original.points, now, period_for(now), approved=True,
+                       reverses_id=original.id, rule_id=original.rule_id, note=note[:500], source=source)
+    book(scheme, [txn], {member.id: member}, counterpart(scheme, txn))
+    return txn

@@ -71,6 +71,7 @@ class Rule(TenantOwned, Timestamped, db.Model):
     cap_per_period: Mapped[int | None] = mapped_column(Integer)  # points per member and month
     needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     evidence: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    photo_required: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # 须上传照片佐证
     sort: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     current: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -139,6 +140,7 @@ class Txn(TenantOwned, Timestamped, db.Model):
         UniqueConstraint("tenant_id", "source", "source_ref"),  # one award per announced event
         Index("ix_points_bank_txn_tenant_period_state", "tenant_id", "period_id", "state"),
         Index("ix_points_bank_txn_tenant_account", "tenant_id", "account_id", "id"),
+        Index("ix_points_bank_txn_tenant_account_period", "tenant_id", "account_id", "period_id"),  # the monthly cap
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -169,6 +171,25 @@ class Txn(TenantOwned, Timestamped, db.Model):
                                           viewonly=True)
     entries: Mapped[list[Entry]] = relationship(primaryjoin="Txn.id == Entry.txn_id", foreign_keys="Entry.txn_id",
                                                 order_by="Entry.id", viewonly=True)
+    photos: Mapped[list[EvidencePhoto]] = relationship(primaryjoin="Txn.id == EvidencePhoto.txn_id",
+                                                       foreign_keys="EvidencePhoto.txn_id",
+                                               order_by="EvidencePhoto.id", viewonly=True)
+
+
+class EvidencePhoto(TenantOwned, Timestamped, db.Model):
+    """A photo kept as a transaction's evidence (照片佐证), stored under
+    ``UPLOAD_DIR/points_bank/<tenant id>/``; ``path`` is relative to that folder. One upload
+    recorded for several members (a batch) is one file with a row per transaction."""
+
+    __tablename__ = "points_bank_photo"
+    __table_args__ = (tenant_fk("txn_id", "points_bank_txn"),
+                      Index("ix_points_bank_photo_tenant_txn", "tenant_id", "txn_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    txn_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    path: Mapped[str] = mapped_column(String(200), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class Entry(TenantOwned, Timestamped, db.Model):

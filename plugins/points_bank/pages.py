@@ -6,7 +6,7 @@ fields (status 422). The counter, periods, board and mapping pages are in ``page
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -14,7 +14,8 @@ from sqlalchemy.orm import selectinload
 from core.toolkit import N_, ApiError, Household, confirm_first, db, gettext as _, requires, visible, from_local, format_local
 from plugins.points_bank import periods, services
 from plugins.points_bank import schemes as svc
-from plugins.points_bank.models import Account, Rule, Scheme, Txn
+from plugins.points_bank.models import Account, EvidencePhoto, Rule, Scheme, Txn
+from plugins.points_bank.photos import check_uploads, file_path
 from plugins.points_bank.permissions import MANAGE, RECORD, REVIEW, VIEW, require_account
 from plugins.points_bank.schemas import RuleIn, RulePatch
 from plugins.points_bank.web import member_of
@@ -80,7 +81,8 @@ def add_rule(scheme_id: int):
     try:
         data = RuleIn().load({**values, "points": _int(values, "points"), "sort": _int(values, "sort", 0),
                               "cap_per_period": _int(values, "cap_per_period"),
-                              "needs_review": bool(values.get("needs_review"))})
+                              "needs_review": bool(values.get("needs_review")),
+                              "photo_required": bool(values.get("photo_required"))})
         rule = svc.add_rule(g.tenant, scheme, data)
         db.session.commit()
     except (ValidationError, ApiError) as exc:
@@ -129,7 +131,8 @@ def edit_rule(rule_id: int):
     try:
         data = RulePatch().load({"category": values.get("category", ""), "name": values.get("name", ""),
                                  "points": _int(values, "points"), "cap_per_period": _int(values, "cap_per_period"),
-                                 "needs_review": bool(values.get("needs_review")), "evidence": values.get("evidence", "")})
+                                 "needs_review": bool(values.get("needs_review")), "evidence": values.get("evidence", ""),
+                                 "photo_required": bool(values.get("photo_required"))})
         new = svc.edit_rule(g.tenant, rule, data)
         db.session.commit()
     except (ValidationError, ApiError) as exc:
@@ -175,13 +178,14 @@ def record():
         if not [m for m in members if m]:
             raise ApiError(422, "validation_error", _("请选择记分对象"), {"household_id": [_("至少选择一户")]})
         occurred = from_local(_local(values["occurred_at"])) if values.get("occurred_at") else None
-        txns = []
+        chosen = []
         for raw in members:
             if not raw.isdigit():
                 raise ApiError(422, "validation_error", _("记分对象有误"), {key: [raw]})
-            member = member_of({key: int(raw)}, RECORD)
-            txns.append(services.record_entry(g.tenant, scheme, rule, occurred_at=occurred, note=values.get("note", ""),
-                                              evidence=values.get("evidence", ""), **member))
+            chosen.append(member_of({key: int(raw)}, RECORD))
+        photos = check_uploads(g.tenant, request.files.getlist("photos"))
+        txns = services.record_entries(g.tenant, scheme, rule, chosen, occurred_at=occurred, note=values.get("note", ""),
+                                       evidence=values.get("evidence", ""), photos=photos)
         db.session.commit()
     except (ValidationError, ApiError) as exc:
         return refused("points_bank/record.html", exc, **_record_context(values))
@@ -198,11 +202,19 @@ def _local(raw: str):
         raise ApiError(422, "validation_error", _("发生时间格式有误"), {"occurred_at": [_("如 2026-11-05T09:30")]})
 
 
+def _pending_rows():
+    """Pending entries in the reviewer's grids, with their period, account, rule and photos
+    loaded in four queries (not four per row)."""
+    return db.session.scalars(
+        select(Txn).join(Account, Account.id == Txn.account_id)
+        .where(Txn.state == "pending", visible(Account.grid_id, REVIEW))
+        .options(selectinload(Txn.period), selectinload(Txn.account), selectinload(Txn.rule), selectinload(Txn.photos))
+        .order_by(Txn.period_id, Txn.id).limit(500)).all()
+
+
 @bp.route("/review", methods=["GET", "POST"])
 @requires(REVIEW)
 def review():
-    stmt = (select(Txn).join(Account, Account.id == Txn.account_id)
-            .where(Txn.state == "pending", visible(Account.grid_id, REVIEW)).order_by(Txn.period_id, Txn.id).limit(500))
     if request.method == "POST":
         ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
         txns = [t for t in (db.session.get(Txn, i) for i in ids) if t is not None]
@@ -216,10 +228,10 @@ def review():
             db.session.commit()
         except ApiError as exc:
             db.session.rollback()
-            return refused("points_bank/review.html", exc, rows=db.session.scalars(stmt).all(), v=form_values())
+            return refused("points_bank/review.html", exc, rows=_pending_rows(), v=form_values())
         flash(_("已审核 %(n)s 笔", n=len(txns)), "success")
         return redirect(url_for(".review"))
-    return render_template("points_bank/review.html", rows=db.session.scalars(stmt).all(), v={}, fields={}, error=None)
+    return render_template("points_bank/review.html", rows=_pending_rows(), v={}, fields={}, error=None)
 
 
 @bp.get("/accounts")
@@ -236,20 +248,46 @@ def accounts():
     return render_template("points_bank/accounts.html", rows=rows, schemes=_schemes(False), q=q, scheme_id=scheme_id)
 
 
+PASSBOOK_PAGE = 100
+
+
 @bp.get("/accounts/<int:account_id>")
 @requires(VIEW)
 def passbook(account_id: int):
-    """The passbook (积分存折), printable: every transaction with rule, evidence and recorder."""
-    account = db.session.get(Account, account_id)
-    if account is None:
+    """The passbook (积分存折), printable: every transaction with rule, evidence (photos too) and
+    recorder, newest first, a page of 100 at a time (keyset: ``?before=<transaction id>`` on the
+    (tenant, account, id) index, so an old page costs what the first does)."""
+    found = db.session.execute(select(Account, Scheme).join(Scheme, Scheme.id == Account.scheme_id)
+                               .where(Account.id == account_id)).first()
+    if found is None:
         raise ApiError(404, "not_found", _("账户不存在"))
+    account, scheme = found
     require_account(account, VIEW)
-    rows = db.session.scalars(select(Txn).where(Txn.account_id == account.id).options(selectinload(Txn.rule))
-                              .order_by(Txn.id.desc()).limit(500)).all()
-    reversed_ids = set(db.session.scalars(select(Txn.reverses_id).where(Txn.reverses_id.in_([t.id for t in rows]))))
+    before = request.args.get("before", type=int)
+    stmt = select(Txn).where(Txn.account_id == account.id)
+    if before:
+        stmt = stmt.where(Txn.id < before)
+    rows = db.session.scalars(stmt.options(selectinload(Txn.rule), selectinload(Txn.photos))
+                              .order_by(Txn.id.desc()).limit(PASSBOOK_PAGE + 1)).all()
+    more = len(rows) > PASSBOOK_PAGE
+    rows = rows[:PASSBOOK_PAGE]
+    reversed_ids = set(db.session.scalars(select(Txn.reverses_id).where(Txn.reverses_id.in_([t.id for t in rows])))) \
+        if rows else set()
     return render_template("points_bank/passbook.html", account=account, rows=rows, reversed_ids=reversed_ids,
-                           scheme=db.session.get(Scheme, account.scheme_id),
-                           can_reverse=g.access.can(REVIEW))
+                           scheme=scheme, can_reverse=g.access.can(REVIEW),
+                           older=rows[-1].id if more else None, first_page=not before)
+
+
+@bp.get("/photos/<int:photo_id>")
+@requires(VIEW)
+def photo(photo_id: int):
+    """An evidence photo, for those who may see its account's passbook (others: 404)."""
+    row = db.session.get(EvidencePhoto, photo_id)
+    if row is None:
+        raise ApiError(404, "not_found", _("照片不存在"))
+    txn = db.session.get(Txn, row.txn_id)
+    require_account(db.session.get(Account, txn.account_id), VIEW)
+    return send_file(file_path(row), mimetype=row.content_type, max_age=3600)
 
 
 @bp.post("/entries/<int:txn_id>/reverse")

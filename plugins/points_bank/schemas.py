@@ -48,6 +48,7 @@ class RulePatch(Strict):
     cap_per_period = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=100000))
     needs_review = fields.Boolean()
     evidence = fields.String(validate=validate.Length(max=200))
+    photo_required = fields.Boolean()
     sort = fields.Integer(strict=True, validate=validate.Range(min=0, max=10000))
 
 
@@ -57,6 +58,7 @@ class RuleIn(RulePatch):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     points = fields.Integer(required=True, strict=True, validate=[validate.Range(min=-1000, max=1000), _nonzero])
     needs_review = fields.Boolean(load_default=True)
+    photo_required = fields.Boolean(load_default=False)
 
 
 class MemberFields(Strict):
@@ -159,6 +161,7 @@ class RuleOut(Schema):
     category, name, points = fields.String(), fields.String(), fields.Integer()
     cap_per_period = fields.Integer(allow_none=True)
     needs_review, evidence, sort = fields.Boolean(), fields.String(), fields.Integer()
+    photo_required = fields.Boolean()
     current, retired = fields.Boolean(), fields.Boolean()
 
 
@@ -184,6 +187,10 @@ class EntryOut(Schema):
     id, account_id, amount = fields.Integer(), fields.Integer(), fields.Integer()
 
 
+class PhotoOut(Schema):
+    id, content_type, size = fields.Integer(), fields.String(), fields.Integer()
+
+
 class TxnOut(Schema):
     id, scheme_id, account_id, kind, state = (fields.Integer(), fields.Integer(), fields.Integer(), fields.String(),
                                               fields.String())
@@ -201,6 +208,7 @@ class TxnOut(Schema):
     reviewed_at = LocalDateTime(allow_none=True)
     review_note = fields.String(allow_none=True)
     entries = fields.List(fields.Nested(EntryOut))
+    photos = fields.List(fields.Nested(PhotoOut))
 
 
 class ItemOut(Schema):

@@ -14,7 +14,7 @@ from core.toolkit import ApiError, audit, db
 from plugins.points_bank.models import Rule, RuleMapping, Scheme
 from core.toolkit import gettext as _
 
-RULE_FIELDS = ("category", "name", "points", "cap_per_period", "needs_review", "evidence", "sort")
+RULE_FIELDS = ("category", "name", "points", "cap_per_period", "needs_review", "evidence", "photo_required", "sort")
 
 # code, name, kind, base score, rules: (key, category, name, points, cap per month, needs review, evidence)
 DEFAULT_SCHEMES = [

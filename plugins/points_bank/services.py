@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.toolkit import ApiError, audit, db, hooks, utcnow
 from plugins.points_bank import ledger
@@ -26,53 +27,111 @@ def _rule_in(scheme: Scheme, rule: Rule) -> Rule:
     return rule
 
 
-def _check_cap(account: Account, rule: Rule, period: Period) -> None:
-    """A rule's cap per period (每月封顶): what the member earned under the rule's key this
-    period, pending or approved and not reversed, plus this entry, may not pass it."""
+_reversal = aliased(Txn)
+# built once (a statement's construction costs more than its run): what members earned under a
+# rule's key, any version, in a period, pending or approved and not reversed (an anti-join on
+# the reverses_id index), read on the (tenant, account, period) index
+_EARNED = (select(Txn.account_id, func.sum(Txn.points))
+           .where(Txn.account_id.in_(bindparam("accounts", expanding=True)), Txn.period_id == bindparam("period"),
+                  Txn.rule_id.in_(select(Rule.id).where(Rule.scheme_id == bindparam("scheme"),
+                                                        Rule.key == bindparam("key"))),
+                  Txn.kind == "award", Txn.state != "rejected", ~exists().where(_reversal.reverses_id == Txn.id))
+           .group_by(Txn.account_id))
+
+
+def _earned_so_far(rule: Rule, period: Period, accounts: list[Account]) -> dict[int, int]:
+    """What each member earned under the rule's key this period: one aggregate query."""
+    return dict(db.session.execute(_EARNED, {"accounts": sorted({a.id for a in accounts}), "period": period.id,
+                                             "scheme": rule.scheme_id, "key": rule.key}).all())
+
+
+def _check_caps(rule: Rule, period: Period, accounts: list[Account]) -> None:
+    """A rule's cap per period (每月封顶): what a member earned under it this period, plus this
+    entry (and the batch's earlier ones for the same member), may not pass it."""
     if rule.cap_per_period is None or rule.points <= 0:
         return
-    versions = select(Rule.id).where(Rule.scheme_id == rule.scheme_id, Rule.key == rule.key)
-    reversal = aliased(Txn)
-    not_reversed = ~exists().where(reversal.reverses_id == Txn.id)  # an anti-join on the reverses_id index
-    so_far = db.session.scalar(select(func.coalesce(func.sum(Txn.points), 0)).where(
-        Txn.account_id == account.id, Txn.period_id == period.id, Txn.rule_id.in_(versions),
-        Txn.kind == "award", Txn.state != "rejected", not_reversed)) or 0
-    if so_far + rule.points > rule.cap_per_period:
-        raise ApiError(422, "cap_reached", _("本月该项已得 %(so_far)s 分，封顶 %(cap_per_period)s 分", so_far=so_far, cap_per_period=rule.cap_per_period),
-                       {"rule_id": [_("封顶 %(cap_per_period)s", cap_per_period=rule.cap_per_period)]})
+    so_far = _earned_so_far(rule, period, accounts)
+    for i, account in enumerate(accounts):
+        earned = so_far.get(account.id) or 0
+        if earned + rule.points > rule.cap_per_period:
+            exc = ApiError(422, "cap_reached", _("本月该项已得 %(so_far)s 分，封顶 %(cap_per_period)s 分", so_far=earned,
+                                                 cap_per_period=rule.cap_per_period),
+                           {"rule_id": [_("封顶 %(cap_per_period)s", cap_per_period=rule.cap_per_period)]})
+            exc.member_index = i
+            raise exc
+        so_far[account.id] = earned + rule.points
 
 
 def record_entry(tenant, scheme: Scheme, rule: Rule, *, occurred_at: dt.datetime | None = None, note: str = "",
-                 evidence: str = "", source: str = "manual", source_ref: str | None = None, **member) -> Txn:
+                 evidence: str = "", source: str = "manual", source_ref: str | None = None, photos=(), **member) -> Txn:
     """Record one entry (记一笔) for a member under ``rule``; it waits for review when the rule
     asks for it, and is posted at once otherwise. An announced event (``source``/``source_ref``)
     is recorded once: a repeat returns the first transaction."""
+    if source_ref is not None:
+        seen = db.session.scalar(select(Txn).where(Txn.source == source, Txn.source_ref == source_ref))
+        if seen is not None:
+            return seen
+    try:
+        txn, = record_entries(tenant, scheme, rule, [member], occurred_at=occurred_at, note=note, evidence=evidence,
+                              source=source, source_ref=source_ref, photos=photos)
+    except ApiError as exc:
+        exc.member_index = None
+        raise
+    return txn
+
+
+def record_entries(tenant, scheme: Scheme, rule: Rule, members: list[dict], *, occurred_at: dt.datetime | None = None,
+                   note: str = "", evidence: str = "", source: str = "manual", source_ref: str | None = None,
+                   photos=()) -> list[Txn]:
+    """Record ``rule`` for each of ``members`` (a member may come twice): one entry, or a batch
+    at a village meeting (村民大会集中记分), all or none. The scheme, rule, period and accounts are
+    read once, the caps by one aggregate query, and the transactions, entries, tallies and the
+    audit row are each written by one statement. A refusal about one member carries
+    ``exc.member_index``. ``photos``: checked uploads (:mod:`plugins.points_bank.photos`) kept as
+    evidence of every transaction recorded."""
     if not scheme.active:
         raise ApiError(422, "scheme_inactive", _("该积分方案已停用"), {"scheme_id": ["停用"]})
     _rule_in(scheme, rule)
+    if rule.photo_required and not photos:
+        raise ApiError(422, "photo_required", _("该细则须上传照片佐证"),
+                       {"photos": [_("须上传照片")]})
     now = utcnow()
     occurred_at = occurred_at or now
     if occurred_at > now + dt.timedelta(minutes=5):
         raise ApiError(422, "validation_error", _("发生时间不能晚于现在"),
                        {"occurred_at": [_("晚于现在")]})
-    if source_ref is not None:
-        seen = db.session.scalar(select(Txn).where(Txn.source == source, Txn.source_ref == source_ref))
-        if seen is not None:
-            return seen
     period = ledger.period_for(occurred_at)
     if period.state != "open":
         raise ApiError(422, "period_published", _("%(key)s 已公示，不能再记入", key=period.key),
                        {"occurred_at": [_("%(key)s 已公示", key=period.key)]})
-    account = ledger.open_account(tenant, scheme, **member)
-    _check_cap(account, rule, period)
-    txn = ledger.new_txn(scheme, account, "award" if rule.points > 0 else "deduction", rule.points, occurred_at, period,
-                         rule_id=rule.id, note=(note or "")[:500], evidence=(evidence or "")[:500], source=source,
-                         source_ref=source_ref)
-    audit("points_bank.record", txn, after={"account": account.number, "rule": rule.key, "version": rule.version,
-                                            "points": rule.points, "source": source})
+    accounts, issuing = ledger.members_accounts(tenant, scheme, members)
+    _check_caps(rule, period, accounts)
+    txns = ledger.insert_txns(scheme, accounts, "award" if rule.points > 0 else "deduction", rule.points, occurred_at,
+                              period, approved=not rule.needs_review,
+                              review_note=None if rule.needs_review else _("无需审核"),
+                              rule_id=rule.id, note=(note or "")[:500], evidence=(evidence or "")[:500], source=source,
+                              source_ref=source_ref)
+    by_id = {a.id: a for a in accounts}
+    for txn in txns:
+        set_committed_value(txn, "rule", rule)
+        set_committed_value(txn, "account", by_id[txn.account_id])
     if not rule.needs_review:
-        _approve(tenant, txn, "无需审核")  # the stored review note
-    return txn
+        try:
+            ledger.book(scheme, txns, by_id, issuing)
+        except ApiError as exc:
+            if getattr(exc, "account_id", None) in by_id:
+                exc.member_index = next(i for i, a in enumerate(accounts) if a.id == exc.account_id)
+            raise
+    if photos:
+        from plugins.points_bank.photos import store
+
+        store(tenant, txns, photos)
+    audit("points_bank.record", txns[0], after={
+        "transactions": [t.id for t in txns], "accounts": [a.number for a in accounts], "rule": rule.key,
+        "version": rule.version, "points": rule.points, "source": source})
+    for txn in txns:
+        announce_award(tenant, txn)
+    return txns
 
 
 def _approve(tenant, txn: Txn, note: str = "") -> Txn:

@@ -4,7 +4,7 @@ scheme's rules out and in (导入导出积分细则) with row errors.
 :func:`workbook` writes through core's export helper (formula-like text kept as text, control
 characters dropped, times in the township's zone).
 A scheme sheet is read by its header names in any order (类别, 细则, 分值 required; 每月封顶,
-需审核, 佐证材料, 编码 optional), so a township's own layout loads as long as it names them.
+需审核, 佐证材料, 须照片, 编码 optional; a sheet without 须照片 leaves that setting as it is), so a township's own layout loads as long as it names them.
 """
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 from core.toolkit import ApiError, XlsxBook, xlsx_response
 from core.toolkit import gettext as _
 
-RULE_COLUMNS = ["编码", "类别", "细则", "分值", "每月封顶", "需审核", "佐证材料", "版本"]
+RULE_COLUMNS = ["编码", "类别", "细则", "分值", "每月封顶", "需审核", "佐证材料", "须照片", "版本"]
 HEADERS = {"编码": "key", "类别": "category", "细则": "name", "分值": "points", "每月封顶": "cap_per_period",
-           "需审核": "needs_review", "佐证材料": "evidence"}
+           "需审核": "needs_review", "佐证材料": "evidence", "须照片": "photo_required"}
 YES = {"是", "需要", "y", "yes", "true", "1", "√"}
 NO = {"否", "不需要", "n", "no", "false", "0", ""}
 
@@ -77,6 +77,11 @@ def read_rules(stream) -> list[dict]:
             problems.append(_("需审核填 是/否"))
         rule["needs_review"] = review in YES
         rule["evidence"] = str(get("evidence") or "").strip()[:200]
+        if "photo_required" in cols:
+            photo = str(get("photo_required") if get("photo_required") is not None else "").strip().lower()
+            if photo not in YES | NO:
+                problems.append(_("须照片填 是/否"))
+            rule["photo_required"] = photo in YES
         key = str(get("key") or "").strip()
         if key:
             if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", key):

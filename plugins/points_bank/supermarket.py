@@ -155,9 +155,10 @@ def redeem(tenant, account: Account, item: Item, quantity: int, note: str = "") 
     price = unit_price(item, tier)
     _change_stock(item, -quantity)
     scheme = db.session.get(Scheme, account.scheme_id)
-    txn = ledger.new_txn(scheme, account, "redemption", -price * quantity, utcnow(),
-                         note=f"兑换 {item.name} ×{quantity} {note}".strip()[:500], source="supermarket")
-    ledger.post(tenant, txn)
+    now = utcnow()
+    txn, = ledger.insert_txns(scheme, [account], "redemption", -price * quantity, now, ledger.period_for(now),
+                              approved=True, note=f"兑换 {item.name} ×{quantity} {note}".strip()[:500], source="supermarket")
+    ledger.book(scheme, [txn], {account.id: account}, ledger.system_account(scheme, "supermarket"))
     uid, name = ledger.actor()
     row = Redemption(txn_id=txn.id, account_id=account.id, item_id=item.id, quantity=quantity, unit_price=price,
                      discount_percent=tier["discount_percent"] if tier else 0, points=price * quantity,

@@ -17,6 +17,18 @@ def payload() -> dict:
     return json_body()
 
 
+INT_FIELDS = ("scheme_id", "rule_id", "household_id", "person_id", "grid_id")
+
+
+def entry_payload() -> dict:
+    """An entry's fields: the JSON body, or a multipart form (with photos) whose ids are read as
+    integers (a non-number stays text, and the schema names the field)."""
+    data = payload()
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        data = {k: int(v) if k in INT_FIELDS and v.strip().isdigit() else v for k, v in data.items()}
+    return data
+
+
 def member_of(data: dict, permission: str) -> dict:
     """The member named by ``household_id`` / ``person_id`` / ``grid_id`` in ``data``, within the
     user's grids: 422 naming the field when it is not (also another township's ids)."""

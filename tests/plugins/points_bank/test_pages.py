@@ -147,3 +147,62 @@ def test_scheme_import_form_names_the_bad_rows(town, books):
         "file": (buf, "rules.xlsx"), "csrf_token": books.api.headers["X-CSRFToken"]}, content_type="multipart/form-data")
     assert resp.status_code == 422 and "第2行" in resp.get_data(as_text=True)
     assert len(books.scheme()["rules"]) == len(scheme["rules"])
+
+
+def test_passbook_pages_by_keyset_and_reads_a_fixed_number_of_times(app, town, books):
+    from tests.plugins.points_bank.test_recording import counted
+
+    scheme = books.scheme()
+    rule = next(r for r in scheme["rules"] if r["key"] == "litter")  # no cap: 105 entries for one household
+    resp = books.api.post(f"{town.base}/entries/batch", json={
+        "scheme_id": scheme["id"], "rule_id": rule["id"], "note": "巡查",
+        "members": [{"household_id": town.households["张三"]}] * 105})
+    assert resp.status_code == 201, resp.get_json()
+    ids = sorted(r["id"] for r in resp.get_json())
+    account = resp.get_json()[0]["account_id"]
+    url = f"/t/{town.slug}/points_bank/accounts/{account}"
+    with counted(app) as seen:
+        first = books.api.get(url)
+    page = first.get_data(as_text=True)
+    assert first.status_code == 200 and page.count('-5</td>') == 100
+    assert f"before={ids[5]}" in page  # the oldest row shown names the next page
+    assert len(seen) <= 12, "\n".join(seen)  # core's 6 and 6 of its own, whatever the rows
+    older = books.api.get(f"{url}?before={ids[5]}").get_data(as_text=True)
+    assert older.count('-5</td>') == 5 and "更早的记录" not in older and "最新记录" in older
+
+
+def test_an_exported_scheme_imports_back_unchanged_and_the_sheet_can_ask_for_photos(town, books):
+    scheme = books.scheme()
+    exported = books.api.get(f"{town.base}/schemes/{scheme['id']}/rules.xlsx").data
+    again = books.api.post(f"{town.base}/schemes/{scheme['id']}/rules.xlsx",
+                           data={"file": (io.BytesIO(exported), "rules.xlsx")}, content_type="multipart/form-data")
+    assert again.status_code == 200 and again.get_json() == {"added": 0, "revised": 0,
+                                                             "unchanged": len(scheme["rules"])}, again.get_json()
+    wb = load_workbook(io.BytesIO(exported))
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if row[header.index("编码")].value == "eco":
+            row[header.index("须照片")].value = "是"
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    resp = books.api.post(f"{town.base}/schemes/{scheme['id']}/rules.xlsx", data={"file": (buf, "rules.xlsx")},
+                          content_type="multipart/form-data")
+    assert resp.get_json() == {"added": 0, "revised": 1, "unchanged": len(scheme["rules"]) - 1}
+    assert books.rule("eco")["photo_required"] is True and books.rule("eco")["version"] == 2
+
+
+def test_review_page_reads_a_fixed_number_of_times_whatever_the_rows(app, town, books):
+    from tests.plugins.points_bank.test_recording import counted
+
+    scheme = books.scheme()
+    rule = next(r for r in scheme["rules"] if r["key"] == "litter")  # needs review
+    hh = town.households
+    members = [{"household_id": hh[n]} for n in ("张三", "李四", "王五", "赵六")] * 10
+    assert books.api.post(f"{town.base}/entries/batch", json={"scheme_id": scheme["id"], "rule_id": rule["id"],
+                                                              "members": members}).status_code == 201
+    with counted(app) as seen:
+        page = books.api.get(f"/t/{town.slug}/points_bank/review")
+    assert page.status_code == 200 and page.get_data(as_text=True).count('name="ids"') == 40
+    assert len(seen) <= 12, "\n".join(seen)  # core's 6, the rows, their periods, accounts, rules and photos
