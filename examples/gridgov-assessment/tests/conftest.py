@@ -62,6 +62,12 @@ def town(create_tenant, create_grid, create_user) -> Town:
 
 
 @pytest.fixture
+def town_with(create_tenant, create_grid, create_user):
+    """``town_with(modules=("assessment", "incidents"), county=None)``: another town, other modules."""
+    return lambda modules=("assessment",), county=None: make_town(create_tenant, create_grid, create_user, modules, county)
+
+
+@pytest.fixture
 def other_town(create_tenant, create_grid, create_user) -> Town:
     return make_town(create_tenant, create_grid, create_user)
 
