@@ -36,7 +36,8 @@ def _plugin_specs(app) -> dict[str, object]:
 
 
 def test_every_hook_has_a_test_named_after_it(app):
-    sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("test_*.py"))
+    tests = [*(ROOT / "tests").rglob("test_*.py"), *(ROOT / "examples").glob("*/tests/test_*.py")]  # and the examples'
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in tests)
     names = _specs() + sorted(_plugin_specs(app))
     missing = [name for name in names if f"def test_hook_{name}" not in sources]
     assert not missing, f"hooks without a test_hook_<name>: {missing}"

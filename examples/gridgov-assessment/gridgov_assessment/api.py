@@ -9,7 +9,7 @@ from core.toolkit import ApiError, Grid, db, doc, load, requires, xlsx_response
 
 from gridgov_assessment import exports, scores, services
 from gridgov_assessment.permissions import MANAGE, SCORE, VIEW, can_see_unpublished, require_score_on
-from gridgov_assessment.schemas import DeductionIn, QuarterIn, RuleFields, RuleIn, WithdrawIn
+from gridgov_assessment.schemas import DeductionIn, QuarterIn, RuleFields, ChecklistRuleIn, DeductionWithdrawIn
 from gridgov_assessment.web import deduction_or_404, quarter_dict, quarter_or_404, rule_or_404, visible_quarters
 
 bp = Blueprint("assessment", __name__, url_prefix="/api/v1/t/<tenant>/assessment")
@@ -43,10 +43,10 @@ def get_quarter(period: str):
 
 @bp.post("/quarters/<period>/rules")
 @requires(MANAGE)
-@doc("Add a rule to an open quarter's checklist", request_schema=RuleIn, tags=TAGS, status=201)
+@doc("Add a rule to an open quarter's checklist", request_schema=ChecklistRuleIn, tags=TAGS, status=201)
 def add_rule(period: str):
     quarter = quarter_or_404(period, writing=True)
-    rule = services.add_rule(quarter, load(RuleIn))
+    rule = services.add_rule(quarter, load(ChecklistRuleIn))
     db.session.commit()
     return jsonify(services.rule_dict(rule)), 201
 
@@ -90,12 +90,12 @@ def add_deduction(period: str):
 
 @bp.post("/quarters/<period>/deductions/<int:deduction_id>/withdraw")
 @requires(SCORE)
-@doc("Withdraw a deduction of an open quarter, saying why", request_schema=WithdrawIn, tags=TAGS)
+@doc("Withdraw a deduction of an open quarter, saying why", request_schema=DeductionWithdrawIn, tags=TAGS)
 def withdraw_deduction(period: str, deduction_id: int):
     quarter = quarter_or_404(period, writing=True)
     deduction = deduction_or_404(quarter, deduction_id)
     require_score_on(db.session.get(Grid, deduction.grid_id))
-    services.withdraw_deduction(quarter, deduction, load(WithdrawIn)["reason"])
+    services.withdraw_deduction(quarter, deduction, load(DeductionWithdrawIn)["reason"])
     db.session.commit()
     return jsonify({"withdrawn": deduction_id})
 

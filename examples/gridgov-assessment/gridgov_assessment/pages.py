@@ -10,7 +10,7 @@ from core.toolkit import ApiError, Grid, confirm_first, db, gettext as _, local_
 
 from gridgov_assessment import scores, services
 from gridgov_assessment.permissions import MANAGE, SCORE, VIEW, can_see_unpublished, require_score_on
-from gridgov_assessment.schemas import DeductionIn, QuarterIn, RuleFields, WithdrawIn
+from gridgov_assessment.schemas import DeductionIn, QuarterIn, RuleFields, DeductionWithdrawIn
 from gridgov_assessment.web import deduction_or_404, quarter_or_404, rule_or_404, visible_quarters
 
 bp = Blueprint("assessment_pages", __name__, url_prefix="/t/<tenant>/assessment", template_folder="templates")
@@ -99,7 +99,7 @@ def withdraw_deduction(period: str, deduction_id: int):
     deduction = deduction_or_404(q, deduction_id)
     try:
         require_score_on(db.session.get(Grid, deduction.grid_id))
-        services.withdraw_deduction(q, deduction, WithdrawIn().load(_form())["reason"])
+        services.withdraw_deduction(q, deduction, DeductionWithdrawIn().load(_form())["reason"])
     except (ApiError, ValidationError) as exc:
         _refused(exc)
         return _back(period)

@@ -32,7 +32,7 @@ class RuleFields(Strict):
     active = fields.Boolean()
 
 
-class RuleIn(RuleFields):
+class ChecklistRuleIn(RuleFields):
     code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$",
                                                                  error="须为小写字母、数字和下划线 (a-z, 0-9, _)"))
     item = fields.String(required=True, validate=validate.Length(min=1, max=50))
@@ -40,7 +40,7 @@ class RuleIn(RuleFields):
     max_points = fields.Float(required=True, validate=[validate.Range(min=0.5, max=100), _tenths])
 
 
-class TemplateRule(RuleIn):
+class TemplateRule(ChecklistRuleIn):
     """One rule as the county publishes it (the ``assessment.checklist`` template kind)."""
 
 
@@ -58,5 +58,5 @@ class DeductionIn(Strict):
             raise ValidationError("请写明扣分原因 (say why)")
 
 
-class WithdrawIn(Strict):
+class DeductionWithdrawIn(Strict):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))

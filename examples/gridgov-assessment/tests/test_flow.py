@@ -96,3 +96,11 @@ def test_year_summary_proposes_the_best_grids(town, api_as, enable_module, deduc
     assert {r["grid_name"] for r in summary["grids"] if r["proposed_award"]} == {"二网格", "三网格"}  # tied first
     # the year of a viewer counts published quarters only
     assert api_as(town.leader1).get(f"{town.api}/years/{year}").get_json()["grids"] == []
+
+
+def test_the_endpoints_are_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    ours = {p for p in paths if "/assessment/" in p}
+    assert {"/api/v1/t/{tenant}/assessment/quarters", "/api/v1/t/{tenant}/assessment/quarters/{period}/deductions",
+            "/api/v1/t/{tenant}/assessment/quarters/{period}/ranking", "/api/v1/t/{tenant}/assessment/years/{year}"} <= ours
+    assert paths["/api/v1/t/{tenant}/assessment/quarters/{period}/deductions"]["post"]["summary"].startswith("Record points")
