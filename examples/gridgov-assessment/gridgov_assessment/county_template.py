@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.toolkit import db, local_now, period_name
+from core.toolkit import ApiError, db, local_now, period_name
 
 from gridgov_assessment.defaults import DEFAULT_RULES
-from gridgov_assessment.models import ChecklistRule
+from gridgov_assessment.models import ChecklistRule, Quarter
 from gridgov_assessment.services import RULE_FIELDS, latest_open_quarter, open_quarter, rule_dict
 
 
@@ -33,7 +33,13 @@ def read_items(tenant) -> list[dict[str, Any]]:
 
 
 def apply_items(tenant, items: list[dict[str, Any]], removed: list[str]) -> None:
-    quarter = latest_open_quarter() or open_quarter(period_name("quarter", local_now(tenant).date()))
+    quarter = latest_open_quarter()
+    if quarter is None:
+        period = period_name("quarter", local_now(tenant).date())
+        if db.session.scalar(select(Quarter.id).where(Quarter.period == period)) is not None:
+            raise ApiError(409, "no_open_quarter", f"{period} 已关闭，请先新建下一季度再采用县级细则 "
+                                                   "(this quarter is closed: open the next one first)")
+        quarter = open_quarter(period)
     rules = {r.code: r for r in db.session.scalars(select(ChecklistRule).where(ChecklistRule.quarter_id == quarter.id))}
     sort = db.session.scalar(select(func.max(ChecklistRule.sort)).where(ChecklistRule.quarter_id == quarter.id)) or 0
     for item in items:

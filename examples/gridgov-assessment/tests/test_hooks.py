@@ -127,3 +127,15 @@ def test_hook_register_template_kinds_county_checklist_adopted(create_county, cr
     assert rule_by_code(admin, town, "party_meeting")["max_points"] == 10
     ok = admin.patch(f"{town.api}/quarters/{town.period}/rules/{rule['id']}", json={"method": "缺一次扣2分"})
     assert ok.status_code == 200 and ok.get_json()["method"] == "缺一次扣2分"
+
+
+def test_adopting_with_no_open_quarter_is_refused(create_county, create_user, town_with, api_as, enable_module):
+    county = create_county()
+    enable_module(county, "assessment")
+    api_as(create_user(roles=[(county, "county_admin")])).get(f"/api/v1/t/{county.slug}/templates/assessment.checklist")
+    town = town_with(county=county)
+    admin = api_as(town.admin)
+    assert admin.post(f"{town.api}/quarters/{town.period}/close").status_code == 200
+    resp = admin.post(f"/api/v1/t/{town.slug}/templates/assessment.checklist/adopt")
+    assert resp.status_code == 409 and "先新建下一季度" in resp.get_json()["error"]["message"]
+    assert [q["state"] for q in admin.get(f"{town.api}/quarters").get_json()["items"]] == ["closed"]
