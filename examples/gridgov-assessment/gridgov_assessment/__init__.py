@@ -23,6 +23,9 @@ class AssessmentSettings(Schema):
                                   validate=validate.Length(equal=5),
                                   metadata={"label_zh": "一至五星的得分率下限(%)",
                                             "label_en": "Lowest score (% of full marks) for one to five stars"})
+    grid_level = fields.Integer(load_default=0, validate=validate.Range(min=0, max=8),
+                                metadata={"label_zh": "考核的网格层级(0: 名为“网格”的一级)",
+                                          "label_en": "Grid level assessed (0: the level named 网格)"})
     award_count = fields.Integer(load_default=3, validate=validate.Range(min=0, max=50),
                                  metadata={"label_zh": "年度先进网格名额", "label_en": "Grids proposed for the year's awards"})
 

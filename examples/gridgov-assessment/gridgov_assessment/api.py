@@ -83,7 +83,7 @@ def add_deduction(period: str):
     grid = db.session.get(Grid, data["grid_id"])
     if grid is not None:
         require_score_on(grid)
-    deduction = services.record_deduction(quarter, data)
+    deduction = services.record_deduction(g.tenant, quarter, data)
     db.session.commit()
     return jsonify(scores.deduction_dict(deduction)), 201
 

@@ -32,9 +32,9 @@ def fill_demo(tenant) -> int:
     rnd = random.Random(tenant.id)
     rules = [r for r in rules_of(quarter) if not r.metric_key]
     count = 0
-    for grid in assessed_grids()[:12]:
+    for grid in assessed_grids(tenant)[:12]:
         for rule in rnd.sample(rules, k=min(len(rules), rnd.randint(1, 4))):
-            record_deduction(quarter, {"grid_id": grid.id, "rule_id": rule.id, "points": min(rule.max_points, rnd.choice([0.5, 1, 1.5, 2])),
+            record_deduction(tenant, quarter, {"grid_id": grid.id, "rule_id": rule.id, "points": min(rule.max_points, rnd.choice([0.5, 1, 1.5, 2])),
                                        "reason": rnd.choice(FINDINGS), "evidence": f"督查照片 {rnd.randint(100, 999)}",
                                        "inspected_on": today - dt.timedelta(days=rnd.randint(40, 80))})
             count += 1

@@ -29,10 +29,10 @@ def scores_book(quarter: Quarter, rows: list[dict]) -> XlsxBook:
         for line in row["lines"]:
             n = line["number"]
             shown = f"{n['label_zh']} {n['value']:g} ({n['source']})" if n else ("无数据" if line["metric_key"] else "")
-            lines.append([row["grid_name"], line["item"], line["title"], line["max_points"], line["lost_inspected"],
+            lines.append([row["grid_label"], line["item"], line["title"], line["max_points"], line["lost_inspected"],
                           line["lost_number"], shown, line["score"]])
             for d in line["deductions"]:
-                found.append([row["grid_name"], line["title"], d["points"], d["reason"], d["evidence"], d["inspected_on"],
+                found.append([row["grid_label"], line["title"], d["points"], d["reason"], d["evidence"], d["inspected_on"],
                               d["inspector"], d["recorded_at"]])
     return book
 
@@ -43,6 +43,6 @@ def ranking_book(quarter: Quarter, rows: list[dict]) -> XlsxBook:
                                                 "比上一名少", Column("主要失分", width=60)])
     for row in rows:
         lost = "；".join(f"{line['title']} -{line['lost']:g}" for line in row["lines"] if line["lost"] > 0)
-        sheet.append([row["rank"], row["grid_name"], row["total"], row["full"], row["percent"], row["stars"],
+        sheet.append([row["rank"], row["grid_label"], row["total"], row["full"], row["percent"], row["stars"],
                       row["above"]["behind"] if row["above"] else None, lost])
     return book

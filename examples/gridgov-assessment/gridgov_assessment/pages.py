@@ -65,11 +65,11 @@ def quarter(period: str):
     recent = []
     if can_see_unpublished(g.access):
         titles = {r.id: r.title for r in rules}
-        recent = [{**d, "rule": titles.get(d["rule_id"], ""), "grid": row["grid_name"]}
+        recent = [{**d, "rule": titles.get(d["rule_id"], ""), "grid": row["grid_label"]}
                   for row in scores.ranking(g.tenant, q) for line in row["lines"] for d in line["deductions"]]
         recent.sort(key=lambda d: -d["id"])
     return render_template("assessment/quarter.html", q=q, rules=rules, scoring=scoring, recent=recent[:50],
-                           grids=scores.assessed_grids() if scoring else [], can_manage=g.access.can(MANAGE),
+                           grids=scores.assessed_grids(g.tenant) if scoring else [], can_manage=g.access.can(MANAGE),
                            today=local_today().isoformat())
 
 
@@ -83,7 +83,7 @@ def add_deduction(period: str):
         grid = db.session.get(Grid, data["grid_id"])
         if grid is not None:
             require_score_on(grid)
-        services.record_deduction(q, data)
+        services.record_deduction(g.tenant, q, data)
     except (ApiError, ValidationError) as exc:
         _refused(exc)
         return _back(period)

@@ -29,11 +29,28 @@ def quarter_by_period(period: str) -> Quarter | None:
     return db.session.scalar(select(Quarter).where(Quarter.period == period))
 
 
-def assessed_grids() -> list[Grid]:
-    """Active grids without an active child grid, in tree order."""
-    grids = db.session.scalars(select(Grid).where(Grid.status == GridStatus.active).order_by(Grid.path)).all()
+def assessed_level(tenant) -> int:
+    """The grid level assessed: the setting, else the level the township calls 网格, else the deepest."""
+    chosen = module_settings(tenant, "assessment")["grid_level"]
+    names = tenant.level_names
+    if chosen:
+        return min(chosen, len(names))
+    return names.index("网格") + 1 if "网格" in names else len(names)
+
+
+def assessed_grids(tenant) -> list[Grid]:
+    """The active grids of the assessed level, and active grids above it with none below (a
+    village not divided into grids is scored itself), in tree order; each with ``label``
+    (its parent's name before its own, since 一网格 is in every village)."""
+    level = assessed_level(tenant)
+    grids = db.session.scalars(select(Grid).where(Grid.status == GridStatus.active, Grid.level <= level)
+                               .order_by(Grid.path)).all()
     parents = {g.parent_id for g in grids if g.parent_id is not None}
-    return [g for g in grids if g.id not in parents]
+    names = {g.id: g.name for g in grids}
+    chosen = [g for g in grids if g.level == level or g.id not in parents]
+    for grid in chosen:
+        grid.label = f"{names[grid.parent_id]} · {grid.name}" if grid.parent_id in names else grid.name
+    return chosen
 
 
 def rules_of(quarter: Quarter, active_only: bool = True) -> list[ChecklistRule]:
@@ -87,7 +104,7 @@ def ranking(tenant, quarter: Quarter) -> list[dict[str, Any]]:
     """The quarter's ranking (季排队): every assessed grid's sheet, best first, with its rank (equal
     totals share a rank), stars, and the comparison with the grid just above it."""
     thresholds = module_settings(tenant, "assessment")["star_thresholds"]
-    grids = assessed_grids()
+    grids = assessed_grids(tenant)
     rules = rules_of(quarter)
     numbers = numbers_of(tenant, quarter, [g.id for g in grids])
     deductions: dict[int, list[Deduction]] = {}
@@ -96,7 +113,7 @@ def ranking(tenant, quarter: Quarter) -> list[dict[str, Any]]:
     rows = []
     for grid in grids:
         sheet = grid_lines(rules, deductions.get(grid.id, []), numbers.get(grid.id, {}))
-        rows.append({"grid_id": grid.id, "grid_name": grid.name, **sheet, "stars": stars_for(sheet["percent"], thresholds)})
+        rows.append({"grid_id": grid.id, "grid_name": grid.name, "grid_label": grid.label, **sheet, "stars": stars_for(sheet["percent"], thresholds)})
     rows.sort(key=lambda r: (-r["total"], r["grid_name"]))
     for i, row in enumerate(rows):
         row["rank"] = rows[i - 1]["rank"] if i and rows[i - 1]["total"] == row["total"] else i + 1
@@ -109,7 +126,7 @@ def compare(row: dict[str, Any], above: dict[str, Any]) -> dict[str, Any]:
     theirs = {line["rule_id"]: line["lost"] for line in above["lines"]}
     gaps = [{"rule_id": line["rule_id"], "title": line["title"], "lost": line["lost"], "their_lost": theirs.get(line["rule_id"], 0.0),
              "gap": round(line["lost"] - theirs.get(line["rule_id"], 0.0), 1)} for line in row["lines"]]
-    return {"grid_id": above["grid_id"], "grid_name": above["grid_name"], "total": above["total"],
+    return {"grid_id": above["grid_id"], "grid_name": above["grid_name"], "grid_label": above["grid_label"], "total": above["total"],
             "behind": round(above["total"] - row["total"], 1),
             "rules": sorted((g for g in gaps if g["gap"] > 0), key=lambda g: -g["gap"])}
 
@@ -126,7 +143,8 @@ def people_scores(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]
         person = people.setdefault(who, {"duty": duty.duty.value, "name": duty.name, "user_id": duty.user_id, "grids": []})
         if duty.grid_id not in [g["grid_id"] for g in person["grids"]]:
             row = totals[duty.grid_id]
-            person["grids"].append({"grid_id": row["grid_id"], "grid_name": row["grid_name"], "total": row["total"],
+            person["grids"].append({"grid_id": row["grid_id"], "grid_name": row["grid_name"], "grid_label": row["grid_label"],
+                                    "total": row["total"],
                                     "rank": row["rank"]})
     out: dict[str, list[dict[str, Any]]] = {"grid_leader": [], "grid_instructor": []}
     for person in people.values():
@@ -147,7 +165,8 @@ def year_summary(tenant, year: int, published_only: bool) -> dict[str, Any]:
     grids: dict[int, dict[str, Any]] = {}
     for quarter in quarters:
         for row in ranking(tenant, quarter):
-            entry = grids.setdefault(row["grid_id"], {"grid_id": row["grid_id"], "grid_name": row["grid_name"], "quarters": {}})
+            entry = grids.setdefault(row["grid_id"], {"grid_id": row["grid_id"], "grid_name": row["grid_name"],
+                                                     "grid_label": row["grid_label"], "quarters": {}})
             entry["quarters"][quarter.period] = {"total": row["total"], "rank": row["rank"], "stars": row["stars"]}
     rows = list(grids.values())
     for row in rows:

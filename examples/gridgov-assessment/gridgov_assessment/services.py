@@ -95,7 +95,7 @@ def update_rule(tenant, quarter: Quarter, rule: ChecklistRule, changes: dict[str
     return rule
 
 
-def record_deduction(quarter: Quarter, data: dict[str, Any]) -> Deduction:
+def record_deduction(tenant, quarter: Quarter, data: dict[str, Any]) -> Deduction:
     """Record lost points at an inspection. 409 on a closed quarter; 422 for a rule not in this
     quarter's checklist, a grid not of this township or not assessed, or points beyond what the
     rule has left for the grid. (Whether the user may score the grid is the view's check.)"""
@@ -106,9 +106,9 @@ def record_deduction(quarter: Quarter, data: dict[str, Any]) -> Deduction:
     grid = db.session.get(Grid, data["grid_id"])
     if grid is None:
         raise ApiError(422, "validation_error", "没有这个网格", {"grid_id": ["不是本乡镇的网格 (no such grid in this township)"]})
-    if grid.id not in {g.id for g in assessed_grids()}:
+    if grid.id not in {g.id for g in assessed_grids(tenant)}:
         raise ApiError(422, "validation_error", "该网格不参加考核",
-                       {"grid_id": ["只考核最末一级的在用网格 (only active grids without sub-grids are assessed)"]})
+                       {"grid_id": ["只考核网格一级的在用网格 (only active grids of the assessed level are)"]})
     already = db.session.scalar(select(func.coalesce(func.sum(Deduction.points), 0.0))
                                 .where(Deduction.rule_id == rule.id, Deduction.grid_id == grid.id)) or 0.0
     if round(already + data["points"], 1) > rule.max_points:
@@ -140,7 +140,7 @@ def close_quarter(tenant, quarter: Quarter) -> int:
     """Close an open quarter: no more scoring, and the other modules' numbers are frozen as they
     are now. Returns how many numbers were kept."""
     require_open(quarter)
-    kept = freeze(tenant, quarter, [g.id for g in assessed_grids()])
+    kept = freeze(tenant, quarter, [g.id for g in assessed_grids(tenant)])
     quarter.state, quarter.closed_at = "closed", utcnow()
     db.session.flush()
     audit("assessment.quarter_closed", quarter, after={"period": quarter.period, "numbers": kept})

@@ -82,7 +82,7 @@ def test_malformed_deductions_name_the_field(town, api_as, rule_by_code, body, f
 def test_a_village_with_grids_under_it_is_not_assessed(town, api_as, deduct, rule_by_code):
     staff = api_as(town.staff)
     resp = deduct(staff, town, town.village1, rule_by_code(staff, town, "party_meeting")["id"], 1)
-    assert resp.status_code == 422 and "只考核最末一级" in resp.get_json()["error"]["fields"]["grid_id"][0]
+    assert resp.status_code == 422 and "只考核网格一级" in resp.get_json()["error"]["fields"]["grid_id"][0]
 
 
 def test_bad_checklist_changes_and_periods(town, api_as, deduct, rule_by_code):

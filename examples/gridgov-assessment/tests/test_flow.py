@@ -104,3 +104,16 @@ def test_the_endpoints_are_in_the_openapi_document(client):
     assert {"/api/v1/t/{tenant}/assessment/quarters", "/api/v1/t/{tenant}/assessment/quarters/{period}/deductions",
             "/api/v1/t/{tenant}/assessment/quarters/{period}/ranking", "/api/v1/t/{tenant}/assessment/years/{year}"} <= ours
     assert paths["/api/v1/t/{tenant}/assessment/quarters/{period}/deductions"]["post"]["summary"].startswith("Record points")
+
+
+def test_the_assessed_level_is_the_townships_网格_unless_set(town, api_as, enable_module, create_grid):
+    from core.toolkit import tenant_context
+
+    staff = api_as(town.staff)
+    with tenant_context(town.tenant):
+        create_grid(town.tenant, "南村")  # a village not divided into grids is scored itself
+    rows = staff.get(f"{town.api}/quarters/{town.period}/ranking").get_json()["grids"]
+    assert sorted(r["grid_label"] for r in rows) == ["东村 · 一网格", "东村 · 二网格", "南村", "西村 · 三网格"]
+    enable_module(town.tenant, "assessment", {"grid_level": 1})
+    rows = staff.get(f"{town.api}/quarters/{town.period}/ranking").get_json()["grids"]
+    assert sorted(r["grid_label"] for r in rows) == ["东村", "南村", "西村"]

@@ -86,8 +86,8 @@ def test_exports_of_checklist_scores_and_ranking(town, api_as, deduct, rule_by_c
     assert rows[0][:4] == ("编码", "考核项目", "考核细则", "分值") and len(rows) == 23
     scores = load_workbook(io.BytesIO(admin.get(f"{base}/scores.xlsx").data))
     found = list(scores.worksheets[1].values)
-    assert found[1][0] == "二网格" and found[1][2] == 2 and found[1][3].startswith("'=")  # a formula stays text
+    assert found[1][0] == "东村 · 二网格" and found[1][2] == 2 and found[1][3].startswith("'=")  # a formula stays text
     ranking = load_workbook(io.BytesIO(admin.get(f"{base}/ranking.xlsx").data))
     rows = list(ranking.active.values)
-    assert [r[:3] for r in rows[1:]] == [(1, "一网格", 100), (1, "三网格", 100), (3, "二网格", 98)]
+    assert [r[:3] for r in rows[1:]] == [(1, "东村 · 一网格", 100), (1, "西村 · 三网格", 100), (3, "东村 · 二网格", 98)]
     assert "网格党小组每月组织一次活动 -2" in rows[3][7]
