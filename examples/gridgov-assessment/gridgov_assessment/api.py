@@ -3,9 +3,9 @@ their checklists, deductions, closing and publishing, the ranking, a grid's shee
 instructors, the year, and the .xlsx exports. Views load → check access → call a service → commit."""
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 
-from core.toolkit import ApiError, Grid, db, doc, load, requires, xlsx_response
+from core.toolkit import ApiError, Grid, db, doc, int_arg, known_args, load, requires, xlsx_response
 
 from gridgov_assessment import exports, scores, services
 from gridgov_assessment.permissions import MANAGE, SCORE, VIEW, can_see_unpublished, require_score_on
@@ -67,7 +67,8 @@ def change_rule(period: str, rule_id: int):
 @doc("Deductions recorded in a quarter (督查扣分), optionally of one grid (?grid_id=)", tags=TAGS)
 def list_deductions(period: str):
     quarter = quarter_or_404(period)
-    grid_id = request.args.get("grid_id", type=int)
+    known_args("grid_id")
+    grid_id = int_arg("grid_id")
     rows = [line_d for row in scores.ranking(g.tenant, quarter) if grid_id in (None, row["grid_id"])
             for line in row["lines"] for line_d in line["deductions"]]
     return jsonify({"items": sorted(rows, key=lambda d: d["id"])})

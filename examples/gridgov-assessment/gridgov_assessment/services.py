@@ -31,6 +31,10 @@ def actor() -> tuple[int | None, str]:
 
 
 def require_open(quarter: Quarter) -> None:
+    """409 unless ``quarter`` is open. Re-reads the quarter under a row lock (PostgreSQL; SQLite
+    writes are serial anyway), so a deduction and the closing, or two deductions on the same grid
+    and rule, never interleave: the second waits and sees the first."""
+    db.session.refresh(quarter, with_for_update=True)
     if quarter.state != "open":
         raise ApiError(409, "quarter_closed", f"{quarter.period} 考核已关闭，不能再打分或修改细则 "
                                               f"(the quarter is {quarter.state}: no more scoring or changes)")
