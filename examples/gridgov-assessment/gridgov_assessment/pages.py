@@ -10,7 +10,7 @@ from core.toolkit import ApiError, Grid, confirm_first, db, gettext as _, local_
 
 from gridgov_assessment import scores, services
 from gridgov_assessment.permissions import MANAGE, SCORE, VIEW, can_see_unpublished, require_score_on
-from gridgov_assessment.schemas import DeductionIn, QuarterIn, RuleFields, DeductionWithdrawIn
+from gridgov_assessment.schemas import ChecklistRuleIn, DeductionIn, QuarterIn, RuleFields, DeductionWithdrawIn
 from gridgov_assessment.web import deduction_or_404, quarter_or_404, rule_or_404, visible_quarters
 
 bp = Blueprint("assessment_pages", __name__, url_prefix="/t/<tenant>/assessment", template_folder="templates")
@@ -125,6 +125,20 @@ def move_quarter(period: str, action: str):
         return _back(period)
     db.session.commit()
     flash(_("已关闭") if action == "close" else _("已公布"), "success")
+    return _back(period)
+
+
+@bp.post("/quarters/<period>/rules")
+@requires(MANAGE)
+def add_rule(period: str):
+    q = quarter_or_404(period, writing=True)
+    try:
+        services.add_rule(q, ChecklistRuleIn().load(_form()))
+    except (ApiError, ValidationError) as exc:
+        _refused(exc)
+        return _back(period)
+    db.session.commit()
+    flash(_("细则已添加"), "success")
     return _back(period)
 
 

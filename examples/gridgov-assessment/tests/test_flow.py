@@ -117,3 +117,15 @@ def test_the_assessed_level_is_the_townships_网格_unless_set(town, api_as, ena
     enable_module(town.tenant, "assessment", {"grid_level": 1})
     rows = staff.get(f"{town.api}/quarters/{town.period}/ranking").get_json()["grids"]
     assert sorted(r["grid_label"] for r in rows) == ["东村", "南村", "西村"]
+
+
+def test_a_deduction_withdrawn_gives_the_points_back(town, api_as, deduct, rule_by_code):
+    staff = api_as(town.staff)
+    rule = rule_by_code(staff, town, "party_meeting")
+    deduction = deduct(staff, town, town.g1, rule["id"], 2).get_json()
+    q = f"{town.api}/quarters/{town.period}"
+    assert staff.post(f"{q}/deductions/{deduction['id']}/withdraw", json={}).status_code == 422  # say why
+    resp = staff.post(f"{q}/deductions/{deduction['id']}/withdraw", json={"reason": "复核后不扣"})
+    assert resp.status_code == 200
+    assert staff.get(f"{q}/grids/{town.g1}").get_json()["grid"]["total"] == 100.0
+    assert staff.post(f"{q}/deductions/{deduction['id']}/withdraw", json={"reason": "again"}).status_code == 404

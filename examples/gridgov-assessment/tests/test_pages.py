@@ -91,3 +91,16 @@ def test_exports_of_checklist_scores_and_ranking(town, api_as, deduct, rule_by_c
     rows = list(ranking.active.values)
     assert [r[:3] for r in rows[1:]] == [(1, "东村 · 一网格", 100), (1, "西村 · 三网格", 100), (3, "东村 · 二网格", 98)]
     assert "网格党小组每月组织一次活动 -2" in rows[3][7]
+
+
+def test_a_township_adds_its_own_rule_from_the_page(town, api_as, rule_by_code):
+    admin = api_as(town.admin)
+    html = admin.get(f"{town.pages}/quarters/{town.period}").get_data(as_text=True)
+    assert "添加本季度细则" in html
+    form = {"csrf_token": _csrf(html), "code": "flood_duty", "item": "防汛防台", "title": "汛期值守到位", "max_points": "3",
+            "method": "脱岗一次扣1分"}
+    assert admin.post(f"{town.pages}/quarters/{town.period}/rules", data=form).status_code == 303
+    assert rule_by_code(admin, town, "flood_duty")["max_points"] == 3
+    again = admin.post(f"{town.pages}/quarters/{town.period}/rules", data=form)
+    assert again.status_code == 303 and "本季度已有此编码" in admin.get(f"{town.pages}/quarters/{town.period}").get_data(as_text=True)
+    assert "添加本季度细则" not in api_as(town.staff).get(f"{town.pages}/quarters/{town.period}").get_data(as_text=True)
