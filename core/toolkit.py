@@ -12,7 +12,8 @@ core releases. Grouped by what they are for:
   ``TenantScopeError``;
 * core's models a module reads (never writes: people and grids change through core's services):
   ``Tenant``, ``TenantKind``, ``TenantStatus``, ``User``, ``Grid``, ``GridStatus``, ``Person``,
-  ``Household``, ``PartyOrg``; scope helpers ``subtree_condition`` (rows in grid subtrees),
+  ``Household``, ``PartyOrg``, ``GridDuty`` and ``DutyKind`` (who holds which duty on a grid:
+  网格长, 网格指导员...); scope helpers ``subtree_condition`` (rows in grid subtrees),
   ``visible`` (rows in the current user's reach for a permission), ``grid_in_reach``,
   ``grid_users`` (the accounts a grid role with a permission attaches to a grid: whom to tell);
   ``grid_by_public_token`` / ``grid_by_legacy_code`` (what a printed QR code or an external
@@ -63,7 +64,7 @@ from core.county_templates.service import adopt_template, county_template, overr
 from core.db import Timestamped, UTCDateTime, db, immediate_transaction, reads_first, utcnow
 from core.errors import ApiError
 from core.exports import Column, XlsxBook, csv_response, safe_value, write_csv, write_xlsx, xlsx_response
-from core.grid.models import Grid, GridStatus, PartyOrg
+from core.grid.models import DutyKind, Grid, GridDuty, GridStatus, PartyOrg
 from core.grid.tokens import grid_by_legacy_code, grid_by_public_token
 from core.grid.scope import grid_in_reach, subtree_condition, visible
 from core.hookspecs import hookspec

@@ -96,7 +96,8 @@ def test_every_documented_hook_says_its_tenant_scope_and_shows_an_example_from_t
 
 
 def test_every_hook_has_a_test_named_after_it(app):
-    sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("test_*.py"))
+    tests = [*(ROOT / "tests").rglob("test_*.py"), *(ROOT / "examples").glob("*/tests/test_*.py")]  # and the examples'
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in tests)
     names = _specs() + sorted(_plugin_specs(app))
     missing = [name for name in names if f"def test_hook_{name}" not in sources]
     assert not missing, f"hooks without a test_hook_<name>: {missing}"

@@ -27,7 +27,9 @@ def core_imports(path: Path) -> list[str]:
 
 
 def plugin_sources() -> list[Path]:
-    return [p for p in sorted((ROOT / "plugins").rglob("*.py")) if "migrations" not in p.parts]
+    """Built-in modules, and the external example distributions under ``examples/`` (package and tests)."""
+    found = sorted((ROOT / "plugins").rglob("*.py")) + sorted((ROOT / "examples").glob("*/**/*.py"))
+    return [p for p in found if "migrations" not in p.parts]
 
 
 def test_plugins_import_only_the_toolkit():

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUES = sorted((ROOT / "plugins").glob("*/translations"))
+CATALOGUES = sorted((ROOT / "plugins").glob("*/translations")) + sorted((ROOT / "examples").glob("*/*/translations"))
 
 
 def _package_with_catalogue(tmp_path, name: str, english: dict[str, str]) -> types.ModuleType:
