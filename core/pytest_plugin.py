@@ -17,6 +17,7 @@ when ``DATABASE_URL`` names one), factories and signed-in API clients.
 | ``register_plugin(obj, name)`` | hook implementations for this test only |
 | ``consumer`` | a real task queue consumer (threads in the test's process) while the test runs |
 | ``english_only(html, data=())`` | fail when Chinese is left in an English page |
+| ``reliability(kind, count, what, lost=0, errors_5xx=0)`` | note a figure for ``docs/reliability.md`` (``scripts/reliability.sh``) |
 
 ``create_county``, ``create_tenant`` and ``enable_module`` go through the tenant lifecycle, so they
 come from its own pytest plugin, :mod:`tenants.pytest_plugin` (installed with gridgov alike):
@@ -228,3 +229,23 @@ def consumer(app):
 
     with running_consumer(app, workers=2) as running:
         yield running
+
+
+@pytest.fixture
+def reliability(request):
+    """``reliability(kind, count, what, **figures)``: note a figure of what a test exercised (routes
+    probed, concurrent operations, faults injected, rows compared, and what was lost) for
+    ``docs/reliability.md``. Written only when ``GRIDGOV_RELIABILITY_LOG`` names a file
+    (``scripts/reliability.sh`` sets it); a no-op otherwise, so it never changes a test's outcome."""
+    import json
+    import os
+
+    def note(kind: str, count: int, what: str, **figures) -> None:
+        path = os.environ.get("GRIDGOV_RELIABILITY_LOG")
+        if not path:
+            return
+        line = {"test": request.node.nodeid, "kind": kind, "count": int(count), "what": what, **figures}
+        with open(path, "a", encoding="utf-8") as fh:  # one line per write: safe across xdist workers
+            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+    return note

@@ -65,7 +65,7 @@ def files(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_round_trip_gives_back_every_row_and_file(fresh, tmp_path):
+def test_round_trip_gives_back_every_row_and_file(fresh, tmp_path, reliability):
     app, cli, uploads = fresh
     before, before_files = snapshot(app), files(uploads)
     assert before["core_tenant"] and before["core_grid"]
@@ -87,6 +87,8 @@ def test_round_trip_gives_back_every_row_and_file(fresh, tmp_path):
     assert "已恢复" in out
     assert snapshot(app) == before
     assert files(uploads) == before_files
+    reliability("roundtrip", sum(len(r) for r in before.values()),
+                f"rows of {len(before)} tables and {len(before_files)} files through backup and restore", lost=0)
     # the restored installation works: a command that reads and writes
     cli("tenants", "create-county", "qianshan", "潜山县")
 

@@ -81,7 +81,7 @@ def test_the_token_endpoint_refuses_bad_credentials_and_outsiders(town, create_t
     assert missing.status_code == 422 and "login" in missing.get_json()["error"]["fields"]
 
 
-def test_sixteen_concurrent_registrations_of_one_id_number_give_one_201_and_409s(town, api_as, create_grid):
+def test_sixteen_concurrent_registrations_of_one_id_number_give_one_201_and_409s(town, api_as, create_grid, reliability):
     tenant, admin = town
     grid = create_grid(tenant, "一组")
     grid_id = grid.id
@@ -107,9 +107,11 @@ def test_sixteen_concurrent_registrations_of_one_id_number_give_one_201_and_409s
     assert statuses.count(201) == 1, statuses
     assert set(statuses) <= {201, 409, 422}, statuses
     assert 500 not in statuses
+    reliability("concurrency", len(statuses), "registrations of one ID number at once (one 201, the rest 409)",
+                lost=0, errors_5xx=sum(s >= 500 for s in statuses))
 
 
-def test_a_database_that_is_down_answers_503_with_retry_after(tmp_path):
+def test_a_database_that_is_down_answers_503_with_retry_after(tmp_path, reliability):
     from core import create_app
 
     down = create_app({"TESTING": True, "DATABASE_URL": "postgresql://postgres@127.0.0.1:9/none?connect_timeout=2",
@@ -120,3 +122,4 @@ def test_a_database_that_is_down_answers_503_with_retry_after(tmp_path):
     assert api.get_json()["error"]["code"] == "database_unavailable"
     page = client.get("/t/anywhere/")
     assert page.status_code == 503 and "稍后" in page.get_data(as_text=True)
+    reliability("fault", 2, "database refusing connections: API and page answer 503 with Retry-After", lost=0, errors_5xx=0)

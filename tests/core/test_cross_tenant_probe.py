@@ -162,7 +162,8 @@ def _url(rule, tenant_slug: str, values: dict) -> str:
     return re.sub(r"<(?:([^:>]+):)?(\w+)>", fill, rule.rule)
 
 
-def test_no_route_shows_or_changes_another_townships_rows(app, create_tenant, create_user, enable_module, api_as):
+def test_no_route_shows_or_changes_another_townships_rows(app, create_tenant, create_user, enable_module, api_as,
+                                                         reliability):
     town_a, values = _township_a(create_tenant, create_user, enable_module, api_as)
     town_b = create_tenant(modules=PROBED_MODULES, levels=["村", "网格"])
     admin_b = create_user(roles=[(town_b, "township_admin")])
@@ -195,6 +196,9 @@ def test_no_route_shows_or_changes_another_townships_rows(app, create_tenant, cr
     assert seen > 100 and statuses.get(404, 0) > 30, statuses
     assert not problems, "\n".join(problems)
     assert _snapshot(town_a) == before
+    routes = len({r.rule for r in app.url_map.iter_rules() if 'tenant' in r.arguments})
+    reliability("probe", seen, f"{routes} routes of {len(PROBED_MODULES)} modules, each method, as another township's admin",
+                lost=0, errors_5xx=sum(n for s, n in statuses.items() if s >= 500))
     # the phone stayed signed in to B throughout: its own pages answered, A's tokens found nothing
     assert resident_statuses["GET /r/<tenant>/"] == 200 and resident_statuses["GET /r/<tenant>/incidents/report"] == 200
     assert resident_statuses["GET /r/<tenant>/card/<token>"] == 404

@@ -11,7 +11,7 @@ from core.grid.models import Grid
 from core.tenancy import tenant_context
 
 
-def test_concurrent_read_then_write_loses_no_update(app, create_tenant, create_grid):
+def test_concurrent_read_then_write_loses_no_update(app, create_tenant, create_grid, reliability):
     town = create_tenant()
     grid_id = create_grid(town, "计数网格").id
     with app.app_context(), tenant_context(town):
@@ -39,3 +39,4 @@ def test_concurrent_read_then_write_loses_no_update(app, create_tenant, create_g
     assert not errors, errors
     with app.app_context(), tenant_context(town):
         assert db.session.get(Grid, grid_id).seq == start + 40
+    reliability("concurrency", 40, "read-then-write increments by 8 threads at once", lost=0)

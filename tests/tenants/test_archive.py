@@ -91,7 +91,7 @@ def _manifest(archive: Path) -> dict:
         return json.loads(tar.extractfile("manifest.json").read())
 
 
-def test_a_township_moves_to_a_fresh_installation_row_for_row(exported, installations):
+def test_a_township_moves_to_a_fresh_installation_row_for_row(exported, installations, reliability):
     a, tid, archive = exported
     manifest = _manifest(archive)
     # every module's tables are in it, with rows: the demo fills each module
@@ -111,6 +111,8 @@ def test_a_township_moves_to_a_fresh_installation_row_for_row(exported, installa
             continue
         assert there == a.rows(table, tid), table
         assert len(there) == count
+    reliability("roundtrip", sum(manifest["tables"].values()),
+                f"rows of {len(manifest['tables'])} tables of a demo township moved to a fresh installation", lost=0)
     assert b.rows("core_tenant", tid, "id")[0][1:4] == a.rows("core_tenant", tid, "id")[0][1:4]  # slug, name, kind
     folder = f"incidents/{tid}/evidence.jpg"
     assert hashlib.sha256((b.uploads / folder).read_bytes()).digest() == hashlib.sha256((a.uploads / folder).read_bytes()).digest()

@@ -9,7 +9,7 @@ from core.people.stats import subtree_stats
 from .conftest import new_id
 
 
-def test_simultaneous_registrations_all_land(app, town, admin, api_as):
+def test_simultaneous_registrations_all_land(app, town, admin, api_as, reliability):
     url, grid_id = f"/api/v1/t/{town.slug}/people", town.grids["东一网格"]
     clients = [api_as(admin) for _ in range(6)]
     numbers = [[new_id() for _ in range(4)] for _ in clients]
@@ -35,6 +35,7 @@ def test_simultaneous_registrations_all_land(app, town, admin, api_as):
     assert statuses == [201] * 24, statuses
     with app.app_context():
         assert subtree_stats(town, grid_id)["residents"] == 24
+    reliability("concurrency", len(statuses), "resident registrations from 6 clients at once, the grid recounted", lost=0)
 
 
 def test_pages_that_audit_their_reads_never_refuse_concurrent_readers(app, town, admin, api_as, add_person, create_user):

@@ -40,7 +40,8 @@ def _race(clients, url, body) -> list[int]:
     (6, 10, 100, 3),  # points for three: 30 / 10
     (2, 10, 2, 1),    # both short: 10 points, two items
 ])
-def test_concurrent_redemptions_never_overspend_or_oversell(plain, api_as, earn_times, price, stock, possible):
+def test_concurrent_redemptions_never_overspend_or_oversell(plain, api_as, earn_times, price, stock, possible,
+                                                            reliability):
     town, books = plain
     for _ in range(earn_times):
         assert books.record("张三", "public_good").status_code == 201
@@ -56,6 +57,8 @@ def test_concurrent_redemptions_never_overspend_or_oversell(plain, api_as, earn_
     assert left["stock"] == stock - possible >= 0
     assert books.api.get(f"{town.base}/redemptions").get_json()["total"] == possible
     assert books.check() == {"ok": True, "problems": []}
+    reliability("concurrency", len(codes), f"redemptions racing for {possible} possible (points {earn_times * 5}, stock {stock})",
+                lost=0, errors_5xx=sum(c >= 500 for c in codes))
 
 
 def test_concurrent_approvals_of_one_entry_post_it_once(plain, api_as):

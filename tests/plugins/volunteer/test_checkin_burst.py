@@ -32,7 +32,7 @@ def _at_once(calls):
     return answers
 
 
-def test_a_burst_of_check_ins_counts_each_volunteer_exactly_once(town, volunteer, activity, phone, code):
+def test_a_burst_of_check_ins_counts_each_volunteer_exactly_once(town, volunteer, activity, phone, code, reliability):
     act = activity(slots=12)
     phones = [phone(volunteer(name=f"志愿者{i}")) for i in range(12)]
     for ph in phones:
@@ -48,6 +48,8 @@ def test_a_burst_of_check_ins_counts_each_volunteer_exactly_once(town, volunteer
                                   .where(Attendance.activity_id == act["id"])).one()
         db.session.rollback()
     assert tuple(rows) == (12, 12)
+    reliability("concurrency", len(answers), "check-in scans, every phone twice at once (12 in, 12 refused)", lost=0,
+                errors_5xx=sum(r.status_code >= 500 for r in answers))
 
 
 class Listener:
