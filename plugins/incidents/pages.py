@@ -17,6 +17,7 @@ from plugins.incidents import services, stats
 from plugins.incidents.models import STATES, Incident
 from plugins.incidents.permissions import HANDLE, MANAGE, REPORT, can_act_on, can_reopen, can_report_in, require_act
 from plugins.incidents.photos import check_uploads
+from plugins.incidents.reporter import reporter_of
 from plugins.incidents.schemas import ActionIn, ReportIn
 from plugins.incidents.web import grid_by_id, period, roots_for, visible_incident, with_names
 
@@ -104,6 +105,7 @@ def new():
 def detail(incident_id: int):
     incident = visible_incident(incident_id)
     return render_template("incidents/detail.html", incident=incident, labels=services.LABELS,
+                           reporter=reporter_of(incident),
                            actions=services.ACTION_LABELS, can_act=can_act_on(incident), can_reopen=can_reopen(incident),
                            duplicates=services.possible_duplicates(incident) if incident.is_open else [],
                            departments=module_settings(g.tenant, "incidents")["departments"])

@@ -12,6 +12,7 @@ from plugins.incidents import services, stats
 from plugins.incidents.models import LEVELS, STATES, URGENCIES, Category, Incident, Photo
 from plugins.incidents.permissions import HANDLE, MANAGE, REPORT, can_act_on, can_reopen, can_report_in, require_act
 from plugins.incidents.photos import check_uploads, file_path
+from plugins.incidents.reporter import reporter_of
 from plugins.incidents.schemas import (ActionIn, CategoryIn, CategoryOut, CategoryPatch, IncidentDetailOut, IncidentOut,
                                        MergeIn, RateIn, ReportIn)
 from plugins.incidents.web import grid_by_id, payload, period, roots_for, uploaded, visible_incident, with_names
@@ -80,6 +81,7 @@ def show(incident_id: int):
     incident = visible_incident(incident_id)
     body = IncidentDetailOut().dump(incident)
     body["can_act"] = can_act_on(incident)
+    body["reporter"] = reporter_of(incident)  # masked without people.read_sensitive; audited
     return jsonify(body)
 
 
