@@ -26,6 +26,9 @@ class ReportIn(Schema):
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
     reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    # 小事马上办: already settled on the spot; ``result`` says how (photos: ``result_photos``)
+    settled = fields.Boolean(load_default=False)
+    result = fields.String(load_default="", validate=validate.Length(max=1000))
 
 
 class PublicReportIn(Schema):
