@@ -190,7 +190,8 @@ def escalate(tenant, incident: Incident, to: str, note: str, department: str | N
         if parent is None:
             raise ApiError(422, "validation_error", "已是最高一级网格，请流转至乡镇网格办",
                            {"to": ["没有上级网格 (no parent grid); use office"]})
-        target, reach = ("grid", parent, None), 1
+        # the village level is reached at a first-level grid, however many steps it took
+        target, reach = ("grid", parent, None), 1 if parent.parent_id is None else 0
     elif to == "office":
         if incident.level != "grid":
             raise ApiError(422, "validation_error", "只能从网格流转至乡镇网格办", {"to": ["已在乡镇或部门 (already above the grids)"]})
