@@ -158,7 +158,7 @@ def grid_sections(tenant, grid, user):
     if not grid_in_reach(grid, REPORT):
         return []
     links = [(_("本网格事件"), url_for("incidents_pages.index", grid_id=grid.id)),
-             (_("随手拍二维码（可打印）"), url_for("incidents_pages.qr_page", token=grid.public_token))]
+             (_("群众随手拍海报（可打印）"), url_for("incidents_pages.qr_page", token=grid.public_token))]
     return [{"title": _("事件流转"), "rows": [(_("未办结事件"), open_in_subtree(grid))], "links": links}]
 
 

@@ -82,4 +82,4 @@ def test_grid_page_section_in_english(town, api_as, report):
     report()
     html = api_as(town.staff).get(f"/t/{town.tenant.slug}/grids/{town.g1.id}?lang=en").get_data(as_text=True)
     assert "<h2>Incidents</h2>" in html and "<th>Open incidents</th><td>1</td>" in html
-    assert "Snap-and-report QR code (printable)" in html and "事件流转" not in html
+    assert "Snap-and-report poster for residents (printable)" in html and "事件流转" not in html
