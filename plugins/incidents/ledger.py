@@ -3,9 +3,11 @@ Written through the toolkit's safe spreadsheet helper (formula text neutralised,
 township's zone)."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from sqlalchemy import select
 
-from core.toolkit import Column, Grid, XlsxBook, db, subtree_condition, xlsx_response
+from core.toolkit import Column, Grid, XlsxBook, db, grid_place, subtree_condition, xlsx_response
 from plugins.incidents.models import REACH_LABELS, Category, Incident
 from plugins.incidents.reporter import LedgerReporters
 from plugins.incidents.services import LABELS
@@ -22,7 +24,8 @@ SATISFACTION = {"satisfied": "满意", "basically": "基本满意", "dissatisfie
 def build_ledger(roots, start=None, end=None) -> bytes:
     book = XlsxBook()
     sheet = book.sheet("事件台账", COLUMNS)
-    grids = dict(db.session.execute(select(Grid.id, Grid.name)).all())
+    grids = {gid: grid_place(SimpleNamespace(name=name, path=path))
+             for gid, name, path in db.session.execute(select(Grid.id, Grid.name, Grid.path))}  # 村 › 组
     cats = dict(db.session.execute(select(Category.id, Category.name)).all())
     stmt = select(Incident).where(subtree_condition(Incident.grid_id, roots)).order_by(Incident.id)
     if start is not None:
