@@ -5,7 +5,8 @@ holding ``people.read_sensitive`` on the incident's grid (the same permission an
 unmask a resident's phone in the people register), and every such read is audited
 (``incidents.read_reporter``, one entry per incident; one ``incidents.export_reporters`` entry
 with the count for a ledger export). Others see them masked: the surname and ``*`` for the rest,
-``138****5678`` for the phone.
+``138****5678`` for the phone. A grid worker's own report names a colleague, not a resident: that
+name is shown as it is (a phone they entered for a resident stays personal data).
 """
 from __future__ import annotations
 
@@ -34,11 +35,12 @@ def reporter_of(incident) -> dict[str, Any]:
 
     Revealing a name or phone writes an audit entry; a report with neither writes none."""
     name, phone = incident.reporter_name, incident.reporter_phone
+    staff = incident.source == "worker" and incident.reporter_user_id is not None  # a colleague, not a resident
     if may_reveal(incident):
-        if name or phone:
+        if phone or (name and not staff):
             audit("incidents.read_reporter", incident)
         return {"name": name, "phone": phone, "masked": False}
-    return {"name": mask_name(name), "phone": mask_mobile(phone), "masked": True}
+    return {"name": name if staff else mask_name(name), "phone": mask_mobile(phone), "masked": bool(phone or not staff)}
 
 
 def revealed_grid_ids() -> set[int] | None:
@@ -62,11 +64,12 @@ class LedgerReporters:
 
     def row(self, incident) -> tuple[str, str]:
         name, phone = incident.reporter_name, incident.reporter_phone
+        staff = incident.source == "worker" and incident.reporter_user_id is not None
         if self.grids is None or incident.grid_id in self.grids:
-            if name or phone:
+            if phone or (name and not staff):
                 self.revealed += 1
             return name or "", phone or ""
-        return mask_name(name) or "", mask_mobile(phone) or ""
+        return (name if staff else mask_name(name)) or "", mask_mobile(phone) or ""
 
     def finish(self) -> None:
         if self.revealed:

@@ -77,3 +77,10 @@ def test_the_ledger_carries_the_reporter_masked_by_reach(town, api_as, client, c
     assert _audits(town, "incidents.export_reporters") == []
     assert ledger_row(admin) == ("王秀兰", "13812345678")
     assert _audits(town, "incidents.export_reporters") == [(admin.id, None, {"reporters": 1})]
+
+
+def test_a_grid_workers_own_report_names_the_colleague_unmasked(town, api_as, report):
+    inc = report()  # by 网格员甲, with no phone
+    body = api_as(town.worker1).get(f"{base(town)}/{inc['id']}").get_json()
+    assert body["reporter"] == {"name": "网格员甲", "phone": None, "masked": False}
+    assert _audits(town, "incidents.read_reporter") == []
