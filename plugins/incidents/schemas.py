@@ -5,7 +5,7 @@ import re
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
-from core.toolkit import LocalDateTime
+from core.toolkit import LocalDateTime, grid_place
 
 from plugins.incidents.models import SATISFACTION, URGENCIES
 
@@ -132,6 +132,7 @@ class IncidentOut(Schema):
     category = fields.Function(lambda i: i.category.name)
     grid_id = fields.Integer()
     grid = fields.Function(lambda i: i.grid.name)
+    grid_place = fields.Function(lambda i: grid_place(i.grid))  # 查冲村 › 第一网格
     level = fields.String()
     handling_grid_id = fields.Integer(allow_none=True)
     department = fields.String(allow_none=True)

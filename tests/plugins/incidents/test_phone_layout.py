@@ -41,6 +41,7 @@ def test_lists_name_the_grid_with_its_place(town, api_as, report):
     staff = api_as(town.staff)
     for url in (f"/t/{town.tenant.slug}/incidents/", f"/t/{town.tenant.slug}/incidents/{inc['id']}"):
         assert "查冲村 › 第一网格" in staff.get(url).get_data(as_text=True), url
+    assert staff.get(f"{base(town)}/{inc['id']}").get_json()["grid_place"] == "查冲村 › 第一网格"
     listing = staff.get(f"/t/{town.tenant.slug}/incidents/").get_data(as_text=True)
     assert '<table class="cards incidents">' in listing and 'data-label="期限"' in listing
 
