@@ -1,5 +1,5 @@
 """Incident writes (事件办理): report, accept, start, resolve, close, reject, escalate, send back,
-reopen, rate, merge. Each checks the state (409 when the step does not follow), flushes, records
+reopen, rate, merge, and settle on the spot (小事马上办: report and close in one go). Each checks the state (409 when the step does not follow), flushes, records
 a timeline step, audits and announces its hook through the tenant's relay. Callers commit.
 
 Who may act is checked in :mod:`plugins.incidents.permissions` by the views; services check
