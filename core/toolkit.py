@@ -15,7 +15,8 @@ core releases. Grouped by what they are for:
   ``Household``, ``PartyOrg``, ``GridDuty`` and ``DutyKind`` (who holds which duty on a grid:
   网格长, 网格指导员...); scope helpers ``subtree_condition`` (rows in grid subtrees),
   ``visible`` (rows in the current user's reach for a permission), ``grid_in_reach``,
-  ``grid_users`` (the accounts a grid role with a permission attaches to a grid: whom to tell);
+  ``grid_users`` (the accounts a grid role with a permission attaches to a grid: whom to tell),
+  ``grid_place`` (a grid named with its place, ``查冲村 › 一组``; also the ``grid_place`` filter);
   ``grid_by_public_token`` / ``grid_by_legacy_code`` (what a printed QR code or an external
   reference names, see ``core/grid/tokens.py``: put ``grid.public_token`` in anything printed);
 * requests: ``requires``/``authenticated``/``public``, ``current_access``, ``csrf``,
@@ -65,6 +66,7 @@ from core.db import Timestamped, UTCDateTime, db, immediate_transaction, reads_f
 from core.errors import ApiError
 from core.exports import Column, XlsxBook, csv_response, safe_value, write_csv, write_xlsx, xlsx_response
 from core.grid.models import DutyKind, Grid, GridDuty, GridStatus, PartyOrg
+from core.grid.place import grid_place
 from core.grid.tokens import grid_by_legacy_code, grid_by_public_token
 from core.grid.scope import grid_in_reach, subtree_condition, visible
 from core.hookspecs import hookspec

@@ -56,7 +56,7 @@ def choice_arg(name: str, allowed, default: str | None = None) -> str | None:
         return default
     if raw not in allowed:
         raise ApiError(422, "validation_error", _("参数 %(name)s 有误", name=name),
-                       {name: [f"须为以下之一 (one of): {', '.join(allowed)}"]})
+                       {name: [_("须为以下之一：%(choices)s", choices=", ".join(allowed))]})
     return raw
 
 

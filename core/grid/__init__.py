@@ -13,3 +13,6 @@ def init_app(app) -> None:
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    from core.grid.place import grid_place
+
+    app.add_template_filter(grid_place)  # {{ grid | grid_place }}: 查冲村 › 一组

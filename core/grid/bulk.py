@@ -61,7 +61,7 @@ def create_tree(tenant: Tenant, nodes: list[dict[str, Any]], parent: Grid | None
             for node in children:
                 name = _clean_name(node.get("name"))
                 if name in names:
-                    raise _invalid("grids", f"同一上级下有两个「{name}」(two siblings share a name)", 409, "conflict")
+                    raise _invalid("grids", _("同一上级下有两个「%(name)s」", name=name), 409, "conflict")
                 names.add(name)
                 seq += 1
                 if seq >= 10 ** code_width(level):

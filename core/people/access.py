@@ -15,6 +15,7 @@ from core import audit
 from core.db import db
 from core.errors import ApiError
 from core.grid.models import Grid
+from core.grid.place import grid_place
 from core.grid.scope import subtree_condition, visible
 from core.people.identity import mask_id, mask_mobile
 from core.people.models import GENDER_LABELS, STATUS_LABELS, Household, Person
@@ -131,6 +132,7 @@ def person_dict(person: Person, unmasked: bool = False, detail: bool = False) ->
         "masked": not unmasked,
         "grid_id": person.grid_id,
         "grid_name": person.grid.name if person.grid is not None else None,
+        "grid_place": grid_place(person.grid) or None,  # 查冲村 › 一组
         "household_id": person.household_id,
         "relation": person.relation,
         "status": person.status.value,
@@ -157,6 +159,7 @@ def household_dict(household: Household, unmasked: bool = False) -> dict[str, An
         "id": household.id,
         "grid_id": household.grid_id,
         "grid_name": household.grid.name if household.grid is not None else None,
+        "grid_place": grid_place(household.grid) or None,
         "number": household.number,
         "address": household.address,
         "head_name": household.head_name,

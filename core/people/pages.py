@@ -117,9 +117,36 @@ def import_job_page(job_id):
         step = "failed"
     can_confirm = (step in ("report", "rejected") and report["good"] > 0
                    and import_jobs.upload_path(job.params["token"]) is not None)
+    can_download_bad = bool(report and report.get("errors")) and import_jobs.upload_path(job.params["token"]) is not None
     return render_template("people/import.html", step=step, job=job, report=report, can_confirm=can_confirm,
+                           can_download_bad=can_download_bad,
                            phases={key: _(label) for key, label in import_jobs.PHASES.items()},
                            errors=(report or {}).get("errors", [])[:1000])
+
+
+@bp.get("/import/template.xlsx")
+@requires("people.import")
+def import_template():
+    """The residents template (导入模板): every header the importer knows, and a 说明 sheet."""
+    from core.exports import xlsx_response
+    from core.people.import_files import template_xlsx
+
+    return xlsx_response(template_xlsx(), "居民导入模板.xlsx")
+
+
+@bp.get("/import/<job_id>/bad-rows.xlsx")
+@requires("people.import")
+def import_bad_rows(job_id):
+    """The rows the check refused, as uploaded, with a 错误原因 column: fix and upload again."""
+    from core.exports import xlsx_response
+    from core.people.import_files import bad_rows_xlsx
+
+    job = import_jobs.import_job_or_404(job_id)
+    report = jobs.result(job) if job.finished else None
+    path = import_jobs.upload_path(job.params["token"])
+    if report is None or not report.get("errors") or path is None:
+        raise ApiError(404, "not_found", _("没有可下载的错误行（文件已过期或没有错误）"))
+    return xlsx_response(bad_rows_xlsx(job.params["filename"], path, report["errors"]), "居民导入-错误行.xlsx")
 
 
 @bp.get("/import/<job_id>/progress")
@@ -140,6 +167,9 @@ def import_confirm(job_id):
     report = jobs.result(job) if job.finished else None
     if report is None or report["imported"] or not report["good"]:
         raise ApiError(422, "validation_error", _("该文件没有可导入的行"))
+    if mode == "all" and report["bad"]:
+        message = _("检查发现有误的行，不能全部导入：请只导入正确的行，或修正后重新上传")
+        raise ApiError(422, "validation_error", message, {"mode": [message]})
     if import_jobs.upload_path(job.params["token"]) is None:
         message = _("上传的文件已失效，请重新上传")
         return render_template("people/import.html", step="upload", error=message), 422

@@ -65,6 +65,33 @@ def all_categories(active_only: bool = False) -> list[Category]:
     return list(db.session.scalars(stmt))
 
 
+def leaf_groups() -> list[tuple[Category | None, list[Category]]]:
+    """What a resident picks from (随手拍): active categories with no active subcategory, under
+    their parent's name; "其他事项" (``other``) last, for a resident who is not sure."""
+    rows = all_categories(active_only=True)
+    parents = {r.parent_id for r in rows if r.parent_id is not None}
+    groups: dict[int | None, list[Category]] = {}
+    for row in rows:
+        if row.id not in parents:
+            groups.setdefault(row.parent_id, []).append(row)
+    by_id = {r.id: r for r in rows}
+    out = [(by_id.get(pid), leaves) for pid, leaves in groups.items() if pid is not None]
+    loose = [r for r in groups.get(None, []) if r.code != "other"]
+    other = [r for r in groups.get(None, []) if r.code == "other"]
+    return out + ([(None, loose)] if loose else []) + ([(None, other)] if other else [])
+
+
+def get_leaf_category(category_id: int, field: str = "category_id") -> Category:
+    """An active category with no active subcategory (a resident's pick); 422 naming ``field``."""
+    from core.toolkit import gettext as _
+
+    row = get_category(category_id, field)
+    if db.session.scalar(select(Category.id).where(Category.parent_id == row.id, Category.active.is_(True)).limit(1)):
+        message = _("请选择具体的问题类别")
+        raise ApiError(422, "validation_error", message, {field: [message]})
+    return row
+
+
 def get_category(category_id: int, field: str = "category_id", active: bool = True) -> Category:
     row = db.session.get(Category, category_id) if isinstance(category_id, int) else None
     if row is None or (active and not row.active):

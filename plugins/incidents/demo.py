@@ -48,7 +48,7 @@ def fill_demo(tenant, count: int = 300, seed: int | None = None) -> int:
         roll = rnd.random()
         if roll < 0.2 and grid.parent_id:
             parent = by_id.get(grid.parent_id)
-            inc.level, inc.handling_grid_id, inc.reach = "grid", parent.id, 1
+            inc.level, inc.handling_grid_id, inc.reach = "grid", parent.id, 1 if parent.parent_id is None else 0
             steps.append(("escalate", "reported", "reported", grid.name, parent.name, "需上级网格协调"))
         elif roll < 0.25:
             inc.level, inc.handling_grid_id, inc.reach = "office", None, 2

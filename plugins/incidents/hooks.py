@@ -97,7 +97,7 @@ def dashboard_widgets(tenant, user):
         Widget("incidents.reported", "近30天上报事件", "Incidents reported (30 days)", value=n["reported"], order=200,
                link_endpoint="incidents_pages.index"),
         Widget("incidents.closure_rate", "近30天办结率(%)", "Closure rate, 30 days (%)",
-               value=round(n["closure_rate"] * 100, 1) if n["reported"] - n["rejected"] else None,
+               value=round(n["closure_rate"] * 100, 1) if n["closure_rate"] is not None else None,
                detail=f"{n['closed']}/{n['reported'] - n['rejected']}" if n["reported"] - n["rejected"] else None,
                order=201),
         Widget("incidents.overdue", "超期事件", "Overdue incidents", value=stats.overdue_count(roots), order=202,
@@ -116,7 +116,7 @@ def tenant_numbers(tenant):
     return {"incidents.reported": n["reported"], "incidents.closed": n["closed"],
             "incidents.closure_rate": n["closure_rate"], "incidents.overdue": stats.overdue_count(None),
             "incidents.settled_in_grid": n["settled_in_grid"],
-            "incidents.satisfaction_rate": n["satisfaction_rate"] or 0.0}
+            "incidents.satisfaction_rate": n["satisfaction_rate"]}  # a rate of nothing is None: "—", not 0.0%
 
 
 @hookimpl
@@ -160,7 +160,7 @@ def grid_sections(tenant, grid, user):
     if not grid_in_reach(grid, REPORT):
         return []
     links = [(_("本网格事件"), url_for("incidents_pages.index", grid_id=grid.id)),
-             (_("随手拍二维码（可打印）"), url_for("incidents_pages.qr_page", token=grid.public_token))]
+             (_("群众随手拍海报（可打印）"), url_for("incidents_pages.qr_page", token=grid.public_token))]
     return [{"title": _("事件流转"), "rows": [(_("未办结事件"), open_in_subtree(grid))], "links": links}]
 
 

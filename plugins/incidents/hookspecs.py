@@ -45,7 +45,8 @@ def incident_escalated(tenant: Tenant, incident: Any, step: Any) -> None:
 @hookspec
 def incident_resolved(tenant: Tenant, incident: Any) -> None:
     """Announce that an incident has been resolved (办结待核) at its current level, e.g. to
-    award points to the resident whose report was confirmed.
+    award points to the resident whose report was confirmed. An incident settled on the spot
+    (小事马上办) is announced once, already closed, in the same transaction as its report.
 
     Tenant scope: ``tenant`` is in context; only the tenant's enabled modules are called.
     """

@@ -2,8 +2,10 @@
 
 An incident sits at one *level* at a time: its own grid or a higher grid (``level="grid"`` with
 ``handling_grid_id``), the township office (``"office"``) or a named department
-(``"department"``). ``reach`` keeps the highest level it ever went to (0 own grid, 1 a higher
-grid, 2 township office, 3 department), which is what the township reports count.
+(``"department"``). ``reach`` keeps the highest level it ever went to, which is what the township
+reports count (each incident once, at that level): 0 the grids below the village (its own grid,
+or a grid between it and the village), 1 the village (a first-level grid, 村级), 2 the township
+office (乡镇网格办), 3 a department. An incident reported in a first-level grid starts there at 0.
 ``open_due_at`` mirrors ``due_at`` while the incident is open and is NULL otherwise, so the
 overdue list is a short index range instead of a scan of closed history.
 """
@@ -22,7 +24,8 @@ URGENCIES = ("urgent", "pressing", "normal")
 LEVELS = ("grid", "office", "department")
 SOURCES = ("worker", "resident", "open311")
 SATISFACTION = ("satisfied", "basically", "dissatisfied")
-REACH_LABELS = {0: "本网格", 1: "上级网格", 2: "乡镇网格办", 3: "部门"}
+REACH_LABELS = {0: "网格", 1: "村级网格", 2: "乡镇网格办", 3: "部门"}
+LEVEL_NAMES = ("grid", "village", "office", "department")  # reach 0..3, as the numbers name them
 
 
 class Category(TenantOwned, Timestamped, db.Model):

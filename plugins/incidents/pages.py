@@ -17,8 +17,10 @@ from plugins.incidents import services, stats
 from plugins.incidents.models import STATES, Incident
 from plugins.incidents.permissions import HANDLE, MANAGE, REPORT, can_act_on, can_reopen, can_report_in, require_act
 from plugins.incidents.photos import check_uploads
+from plugins.incidents.reporter import reporter_of
+from plugins.incidents.reporting import report_as_staff
 from plugins.incidents.schemas import ActionIn, ReportIn
-from plugins.incidents.web import grid_by_id, period, roots_for, visible_incident, with_names
+from plugins.incidents.web import period, roots_for, visible_incident, with_names
 
 bp = Blueprint("incidents_pages", __name__, url_prefix="/t/<tenant>/incidents", template_folder="templates")
 
@@ -73,14 +75,8 @@ def new():
         values = {k: v for k, v in request.form.items() if v != "" and k != "csrf_token"}
         try:
             data = ReportIn().load(values)
-            grid = grid_by_id(data.pop("grid_id"))
-            if not can_report_in(grid):
-                raise ApiError(403, "forbidden", _("只能在自己负责的网格上报"))
-            category = cats.get_category(data.pop("category_id"))
-            uploads = check_uploads(g.tenant, request.files.getlist("photos"))
-            incident = services.report_incident(g.tenant, grid=grid, category=category, reporter_user_id=current_user.id,
-                                                reporter_name=current_user.display_name or current_user.username,
-                                                uploads=uploads, **data)
+            incident = report_as_staff(g.tenant, data, request.files.getlist("photos"),
+                                       request.files.getlist("result_photos"))
             dups = services.possible_duplicates(incident)
             db.session.commit()
         except (ValidationError, ApiError) as exc:
@@ -97,7 +93,8 @@ def _report_form(values: dict | None = None, errors: dict | None = None, photos_
     """The report form, again with what was typed and each problem beside its field after a
     refusal; chosen photos cannot be put back into the file input, so the page says so."""
     return render_template("incidents/new.html", grids=_my_grids(), categories=cats.all_categories(active_only=True),
-                           values=values or {}, errors=errors or {}, photos_dropped=photos_dropped)
+                           values=values or {}, errors=errors or {}, photos_dropped=photos_dropped,
+                           can_settle=g.access.can(HANDLE))
 
 
 @bp.get("/<int:incident_id>")
@@ -105,6 +102,7 @@ def _report_form(values: dict | None = None, errors: dict | None = None, photos_
 def detail(incident_id: int):
     incident = visible_incident(incident_id)
     return render_template("incidents/detail.html", incident=incident, labels=services.LABELS,
+                           reporter=reporter_of(incident),
                            actions=services.ACTION_LABELS, can_act=can_act_on(incident), can_reopen=can_reopen(incident),
                            duplicates=services.possible_duplicates(incident) if incident.is_open else [],
                            departments=module_settings(g.tenant, "incidents")["departments"])

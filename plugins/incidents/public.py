@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from core.toolkit import (ApiError, Grid, GridStatus, db, grid_by_legacy_code, grid_by_public_token, module_settings,
                           public, resident_session, utcnow)
 from plugins.incidents import categories as cats
-from plugins.incidents import services
+from plugins.incidents import receipts, services
 from plugins.incidents.models import Incident, PublicQuota
 from plugins.incidents.photos import check_uploads
 from plugins.incidents.schemas import PublicReportIn, RateIn
@@ -43,7 +43,7 @@ def _grid(token: str) -> Grid:
 
 
 def _form(grid, errors=None, values=None, status=200):
-    return render_template("incidents/public_report.html", grid=grid, categories=cats.all_categories(active_only=True),
+    return render_template("incidents/public_report.html", grid=grid, groups=cats.leaf_groups(),
                            errors=errors or {}, values=values or {}), status
 
 
@@ -72,7 +72,7 @@ def report_form(token: str):
     values = request.form.to_dict()
     try:
         data = PublicReportIn().load({k: v for k, v in values.items() if v.strip()})  # a blank optional field is no value
-        category = cats.get_category(data["category_id"])
+        category = cats.get_leaf_category(data["category_id"])
         uploads = check_uploads(g.tenant, request.files.getlist("photos"))
         settings = module_settings(g.tenant, "incidents")
         spend_quota(g.tenant, request.remote_addr or "?", settings["public_reports_per_hour"])
@@ -106,6 +106,7 @@ def receipt(token: str):
 
     incident = _by_token(token)
     return render_template("incidents/public_receipt.html", incident=incident, labels=services.LABELS, errors={},
+                           result=receipts.result_of(incident),
                            receipt=show_receipt(incident.receipt),
                            track_url=url_for("incidents_resident.track", receipt=incident.receipt, _external=True))
 
@@ -130,10 +131,10 @@ def rate(token: str):
     except ValidationError as exc:
         db.session.rollback()
         return render_template("incidents/public_receipt.html", incident=_by_token(token), labels=services.LABELS,
-                               errors=localise_errors(exc.messages)), 422
+                               result=receipts.result_of(_by_token(token)), errors=localise_errors(exc.messages)), 422
     except ApiError as exc:
         db.session.rollback()
         return render_template("incidents/public_receipt.html", incident=_by_token(token), labels=services.LABELS,
-                               errors=exc.fields or {"_": [exc.message]}), exc.status
+                               result=receipts.result_of(_by_token(token)), errors=exc.fields or {"_": [exc.message]}), exc.status
     db.session.commit()
     return redirect(url_for("incidents_public.receipt", token=token))

@@ -7,7 +7,9 @@
   without the dash, in either case.
 * :func:`progress` tells the status and the timeline **in plain words**: who has it now (the grid,
   the village, the township office, a department) and what happened when, never who (no staff
-  names, no notes written by staff, no other residents).
+  names, no other residents). The one note written by staff that a reporter sees is the reply
+  given when it was settled (the note of the 办结 / 当场办结 step, which the staff's form says
+  goes to the reporter), with the photos of the result (:func:`result_of`).
 * :func:`reopen_by_resident` reopens a closed report within the township's
   ``resident_reopen_days`` (setting, default 7) with the resident's reason as a timeline step.
 """
@@ -98,6 +100,30 @@ def _step_words(step) -> str:
     return words.get(step.action, _("办理中"))
 
 
+RESULT_ACTIONS = ("resolve", "close", "settle")
+
+
+def result_of(incident: Incident) -> dict[str, Any] | None:
+    """Once resolved: the staff's reply (the latest settling note) and the ids of the result
+    photos (those added when it was settled or closed); None while it is still being handled."""
+    if incident.state not in ("resolved", "closed"):
+        return None
+    steps = [s for s in incident.steps if s.action in RESULT_ACTIONS]
+    reply = next((s.note for s in reversed(steps) if s.note and s.action in ("resolve", "settle")), "")
+    return {"reply": reply, "photos": [p.id for s in steps for p in s.photos]}
+
+
+def result_photo(incident: Incident, photo_id: int):
+    """A result photo of ``incident`` (404 for any other photo: the reporter's own and the steps
+    between stay with staff)."""
+    result = result_of(incident)
+    if result is None or photo_id not in result["photos"]:
+        raise ApiError(404, "not_found", _("没有这张照片。"))
+    from plugins.incidents.models import Photo
+
+    return db.session.get(Photo, photo_id)
+
+
 def reopen_deadline(tenant, incident: Incident) -> dt.datetime | None:
     """Until when the reporter may ask to reopen (None: not closed, or the township allows none)."""
     days = module_settings(tenant, "incidents")["resident_reopen_days"]
@@ -117,6 +143,7 @@ def progress(tenant, incident: Incident) -> dict[str, Any]:
         "reject_reason": incident.reject_reason if incident.state == "rejected" else None,
         "steps": [{"at": s.at, "at_text": local_text(s.at), "words": _step_words(s)} for s in incident.steps],
         "can_rate": incident.state == "closed" and incident.satisfaction is None,
+        "result": result_of(incident),
         "satisfaction": _(SATISFACTION_WORDS[incident.satisfaction]) if incident.satisfaction else None,
         "reopen_until": local_text(deadline) if deadline is not None and deadline > utcnow() else None,
         "reopen_days": module_settings(tenant, "incidents")["resident_reopen_days"],

@@ -5,7 +5,7 @@ import re
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
-from core.toolkit import LocalDateTime
+from core.toolkit import LocalDateTime, grid_place
 
 from plugins.incidents.models import SATISFACTION, URGENCIES
 from core.toolkit import N_
@@ -27,6 +27,9 @@ class ReportIn(Schema):
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
     reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    # 小事马上办: already settled on the spot; ``result`` says how (photos: ``result_photos``)
+    settled = fields.Boolean(load_default=False)
+    result = fields.String(load_default="", validate=validate.Length(max=1000))
 
 
 class PublicReportIn(Schema):
@@ -130,6 +133,7 @@ class IncidentOut(Schema):
     category = fields.Function(lambda i: i.category.name)
     grid_id = fields.Integer()
     grid = fields.Function(lambda i: i.grid.name)
+    grid_place = fields.Function(lambda i: grid_place(i.grid))  # 查冲村 › 第一网格
     level = fields.String()
     handling_grid_id = fields.Integer(allow_none=True)
     department = fields.String(allow_none=True)

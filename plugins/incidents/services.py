@@ -1,5 +1,5 @@
 """Incident writes (事件办理): report, accept, start, resolve, close, reject, escalate, send back,
-reopen, rate, merge. Each checks the state (409 when the step does not follow), flushes, records
+reopen, rate, merge, and settle on the spot (小事马上办: report and close in one go). Each checks the state (409 when the step does not follow), flushes, records
 a timeline step, audits and announces its hook through the tenant's relay. Callers commit.
 
 Who may act is checked in :mod:`plugins.incidents.permissions` by the views; services check
@@ -74,7 +74,8 @@ def _conflict(incident: Incident, action: str) -> ApiError:
 
 ACTION_LABELS = {"accept": N_("受理"), "start": N_("开始办理"), "resolve": N_("办结"), "close": N_("结案"),
                  "reject": N_("驳回"), "escalate": N_("流转"), "send_back": N_("退回"), "reopen": N_("重启"),
-                 "merge": N_("合并"), "rate": N_("评价"), "mediation": N_("调解")}
+                 "merge": N_("合并"), "rate": N_("评价"), "mediation": N_("调解"),
+                 "settle": N_("当场办结")}
 
 
 def _need_note(note: str | None, field: str = "note") -> str:
@@ -110,6 +111,29 @@ def report_incident(tenant, *, grid: Grid, category: Category, description: str,
     audit("incidents.report", incident, after={"grid_id": grid.id, "category": category.code,
                                                       "source": source, "urgency": urgency})
     hooks(tenant).incident_reported(tenant=tenant, incident=incident)
+    db.session.flush()
+    return incident
+
+
+def settle_on_the_spot(tenant, incident: Incident, note: str, uploads=()) -> Incident:
+    """小事马上办: a grid worker reports something already settled on the spot. The incident
+    just reported goes straight to closed in one step (受理, 办理, 办结, 结案 at once), at its own
+    grid, so the numbers count it as settled in the grid (自办自结); ``note`` says what was done
+    and ``uploads`` are the photos of the result."""
+    if incident.state != "reported" or incident.level != "grid" or incident.handling_grid_id != incident.grid_id:
+        raise _conflict(incident, "settle")
+    note = _need_note(note, "result")
+    uid, _ = _actor()
+    now = utcnow()
+    incident.handler_user_id = incident.closed_by_user_id = uid
+    incident.resolved_at = incident.closed_at = now
+    incident.close_hours = round((now - incident.reported_at).total_seconds() / 3600, 2)
+    incident.closed_level, incident.closed_grid_id, incident.closed_department = "grid", incident.grid_id, None
+    _set_state(incident, "closed")
+    step = _step(incident, "settle", "reported", incident.where, note)
+    photo_store.store(tenant, incident, step, list(uploads))
+    audit("incidents.settle", incident, before={"state": "reported"}, after={"state": "closed", "note": note})
+    hooks(tenant).incident_resolved(tenant=tenant, incident=incident)
     db.session.flush()
     return incident
 
@@ -166,7 +190,8 @@ def escalate(tenant, incident: Incident, to: str, note: str, department: str | N
         if parent is None:
             raise ApiError(422, "validation_error", "已是最高一级网格，请流转至乡镇网格办",
                            {"to": [_("没有上级网格，请流转到乡镇（office）")]})
-        target, reach = ("grid", parent, None), 1
+        # the village level is reached at a first-level grid, however many steps it took
+        target, reach = ("grid", parent, None), 1 if parent.parent_id is None else 0
     elif to == "office":
         if incident.level != "grid":
             raise ApiError(422, "validation_error", "只能从网格流转至乡镇网格办", {"to": [_("已在乡镇或部门")]})

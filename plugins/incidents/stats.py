@@ -4,9 +4,12 @@ themselves, what went up to each level, closure, overdue, time to close and sati
 Definitions (the township report's):
 
 * reported: incidents reported in the period (merged duplicates not counted);
-* settled_in_grid (自办自结): closed without ever leaving their own grid (``reach == 0``);
-* escalated: by the highest level reached (上级网格 / 乡镇网格办 / 部门);
-* closure_rate: closed / (reported − rejected), 0 when nothing counts;
+* settled_in_grid (自办自结): closed without reaching the village level (``reach == 0``);
+* by_level: each incident once, at the highest level it reached (``Incident.reach``): grid,
+  village (a first-level grid), office (乡镇网格办), department; they add up to ``reported``
+  (e.g. 144 reported: 102 grid, 39 village, 3 office);
+* escalated: the same levels above the grid (``parent_grid`` is the village level);
+* closure_rate: closed / (reported − rejected), None when nothing counts (shown as "—");
 * overdue: still open now and past the deadline; mean_hours_to_close over closed ones;
 * satisfaction_rate: (satisfied + basically) / rated.
 """
@@ -57,9 +60,12 @@ def _shape(m) -> dict[str, Any]:
         "settled_in_grid": int(m["settled_in_grid"]),
         "escalated": {"parent_grid": int(m["to_parent_grid"]), "office": int(m["to_office"]),
                       "department": int(m["to_department"])},
+        "by_level": {"grid": int(m["reported"]) - int(m["to_parent_grid"]) - int(m["to_office"]) - int(m["to_department"]),
+                     "village": int(m["to_parent_grid"]), "office": int(m["to_office"]),
+                     "department": int(m["to_department"])},
         "closed": int(m["closed"]),
         "rejected": int(m["rejected"]),
-        "closure_rate": round(int(m["closed"]) / base, 4) if base > 0 else 0.0,
+        "closure_rate": round(int(m["closed"]) / base, 4) if base > 0 else None,
         "overdue": int(m["overdue"]),
         "mean_hours_to_close": round(float(m["mean_hours"]), 1) if m["mean_hours"] is not None else None,
         "satisfaction_rate": round(int(m["satisfied"]) / rated, 4) if rated else None,

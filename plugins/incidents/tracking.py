@@ -77,6 +77,23 @@ def _act(receipt: str, act):
     return incident, None
 
 
+@bp.get("/track/<receipt>/photos/<int:photo_id>")
+@public
+def result_photo(receipt: str, photo_id: int):
+    """A photo of the result, for the reporter holding the receipt (nothing else of the case)."""
+    from flask import send_file
+
+    from plugins.incidents.photos import file_path
+
+    try:
+        photo = receipts.result_photo(receipts.by_receipt(receipt), photo_id)
+    except ApiError as exc:
+        return _not_found(exc)
+    resp = send_file(file_path(photo), mimetype=photo.content_type)
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
 @bp.post("/track/<receipt>/rate")
 @public
 def rate(receipt: str):
@@ -103,7 +120,7 @@ def reopen(receipt: str):
 
 def _report_form(errors=None, values=None, status=200):
     grid = g.household.grid
-    html = render_template("incidents/resident_report.html", grid=grid, categories=cats.all_categories(active_only=True),
+    html = render_template("incidents/resident_report.html", grid=grid, groups=cats.leaf_groups(),
                            errors=errors or {}, values=values or {})
     return make_response(html, status)
 
@@ -120,7 +137,7 @@ def report():
     values = request.form.to_dict()
     try:
         data = PublicReportIn().load({k: v for k, v in values.items() if v.strip()})  # a blank optional field is no value
-        category = cats.get_category(data["category_id"])
+        category = cats.get_leaf_category(data["category_id"])
         uploads = check_uploads(g.tenant, request.files.getlist("photos"))
         spend_quota(g.tenant, request.remote_addr or "?", module_settings(g.tenant, "incidents")["public_reports_per_hour"])
         incident = services.report_incident(g.tenant, grid=g.household.grid, category=category,

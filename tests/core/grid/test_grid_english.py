@@ -55,7 +55,7 @@ def test_grid_page_in_english(town, rows, create_user, api_as, english_only):
     for english in ("Grid staff", "<td>Grid leader</td>", ">Unit head</option>", f'Grid above, <a href="/t/{town.slug}/grids/{r["东村"]["id"]}">东村</a>:',
                     "Grid instructor 李指导员", "Sub-grids: 楼栋", "New 楼栋", 'placeholder="楼栋 name/next level name"',
                     "Create sub-grids in bulk", "This grid and below: ", ">Party branch</option>", "<button>Set up</button>",
-                    "Archive the grid", 'title="Grid QR code (placeholder for snap-and-report)"'):
+                    "Archive the grid", 'title="A QR code that opens this grid', 'staff only'):
         assert english in html, english
     for chinese in ("网格力量", "网格长", "上级", "下级", "新建", "建立", "网格二维码"):
         assert chinese not in html.replace("王网格长", ""), chinese

@@ -21,7 +21,8 @@ def _grids():
 def _default_grid(conn) -> str:
     import json
 
-    raw = conn.execute(text("SELECT settings FROM core_tenant_module WHERE module = 'incidents'")).scalar_one()
+    raw = conn.execute(text("SELECT settings FROM core_tenant_module WHERE module = 'incidents' AND tenant_id = "
+                       "(SELECT id FROM core_tenant WHERE slug = 'toktown')")).scalar_one()
     return (json.loads(raw) if isinstance(raw, str) else raw)["open311_default_grid"]
 
 
@@ -45,7 +46,8 @@ def test_the_token_migration_fills_existing_grids_and_the_default_grid(tmp_path)
             codes = [row[1] for row in db.session.execute(text("SELECT id, code FROM core_grid ORDER BY id"))]
             db.session.rollback()
             with db.engine.begin() as conn:
-                conn.execute(text("UPDATE core_tenant_module SET settings = :s WHERE module = 'incidents'"),
+                conn.execute(text("UPDATE core_tenant_module SET settings = :s WHERE module = 'incidents' AND tenant_id = "
+                                  "(SELECT id FROM core_tenant WHERE slug = 'toktown')"),
                              {"s": '{"open311_default_grid": "%s"}' % codes[2]})
             upgrade_all()
             grids = _grids()

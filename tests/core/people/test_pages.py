@@ -87,14 +87,12 @@ def test_import_wizard_upload_check_report_confirm(town, admin, api_as, consumer
     assert re.fullmatch(rf"/t/{town.slug}/people/import/[0-9a-f]{{32}}", check)
     html = wait_page(client, check)
     assert "有误 <strong>1</strong> 行" in html and "<td>5</td>" in html and "<td>身份证号</td>" in html
-    assert 'value="good"' in html and 'value="all"' in html
+    assert 'value="good"' in html and 'value="all"' not in html  # "import all" only after a clean check
     with tenant_context(town):
         assert db.session.scalar(select(func.count()).select_from(Person)) == 0
-    rejected = client.post(check + "/confirm", data={"csrf_token": token, "mode": "all"})
-    assert rejected.status_code == 303
-    html = wait_page(client, rejected.headers["Location"])
-    assert "未导入任何数据" in html and 'value="good"' in html and 'value="all"' not in html
-    done = client.post(rejected.headers["Location"] + "/confirm", data={"csrf_token": token, "mode": "good"})
+    refused = client.post(check + "/confirm", data={"csrf_token": token, "mode": "all"})
+    assert refused.status_code == 422
+    done = client.post(check + "/confirm", data={"csrf_token": token, "mode": "good"})
     html = wait_page(client, done.headers["Location"])
     assert "新增 3 人" in html and "新建住户 1 户" in html and "confirm" not in html
     with tenant_context(town):

@@ -27,11 +27,11 @@ def test_console_pages_in_english(town, api_as, report, township_words, english_
     staff.post(f"{base(town)}/{inc['id']}/accept", json={})
     expected = {
         f"{p}/?lang=en": ["<h1>Incidents</h1>", "Report an incident", "All states", ">Awaiting acceptance</option>",
-                          "<th>Reported at</th>", "<td>Accepted</td>"],
+                          "<th>Reported at</th>", ">Accepted</td>"],
         f"{p}/new": ["Category", "Normal (72 hours)", "Urgent (2 hours)", "Description of the problem",
                      "<button>Report</button>"],
         f"{p}/{inc['id']}": [f"Incident #{inc['id']} · Accepted", "now at <strong>第一网格</strong>", "Escalate to",
-                             ">Township grid office</option>", "Send back down", "<button>Decline</button>",
+                             ">Escalate to the township grid office</button>", ">Decline</button>",
                              "Possible duplicates", "Merge into this one", "<h2>Timeline</h2>", "<strong>Report</strong>"],
         f"{p}/overdue": ["Overdue incidents", "By handler", "No overdue incidents"],
         f"{p}/numbers": ["Incident numbers", "<h3>Reported</h3>", "Settled in the grid", "Escalated to the township office",
@@ -82,4 +82,4 @@ def test_grid_page_section_in_english(town, api_as, report):
     report()
     html = api_as(town.staff).get(f"/t/{town.tenant.slug}/grids/{town.g1.id}?lang=en").get_data(as_text=True)
     assert "<h2>Incidents</h2>" in html and "<th>Open incidents</th><td>1</td>" in html
-    assert "Snap-and-report QR code (printable)" in html and "事件流转" not in html
+    assert "Snap-and-report poster for residents (printable)" in html and "事件流转" not in html

@@ -160,7 +160,7 @@ def test_hook_tenant_numbers(app, town, report, api_as, db_session):
     with tenant_context(town.tenant):
         answers = app.extensions["gridgov.plugins"].only("incidents").tenant_numbers(tenant=town.tenant)
     assert answers == [{"incidents.reported": 2, "incidents.closed": 1, "incidents.closure_rate": 0.5,
-                        "incidents.overdue": 0, "incidents.settled_in_grid": 1, "incidents.satisfaction_rate": 0.0}]
+                        "incidents.overdue": 0, "incidents.settled_in_grid": 1, "incidents.satisfaction_rate": None}]
 
 
 def test_person_sections_list_visible_incidents(app, town, report, api_as):

@@ -135,7 +135,7 @@ def test_ledger_xlsx(town, report, api_as):
     ws = load_workbook(io.BytesIO(resp.data)).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:5] == ("编号", "上报时间", "网格", "事项类别", "问题描述")
-    assert [(r[0], r[2], r[4], r[8]) for r in rows[1:]] == [(first["id"], "第一网格", "台账测试一", "待受理"),
-                                                           (first["id"] + 1, "第二网格", "台账测试二", "待受理")]
+    assert [(r[0], r[2], r[4], r[8]) for r in rows[1:]] == [(first["id"], "查冲村 › 第一网格", "台账测试一", "待受理"),
+                                                           (first["id"] + 1, "查冲村 › 第二网格", "台账测试二", "待受理")]
     mine = load_workbook(io.BytesIO(api_as(town.worker1).get(f"{base(town)}/ledger.xlsx").data)).active
     assert [r[4] for r in mine.iter_rows(min_row=2, values_only=True)] == ["台账测试一"]

@@ -24,3 +24,16 @@ def test_a_rate_shows_its_numerator_and_denominator(town, report, api_as):
     home = staff.get(f"/t/{town.tenant.slug}/").get_data(as_text=True)
     closure = home.split('data-key="incidents.closure_rate"')[1].split("</section>")[0]
     assert "50" in closure and "1/2" in closure
+
+
+def test_the_hello_demo_card_is_not_shipped_to_real_townships():
+    """The 问候 (hello) example module lives with the tests only: gridgov's own distribution
+    registers the five modules and the tenancy layer, so no real township's home shows its card."""
+    import configparser
+    from pathlib import Path
+
+    cfg = configparser.ConfigParser()
+    cfg.read(Path(__file__).resolve().parents[3] / "setup.cfg")
+    shipped = {line.split("=")[0].strip() for line in cfg["options.entry_points"]["gridgov.plugins"].splitlines()
+               if line.strip()}
+    assert shipped == {"incidents", "five_star", "tenants", "points_bank", "mediation", "volunteer"}
