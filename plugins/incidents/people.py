@@ -11,6 +11,21 @@ from plugins.incidents.models import Incident
 ERASED = "（内容已匿名化）"
 
 
+def linked_person_id(person_id: int | None) -> int | None:
+    """``person_id`` of a report, checked: a resident of this township inside the reporter's
+    ``people.read`` reach, else 422 naming the field (another township's resident is simply not
+    found, which the tenant filter on ``Person`` guarantees)."""
+    if person_id is None:
+        return None
+    from core.toolkit import ApiError, Person, visible
+
+    found = db.session.scalar(select(Person.id).where(Person.id == person_id, visible(Person.grid_id, "people.read")))
+    if found is None:
+        message = "居民不存在或不在您的管辖范围内 (no such resident within your reach)"
+        raise ApiError(422, "validation_error", message, {"person_id": [message]})
+    return found
+
+
 def _concerning(person):
     conds = [Incident.person_id == person.id]
     phone = getattr(person, "phone", None) or getattr(person, "mobile", None)
