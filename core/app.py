@@ -19,6 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask("core", instance_path=instance_path, instance_relative_config=True)
     app.config.update(build_config(app.instance_path, config))
     os.makedirs(app.instance_path, exist_ok=True)
+    __import__("core.inputs").inputs.init_app(app)  # control characters never enter (core/inputs.py)
     app.json.ensure_ascii = False
     logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
 

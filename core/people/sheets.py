@@ -13,6 +13,7 @@ from typing import IO, Any, Iterator
 
 from core.errors import ApiError
 from core.exports import unescape_text
+from core.inputs import drop_controls
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "居民姓名", "name"),
@@ -173,7 +174,7 @@ def text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unescape_text(str(value).strip())  # our own exports prefix formula-like text with '
+    return unescape_text(drop_controls(str(value)).strip())  # our own exports prefix formula-like text with '
 
 
 def parse_date(value: Any) -> dt.date:
