@@ -6,7 +6,7 @@ import re
 from sqlalchemy import or_, select
 
 from core import audit
-from core.auth.passwords import generate_password, hash_password, needs_rehash, policy_problems, verify_password
+from core.auth.passwords import account_context, generate_password, hash_password, needs_rehash, policy_problems, verify_password
 from core.auth.throttle import check_login_allowed, login_failed, login_succeeded
 from core.db import db, utcnow
 from core.errors import ApiError
@@ -66,7 +66,7 @@ def create_user(username: str, password: str, *, display_name: str = "", mobile:
         problems["username"] = ["用户名不能是手机号 (a username cannot look like a mobile number)"]
     if mobile and not MOBILE_RE.match(mobile):
         problems["mobile"] = ["手机号须为 11 位大陆手机号 (an 11-digit mainland mobile number)"]
-    pw = policy_problems(password or "", username)
+    pw = policy_problems(password or "", username, account_context(display_name, mobile))
     if pw:
         problems["password"] = pw
     if problems:
@@ -108,7 +108,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current or ""):
         login_failed(user.username)
         problems["current_password"] = ["当前密码不正确 (the current password is wrong)"]
-    new_problems = policy_problems(new or "", user.username)
+    new_problems = policy_problems(new or "", user.username, account_context(user.display_name, user.mobile))
     if not new_problems and current and new == current:
         new_problems = ["新密码不能与当前密码相同 (must differ from the current password)"]
     if new_problems:
