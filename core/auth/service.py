@@ -30,14 +30,14 @@ def authenticate(login: str, password: str) -> User:
     Failed attempts are counted per account and per address (:mod:`core.auth.throttle`); over
     the limit it raises 429 with ``Retry-After`` before looking at the password.
     """
-    check_login_allowed(login)
     user = find_user(login)
+    check_login_allowed(login, user)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        login_failed(login)
+        login_failed(login, user)
         _audit_failed_sign_in(login, user, "unknown_user" if user is None else "inactive" if ok else "bad_password")
         raise ApiError(401, "bad_credentials", BAD_CREDENTIALS)
-    login_succeeded(login)
+    login_succeeded(login, user)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -103,10 +103,10 @@ def change_password(user: User, current: str, new: str) -> None:
     """The user changes their own password (修改密码): the current one must match, the new one
     pass the policy and differ. Clears ``must_change_password`` and ends the user's other
     sessions (``session_version``). Audited in the platform log (accounts are global)."""
-    check_login_allowed(user.username)  # guessing the current password counts as failed sign-ins
+    check_login_allowed(user.username, user)  # guessing the current password counts as failed sign-ins
     problems: dict[str, list[str]] = {}
     if not verify_password(user.password_hash, current or ""):
-        login_failed(user.username)
+        login_failed(user.username, user)
         problems["current_password"] = ["当前密码不正确 (the current password is wrong)"]
     new_problems = policy_problems(new or "", user.username, account_context(user.display_name, user.mobile))
     if not new_problems and current and new == current:
