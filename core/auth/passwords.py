@@ -80,11 +80,12 @@ def guessable(password: str, context: Iterable[str | None] = ()) -> bool:
     """Whether zxcvbn puts ``password`` within :data:`MIN_GUESSES_LOG10` guesses, knowing ``context``."""
     from zxcvbn import zxcvbn
 
-    words: list[str] = list(PRODUCT_WORDS)
+    words: list[str] = []  # the account's own words first: zxcvbn ranks earlier inputs as likelier
     for word in context:
         if word:
             words.append(str(word))
             words.extend(re.split(r"[\W_]+", str(word)))  # "zhang.san" → also "zhang", "san"
+    words.extend(PRODUCT_WORDS)
     # zxcvbn's cost grows with length; anything this long is not guessable anyway
     result = zxcvbn(password[:64], user_inputs=[w.lower() for w in words if w])
     return result["guesses_log10"] < MIN_GUESSES_LOG10

@@ -40,7 +40,7 @@ def test_weak_passwords_are_refused_over_http(api_as, create_user, create_county
     county = create_county()
     county_admin = api_as(create_user(roles=[(county, "county_admin")]))
     slug = unique("chachong")
-    for weak in ("qwerty123", f"{slug}2026", "Chachong2026"):  # common; the township's slug; its pinyin
+    for weak in ("qwerty123", "Chachong2026", "chachong-1"):  # common; the township's name in pinyin
         manifest = {"name": "查冲镇", "county": county.slug, "slug": slug, "region_code": "340822101",
                     "grid_level_names": ["村", "网格"], "admin": {"username": unique("ccadmin"), "password": weak}}
         resp = county_admin.post(f"/api/v1/t/{county.slug}/townships", json=manifest)
