@@ -29,6 +29,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["GRIDGOV_PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
+    from core import rls  # row-level security follows the tenant context (PostgreSQL)
+
+    if not app.testing:
+        with app.app_context():
+            rls.warn_if_policies_are_skipped(db.engine)
     registry = make_plugin_manager(extra=app.config["GRIDGOV_EXTRA_PLUGINS"])
     app.extensions["gridgov.plugins"] = registry
 
