@@ -302,3 +302,18 @@ def test_refused_sign_ins_go_to_the_platform_log(web, create_user, create_tenant
     assert mine[ghost]["after"]["reason"] == "unknown_user" and mine[ghost]["object_id"] is None
     assert all("Wrong-pass" not in str(e) for e in mine.values())  # never the password
     assert mine[ghost]["address"]  # where the attempt came from
+
+
+def test_without_redis_a_production_app_warns_that_limits_are_per_worker(app, caplog, monkeypatch):
+    from core import create_app
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    config = {"GRIDGOV_ENV": "production", "SECRET_KEY": "prod-secret-for-test",
+              "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "INSTANCE_PATH": app.instance_path}
+    with caplog.at_level("WARNING", logger="gridgov.auth"):
+        create_app(config)
+    assert "set REDIS_URL" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="gridgov.auth"):
+        shared = create_app({**config, "REDIS_URL": "redis://127.0.0.1:6379/15"})
+    assert shared.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/15" and "set REDIS_URL" not in caplog.text
