@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -41,10 +41,12 @@ class CleanMultiDict(ImmutableMultiDict):
     """Query-string and form fields, control characters dropped from names and values."""
 
     def __init__(self, mapping=None):
-        if mapping is not None and not isinstance(mapping, dict):
-            mapping = [(drop_controls(k), drop_controls(v)) for k, v in mapping]
-        elif isinstance(mapping, dict) and not isinstance(mapping, ImmutableMultiDict):
+        if isinstance(mapping, MultiDict):
+            mapping = [(drop_controls(k), drop_controls(v)) for k, v in mapping.items(multi=True)]
+        elif isinstance(mapping, dict):
             mapping = {drop_controls(k): drop_controls(v) for k, v in mapping.items()}
+        elif mapping is not None:
+            mapping = [(drop_controls(k), drop_controls(v)) for k, v in mapping]
         super().__init__(mapping)
 
 
