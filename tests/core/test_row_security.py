@@ -6,6 +6,8 @@ run as an ordinary role owning the tables, they run as they are (FORCE makes the
 to the owner)."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import text
 
@@ -24,12 +26,19 @@ def pg(app, db_session):
         _SUPERUSER = connection.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar()
         if not _SUPERUSER:  # an ordinary role owning the tables, as in production: policies apply as it is
             return db_session
-        exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": ROLE}).scalar()
-        if not exists:
-            connection.execute(text(f"CREATE ROLE {ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS"))
-        connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {ROLE}"))
-        connection.execute(text(f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO {ROLE}"))
-        connection.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {ROLE}"))
+    for attempt in range(5):  # two test workers may create the role or grant at the same moment
+        try:
+            with db.engine.begin() as connection:
+                connection.execute(text(f"DO $$BEGIN CREATE ROLE {ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS; "
+                                        "EXCEPTION WHEN duplicate_object THEN NULL; END$$"))
+                connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {ROLE}"))
+                connection.execute(text(f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO {ROLE}"))
+                connection.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {ROLE}"))
+            break
+        except Exception:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
     return db_session
 
 
