@@ -19,6 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask("core", instance_path=instance_path, instance_relative_config=True)
     app.config.update(build_config(app.instance_path, config))
     os.makedirs(app.instance_path, exist_ok=True)
+    __import__("core.inputs").inputs.init_app(app)  # control characters never enter (core/inputs.py)
     app.json.ensure_ascii = False
     logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
 
@@ -28,6 +29,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["GRIDGOV_PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
+    from core import rls  # row-level security follows the tenant context (PostgreSQL)
+
+    if not app.testing:
+        with app.app_context():
+            rls.warn_if_policies_are_skipped(db.engine)
     registry = make_plugin_manager(extra=app.config["GRIDGOV_EXTRA_PLUGINS"])
     app.extensions["gridgov.plugins"] = registry
 

@@ -43,10 +43,13 @@ def record(
     after: dict | None = None,
     tenant_id: int | None = None,
     actor_user: Any = None,
+    aside: bool = False,
 ) -> AuditEntry:
     """Append an audit entry in the current transaction (stamped with the current tenant).
 
-    ``actor_user`` names who acted when nobody is signed in yet (the sign-in itself)."""
+    ``actor_user`` names who acted when nobody is signed in yet (the sign-in itself); ``aside``
+    writes the entry in its own transaction (:func:`core.db.write_aside`), for a refusal whose
+    request rolls back but must leave a trace."""
     user_id, actor = (actor_user.id, actor_user.username) if actor_user is not None else _actor()
     if obj is not None:
         object_type = object_type or getattr(obj, "__tablename__", type(obj).__name__)
@@ -63,7 +66,7 @@ def record(
     )
     if tenant_id is not None:
         entry.tenant_id = tenant_id
-    if _read_only_request():
+    if aside or _read_only_request():
         # a GET that audits (a revealed ID number, a case read) must not turn its read transaction
         # into a write: on SQLite that upgrade fails with "database is locked" as soon as another
         # request wrote. The entry is written in its own short transaction instead (write_aside).

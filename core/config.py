@@ -16,8 +16,11 @@ variable            meaning                                                defau
 ``GRIDGOV_PROXY_FIX`` number of reverse proxies in front (trust their        0 (none)
                     ``X-Forwarded-For``/``-Proto``), so per-address limits
                     see the real client
-``LOGIN_LIMIT_ACCOUNT`` failed sign-ins allowed per account                 ``5 per 15 minutes``
+``LOGIN_LIMIT_ACCOUNT`` failed sign-ins allowed per account from one address ``5 per 15 minutes``
 ``LOGIN_LIMIT_ADDRESS`` failed sign-ins allowed per address                 ``30 per 15 minutes``
+``LOGIN_LIMIT_ACCOUNT_TOTAL`` failed sign-ins per account from everywhere,    ``20 per 15 minutes``
+                    before browsers new to the account must wait
+                    (:mod:`core.auth.throttle`)
 ``PASSWORD_HASH_FAST`` cheap argon2 profile (tests only)                    off (on under TESTING)
 ==================  =====================================================  =====================
 """
@@ -85,7 +88,7 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
         "GRIDGOV_QUEUE_URL": os.environ.get("GRIDGOV_QUEUE_URL") or None,
         "GRIDGOV_QUEUE_NAME": os.environ.get("GRIDGOV_QUEUE_NAME") or "gridgov",
     }
-    for key in ("LOGIN_LIMIT_ACCOUNT", "LOGIN_LIMIT_ADDRESS"):
+    for key in ("LOGIN_LIMIT_ACCOUNT", "LOGIN_LIMIT_ADDRESS", "LOGIN_LIMIT_ACCOUNT_TOTAL"):
         if os.environ.get(key):
             config[key] = os.environ[key]
     config.update(overrides)

@@ -99,21 +99,27 @@ def _each(app: Flask | None, only: str | None):
 
 def upgrade_all(app: Flask | None = None, revision: str = "heads", only: str | None = None) -> list[str]:
     """Bring every component (or ``only`` one) to ``revision``; returns the component names."""
+    from core.rls import apply_row_security, bypassing
+
     done = []
     for comp in _each(app, only):
         if not comp.versions_dir.is_dir():
             continue
-        with db.engine.begin() as connection:
+        with db.engine.begin() as connection, bypassing(connection):
             command.upgrade(_config(comp, connection), revision)
         done.append(comp.name)
+    with db.engine.begin() as connection, bypassing(connection):
+        apply_row_security(connection)  # every tenant-owned table, plugins' new ones included
     return done
 
 
 def downgrade(component: str, revision: str, app: Flask | None = None) -> None:
     """Take one component back to ``revision`` (its later revisions' downgrades run, newest
     first). For tests of a migration's data step and for backing out a release."""
+    from core.rls import bypassing
+
     comp = _each(app, component)[0]
-    with db.engine.begin() as connection:
+    with db.engine.begin() as connection, bypassing(connection):
         command.downgrade(_config(comp, connection), revision)
 
 

@@ -18,9 +18,10 @@ Every tenant-owned model inherits :class:`TenantOwned`. Two listeners on SQLAlch
   objects flushed with no tenant in context (so modify rows inside the context you loaded them in,
   and commit there, or enter :func:`cross_tenant`).
 
-Known gaps, by design: raw ``text()`` SQL and Core ``Table`` statements are not filtered (do not
-use them on tenant tables); ``session.get()`` may return an object already in the identity map,
-so never switch tenants inside one session.
+Known gaps, by design: raw ``text()`` SQL and Core ``Table`` statements are not filtered by this
+guard (do not use them on tenant tables); on PostgreSQL the second layer, row-level security
+(:mod:`core.rls`), still keeps them inside the township of the context. ``session.get()`` may
+return an object already in the identity map, so never switch tenants inside one session.
 
 Cross-tenant work (county aggregates, platform admin, CLI maintenance) enters
 :func:`cross_tenant`, which is explicit and audited: a line on the ``gridgov.audit`` logger and a

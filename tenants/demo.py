@@ -1,7 +1,7 @@
 """Demo data (演示数据): counties, townships, grids, accounts; modules fill in the rest through
 the ``demo_data`` hook. Idempotent: what exists is left alone.
 
-Demo accounts all use the password ``Demo12345``.
+Demo accounts all use the password ``Demo-grid-2026``.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from core.tenancy import tenant_context
 from tenants.onboarding import create_county, onboard_township
 from flask_babel import gettext as _
 
-DEMO_PASSWORD = "Demo12345"
+DEMO_PASSWORD = "Demo-grid-2026"
 
 # (slug, name, region code, [(township slug, name, region code, level names, grid tree)])
 COUNTIES = [

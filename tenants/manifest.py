@@ -10,7 +10,7 @@ Example::
     grids:
       - name: 东门社区
         children: [{name: 第一网格}, {name: 第二网格}]
-    admin: {username: cg_admin, display_name: 王主任, mobile: "13912345678", password: "Gridgov2024"}
+    admin: {username: cg_admin, display_name: 王主任, mobile: "13912345678", password: "Huaiyuan-7319"}
     modules:
       incidents: {urgent_hours: 2}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
@@ -15,7 +16,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from core import audit
-from core.auth.passwords import policy_problems
+from core.auth.passwords import account_context, policy_problems
 from core.auth.service import assign_role, create_user
 from core.county_templates.service import seed_county_templates
 from core.db import db
@@ -86,7 +87,9 @@ def validate_manifest(data: Any, county: Tenant | None = None) -> dict[str, Any]
         if admin.get("mobile") and db.session.scalar(select(User.id).where(User.mobile == admin["mobile"])):
             admin_problems["mobile"] = [_("手机号已被使用")]
         if admin.get("password"):
-            pw = policy_problems(admin["password"], admin["username"])
+            township = SimpleNamespace(name=clean.get("name"), slug=clean.get("slug"))
+            pw = policy_problems(admin["password"], admin["username"],
+                                 account_context(admin.get("display_name"), admin.get("mobile"), tenants=[township]))
             if pw:
                 admin_problems["password"] = pw
         if admin_problems:

@@ -6,7 +6,7 @@ import re
 from sqlalchemy import or_, select
 
 from core import audit
-from core.auth.passwords import generate_password, hash_password, needs_rehash, policy_problems, verify_password
+from core.auth.passwords import account_context, generate_password, hash_password, needs_rehash, policy_problems, verify_password
 from core.auth.throttle import check_login_allowed, login_failed, login_succeeded
 from core.db import db, utcnow
 from core.errors import ApiError
@@ -32,14 +32,14 @@ def authenticate(login: str, password: str) -> User:
     Failed attempts are counted per account and per address (:mod:`core.auth.throttle`); over
     the limit it raises 429 with ``Retry-After`` before looking at the password.
     """
-    check_login_allowed(login)
     user = find_user(login)
+    check_login_allowed(login, user)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        login_failed(login)
+        login_failed(login, user)
         _audit_failed_sign_in(login, user, "unknown_user" if user is None else "inactive" if ok else "bad_password")
         raise ApiError(401, "bad_credentials", BAD_CREDENTIALS)
-    login_succeeded(login)
+    login_succeeded(login, user)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -68,7 +68,7 @@ def create_user(username: str, password: str, *, display_name: str = "", mobile:
         problems["username"] = [_("用户名不能是手机号")]
     if mobile and not MOBILE_RE.match(mobile):
         problems["mobile"] = [_("手机号须为 11 位大陆手机号")]
-    pw = policy_problems(password or "", username)
+    pw = policy_problems(password or "", username, account_context(display_name, mobile))
     if pw:
         problems["password"] = pw
     if problems:
@@ -105,12 +105,12 @@ def change_password(user: User, current: str, new: str) -> None:
     """The user changes their own password (修改密码): the current one must match, the new one
     pass the policy and differ. Clears ``must_change_password`` and ends the user's other
     sessions (``session_version``). Audited in the platform log (accounts are global)."""
-    check_login_allowed(user.username)  # guessing the current password counts as failed sign-ins
+    check_login_allowed(user.username, user)  # guessing the current password counts as failed sign-ins
     problems: dict[str, list[str]] = {}
     if not verify_password(user.password_hash, current or ""):
-        login_failed(user.username)
+        login_failed(user.username, user)
         problems["current_password"] = [_("当前密码不正确")]
-    new_problems = policy_problems(new or "", user.username)
+    new_problems = policy_problems(new or "", user.username, account_context(user.display_name, user.mobile))
     if not new_problems and current and new == current:
         new_problems = [_("新密码不能与当前密码相同")]
     if new_problems:

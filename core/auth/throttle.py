@@ -1,15 +1,30 @@
-"""Failed sign-in limits (登录限流), per account and per address, on Flask-Limiter's storage.
+"""Failed sign-in limits (登录限流), on Flask-Limiter's storage, in the order OWASP recommends:
+per address first, then per account, without letting a stranger lock the owner out.
 
-Only *failed* attempts count: memory by default, Redis when ``REDIS_URL`` is set (config key
-``RATELIMIT_STORAGE_URI``), so gunicorn workers share the counters. The account key is the
-login as typed (lower-cased), whether or not such an account exists, so the limit reveals
-nothing about which accounts exist. A successful sign-in clears the account's counter.
+Only *failed* attempts count, in three buckets:
 
-If the storage is unreachable (Redis down) sign-in stays possible and the error is logged: the
-console must not lock everyone out, and argon2 keeps each guess slow.
+1. **per address** (``LOGIN_LIMIT_ADDRESS``, default ``30 per 15 minutes``): one address trying
+   many accounts (password spraying) is stopped, whatever accounts it names;
+2. **per account from one address** (``LOGIN_LIMIT_ACCOUNT``, default ``5 per 15 minutes``):
+   guessing one account's password from one place is stopped; strangers elsewhere cannot use
+   this to refuse the owner, since their failures fill their own buckets;
+3. **per account from everywhere** (``LOGIN_LIMIT_ACCOUNT_TOTAL``, default ``20 per 15
+   minutes``): a guess spread over many addresses is delayed, but only for browsers that have
+   not signed in to this account before. A successful sign-in leaves a signed device cookie
+   (``gridgov_device``, "device cookies" in OWASP's guidance), and a browser presenting one for
+   the account is not held back by this bucket, so the owner's own phone or office PC still gets
+   in with the right password while strangers are failing.
 
-Limits are configurable: ``LOGIN_LIMIT_ACCOUNT`` (default ``5 per 15 minutes``) and
-``LOGIN_LIMIT_ADDRESS`` (default ``30 per 15 minutes``).
+The account is the account, whatever spelling was typed: the username and the mobile number of
+one user share buckets 2 and 3 (a login naming no account is counted under the text typed, lower
+cased, and limited alike, so the answers reveal nothing about which accounts exist). A
+successful sign-in clears the account's bucket for that address.
+
+Storage: Redis when ``REDIS_URL`` is set (config key ``RATELIMIT_STORAGE_URI``), which every
+production deployment with more than one gunicorn worker needs, since in-memory counters are per
+worker (the app logs a warning when it starts outside tests without one). If the storage is
+unreachable (Redis down) sign-in stays possible and the error is logged: the console must not
+lock everyone out, and argon2 keeps each guess slow.
 """
 from __future__ import annotations
 
@@ -27,7 +42,11 @@ from flask_babel import gettext as _
 
 log = logging.getLogger("gridgov.auth")
 EXTENSION = "gridgov.limiter"
-DEFAULTS = {"LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes", "LOGIN_LIMIT_ADDRESS": "30 per 15 minutes"}
+DEFAULTS = {"LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes", "LOGIN_LIMIT_ADDRESS": "30 per 15 minutes",
+            "LOGIN_LIMIT_ACCOUNT_TOTAL": "20 per 15 minutes"}
+DEVICE_COOKIE = "gridgov_device"
+DEVICE_DAYS = 180
+DEVICE_ACCOUNTS = 5  # accounts one browser remembers (a shared office PC)
 
 
 class LoginThrottled(ApiError):
@@ -43,13 +62,25 @@ class LoginThrottled(ApiError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
-def _keys(login: str) -> list[tuple[object, tuple[str, ...]]]:
-    cfg = current_app.config
-    keys = [(parse(cfg.get("LOGIN_LIMIT_ACCOUNT") or DEFAULTS["LOGIN_LIMIT_ACCOUNT"]),
-             ("login-account", (login or "").strip().lower()))]
-    if has_request_context():
-        keys.append((parse(cfg.get("LOGIN_LIMIT_ADDRESS") or DEFAULTS["LOGIN_LIMIT_ADDRESS"]),
-                     ("login-address", request.remote_addr or "unknown")))
+def _limit(name: str):
+    return parse(current_app.config.get(name) or DEFAULTS[name])
+
+
+def account_key(login: str, user=None) -> str:
+    """One key per account whatever name was typed (username or mobile)."""
+    return f"user:{user.id}" if user is not None else f"login:{(login or '').strip().lower()}"
+
+
+def _keys(login: str, user=None, *, trusted: bool | None = None) -> list[tuple[object, tuple[str, ...]]]:
+    """The buckets of this attempt, in the order they are checked (address first)."""
+    account = account_key(login, user)
+    if not has_request_context():
+        return [(_limit("LOGIN_LIMIT_ACCOUNT_TOTAL"), ("login-account", account))]
+    address = request.remote_addr or "unknown"
+    keys = [(_limit("LOGIN_LIMIT_ADDRESS"), ("login-address", address)),
+            (_limit("LOGIN_LIMIT_ACCOUNT"), ("login-account-address", account, address))]
+    if not (trusted if trusted is not None else _trusted_device(user)):
+        keys.append((_limit("LOGIN_LIMIT_ACCOUNT_TOTAL"), ("login-account", account)))
     return keys
 
 
@@ -60,49 +91,93 @@ def _strategy():
     return current_app.extensions[EXTENSION].limiter
 
 
-def check_login_allowed(login: str) -> None:
-    """Raise :class:`LoginThrottled` when the account or the address is over its limit."""
+def check_login_allowed(login: str, user=None) -> None:
+    """Raise :class:`LoginThrottled` when one of this attempt's buckets is full."""
     strategy = _strategy()
     if strategy is None:
         return
-    waits = []
     try:
-        for item, ids in _keys(login):
+        for item, ids in _keys(login, user):
             if not strategy.test(item, *ids):
                 reset = strategy.get_window_stats(item, *ids).reset_time
-                waits.append(max(1, math.ceil(reset - time.time())))
+                g.login_throttled = max(1, math.ceil(reset - time.time()))
+                raise LoginThrottled(g.login_throttled)
+    except LoginThrottled:
+        raise
     except Exception:  # storage down (Redis): sign-in stays possible; argon2 still slows guessing
         log.exception("login rate-limit storage unavailable; not limiting this attempt")
-        return
-    if waits:
-        g.login_throttled = max(waits)
-        raise LoginThrottled(max(waits))
 
 
-def login_failed(login: str) -> None:
+def login_failed(login: str, user=None) -> None:
     strategy = _strategy()
     if strategy is not None:
         try:
-            for item, ids in _keys(login):
+            # the account-wide bucket counts every failure, a trusted browser's too
+            for item, ids in _keys(login, user, trusted=False):
                 strategy.hit(item, *ids)
         except Exception:
             log.exception("login rate-limit storage unavailable; failure not counted")
 
 
-def login_succeeded(login: str) -> None:
+def login_succeeded(login: str, user) -> None:
+    """Clear the account's bucket for this address and remember this browser as one of the
+    account's devices. The account-wide bucket is left to run out: the owner signing in must not
+    reopen the account to strangers' guesses from elsewhere."""
     strategy = _strategy()
     if strategy is not None:
-        item, ids = _keys(login)[0]
         try:
-            strategy.clear(item, *ids)
+            for item, ids in _keys(login, user, trusted=True)[1:]:
+                strategy.clear(item, *ids)
         except Exception:
             log.exception("login rate-limit storage unavailable; counter not cleared")
+    if has_request_context():
+        _remember_device(user)
+
+
+# --- device cookies -------------------------------------------------------------------------
+
+def _serializer():
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="gridgov.login-device")
+
+
+def _device_accounts() -> list[int]:
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return []
+    try:
+        ids = _serializer().loads(raw, max_age=DEVICE_DAYS * 86400)
+    except Exception:  # tampered, expired or from another secret: simply not trusted
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+
+def _trusted_device(user) -> bool:
+    return user is not None and has_request_context() and user.id in _device_accounts()
+
+
+def _remember_device(user) -> None:
+    from flask import after_this_request
+
+    ids = [user.id] + [i for i in _device_accounts() if i != user.id]
+    value = _serializer().dumps(ids[:DEVICE_ACCOUNTS])
+    config = current_app.config
+
+    @after_this_request
+    def _set(resp):
+        resp.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
+                        secure=bool(config.get("SESSION_COOKIE_SECURE")))
+        return resp
 
 
 def init_app(app: Flask) -> None:
     limiter = Limiter(key_func=get_remote_address)
     limiter.init_app(app)
     app.extensions[EXTENSION] = limiter
+    if not app.testing and app.config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory"):
+        log.warning("sign-in limits are counted per worker process: set REDIS_URL so that every "
+                    "gunicorn worker and host shares them (production needs it)")
 
     @app.errorhandler(LoginThrottled)
     def _throttled(exc: LoginThrottled):

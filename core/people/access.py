@@ -3,6 +3,13 @@
 Reads are limited to the grid subtrees the user holds ``people.read`` on. ID numbers and phones
 are masked unless the user holds ``people.read_sensitive`` on the person's grid; every unmasked
 read is written to the audit log (``people.read_sensitive``).
+
+Masking holds against everything a masked reader sees, not only the one field: an ID number's
+mask keeps its first and last four digits, so the birth date would leave about nine candidates.
+Birth date and gender, which the ID number encodes, are therefore masked with it
+(:func:`identity_masked`), in every answer, page, form and export; exact searches on ID number
+or phone match only residents the searcher may see unmasked (``core.people.search``); and a
+clash on an ID number names no one (``core.people.services``).
 """
 from __future__ import annotations
 
@@ -120,13 +127,24 @@ def reveal_audited(people: Iterable[Person]) -> set[int]:
     return shown
 
 
+MASKED_LABEL = "*"
+
+
+def identity_masked(person: Person, unmasked: bool) -> bool:
+    """Whether birth date and gender are hidden: they follow the ID number's masking for users
+    who may not see it unmasked, since the number encodes them (a person without one has nothing
+    to derive them from). A masked list shown to someone who could reveal the number keeps them."""
+    return not unmasked and bool(person.id_number) and not may_reveal(person)
+
+
 def person_dict(person: Person, unmasked: bool = False, detail: bool = False) -> dict[str, Any]:
+    hidden = identity_masked(person, unmasked)
     out = {
         "id": person.id,
         "name": person.name,
-        "gender": person.gender,
-        "gender_label": GENDER_LABELS.get(person.gender, person.gender),
-        "birth_date": person.birth_date.isoformat() if person.birth_date else None,
+        "gender": None if hidden else person.gender,
+        "gender_label": MASKED_LABEL if hidden else GENDER_LABELS.get(person.gender, person.gender),
+        "birth_date": None if hidden or not person.birth_date else person.birth_date.isoformat(),
         "id_number": person.id_number if unmasked else mask_id(person.id_number),
         "mobile": person.mobile if unmasked else mask_mobile(person.mobile),
         "masked": not unmasked,

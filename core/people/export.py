@@ -1,6 +1,7 @@
 """Exporting the register to .xlsx (导出): sheets 网格, 住户 and 居民, headers the importer reads
-back. ID numbers and phones are masked unless the caller may read them; an unmasked export is
-audited as one ``people.export_sensitive`` entry with the number of people in it.
+back. ID numbers and phones are masked unless the caller may read them, and with a masked ID
+number its birth date and gender too (``core.people.access.identity_masked``); an unmasked export
+is audited as one ``people.export_sensitive`` entry with the number of people in it.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from core.db import db
 from core.exports import Column, XlsxBook
 from core.grid.models import Grid
 from core.grid.scope import subtree_condition
+from core.people.access import MASKED_LABEL, identity_masked
 from core.people.identity import mask_id, mask_mobile
 from core.people.models import GENDER_LABELS, STATUS_LABELS, Household, Person, PersonTag, Tag
 
@@ -54,8 +56,10 @@ def write_workbook(stream: IO[bytes], *, masked: bool, roots: set[int] | None = 
     for p in db.session.scalars(stmt):
         grid = names.get(p.grid_id)
         house = by_household.get(p.household_id)
+        hidden = identity_masked(p, not masked)
         sheet.append([
-            p.name, GENDER_LABELS.get(p.gender, ""), p.birth_date, p.id_number if not masked else mask_id(p.id_number),
+            p.name, MASKED_LABEL if hidden else GENDER_LABELS.get(p.gender, ""), None if hidden else p.birth_date,
+            p.id_number if not masked else mask_id(p.id_number),
             (p.mobile if not masked else mask_mobile(p.mobile)) or "", grid.code if grid else "",
             grid.name if grid else "", house.address if house else "", (house.number or "") if house else "",
             p.relation or "", STATUS_LABELS[p.status], "是" if p.is_party_member else "否", p.party_branch or "",

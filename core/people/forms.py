@@ -38,6 +38,7 @@ PERSON_IDS = ("grid_id", "household_id", "party_org_id")
 PERSON_FLAGS = ("is_party_member", "party_away")
 HOUSEHOLD_TEXT = ("address", "number", "head_name", "phone", "notes")
 SENSITIVE = ("id_number", "mobile")
+IDENTITY_DERIVED = ("birth_date", "gender")  # masked with the ID number (core.people.access)
 
 
 def _integer(form, key: str, errors: dict[str, list[str]]) -> int | None:
@@ -54,9 +55,9 @@ def _person_data(form, *, keep_sensitive: bool) -> dict[str, Any]:
     """The posted form as :class:`PersonIn` input; raises ApiError 422 naming the fields."""
     errors: dict[str, list[str]] = {}
     data: dict[str, Any] = {key: form.get(key, "") for key in PERSON_TEXT if key in form}
-    for key in SENSITIVE:
+    for key in SENSITIVE + IDENTITY_DERIVED:
         if keep_sensitive and not data.get(key, "").strip():
-            data.pop(key, None)  # left empty: unchanged
+            data.pop(key, None)  # left empty (masked, so shown empty): unchanged
     for key in PERSON_IDS:
         if key in form:
             data[key] = _integer(form, key, errors)
@@ -109,6 +110,8 @@ def _values_of(person: Person, unmasked: bool) -> dict[str, Any]:
     values["tags"] = [t.id for t in person.tags]
     if not unmasked:
         values["id_number"] = values["mobile"] = ""
+    if access.identity_masked(person, unmasked):
+        values["birth_date"] = values["gender"] = ""
     return values
 
 

@@ -93,15 +93,16 @@ def _char_pinyin(ch: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
-def pinyin_keys(name: str) -> tuple[str, str]:
+def pinyin_keys(name: str, surname: bool = True) -> tuple[str, str]:
     """(initials, full pinyin) of a Chinese name, lower case without tones: 张三 → (zs, zhangsan).
 
     Read character by character (names have no phrase context), surnames with their surname
-    reading (曾 → zeng, 单 → shan); cached per character, so 100,000 names take well under a second.
+    reading (曾 → zeng, 单 → shan) unless ``surname`` is false (place names); cached per character, so 100,000 names take well under a second.
     """
     name = (name or "").strip()
     if not name:
         return "", ""
-    parts = [SURNAME_READINGS.get(name[0]) or _char_pinyin(name[0])] + [_char_pinyin(c) for c in name[1:]]
+    first = (SURNAME_READINGS.get(name[0]) if surname else None) or _char_pinyin(name[0])
+    parts = [first] + [_char_pinyin(c) for c in name[1:]]
     parts = [p for p in parts if p]
     return "".join(p[0] for p in parts)[:50], "".join(parts)[:200]

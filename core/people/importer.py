@@ -112,7 +112,7 @@ def _check_row(values: tuple, columns: dict[int, str], look: _Lookups) -> tuple[
         row["id_number"], row["birth_date"], row["gender"] = id_number, id_birth_date(id_number), id_gender(id_number)
         known = look.people.get(id_number)
         if known and look.reach is not None and known[1] not in look.reach:
-            problems.append(("id_number", _("该居民已登记在您管辖范围外的网格")))
+            problems.append(("id_number", _("身份证号已登记，请联系乡镇办")))
     if text(raw.get("gender")):
         gender = GENDERS.get(text(raw["gender"]).lower())
         if gender is None:

@@ -46,14 +46,25 @@ def text_condition(q: str):
 
 
 def number_condition(number: str):
-    """Exact ID number or phone; prefixes only for users who may read them unmasked township-wide
-    (otherwise digits could be guessed one by one)."""
+    """Exact ID number or phone, matched only among the residents the user may see unmasked
+    (``people.read_sensitive``): for anyone else a match would confirm a guess at a masked value
+    (a masked ID number with its birth date left about nine candidates). Prefixes only for users
+    who may read them unmasked township-wide (otherwise digits could be guessed one by one)."""
     exact = [Person.id_number == number]
     if len(number) == 11:
         exact.append(Person.mobile == number)
     if len(number) >= 4 and reach_ids("people.read_sensitive") is None:
         return or_(*exact, prefix(Person.id_number, number), prefix(Person.mobile, number))
-    return or_(*exact)
+    return and_(or_(*exact), visible(Person.grid_id, "people.read_sensitive"))
+
+
+def require_number_search(name: str) -> None:
+    """403 naming ``name`` for an explicit ID-number or phone search by a user who may see
+    neither unmasked anywhere (the free-text box simply finds no one by number)."""
+    if reach_ids("people.read_sensitive") == set():
+        raise ApiError(403, "forbidden", "按身份证号或手机号查找须有 people.read_sensitive 权限 "
+                                         "(searching by ID number or phone needs people.read_sensitive)",
+                       {name: [_("无权按此查找")]})
 
 
 def _int(args: Mapping[str, Any], name: str) -> int | None:
@@ -97,8 +108,10 @@ def people_query(args: Mapping[str, Any]):
     if args.get("name", "").strip():
         conditions.append(text_condition(args["name"]))
     if args.get("id_number", "").strip():
+        require_number_search("id_number")
         conditions.append(number_condition(normalise_id(args["id_number"])))
     if args.get("mobile", "").strip():
+        require_number_search("mobile")
         conditions.append(number_condition(args["mobile"].strip()))
     status = (args.get("status") or "living").strip()
     if status != "all":

@@ -21,6 +21,36 @@ PERSON_FIELDS = ("name", "gender", "birth_date", "id_number", "mobile", "grid_id
 HOUSEHOLD_FIELDS = ("grid_id", "address", "number", "head_name", "phone", "notes")
 
 
+ID_CLASH_LIMIT = "20 per hour"  # config PEOPLE_ID_CLASH_LIMIT
+
+
+def id_clash(clash_id: int) -> ApiError:
+    """The 409 for an ID number that is already registered: it names no one (not the resident,
+    not their grid), it is audited aside (the request itself rolls back), and a user who keeps
+    meeting clashes is stopped (429), since each clash confirms that a guessed number is
+    registered in the township."""
+    from flask import current_app, has_request_context
+    from limits import parse
+
+    from core.auth.throttle import EXTENSION
+
+    audit.record("people.id_clash", object_type="core_person", object_id=clash_id, aside=True)
+    if has_request_context() and current_app.config.get("RATELIMIT_ENABLED", True):
+        from flask_login import current_user
+
+        limit = parse(current_app.config.get("PEOPLE_ID_CLASH_LIMIT") or ID_CLASH_LIMIT)
+        strategy = current_app.extensions[EXTENSION].limiter
+        key = ("people-id-clash", str(getattr(current_user, "id", None) or "anonymous"))
+        try:
+            allowed = strategy.hit(limit, *key)
+        except Exception:  # storage down: the clash is still audited
+            allowed = True
+        if not allowed:
+            return ApiError(429, "too_many_id_clashes", _("已登记的身份证号撞库次数过多，请稍后再试"))
+    return ApiError(409, "conflict", _("身份证号已登记"),
+                    {"id_number": [_("身份证号已登记")]})
+
+
 def _invalid(field: str, message: str) -> ApiError:
     return ApiError(422, "validation_error", message, {field: [message]})
 
@@ -95,8 +125,7 @@ def _check_person(data: dict[str, Any], person: Person | None) -> dict[str, Any]
     if id_number:
         clash = db.session.scalar(select(Person.id).where(Person.id_number == id_number))
         if clash is not None and (person is None or clash != person.id):
-            raise ApiError(409, "conflict", _("身份证号已登记"),
-                           {"id_number": [_("身份证号已登记")]})
+            raise id_clash(clash)
         born, gender = id_birth_date(id_number), id_gender(id_number)
         if data.get("birth_date") not in (None, born):
             raise _invalid("birth_date", _("出生日期与身份证号不符"))

@@ -15,6 +15,8 @@ from core.errors import ApiError
 from core.exports import unescape_text
 from flask_babel import gettext as _
 
+from core.inputs import drop_controls
+
 FIELDS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "居民姓名", "name"),
     "gender": ("性别", "gender", "sex"),
@@ -174,7 +176,7 @@ def text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unescape_text(str(value).strip())  # our own exports prefix formula-like text with '
+    return unescape_text(drop_controls(str(value)).strip())  # our own exports prefix formula-like text with '
 
 
 def parse_date(value: Any) -> dt.date:

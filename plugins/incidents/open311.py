@@ -7,7 +7,9 @@ city hotlines (12345) can report into a township.
   ``open311_anonymous_post`` setting is on. The grid is ``attribute[grid_token]`` (the grid's stable
   public token, or ``grid_token``), else ``attribute[grid_code]`` (or ``grid_code``: today's code,
   which changes when the grid moves), else the setting ``open311_default_grid`` (a grid token);
-* ``GET requests.json`` and ``GET requests/<id>.json``: read back, with an API key.
+* ``GET requests.json`` and ``GET requests/<id>.json``: read back, with an API key in the
+  ``Authorization`` header (an ``api_key`` in the query string is refused with 400: access logs
+  keep URLs).
 
 Errors answer in Open311's shape: ``[{"code": 400, "description": "..."}]``.
 """
@@ -51,8 +53,15 @@ def _utc_z(when) -> str:
 
 
 def _caller(required: bool):
-    """The member behind ``api_key`` / bearer token, with ``g.access`` set; None if no key."""
-    key = request.values.get("api_key") or bearer_token()
+    """The member behind ``api_key`` / bearer token, with ``g.access`` set; None if no key.
+
+    ``api_key`` is taken from a form body or the ``Authorization`` header, never from the query
+    string, where it would land in every access log and proxy log on the way (400 saying so)."""
+    if "api_key" in request.args:
+        raise ApiError(400, "api_key_in_url", "api_key 不能放在网址中，请放在表单或 Authorization: Bearer 头中 "
+                                              "(send api_key in the form body or an Authorization: Bearer header, "
+                                              "not in the URL, which access logs keep)")
+    key = request.form.get("api_key") or bearer_token()
     if not key:
         if required:
             raise ApiError(401, "api_key_required", _("需要 api_key"))

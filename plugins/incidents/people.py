@@ -6,9 +6,25 @@ from typing import Any
 from sqlalchemy import select, update
 
 from core.toolkit import audit, db
+from core.toolkit import gettext as _
 from plugins.incidents.models import Incident
 
 ERASED = "（内容已匿名化）"
+
+
+def linked_person_id(person_id: int | None) -> int | None:
+    """``person_id`` of a report, checked: a resident of this township inside the reporter's
+    ``people.read`` reach, else 422 naming the field (another township's resident is simply not
+    found, which the tenant filter on ``Person`` guarantees)."""
+    if person_id is None:
+        return None
+    from core.toolkit import ApiError, Person, visible
+
+    found = db.session.scalar(select(Person.id).where(Person.id == person_id, visible(Person.grid_id, "people.read")))
+    if found is None:
+        message = _("居民不存在或不在您的管辖范围内")
+        raise ApiError(422, "validation_error", message, {"person_id": [message]})
+    return found
 
 
 def _concerning(person):

@@ -20,19 +20,44 @@ from core.toolkit import localise_errors
 bp = Blueprint("incidents_public", __name__, template_folder="templates")
 
 
+def _too_many(per_hour: int) -> ApiError:
+    return ApiError(429, "too_many_reports", f"同一网络每小时最多提交 {per_hour} 次，请稍后再试 "
+                                             f"(at most {per_hour} reports per hour from one address)")
+
+
 def spend_quota(tenant, address: str, per_hour: int) -> None:
-    """Count one report from ``address`` this hour; 429 once ``per_hour`` is reached."""
-    bucket = utcnow().strftime("%Y%m%d%H")
-    row = db.session.scalar(select(PublicQuota).where(PublicQuota.address == address[:64], PublicQuota.bucket == bucket))
-    if row is None:
+    """Count one report from ``address`` this hour; 429 once ``per_hour`` is reached.
+
+    Atomic under concurrency: one guarded ``UPDATE ... SET count = count + 1 WHERE count < :limit``
+    (PostgreSQL re-checks the guard once a concurrent increment commits, so exactly ``per_hour``
+    pass; read-then-``count += 1`` let 12 through against 5). The hour's first report inserts the
+    counter in a savepoint; when a concurrent first report inserted it meanwhile, the increment is
+    simply tried again.
+    """
+    from sqlalchemy import exc, update
+
+    address, bucket = address[:64], utcnow().strftime("%Y%m%d%H")
+    guarded = (update(PublicQuota).where(PublicQuota.address == address, PublicQuota.bucket == bucket,
+                                         PublicQuota.count < per_hour)
+               .values(count=PublicQuota.count + 1).execution_options(synchronize_session=False))
+    for _attempt in range(2):
+        if db.session.execute(guarded).rowcount == 1:
+            return
+        if db.session.scalar(select(PublicQuota.id).where(PublicQuota.address == address,
+                                                          PublicQuota.bucket == bucket)) is not None:
+            raise _too_many(per_hour)
         # a new hour for this address: past hours' counters are no longer needed
-        db.session.execute(delete(PublicQuota).where(PublicQuota.bucket < bucket))
-        row = PublicQuota(address=address[:64], bucket=bucket, count=0)
-        db.session.add(row)
-    if row.count >= per_hour:
-        raise ApiError(429, "too_many_reports", _("同一网络每小时最多提交 %(per_hour)s 次，请稍后再试", per_hour=per_hour))
-    row.count += 1
-    db.session.flush()
+        db.session.execute(delete(PublicQuota).where(PublicQuota.bucket < bucket)
+                           .execution_options(synchronize_session=False))
+        if per_hour < 1:
+            break
+        try:
+            with db.session.begin_nested():
+                db.session.add(PublicQuota(address=address, bucket=bucket, count=1))
+            return
+        except exc.IntegrityError:
+            continue  # another first report of this hour created the counter: increment it
+    raise _too_many(per_hour)
 
 
 def _grid(token: str) -> Grid:

@@ -93,8 +93,10 @@ def report_incident(tenant, *, grid: Grid, category: Category, description: str,
     """Report an incident into ``grid`` (上报); it starts at the grid's own level. It gets a
     receipt number (回执号) to be tracked by; ``household_id`` links a resident's report sent from
     a household card's session (群众端)."""
+    from plugins.incidents.people import linked_person_id
     from plugins.incidents.receipts import new_receipt
 
+    person_id = linked_person_id(person_id)
     now = utcnow()
     due = deadline(tenant, category, urgency, now)
     incident = Incident(category_id=category.id, grid_id=grid.id, handling_grid_id=grid.id, level="grid", reach=0,

@@ -25,10 +25,12 @@ def workbook(title: str, header: list[str], rows) -> bytes:
 def export(kind: str, start=None, end=None) -> bytes:
     """One of :data:`KINDS` for the current township, headers in the reader's language."""
     if kind == "volunteers":
+        from plugins.volunteer.registration import shown_mobile
+
         rows = db.session.scalars(select(Volunteer).order_by(Volunteer.id))
         return workbook(_("志愿者"), [_("编号"), _("姓名"), _("手机"), _("党员"), _("报到单位"), _("党支部"), _("技能"),
                                     _("可服务时间"), _("状态"), _("报到时间")],
-                        ([v.id, v.name, v.mobile, _("是") if v.is_party_member else _("否"), v.unit_name or "",
+                        ([v.id, v.name, shown_mobile(v), _("是") if v.is_party_member else _("否"), v.unit_name or "",
                           v.party_branch or "", "、".join(v.skills or []), v.availability, v.status,
                           v.registered_at] for v in rows))
     if kind == "activities":

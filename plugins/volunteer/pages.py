@@ -98,7 +98,7 @@ def volunteers():
         registration.reveal(rows)
         db.session.commit()
     return render_template("volunteer/volunteers.html", rows=rows, status=status, mask=registration.mask,
-                           full=can_manage())
+                           shown=registration.shown_mobile, full=can_manage())
 
 
 @bp.route("/volunteers/new", methods=["GET", "POST"])
@@ -138,7 +138,8 @@ def volunteer(volunteer_id: int, link: str | None = None):
     if can_manage():
         registration.reveal([row])
         db.session.commit()
-    return render_template("volunteer/volunteer.html", v=row, link=link, mask=registration.mask, full=can_manage(),
+    return render_template("volunteer/volunteer.html", v=row, link=link, mask=registration.mask,
+                           shown=registration.shown_mobile, full=can_manage(),
                            posts=[p for p in posts.posts() if p.id in post_ids],
                            services=records.records_of(row.id), can_manage=can_manage())
 

@@ -190,8 +190,30 @@ def reveal(rows) -> None:
     """The office sees volunteers' mobile numbers unmasked: one audit entry per volunteer shown
     (PIPL), committed by the caller."""
     for row in rows:
-        audit("volunteer.read_mobile", row)
+        if may_see_mobile(row):
+            audit("volunteer.read_mobile", row)
 
 
 def mask(mobile: str | None) -> str:
     return f"{mobile[:3]}****{mobile[-4:]}" if mobile and len(mobile) == 11 else (mobile or "")
+
+
+def may_see_mobile(volunteer) -> bool:
+    """The volunteer office sees mobile numbers unmasked, except a resident's (``person_id``)
+    whose number core masks for the viewer: it was copied from the register, so it follows the
+    register's rule (``people.read_sensitive`` on the resident's grid)."""
+    from core.toolkit import Grid, grid_in_reach
+    from plugins.volunteer.permissions import can_manage
+
+    if not can_manage():
+        return False
+    if volunteer.person_id is None:
+        return True
+    person = db.session.get(Person, volunteer.person_id)
+    grid = db.session.get(Grid, person.grid_id) if person is not None and person.grid_id else None
+    return grid is not None and grid_in_reach(grid, "people.read_sensitive")
+
+
+def shown_mobile(volunteer) -> str:
+    """The volunteer's mobile as the viewer may see it (:func:`may_see_mobile`)."""
+    return volunteer.mobile or "" if may_see_mobile(volunteer) else mask(volunteer.mobile)

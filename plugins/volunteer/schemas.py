@@ -68,9 +68,13 @@ class VolunteerOut(Schema):
 
 
 class VolunteerFullOut(VolunteerOut):
-    """For the volunteer office: the mobile number unmasked."""
+    """For the volunteer office: the mobile number unmasked (a resident's only where core's
+    register would show it unmasked to the viewer)."""
 
-    mobile = fields.String()
+    def masked(self, obj):
+        from plugins.volunteer.registration import shown_mobile
+
+        return shown_mobile(obj)
 
 
 class RejectIn(Strict):

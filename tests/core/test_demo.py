@@ -24,7 +24,7 @@ def test_hook_demo_data(app, register_plugin):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
-    assert "admin / Demo12345" in first.output
+    assert "admin / Demo-grid-2026" in first.output
     with app.app_context():
         townships = db.session.scalars(select(Tenant).where(Tenant.kind == TenantKind.township,
                                                              Tenant.slug.in_([c[0] for c in calls]))).all()

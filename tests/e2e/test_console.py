@@ -127,7 +127,7 @@ def test_switch_the_language(page, live_server, shots):
 def test_dashboard_and_phone_layout(page, phone, live_server, shots):
     town = "gaohe" if live_server.demo else live_server.town
     user = "gaohe_admin" if live_server.demo else "town_admin"
-    password = "Demo12345" if live_server.demo else PASSWORD
+    password = "Demo-grid-2026" if live_server.demo else PASSWORD
     sign_in(page, user, password)
     page.goto(f"/t/{town}/")
     expect(page.locator(".widget").first).to_be_visible()
@@ -140,7 +140,7 @@ def test_dashboard_and_phone_layout(page, phone, live_server, shots):
     shots(phone, "phone-menu")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways scrolling
     if live_server.demo:  # the demo county's townships, compared on real-looking numbers
-        sign_in(page, "huaining_admin", "Demo12345")
+        sign_in(page, "huaining_admin", "Demo-grid-2026")
         page.goto("/t/huaining/compare?metric=people.residents")
         expect(page.locator("svg.chart-bar")).to_be_visible()
         shots(page, "county-compare")

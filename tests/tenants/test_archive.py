@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from core import create_app
 from core.db import db
 from core.testing import scratch_database
+from tenants.demo import DEMO_PASSWORD
 
 
 class Installation:
@@ -118,7 +119,7 @@ def test_a_township_moves_to_a_fresh_installation_row_for_row(exported, installa
     assert hashlib.sha256((b.uploads / folder).read_bytes()).digest() == hashlib.sha256((a.uploads / folder).read_bytes()).digest()
     # the township's admin signs in on the new installation with the old password
     client = b.app.test_client()
-    resp = client.post("/api/v1/t/gushu/tokens/issue", json={"login": "gushu_admin", "password": "Demo12345"})
+    resp = client.post("/api/v1/t/gushu/tokens/issue", json={"login": "gushu_admin", "password": DEMO_PASSWORD})
     assert resp.status_code in (200, 201), resp.get_json()
     # and new rows get new ids past the imported ones (PostgreSQL sequences moved on)
     b.cli("tenants", "create-county", "another", "另一县")

@@ -20,7 +20,7 @@ def _manifest(county_tenant, **over):
         "region_code": "340822101",
         "grid_level_names": ["村/社区", "网格", "微网格"],
         "grids": [{"name": "东门社区", "children": [{"name": "第一网格"}, {"name": "第二网格"}]}],
-        "admin": {"username": unique("cgadmin"), "display_name": "王主任", "password": "Gridgov2024"},
+        "admin": {"username": unique("cgadmin"), "display_name": "王主任", "password": "Huaiyuan-7319"},
         "modules": {"hello": {"greeting": "早上好"}},
     }
     data.update(over)
@@ -49,7 +49,7 @@ def test_county_admin_onboards_township_from_json(create_county, create_user, ap
     assert grids["第一网格"].code != grids["第二网格"].code
     # the first admin can sign in and sees the module on, with the manifest's setting
     town_admin = db.session.scalar(select(User).where(User.username == data["admin"]["username"]))
-    client = api_as(town_admin, password="Gridgov2024")
+    client = api_as(town_admin, password="Huaiyuan-7319")
     assert client.get(f"/api/v1/t/{tenant.slug}/hello").get_json() == {"greeting": "早上好"}
 
 

@@ -18,10 +18,39 @@ def fresh(user_id: int) -> User:
 
 
 def test_policy_names_what_is_wrong():
-    assert policy_problems("Abcdef12") == []
+    assert policy_problems("Wangge-2026") == []
     for weak in ("short1A", "allletters", "12345678"):
         assert "至少 8 位" in policy_problems(weak)[0]
     assert any("用户名" in p for p in policy_problems("zhang123", "ZHANG123"))
+
+
+def test_common_and_context_specific_passwords_are_refused():
+    for common in ("password1", "qwerty123", "Abcdef12", "Passw0rd1", "iloveyou1", "1qaz2wsx", "Gridgov123"):
+        assert any("容易猜到" in p for p in policy_problems(common)), common
+    assert any("容易猜到" in p for p in policy_problems("zhangsan1", "zhangsan"))  # the username plus a digit
+    assert any("容易猜到" in p for p in policy_problems("Wanghong1988", "wh01", ["王红", "wanghong"]))
+    township = type("T", (), {"name": "查冲镇", "slug": "chachong"})()
+    from core.auth.passwords import account_context
+
+    assert any("容易猜到" in p for p in policy_problems("chachong2026", "cc_admin", account_context(tenants=[township])))
+    assert policy_problems("chachong2026", "cc_admin") == []  # fine for an account elsewhere
+
+
+def test_weak_passwords_are_refused_over_http(api_as, create_user, create_county, db_session):
+    county = create_county()
+    county_admin = api_as(create_user(roles=[(county, "county_admin")]))
+    slug = unique("chachong")
+    for weak in ("qwerty123", "Chachong2026", "chachong-1"):  # common; the township's name in pinyin
+        manifest = {"name": "查冲镇", "county": county.slug, "slug": slug, "region_code": "340822101",
+                    "grid_level_names": ["村", "网格"], "admin": {"username": unique("ccadmin"), "password": weak}}
+        resp = county_admin.post(f"/api/v1/t/{county.slug}/townships", json=manifest)
+        assert resp.status_code == 422, (weak, resp.get_json())
+        assert "容易猜到" in resp.get_json()["error"]["fields"]["admin"]["password"][0], weak
+    user = create_user()
+    for weak in ("password1", user.username + "1"):
+        resp = api_as(user).post("/api/v1/auth/password", json={"current_password": PASSWORD, "new_password": weak})
+        assert resp.status_code == 422 and "容易猜到" in resp.get_json()["error"]["fields"]["new_password"][0], weak
+    assert verify_password(fresh(user.id).password_hash, PASSWORD)  # nothing changed
 
 
 def test_change_password_api(api_as, create_user, db_session):

@@ -75,3 +75,19 @@ def test_no_template_needs_inline_script():
     found = [f"{p.relative_to(root)}: {m.group(0)}" for base in ("core", "plugins", "tenants")
              for p in (root / base).rglob("*.html") for m in inline.finditer(p.read_text(encoding="utf-8"))]
     assert not found, "inline script in templates (use core/static/console.js data- attributes):\n" + "\n".join(found)
+
+
+def test_hsts_outside_development_and_no_store_on_exports(app, api_as, create_user, create_tenant, monkeypatch):
+    from core import create_app
+
+    monkeypatch.delenv("GRIDGOV_INSECURE_COOKIES", raising=False)
+    prod = create_app({"GRIDGOV_ENV": "production", "SECRET_KEY": "prod-secret-for-test",
+                       "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "INSTANCE_PATH": app.instance_path})
+    hsts = prod.test_client().get("/login").headers.get("Strict-Transport-Security", "")
+    assert "max-age=31536000" in hsts
+    dev = create_app({"GRIDGOV_ENV": "development", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                      "INSTANCE_PATH": app.instance_path})
+    assert "Strict-Transport-Security" not in dev.test_client().get("/login").headers
+    town = create_tenant()
+    export = api_as(create_user(roles=[(town, "township_admin")])).get(f"/api/v1/t/{town.slug}/people/export.xlsx")
+    assert export.status_code == 200 and export.headers["Cache-Control"] == "no-store"  # residents' data

@@ -59,27 +59,64 @@ def test_wrong_password_and_unknown_user_take_as_long(web, create_user, app, mon
     assert verified[0] != verified[1]  # the second against the stand-in hash, not a user's
 
 
-def test_failed_sign_ins_are_limited_per_account(web, create_user, app):
+def test_failed_sign_ins_are_limited_per_account_from_one_address(web, create_user, app):
     user = create_user()
-    for _ in range(5):  # each from a different address: the account limit still counts them
-        assert api_login(web(), user.username, "Wrong-pass1").status_code == 401
-    resp = api_login(web(), user.username)  # even the right password now waits
+    address = fresh_address()
+    for _ in range(5):
+        assert api_login(web(address), user.username, "Wrong-pass1").status_code == 401
+    resp = api_login(web(address), user.username)  # from there, even the right password now waits
     assert resp.status_code == 429
     retry = int(resp.headers["Retry-After"])
     assert 0 < retry <= 15 * 60
     body = resp.get_json()["error"]
     assert body["code"] == "too_many_failed_logins"
     assert "分钟后再试" in body["message"]
-    # another account from the same place is not affected
+    # another account from the same place is not affected, nor this account from elsewhere
     other = create_user()
-    assert api_login(web(), other.username).status_code == 200
+    assert api_login(web(address), other.username).status_code == 200
+    assert api_login(web(), user.username).status_code == 200
+
+
+def test_one_bucket_per_account_whatever_name_is_typed(web, create_user):
+    mobile = "137" + str(int(time.time() * 1000))[-8:]
+    user = create_user(mobile=mobile)
+    address = fresh_address()
+    for login in (user.username, mobile, f" {mobile} ", f"{user.username} ", user.username):
+        assert api_login(web(address), login, "Wrong-pass1").status_code == 401
+    for login in (user.username, mobile):
+        assert api_login(web(address), login).status_code == 429, login
+
+
+def test_strangers_failing_everywhere_do_not_lock_the_owner_out(web, create_user, app, monkeypatch):
+    """OWASP: per-address limits first, the account-wide limit second, and that one spares the
+    browsers that signed in to the account before (device cookie)."""
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_ACCOUNT_TOTAL", "6 per 15 minutes")  # default 20: slow to test
+    user = create_user()
+    phone = web()
+    assert api_login(phone, user.username).status_code == 200  # the owner's phone, signed in before
+    assert phone.get_cookie("gridgov_device").http_only
+    for _ in range(3):  # strangers from three places, each staying under its own address's limit
+        stranger = fresh_address()
+        for _ in range(4):
+            assert api_login(web(stranger), user.username, "Wrong-pass1").status_code in (401, 429)
+    new_browser = api_login(web(), user.username)  # a browser new to the account waits ...
+    assert new_browser.status_code == 429 and int(new_browser.headers["Retry-After"]) > 0
+    assert api_login(phone, user.username).status_code == 200  # ... the owner's phone gets in
+    # a forged or foreign device cookie buys nothing
+    forged = web()
+    forged.set_cookie("gridgov_device", "not-a-signed-value")
+    assert api_login(forged, user.username).status_code == 429
+    other = create_user()
+    borrowed = web()
+    assert api_login(borrowed, other.username).status_code == 200  # a device of another account
+    assert api_login(borrowed, user.username).status_code == 429
 
 
 def test_unknown_account_is_limited_like_a_real_one(web):
-    ghost = unique("ghost")
+    ghost, address = unique("ghost"), fresh_address()
     for _ in range(5):
-        assert api_login(web(), ghost, "Wrong-pass1").status_code == 401
-    assert api_login(web(), ghost, "Wrong-pass1").status_code == 429
+        assert api_login(web(address), ghost, "Wrong-pass1").status_code == 401
+    assert api_login(web(address), ghost, "Wrong-pass1").status_code == 429
 
 
 def test_failed_sign_ins_are_limited_per_address(web, create_user, app, monkeypatch):
@@ -224,12 +261,13 @@ def test_with_redis_the_workers_share_the_counters(app, create_user):
     one, two = create_app(config), create_app(config)
     assert one.config["RATELIMIT_STORAGE_URI"] == url
     user = create_user()
+    address = fresh_address()
     for worker in (one, two, one, two, one):
         client = worker.test_client()
-        client.environ_base["REMOTE_ADDR"] = fresh_address()
+        client.environ_base["REMOTE_ADDR"] = address
         assert api_login(client, user.username, "Wrong-pass1").status_code == 401
     client = two.test_client()
-    client.environ_base["REMOTE_ADDR"] = fresh_address()
+    client.environ_base["REMOTE_ADDR"] = address
     assert api_login(client, user.username).status_code == 429
     # the test app itself keeps its counters in memory: there the account is still open
     assert api_login(app.test_client(), user.username).status_code == 200
@@ -264,3 +302,18 @@ def test_refused_sign_ins_go_to_the_platform_log(web, create_user, create_tenant
     assert mine[ghost]["after"]["reason"] == "unknown_user" and mine[ghost]["object_id"] is None
     assert all("Wrong-pass" not in str(e) for e in mine.values())  # never the password
     assert mine[ghost]["address"]  # where the attempt came from
+
+
+def test_without_redis_a_production_app_warns_that_limits_are_per_worker(app, caplog, monkeypatch):
+    from core import create_app
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    config = {"GRIDGOV_ENV": "production", "SECRET_KEY": "prod-secret-for-test",
+              "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "INSTANCE_PATH": app.instance_path}
+    with caplog.at_level("WARNING", logger="gridgov.auth"):
+        create_app(config)
+    assert "set REDIS_URL" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="gridgov.auth"):
+        shared = create_app({**config, "REDIS_URL": "redis://127.0.0.1:6379/15"})
+    assert shared.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/15" and "set REDIS_URL" not in caplog.text

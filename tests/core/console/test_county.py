@@ -82,7 +82,7 @@ def test_onboarding_checks_the_database_rules_too(page_as, county_admin, create_
     taken = create_user()
     c = page_as(admin)
     resp = c.post(f"/t/{county.slug}/townships/new", data={"name": "新镇", "slug": unique("town"),
-                                                          "admin.username": taken.username, "admin.password": "Gridgov2024x"})
+                                                          "admin.username": taken.username, "admin.password": "Huaiyuan-7319x"})
     assert resp.status_code == 422 and field_error(resp.get_data(as_text=True), "admin-username")
     resp = c.post(f"/t/{county.slug}/townships/new", data={"name": "重名", "slug": existing.slug})
     assert resp.status_code == 409 and field_error(resp.get_data(as_text=True), "slug")

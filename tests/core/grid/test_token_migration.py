@@ -8,21 +8,23 @@ from sqlalchemy import inspect, text
 from core import create_app
 from core.db import db
 from core.migrate import downgrade, upgrade_all
+from core.tenancy import cross_tenant
 from core.testing import scratch_database
 
 BEFORE_TOKENS = "4d9e285c61ce"
 
 
 def _grids():
-    with db.engine.connect() as conn:
+    with cross_tenant("token migration test: raw SQL"), db.engine.connect() as conn:
         return conn.execute(text("SELECT id, code, public_token, legacy_code FROM core_grid ORDER BY id")).all()
 
 
 def _default_grid(conn) -> str:
     import json
 
-    raw = conn.execute(text("SELECT settings FROM core_tenant_module WHERE module = 'incidents' AND tenant_id = "
-                       "(SELECT id FROM core_tenant WHERE slug = 'toktown')")).scalar_one()
+    with cross_tenant("token migration test: raw SQL"):
+        raw = conn.execute(text("SELECT settings FROM core_tenant_module WHERE module = 'incidents' AND tenant_id = "
+                                "(SELECT id FROM core_tenant WHERE slug = 'toktown')")).scalar_one()
     return (json.loads(raw) if isinstance(raw, str) else raw)["open311_default_grid"]
 
 
@@ -43,9 +45,10 @@ def test_the_token_migration_fills_existing_grids_and_the_default_grid(tmp_path)
             downgrade("core", BEFORE_TOKENS)
             assert "public_token" not in {c["name"] for c in inspect(db.engine).get_columns("core_grid")}
             assert "core_grid_merge" not in inspect(db.engine).get_table_names()
-            codes = [row[1] for row in db.session.execute(text("SELECT id, code FROM core_grid ORDER BY id"))]
+            with cross_tenant("token migration test: raw SQL"):
+                codes = [row[1] for row in db.session.execute(text("SELECT id, code FROM core_grid ORDER BY id"))]
             db.session.rollback()
-            with db.engine.begin() as conn:
+            with cross_tenant("token migration test: raw SQL"), db.engine.begin() as conn:
                 conn.execute(text("UPDATE core_tenant_module SET settings = :s WHERE module = 'incidents' AND tenant_id = "
                                   "(SELECT id FROM core_tenant WHERE slug = 'toktown')"),
                              {"s": '{"open311_default_grid": "%s"}' % codes[2]})

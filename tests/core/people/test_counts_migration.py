@@ -13,7 +13,9 @@ BEFORE_COUNTS = "ac9002c8cffe"  # the core revision just before core_grid_count
 
 
 def _counts():
-    with db.engine.connect() as conn:
+    from core.tenancy import cross_tenant
+
+    with cross_tenant("counts migration test: every township's counters"), db.engine.connect() as conn:
         return conn.execute(text("SELECT tenant_id, grid_id, key, n FROM core_grid_count ORDER BY 1, 2, 3")).all()
 
 

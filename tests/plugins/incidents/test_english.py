@@ -61,7 +61,7 @@ def test_actions_flash_in_english_and_the_api_keeps_its_chinese(town, api_as, re
 
     _, key = create_token(town.worker1, town.tenant, "hotline")
     db.session.commit()
-    [row] = w1.client.get(f"{base(town)}/open311/requests/{inc['id']}.json?api_key={key}&lang=en").get_json()
+    [row] = w1.client.get(f"{base(town)}/open311/requests/{inc['id']}.json?lang=en", headers={"Authorization": f"Bearer {key}"}).get_json()
     assert (row["status_notes"], row["agency_responsible"]) == ("待受理", "乡镇网格办")
 
 

@@ -108,8 +108,13 @@ def test_setup_tenant_seeds_categories_idempotently(town, enable_module, api_as)
 
 
 def test_person_data_export_and_anonymised(app, town, report, db_session):
-    inc = report(person_id=77, description="张三家门口下水道堵塞")
-    person = SimpleNamespace(id=77, phone=None)
+    from core.people.services import create_person
+
+    with tenant_context(town.tenant):
+        person_id = create_person({"name": "张三", "grid_id": town.g1.id}).id
+        db.session.commit()
+    inc = report(person_id=person_id, description="张三家门口下水道堵塞")
+    person = SimpleNamespace(id=person_id, phone=None)
     registry = app.extensions["gridgov.plugins"]
     with tenant_context(town.tenant):
         exported = [a for a in registry.only("incidents").person_data_export(tenant=town.tenant, person=person) if "incidents" in a]
@@ -165,9 +170,14 @@ def test_hook_tenant_numbers(app, town, report, api_as, db_session):
 
 def test_person_sections_list_visible_incidents(app, town, report, api_as):
     """A person's page shows the incidents about them that the viewer's grids reach."""
-    report(person_id=501, description="王大爷家屋顶漏雨")
-    report(user=town.worker2, grid=town.g2, person_id=501, description="第二网格的事")
-    person = SimpleNamespace(id=501)
+    from core.people.services import create_person
+
+    with tenant_context(town.tenant):
+        person_id = create_person({"name": "王大爷", "grid_id": town.g1.id}).id
+        db.session.commit()
+    report(person_id=person_id, description="王大爷家屋顶漏雨")
+    report(user=town.leader, grid=town.g2, person_id=person_id, description="第二网格的事")  # the resident in reach
+    person = SimpleNamespace(id=person_id)
     only = app.extensions["gridgov.plugins"].only("incidents")
     from flask import g
 

@@ -42,8 +42,11 @@ def test_post_with_api_key_and_read_back(client, town, db_session):
         row = db.session.get(Incident, int(rid))
         assert (row.source, row.grid_id, row.lat, row.lon, row.reporter_user_id) == ("open311", town.g1.id, 30.5, 116.9, town.worker1.id)
         assert row.steps[0].actor_name == "网格员甲"
-    one = client.get(f"{_o(town)}/requests/{rid}.json?api_key={key}")
+    one = client.get(f"{_o(town)}/requests/{rid}.json", headers={"Authorization": f"Bearer {key}"})
     assert one.status_code == 200
+    in_url = client.get(f"{_o(town)}/requests/{rid}.json?api_key={key}")  # access logs keep URLs: refused
+    assert in_url.status_code == 400 and "api_key" in in_url.get_data(as_text=True)
+    assert client.post(f"{_o(town)}/requests.json?api_key={key}", data={**form, "api_key": ""}).status_code == 400
     got = one.get_json()[0]
     assert got["status"] == "open" and got["service_code"] == "facility_light" and got["address"] == "高河镇查冲村村口"
     for key_name in ("requested_datetime", "updated_datetime", "expected_datetime"):  # ISO 8601 in UTC, one Z
@@ -51,10 +54,10 @@ def test_post_with_api_key_and_read_back(client, town, db_session):
         dt.datetime.fromisoformat(got[key_name].replace("Z", "+00:00"))
     listed = client.get(f"{_o(town)}/requests.json", headers={"Authorization": f"Bearer {key}"}).get_json()
     assert [r["service_request_id"] for r in listed] == [rid]
-    assert client.get(f"{_o(town)}/requests.json?status=closed&api_key={key}").get_json() == []
-    assert len(client.get(f"{_o(town)}/requests.json?start_date=2020-01-01T00:00:00Z&api_key={key}").get_json()) == 1
-    assert client.get(f"{_o(town)}/requests.json?end_date=2020-01-01T00:00:00Z&api_key={key}").get_json() == []
-    assert client.get(f"{_o(town)}/requests.json?start_date=soon&api_key={key}").status_code == 400
+    assert client.get(f"{_o(town)}/requests.json?status=closed", headers={"Authorization": f"Bearer {key}"}).get_json() == []
+    assert len(client.get(f"{_o(town)}/requests.json?start_date=2020-01-01T00:00:00Z", headers={"Authorization": f"Bearer {key}"}).get_json()) == 1
+    assert client.get(f"{_o(town)}/requests.json?end_date=2020-01-01T00:00:00Z", headers={"Authorization": f"Bearer {key}"}).get_json() == []
+    assert client.get(f"{_o(town)}/requests.json?start_date=soon", headers={"Authorization": f"Bearer {key}"}).status_code == 400
     # the key's reach is the worker's: another grid is refused
     form["attribute[grid_code]"] = town.g2.code
     assert client.post(f"{_o(town)}/requests.json", data=form).status_code == 403
@@ -81,5 +84,6 @@ def test_keys_and_anonymous_posting(client, town, create_tenant, create_grid, cr
         assert db.session.scalar(select(Incident.reporter_user_id)) is None
     # the other township's key reads nothing of this one
     rid = ok.get_json()[0]["service_request_id"]
-    assert client.get(f"{_o(town)}/requests/{rid}.json?api_key={foreign}").status_code == 401
-    assert client.get(f"{_o(other)}/requests/{rid}.json?api_key={foreign}").status_code == 404
+    foreign_here = client.get(f"{_o(town)}/requests/{rid}.json", headers={"Authorization": f"Bearer {foreign}"})
+    assert foreign_here.status_code == 404 and "另一个乡镇" in foreign_here.get_data(as_text=True)
+    assert client.get(f"{_o(other)}/requests/{rid}.json", headers={"Authorization": f"Bearer {foreign}"}).status_code == 404

@@ -110,7 +110,7 @@ def test_resident_form_refuses_bad_input_and_is_spam_limited(town, client, categ
     update_settings(town.tenant, "incidents", {"public_reports_per_hour": 2})
     with tenant_context(town.tenant):
         db.session.add(PublicQuota(address="10.0.0.9", bucket="2020010100", count=5))  # an old hour
-    db.session.commit()
+        db.session.commit()  # inside the township: row-level security checks the insert against it
     url = f"/t/{town.tenant.slug}/incidents/q/{town.g1.token}"
     token = _csrf(client.get(url).data)
     bad = client.post(url, data={"csrf_token": token, "category_id": str(category_id), "description": "x", "phone": "123"})

@@ -9,9 +9,16 @@ def step(api, town, incident_id, action, **body):
 
 
 def test_report_settle_in_grid_and_timeline(api_as, town, report):
-    inc = report(urgency="pressing", person_id=42)
+    from core.db import db
+    from core.people.services import create_person
+    from core.tenancy import tenant_context
+
+    with tenant_context(town.tenant):
+        person_id = create_person({"name": "李四", "grid_id": town.g1.id}).id
+        db.session.commit()
+    inc = report(urgency="pressing", person_id=person_id)
     assert inc["state"] == "reported" and inc["level"] == "grid" and inc["grid_id"] == town.g1.id
-    assert inc["person_id"] == 42 and inc["source"] == "worker"
+    assert inc["person_id"] == person_id and inc["source"] == "worker"
     api = api_as(town.worker1)
     for action, state in (("accept", "accepted"), ("start", "in_progress"), ("resolve", "resolved"), ("close", "closed")):
         resp = step(api, town, inc["id"], action, note=f"{action} ok")
