@@ -27,7 +27,8 @@ def _gridgov(*args, env, timeout=120):
 
 def _env(tmp_path, **extra):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "GRIDGOV_ENV")}
-    env.update({"GRIDGOV_INSTANCE": str(tmp_path), "PYTHONPATH": str(ROOT)}, **extra)
+    # the output is read below in English (gridgov --lang en); Chinese is the default
+    env.update({"GRIDGOV_INSTANCE": str(tmp_path), "PYTHONPATH": str(ROOT), "GRIDGOV_LANG": "en"}, **extra)
     return env
 
 
