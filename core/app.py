@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["GRIDGOV_PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
+    __import__("core.cache").cache.init_app(app)  # the short-lived cache (Redis or in-process)
     registry = make_plugin_manager(extra=app.config["GRIDGOV_EXTRA_PLUGINS"])
     app.extensions["gridgov.plugins"] = registry
 
