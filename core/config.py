@@ -7,7 +7,7 @@ variable            meaning                                                defau
 ``DATABASE_URL``    SQLAlchemy URL; ``postgresql://`` uses psycopg 3       SQLite file
                                                                            ``instance/gridgov.db``
 ``SECRET_KEY``      signs sessions and CSRF tokens; required in production none (refuses to start)
-``REDIS_URL``       rate limits and the short cache (core/cache.py),     in-memory
+``REDIS_URL``       rate limits and the short cache (core/cache.py),       in-memory
                     shared by gunicorn workers
 ``UPLOAD_DIR``      where uploads are stored (photos, import files)        ``instance/uploads``
 ``GRIDGOV_QUEUE_URL`` the task queue (:mod:`core.queue`): ``redis://...``     ``REDIS_URL`` if set,
