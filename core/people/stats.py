@@ -13,7 +13,6 @@ from collections import defaultdict
 from typing import Any, Iterable
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
 
 from core.db import db
 from core.grid.models import Grid, GridStatus
@@ -55,41 +54,31 @@ def subtree_stats(tenant, grid: Grid | int | None = None) -> dict[str, Any]:
         return _shape(numbers, _tag_names())
 
 
-# up to this many wanted grids the sums are one grouped SQL join on the paths; beyond it (the grid
-# tree wants every grid) one pass over the per-grid rows is cheaper than a prefix join per grid
-SQL_SUMS_UP_TO = 100
-
-
 def subtree_stats_many(tenant, grid_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """:func:`subtree_stats` for many grids at once (the grid tree shows every grid's numbers).
-
-    A few grids (the dashboard's first-level ones): summed in SQL, each wanted grid joined to the
-    grids under its path and their counts, grouped by grid and key. Many: one read of the
-    per-grid counts, each added in Python to the wanted grids on its path."""
+    """:func:`subtree_stats` for many grids at once (the grid tree shows every grid's numbers):
+    one read of the per-grid counts, each added to the wanted grids on its path."""
     wanted = set(grid_ids)
     with tenant_context(tenant):
         counts.refresh(db.session(), _id(tenant))
         if not wanted:
             return {}
-        tag_names = _tag_names()
-        if len(wanted) <= SQL_SUMS_UP_TO:
-            top, under = aliased(Grid), aliased(Grid)
-            ids = db.session.scalars(select(Grid.id).where(Grid.id.in_(wanted))).all()
-            numbers: dict[int, dict[str, int]] = {gid: {} for gid in ids}
-            for gid, key, n in db.session.execute(
-                    select(top.id, GridCount.key, func.sum(GridCount.n))
-                    .join(under, under.path.startswith(top.path))
-                    .join(GridCount, GridCount.grid_id == under.id)
-                    .where(top.id.in_(wanted)).group_by(top.id, GridCount.key)):
-                numbers[gid][key] = int(n)
-            return {gid: _shape(values, tag_names) for gid, values in numbers.items()}
         paths = dict(db.session.execute(select(Grid.id, Grid.path)).all())
         above = {gid: [int(a) for a in path.strip("/").split("/") if int(a) in wanted] for gid, path in paths.items()}
-        sums: dict[int, dict[str, int]] = {gid: defaultdict(int) for gid in wanted if gid in paths}
+        numbers: dict[int, dict[str, int]] = {gid: defaultdict(int) for gid in wanted if gid in paths}
         for gid, key, n in db.session.execute(select(GridCount.grid_id, GridCount.key, GridCount.n)):
             for ancestor in above.get(gid, ()):
-                sums[ancestor][key] += n
-        return {gid: _shape(values, tag_names) for gid, values in sums.items()}
+                numbers[ancestor][key] += n
+        tag_names = _tag_names()
+        return {gid: _shape(values, tag_names) for gid, values in numbers.items()}
+
+
+def _first_segment(path):
+    """SQL: the first grid id of a materialized path ``/12/34/`` (its first-level ancestor)."""
+    from sqlalchemy import Integer, cast
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.split_part(path, "/", 2), Integer)
+    return cast(func.substr(path, 2, func.instr(func.substr(path, 2), "/") - 1), Integer)
 
 
 def stats_by_first_level(tenant) -> list[dict[str, Any]]:
@@ -97,9 +86,20 @@ def stats_by_first_level(tenant) -> list[dict[str, Any]]:
 
         [{"grid_id": 1, "name": "查冲村", "code": "34082210101", "households": ..., "residents": ...,
           "party_members": ..., "party_away": ..., "tags": {...}}, ...]
+
+    One grouped query: each per-grid count row is summed under the first id of its grid's path
+    (the dashboard's chart; no row of counts comes back to Python).
     """
     with tenant_context(tenant):
+        counts.refresh(db.session(), _id(tenant))
         tops = db.session.execute(select(Grid.id, Grid.name, Grid.code).where(
             Grid.level == 1, Grid.status == GridStatus.active).order_by(Grid.seq)).all()
-        numbers = subtree_stats_many(tenant, [g.id for g in tops])
-        return [{"grid_id": g.id, "name": g.name, "code": g.code, **numbers[g.id]} for g in tops]
+        top = _first_segment(Grid.path)
+        numbers: dict[int, dict[str, int]] = defaultdict(dict)
+        for gid, key, n in db.session.execute(
+                select(top, GridCount.key, func.sum(GridCount.n)).join(Grid, Grid.id == GridCount.grid_id)
+                .group_by(top, GridCount.key)):
+            numbers[gid][key] = int(n)
+        tag_names = _tag_names()
+        return [{"grid_id": g.id, "name": g.name, "code": g.code, **_shape(numbers.get(g.id, {}), tag_names)}
+                for g in tops]

@@ -46,21 +46,22 @@ def test_stats_by_first_level(town, add_person, admin, api_as):
     assert api_as(admin).get(f"/api/v1/t/{town.slug}/people/stats/first-level").get_json() == rows
 
 
-def test_few_grids_summed_in_sql_agree_with_many_summed_in_python(town, add_person, monkeypatch, create_tenant,
-                                                                 create_grid):
+def test_first_level_sums_in_sql_agree_with_each_subtree(town, add_person, create_tenant, create_grid):
     from core.people import stats
 
     _people(town, add_person)
-    other = create_tenant()  # a township whose grids' ids a wrong join could pick up
-    create_grid(other, "外镇网格")
-    wanted = list(town.grids.values())
-    in_sql = stats.subtree_stats_many(town, wanted)
-    assert stats.subtree_stats_many(other, wanted) == {}  # another township's ids are no grids there
-    monkeypatch.setattr(stats, "SQL_SUMS_UP_TO", 0)
-    in_python = stats.subtree_stats_many(town, wanted)
-    assert in_sql == in_python
-    assert in_sql[town.grids["东村"]]["residents"] == 3 and in_sql[town.grids["东一网格"]]["tags"]["独居老人"] == 2
-    assert stats.subtree_stats_many(other, wanted) == {}  # another township's ids are no grids there
+    other = create_tenant()  # a township whose grids' counts a wrong join could pick up
+    with tenant_context(other):
+        from core.people import services
+        from tests.core.people.conftest import new_id
+
+        services.create_person({"name": "外镇人", "grid_id": create_grid(other, "外镇网格").id, "id_number": new_id()})
+        db.session.commit()
+    rows = stats.stats_by_first_level(town)
+    for row in rows:
+        assert {k: v for k, v in row.items() if k not in ("grid_id", "name", "code")} == subtree_stats(town, row["grid_id"])
+    assert sum(r["residents"] for r in rows) == subtree_stats(town)["residents"] == 4
+    assert [r["residents"] for r in stats.stats_by_first_level(other)] == [1]
 
 
 def test_hook_dashboard_widgets(town, add_person, admin, db_session):
