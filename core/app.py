@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.testing:
         with app.app_context():
             rls.warn_if_policies_are_skipped(db.engine)
+    __import__("core.cache").cache.init_app(app)  # the short-lived cache (Redis or in-process)
     registry = make_plugin_manager(extra=app.config["GRIDGOV_EXTRA_PLUGINS"])
     app.extensions["gridgov.plugins"] = registry
 

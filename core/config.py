@@ -7,7 +7,8 @@ variable            meaning                                                defau
 ``DATABASE_URL``    SQLAlchemy URL; ``postgresql://`` uses psycopg 3       SQLite file
                                                                            ``instance/gridgov.db``
 ``SECRET_KEY``      signs sessions and CSRF tokens; required in production none (refuses to start)
-``REDIS_URL``       rate-limit storage shared by gunicorn workers          in-memory
+``REDIS_URL``       rate limits and the short cache (core/cache.py),       in-memory
+                    shared by gunicorn workers
 ``UPLOAD_DIR``      where uploads are stored (photos, import files)        ``instance/uploads``
 ``GRIDGOV_QUEUE_URL`` the task queue (:mod:`core.queue`): ``redis://...``     ``REDIS_URL`` if set,
                     for consumers on several hosts, or ``sqlite:///path``  else SQLite file
@@ -22,6 +23,8 @@ variable            meaning                                                defau
                     before browsers new to the account must wait
                     (:mod:`core.auth.throttle`)
 ``PASSWORD_HASH_FAST`` cheap argon2 profile (tests only)                    off (on under TESTING)
+``DASHBOARD_CACHE_SECONDS`` how long a dashboard's widgets are kept (per      60 (0 under TESTING)
+                    tenant, user and roles; the page shows when counted)
 ==================  =====================================================  =====================
 """
 from __future__ import annotations
@@ -69,6 +72,7 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
+        "DASHBOARD_CACHE_SECONDS": float(os.environ.get("DASHBOARD_CACHE_SECONDS") or (0 if testing else 60)),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "JSON_AS_ASCII": False,

@@ -6,9 +6,10 @@ through the hooks, like any plugin's pages.
 """
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select, text
 
@@ -96,7 +97,6 @@ def index():
 def tenant_home():
     """A township's workspace (工作台) of hook widgets; another tenant's home (a county's console)
     is the first answer to the ``console_home`` hook."""
-    from core.console.widgets import collect
     from core.models import TenantKind
     from core.modules import hooks
 
@@ -105,10 +105,40 @@ def tenant_home():
         if page is None:
             abort(404)
         return page
-    batches = collect(hooks().dashboard_widgets, tenant=g.tenant, user=current_user)
-    widgets = [w for batch in batches for w in (batch or [])]
-    widgets.sort(key=lambda w: (w.order, w.key))
-    return render_template("core/tenant_home.html", widgets=widgets)
+    widgets, computed_at = dashboard_widgets(g.tenant, current_user._get_current_object())
+    return render_template("core/tenant_home.html", widgets=widgets, computed_at=computed_at)
+
+
+def dashboard_widgets(tenant, user):
+    """``(widgets, computed at)``: the hook widgets of ``user``'s dashboard in ``tenant``, kept in
+    the app's cache for ``DASHBOARD_CACHE_SECONDS`` (default 60; 0 computes on every view).
+
+    The key names the tenant, the user, the user's roles and the enabled modules: a widget counts
+    within the viewer's reach, so no one else's cached numbers (another township's, or a wider
+    role's) can answer; a role or module change is a new key at once."""
+    import dataclasses
+    import hashlib
+
+    from core.cache import cached, tenant_key
+    from core.console.widgets import collect
+    from core.db import utcnow
+    from core.modules import enabled_modules, hooks
+    from core.specs import Widget
+
+    access = g.get("access")
+    roles = sorted((r, gid or 0) for r, gid in (access.roles if access is not None else []))
+    scope = hashlib.sha256(repr((roles, sorted(enabled_modules(tenant)))).encode()).hexdigest()[:16]
+
+    def compute():
+        batches = collect(hooks().dashboard_widgets, tenant=tenant, user=user)
+        widgets = [w for batch in batches for w in (batch or [])]
+        widgets.sort(key=lambda w: (w.order, w.key))
+        return {"at": utcnow().isoformat(), "widgets": [dataclasses.asdict(w) for w in widgets]}
+
+    ttl = current_app.config["DASHBOARD_CACHE_SECONDS"]
+    value, _hit = cached(tenant_key(tenant.id, "dashboard", user.id, scope), ttl, compute)
+    widgets = [Widget(**{**w, "series": [tuple(p) for p in w["series"]]}) for w in value["widgets"]]
+    return widgets, dt.datetime.fromisoformat(value["at"])
 
 
 def init_app(app: Flask) -> None:

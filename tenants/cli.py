@@ -122,7 +122,17 @@ def register_commands(cli: click.Group) -> None:
         click.echo(_("%(slug)s 已停用 %(name)s", slug=slug, name=name))
 
     @cli.command("demo")
-    def demo():
+    @click.option("--scale", type=click.Choice(["township", "county"]), default=None,
+                  help="build a township of 1,000 grids and ~100,000 residents, or a county of 20 such")
+    @click.option("--residents", type=click.IntRange(1, 1_000_000), default=100_000, show_default=True,
+                  help="residents per township with --scale")
+    def demo(scale, residents):
         """Load demo counties, townships, grids and people (idempotent)."""
+        if scale is not None:
+            from tenants.scale import build
+
+            for line in build(scale, residents):
+                click.echo(line)
+            return
         for line in load_demo():
             click.echo(line)

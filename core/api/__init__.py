@@ -116,19 +116,37 @@ def page_args() -> tuple[int, int]:
     return values["page"], values["per_page"]
 
 
-def page(schema: Schema | type[Schema], select_stmt, *, order_by=None):
-    """Run a paginated select and answer ``{"items", "page", "per_page", "total"}``."""
+def page(schema: Schema | type[Schema], select_stmt, *, order_by=None, count_up_to: int | None = None):
+    """Run a paginated select and answer
+    ``{"items", "page", "per_page", "total", "total_capped", "has_more"}``.
+
+    ``count_up_to``: a long list (a township's 200,000 incidents) counts at most that many rows
+    on a page view; beyond it ``total`` is the cap and ``total_capped`` is true (show "1000+").
+    ``has_more`` says whether a next page exists, exact either way.
+    """
+    from sqlalchemy import func, select
+
     from core.db import db
 
     number, per_page = page_args()
     if order_by is not None:
         select_stmt = select_stmt.order_by(*order_by) if isinstance(order_by, (list, tuple)) else select_stmt.order_by(order_by)
-    result = db.paginate(select_stmt, page=number, per_page=per_page, error_out=False, count=True)
+    offset = (number - 1) * per_page
+    if count_up_to is None:
+        result = db.paginate(select_stmt, page=number, per_page=per_page, error_out=False, count=True)
+        items, total, capped = result.items, result.total, False
+        has_more = offset + len(items) < total
+    else:
+        rows = db.session.scalars(select_stmt.limit(per_page + 1).offset(offset)).all()
+        items, has_more = rows[:per_page], len(rows) > per_page
+        counted = db.session.scalar(select(func.count()).select_from(
+            select_stmt.order_by(None).limit(count_up_to + 1).subquery())) or 0
+        capped = counted > count_up_to
+        total = count_up_to if capped else counted
     if isinstance(schema, type):
         schema = schema(many=True)
-    return jsonify(
-        {"items": schema.dump(result.items), "page": number, "per_page": per_page, "total": result.total}
-    )
+    return jsonify({"items": schema.dump(items), "page": number, "per_page": per_page, "total": total,
+                    "total_capped": capped, "has_more": has_more})
 
 
 def doc(summary: str, *, request_schema: type[Schema] | None = None, response_schema: type[Schema] | None = None,

@@ -7,9 +7,12 @@ platform admin reaches everything.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from core.auth.roles import catalogue
 from core.db import db
@@ -53,9 +56,59 @@ class Access:
         return set(self.grants)
 
 
+class _PermissionCache:
+    """Each process keeps the effective role permissions of the townships it served lately, by
+    ``(tenant id, created_at, permissions_version)``: the tenant row is read on every request
+    anyway, and every change to its role permissions bumps the version in the same transaction
+    (:func:`_bump_versions`), so a stale copy is never used, in this process or another. The
+    creation time keeps a new township that got a deleted one's id (SQLite) off its entry."""
+
+    def __init__(self, maxsize: int = 512):
+        self.maxsize, self._data, self._lock = maxsize, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+
+_cache = _PermissionCache()
+
+
+def _cache_key(tenant: Tenant, roles: dict) -> tuple | None:
+    if tenant.id is None or tenant.permissions_version is None:
+        return None
+    return tenant.id, str(tenant.created_at), tenant.permissions_version, id(roles)
+
+
 def effective_role_permissions(tenant: Tenant) -> dict[str, frozenset[str]]:
-    """Each role's permissions in ``tenant``: defaults plus the tenant's grants and revocations."""
+    """Each role's permissions in ``tenant``: defaults plus the tenant's grants and revocations
+    (cached per process under the tenant's permissions version)."""
     _, roles = catalogue()
+    key = _cache_key(tenant, roles)
+    cached = _cache.get(key) if key is not None else None
+    if cached is not None and cached[0] is roles:
+        return dict(cached[1])
+    effective = _effective(tenant, roles)
+    if key is not None and not _changed_here(tenant):
+        _cache.put(key, (roles, effective))
+    return effective
+
+
+def _changed_here(tenant: Tenant) -> bool:
+    """This transaction changed the tenant's role permissions and has not committed yet."""
+    return tenant.id in db.session.info.get(CHANGED, ())
+
+
+def _effective(tenant: Tenant, roles: dict) -> dict[str, frozenset[str]]:
     perms = {name: set(r.permissions) for name, r in roles.items()}
     with tenant_context(tenant):
         for row in db.session.scalars(select(RolePermission)):
@@ -132,3 +185,43 @@ def grid_users(tenant: Tenant, grid, permission: str) -> list:
             select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
             .where(RoleAssignment.role.in_(roles), RoleAssignment.grid_id.in_(line), User.active.is_(True))
             .distinct().order_by(User.id)))
+
+
+CHANGED = "gridgov.permissions_changed"
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_versions(session: Session, flush_context, instances) -> None:
+    """A flush that adds, changes or deletes role permissions bumps their townships' versions."""
+    tenants = {obj.tenant_id for obj in (*session.new, *session.dirty, *session.deleted)
+               if isinstance(obj, RolePermission) and obj.tenant_id is not None}
+    _bump(session, tenants)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bump_on_bulk(state) -> None:
+    """An ORM bulk statement on role permissions bumps the version of the tenant in context."""
+    from core.tenancy import current_tenant_id
+
+    if (state.is_insert or state.is_update or state.is_delete) and state.bind_mapper is not None \
+            and state.bind_mapper.class_ is RolePermission and current_tenant_id() is not None:
+        _bump(state.session, {current_tenant_id()})
+
+
+def _bump(session: Session, tenants: set[int]) -> None:
+    if not tenants:
+        return
+    table = Tenant.__table__
+    for tenant_id in sorted(tenants):
+        session.execute(update(table).where(table.c.id == tenant_id)
+                        .values(permissions_version=table.c.permissions_version + 1))
+    session.info.setdefault(CHANGED, set()).update(tenants)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Tenant) and obj.id in tenants:
+            session.expire(obj, ["permissions_version"])
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(CHANGED, None)

@@ -61,13 +61,14 @@ def counts_for(tenant: Tenant, grid: Grid) -> dict[str, Any] | None:
     return dict(stats)
 
 
-def counts_for_many(tenant: Tenant, grids: list[Grid]) -> dict[int, dict[str, Any]]:
-    """:func:`counts_for` of many grids in one pass ({} when the people register is not there)."""
+def counts_for_many(tenant: Tenant, grids: list[Grid | int]) -> dict[int, dict[str, Any]]:
+    """:func:`counts_for` of many grids (or grid ids) in one pass ({} when the people register is
+    not there)."""
     try:
         from core.people.stats import subtree_stats_many
     except ImportError:
         return {}
-    return subtree_stats_many(tenant, [grid.id for grid in grids])
+    return subtree_stats_many(tenant, [grid if isinstance(grid, int) else grid.id for grid in grids])
 
 
 def children_of(grid: Grid | None) -> list[Grid]:
@@ -89,24 +90,26 @@ def top_grids(roots: set[int] | None) -> list[Grid]:
 def tree(tenant: Tenant, roots: set[int] | None, with_counts: bool = True, depth: int | None = None) -> list[dict[str, Any]]:
     """The active grid tree under the user's reach, nested, with child counts, each grid's party
     organisation and every grid's resident counts (over its subtree). A handful of queries.
-    ``depth``: how many levels to return from the top grids (``child_count`` stays exact)."""
+    ``depth``: how many levels to return from the top grids (``child_count`` stays exact); only
+    those levels (and the one below, to count children) are read, and only they are counted."""
     tops = top_grids(roots)
     if not tops:
         return []
     conds = [Grid.path.startswith(t.path, autoescape=True) for t in tops]
-    rows = db.session.scalars(select(Grid).where(Grid.status == GridStatus.active, or_(*conds))
-                              .order_by(Grid.level, Grid.seq)).all()
+    # the columns the tree shows, not whole Grid objects (a township has 1,000 grids)
+    stmt = select(Grid.id, Grid.name, Grid.code, Grid.level, Grid.parent_id, Grid.status).where(
+        Grid.status == GridStatus.active, or_(*conds))
+    if depth is not None:
+        stmt = stmt.where(Grid.level <= max(t.level for t in tops) + depth)
+    rows = db.session.execute(stmt.order_by(Grid.level, Grid.seq)).all()
     orgs = {o.grid_id: o for o in db.session.scalars(select(PartyOrg).where(PartyOrg.grid_id.isnot(None)))}
     nodes: dict[int, dict[str, Any]] = {}
     top_ids = {t.id for t in tops}
-    numbers = counts_for_many(tenant, rows) if with_counts else {}
     out: list[dict[str, Any]] = []
     for row in rows:
         node = grid_brief(tenant, row, orgs.get(row.id))
         node["children"] = []
         nodes[row.id] = node
-        if with_counts:
-            node["counts"] = numbers.get(row.id)
         if row.id in top_ids:
             out.append(node)
         elif row.parent_id in nodes:
@@ -115,6 +118,20 @@ def tree(tenant: Tenant, roots: set[int] | None, with_counts: bool = True, depth
         node["child_count"] = len(node["children"])
     if depth is not None:
         _prune(out, depth)
+    if with_counts:
+        shown = _flatten(out)
+        numbers = counts_for_many(tenant, [node["id"] for node in shown])
+        for node in shown:
+            node["counts"] = numbers.get(node["id"])
+    return out
+
+
+def _flatten(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out, stack = [], list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(node["children"]))
     return out
 
 

@@ -44,6 +44,9 @@ class Tenant(Timestamped, db.Model):
     )
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("core_tenant.id"), index=True)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
+    # bumped with every change to the township's role permissions (core.auth.access caches the
+    # effective permissions by tenant and this version across requests)
+    permissions_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
     parent: Mapped[Tenant | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Tenant]] = relationship(back_populates="parent", order_by="Tenant.name")

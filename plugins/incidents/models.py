@@ -63,6 +63,10 @@ class Incident(TenantOwned, Timestamped, db.Model):
               "grid_id", "reporter_user_id", "closed_by_user_id", "open_due_at", "close_hours", "satisfaction"),
         Index("ix_incidents_incident_tenant_open_due", "tenant_id", "open_due_at"),
         Index("ix_incidents_incident_tenant_grid_state", "tenant_id", "grid_id", "state"),
+        # the closed-per-week chart and closed_at filters: a range of one state, index-only
+        Index("ix_incidents_incident_tenant_closed", "tenant_id", "state", "closed_at", "grid_id"),
+        # the person page's panel (涉及事件): the newest 20 about one resident
+        Index("ix_incidents_incident_tenant_person", "tenant_id", "person_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -166,15 +166,20 @@ def overdue_summary(roots) -> dict[str, list[dict[str, Any]]]:
 
 def closed_per_week(roots, weeks: int = 8) -> list[tuple[str, int]]:
     """Closed incidents per local week (Monday first, the tenant's zone) for the last ``weeks``
-    weeks, this one included (for the dashboard chart)."""
+    weeks, this one included (for the dashboard chart).
+
+    One aggregate row: a ``count() FILTER`` per week over the range of
+    ``ix_incidents_incident_tenant_closed`` (tenant, state, closed_at, grid), index-only, with
+    the week bounds computed here in local time, so no row comes back to Python.
+    """
     this_week, _ = local_period("week")
-    start = local_period("week", this_week - dt.timedelta(weeks=weeks - 1))[0]
-    times = db.session.scalars(select(Incident.closed_at).where(
-        Incident.closed_at >= start, Incident.state == "closed", subtree_condition(Incident.grid_id, roots)))
-    buckets = [0] * weeks
-    for t in times:
-        buckets[min(int((t - start).total_seconds() // (7 * 86400)), weeks - 1)] += 1
-    return [(format_local(start + dt.timedelta(weeks=i), "%m-%d"), buckets[i]) for i in range(weeks)]
+    starts = [local_period("week", this_week - dt.timedelta(weeks=weeks - 1 - i))[0] for i in range(weeks)]
+    buckets = [func.count().filter(Incident.closed_at >= a, Incident.closed_at < b)
+               for a, b in zip(starts, starts[1:])]
+    buckets.append(func.count().filter(Incident.closed_at >= starts[-1]))
+    row = db.session.execute(select(*buckets).where(
+        Incident.state == "closed", Incident.closed_at >= starts[0], subtree_condition(Incident.grid_id, roots))).one()
+    return [(format_local(start, "%m-%d"), int(n or 0)) for start, n in zip(starts, row)]
 
 
 def open_in_subtree(grid) -> int:

@@ -19,6 +19,7 @@ from plugins.incidents.schemas import (ActionIn, CategoryIn, CategoryOut, Catego
 from plugins.incidents.web import payload, period, roots_for, uploaded, visible_incident, with_names
 from core.toolkit import gettext as _
 
+LIST_COUNT_CAP = 1000
 bp = Blueprint("incidents", __name__, url_prefix="/api/v1/t/<tenant>/incidents")
 ACTIONS = ("accept", "start", "resolve", "close", "reject", "escalate", "send_back", "reopen")
 
@@ -52,7 +53,8 @@ def list_incidents():
         stmt = stmt.where(Incident.reported_at >= start)
     if end is not None:
         stmt = stmt.where(Incident.reported_at < end)
-    return page(IncidentOut, with_names(stmt), order_by=Incident.id.desc())
+    # a township holds 200,000 incidents: count at most LIST_COUNT_CAP on a page view ("1000+")
+    return page(IncidentOut, with_names(stmt), order_by=Incident.id.desc(), count_up_to=LIST_COUNT_CAP)
 
 
 @bp.post("")

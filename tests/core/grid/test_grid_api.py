@@ -23,6 +23,7 @@ def test_tree_lists_grids_with_level_names(town, rows, create_user, api_as):
     assert "counts" in east
     shallow = api.get(f"/api/v1/t/{town.slug}/grids?depth=1").get_json()["items"]
     assert shallow[0]["children"] == [] and shallow[0]["child_count"] == 2
+    assert shallow[0]["counts"] == east["counts"]  # counted over the whole subtree, not the levels read
     two = api.get(f"/api/v1/t/{town.slug}/grids?depth=2").get_json()["items"]
     assert two[0]["children"][0]["children"] == [] and two[0]["children"][0]["child_count"] == 2
     for bad in ("0", "x", "7"):

@@ -46,6 +46,24 @@ def test_stats_by_first_level(town, add_person, admin, api_as):
     assert api_as(admin).get(f"/api/v1/t/{town.slug}/people/stats/first-level").get_json() == rows
 
 
+def test_first_level_sums_in_sql_agree_with_each_subtree(town, add_person, create_tenant, create_grid):
+    from core.people import stats
+
+    _people(town, add_person)
+    other = create_tenant()  # a township whose grids' counts a wrong join could pick up
+    with tenant_context(other):
+        from core.people import services
+        from tests.core.people.conftest import new_id
+
+        services.create_person({"name": "外镇人", "grid_id": create_grid(other, "外镇网格").id, "id_number": new_id()})
+        db.session.commit()
+    rows = stats.stats_by_first_level(town)
+    for row in rows:
+        assert {k: v for k, v in row.items() if k not in ("grid_id", "name", "code")} == subtree_stats(town, row["grid_id"])
+    assert sum(r["residents"] for r in rows) == subtree_stats(town)["residents"] == 4
+    assert [r["residents"] for r in stats.stats_by_first_level(other)] == [1]
+
+
 def test_hook_dashboard_widgets(town, add_person, admin, db_session):
     _people(town, add_person)
     with tenant_context(town):
