@@ -61,7 +61,8 @@ def _children_items(children: list[Grid]) -> list[dict[str, Any]]:
 
 @bp.get("/grids")
 @requires("grids.read")
-@doc("The grid tree within my reach, with every grid's counts over its subtree", tags=["grids"])
+@doc("The grid tree within my reach, with every grid's counts over its subtree", tags=["grids"],
+     query={"depth": {"type": "integer", "minimum": 1, "maximum": 6}})
 def grid_tree():
     """``?depth=N`` returns N levels from the top grids (all by default)."""
     known_args("depth")
@@ -154,7 +155,7 @@ def archive(grid_id: int):
 
 @bp.get("/grids/<int:grid_id>/duties")
 @requires("grids.read")
-@doc("Who looks after a grid and how to reach them", response_schema=schemas.DutyOutSchema, many=True, tags=["grids"])
+@doc("Who looks after a grid and how to reach them", response_schema=schemas.DutyOutSchema, items=True, tags=["grids"])
 def duties(grid_id: int):
     grid = queries.load_grid(grid_id)
     return jsonify({"items": schemas.DutyOutSchema(many=True).dump(duty_service.duties_of(grid))})

@@ -28,7 +28,10 @@ def _page_of(stmt, render):
 
 @bp.get("/people")
 @requires("people.read")
-@doc("List and search residents (name, pinyin, ID number, phone, tag, grid subtree)", tags=["people"])
+@doc("List and search residents (name, pinyin, ID number, phone, tag, grid subtree)", tags=["people"],
+     query={"q": "string", "name": "string", "id_number": "string", "mobile": "string",
+            "gender": ["male", "female"], "grid_id": "id", "household_id": "id", "tag": "string",
+            "party": "flag", "party_away": "flag", "status": "string", "reveal": "flag"}, paged=True)
 def list_people():
     stmt = people_query(request.args).order_by(people_order(request.args))
     reveal = request.args.get("reveal") == "1"
@@ -63,7 +66,8 @@ def _detail(person: Person) -> dict:
 
 @bp.get("/people/<int:person_id>")
 @requires("people.read")
-@doc("A resident; ID number and phone unmasked (and audited) for holders of people.read_sensitive", tags=["people"])
+@doc("A resident; ID number and phone unmasked (and audited) for holders of people.read_sensitive", tags=["people"],
+     query={"masked": "flag"})
 def get_person(person_id):
     body = _detail(access.person_or_404(person_id))
     db.session.commit()
@@ -110,7 +114,8 @@ def data_export(person_id):
 
 @bp.get("/households")
 @requires("people.read")
-@doc("List households (filters: grid_id subtree, q address or head)", tags=["people"])
+@doc("List households (filters: grid_id subtree, q address or head)", tags=["people"],
+     query={"grid_id": "id", "q": "string"}, paged=True)
 def list_households():
     from core.grid.scope import subtree_condition
 
@@ -225,7 +230,8 @@ def create_tag():
 
 @bp.get("/people/stats")
 @requires("people.read")
-@doc("Households, residents, party members and special groups over a grid subtree", tags=["people"])
+@doc("Households, residents, party members and special groups over a grid subtree", tags=["people"],
+     query={"grid_id": "id"})
 def stats():
     grid_id = int_arg("grid_id")
     if grid_id is not None:

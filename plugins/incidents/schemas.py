@@ -161,3 +161,4 @@ class IncidentOut(Schema):
 
 class IncidentDetailOut(IncidentOut):
     steps = fields.List(fields.Nested(StepOut))
+    can_act = fields.Boolean(dump_only=True)  # added by the views
