@@ -174,6 +174,18 @@ def page(schema: Schema | type[Schema], select_stmt, *, order_by=None):
     )
 
 
+# JSON schemas of answers built by hand, by component name (``json_schema``); the document lists them
+JSON_SCHEMAS: dict[str, dict] = {}
+
+
+def json_schema(name: str, schema: dict) -> dict:
+    """Name a hand-written JSON schema (a grid tree node, a table of figures) as an OpenAPI
+    component and answer the ``$ref`` to it, to use in ``doc(response_schema=...)`` or inside
+    another such schema (a tree refers to itself this way)."""
+    JSON_SCHEMAS[name] = schema
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
 def doc(summary: str, *, request_schema: type[Schema] | None = None,
         response_schema: type[Schema] | dict | None = None, many: bool = False, paged: bool = False,
         items: bool = False, query: type[Schema] | dict | None = None, tags: list[str] | None = None,

@@ -8,7 +8,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app, jsonify
 
-from core.api import MAX_PER_PAGE
+from core.api import JSON_SCHEMAS, MAX_PER_PAGE
 from core.api.idempotency import HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER, WRITES
 from core.auth.decorators import public, rule_of
 from core.errors import MAX_INT
@@ -59,6 +59,8 @@ def build_spec(app: Flask) -> dict:
     )
     plugin.converter.add_attribute_function(_nullable_output)
     spec.components.schema("Error", ERROR_SCHEMA)
+    for name, schema in sorted(JSON_SCHEMAS.items()):
+        spec.components.schema(name, schema)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.parameter("IdempotencyKey", "header", IDEMPOTENCY_PARAMETER)
     paths: dict[str, dict] = {}

@@ -9,6 +9,7 @@ from core.auth import requires
 from core.db import db
 from core.errors import ApiError
 from core.grid.models import Grid
+from core.grid.schemas import COUNTS, FIRST_LEVEL_STATS
 from core.grid.scope import visible
 from core.people import access, centers, services
 from core.people.models import Household, Person, Tag
@@ -231,6 +232,7 @@ def create_tag():
 @bp.get("/people/stats")
 @requires("people.read")
 @doc("Households, residents, party members and special groups over a grid subtree", tags=["people"],
+     response_schema=COUNTS,
      query={"grid_id": "id"})
 def stats():
     grid_id = int_arg("grid_id")
@@ -245,7 +247,7 @@ def stats():
 
 @bp.get("/people/stats/first-level")
 @requires("people.read")
-@doc("The same numbers per first-level grid", tags=["people"])
+@doc("The same numbers per first-level grid", tags=["people"], response_schema=FIRST_LEVEL_STATS)
 def stats_first_level():
     if access.reach_ids("people.read") is not None:
         raise ApiError(403, "forbidden", _("仅乡镇级人员可查看全乡镇统计"))

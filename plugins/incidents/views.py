@@ -13,7 +13,7 @@ from plugins.incidents.models import LEVELS, STATES, URGENCIES, Category, Incide
 from plugins.incidents.permissions import HANDLE, MANAGE, REPORT, can_act_on, can_reopen, can_report_in, require_act
 from plugins.incidents.photos import check_uploads, file_path
 from plugins.incidents.schemas import (ActionIn, CategoryIn, CategoryOut, CategoryPatch, IncidentDetailOut, IncidentOut,
-                                       MergeIn, RateIn, ReportIn)
+                                       MergeIn, NUMBERS, RateIn, ReportIn)
 from plugins.incidents.web import grid_by_id, payload, period, roots_for, uploaded, visible_incident, with_names
 from core.toolkit import gettext as _
 
@@ -194,7 +194,7 @@ def update_category(category_id: int):
 
 @bp.get("/numbers")
 @requires(REPORT)
-@doc("Numbers for a grid subtree and period (统计)", tags=["incidents"],
+@doc("Numbers for a grid subtree and period (统计)", tags=["incidents"], response_schema=NUMBERS,
      query={"grid_id": "id", "from": "date", "to": "date", "period": "string"})
 def numbers():
     start, end = period()

@@ -102,3 +102,13 @@ def test_an_empty_patch_and_a_float_for_an_integer_are_refused(app, create_tenan
     # nothing was half-saved, and the right types still work
     assert api.get(f"{base}/households/{household['id']}").get_json()["address"] == "一号"
     assert api.patch(f"{base}/households/{household['id']}", json={"address": "三号"}).status_code == 200
+
+
+def test_the_grid_tree_people_statistics_and_incident_numbers_have_shapes(app):
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    for path in ("/grids", "/grids/{grid_id}/children", "/people/stats", "/people/stats/first-level",
+                 "/incidents/numbers"):
+        answer = document["paths"][f"/api/v1/t/{{tenant}}{path}"]["get"]["responses"]["200"]
+        assert answer["content"]["application/json"]["schema"], path
+    node = document["components"]["schemas"]["GridNode"]
+    assert node["properties"]["children"]["items"] == {"$ref": "#/components/schemas/GridNode"}
