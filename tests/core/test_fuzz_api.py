@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import time
 
 import pytest
@@ -42,6 +43,30 @@ def _fresh(app):
             return list(app.wsgi_app(environ, start_response))
 
     return wsgi
+
+
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_ZONED = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
+
+
+def timestamps_have_a_zone(ctx, response, case):
+    """Every moment in a JSON answer says its zone (``+08:00`` or ``Z``): ``date-time`` requires it."""
+    if "json" not in (response.headers.get("content-type") or [""])[0]:
+        return None
+    bare = [v for v in _strings(response.json()) if _MOMENT.match(v) and not _ZONED.search(v)]
+    assert not bare, f"timestamps without a zone: {bare[:3]}"
+    return None
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def _first(exc: BaseException) -> str:
@@ -77,7 +102,7 @@ def test_fuzz_every_operation_against_the_document(app, create_tenant, create_us
     document = app.test_client().get("/api/v1/openapi.json").get_json()
     schema = schemathesis.openapi.from_dict(_pinned(document, town.slug, values))
     schema.app = _fresh(app)
-    checks = [not_a_server_error, response_schema_conformance]
+    checks = [not_a_server_error, response_schema_conformance, timestamps_have_a_zone]
     started = time.monotonic()
     operations, cases, statuses, failures = 0, 0, {}, []
     for result in schema.get_all_operations():
