@@ -151,6 +151,8 @@ def _query(meta: dict) -> list:
 
 def _response(meta: dict) -> dict:
     schema = meta.get("response")
+    if schema is None and (meta.get("paged") or meta.get("items")):
+        schema = {"type": "object"}  # the envelope is known even where the item is not described
     if schema is None:
         return {"description": "OK"}
     if meta.get("paged"):

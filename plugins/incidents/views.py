@@ -29,8 +29,8 @@ def _brief(rows):
 @bp.get("")
 @requires(REPORT)
 @doc("List incidents in my grids (事件列表)", response_schema=IncidentOut, paged=True, tags=["incidents"],
-     query={"category_id": "id", "grid_id": "id", "level": "string", "receipt": "string", "state": "string",
-            "urgency": "string", "from": "date", "to": "date", "period": "string"})
+     query={"category_id": "id", "grid_id": "id", "level": LEVELS, "receipt": "string", "state": STATES,
+            "urgency": URGENCIES, "from": "date", "to": "date", "period": "string"})
 def list_incidents():
     known_args("state", "level", "urgency", "category_id", "grid_id", "from", "to", "period", "receipt")
     stmt = select(Incident).where(visible(Incident.grid_id, REPORT))
