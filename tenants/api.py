@@ -11,6 +11,7 @@ from core.auth import requires
 from core.db import db
 from core.errors import ApiError
 from core.models import Tenant, TenantKind, TenantStatus
+from core.modules import manifest_of
 from tenants.manifest import parse_manifest_text
 from tenants.modules import disable_module, enable_module, module_state, update_settings
 from tenants.onboarding import create_county, onboard_township, set_status
@@ -130,6 +131,7 @@ def list_modules():
 def change_module(name: str):
     if g.tenant.kind != TenantKind.township:
         raise ApiError(422, "validation_error", _("模块只能在乡镇启用"), {"tenant": ["not a township"]})
+    manifest_of(name)  # 404 unknown_module, whatever the body asks
     data = load(ModuleChangeSchema)
     actor = current_user.username
     try:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any, Callable, TypeVar
 
 from flask import Blueprint, jsonify, request
-from marshmallow import Schema, ValidationError
+from marshmallow import RAISE, Schema, ValidationError, fields
 
-from core.errors import MAX_INT, ApiError
+from core.errors import MAX_INT, STATUS_MESSAGES, ApiError
 from flask_babel import gettext as _
 
 F = TypeVar("F", bound=Callable)
@@ -87,10 +87,53 @@ def int_arg(name: str, default: int | None = None, *, minimum: int = 1) -> int |
 
 
 def load(schema: Schema | type[Schema], data: dict[str, Any] | None = None, **kwargs) -> Any:
-    """Validate ``data`` (default: the JSON body) with ``schema``; 422 with field errors."""
+    """Validate ``data`` (default: the JSON body) with ``schema``; 422 with field errors.
+
+    Stricter than marshmallow in two ways, for every schema: a number with a fraction (or any
+    float) where an integer is expected is refused, not truncated; and a PATCH must name at least
+    one field the schema knows (an empty change is a mistake, never a silent 200)."""
     if isinstance(schema, type):
         schema = schema(**kwargs)
-    return schema.load(json_body() if data is None else data)
+    data = json_body() if data is None else data
+    problems = _not_whole(schema, data)
+    if problems:
+        raise ApiError(422, "validation_error", STATUS_MESSAGES[422], problems)
+    known = sorted(f.data_key or n for n, f in schema.load_fields.items())
+    # unknown fields alone: marshmallow names them (unless the schema excludes them)
+    if request.method == "PATCH" and isinstance(data, dict) and not set(known) & set(data) and (
+            not data or schema.unknown != RAISE):
+        raise ApiError(422, "validation_error", _("没有要修改的内容"),
+                       {"_body": [_("请至少提供以下字段之一：%(names)s", names=", ".join(known))]})
+    return schema.load(data)
+
+
+def _not_whole(schema: Schema, data: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Fields of ``schema`` holding a float where the schema wants an integer (nested too)."""
+    if not isinstance(data, dict):
+        return {}
+    problems: dict[str, list[str]] = {}
+    for name, field in schema.load_fields.items():
+        key = field.data_key or name
+        if key in data:
+            problems.update(_field_not_whole(field, data[key], f"{prefix}{key}"))
+    return problems
+
+
+def _field_not_whole(field: fields.Field, value: Any, path: str) -> dict[str, list[str]]:
+    if isinstance(field, fields.Integer) and isinstance(value, float):
+        return {path: [_("须为整数")]}
+    if isinstance(field, fields.List) and isinstance(value, list):
+        found: dict[str, list[str]] = {}
+        for i, item in enumerate(value):
+            found.update(_field_not_whole(field.inner, item, f"{path}.{i}"))
+        return found
+    if isinstance(field, fields.Nested) and isinstance(field.schema, Schema):
+        items = value if isinstance(value, list) else [value]
+        found = {}
+        for i, item in enumerate(items):
+            found.update(_not_whole(field.schema, item, f"{path}.{i}." if isinstance(value, list) else f"{path}."))
+        return found
+    return {}
 
 
 def dump(schema: Schema | type[Schema], obj: Any, status: int = 200, many: bool = False):
@@ -149,9 +192,32 @@ def page(schema: Schema | type[Schema], select_stmt, *, order_by=None, count_up_
                     "total_capped": capped, "has_more": has_more})
 
 
-def doc(summary: str, *, request_schema: type[Schema] | None = None, response_schema: type[Schema] | None = None,
-        many: bool = False, tags: list[str] | None = None, status: int = 200) -> Callable[[F], F]:
-    """Describe an API view for the OpenAPI document (summary, request and response schemas)."""
+# JSON schemas of answers built by hand, by component name (``json_schema``); the document lists them
+JSON_SCHEMAS: dict[str, dict] = {}
+
+
+def json_schema(name: str, schema: dict) -> dict:
+    """Name a hand-written JSON schema (a grid tree node, a table of figures) as an OpenAPI
+    component and answer the ``$ref`` to it, to use in ``doc(response_schema=...)`` or inside
+    another such schema (a tree refers to itself this way)."""
+    JSON_SCHEMAS[name] = schema
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def doc(summary: str, *, request_schema: type[Schema] | None = None,
+        response_schema: type[Schema] | dict | None = None, many: bool = False, paged: bool = False,
+        items: bool = False, query: type[Schema] | dict | None = None, tags: list[str] | None = None,
+        status: int = 200, error_schema: dict | None = None) -> Callable[[F], F]:
+    """Describe an API view for the OpenAPI document (``core/api/openapi.py``).
+
+    ``response_schema`` is a marshmallow schema (or a JSON schema dict, for answers built by hand);
+    the answer is that schema, a bare array of it (``many``), ``{"items": [...]}`` (``items``) or
+    the envelope :func:`page` answers (``paged``, which documents ``page`` and ``per_page`` too).
+    ``query`` documents the query parameters: a marshmallow schema, or ``{name: kind}`` with kind
+    one of ``id``, ``integer``, ``string``, ``date``, ``month`` (2026-11), ``year``, ``flag`` (0/1),
+    a list of choices or a JSON schema. Every parameter a view reads must be documented
+    (``tests/core/test_openapi.py`` calls every GET route and notes what it reads). ``error_schema``: the JSON
+    schema of this view's error answers when they are not core's ``{"error": ...}``."""
 
     def decorate(view: F) -> F:
         view.__apidoc__ = {
@@ -159,8 +225,12 @@ def doc(summary: str, *, request_schema: type[Schema] | None = None, response_sc
             "request": request_schema,
             "response": response_schema,
             "many": many,
+            "paged": paged,
+            "items": items,
+            "query": query,
             "tags": tags or [],
             "status": status,
+            "errors": error_schema,
         }
         return view
 

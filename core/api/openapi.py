@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app, jsonify
 
+from core.api import JSON_SCHEMAS, MAX_PER_PAGE
 from core.api.idempotency import HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER, WRITES
 from core.auth.decorators import public, rule_of
+from core.errors import MAX_INT
 
 _PARAM = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")
 _TYPES = {"int": "integer", "float": "number"}
@@ -46,14 +49,18 @@ IDEMPOTENCY_REF = "IdempotencyKey"  # apispec turns a name into a $ref to the co
 
 
 def build_spec(app: Flask) -> dict:
+    plugin = MarshmallowPlugin()
     spec = APISpec(
         title="gridgov API",
         version="1",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[plugin],
         info={"description": "党建引领网格化治理 REST API. Errors: see components.schemas.Error."},
     )
+    plugin.converter.add_attribute_function(_nullable_output)
     spec.components.schema("Error", ERROR_SCHEMA)
+    for name, schema in sorted(JSON_SCHEMAS.items()):
+        spec.components.schema(name, schema)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.parameter("IdempotencyKey", "header", IDEMPOTENCY_PARAMETER)
     paths: dict[str, dict] = {}
@@ -74,10 +81,11 @@ def build_spec(app: Flask) -> dict:
                 "operationId": f"{rule.endpoint}.{method.lower()}",
                 "summary": meta.get("summary") or (view.__doc__ or rule.endpoint).strip().splitlines()[0],
                 "tags": meta.get("tags") or [rule.endpoint.split(".")[0]],
-                "parameters": params + ([IDEMPOTENCY_REF] if method in WRITES else []),
+                "parameters": params + _query(meta) + ([IDEMPOTENCY_REF] if method in WRITES else []),
                 "responses": {
                     str(meta.get("status", 200)): _response(meta),
-                    "default": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "default": {"description": "error", "content": {"application/json": {
+                        "schema": meta.get("errors") or {"$ref": "#/components/schemas/Error"}}}},
                 },
             }
             if access is not None and access.kind == "permission":
@@ -89,15 +97,82 @@ def build_spec(app: Flask) -> dict:
             paths.setdefault(path, {})[method.lower()] = op
     for path, ops in paths.items():
         spec.path(path=path, operations=ops)
-    return spec.to_dict()
+    return _plain(spec.to_dict())
+
+
+def _plain(value):
+    """JSON's own types only: marshmallow validators' Decimal bounds become numbers."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+# ``doc(query={"grid_id": "id", "from": "date", "state": ["open", "closed"]})``: the short names
+_QUERY_TYPES = {
+    "id": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
+    "integer": {"type": "integer"},
+    "string": {"type": "string"},
+    "date": {"type": "string", "format": "date"},
+    "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "description": "2026-11"},
+    "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
+    "flag": {"type": "string", "enum": ["0", "1"]},
+}
+
+
+def _query_type(kind) -> dict:
+    if isinstance(kind, (list, tuple)):
+        return {"type": "string", "enum": list(kind)}
+    return kind if isinstance(kind, dict) else _QUERY_TYPES[kind]
+
+
+def _query(meta: dict) -> list:
+    """The query parameters: the view's ``query`` schema (apispec expands it into one parameter per
+    field) and, for a paged list, ``page`` and ``per_page`` with their bounds."""
+    params: list = []
+    query = meta.get("query")
+    if isinstance(query, dict):
+        params += [{"name": name, "in": "query", "required": False, "schema": _query_type(kind)}
+                   for name, kind in query.items()]
+    elif query is not None:
+        params.append({"in": "query", "schema": query})
+    if meta.get("paged"):
+        params += [
+            {"name": "page", "in": "query", "required": False, "description": "页码 (from 1)",
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT, "default": 1}},
+            {"name": "per_page", "in": "query", "required": False, "description": "每页条数",
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 50}},
+        ]
+    return params
 
 
 def _response(meta: dict) -> dict:
     schema = meta.get("response")
+    if schema is None and (meta.get("paged") or meta.get("items")):
+        schema = {"type": "object"}  # the envelope is known even where the item is not described
     if schema is None:
         return {"description": "OK"}
-    body = {"type": "array", "items": schema} if meta.get("many") else schema
+    if meta.get("paged"):
+        body = {"type": "object", "required": ["items", "page", "per_page", "total"], "properties": {
+            "items": {"type": "array", "items": schema}, "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            "total": {"type": "integer", "minimum": 0}}}
+    elif meta.get("items"):
+        body = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": schema}}}
+    else:
+        body = {"type": "array", "items": schema} if meta.get("many") else schema
     return {"description": "OK", "content": {"application/json": {"schema": body}}}
+
+
+def _nullable_output(self, field, ret) -> dict:
+    """An output field (``dump_only``) is ``nullable`` unless required: marshmallow dumps None as
+    null whatever ``allow_none`` says (which only governs loading)."""
+    if field.dump_only and not field.required and "nullable" not in ret:
+        return {"nullable": True}
+    return {}
 
 
 def init_app(app: Flask) -> None:

@@ -30,7 +30,8 @@ def _user_json(user, assignments) -> dict:
 @bp.get("/me/access")
 @authenticated
 @doc("My roles in this tenant, my permissions, and the grids I reach (?permission=, default grids.read)",
-     tags=["auth"])
+     tags=["auth"],
+     query={"permission": "string"})
 def my_access():
     permission = request.args.get("permission", "grids.read")
     if permission not in catalogue()[0]:
@@ -51,7 +52,8 @@ def my_access():
 @bp.get("/users")
 @requires("users.read")
 @doc("Users holding a role in this township, with their roles; ?q= searches username, name and mobile; "
-     "paginated (page, per_page)", tags=["users"])
+     "paginated (page, per_page)", tags=["users"],
+     query={"q": "string"}, paged=True)
 def list_users():
     number, per_page = page_args()
     users, total = accounts.tenant_users(g.tenant, request.args.get("q", ""), number, per_page)

@@ -19,7 +19,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.get("")
 @requires("audit.read")
 @doc("Audit entries, newest first; filters: user, action (or prefix), object_type, from, to (YYYY-MM-DD); "
-     "page, per_page", response_schema=AuditEntrySchema, many=True, tags=["audit"])
+     "page, per_page", response_schema=AuditEntrySchema, paged=True, tags=["audit"])
 def browse():
     filters = load(AuditFilterSchema, request.args.to_dict())
     return page(AuditEntrySchema, audit_query(filters))

@@ -33,7 +33,8 @@ def visible_token(token_id: int) -> ApiToken:
 @bp.get("")
 @authenticated
 @doc("My tokens in this tenant; ?all=1 lists everyone's (needs tokens.manage)", response_schema=TokenSchema,
-     many=True, tags=["tokens"])
+     items=True, tags=["tokens"],
+     query={"all": "flag"})
 def list_tokens():
     stmt = select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     if request.args.get("all") in ("1", "true"):

@@ -61,7 +61,9 @@ def _children_items(children: list[Grid]) -> list[dict[str, Any]]:
 
 @bp.get("/grids")
 @requires("grids.read")
-@doc("The grid tree within my reach, with every grid's counts over its subtree", tags=["grids"])
+@doc("The grid tree within my reach, with every grid's counts over its subtree", tags=["grids"],
+     response_schema=schemas.GRID_TREE,
+     query={"depth": {"type": "integer", "minimum": 1, "maximum": 6}})
 def grid_tree():
     """``?depth=N`` returns N levels from the top grids (all by default)."""
     known_args("depth")
@@ -107,7 +109,7 @@ def one(grid_id: int):
 
 @bp.get("/grids/<int:grid_id>/children")
 @requires("grids.read")
-@doc("A grid's child grids with counts", tags=["grids"])
+@doc("A grid's child grids with counts", tags=["grids"], response_schema=schemas.GRID_NODE, items=True)
 def children(grid_id: int):
     grid = queries.load_grid(grid_id)
     return jsonify({"items": _children_items(queries.children_of(grid))})
@@ -144,7 +146,7 @@ def merge(grid_id: int):
 
 @bp.post("/grids/<int:grid_id>/archive")
 @requires("grids.edit")
-@doc("Archive an empty grid (409 listing what is still in it)", tags=["grids"])
+@doc("Archive an empty grid (409 listing what is still in it)", tags=["grids"], response_schema=schemas.GRID_BRIEF)
 def archive(grid_id: int):
     grid = queries.load_grid(grid_id, "grids.edit")
     service.archive_grid(g.tenant, grid)
@@ -154,7 +156,7 @@ def archive(grid_id: int):
 
 @bp.get("/grids/<int:grid_id>/duties")
 @requires("grids.read")
-@doc("Who looks after a grid and how to reach them", response_schema=schemas.DutyOutSchema, many=True, tags=["grids"])
+@doc("Who looks after a grid and how to reach them", response_schema=schemas.DutyOutSchema, items=True, tags=["grids"])
 def duties(grid_id: int):
     grid = queries.load_grid(grid_id)
     return jsonify({"items": schemas.DutyOutSchema(many=True).dump(duty_service.duties_of(grid))})

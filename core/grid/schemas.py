@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.api import json_schema
 from core.grid.models import DUTY_LABELS, PARTY_ORG_LABELS
 from core.i18n import N_
 
@@ -87,3 +88,32 @@ class GridOutSchema(Schema):
     parent_id = fields.Integer(allow_none=True)
     status = fields.Function(lambda g: g.status.value)
     path = fields.String()
+
+
+# The answers built by hand in core/grid/api.py and core/people/api.py, for the OpenAPI document
+# (the fuzzing test holds the answers to them).
+_INT = {"type": "integer", "minimum": 0}
+COUNTS = json_schema("GridCounts", {
+    "type": "object", "required": ["households", "residents", "party_members", "party_away", "tags"],
+    "properties": {"households": _INT, "residents": _INT, "party_members": _INT, "party_away": _INT,
+                   "tags": {"type": "object", "additionalProperties": _INT, "description": "标签名 → 人数"}}})
+_BRIEF = {
+    "id": {"type": "integer"}, "name": {"type": "string"}, "code": {"type": "string"},
+    "level": {"type": "integer", "minimum": 1}, "level_name": {"type": "string"},
+    "parent_id": {"type": "integer", "nullable": True}, "status": {"type": "string", "enum": ["active", "archived"]},
+    "party_org": {"type": "object", "nullable": True, "required": ["id", "kind", "kind_label", "name"],
+                  "properties": {"id": {"type": "integer"}, "kind": {"type": "string"},
+                                 "kind_label": {"type": "string"}, "name": {"type": "string"}}},
+}
+GRID_BRIEF = json_schema("GridBrief", {"type": "object", "required": list(_BRIEF), "properties": _BRIEF})
+GRID_NODE = json_schema("GridNode", {
+    "type": "object", "required": [*_BRIEF, "child_count"],  # a list of children has no "children"
+    "properties": {**_BRIEF, "child_count": _INT, "counts": COUNTS,
+                   "children": {"type": "array", "items": {"$ref": "#/components/schemas/GridNode"}}}})
+GRID_TREE = json_schema("GridTree", {
+    "type": "object", "required": ["level_names", "items"],
+    "properties": {"level_names": {"type": "array", "items": {"type": "string"}},
+                   "items": {"type": "array", "items": GRID_NODE}}})
+FIRST_LEVEL_STATS = json_schema("FirstLevelStats", {"type": "array", "items": {"allOf": [COUNTS, {
+    "type": "object", "required": ["grid_id", "code", "name"],
+    "properties": {"grid_id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"}}}]}})

@@ -9,6 +9,7 @@ from core.auth import requires
 from core.db import db
 from core.errors import ApiError
 from core.grid.models import Grid
+from core.grid.schemas import COUNTS, FIRST_LEVEL_STATS
 from core.grid.scope import visible
 from core.people import access, centers, services
 from core.people.models import Household, Person, Tag
@@ -28,7 +29,10 @@ def _page_of(stmt, render):
 
 @bp.get("/people")
 @requires("people.read")
-@doc("List and search residents (name, pinyin, ID number, phone, tag, grid subtree)", tags=["people"])
+@doc("List and search residents (name, pinyin, ID number, phone, tag, grid subtree)", tags=["people"],
+     query={"q": "string", "name": "string", "id_number": "string", "mobile": "string",
+            "gender": ["male", "female"], "grid_id": "id", "household_id": "id", "tag": "string",
+            "party": "flag", "party_away": "flag", "status": "string", "reveal": "flag"}, paged=True)
 def list_people():
     stmt = people_query(request.args).order_by(people_order(request.args))
     reveal = request.args.get("reveal") == "1"
@@ -63,7 +67,8 @@ def _detail(person: Person) -> dict:
 
 @bp.get("/people/<int:person_id>")
 @requires("people.read")
-@doc("A resident; ID number and phone unmasked (and audited) for holders of people.read_sensitive", tags=["people"])
+@doc("A resident; ID number and phone unmasked (and audited) for holders of people.read_sensitive", tags=["people"],
+     query={"masked": "flag"})
 def get_person(person_id):
     body = _detail(access.person_or_404(person_id))
     db.session.commit()
@@ -110,7 +115,8 @@ def data_export(person_id):
 
 @bp.get("/households")
 @requires("people.read")
-@doc("List households (filters: grid_id subtree, q address or head)", tags=["people"])
+@doc("List households (filters: grid_id subtree, q address or head)", tags=["people"],
+     query={"grid_id": "id", "q": "string"}, paged=True)
 def list_households():
     from core.grid.scope import subtree_condition
 
@@ -225,7 +231,9 @@ def create_tag():
 
 @bp.get("/people/stats")
 @requires("people.read")
-@doc("Households, residents, party members and special groups over a grid subtree", tags=["people"])
+@doc("Households, residents, party members and special groups over a grid subtree", tags=["people"],
+     response_schema=COUNTS,
+     query={"grid_id": "id"})
 def stats():
     grid_id = int_arg("grid_id")
     if grid_id is not None:
@@ -239,7 +247,7 @@ def stats():
 
 @bp.get("/people/stats/first-level")
 @requires("people.read")
-@doc("The same numbers per first-level grid", tags=["people"])
+@doc("The same numbers per first-level grid", tags=["people"], response_schema=FIRST_LEVEL_STATS)
 def stats_first_level():
     if access.reach_ids("people.read") is not None:
         raise ApiError(403, "forbidden", _("仅乡镇级人员可查看全乡镇统计"))

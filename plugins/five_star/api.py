@@ -90,7 +90,8 @@ def patch_criterion(criterion_id: int):
 
 @bp.get("/branches")
 @requires(READ)
-@doc("Village branches with the stars they hold (村级支部)", tags=["five_star"])
+@doc("Village branches with the stars they hold (村级支部)", tags=["five_star"],
+     query={"year": "year"})
 def list_branches():
     year = year_arg()
     have = stats.held(year)
@@ -100,7 +101,8 @@ def list_branches():
 
 @bp.get("/plans")
 @requires(READ)
-@doc("Creation plans of a year (创建计划)", tags=["five_star"])
+@doc("Creation plans of a year (创建计划)", tags=["five_star"],
+     query={"year": "year"})
 def list_plans():
     rows = db.session.scalars(select(Plan).where(Plan.year == year_arg()).order_by(Plan.id))
     return jsonify({"items": [plans.plan_dict(p) for p in rows]})
@@ -141,7 +143,8 @@ def move_plan(plan_id: int, action: str):
 
 @bp.get("/filing")
 @requires(REVIEW)
-@doc("Which branches have filed this year's plan (报送情况)", tags=["five_star"])
+@doc("Which branches have filed this year's plan (报送情况)", tags=["five_star"],
+     query={"year": "year"})
 def filing():
     return jsonify(plans.filing(year_arg()))
 
@@ -158,7 +161,8 @@ def remind():
 
 @bp.get("/evidence")
 @requires(READ)
-@doc("A branch's evidence and live numbers for a year (佐证材料)", tags=["five_star"])
+@doc("A branch's evidence and live numbers for a year (佐证材料)", tags=["five_star"],
+     query={"org_id": "id"})
 def list_evidence():
     raw = request.args.get("org_id", "")
     org = branch_or_404(int(raw) if raw.isdigit() else None, field="org_id")
@@ -243,7 +247,8 @@ def assessment_step(assessment_id: int, verb: str):
 
 @bp.get("/awards")
 @requires(READ)
-@doc("Published stars of a year (已授星), withdrawn ones included", tags=["five_star"])
+@doc("Published stars of a year (已授星), withdrawn ones included", tags=["five_star"],
+     query={"year": "year"})
 def list_awards():
     rows = db.session.scalars(select(Award).where(Award.year == year_arg()).order_by(Award.id))
     return jsonify({"items": [flow.award_dict(a) for a in rows]})
@@ -262,6 +267,7 @@ def withdraw(award_id: int):
 
 @bp.get("/ranking")
 @requires(READ)
-@doc("The township's branches by stars held (排名)", tags=["five_star"])
+@doc("The township's branches by stars held (排名)", tags=["five_star"],
+     query={"year": "year"})
 def ranking():
     return jsonify({"year": year_arg(), "items": stats.ranking(year_arg())})

@@ -80,7 +80,8 @@ def retire_star(star_id: int):
 
 @bp.get("/ratings")
 @requires(READ)
-@doc("A month's ratings (?month=YYYY-MM)", tags=["five_star"])
+@doc("A month's ratings (?month=YYYY-MM)", tags=["five_star"],
+     query={"month": "month"})
 def list_ratings():
     names = _names()
     return jsonify({"items": [hh.rating_dict(r, names) for r in hh.ratings(request.args.get("month") or this_month())]})
@@ -120,6 +121,7 @@ def derive():
 
 @bp.get("/honour-roll")
 @requires(READ)
-@doc("Households by confirmed stars in a month (光荣榜)", tags=["five_star"])
+@doc("Households by confirmed stars in a month (光荣榜)", tags=["five_star"],
+     query={"month": "month"})
 def honour_roll():
     return jsonify({"items": hh.honour_roll(g.tenant, request.args.get("month") or this_month())})

@@ -47,6 +47,11 @@ def _open311_http(exc: HTTPException):
     return jsonify([{"code": exc.code, "description": exc.name}]), exc.code
 
 
+# what the document says of every error answer here
+ERRORS = {"type": "array", "items": {"type": "object", "required": ["code", "description"],
+                                     "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}}}
+
+
 def _utc_z(when) -> str:
     """Open311 times: ISO 8601 in UTC with a ``Z`` (the stored time is aware UTC)."""
     return when.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat() + "Z"
@@ -91,7 +96,7 @@ def _request(r: Incident) -> dict:
 
 @bp.get("/services.json")
 @public
-@doc("Open311: service list (事项清单)", tags=["open311"])
+@doc("Open311: service list (事项清单)", tags=["open311"], error_schema=ERRORS)
 def service_list():
     rows = cats.all_categories(active_only=True)
     groups = {c.id: c.name for c in rows if c.parent_id is None}
@@ -110,7 +115,7 @@ def _float(name: str):
 
 @bp.post("/requests.json")
 @public
-@doc("Open311: post a service request (上报)", tags=["open311"], status=201)
+@doc("Open311: post a service request (上报)", tags=["open311"], error_schema=ERRORS, status=201)
 def post_request():
     user = _caller(required=False)
     settings = module_settings(g.tenant, "incidents")
@@ -169,7 +174,8 @@ def _target_grid(settings) -> Grid:
 
 @bp.get("/requests.json")
 @public
-@doc("Open311: read service requests", tags=["open311"])
+@doc("Open311: read service requests", tags=["open311"], error_schema=ERRORS,
+     query={"api_key": "string"})
 def get_requests():
     _caller(required=True)
     stmt = select(Incident).where(visible(Incident.grid_id, REPORT), Incident.state != "merged")
@@ -199,7 +205,8 @@ def get_requests():
 
 @bp.get("/requests/<int:request_id>.json")
 @public
-@doc("Open311: read one service request", tags=["open311"])
+@doc("Open311: read one service request", tags=["open311"], error_schema=ERRORS,
+     query={"api_key": "string"})
 def get_request(request_id: int):
     _caller(required=True)
     row = db.session.scalar(select(Incident).where(Incident.id == request_id, visible(Incident.grid_id, REPORT)))

@@ -163,5 +163,39 @@ class IncidentOut(Schema):
     reopen_count = fields.Integer()
 
 
+class ReporterOut(Schema):
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    masked = fields.Boolean()
+
+
 class IncidentDetailOut(IncidentOut):
     steps = fields.List(fields.Nested(StepOut))
+    can_act = fields.Boolean(dump_only=True)  # added by the views
+    reporter = fields.Nested(ReporterOut, allow_none=True, dump_only=True)  # masked for most roles (views)
+
+
+# GET /incidents/numbers (统计), built by hand in stats.py: its shape for the OpenAPI document
+_COUNT = {"type": "integer", "minimum": 0}
+_RATE = {"type": "number", "minimum": 0, "maximum": 1}
+_FIGURES = {
+    "reported": _COUNT, "closed": _COUNT, "rejected": _COUNT, "overdue": _COUNT, "rated": _COUNT,
+    "satisfied": _COUNT, "settled_in_grid": _COUNT, "closure_rate": {**_RATE, "nullable": True},  # None: nothing counts
+    "satisfaction_rate": {**_RATE, "nullable": True},
+    "mean_hours_to_close": {"type": "number", "minimum": 0, "nullable": True},
+    "escalated": {"type": "object", "required": ["parent_grid", "office", "department"],
+                  "properties": {"parent_grid": _COUNT, "office": _COUNT, "department": _COUNT}},
+    # each incident once, at the highest level it reached (grid, village, township office, department)
+    "by_level": {"type": "object", "required": ["grid", "village", "office", "department"],
+                 "properties": {"grid": _COUNT, "village": _COUNT, "office": _COUNT, "department": _COUNT}},
+}
+NUMBERS = {"type": "object", "required": [*_FIGURES, "by_category", "by_worker"], "properties": {
+    **_FIGURES,
+    "by_category": {"type": "array", "items": {
+        "type": "object", "required": [*_FIGURES, "category_id", "category"],
+        "properties": {**_FIGURES, "category_id": {"type": "integer"}, "category": {"type": "string"}}}},
+    "by_worker": {"type": "array", "items": {
+        "type": "object", "required": ["user_id", "name", "reported", "closed_by", "settled_in_grid"],
+        "properties": {"user_id": {"type": "integer", "nullable": True}, "name": {"type": "string"},
+                       "reported": _COUNT, "closed_by": _COUNT, "settled_in_grid": _COUNT}}},
+}}

@@ -15,7 +15,7 @@ from plugins.incidents.photos import check_uploads, file_path
 from plugins.incidents.reporter import reporter_of
 from plugins.incidents.reporting import report_as_staff
 from plugins.incidents.schemas import (ActionIn, CategoryIn, CategoryOut, CategoryPatch, IncidentDetailOut, IncidentOut,
-                                       MergeIn, RateIn, ReportIn)
+                                       MergeIn, NUMBERS, RateIn, ReportIn)
 from plugins.incidents.web import payload, period, roots_for, uploaded, visible_incident, with_names
 from core.toolkit import gettext as _
 
@@ -31,7 +31,9 @@ def _brief(rows):
 
 @bp.get("")
 @requires(REPORT)
-@doc("List incidents in my grids (事件列表)", response_schema=IncidentOut, many=True, tags=["incidents"])
+@doc("List incidents in my grids (事件列表)", response_schema=IncidentOut, paged=True, tags=["incidents"],
+     query={"category_id": "id", "grid_id": "id", "level": LEVELS, "receipt": "string", "state": STATES,
+            "urgency": URGENCIES, "from": "date", "to": "date", "period": "string"})
 def list_incidents():
     known_args("state", "level", "urgency", "category_id", "grid_id", "from", "to", "period", "receipt")
     stmt = select(Incident).where(visible(Incident.grid_id, REPORT))
@@ -159,7 +161,8 @@ def photo(photo_id: int):
 
 @bp.get("/categories")
 @requires(REPORT)
-@doc("The item list (事项清单)", response_schema=CategoryOut, many=True, tags=["incidents"])
+@doc("The item list (事项清单)", response_schema=CategoryOut, many=True, tags=["incidents"],
+     query={"all": "flag"})
 def list_categories():
     return dump(CategoryOut, cats.all_categories(active_only=request.args.get("all") != "1"), many=True)
 
@@ -190,7 +193,8 @@ def update_category(category_id: int):
 
 @bp.get("/numbers")
 @requires(REPORT)
-@doc("Numbers for a grid subtree and period (统计)", tags=["incidents"])
+@doc("Numbers for a grid subtree and period (统计)", tags=["incidents"], response_schema=NUMBERS,
+     query={"grid_id": "id", "from": "date", "to": "date", "period": "string"})
 def numbers():
     start, end = period()
     return jsonify(stats.subtree_numbers(roots_for(request.args.get("grid_id")), start, end))
@@ -198,7 +202,8 @@ def numbers():
 
 @bp.get("/overdue")
 @requires(REPORT)
-@doc("Overdue incidents, most overdue first (超期清单)", response_schema=IncidentOut, many=True, tags=["incidents"])
+@doc("Overdue incidents, most overdue first (超期清单)", response_schema=IncidentOut, paged=True, tags=["incidents"],
+     query={"grid_id": "id", "handler_id": "id"})
 def overdue():
     handler = request.args.get("handler_id")
     if handler is not None and not handler.isdigit():
@@ -213,14 +218,16 @@ def overdue():
 
 @bp.get("/overdue/summary")
 @requires(REPORT)
-@doc("Overdue counts per grid and per handler", tags=["incidents"])
+@doc("Overdue counts per grid and per handler", tags=["incidents"],
+     query={"grid_id": "id"})
 def overdue_summary():
     return jsonify(stats.overdue_summary(roots_for(request.args.get("grid_id"))))
 
 
 @bp.get("/ledger.xlsx")
 @requires(HANDLE)
-@doc("Export the ledger (台账) as .xlsx", tags=["incidents"])
+@doc("Export the ledger (台账) as .xlsx", tags=["incidents"],
+     query={"grid_id": "id", "from": "date", "to": "date", "period": "string"})
 def ledger():
     from plugins.incidents.ledger import ledger_response
 

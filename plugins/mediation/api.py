@@ -53,7 +53,8 @@ def create_case():
 @bp.get("/cases")
 @requires(MEDIATE)
 @doc("Cases I may read (案件列表): the office sees all, a mediator their rooms' unassigned and own cases",
-     response_schema=CaseBriefOut, many=True, tags=["mediation"])
+     response_schema=CaseBriefOut, paged=True, tags=["mediation"],
+     query={"dispute_type": "string", "grid_id": "id", "room_id": "id", "source": "string", "state": "string"})
 def list_cases():
     from plugins.mediation.models import DISPUTE_TYPES, SOURCES
 
@@ -139,7 +140,8 @@ def _readable_ids() -> set[int]:
 @bp.get("/numbers")
 @requires(MEDIATE)
 @doc("Numbers per room, mediator, dispute type, grid and month (统计); success rate = agreements over concluded "
-     "cases", tags=["mediation"])
+     "cases", tags=["mediation"],
+     query={"grid_id": "id", "room_id": "id", "from": "date", "to": "date", "period": "string"})
 def numbers_view():
     start, end = period()
     return jsonify(numbers.case_numbers(start, end, room_id=int_arg("room_id"), grid_id=int_arg("grid_id")))
@@ -147,7 +149,8 @@ def numbers_view():
 
 @bp.get("/ledger.xlsx")
 @requires(MANAGE)
-@doc("The case ledger (调解台账) as .xlsx", tags=["mediation"])
+@doc("The case ledger (调解台账) as .xlsx", tags=["mediation"],
+     query={"from": "date", "to": "date", "period": "string"})
 def ledger():
     from plugins.mediation.ledger import ledger_response
 

@@ -37,7 +37,8 @@ def txn_in_reach(txn_id: int, permission: str) -> Txn:
 
 @bp.get("/accounts")
 @requires(VIEW)
-@doc("Member accounts in my grids (积分账户)", response_schema=AccountOut, many=True, tags=["points_bank"])
+@doc("Member accounts in my grids (积分账户)", response_schema=AccountOut, paged=True, tags=["points_bank"],
+     query={"household_id": "id", "person_id": "id", "scheme_id": "id"})
 def list_accounts():
     stmt = select(Account).where(Account.kind == "member", visible(Account.grid_id, VIEW))
     for name, col in (("scheme_id", Account.scheme_id), ("household_id", Account.household_id),
@@ -57,7 +58,7 @@ def show_account(account_id: int):
 
 @bp.get("/accounts/<int:account_id>/passbook")
 @requires(VIEW)
-@doc("The passbook (积分存折): every transaction of the account, newest first", response_schema=TxnOut, many=True,
+@doc("The passbook (积分存折): every transaction of the account, newest first", response_schema=TxnOut, paged=True,
      tags=["points_bank"])
 def passbook(account_id: int):
     account = account_in_reach(account_id, VIEW)
@@ -141,8 +142,9 @@ def record_batch():
 
 @bp.get("/entries")
 @requires(VIEW)
-@doc("Entries in my grids: filter by state, period (2026-11), scheme", response_schema=TxnOut, many=True,
-     tags=["points_bank"])
+@doc("Entries in my grids: filter by state, period (2026-11), scheme", response_schema=TxnOut, paged=True,
+     tags=["points_bank"],
+     query={"period": "month", "scheme_id": "id", "state": "string"})
 def list_entries():
     stmt = select(Txn).join(Account, Account.id == Txn.account_id).where(visible(Account.grid_id, VIEW))
     if request.args.get("state"):
@@ -194,7 +196,7 @@ def reverse(txn_id: int):
 
 @bp.get("/periods")
 @requires(VIEW)
-@doc("Review periods (审核期), newest first", response_schema=PeriodOut, many=True, tags=["points_bank"])
+@doc("Review periods (审核期), newest first", response_schema=PeriodOut, paged=True, tags=["points_bank"])
 def list_periods():
     return page(PeriodOut, select(Period), order_by=Period.key.desc())
 
@@ -222,7 +224,7 @@ def close(period_id: int):
 
 @bp.get("/objections")
 @requires(VIEW)
-@doc("Objections (异议), open first", response_schema=ObjectionOut, many=True, tags=["points_bank"])
+@doc("Objections (异议), open first", response_schema=ObjectionOut, paged=True, tags=["points_bank"])
 def list_objections():
     stmt = (select(Objection).join(Txn, Txn.id == Objection.txn_id).join(Account, Account.id == Txn.account_id)
             .where(visible(Account.grid_id, VIEW)))
@@ -264,7 +266,8 @@ def resolve(objection_id: int):
 @bp.get("/numbers")
 @requires(VIEW)
 @doc("Points issued and redeemed, items redeemed, in a period (?period=2026-11, 2026-Q3 or 2026; default this "
-     "month)", tags=["points_bank"])
+     "month)", tags=["points_bank"],
+     query={"period": "month"})
 def numbers():
     from core.toolkit import period_bounds
 
@@ -282,7 +285,8 @@ def numbers():
 
 @bp.get("/rankings")
 @requires(VIEW)
-@doc("Ranking of a scheme (积分排名): ?scheme_id=&period=2026 or 2026-11&grid_id=&limit=", tags=["points_bank"])
+@doc("Ranking of a scheme (积分排名): ?scheme_id=&period=2026 or 2026-11&grid_id=&limit=", tags=["points_bank"],
+     query={"scheme_id": "id"})
 def ranking():
     scheme_id = _int_arg("scheme_id")
     if scheme_id is None:

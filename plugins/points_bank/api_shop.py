@@ -82,7 +82,7 @@ def stocktake(item_id: int):
 
 @bp.get("/items/<int:item_id>/moves")
 @requires(VIEW)
-@doc("Stock moves of an item (出入库记录)", response_schema=StockMoveOut, many=True, tags=["points_bank"])
+@doc("Stock moves of an item (出入库记录)", response_schema=StockMoveOut, paged=True, tags=["points_bank"])
 def moves(item_id: int):
     item = shop.get_item(item_id)
     return page(StockMoveOut, select(StockMove).where(StockMove.item_id == item.id), order_by=StockMove.id.desc())
@@ -111,7 +111,7 @@ def redeem():
 
 @bp.get("/redemptions")
 @requires(VIEW)
-@doc("Redemptions, newest first", response_schema=RedemptionOut, many=True, tags=["points_bank"])
+@doc("Redemptions, newest first", response_schema=RedemptionOut, paged=True, tags=["points_bank"])
 def list_redemptions():
     stmt = select(Redemption).join(Account, Account.id == Redemption.account_id).where(visible(Account.grid_id, VIEW))
     return page(RedemptionOut, stmt, order_by=Redemption.id.desc())

@@ -18,7 +18,8 @@ STATES = {"pending": "待审核", "approved": "已入账", "rejected": "已驳�
 
 @bp.get("/ledger.xlsx")
 @requires("points_bank.view")
-@doc("The ledger (积分台账) as .xlsx; ?period=2026-11 for one month", tags=["points_bank"])
+@doc("The ledger (积分台账) as .xlsx; ?period=2026-11 for one month", tags=["points_bank"],
+     query={"period": "month"})
 def ledger_xlsx():
     stmt = (select(Txn, Account).join(Account, Account.id == Txn.account_id)
             .where(visible(Account.grid_id, "points_bank.view")).order_by(Txn.id))
@@ -47,7 +48,8 @@ def ledger_xlsx():
 
 @bp.get("/rankings.xlsx")
 @requires("points_bank.view")
-@doc("A scheme's ranking as .xlsx (?scheme_id=&period=&grid_id=)", tags=["points_bank"])
+@doc("A scheme's ranking as .xlsx (?scheme_id=&period=&grid_id=)", tags=["points_bank"],
+     query={"scheme_id": "id"})
 def rankings_xlsx():
     scheme = svc.get_scheme(request.args.get("scheme_id", type=int) or 0)
     bucket = request.args.get("period") or bucket_key("year", utcnow())

@@ -35,8 +35,9 @@ def _volunteer_out(row, **extra):
 
 @bp.get("/volunteers")
 @requires(VIEW)
-@doc("Registered volunteers (志愿者名册); ?status=, ?unit_id=, ?party=1", response_schema=VolunteerOut, many=True,
-     tags=TAGS)
+@doc("Registered volunteers (志愿者名册); ?status=, ?unit_id=, ?party=1", response_schema=VolunteerOut, paged=True,
+     tags=TAGS,
+     query={"party": "flag", "status": "string", "unit_id": "id"})
 def list_volunteers():
     stmt = select(Volunteer)
     if request.args.get("status"):
@@ -136,7 +137,7 @@ def withdraw_volunteer(volunteer_id: int):
 
 @bp.get("/posts")
 @requires(VIEW)
-@doc("Posts (志愿岗位)", response_schema=PostOut, many=True, tags=TAGS)
+@doc("Posts (志愿岗位)", response_schema=PostOut, items=True, tags=TAGS)
 def list_posts():
     return jsonify({"items": PostOut(many=True).dump(posts.posts())})
 
@@ -160,7 +161,7 @@ def change_post(post_id: int):
 
 @bp.get("/teams")
 @requires(VIEW)
-@doc("Teams (志愿服务队) with leader and members", response_schema=TeamOut, many=True, tags=TAGS)
+@doc("Teams (志愿服务队) with leader and members", response_schema=TeamOut, items=True, tags=TAGS)
 def list_teams():
     return jsonify({"items": [{**TeamOut().dump(t), "member_ids": posts.members_of(t)} for t in posts.teams()]})
 
@@ -194,7 +195,8 @@ def _commit(schema, obj, status: int = 200):
 
 @bp.get("/activities")
 @requires(VIEW)
-@doc("Activities (志愿活动), newest first; ?status=, ?post_id=", response_schema=ActivityOut, many=True, tags=TAGS)
+@doc("Activities (志愿活动), newest first; ?status=, ?post_id=", response_schema=ActivityOut, paged=True, tags=TAGS,
+     query={"post_id": "id", "status": "string"})
 def list_activities():
     stmt = select(Activity)
     if request.args.get("status"):
@@ -281,7 +283,7 @@ def checkin_code(activity_id: int):
 
 @bp.get("/activities/<int:activity_id>/attendance")
 @requires(VIEW)
-@doc("Check-ins and check-outs of an activity (签到记录)", response_schema=AttendanceOut, many=True, tags=TAGS)
+@doc("Check-ins and check-outs of an activity (签到记录)", response_schema=AttendanceOut, items=True, tags=TAGS)
 def list_attendance(activity_id: int):
     activity = activities.get_activity(activity_id)
     rows = db.session.scalars(select(Attendance).where(Attendance.activity_id == activity.id).order_by(Attendance.id))
@@ -318,7 +320,7 @@ def correct_attendance(attendance_id: int):
 @bp.get("/attendance/missing")
 @requires(LEAD)
 @doc("Check-ins without check-out after the activity ended (待补签退), for the leader", response_schema=AttendanceOut,
-     many=True, tags=TAGS)
+     items=True, tags=TAGS)
 def missing():
     rows = attendance.missing_checkouts()
     if not can_manage():

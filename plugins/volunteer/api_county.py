@@ -54,7 +54,7 @@ def bounds(year: int, quarter: int | None):
 
 @bp.get("")
 @requires(UNITS)
-@doc("The county's units (机关事业单位)", response_schema=UnitOut, many=True, tags=TAGS)
+@doc("The county's units (机关事业单位)", response_schema=UnitOut, items=True, tags=TAGS)
 def list_units():
     county()
     return jsonify({"items": UnitOut(many=True).dump(db.session.scalars(select(Unit).order_by(Unit.name)))})

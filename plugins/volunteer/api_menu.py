@@ -28,7 +28,8 @@ def _commit(schema, obj, status: int = 200):
 
 @bp.get("/menu")
 @requires(VIEW)
-@doc("The service menu (服务清单); ?all=1 with retired items", response_schema=MenuItemOut, many=True, tags=TAGS)
+@doc("The service menu (服务清单); ?all=1 with retired items", response_schema=MenuItemOut, items=True, tags=TAGS,
+     query={"all": "flag"})
 def list_menu():
     return jsonify({"items": MenuItemOut(many=True).dump(menu.menu(active_only=request.args.get("all") != "1"))})
 
@@ -68,7 +69,8 @@ def _order_in_reach(order_id: int) -> Order:
 
 @bp.get("/orders")
 @requires(REGISTER)
-@doc("Service orders (点单), newest first; ?status=", response_schema=OrderOut, many=True, tags=TAGS)
+@doc("Service orders (点单), newest first; ?status=", response_schema=OrderOut, paged=True, tags=TAGS,
+     query={"status": "string"})
 def list_orders():
     stmt = select(Order)
     if not can_manage():
@@ -159,7 +161,8 @@ def period_args() -> tuple[dt.datetime | None, dt.datetime | None]:
 
 @bp.get("/hours")
 @requires(VIEW)
-@doc("Hours per volunteer in a period, most first (服务时长排行); ?from=&to= Beijing dates", tags=TAGS)
+@doc("Hours per volunteer in a period, most first (服务时长排行); ?from=&to= Beijing dates", tags=TAGS,
+     query={"from": "date", "to": "date"})
 def hours():
     start, end = period_args()
     rows = records.totals(start, end)

@@ -73,7 +73,7 @@ def scan():
 
 @bp.get("/orders")
 @public
-@doc("Open service orders I may claim, and mine (待认领与我的点单)", response_schema=OrderOut, many=True, tags=TAGS)
+@doc("Open service orders I may claim, and mine (待认领与我的点单)", response_schema=OrderOut, items=True, tags=TAGS)
 def orders():
     volunteer = current_volunteer()
     rows = db.session.scalars(select(Order).where((Order.status == "open") | (Order.volunteer_id == volunteer.id))

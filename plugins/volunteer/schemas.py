@@ -60,6 +60,7 @@ class VolunteerOut(Schema):
     status = fields.String()
     registered_at = LocalDateTime()
     confirmed_at = LocalDateTime(allow_none=True)
+    post_ids = fields.List(fields.Integer(), dump_only=True)  # added by the views
 
     def masked(self, obj):
         from plugins.volunteer.registration import mask
@@ -114,6 +115,7 @@ class TeamOut(Schema):
     name = fields.String()
     post_id = fields.Integer(allow_none=True)
     leader_id = fields.Integer(allow_none=True)
+    member_ids = fields.List(fields.Integer(), dump_only=True)  # added by the views
 
 
 class ActivityIn(Strict):
