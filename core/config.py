@@ -9,6 +9,10 @@ variable            meaning                                                defau
 ``SECRET_KEY``      signs sessions and CSRF tokens; required in production none (refuses to start)
 ``REDIS_URL``       rate-limit storage shared by gunicorn workers          in-memory
 ``UPLOAD_DIR``      where uploads are stored (photos, import files)        ``instance/uploads``
+``GRIDGOV_STORAGE`` ``s3://bucket/prefix`` keeps uploads in an S3-compatible  empty (``UPLOAD_DIR``)
+                    store instead (:mod:`core.storage`), with
+                    ``GRIDGOV_S3_ENDPOINT``, ``GRIDGOV_S3_REGION``,
+                    ``GRIDGOV_S3_ACCESS_KEY``, ``GRIDGOV_S3_SECRET_KEY``
 ``GRIDGOV_QUEUE_URL`` the task queue (:mod:`core.queue`): ``redis://...``     ``REDIS_URL`` if set,
                     for consumers on several hosts, or ``sqlite:///path``  else SQLite file
                                                                            ``instance/queue.db``
@@ -67,6 +71,9 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
+        "GRIDGOV_STORAGE": os.environ.get("GRIDGOV_STORAGE") or "",
+        **{key: os.environ.get(key) or None for key in ("GRIDGOV_S3_ENDPOINT", "GRIDGOV_S3_REGION",
+                                                         "GRIDGOV_S3_ACCESS_KEY", "GRIDGOV_S3_SECRET_KEY")},
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "JSON_AS_ASCII": False,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -116,7 +116,7 @@ def import_job_page(job_id):
     else:
         step = "failed"
     can_confirm = (step in ("report", "rejected") and report["good"] > 0
-                   and import_jobs.upload_path(job.params["token"]) is not None)
+                   and import_jobs.saved_upload(job.params["token"]) is not None)
     return render_template("people/import.html", step=step, job=job, report=report, can_confirm=can_confirm,
                            phases={key: _(label) for key, label in import_jobs.PHASES.items()},
                            errors=(report or {}).get("errors", [])[:1000])
@@ -140,7 +140,7 @@ def import_confirm(job_id):
     report = jobs.result(job) if job.finished else None
     if report is None or report["imported"] or not report["good"]:
         raise ApiError(422, "validation_error", _("该文件没有可导入的行"))
-    if import_jobs.upload_path(job.params["token"]) is None:
+    if import_jobs.saved_upload(job.params["token"]) is None:
         message = _("上传的文件已失效，请重新上传")
         return render_template("people/import.html", step="upload", error=message), 422
     new = import_jobs.start_import(job.params["token"], job.params["filename"], mode, job.params.get("mapping"))
