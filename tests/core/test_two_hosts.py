@@ -2,7 +2,8 @@
 
 Two ``gridgov run`` hosts (gunicorn) with instance folders of their own share one database (a
 scratch SQLite file, or a scratch PostgreSQL database when DATABASE_URL names PostgreSQL), one
-Redis database (rate limits and the task queue) and the uploads folder; nginx, configured with
+Redis database (rate limits and the task queue) and the uploads (one folder both mount, or an
+S3-compatible store: moto's server on loopback); nginx, configured with
 ``deploy/nginx.conf``'s proxy block, is in front. Host A runs no queue consumer, so a job it starts
 can only run on host B's. Every process is the test's own and is stopped at the end; every loop is
 bounded in count and time.
@@ -23,6 +24,7 @@ import pytest
 from PIL import Image
 
 from core.testing import scratch_database
+from tests.core.test_storage import s3_endpoint  # noqa: F401 (the fixture)
 from tests.core.scaleout import (ROOT, TOWN, Http, Proc, base_env, free_port, gridgov, multipart, redis_up, sign_in,
                                  wait_healthy)
 
@@ -67,9 +69,11 @@ def png() -> bytes:
     return buf.getvalue()
 
 
-@pytest.fixture
-def hosts(tmp_path):
-    """(host A, host B, nginx) as base URLs; A serves only, B also runs the queue's consumer."""
+@pytest.fixture(params=["shared-folder", "s3"])
+def hosts(request, tmp_path):
+    """(host A, host B, nginx) as base URLs; A serves only, B also runs the queue's consumer.
+    Uploads in one folder both hosts share, or in an S3-compatible store (moto's server on
+    loopback) with each host's UPLOAD_DIR its own."""
     if NGINX is None:
         pytest.skip("nginx is not installed (Debian: apt-get install nginx-light); .ci/run installs it")
     if not redis_up():
@@ -77,8 +81,14 @@ def hosts(tmp_path):
     url, drop = scratch_database("gridgov_twohosts", tmp_path)
     redis = f"redis://127.0.0.1:6379/{REDIS_DB}"
     queue = f"twohosts{uuid.uuid4().hex[:8]}"  # huey keeps only letters and digits
-    shared = base_env(DATABASE_URL=url, REDIS_URL=redis, GRIDGOV_QUEUE_URL=redis, GRIDGOV_QUEUE_NAME=queue,
-                      UPLOAD_DIR=str(tmp_path / "uploads"))
+    shared = base_env(DATABASE_URL=url, REDIS_URL=redis, GRIDGOV_QUEUE_URL=redis, GRIDGOV_QUEUE_NAME=queue)
+    if request.param == "s3":
+        from tests.core.test_storage import S3_ENV
+
+        endpoint = request.getfixturevalue("s3_endpoint")
+        shared.update(GRIDGOV_STORAGE=f"s3://gridgov/twohosts-{queue}", GRIDGOV_S3_ENDPOINT=endpoint, **S3_ENV)
+    else:
+        shared["UPLOAD_DIR"] = str(tmp_path / "uploads")
     procs: list[Proc] = []
     try:
         gridgov("db", "upgrade", env={**shared, "GRIDGOV_INSTANCE": str(tmp_path / "setup")})
