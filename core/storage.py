@@ -89,7 +89,9 @@ class Storage:
         return [e.key for e in self.entries(prefix)]
 
     def delete_prefix(self, prefix: str) -> int:
-        """Remove every file under folder ``prefix``; returns how many."""
+        """Remove every file under folder ``prefix`` (not empty); returns how many."""
+        if not _prefix(prefix):
+            raise ValueError("delete_prefix needs a folder, not the whole storage")
         removed = 0
         for entry in list(self.entries(prefix)):
             self.delete(entry.key)
@@ -146,8 +148,12 @@ class LocalStorage(Storage):
             pass
 
     def delete_prefix(self, prefix):
+        """Remove the folder ``prefix`` with everything in it (never the whole root)."""
+        prefix = _prefix(prefix)
+        if not prefix:
+            raise ValueError("delete_prefix needs a folder, not the whole storage")
         found = len(list(self.entries(prefix)))
-        shutil.rmtree(self.root / _prefix(prefix), ignore_errors=True) if _prefix(prefix) else None
+        shutil.rmtree(self.root / prefix, ignore_errors=True)
         return found
 
     def entries(self, prefix=""):

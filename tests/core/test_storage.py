@@ -64,6 +64,8 @@ def test_save_open_list_delete_by_key(store):
         store.open("incidents/7/b.png")
     assert store.delete_prefix("incidents/7") == 1
     assert store.keys() == ["incidents/8/c.png"]
+    with pytest.raises(ValueError):
+        store.delete_prefix("")  # never everything at once
 
 
 @pytest.mark.parametrize("key", ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a/./b", "a\\b", "a/b/"])
