@@ -13,6 +13,11 @@ restore replaces the database's contents and the upload folder with the archive'
 app and the consumers first; the command says so), after checking every checksum, so a damaged
 archive changes nothing. ``gridgov backup --dir D --keep N`` keeps the newest N archives in D
 (the nightly timer of ``deploy/``).
+
+With uploads in an S3-compatible store (``GRIDGOV_STORAGE=s3://...``, :mod:`core.storage`) a
+backup covers the database only (``uploads/`` then holds nothing): back the bucket up with the
+store's own tools (versioning, replication, ``mc mirror``). The township archive
+(``tenants/archive.py``) reads and writes a township's files through the storage either way.
 """
 from __future__ import annotations
 

@@ -6,10 +6,17 @@ variable            meaning                                                defau
 ``GRIDGOV_ENV``     ``development``, ``testing`` or ``production``         ``production``
 ``DATABASE_URL``    SQLAlchemy URL; ``postgresql://`` uses psycopg 3       SQLite file
                                                                            ``instance/gridgov.db``
+``GRIDGOV_DB_POOLER`` ``transaction`` when PostgreSQL is reached through        empty
+                    PgBouncer in transaction mode: psycopg then prepares
+                    no statements on the server
 ``SECRET_KEY``      signs sessions and CSRF tokens; required in production none (refuses to start)
 ``REDIS_URL``       rate limits and the short cache (core/cache.py),       in-memory
                     shared by gunicorn workers
 ``UPLOAD_DIR``      where uploads are stored (photos, import files)        ``instance/uploads``
+``GRIDGOV_STORAGE`` ``s3://bucket/prefix`` keeps uploads in an S3-compatible  empty (``UPLOAD_DIR``)
+                    store instead (:mod:`core.storage`), with
+                    ``GRIDGOV_S3_ENDPOINT``, ``GRIDGOV_S3_REGION``,
+                    ``GRIDGOV_S3_ACCESS_KEY``, ``GRIDGOV_S3_SECRET_KEY``
 ``GRIDGOV_QUEUE_URL`` the task queue (:mod:`core.queue`): ``redis://...``     ``REDIS_URL`` if set,
                     for consumers on several hosts, or ``sqlite:///path``  else SQLite file
                                                                            ``instance/queue.db``
@@ -54,6 +61,9 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
         env = "testing"
     default_db = "sqlite:///" + str(Path(instance_path) / "gridgov.db")
     database_url = normalise_database_url(overrides.pop("DATABASE_URL", None) or os.environ.get("DATABASE_URL") or default_db)
+    pooler = overrides.pop("GRIDGOV_DB_POOLER", None) or os.environ.get("GRIDGOV_DB_POOLER") or ""
+    if pooler not in ("", "transaction"):
+        raise ConfigError(f"GRIDGOV_DB_POOLER must be empty or 'transaction' (PgBouncer's pool_mode), not {pooler!r}")
     secret = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
     if not secret:
         if env in ("development", "testing"):
@@ -70,10 +80,13 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
         "TESTING": testing,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url, pooler),
         "REDIS_URL": redis_url,
         "DASHBOARD_CACHE_SECONDS": float(os.environ.get("DASHBOARD_CACHE_SECONDS") or (0 if testing else 60)),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
+        "GRIDGOV_STORAGE": os.environ.get("GRIDGOV_STORAGE") or "",
+        **{key: os.environ.get(key) or None for key in ("GRIDGOV_S3_ENDPOINT", "GRIDGOV_S3_REGION",
+                                                         "GRIDGOV_S3_ACCESS_KEY", "GRIDGOV_S3_SECRET_KEY")},
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "JSON_AS_ASCII": False,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -99,7 +112,12 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
     return config
 
 
-def _engine_options(url: str) -> dict[str, Any]:
+def _engine_options(url: str, pooler: str = "") -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    if pooler == "transaction":
+        # each transaction may run on another server connection: a statement psycopg prepared on
+        # one (after five runs) is unknown, or already taken, on the next
+        options["connect_args"] = {"prepare_threshold": None}
+    return options

@@ -34,6 +34,9 @@ core releases. Grouped by what they are for:
 * time: ``to_local``, ``from_local``, ``local_now``, ``local_today``, ``date_range``,
   ``local_period``, ``period_bounds``, ``parse_period``, ``bucket_key``, ``period_name``,
   ``format_local``, ``iso_local``, ``tenant_zone``, ``LocalDateTime`` (see ``core/localtime.py``);
+* uploaded files: ``storage()`` (save/open/delete/entries by a relative key such as
+  ``<module>/<tenant id>/<name>``, on ``UPLOAD_DIR`` or an S3-compatible store) and
+  ``StoredFileMissing`` (see ``core/storage.py``);
 * spreadsheets: ``XlsxBook`` (sheets of ``Column`` headers, rows streamed), ``write_xlsx``,
   ``xlsx_response``, ``write_csv``, ``csv_response``, ``safe_value``: formula text neutralised,
   control characters dropped, local time (see ``core/exports.py``);
@@ -87,6 +90,7 @@ from core.residents.signin import resident_session
 from core.residents.summary import render_section
 from core.specs import ModuleManifest, NavItem, Permission, Role, Schedule, TemplateKind, Widget
 from core.schedules import run_now as run_schedule
+from core.storage import StoredFileMissing, storage
 from core.tenancy import TenantOwned, TenantScopeError, cross_tenant, current_tenant_id, tenant_context, tenant_fk
 
 # everything imported above is the API: a name added to the imports is exported

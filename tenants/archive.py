@@ -7,7 +7,8 @@ An archive is one ``.tar.gz``::
                            (id, slug, name, county), rows per table, a SHA-256 of every member,
                            and which component claimed which table
     tables/<table>.json    {"columns": [...], "rows": [[...], ...]}: every row of the township
-    uploads/...            the township's uploaded files (photos, evidence), by their relative path
+    uploads/...            the township's uploaded files (photos, evidence), by their storage key
+                           (read from and written to :mod:`core.storage`: UPLOAD_DIR or S3)
 
 What goes in is asked of every installed component, enabled or not (data outlives a switch-off),
 through the ``tenant_archive_contents`` hook: each names its tables and its upload folders. Every
@@ -49,6 +50,7 @@ from core.audit import record
 from core.db import db
 from core.errors import ApiError
 from core.models import Tenant, TenantKind, platform_tenant
+from core.storage import storage
 from core.tenancy import cross_tenant
 
 FORMAT = 1
@@ -165,7 +167,7 @@ def export_township(tenant: Tenant, output: str | Path) -> dict:
     with cross_tenant(f"township archive export {tenant.slug}"):
         tables, folders = claimed_contents(tenant)
         ordered = _ordered(tables)
-        uploads_root = Path(current_app.config["UPLOAD_DIR"])
+        store = storage()
         with tempfile.TemporaryDirectory(prefix="gridgov-archive-") as tmp:
             work = Path(tmp)
             (work / "tables").mkdir()
@@ -185,10 +187,16 @@ def export_township(tenant: Tenant, output: str | Path) -> dict:
             tenants = db.metadata.tables["core_tenant"]
             _write_table(work, tenants, db.session.execute(
                 select(tenants).where(tenants.c.id == tenant.id)).mappings().all())
-            files = [p for folder in folders for p in sorted((uploads_root / folder).rglob("*"))
-                     if (uploads_root / folder).is_dir() and p.is_file()]
+            files = []
+            for folder in folders:  # copied out of the storage (UPLOAD_DIR or S3) by key
+                for entry in store.entries(folder):
+                    target = work / "uploads" / entry.key
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with store.open(entry.key) as source, open(target, "wb") as out:
+                        shutil.copyfileobj(source, out)
+                    files.append(target)
             checksums = {p.relative_to(work).as_posix(): _sha256(p) for p in sorted((work / "tables").iterdir())}
-            checksums.update({"uploads/" + p.relative_to(uploads_root).as_posix(): _sha256(p) for p in files})
+            checksums.update({p.relative_to(work).as_posix(): _sha256(p) for p in files})
             county = db.session.get(Tenant, tenant.parent_id) if tenant.parent_id else None
             manifest = {
                 "format": FORMAT, "created_at": datetime.now(timezone.utc).isoformat(),
@@ -205,7 +213,7 @@ def export_township(tenant: Tenant, output: str | Path) -> dict:
                 tar.add(work / "manifest.json", arcname="manifest.json")
                 tar.add(work / "tables", arcname="tables")
                 for path in files:
-                    tar.add(path, arcname="uploads/" + path.relative_to(uploads_root).as_posix())
+                    tar.add(path, arcname=path.relative_to(work).as_posix())
             partial.replace(output)
         record("tenant.archive_exported", tenant, tenant_id=tenant.id,
                after={"rows": sum(counts.values()), "files": len(files)})
@@ -305,14 +313,12 @@ def import_township(archive: str | Path, county: Tenant, slug: str | None = None
                 present[table.name] = {r.get("id") for r in rows}
             _bump_sequences(conn, [*tables.values(), db.metadata.tables[USERS], db.metadata.tables["core_tenant"]])
             tenant = db.session.get(Tenant, tenant_rows[0]["id"])
-            uploads_root = Path(current_app.config["UPLOAD_DIR"])
-            files = 0
+            store, files = storage(), 0
             staged = work / "uploads"
             if staged.is_dir():
                 for path in sorted(p for p in staged.rglob("*") if p.is_file()):
-                    target = uploads_root / path.relative_to(staged)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(path, target)
+                    with open(path, "rb") as source:
+                        store.save(path.relative_to(staged).as_posix(), source)
                     files += 1
             record("tenant.archive_imported", tenant, tenant_id=tenant.id,
                    after={"from": manifest["tenant"], "rows": sum(len(r) for r in data.values()), "nulled": nulled[:50]})
@@ -434,7 +440,7 @@ def delete_township(tenant: Tenant, archive: str | Path) -> dict[str, int]:
         except Exception:
             db.session.rollback()
             raise
-    uploads_root = Path(current_app.config["UPLOAD_DIR"])
+    store = storage()
     for folder in folders:
-        shutil.rmtree(uploads_root / folder, ignore_errors=True)
+        store.delete_prefix(folder)
     return removed

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.storage import storage
 from core.exports import Column, XlsxBook
 from core.people.sheets import LABELS, REQUIRED, read_table
 
@@ -35,12 +36,12 @@ def template_xlsx() -> bytes:
     return book.to_bytes()
 
 
-def bad_rows_xlsx(filename: str, path: str, errors: list[dict[str, Any]]) -> bytes:
-    """The refused rows of the uploaded file at ``path``, with their reasons in 错误原因."""
+def bad_rows_xlsx(filename: str, key: str, errors: list[dict[str, Any]]) -> bytes:
+    """The refused rows of the uploaded file stored under ``key``, with their reasons in 错误原因."""
     reasons: dict[int, list[str]] = {}
     for e in errors:
         reasons.setdefault(e["row"], []).append(f"{e.get('column') or ''}：{e['reason']}")
-    with open(path, "rb") as fh:
+    with storage().open(key) as fh:
         headers, rows, _ = read_table(filename, fh)
         header_names = [("" if h is None else str(h)) for h in headers]
         book = XlsxBook()

@@ -1,6 +1,6 @@
 """Residents import in the background (后台导入居民), for the wizard and the API.
 
-The uploaded file is saved under ``<UPLOAD_DIR>/people-imports/<tenant id>/`` and a
+The uploaded file is stored under the key ``people-imports/<tenant id>/<token>`` (:mod:`core.storage`) and a
 :mod:`core.jobs` job of kind ``people.import`` runs :func:`core.people.importer.run_import` on it
 with the importing user's reach, reporting the phases ``check`` and ``write``. Its result is the
 row report (:meth:`ImportReport.as_dict`). An all-or-nothing import with bad rows fails with
@@ -10,18 +10,18 @@ Uploads older than a day are removed when the next one arrives (abandoned wizard
 
 The job may be retried after a transient failure (database busy): its transaction was rolled
 back and the upload is kept until an import commits, so a second run starts from the same file.
-Uploads stay on ``UPLOAD_DIR``, which every host that runs consumers must share.
+Uploads are in the app's storage (a shared ``UPLOAD_DIR`` or an S3-compatible store), so a
+consumer on any host reads what any app host saved.
 """
 from __future__ import annotations
 
 import io
-import os
 import re
 import time
 import uuid
 from typing import Any
 
-from flask import current_app, g
+from flask import g
 from flask_login import current_user
 
 from core import jobs
@@ -31,6 +31,7 @@ from core.i18n import N_
 from core.people.access import reach_ids
 from core.people.importer import MODES, run_import
 from core.people.sheets import check_mapping
+from core.storage import Storage, StoredFileMissing, storage
 from flask_babel import gettext as _
 
 KIND = "people.import"
@@ -38,31 +39,32 @@ TOKEN = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
 PHASES = {"check": N_("检查"), "write": N_("写入")}  # translated by the wizard page
 
 
-def upload_root() -> str:
-    return os.path.join(current_app.config["UPLOAD_DIR"], "people-imports")
+ROOT = "people-imports"
 
 
-def upload_path(token: str) -> str | None:
-    """The saved upload ``token`` of the current tenant, or ``None`` when it is gone or malformed."""
+def upload_key(token: str) -> str | None:
+    """The storage key of the current tenant's saved upload ``token``, or ``None`` when the token
+    is malformed."""
     if not TOKEN.match(token or ""):
         return None
-    path = os.path.join(upload_root(), str(g.tenant.id), token)
-    return path if os.path.exists(path) else None
+    return f"{ROOT}/{g.tenant.id}/{token}"
 
 
-def remove_old_files(root: str, older_than: float = jobs.KEEP_FOR) -> int:
-    """Delete files under ``root`` last changed more than ``older_than`` seconds ago; returns how
+def saved_upload(token: str) -> str | None:
+    """The key of the current tenant's saved upload ``token``, or ``None`` when it is gone or
+    malformed."""
+    key = upload_key(token)
+    return key if key and storage().exists(key) else None
+
+
+def remove_old_files(store: Storage, prefix: str, older_than: float = jobs.KEEP_FOR) -> int:
+    """Delete files under ``prefix`` last changed more than ``older_than`` seconds ago; returns how
     many. Other workers may be sweeping too, so files that vanish meanwhile are no error."""
     limit, removed = time.time() - older_than, 0
-    for folder, _, files in os.walk(root):
-        for name in files:
-            path = os.path.join(folder, name)
-            try:
-                if os.stat(path).st_mtime < limit:
-                    os.remove(path)
-                    removed += 1
-            except OSError:
-                continue
+    for entry in list(store.entries(prefix)):
+        if entry.modified < limit:
+            store.delete(entry.key)
+            removed += 1
     return removed
 
 
@@ -74,11 +76,10 @@ def save_upload(upload) -> str:
     if ext not in ("xlsx", "csv"):
         raise ApiError(422, "validation_error", _("请上传 .xlsx 或 .csv 文件"),
                        {"file": [_("格式不支持，仅支持 .xlsx 或 .csv")]})
-    remove_old_files(upload_root())
-    folder = os.path.join(upload_root(), str(g.tenant.id))
-    os.makedirs(folder, exist_ok=True)
+    store = storage()
+    remove_old_files(store, ROOT)
     token = f"{uuid.uuid4().hex}.{ext}"
-    upload.save(os.path.join(folder, token))
+    store.save(upload_key(token), upload.stream, upload.mimetype)
     return token
 
 
@@ -99,11 +100,13 @@ def start_import(token: str, filename: str, mode: str, mapping: dict[str, str] |
 
 def _work(run: jobs.JobRun) -> dict[str, Any]:
     params = run.params
-    path = upload_path(params["token"])
-    if path is None:
+    key, store = upload_key(params["token"]), storage()
+    try:
+        data = io.BytesIO(store.read(key)) if key else None
+    except StoredFileMissing:
+        data = None
+    if data is None:
         raise ApiError(422, "validation_error", _("上传的文件已失效，请重新上传"), {"file": ["请重新上传"]})
-    with open(path, "rb") as stream:
-        data = io.BytesIO(stream.read())
     report = run_import(params["filename"], data, mode=params["mode"], mapping=params.get("mapping"),
                         reach=reach_ids("people.import"), progress=run.progress)
     body = report.as_dict()
@@ -112,7 +115,7 @@ def _work(run: jobs.JobRun) -> dict[str, Any]:
         raise ApiError(422, "import_rejected", _("有 %(bad)s 行有误，未导入任何数据", bad=report.bad))
     if report.imported:
         db.session.commit()
-        os.remove(path)  # written: the file is of no more use
+        store.delete(key)  # written: the file is of no more use
     return body
 
 

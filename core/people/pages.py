@@ -116,8 +116,8 @@ def import_job_page(job_id):
     else:
         step = "failed"
     can_confirm = (step in ("report", "rejected") and report["good"] > 0
-                   and import_jobs.upload_path(job.params["token"]) is not None)
-    can_download_bad = bool(report and report.get("errors")) and import_jobs.upload_path(job.params["token"]) is not None
+                   and import_jobs.saved_upload(job.params["token"]) is not None)
+    can_download_bad = bool(report and report.get("errors")) and import_jobs.saved_upload(job.params["token"]) is not None
     return render_template("people/import.html", step=step, job=job, report=report, can_confirm=can_confirm,
                            can_download_bad=can_download_bad,
                            phases={key: _(label) for key, label in import_jobs.PHASES.items()},
@@ -143,10 +143,10 @@ def import_bad_rows(job_id):
 
     job = import_jobs.import_job_or_404(job_id)
     report = jobs.result(job) if job.finished else None
-    path = import_jobs.upload_path(job.params["token"])
-    if report is None or not report.get("errors") or path is None:
+    key = import_jobs.saved_upload(job.params["token"])
+    if report is None or not report.get("errors") or key is None:
         raise ApiError(404, "not_found", _("没有可下载的错误行（文件已过期或没有错误）"))
-    return xlsx_response(bad_rows_xlsx(job.params["filename"], path, report["errors"]), "居民导入-错误行.xlsx")
+    return xlsx_response(bad_rows_xlsx(job.params["filename"], key, report["errors"]), "居民导入-错误行.xlsx")
 
 
 @bp.get("/import/<job_id>/progress")
@@ -170,7 +170,7 @@ def import_confirm(job_id):
     if mode == "all" and report["bad"]:
         message = _("检查发现有误的行，不能全部导入：请只导入正确的行，或修正后重新上传")
         raise ApiError(422, "validation_error", message, {"mode": [message]})
-    if import_jobs.upload_path(job.params["token"]) is None:
+    if import_jobs.saved_upload(job.params["token"]) is None:
         message = _("上传的文件已失效，请重新上传")
         return render_template("people/import.html", step="upload", error=message), 422
     new = import_jobs.start_import(job.params["token"], job.params["filename"], mode, job.params.get("mapping"))

@@ -25,7 +25,8 @@ def _names() -> dict[int, str]:
 @bp.get("/stars")
 @requires(READ)
 @doc("The township's household stars of a year (十星), ?year= (default this year); ``from_year`` is the year "
-     "they come from (an earlier one until this year's are first written)", tags=["five_star"])
+     "they come from (an earlier one until this year's are first written)", tags=["five_star"],
+     query={"year": "year"})
 def list_stars():
     year = year_arg()
     rows, source = defs.definitions(year)

@@ -1,19 +1,17 @@
 """Evidence (佐证材料): documents, photos and notes a branch keeps per key task, and the numbers
 other modules answer through ``star_evidence`` for the village's subtree and year.
 
-Files go under ``UPLOAD_DIR/five_star/<tenant id>/<random>.<ext>``; rows keep the relative name.
+Files are stored under the key ``five_star/<tenant id>/<random>.<ext>`` (the toolkit's
+``storage()``); rows keep the part after ``five_star/``.
 """
 from __future__ import annotations
 
-import os
 import secrets
-from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
-from core.toolkit import ApiError, PartyOrg, audit, db, hooks
+from core.toolkit import ApiError, PartyOrg, StoredFileMissing, audit, db, hooks, storage
 from plugins.five_star.clock import iso, year_bounds
 from plugins.five_star.models import Evidence, Task
 from plugins.five_star.web import actor_name
@@ -23,10 +21,6 @@ ALLOWED = {"image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf",
            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
 MAX_BYTES = 10 * 1024 * 1024
-
-
-def upload_root() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "five_star"
 
 
 def add_evidence(tenant, org: PartyOrg, task: Task, year: int, data: dict[str, Any], upload=None) -> Evidence:
@@ -46,9 +40,7 @@ def add_evidence(tenant, org: PartyOrg, task: Task, year: int, data: dict[str, A
         if len(body) > MAX_BYTES or not body:
             raise ApiError(422, "validation_error", _("文件须在 10MB 以内且非空"), {"file": [_("大小不符")]})
         rel = f"{tenant.id}/{secrets.token_hex(16)}{ext}"
-        path = upload_root() / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(body)
+        storage().save("five_star/" + rel, body, upload.mimetype)
         row.file_name, row.content_type, row.stored_as = (upload.filename or "file")[:200], upload.mimetype, rel
     db.session.add(row)
     db.session.flush()
@@ -56,12 +48,12 @@ def add_evidence(tenant, org: PartyOrg, task: Task, year: int, data: dict[str, A
     return row
 
 
-def file_path(row: Evidence) -> str:
-    root = str(upload_root())
-    path = os.path.normpath(os.path.join(root, row.stored_as or ""))
-    if not row.stored_as or not path.startswith(root) or not os.path.isfile(path):
-        raise ApiError(404, "not_found", _("文件不存在"))
-    return path
+def file_path(row: Evidence):
+    """The stored file as a readable stream (for ``send_file``); 404 when it is gone."""
+    try:
+        return storage().open("five_star/" + (row.stored_as or ""))
+    except (StoredFileMissing, ValueError):
+        raise ApiError(404, "not_found", _("文件不存在")) from None
 
 
 def evidence_of(org: PartyOrg, year: int) -> list[Evidence]:

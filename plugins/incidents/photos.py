@@ -2,20 +2,18 @@
 township's ``max_photo_kb`` is shrunk to fit (phones take big photos), one over
 :data:`MAX_ORIGINAL_BYTES` refused.
 
-Files go under ``UPLOAD_DIR/incidents/<tenant id>/<random>.<ext>``; rows keep the relative path.
+Files are stored under the key ``incidents/<tenant id>/<random>.<ext>`` (the toolkit's
+``storage()``: ``UPLOAD_DIR`` or an S3-compatible store); rows keep the part after ``incidents/``.
 """
 from __future__ import annotations
 
 import io
-import os
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
-from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
-from core.toolkit import ApiError, db, module_settings
+from core.toolkit import ApiError, StoredFileMissing, db, module_settings, storage
 from plugins.incidents.models import Photo
 from core.toolkit import gettext as _
 
@@ -91,20 +89,12 @@ def shrink(data: bytes, limit: int) -> bytes:
             side = int(side * 0.75)
 
 
-def upload_root() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "incidents"
-
-
 def store(tenant, incident, step, uploads: list[Upload]) -> list[Photo]:
-    """Write checked uploads to disk and add their rows (flushed)."""
+    """Store checked uploads and add their rows (flushed)."""
     rows = []
-    folder = upload_root() / str(tenant.id)
-    if uploads:
-        folder.mkdir(parents=True, exist_ok=True)
     for up in uploads:
         rel = f"{tenant.id}/{secrets.token_hex(12)}.{up.ext}"
-        with open(upload_root() / rel, "wb") as fh:
-            fh.write(up.data)
+        storage().save("incidents/" + rel, up.data, up.content_type)
         row = Photo(incident_id=incident.id, step_id=step.id if step else None, path=rel,
                     content_type=up.content_type, size=len(up.data))
         db.session.add(row)
@@ -114,8 +104,9 @@ def store(tenant, incident, step, uploads: list[Upload]) -> list[Photo]:
     return rows
 
 
-def file_path(photo: Photo) -> str:
-    path = os.path.normpath(upload_root() / photo.path)
-    if not path.startswith(str(upload_root())) or not os.path.isfile(path):
-        raise ApiError(404, "photo_missing", _("照片文件不存在"))
-    return path
+def file_path(photo: Photo):
+    """The stored photo as a readable stream (for ``send_file``); 404 when it is gone."""
+    try:
+        return storage().open("incidents/" + photo.path)
+    except (StoredFileMissing, ValueError):
+        raise ApiError(404, "photo_missing", _("照片文件不存在")) from None

@@ -1,24 +1,21 @@
 """Evidence photos (照片佐证): checked with Pillow (type, size) before anything is saved.
 
-Files go under ``UPLOAD_DIR/points_bank/<tenant id>/<random>.<ext>``; rows keep the relative
-path. The toolkit has no storage helper yet, so this follows incidents' photo store (same
-formats, same checks); a photo is served only to those who may see its account's passbook.
+Files are stored under the key ``points_bank/<tenant id>/<random>.<ext>`` (the toolkit's
+``storage()``); rows keep the part after ``points_bank/``. Same formats and checks as incidents'
+photos; a photo is served only to those who may see its account's passbook.
 """
 from __future__ import annotations
 
 import io
-import os
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
-from flask import current_app
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import insert
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.toolkit import gettext as _
-from core.toolkit import ApiError, current_tenant_id, db, module_settings
+from core.toolkit import ApiError, StoredFileMissing, current_tenant_id, db, module_settings, storage
 from plugins.points_bank.models import EvidencePhoto
 
 FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
@@ -62,21 +59,14 @@ def check_uploads(tenant, files) -> list[Upload]:
     return out
 
 
-def upload_root() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "points_bank"
-
-
 def store(tenant, txns, uploads: list[Upload]) -> None:
-    """Write checked uploads to disk once and add a row per transaction and photo (one INSERT)."""
+    """Store checked uploads once and add a row per transaction and photo (one INSERT)."""
     if not uploads or not txns:
         return
-    folder = upload_root() / str(tenant.id)
-    folder.mkdir(parents=True, exist_ok=True)
     rows = []
     for up in uploads:
         rel = f"{tenant.id}/{secrets.token_hex(12)}.{up.ext}"
-        with open(upload_root() / rel, "wb") as fh:
-            fh.write(up.data)
+        storage().save("points_bank/" + rel, up.data, up.content_type)
         rows += [{"tenant_id": current_tenant_id(), "txn_id": t.id, "path": rel, "content_type": up.content_type,
                   "size": len(up.data)} for t in txns]
     stored = db.session.scalars(insert(EvidencePhoto).returning(EvidencePhoto), rows).all()
@@ -84,9 +74,9 @@ def store(tenant, txns, uploads: list[Upload]) -> None:
         set_committed_value(txn, "photos", sorted((p for p in stored if p.txn_id == txn.id), key=lambda p: p.id))
 
 
-def file_path(photo: EvidencePhoto) -> str:
-    root = str(upload_root())
-    path = os.path.normpath(os.path.join(root, photo.path))
-    if not path.startswith(root + os.sep) or not os.path.isfile(path):
-        raise ApiError(404, "photo_missing", _("照片文件不存在"))
-    return path
+def file_path(photo: EvidencePhoto):
+    """The stored photo as a readable stream (for ``send_file``); 404 when it is gone."""
+    try:
+        return storage().open("points_bank/" + photo.path)
+    except (StoredFileMissing, ValueError):
+        raise ApiError(404, "photo_missing", _("照片文件不存在")) from None
