@@ -51,6 +51,23 @@ def test_hook_demo_data_at_scale(app, register_plugin):
             oldest = db.session.scalar(select(func.min(Incident.reported_at)))
             newest = db.session.scalar(select(func.max(Incident.reported_at)))
             assert (newest - oldest).days > 600
+            # points: four awards a household a year, two ledger entries each, and the books agree
+            from plugins.points_bank.models import Account, Entry, Txn
+
+            homes = count(Household)
+            assert count(Account, kind="member") == homes and count(Txn) == homes * 4 * 2 and count(Entry) == 2 * count(Txn)
+            assert db.session.scalar(select(func.sum(Entry.amount))) == 0
+            assert db.session.scalar(select(func.sum(Account.balance))) == 0
+            # mediation: one case a year per hundred residents, two parties each
+            from plugins.mediation.models import Case, Party
+
+            assert count(Case) == round(scale["residents"] * 0.01 * 2) and count(Party) == 2 * count(Case)
+            # volunteers: an activity a week per community for two years (and two to come), attendance at past ones
+            from plugins.volunteer.models import Activity, Attendance, Signup, Volunteer
+
+            assert count(Volunteer) == round(scale["residents"] * 0.02)
+            assert count(Activity) == 1 * (104 + 2) and count(Signup) == 8 * count(Activity)
+            assert 0.7 * count(Signup) < count(Attendance) < 0.9 * count(Signup)
         assert db.session.scalar(select(User).where(User.username == "tiny1t1_admin")) is not None
     again = app.test_cli_runner().invoke(args=["demo", "--scale", "township", "--factor", "0.01", "--prefix", "tiny"])
     assert again.exit_code == 0 and "tiny1t1: exists, skipped" in again.output  # resumes, builds nothing twice
