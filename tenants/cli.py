@@ -128,7 +128,7 @@ def register_commands(cli: click.Group) -> None:
                   help="With --scale: shrink grids, residents and module data by this factor.")
     @click.option("--prefix", default="sc", show_default=True, help="With --scale: slug prefix of its counties.")
     def demo(scale, factor, prefix):
-        """Load demo counties, townships, grids and people (idempotent)."""
+        """Load demo counties, townships, grids and people (idempotent); --scale builds benchmark data."""
         if scale:
             from tenants.scale import build_scale
 
