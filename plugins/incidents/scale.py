@@ -12,10 +12,11 @@ from sqlalchemy import insert, select
 from core.toolkit import Grid, db, utcnow
 from plugins.incidents.categories import seed_defaults
 from plugins.incidents.models import Category, Incident
-from plugins.incidents.receipts import new_receipt
+from plugins.incidents.receipts import ALPHABET, LENGTH
 
 PER_RESIDENT = 2  # 200,000 incidents for 100,000 residents over two years
 CHUNK = 10_000
+UNGUESSABLE = secrets.SystemRandom()  # receipts and public tokens stay unguessable, as in production
 
 
 def fill_at_scale(tenant, scale: dict) -> dict[str, int]:
@@ -31,6 +32,7 @@ def fill_at_scale(tenant, scale: dict) -> dict[str, int]:
     count = scale["residents"] * PER_RESIDENT
     times = sorted(now - dt.timedelta(days=rng.uniform(0, days)) for _ in range(count))
     batch: list[dict] = []
+    receipts: set[str] = set()  # a new township has none yet: unique without asking the database per row
     for reported in times:
         grid, cat = rng.choice(leaves), rng.choice(cats)
         due = reported + dt.timedelta(hours=min(cat.time_limit_hours, 72))
@@ -41,11 +43,15 @@ def fill_at_scale(tenant, scale: dict) -> dict[str, int]:
         close_at = reported + dt.timedelta(hours=rng.uniform(1, 96)) if closed else None
         level = ("grid", "grid", "office", "department")[reach]
         handling = grid if reach == 0 else (parent[grid] if reach == 1 else None)
+        receipt = "".join(UNGUESSABLE.choices(ALPHABET, k=LENGTH))
+        while receipt in receipts:
+            receipt = "".join(UNGUESSABLE.choices(ALPHABET, k=LENGTH))
+        receipts.add(receipt)
         batch.append({
             "tenant_id": tenant.id, "category_id": cat.id, "grid_id": grid, "handling_grid_id": handling,
             "level": level, "department": "派出所" if reach == 3 else None, "reach": reach, "state": state,
             "urgency": "normal", "source": "worker", "description": "规模数据事件", "place": "",
-            "public_token": secrets.token_hex(8), "receipt": new_receipt(), "reported_at": reported,
+            "public_token": secrets.token_hex(8), "receipt": receipt, "reported_at": reported,
             "created_at": reported, "due_at": due, "open_due_at": due if state in ("reported", "in_progress") else None,
             "closed_at": close_at, "close_hours": (close_at - reported).total_seconds() / 3600 if closed else None,
             "closed_level": level if closed else None, "closed_grid_id": handling if closed else None,
