@@ -11,7 +11,8 @@ Each benchmark runs as its own process (its standalone use is unchanged) with
 per scenario; ``pages_bench.py`` writes its own JSON file, which is read back. ``--size quick``
 (default) runs each at a reduced size so the suite takes minutes on a shared machine; ``full``
 uses each benchmark's own defaults (township scale, slow). A benchmark that fails or passes
-``--timeout`` is reported as such and the others still run.
+``--timeout`` is reported as such and the others still run. ``--http`` adds the HTTP load run
+(``benchmarks/http_load.py``: gunicorn and wrk against a generated county, ~2 minutes).
 """
 from __future__ import annotations
 
@@ -94,6 +95,25 @@ def run_one(name: str, engine: str, size: str, timeout: float) -> tuple[list[dic
     return rows, status
 
 
+def run_http(engine: str, size: str, timeout: float) -> tuple[list[dict], str]:
+    """The HTTP load run; its mix's figures (ratio: p50 against the bare Flask app's)."""
+    env = dict(os.environ)
+    if engine == "sqlite":
+        env.pop("DATABASE_URL", None)
+    elif not env.get("DATABASE_URL", "").startswith("postgres"):
+        env["DATABASE_URL"] = LOCAL_POSTGRES
+    args = ["--factor", "0.05", "--seconds", "10"] if size == "quick" else []
+    out = RESULTS / f"{dt.date.today().isoformat()}-http-{engine}.json"
+    out.unlink(missing_ok=True)
+    try:
+        proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "http_load.py"), *args], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=timeout)
+        status = "ok" if proc.returncode == 0 else f"exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}"
+    except subprocess.TimeoutExpired:
+        status = f"timed out after {timeout:g} s"
+    return (json.loads(out.read_text())["scenarios"] if out.exists() else []), status
+
+
 def table(rows: list[dict]) -> str:
     lines = [f"{'scenario':58} {'p50':>8} {'p95':>8} {'p99':>8}  {'floor':28} {'floor p50':>9} {'ratio':>7}"]
     for r in rows:
@@ -109,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated benchmark names (people,incidents,...)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per benchmark")
     parser.add_argument("--out", help="JSON file (default benchmarks/results/<date>-<engine>.json)")
+    parser.add_argument("--http", action="store_true", help="also run benchmarks/http_load.py")
     args = parser.parse_args(argv)
     only = set(args.only.split(",")) if args.only else None
     failed = 0
@@ -120,6 +141,11 @@ def main(argv: list[str] | None = None) -> int:
             got, statuses[name] = run_one(name, engine, args.size, args.timeout)
             rows += got
             failed += statuses[name] != "ok"
+        if args.http:
+            print(f"[{engine}] http_load ...", file=sys.stderr, flush=True)
+            got, statuses["http"] = run_http(engine, args.size, args.timeout)
+            rows += got
+            failed += statuses["http"] != "ok"
         info["load_after"] = list(os.getloadavg())
         print(f"\n{engine}, size {args.size}, commit {info['commit']}, load {info['load'][0]:.1f} -> {info['load_after'][0]:.1f}")
         print(table(rows))
