@@ -4,7 +4,7 @@ floor got more than 20 % worse.
     .venv/bin/python benchmarks/compare.py OLD.json NEW.json [--tolerance 0.2]
 
 Ratios, not milliseconds, are compared: the machine is shared, and a floor measured in the same
-run moves with the load as the scenario does. Scenarios are matched by benchmark and name; one
+run moves with the load as the scenario does. Scenarios are matched by benchmark, name and floor; one
 present in only one file is listed, not flagged. Exit status 1 when anything regressed.
 """
 from __future__ import annotations
@@ -17,14 +17,15 @@ from pathlib import Path
 
 def load(path: str) -> dict[tuple[str, str], dict]:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return {(row.get("bench", ""), row["scenario"]): row for row in data["scenarios"]}
+    # one scenario may stand beside two floors (volunteer: healthz and the bare insert)
+    return {(row.get("bench", ""), row["scenario"], str(row.get("floor", ""))): row for row in data["scenarios"]}
 
 
 def compare(old: dict, new: dict, tolerance: float = 0.2) -> tuple[list[str], list[str]]:
     """Lines for every matched scenario and the subset that regressed."""
     lines, regressed = [], []
     for key in sorted(old.keys() | new.keys()):
-        name = ": ".join(k for k in key if k)
+        name = ": ".join(k for k in key[:2] if k) + (f" (floor: {key[2]})" if key[2] else "")
         if key not in old or key not in new:
             lines.append(f"  {name}: only in {'new' if key in new else 'old'}")
             continue

@@ -25,8 +25,8 @@ def test_a_ratio_more_than_20_percent_worse_is_flagged(tmp_path):
     proc = compare(old, new)
     assert proc.returncode == 1, proc.stdout
     flagged = [line for line in proc.stdout.splitlines() if "REGRESSED" in line]
-    assert flagged == ["  pages: dashboard: ratio 2.00x -> 2.50x (+25%)  REGRESSED"]
-    assert "pages: gone: only in old" in proc.stdout and "pages: added: only in new" in proc.stdout
+    assert flagged == ["  pages: dashboard (floor: sql): ratio 2.00x -> 2.50x (+25%)  REGRESSED"]
+    assert "pages: gone (floor: sql): only in old" in proc.stdout and "pages: added (floor: sql): only in new" in proc.stdout
     assert "1 regressed beyond 20%" in proc.stdout
 
 
