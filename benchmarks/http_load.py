@@ -10,7 +10,8 @@ floor queries by hand (``benchmarks/load/floor_app.py``), and the ratio.
 
 Options: ``--scale`` and ``--factor`` (default: a county at 0.1, 20 townships of 2,500 residents),
 ``--townships N`` signed in (4), ``--workers`` (4), ``--connections`` (16), ``--seconds`` (20),
-``--database-url`` (build there once and reuse: a township that exists is not rebuilt). Needs wrk
+``--database-url`` (build there once and reuse: a township that exists is not rebuilt),
+``--per-endpoint SECONDS`` (also each endpoint alone, on both servers). Needs wrk
 (Debian package ``wrk``). Prints rps, p50/p95/p99, non-2xx and socket errors for both, and writes
 ``benchmarks/results/<date>-http-<engine>.json``; ``core.testing.print_results`` is not used, as
 wrk gives percentiles, not samples.
@@ -108,10 +109,10 @@ def build(url: str, scale: str, factor: float) -> list[dict]:
     return towns
 
 
-def write_mix(towns: list[dict], tokens: dict[str, str], rng: random.Random) -> int:
+def write_mix(towns: list[dict], tokens: dict[str, str], rng: random.Random, mix: list | None = None) -> int:
     entries = []
     for town in towns:
-        for path, weight in MIX:
+        for path, weight in mix or MIX:
             for _ in range(weight * 10):
                 entries.append((f"/api/v1/t/{town['slug']}" + path.format(person=rng.choice(town["people"])),
                                 tokens[town["slug"]]))
@@ -140,6 +141,15 @@ def wrk(port: int, seconds: int, connections: int, threads: int) -> dict:
     return json.loads(found.group(1))
 
 
+def each_endpoint(port: int, towns: list[dict], tokens: dict[str, str], args) -> dict[str, dict]:
+    """Each path of the mix alone, for ``--per-endpoint`` seconds."""
+    out = {}
+    for path, _ in MIX:
+        write_mix(towns, tokens, random.Random(7), [(path, 1)])
+        out[path] = wrk(port, args.per_endpoint, args.connections, args.threads)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="county", choices=("township", "county", "prefecture"))
@@ -150,6 +160,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--database-url", help="build here once and reuse (kept)")
+    parser.add_argument("--per-endpoint", type=int, default=0, metavar="SECONDS",
+                        help="also run each endpoint of the mix alone for SECONDS, on both servers")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -161,7 +173,7 @@ def main() -> None:
         started = time.perf_counter()
         towns = build(url, args.scale, args.factor)[:args.townships]
         print(f"data ready in {time.perf_counter() - started:.0f} s; signed in to {', '.join(t['slug'] for t in towns)}")
-        results, load = {}, {"before": os.getloadavg()}
+        results, alone, load = {}, {}, {"before": os.getloadavg()}
         proc, port = start("core.wsgi:app", url, args.workers)
         try:
             tokens = {}
@@ -175,6 +187,8 @@ def main() -> None:
             check(port, towns, tokens)
             wrk(port, 3, args.connections, args.threads)  # warm the workers' caches and pools
             results["gridgov"] = wrk(port, args.seconds, args.connections, args.threads)
+            alone = {"gridgov": each_endpoint(port, towns, tokens, args)} if args.per_endpoint else {}
+            write_mix(towns, tokens, random.Random(7))
         finally:
             stop(proc)
         proc, port = start("benchmarks.load.floor_app:app", url, args.workers)
@@ -182,6 +196,8 @@ def main() -> None:
             check(port, towns, tokens)
             wrk(port, 3, args.connections, args.threads)
             results["floor"] = wrk(port, args.seconds, args.connections, args.threads)
+            if args.per_endpoint:
+                alone["floor"] = each_endpoint(port, towns, tokens, args)
         finally:
             stop(proc)
         load["after"] = os.getloadavg()
@@ -195,18 +211,27 @@ def main() -> None:
     for name, r in results.items():
         print(f"{name:10} {r['rps']:8.1f} {r['p50_ms']:8.2f} {r['p95_ms']:8.2f} {r['p99_ms']:8.2f} {r['non_2xx']:8d} "
               f"{r['socket_errors']:8d}  {r['statuses'] or ''}")
+    for path, _ in (MIX if alone else []):
+        a, b = alone["gridgov"][path], alone["floor"][path]
+        print(f"{path[:40]:40} gridgov {a['rps']:7.1f} rps p50 {a['p50_ms']:7.2f} p95 {a['p95_ms']:7.2f}, "
+              f"floor {b['rps']:7.1f} rps p50 {b['p50_ms']:6.2f}: {b['rps'] / max(a['rps'], 1e-6):5.1f}x, non-2xx {a['non_2xx']}")
     ratio = f["rps"] / max(g["rps"], 1e-6)
     print(f"floor / gridgov: {ratio:.1f}x the requests per second, p50 {g['p50_ms'] / max(f['p50_ms'], 1e-6):.1f}x")
     out = ROOT / "benchmarks" / "results" / f"{dt.date.today().isoformat()}-http-{engine}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    scenarios = [{"bench": "http", "scenario": "mix of API reads (rps)", "p50": g["p50_ms"], "p95": g["p95_ms"],
+    scenarios = [{"bench": "http", "scenario": f"{path} alone", "p50": alone["gridgov"][path]["p50_ms"],
+                  "p95": alone["gridgov"][path]["p95_ms"], "p99": alone["gridgov"][path]["p99_ms"],
+                  "floor": "bare Flask, raw SQL", "floor_p50": alone["floor"][path]["p50_ms"],
+                  "ratio": alone["gridgov"][path]["p50_ms"] / max(alone["floor"][path]["p50_ms"], 1e-6),
+                  "rps": alone["gridgov"][path]["rps"], "floor_rps": alone["floor"][path]["rps"]} for path in alone.get("gridgov", {})]
+    scenarios += [{"bench": "http", "scenario": "mix of API reads (rps)", "p50": g["p50_ms"], "p95": g["p95_ms"],
                   "p99": g["p99_ms"], "floor": "bare Flask, raw SQL", "floor_p50": f["p50_ms"],
                   "ratio": g["p50_ms"] / max(f["p50_ms"], 1e-6), "rps": g["rps"], "floor_rps": f["rps"],
                   "errors": g["non_2xx"] + g["socket_errors"]}]
     out.write_text(json.dumps({"engine": engine, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                                "commit": commit, "load": load, "args": vars(args), "townships": [t["slug"] for t in towns],
-                               "results": results, "scenarios": scenarios}, indent=1))
+                               "results": results, "per_endpoint": alone, "scenarios": scenarios}, indent=1))
     print(f"wrote {out}")
 
 
