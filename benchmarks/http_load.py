@@ -1,5 +1,5 @@
 """HTTP load benchmark (压测, not a unit test): gunicorn with several workers on 127.0.0.1 against
-generated townships (``tenants.scale``), and wrk replaying a mix of signed-in API reads (grid tree,
+generated townships (``tenants.bench_data``), and wrk replaying a mix of signed-in API reads (grid tree,
 people search, person, people statistics, incident list, incident numbers) with bearer tokens of
 several townships for a bounded time; then the same mix against a bare Flask app answering the
 floor queries by hand (``benchmarks/load/floor_app.py``), and the ratio.
@@ -92,7 +92,7 @@ def build(url: str, scale: str, factor: float) -> list[dict]:
     from core.models import Tenant, TenantKind
     from core.people.models import Person
     from core.tenancy import tenant_context
-    from tenants.scale import build_scale
+    from tenants.bench_data import build_scale
 
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": tempfile.mkdtemp(), "SECRET_KEY": SECRET,
                       "GRIDGOV_ENV": "development", "RATELIMIT_ENABLED": False})

@@ -122,17 +122,7 @@ def register_commands(cli: click.Group) -> None:
         click.echo(_("%(slug)s 已停用 %(name)s", slug=slug, name=name))
 
     @cli.command("demo")
-    @click.option("--scale", type=click.Choice(["township", "county", "prefecture"]),
-                  help="Generate benchmark data at this scale instead (tenants.scale; resumable).")
-    @click.option("--factor", type=click.FloatRange(0.001, 1.0), default=1.0, show_default=True,
-                  help="With --scale: shrink grids, residents and module data by this factor.")
-    @click.option("--prefix", default="sc", show_default=True, help="With --scale: slug prefix of its counties.")
-    def demo(scale, factor, prefix):
-        """Load demo counties, townships, grids and people (idempotent); --scale builds benchmark data."""
-        if scale:
-            from tenants.scale import build_scale
-
-            build_scale(scale, factor, prefix, report=click.echo)
-            return
+    def demo():
+        """Load demo counties, townships, grids and people (idempotent)."""
         for line in load_demo():
             click.echo(line)

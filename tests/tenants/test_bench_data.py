@@ -1,4 +1,4 @@
-"""`gridgov demo --scale` builds a township (or a county) in bulk, in proportion, and resumes."""
+"""`gridgov bench-data --scale` builds a township (or a county) in bulk, in proportion, and resumes."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -29,7 +29,7 @@ def test_hook_demo_data_at_scale(app, register_plugin):
             return {"listener_rows": 7}
 
     register_plugin(ScaleListener, "scale_listener")
-    result = app.test_cli_runner().invoke(args=["demo", "--scale", "township", "--factor", "0.01", "--prefix", "tiny"])
+    result = app.test_cli_runner().invoke(args=["bench-data", "--scale", "township", "--factor", "0.01", "--prefix", "tiny"])
     assert result.exit_code == 0, result.output
     assert len(calls) == 1
     slug, scale, people_then = calls[0]
@@ -69,13 +69,13 @@ def test_hook_demo_data_at_scale(app, register_plugin):
             assert count(Activity) == 1 * (104 + 2) and count(Signup) == 8 * count(Activity)
             assert 0.7 * count(Signup) < count(Attendance) < 0.9 * count(Signup)
         assert db.session.scalar(select(User).where(User.username == "tiny1t1_admin")) is not None
-    again = app.test_cli_runner().invoke(args=["demo", "--scale", "township", "--factor", "0.01", "--prefix", "tiny"])
+    again = app.test_cli_runner().invoke(args=["bench-data", "--scale", "township", "--factor", "0.01", "--prefix", "tiny"])
     assert again.exit_code == 0 and "tiny1t1: exists, skipped" in again.output  # resumes, builds nothing twice
     assert len(calls) == 1
 
 
 def test_a_small_county_has_townships_of_its_own(app):
-    result = app.test_cli_runner().invoke(args=["demo", "--scale", "county", "--factor", "0.005", "--prefix", "cty"])
+    result = app.test_cli_runner().invoke(args=["bench-data", "--scale", "county", "--factor", "0.005", "--prefix", "cty"])
     assert result.exit_code == 0, result.output
     with app.app_context():
         towns = db.session.scalars(select(Tenant).where(Tenant.parent.has(Tenant.slug == "cty1"))).all()
@@ -85,5 +85,5 @@ def test_a_small_county_has_townships_of_its_own(app):
 
 
 def test_an_unknown_scale_is_refused(app):
-    result = app.test_cli_runner().invoke(args=["demo", "--scale", "planet"])
+    result = app.test_cli_runner().invoke(args=["bench-data", "--scale", "planet"])
     assert result.exit_code == 2 and "planet" in result.output

@@ -1,4 +1,4 @@
-"""Data at real scale for benchmarks and load tests (规模数据): ``gridgov demo --scale
+"""Data at real scale for benchmarks and load tests (规模数据): ``gridgov bench-data --scale
 township|county|prefecture``.
 
 * township: 1 county, 1 township of 1,000 grids over 5 levels (社区 → 网格 → 小区 → 楼栋 → 单元)
