@@ -119,6 +119,7 @@ def measure(app, tenant_id: int, first_grid: int, repeat: int) -> list[tuple[str
     client = app.test_client()
     resp = client.post("/api/v1/auth/login", json={"login": "benchadmin", "password": PASSWORD})
     assert resp.status_code == 200, resp.get_json()
+    csrf = {"X-CSRFToken": resp.get_json()["csrf_token"]}  # a session's writes carry the token (docs/api.md)
     slug = "benchtown"
 
     def search():
@@ -140,7 +141,7 @@ def measure(app, tenant_id: int, first_grid: int, repeat: int) -> list[tuple[str
 
     def edit():  # a write recounts the resident's grid before it commits (only members can be away)
         flip[0] = not flip[0]
-        r = client.patch(f"/api/v1/t/{slug}/people/{rng.choice(members)}", json={"party_away": flip[0]})
+        r = client.patch(f"/api/v1/t/{slug}/people/{rng.choice(members)}", json={"party_away": flip[0]}, headers=csrf)
         assert r.status_code == 200, r.get_json()
 
     results.append(("edit a resident (API PATCH, recounts its grid)", timed(edit, repeat), "GET /healthz", health_times))

@@ -130,6 +130,22 @@ def demo_data(tenant: Tenant) -> None:
 
 
 @hookspec
+def demo_data_at_scale(tenant: Tenant, scale: dict[str, Any]) -> dict[str, int]:
+    """Fill a township generated at scale (``gridgov bench-data --scale``, :mod:`tenants.bench_data`) with
+    module data in proportion to its size, fast: bulk inserts (Core ``insert`` executemany with
+    ``tenant_id`` given explicitly, in chunks), never the ORM row by row. Grids, households and
+    residents exist when it is called; the caller commits afterwards.
+
+    :param scale: ``name`` (township, county or prefecture), ``factor`` (1.0 = full size),
+        ``seed`` (for a deterministic ``random.Random``), ``years`` (of history to spread rows
+        over, 2), and the township's ``residents``, ``households`` and ``grids`` counts.
+    :returns: rows written per table, e.g. ``{"incidents_incident": 200000}``.
+
+    Tenant scope: ``tenant`` is in context; only its enabled modules are called.
+    """
+
+
+@hookspec
 def tenant_archive_contents(tenant: Tenant) -> dict[str, list[str]]:
     """Name what of ``tenant`` this component holds, for the whole-township archive that moves a
     township to another installation or lets it leave (乡镇整体导出): ``{"tables": [table names],

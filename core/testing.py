@@ -99,3 +99,26 @@ def print_results(results: list[tuple[str, list[float], str, list[float]]], goal
         verdict = ("  ok" if percentile(values, 95) < goal_p95_ms else "  SLOW") if goal_p95_ms is not None else ""
         print(f"{label:{width}} {percentile(values, 50):8.2f} {percentile(values, 95):8.2f}   {floor_label:28} "
               f"{percentile(floor, 50):8.2f}  {ratio:8.1f}x{verdict}")
+    record_results(results, goal_p95_ms)
+
+
+def result_figures(label: str, values: list[float], floor_label: str, floor: list[float],
+                   goal_p95_ms: float | None = None) -> dict:
+    """One scenario's figures as ``benchmarks/run.py`` stores them: percentiles in ms, the floor's
+    p50 and the ratio of the medians."""
+    return {"scenario": label, "n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
+            "p99": percentile(values, 99), "floor": floor_label, "floor_p50": percentile(floor, 50),
+            "ratio": statistics.median(values) / max(statistics.median(floor), 1e-6), "goal_p95": goal_p95_ms}
+
+
+def record_results(results: list[tuple[str, list[float], str, list[float]]], goal_p95_ms: float | None = None) -> None:
+    """With ``GRIDGOV_BENCH_JSON`` naming a file, append one JSON line per scenario to it: how every
+    ``benchmarks/*_bench.py`` hands its figures to ``benchmarks/run.py`` (``--json`` for each)."""
+    path = os.environ.get("GRIDGOV_BENCH_JSON")
+    if not path:
+        return
+    import json
+
+    with open(path, "a", encoding="utf-8") as out:
+        for label, values, floor_label, floor in results:
+            out.write(json.dumps(result_figures(label, values, floor_label, floor, goal_p95_ms), ensure_ascii=False) + "\n")

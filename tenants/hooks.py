@@ -21,8 +21,10 @@ def register_routes():
 @hookimpl
 def register_cli_commands(cli):
     from tenants.cli import register_commands
+    from tenants.cli_bench_data import register_bench_data_command
 
     register_commands(cli)
+    register_bench_data_command(cli)
 
 
 @hookimpl

@@ -178,6 +178,13 @@ def demo_data(tenant):
     fill_demo(tenant)
 
 
+@hookimpl
+def demo_data_at_scale(tenant, scale):
+    from plugins.incidents.scale import fill_at_scale
+
+    return fill_at_scale(tenant, scale)
+
+
 @hookimpl(optionalhook=True)
 def star_evidence(tenant, grid_id, start, end):
     """five_star's evidence: closure rate and the share settled inside the grid (自办自结) in the

@@ -167,6 +167,13 @@ def demo_data(tenant):
     fill_demo(tenant)
 
 
+@hookimpl
+def demo_data_at_scale(tenant, scale):
+    from plugins.mediation.scale import fill_at_scale
+
+    return fill_at_scale(tenant, scale)
+
+
 # --- answers to other modules' hooks ---------------------------------------------------------
 
 

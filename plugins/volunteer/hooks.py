@@ -181,6 +181,13 @@ def demo_data(tenant):
 
 
 @hookimpl
+def demo_data_at_scale(tenant, scale):
+    from plugins.volunteer.scale import fill_at_scale
+
+    return fill_at_scale(tenant, scale)
+
+
+@hookimpl
 def tenant_archive_contents(tenant):
     from core.toolkit import archive_contents
 
