@@ -35,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from tenants.demo import DEMO_PASSWORD  # noqa: E402 (after the path insert)
 LOAD = ROOT / "benchmarks" / "load"
 SECRET = "bench"
 # (path under /api/v1/t/<slug>, weight): what a township office and its grid workers open all day
@@ -179,7 +180,7 @@ def main() -> None:
             tokens = {}
             for town in towns:
                 status, body = call(port, "POST", f"/api/v1/t/{town['slug']}/tokens/issue", {
-                    "login": f"{town['slug']}_admin", "password": "Demo12345", "name": "压测", "expires_in_days": 1})
+                    "login": f"{town['slug']}_admin", "password": DEMO_PASSWORD, "name": "压测", "expires_in_days": 1})
                 if status != 201:
                     raise SystemExit(f"token for {town['slug']}: {status} {body}")
                 tokens[town["slug"]] = body["token"]

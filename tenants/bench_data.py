@@ -12,7 +12,7 @@ proportion through the ``demo_data_at_scale`` hook (incidents over two years, le
 cases, activities and attendance), also in bulk. Each township is built and committed on its own,
 so an interrupted run resumes: a township that already exists is skipped (one interrupted while it
 was being filled is left as it is; drop the database to rebuild it exactly). Every township gets an
-admin ``<slug>_admin`` with password ``Demo12345``; progress and rows per second go to ``report``.
+admin ``<slug>_admin`` with the demo password (``DEMO_PASSWORD``); progress and rows per second go to ``report``.
 """
 from __future__ import annotations
 
