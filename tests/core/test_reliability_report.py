@@ -22,6 +22,7 @@ def test_the_report_adds_up_what_the_tests_noted(tmp_path):
 
 
 def test_the_fixture_writes_only_when_asked(reliability, monkeypatch, tmp_path):
+    monkeypatch.delenv("GRIDGOV_RELIABILITY_LOG", raising=False)
     reliability("probe", 1, "nothing written")  # no log named: a no-op
     log = tmp_path / "log.jsonl"
     monkeypatch.setenv("GRIDGOV_RELIABILITY_LOG", str(log))

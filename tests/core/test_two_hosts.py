@@ -124,7 +124,7 @@ def hosts(request, tmp_path):
         client.close()
 
 
-def test_two_hosts_share_writes_photos_jobs_and_survive_one_dying(hosts):
+def test_two_hosts_share_writes_photos_jobs_and_survive_one_dying(hosts, reliability):
     (a_url, b_url, front_url), (host_a, host_b, _nginx) = hosts
     token = sign_in(Http(front_url))
     a, b, front = Http(a_url, token), Http(b_url, token), Http(front_url, token)
@@ -210,3 +210,5 @@ def test_two_hosts_share_writes_photos_jobs_and_survive_one_dying(hosts):
     descriptions = [i["description"] for i in listed["items"]]
     assert all(descriptions.count(text) == 1 for text, _, _ in acknowledged)  # none written twice
     assert Http(front_url).get("/healthz")[0] == 200
+    reliability("fault", len(acknowledged), f"acknowledged writes while one of two hosts behind nginx was killed "
+                f"({len(refused)} in flight refused)", lost=0, errors_5xx=len(refused))
