@@ -50,6 +50,12 @@ def _check_caps(rule: Rule, period: Period, accounts: list[Account]) -> None:
     entry (and the batch's earlier ones for the same member), may not pass it."""
     if rule.cap_per_period is None or rule.points <= 0:
         return
+    # two recordings for one member at once must not both fit under the cap: the members'
+    # account rows are locked (in id order, as the balance updates take them) before counting.
+    # SQLite needs nothing: a write transaction there already holds the database's write lock.
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Account.id).where(Account.id.in_(sorted({a.id for a in accounts})))
+                           .order_by(Account.id).with_for_update())
     so_far = _earned_so_far(rule, period, accounts)
     for i, account in enumerate(accounts):
         earned = so_far.get(account.id) or 0

@@ -79,3 +79,21 @@ def test_concurrent_reversals_reverse_once(plain, api_as):
     assert codes.count(201) == 1 and all(c in (201, 409) for c in codes), codes
     assert books.account("王五")["balance"] == 0
     assert books.check()["ok"]
+
+
+def test_concurrent_recordings_never_pass_the_monthly_cap(plain, api_as, reliability):
+    """public_good: 5 points, capped at 30 a month. With 20 already, 12 clerks recording at once
+    leave room for exactly two (each clerk's own session and connection)."""
+    town, books = plain
+    for _ in range(4):
+        assert books.record("张三", "public_good").status_code == 201
+    scheme = books.scheme("household")
+    rule = next(r for r in scheme["rules"] if r["key"] == "public_good")
+    clients = [api_as(town.admin) for _ in range(THREADS)]
+    codes = _race(clients, f"{town.base}/entries", {"scheme_id": scheme["id"], "rule_id": rule["id"],
+                                                     "household_id": town.households["张三"]})
+    assert codes.count(201) == 2 and all(c in (201, 409, 422) for c in codes), codes
+    assert books.account("张三")["balance"] == 30
+    assert books.check()["ok"]
+    reliability("concurrency", len(codes), "recordings racing for the last 10 points under a monthly cap", lost=0,
+                errors_5xx=sum(c >= 500 for c in codes))
