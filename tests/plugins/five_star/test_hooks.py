@@ -135,10 +135,15 @@ def test_hook_tenant_numbers_reach_the_county_comparison(town, api_as, standard,
 
 def test_hook_demo_data_fills_plans_stars_and_households_once(town, api_as):
     from plugins.five_star.hooks import demo_data
+    from sqlalchemy import func
+
+    from core.toolkit import Household
     from plugins.five_star.models import Award, HouseholdRating, Plan
 
-    api_as(town.admin).post(f"/api/v1/t/{town.tenant.slug}/households", json={"grid_id": town.g1, "address": "一组3号"})
+    made = api_as(town.admin).post(f"/api/v1/t/{town.tenant.slug}/households", json={"grid_id": town.g1, "address": "一组3号"})
+    assert made.status_code == 201, made.get_json()
     with tenant_context(town.tenant):
+        assert db.session.scalar(select(func.count(Household.id))) == 1
         demo_data(tenant=town.tenant)  # this module's answer alone: core's own demo fills people
         db.session.commit()
         plans = [p.state for p in db.session.scalars(select(Plan))]
