@@ -71,16 +71,24 @@ def account_key(login: str, user=None) -> str:
     return f"user:{user.id}" if user is not None else f"login:{(login or '').strip().lower()}"
 
 
+def _installation() -> str:
+    """Counters of one installation apart from another's in a shared Redis: account keys are
+    user ids, which two databases both number from 1."""
+    import hashlib
+
+    return hashlib.sha1(str(current_app.config.get("SQLALCHEMY_DATABASE_URI", "")).encode()).hexdigest()[:10]
+
+
 def _keys(login: str, user=None, *, trusted: bool | None = None) -> list[tuple[object, tuple[str, ...]]]:
     """The buckets of this attempt, in the order they are checked (address first)."""
-    account = account_key(login, user)
+    account, here = account_key(login, user), _installation()
     if not has_request_context():
-        return [(_limit("LOGIN_LIMIT_ACCOUNT_TOTAL"), ("login-account", account))]
+        return [(_limit("LOGIN_LIMIT_ACCOUNT_TOTAL"), ("login-account", here, account))]
     address = request.remote_addr or "unknown"
-    keys = [(_limit("LOGIN_LIMIT_ADDRESS"), ("login-address", address)),
-            (_limit("LOGIN_LIMIT_ACCOUNT"), ("login-account-address", account, address))]
+    keys = [(_limit("LOGIN_LIMIT_ADDRESS"), ("login-address", here, address)),
+            (_limit("LOGIN_LIMIT_ACCOUNT"), ("login-account-address", here, account, address))]
     if not (trusted if trusted is not None else _trusted_device(user)):
-        keys.append((_limit("LOGIN_LIMIT_ACCOUNT_TOTAL"), ("login-account", account)))
+        keys.append((_limit("LOGIN_LIMIT_ACCOUNT_TOTAL"), ("login-account", here, account)))
     return keys
 
 
