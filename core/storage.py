@@ -19,6 +19,8 @@ permission checks of the route that serves them stay in one place.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import io
 import os
 import re
@@ -59,31 +61,35 @@ def _prefix(prefix: str) -> str:
     return prefix
 
 
-class Storage:
-    """What every backend does. ``data`` is bytes or a readable binary stream."""
+class Storage(ABC):
+    """What every backend does. ``data`` is bytes or a readable binary stream. The filesystem and
+    S3 backends below implement the abstract methods; the rest is built on them."""
 
     kind = ""
 
+    @abstractmethod
     def save(self, key: str, data, content_type: str | None = None) -> None:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def open(self, key: str) -> BinaryIO:
-        raise NotImplementedError
+        ...
 
     def read(self, key: str) -> bytes:
         with self.open(key) as stream:
             return stream.read()
 
+    @abstractmethod
     def exists(self, key: str) -> bool:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def delete(self, key: str) -> None:
         """Remove ``key``; a key already gone is no error (another host may have swept it)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def entries(self, prefix: str = "") -> Iterator[Entry]:
         """The stored files under folder ``prefix``, in key order."""
-        raise NotImplementedError
 
     def keys(self, prefix: str = "") -> list[str]:
         return [e.key for e in self.entries(prefix)]
