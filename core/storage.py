@@ -19,9 +19,8 @@ permission checks of the route that serves them stay in one place.
 """
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
 import io
+from abc import ABC, abstractmethod
 import os
 import re
 import shutil
