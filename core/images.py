@@ -88,8 +88,7 @@ def _format(data: bytes) -> str | None:
 def _upright(img: Image.Image) -> Image.Image:
     """The pixels turned as the EXIF orientation says, in a new image whose ``info`` keeps only
     the colour profile and transparency."""
-    turned = ImageOps.exif_transpose(img)  # a copy (also when there is nothing to turn)
-    clean = turned.copy() if turned is img else turned
+    clean = ImageOps.exif_transpose(img)  # a copy, also when there is nothing to turn
     clean.info = {k: img.info[k] for k in _KEPT_ON_REENCODE if k in img.info}
     return clean
 
@@ -100,7 +99,7 @@ def _without_metadata(img: Image.Image, fmt: str) -> bytes:
     if fmt == "JPEG":
         clean.save(buf, format="JPEG", quality=92, icc_profile=clean.info.get("icc_profile"))
     elif fmt == "WEBP":
-        clean.save(buf, format="WEBP", quality=92, lossless=bool(img.info.get("lossless")))
+        clean.save(buf, format="WEBP", quality=92, icc_profile=clean.info.get("icc_profile"))
     else:
         clean.save(buf, format="PNG", optimize=True)
     return buf.getvalue()
@@ -111,15 +110,16 @@ def _shrink(img: Image.Image, limit: int) -> bytes:
     ``PHOTO_MAX_SIDE`` on its long side, JPEG at quality 85 down to 55, then smaller."""
     max_side = int(current_app.config["PHOTO_MAX_SIDE"])
     img.draft("RGB", (max_side, max_side))  # a JPEG decodes straight at a reduced size
-    clean = _upright(img).convert("RGB")
-    clean.info = {}
+    clean = _upright(img)
+    icc = clean.info.get("icc_profile")  # a phone's colour space (Display P3) stays with the pixels
+    clean = clean.convert("RGB")
     side = min(max(clean.size), max_side)
     quality = 85
     while True:
         copy = clean.copy()
         copy.thumbnail((side, side))
         buf = io.BytesIO()
-        copy.save(buf, format="JPEG", quality=quality, optimize=True)
+        copy.save(buf, format="JPEG", quality=quality, optimize=True, icc_profile=icc)
         if buf.tell() <= limit or side <= 64:
             return buf.getvalue()
         if quality > 60:
