@@ -30,6 +30,11 @@ variable            meaning                                                defau
                     before browsers new to the account must wait
                     (:mod:`core.auth.throttle`)
 ``PASSWORD_HASH_FAST`` cheap argon2 profile (tests only)                    off (on under TESTING)
+``PHOTO_MAX_KB``    a photo over this is shrunk to fit (:mod:`core.images`);  5120
+                    a module with a township setting (``max_photo_kb``)
+                    passes that instead
+``PHOTO_MAX_SIDE``  a shrunk photo's long side at most, in pixels           2048
+``PHOTO_UPLOAD_MAX_MB`` a photo larger than this is refused (413), not read    20
 ``DASHBOARD_CACHE_SECONDS`` how long a dashboard's widgets are kept (per      60 (0 under TESTING)
                     tenant, user and roles; the page shows when counted)
 ==================  =====================================================  =====================
@@ -87,6 +92,9 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
         "GRIDGOV_STORAGE": os.environ.get("GRIDGOV_STORAGE") or "",
         **{key: os.environ.get(key) or None for key in ("GRIDGOV_S3_ENDPOINT", "GRIDGOV_S3_REGION",
                                                          "GRIDGOV_S3_ACCESS_KEY", "GRIDGOV_S3_SECRET_KEY")},
+        "PHOTO_MAX_KB": int(os.environ.get("PHOTO_MAX_KB") or 5120),
+        "PHOTO_MAX_SIDE": int(os.environ.get("PHOTO_MAX_SIDE") or 2048),
+        "PHOTO_UPLOAD_MAX_MB": int(os.environ.get("PHOTO_UPLOAD_MAX_MB") or 20),
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "JSON_AS_ASCII": False,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -36,7 +36,8 @@ core releases. Grouped by what they are for:
   ``format_local``, ``iso_local``, ``tenant_zone``, ``LocalDateTime`` (see ``core/localtime.py``);
 * uploaded files: ``storage()`` (save/open/delete/entries by a relative key such as
   ``<module>/<tenant id>/<name>``, on ``UPLOAD_DIR`` or an S3-compatible store) and
-  ``StoredFileMissing`` (see ``core/storage.py``);
+  ``StoredFileMissing`` (see ``core/storage.py``); ``check_image`` and ``CheckedImage`` (a photo
+  checked by its content, shrunk when over the limit, EXIF/GPS dropped, see ``core/images.py``);
 * spreadsheets: ``XlsxBook`` (sheets of ``Column`` headers, rows streamed), ``write_xlsx``,
   ``xlsx_response``, ``write_csv``, ``csv_response``, ``safe_value``: formula text neutralised,
   control characters dropped, local time (see ``core/exports.py``);
@@ -75,6 +76,7 @@ from core.grid.scope import grid_in_reach, subtree_condition, visible
 from core.hookspecs import hookspec
 from core.console.forms import form_errors, refusal_message, typed
 from core.i18n import N_, localise_errors
+from core.images import CheckedImage, check_image
 from core.jobs import Job, JobRun
 from core.jobs import get as get_job
 from core.jobs import result as job_result

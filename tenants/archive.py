@@ -360,17 +360,21 @@ def _taken_ids(table: Table, rows: list[dict]) -> list[str]:
 
 def _check_users(users: list[dict]) -> set[int]:
     """Accounts of the archive that already exist here (same id and username) are reused; an id
-    or username taken by another account is refused."""
+    or username taken by another account is refused. Read in chunks of 500, one query each."""
     table = db.metadata.tables[USERS]
     reused = set()
-    for user in users:
-        by_id = db.session.execute(select(table.c.id, table.c.username).where(table.c.id == user["id"])).first()
-        by_name = db.session.execute(select(table.c.id).where(table.c.username == user["username"])).first()
-        if by_id is not None and by_id.username == user["username"]:
-            reused.add(user["id"])
-        elif by_id is not None or by_name is not None:
-            raise ApiError(409, "archive_user_taken", f"账号 {user['username']} 或其编号已被本系统的其他账号占用",
-                           fields={"archive": [user["username"]]})
+    for start in range(0, len(users), 500):
+        part = users[start:start + 500]
+        here = db.session.execute(select(table.c.id, table.c.username).where(
+            table.c.id.in_([u["id"] for u in part]) | table.c.username.in_([u["username"] for u in part]))).all()
+        by_id = {row.id: row.username for row in here}
+        names = {row.username for row in here}
+        for user in part:
+            if by_id.get(user["id"]) == user["username"]:
+                reused.add(user["id"])
+            elif user["id"] in by_id or user["username"] in names:
+                raise ApiError(409, "archive_user_taken", f"账号 {user['username']} 或其编号已被本系统的其他账号占用",
+                               fields={"archive": [user["username"]]})
     return reused
 
 

@@ -33,19 +33,33 @@ COUNTIES = [
 ]
 
 
-def _grid_worker(tenant, slug: str) -> str | None:
-    """A demo 网格员 account posted to the township's first second-level grid."""
-    from core.grid.duties import add_duty
-    from core.grid.models import Grid
+def _grid_staff(tenant, slug: str) -> list[str]:
+    """Demo accounts for grid staff: the 网格长 of the township's first village (``<slug>_leader``)
+    and the 网格员 of its first second-level grid (``<slug>_worker``). Each account takes over the
+    duty :func:`core.grid.demo.staff_grids` appointed there by name only, so signing in as one
+    shows that grid's duty, people and cases as its holder's."""
+    from core.grid.models import Grid, GridDuty
 
-    grid = db.session.scalars(select(Grid).where(Grid.level == 2).order_by(Grid.code)).first()
-    username = f"{slug}_worker"
-    if grid is None or db.session.scalar(select(User).where(User.username == username)) is not None:
-        return None
-    user = create_user(username, DEMO_PASSWORD, display_name=f"{grid.name}网格员")
-    assign_role(user, tenant, "grid_worker", grid.id)
-    add_duty(tenant, grid, "grid_worker", user_id=user.id, phone="13800000000")
-    return _("网格员：%(username)s / %(password)s（%(grid)s）", username=username, password=DEMO_PASSWORD, grid=grid.name)
+    out = []
+    for duty, level, username, line in (
+            ("grid_leader", 1, f"{slug}_leader", _("网格长：%(username)s / %(password)s（%(grid)s）")),
+            ("grid_worker", 2, f"{slug}_worker", _("网格员：%(username)s / %(password)s（%(grid)s）"))):
+        grid = db.session.scalars(select(Grid).where(Grid.level == level).order_by(Grid.code)).first()
+        if grid is None or db.session.scalar(select(User).where(User.username == username)) is not None:
+            continue
+        held = db.session.scalars(select(GridDuty).where(GridDuty.grid_id == grid.id, GridDuty.duty == duty,
+                                                         GridDuty.user_id.is_(None)).order_by(GridDuty.id)).first()
+        user = create_user(username, DEMO_PASSWORD, display_name=held.name if held else grid.name)
+        role = assign_role(user, tenant, duty, grid.id)
+        if held is not None:
+            held.user_id, held.role_assignment_id = user.id, role.id
+        else:
+            from core.grid.duties import add_duty
+
+            add_duty(tenant, grid, duty, user_id=user.id, phone="13800000000")
+        db.session.flush()
+        out.append(line % {"username": username, "password": DEMO_PASSWORD, "grid": grid.name})
+    return out
 
 
 def load_demo() -> Iterator[str]:
@@ -81,7 +95,7 @@ def load_demo() -> Iterator[str]:
             tenant = result.tenant
             with tenant_context(tenant):
                 staffed = staff_grids(tenant)
-                worker = _grid_worker(tenant, slug)
+                staff = _grid_staff(tenant, slug)
                 for kind in kinds_for(tenant):  # the demo townships follow their county's lists
                     adopt_template(tenant, kind.name, "demo")
                 hooks(tenant).demo_data(tenant=tenant)
@@ -89,5 +103,4 @@ def load_demo() -> Iterator[str]:
             yield _("乡镇 %(slug)s %(name)s：%(grids)s 个网格，%(orgs)s 个党组织，%(duties)s 项网格职责，"
                     "管理员 %(username)s / %(password)s", slug=slug, name=name, grids=result.grids,
                     orgs=staffed["party_orgs"], duties=staffed["duties"], username=f"{slug}_admin", password=DEMO_PASSWORD)
-            if worker:
-                yield worker
+            yield from staff

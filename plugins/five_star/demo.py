@@ -20,14 +20,17 @@ ACTIONS = ["召开支部委员会专题研究", "对照标准逐项整改", "建
 OWNERS = ["村党支部书记", "村委会主任", "支部组织委员", "妇联主席", "网格长"]
 
 
-def fill_demo(tenant) -> int:
+def fill_demo(tenant, seed: int | None = None) -> int:
+    """Fill ``tenant``'s demo; ``seed`` drives the random choices (the tenant's id by default, so
+    a township's demo comes out the same each time)."""
     if db.session.scalar(select(func.count(Plan.id))):
         return 0
     year = this_year()
     standard = ensure_standard(year)
     hh.seed_household_stars()
-    rnd = random.Random(tenant.id)
+    rnd = random.Random(tenant.id if seed is None else seed)
     branches = all_branches()
+    assessed = False
     for i, org in enumerate(branches):
         if i % 7 == 6:
             continue  # not filed yet: the township can remind it
@@ -44,33 +47,41 @@ def fill_demo(tenant) -> int:
             continue  # waiting for the township
         plans.move_plan(plan, "approve")
         for code in codes[: rnd.randint(1, len(codes))]:
-            _assess(tenant, org, next(s for s in standard.stars if s.code == code), year, rnd)
+            _assess(tenant, org, next(s for s in standard.stars if s.code == code), year, rnd, sure=not assessed)
+            assessed = True
     _withdraw_one(standard, year)
     _households(tenant, rnd)
     db.session.flush()
     return len(branches)
 
 
-def _assess(tenant, org, star, year, rnd) -> None:
+def _assess(tenant, org, star, year, rnd, sure: bool = False) -> None:
+    """Take ``star`` through the three levels with random scores; ``sure`` gives full marks at the
+    county, so the demo's first assessment earns its star whatever the seed (random scores alone
+    leave some townships, about one in twenty, with no star at all)."""
     a = flow.start_assessment(org, star, year)
     crits = flow.criteria_of(star)
 
-    def scores(lo):
-        return {str(c.id): (c.max_score if rnd.random() < 0.9 else 0.0) if c.kind == "yesno"
-                else float(round(c.max_score * rnd.uniform(lo, 1.0))) for c in crits}
+    def scores(lo, full=False):
+        drawn = {str(c.id): (c.max_score if rnd.random() < 0.9 else 0.0) if c.kind == "yesno"
+                 else float(round(c.max_score * rnd.uniform(lo, 1.0))) for c in crits}
+        return {str(c.id): float(c.max_score) for c in crits} if full else drawn
     flow.step(tenant, a, org, star, "submit_self", scores(0.85), "对照标准自查")
     flow.step(tenant, a, org, star, "submit_township", scores(0.75), "乡镇实地核查")
-    flow.step(tenant, a, org, star, "confirm", scores(0.7), "县级评定")
+    flow.step(tenant, a, org, star, "confirm", scores(0.7, full=sure), "县级评定")
 
 
 def _withdraw_one(standard, year) -> None:
+    """Withdraw one star, only when another is still held: the demo always shows a held star."""
     held = flow.recultivating(year)
     if held:
         return
     from plugins.five_star.models import Award
 
-    award = db.session.scalar(select(Award).where(Award.year == year, Award.withdrawn_at.is_(None)).limit(1))
-    if award is not None:
+    awards = db.session.scalars(select(Award).where(Award.year == year, Award.withdrawn_at.is_(None))
+                                .order_by(Award.id).limit(2)).all()
+    if len(awards) == 2:
+        award = awards[0]
         star = next(s for s in standard.stars if s.id == award.star_id)
         flow.withdraw(award, star, "发生较大安全生产事故，按规定摘星", [star.tasks[0].id])
 

@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.toolkit import ApiError, PartyOrg, StoredFileMissing, audit, db, hooks, storage
+from core.toolkit import ApiError, PartyOrg, StoredFileMissing, audit, check_image, db, hooks, storage
 from plugins.five_star.clock import iso, year_bounds
 from plugins.five_star.models import Evidence, Task
 from plugins.five_star.web import actor_name
 from core.toolkit import gettext as _
 
-ALLOWED = {"image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf",
+DOCUMENTS = {"application/pdf": ".pdf",
            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
 MAX_BYTES = 10 * 1024 * 1024
@@ -33,19 +33,30 @@ def add_evidence(tenant, org: PartyOrg, task: Task, year: int, data: dict[str, A
     row = Evidence(org_id=org.id, task_id=task.id, year=year, kind=kind, title=data["title"],
                    note=data.get("note") or "", added_by=actor_name())
     if upload is not None:
-        body = upload.read(MAX_BYTES + 1)
-        ext = ALLOWED.get(upload.mimetype)
-        if ext is None or (kind == "photo" and not upload.mimetype.startswith("image/")):
-            raise ApiError(422, "validation_error", _("文件类型不支持"), {"file": [upload.mimetype]})
-        if len(body) > MAX_BYTES or not body:
-            raise ApiError(422, "validation_error", _("文件须在 10MB 以内且非空"), {"file": [_("大小不符")]})
+        body, ext, content_type = _file(kind, upload)
         rel = f"{tenant.id}/{secrets.token_hex(16)}{ext}"
-        storage().save("five_star/" + rel, body, upload.mimetype)
-        row.file_name, row.content_type, row.stored_as = (upload.filename or "file")[:200], upload.mimetype, rel
+        storage().save("five_star/" + rel, body, content_type)
+        row.file_name, row.content_type, row.stored_as = (upload.filename or "file")[:200], content_type, rel
     db.session.add(row)
     db.session.flush()
     audit("five_star.evidence_add", row, after={"org_id": org.id, "task_id": task.id, "kind": kind})
     return row
+
+
+def _file(kind: str, upload) -> tuple[bytes, str, str]:
+    """The bytes, extension and content type to store. A photo (or a document sent as an image)
+    goes through the toolkit's ``check_image``: its type read from the content, EXIF/GPS dropped,
+    shrunk when over ``PHOTO_MAX_KB``. Other documents are taken by their declared type."""
+    if kind == "photo" or upload.mimetype.startswith("image/"):
+        photo = check_image(upload, "file")
+        return photo.data, "." + photo.ext, photo.content_type
+    body = upload.read(MAX_BYTES + 1)
+    ext = DOCUMENTS.get(upload.mimetype)
+    if ext is None:
+        raise ApiError(422, "validation_error", _("文件类型不支持"), {"file": [upload.mimetype]})
+    if len(body) > MAX_BYTES or not body:
+        raise ApiError(422, "validation_error", _("文件须在 10MB 以内且非空"), {"file": [_("大小不符")]})
+    return body, ext, upload.mimetype
 
 
 def file_path(row: Evidence):

@@ -6,7 +6,8 @@ from flask import Blueprint, g, jsonify, request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.toolkit import ApiError, choice_arg, db, doc, dump, int_arg, known_args, load, page, page_args, requires, visible
+from core.toolkit import (ApiError, choice_arg, db, doc, dump, int_arg, iso_local, known_args, load, page, page_args,
+                          requires, visible)
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
 from plugins.incidents.models import LEVELS, STATES, URGENCIES, Category, Incident, Photo
@@ -25,7 +26,8 @@ ACTIONS = ("accept", "start", "resolve", "close", "reject", "escalate", "send_ba
 
 
 def _brief(rows):
-    return [{"id": r.id, "description": r.description[:80], "state": r.state, "reported_at": r.reported_at.isoformat()}
+    return [{"id": r.id, "description": r.description[:80], "state": r.state,
+             "reported_at": iso_local(r.reported_at)}
             for r in rows]
 
 

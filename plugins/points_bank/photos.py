@@ -1,65 +1,40 @@
-"""Evidence photos (照片佐证): checked with Pillow (type, size) before anything is saved.
+"""Evidence photos (照片佐证): each checked by the toolkit's ``check_image`` before anything is
+saved (type read from the content, EXIF/GPS dropped, a photo over the township's
+``max_photo_kb`` shrunk to fit).
 
 Files are stored under the key ``points_bank/<tenant id>/<random>.<ext>`` (the toolkit's
-``storage()``); rows keep the part after ``points_bank/``. Same formats and checks as incidents'
-photos; a photo is served only to those who may see its account's passbook.
+``storage()``); rows keep the part after ``points_bank/``. A photo is served only to those who
+may see its account's passbook.
 """
 from __future__ import annotations
 
-import io
 import secrets
-from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import insert
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.toolkit import gettext as _
-from core.toolkit import ApiError, StoredFileMissing, current_tenant_id, db, module_settings, storage
+from core.toolkit import (ApiError, CheckedImage, StoredFileMissing, check_image, current_tenant_id, db,
+                          module_settings, storage)
 from plugins.points_bank.models import EvidencePhoto
 
-FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 MAX_PHOTOS = 4
 FIELD = "photos"
 
 
-@dataclass(frozen=True)
-class Upload:
-    data: bytes
-    ext: str
-    content_type: str
-
-
-def check_uploads(tenant, files) -> list[Upload]:
-    """Validate uploaded files (werkzeug ``FileStorage``): 413 when one is larger than the
-    township's limit, 422 when one is not a JPEG, PNG or WebP image or there are too many; the
-    field ``photos`` is named either way."""
+def check_uploads(tenant, files) -> list[CheckedImage]:
+    """Validate uploaded files (werkzeug ``FileStorage``): 422 when one is not a JPEG, PNG or
+    WebP image or there are too many, 413 when one is beyond what is read at all; the field
+    ``photos`` is named either way. A photo over the township's limit is shrunk to fit."""
     files = [f for f in files if f is not None and (f.filename or "")]
     if len(files) > MAX_PHOTOS:
         raise ApiError(422, "too_many_photos", _("最多上传 %(n)s 张照片", n=MAX_PHOTOS),
                        {FIELD: [_("最多 %(n)s 张", n=MAX_PHOTOS)]})
     limit_kb = module_settings(tenant, "points_bank")["max_photo_kb"]
-    out = []
-    for f in files:
-        data, name = f.read(limit_kb * 1024 + 1), f.filename
-        if len(data) > limit_kb * 1024:
-            raise ApiError(413, "photo_too_large", _("照片 %(name)s 超过 %(kb)s KB", name=name, kb=limit_kb),
-                           {FIELD: [_("%(name)s：超过 %(kb)s KB", name=name, kb=limit_kb)]})
-        try:
-            with Image.open(io.BytesIO(data)) as img:
-                fmt = img.format
-                img.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            fmt = None
-        if fmt not in FORMATS:
-            raise ApiError(422, "photo_not_image", _("%(name)s 不是 JPEG/PNG/WebP 图片", name=name),
-                           {FIELD: [_("%(name)s 不是 JPEG/PNG/WebP 图片", name=name)]})
-        ext, content_type = FORMATS[fmt]
-        out.append(Upload(data, ext, content_type))
-    return out
+    return [check_image(f, FIELD, limit_kb) for f in files]
 
 
-def store(tenant, txns, uploads: list[Upload]) -> None:
+def store(tenant, txns, uploads: list[CheckedImage]) -> None:
     """Store checked uploads once and add a row per transaction and photo (one INSERT)."""
     if not uploads or not txns:
         return

@@ -36,6 +36,25 @@ def test_hook_demo_data(app, register_plugin):
                 assert db.session.scalar(select(func.count()).select_from(Grid)) > 0
                 categories = county_template(town, "incidents.categories")  # it follows its county's list
                 assert categories["adoption"]["version"] == categories["county"]["version"] == 1
+        # the demo's grid staff can sign in as the holders of their duties: one duty each, theirs
+        from core.grid.models import GridDuty
+        from core.models import RoleAssignment, User
+
+        for town in townships:
+            assert f"{town.slug}_leader / Demo-grid-2026" in first.output
+            with tenant_context(town):
+                for suffix, duty, level in (("leader", "grid_leader", 1), ("worker", "grid_worker", 2)):
+                    user = db.session.scalar(select(User).where(User.username == f"{town.slug}_{suffix}"))
+                    role = db.session.scalar(select(RoleAssignment).where(RoleAssignment.user_id == user.id))
+                    grid = db.session.get(Grid, role.grid_id)
+                    assert (role.role, grid.level) == (duty, level)
+                    held = db.session.scalars(select(GridDuty).where(GridDuty.grid_id == grid.id,
+                                                                     GridDuty.duty == duty)).all()
+                    assert [(d.user_id, d.name) for d in held] == [(user.id, user.display_name)], town.slug
+            client = app.test_client()
+            signed = client.post(f"/api/v1/t/{town.slug}/tokens/issue",
+                                 json={"login": f"{town.slug}_leader", "password": "Demo-grid-2026"})
+            assert signed.status_code in (200, 201), signed.get_json()
     # idempotent: a second run creates nothing
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "township" not in second.output

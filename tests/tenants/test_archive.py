@@ -8,10 +8,11 @@ from __future__ import annotations
 import hashlib
 import json
 import tarfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from core import create_app
 from core.db import db
@@ -137,9 +138,12 @@ def test_an_import_that_would_collide_changes_nothing(exported, installations, t
         db.engine.dispose()
     result = a.cli("tenants", "import", archive, "--county", county_slug, ok=False)
     assert result.exit_code != 0 and "gushu" in result.output          # the slug is taken
-    result = a.cli("tenants", "import", archive, "--county", county_slug, "--slug", "gushu2", ok=False)
+    with _statements_on(a, "core_user") as user_reads:
+        result = a.cli("tenants", "import", archive, "--county", county_slug, "--slug", "gushu2", ok=False)
     assert result.exit_code != 0 and "编号" in result.output            # so are its ids
     assert a.rows("core_person") == before and a.tenant_id("gushu2") is None
+    # the archive's accounts, all already here, were looked up together, not two queries each
+    assert _manifest(archive)["users"] >= 2 and len(user_reads) == 1, len(user_reads)
 
     damaged = tmp_path / "damaged.tar.gz"
     with tarfile.open(archive, "r:gz") as src, tarfile.open(damaged, "w:gz") as dst:
@@ -156,6 +160,33 @@ def test_an_import_that_would_collide_changes_nothing(exported, installations, t
     result = b.cli("tenants", "import", damaged, "--county", "xinxian", ok=False)
     assert result.exit_code != 0 and "core_person" in result.output
     assert b.tenant_id("gushu") is None
+    with b.app.app_context():  # another account here has the name of one in the archive
+        from core.auth.service import create_user
+
+        create_user("gushu_admin", "Passw0rd-other")
+        db.session.commit()
+        db.engine.dispose()
+    result = b.cli("tenants", "import", archive, "--county", "xinxian", ok=False)
+    assert result.exit_code != 0 and "gushu_admin" in result.output
+    assert b.tenant_id("gushu") is None and b.rows("core_person") == []
+
+
+@contextmanager
+def _statements_on(inst: Installation, table: str):
+    """The SELECTs reading ``table`` that ``inst`` runs inside the block."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and f"FROM {table}" in statement:
+            seen.append(statement)
+
+    with inst.app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
 
 
 def test_delete_removes_every_row_and_file_after_an_export(exported, tmp_path):

@@ -2,6 +2,7 @@
 and its answers to core's hooks (people, grids, setup, demo data)."""
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
@@ -175,7 +176,10 @@ def test_person_sections_list_visible_incidents(app, town, report, api_as):
     with tenant_context(town.tenant):
         person_id = create_person({"name": "王大爷", "grid_id": town.g1.id}).id
         db.session.commit()
-    report(person_id=person_id, description="王大爷家屋顶漏雨")
+    leak = report(person_id=person_id, description="王大爷家屋顶漏雨")
+    with tenant_context(town.tenant):  # 07:30 in Beijing on 1 December is still 30 November in UTC
+        db.session.get(Incident, leak["id"]).reported_at = dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.timezone.utc)
+        db.session.commit()
     report(user=town.leader, grid=town.g2, person_id=person_id, description="第二网格的事")  # the resident in reach
     person = SimpleNamespace(id=person_id)
     only = app.extensions["gridgov.plugins"].only("incidents")
@@ -189,6 +193,7 @@ def test_person_sections_list_visible_incidents(app, town, report, api_as):
             sections = only.person_sections(tenant=town.tenant, person=person, user=user)
             rows = sections[0][0]["rows"]
             assert [value.split(" · ")[2] for _, value in rows] == expected
+            assert f"#{leak['id']} 2026-12-01" in [label for label, _ in rows]
     with app.test_request_context(), tenant_context(town.tenant):
         g.access = access_for(town.worker1, town.tenant)
         assert only.person_sections(tenant=town.tenant, person=SimpleNamespace(id=999), user=town.worker1) == [[]]

@@ -7,6 +7,7 @@ import io
 from openpyxl import load_workbook
 
 from core.db import db, utcnow
+from core.localtime import local_today
 from core.tenancy import tenant_context
 from plugins.incidents.models import Incident
 from tests.plugins.incidents.conftest import base
@@ -58,7 +59,7 @@ def test_numbers_for_subtrees(town, report, api_as):
     # a grid worker's numbers cover their own subtree only, and another grid is refused
     assert w2.get(f"{base(town)}/numbers").get_json()["reported"] == 2
     assert w2.get(f"{base(town)}/numbers?grid_id={town.g1.id}").status_code == 403
-    today = utcnow().date()
+    today = local_today(town.tenant)  # the filter's dates are the township's: from 16:00 UTC it is tomorrow in Beijing
     empty = staff.get(f"{base(town)}/numbers?from={today - dt.timedelta(days=30)}&to={today - dt.timedelta(days=1)}")
     assert empty.get_json()["reported"] == 0
     assert staff.get(f"{base(town)}/numbers?from={today}&to={today}").get_json()["reported"] == 7

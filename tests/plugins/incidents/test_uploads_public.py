@@ -11,6 +11,7 @@ from core.db import db, utcnow
 from tenants.modules import update_settings
 from core.tenancy import tenant_context
 from plugins.incidents.models import Incident, Photo, PublicQuota
+from tests.photos import metadata_of, phone_jpeg
 from tests.plugins.incidents.conftest import base, png_bytes
 
 
@@ -42,17 +43,28 @@ def test_photo_is_stored_and_served(app, town, api_as, category_id):
     assert api.get(f"{base(town)}/photos/{photo['id']}").status_code == 404
 
 
-def test_non_image_and_oversized_uploads_are_refused_with_reason(town, api_as, category_id, db_session, monkeypatch):
-    """Not an image: 422. Over the township's max_photo_kb: shrunk to fit (see test_public_form);
-    over what is read of an upload at all (photos.MAX_ORIGINAL_BYTES, made small here): 413."""
-    from plugins.incidents import photos
+def test_a_phone_photo_is_stored_upright_without_its_exif_or_gps(app, town, api_as, category_id):
+    """A photo under the township's limit is kept at its size, but the phone's EXIF (where the
+    resident's house is, the phone) is gone; the pixels are turned as the orientation said."""
+    api = api_as(town.worker1)
+    resp = api.post(base(town), data=_multipart(town, category_id, [(io.BytesIO(phone_jpeg((64, 48), 6)), "IMG_1.JPG")]),
+                    content_type="multipart/form-data")
+    assert resp.status_code == 201, resp.get_json()
+    photo = api.get(f"{base(town)}/{resp.get_json()['id']}").get_json()["steps"][0]["photos"][0]
+    served = api.get(f"{base(town)}/photos/{photo['id']}")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert metadata_of(served.data) == {"format": "JPEG", "size": (48, 64), "exif": {}, "gps": {}, "info": []}
 
+
+def test_non_image_and_oversized_uploads_are_refused_with_reason(app, town, api_as, category_id, db_session, monkeypatch):
+    """Not an image: 422. Over the township's max_photo_kb: shrunk to fit (see test_public_form);
+    over what is read of an upload at all (``PHOTO_UPLOAD_MAX_MB``, made small here): 413."""
     api = api_as(town.worker1)
     resp = api.post(base(town), data=_multipart(town, category_id, [(io.BytesIO(b"MZ\x90\x00 not an image"), "virus.jpg")]),
                     content_type="multipart/form-data")
     assert resp.status_code == 422
     assert "virus.jpg" in resp.get_json()["error"]["fields"]["photos"][0]
-    monkeypatch.setattr(photos, "MAX_ORIGINAL_BYTES", 2 * 1024 * 1024)
+    monkeypatch.setitem(app.config, "PHOTO_UPLOAD_MAX_MB", 2)
     noisy = io.BytesIO()
     from PIL import Image
 

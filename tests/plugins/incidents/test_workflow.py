@@ -134,6 +134,10 @@ def test_possible_duplicates_offered_and_merged(api_as, town, report):
     first = report(description="村口路面塌陷")
     second = report(description="村口路坑")
     assert [d["id"] for d in second["possible_duplicates"]] == [first["id"]]
+    # in the township's time, as every time the API answers (docs/api.md), not UTC
+    listed = api_as(town.worker1).get(f"{base(town)}/{second['id']}/duplicates").get_json()["items"]
+    assert second["possible_duplicates"][0]["reported_at"] == listed[0]["reported_at"] == first["reported_at"]
+    assert first["reported_at"].endswith("+08:00")
     other_grid = report(user=town.worker2, grid=town.g2)
     assert other_grid["possible_duplicates"] == []
     api = api_as(town.worker1)

@@ -1,12 +1,14 @@
 """Evidence photos (照片佐证): a rule asking for a photo refuses an entry without one and takes
 it as a multipart upload; the photo shows in the passbook and the review page and is served only
-to those who may see the account; a wrong type or a file too large is refused naming ``photos``,
-with nothing recorded."""
+to those who may see the account; a wrong type or too many is refused naming ``photos``, with nothing
+recorded; a photo over the township's limit is shrunk to fit."""
 from __future__ import annotations
 
 import io
 
 from PIL import Image
+
+from tests.photos import big_jpeg, metadata_of
 
 
 def png(size=(8, 8), color=(200, 30, 30)) -> bytes:
@@ -74,20 +76,24 @@ def test_bad_files_are_refused_naming_the_field_and_nothing_is_recorded(town, bo
     assert books.api.get(f"{town.base}/entries").get_json()["items"] == []
 
 
-def test_a_photo_larger_than_the_township_allows_is_413(build_town, api_as):
+def test_a_photo_larger_than_the_township_allows_is_shrunk_to_fit_without_its_gps(build_town, api_as):
+    """A phone photo over the township's max_photo_kb is stored shrunk (JPEG, within the limit),
+    not refused (issue #17 item 15); the GPS position it carried is gone."""
     from tests.plugins.points_bank.conftest import Books
 
     town = build_town(settings={"max_photo_kb": 50})
     books = Books(town, api_as(town.admin))
     rule = _ask_for_photo(books)
-    noise = Image.effect_noise((400, 400), 90).convert("RGB")
-    buf = io.BytesIO()
-    noise.save(buf, "PNG")
-    assert len(buf.getvalue()) > 50 * 1024
-    resp = _multipart(books, rule, "张三", [("big.png", buf.getvalue())])
-    assert resp.status_code == 413, resp.get_json()
-    assert "photos" in resp.get_json()["error"]["fields"] and "50 KB" in resp.get_json()["error"]["message"]
-    assert books.api.get(f"{town.base}/entries").get_json()["items"] == []
+    big = big_jpeg((600, 450))
+    assert len(big) > 50 * 1024 * 3 and metadata_of(big)["gps"]
+    resp = _multipart(books, rule, "张三", [("IMG_2001.JPG", big)])
+    assert resp.status_code == 201, resp.get_json()
+    photo = resp.get_json()["photos"][0]
+    assert photo["content_type"] == "image/jpeg" and photo["size"] <= 50 * 1024
+    served = books.api.get(f"/t/{town.slug}/points_bank/photos/{photo['id']}")
+    assert served.status_code == 200 and len(served.data) == photo["size"]
+    seen = metadata_of(served.data)
+    assert seen["format"] == "JPEG" and max(seen["size"]) >= 200 and seen["gps"] == {} and seen["exif"] == {}
 
 
 def test_record_page_uploads_a_photo_for_a_batch(town, books):
