@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.toolkit import (N_, ApiError, Household, confirm_first, db, form_errors, format_local, from_local, gettext as _,
-                          requires, typed, visible)
+                          requires, visible)
 from plugins.points_bank import periods, services
 from plugins.points_bank import schemes as svc
 from plugins.points_bank.models import Account, EvidencePhoto, Rule, Scheme, Txn
