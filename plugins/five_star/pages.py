@@ -206,6 +206,8 @@ def move_plan(plan_id: int, action: str):
     except ApiError as exc:
         if exc.status in (403, 404):
             raise
+        if action == "return" and exc.status == 422:  # the comment form again, what was typed kept
+            return _branch_page(org, plan.year, status=422, refused=kept("return", exc))
         _fail(exc)
     return redirect(request.form.get("next") or url_for(".branch", org_id=org.id, year=plan.year))
 

@@ -1,7 +1,7 @@
 """Every five-star console form that is refused comes back (422) with what was typed and each
 problem beside its field, in Chinese (in English on an English page), and nothing is saved
-(issue 17, item 3): evidence, household stars, the scoring of a household, and withdrawing a star
-at the township and at the county."""
+(issue 17, item 3): evidence, household stars, the scoring of a household, returning a plan, and
+withdrawing a star at the township and at the county."""
 from __future__ import annotations
 
 import re
@@ -75,6 +75,21 @@ def _county_withdraw(town, api_as, request):
             ("redo_task_ids", "必填"), town.tenant, _withdrawn(Award))
 
 
+def _return_plan(town, api_as, request):
+    from plugins.five_star.models import Plan
+
+    party = star(request.getfixturevalue("standard"), "party")
+    leader = api_as(town.leader1)
+    plan = leader.post(f"/api/v1/t/{town.tenant.slug}/five_star/plans", json={
+        "org_id": town.b1, "year": YEAR, "star_codes": ["party"],
+        "actions": [{"task_id": party["tasks"][0]["id"], "action": "调整充实两委班子", "owner": "张书记"}]}).get_json()
+    assert leader.post(f"/api/v1/t/{town.tenant.slug}/five_star/plans/{plan['id']}/submit", json={}).status_code == 200
+    returned = select(Plan).where(Plan.state == "returned").subquery()
+    return (api_as(town.staff), f"/t/{town.tenant.slug}/five_star/plans/{plan['id']}/return",
+            {"comment": "  "}, ['name="comment" required maxlength="2000" value="  "'], ("comment", "必填"), town.tenant,
+            returned)
+
+
 def award_task(request) -> int:
     return star(request.getfixturevalue("standard"), "party")["tasks"][0]["id"]
 
@@ -85,7 +100,8 @@ def _withdrawn(award_model):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("form", [_evidence, _household_star, _household_score, _withdraw, _county_withdraw])
+@pytest.mark.parametrize("form", [_evidence, _household_star, _household_score, _return_plan, _withdraw,
+                                  _county_withdraw])
 def test_a_refused_form_keeps_what_was_typed_with_the_reason_beside_the_field(town, api_as, request, form, lang):
     api, url, data, kept, (field, zh), tenant, model = form(town, api_as, request)
     before = _count(tenant, model)
