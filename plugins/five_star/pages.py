@@ -10,7 +10,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, send_
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import N_, ApiError, db, gettext as _, public, requires
+from core.toolkit import N_, ApiError, db, form_errors, gettext as _, public, refusal_message, requires, typed
 from plugins.five_star import assessment as flow
 from plugins.five_star import plans, stats
 from plugins.five_star.branches import branch_or_404, visible_branches
@@ -60,11 +60,27 @@ def field_errors(exc) -> dict[str, list[str]]:
 
 
 def _fail(exc) -> None:
+    """Flash why an action that has no form to show again was refused, in the page's language
+    and without the machine's field names."""
     db.session.rollback()
-    message = exc.message if isinstance(exc, ApiError) else _("输入有误")
-    problems = _("；").join(f"{k}: {_('、').join(v)}" for k, v in field_errors(exc).items())
-    shown = _("%(message)s：%(problems)s", message=message, problems=problems)
-    flash(shown if problems and isinstance(exc, ApiError) and exc.fields else message, "error")
+    flash(refusal_message(exc), "error")
+
+
+def errors_of(exc: Exception) -> dict[str, list[str]]:
+    """:func:`form_errors`, and a service's refusal that names fields says its sentence above the
+    form too (its field messages are short: "必填", "0-100")."""
+    errors = form_errors(exc)
+    if isinstance(exc, ApiError) and exc.fields and exc.message:
+        errors.setdefault("_form", []).insert(0, _(exc.message))
+    return errors
+
+
+def kept(name: str, exc: Exception, **extra) -> dict:
+    """A refused form of a page that holds several, to show again: ``{name: {"values": what was
+    typed, "errors": each problem by field, in the page's language}}``; the template picks its
+    form's entry (``kept.get('evidence')``)."""
+    db.session.rollback()
+    return {name: {"values": typed(request.form), "errors": errors_of(exc), **extra}}
 
 
 @bp.get("/five_star.css")
@@ -109,7 +125,7 @@ def branch(org_id: int):
     return _branch_page(org, year)
 
 
-def _branch_page(org, year, form=None, errors=None, status=200):
+def _branch_page(org, year, form=None, errors=None, status=200, refused=None):
     standard, tasks = _standard_tasks(year)
     plan = plans.plan_of(org, year)
     assessments = db.session.scalars(select(Assessment).where(Assessment.org_id == org.id, Assessment.year == year)
@@ -129,7 +145,7 @@ def _branch_page(org, year, form=None, errors=None, status=200):
                            evidence=evidence_of(org, year), numbers=numbers(g.tenant, org, year),
                            task_titles={t.id: t.title for _s, t in tasks}, can_act=can_act_for(org),
                            can_review=g.access.can(REVIEW), editable=plan is None or plan.state in plans.EDITABLE,
-                           labels=STATE_LABELS, redo=flow.task_titles), status
+                           labels=STATE_LABELS, redo=flow.task_titles, kept=refused or {}), status
 
 
 def _plan_form() -> dict:
@@ -190,6 +206,8 @@ def move_plan(plan_id: int, action: str):
     except ApiError as exc:
         if exc.status in (403, 404):
             raise
+        if action == "return" and exc.status == 422:  # the comment form again, what was typed kept
+            return _branch_page(org, plan.year, status=422, refused=kept("return", exc))
         _fail(exc)
     return redirect(request.form.get("next") or url_for(".branch", org_id=org.id, year=plan.year))
 
@@ -212,7 +230,8 @@ def post_evidence(org_id: int):
     except (ValidationError, ApiError) as exc:
         if isinstance(exc, ApiError) and exc.status in (403, 404):
             raise
-        _fail(exc)
+        dropped = bool(request.files.get("file") and request.files["file"].filename)
+        return _branch_page(org, year, status=422, refused=kept("evidence", exc, file_dropped=dropped))
     return redirect(url_for(".branch", org_id=org.id, year=year) + "#evidence")
 
 

@@ -10,7 +10,7 @@ from plugins.five_star import assessment as flow
 from plugins.five_star.branches import branch_or_404
 from plugins.five_star.evidence import numbers
 from plugins.five_star.models import Assessment, Award, Star
-from plugins.five_star.pages import STATE_LABELS, _fail, field_errors
+from plugins.five_star.pages import STATE_LABELS, _branch_page, _fail, field_errors, kept
 from plugins.five_star.permissions import PLAN, READ, REVIEW, can_act_for, require_act_for
 from plugins.five_star.standards import max_total, standard_of, star_by_code
 
@@ -121,7 +121,10 @@ def withdraw(award_id: int):
         db.session.commit()
         flash(_("已摘星，支部进入失星再培育"), "ok")
     except ApiError as exc:
-        _fail(exc)
+        if exc.status in (403, 404):
+            raise
+        return _branch_page(branch_or_404(award.org_id), award.year, status=exc.status if exc.status == 409 else 422,
+                            refused=kept(f"withdraw-{award.id}", exc))
     return redirect(url_for("five_star_pages.branch", org_id=award.org_id, year=award.year))
 
 

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from core.toolkit import ApiError, confirm_first, gettext as _, requires
 from plugins.five_star import county
 from plugins.five_star.exports import response, workbook
-from plugins.five_star.pages import STATE_LABELS, _fail
+from plugins.five_star.pages import STATE_LABELS, kept
 from plugins.five_star.permissions import CONFIRM, READ
 from plugins.five_star.web import year_arg
 
@@ -41,8 +41,12 @@ def wall_map_xlsx():
 @requires(CONFIRM)
 def waiting():
     county.county()
-    year = year_arg()
-    return render_template("five_star/county_waiting.html", year=year, items=county.waiting(year), labels=STATE_LABELS)
+    return _waiting(year_arg())
+
+
+def _waiting(year: int, refused: dict | None = None, status: int = 200):
+    return render_template("five_star/county_waiting.html", year=year, items=county.waiting(year), labels=STATE_LABELS,
+                           kept=refused or {}), status
 
 
 @bp.post("/townships/<slug>/assessments/<int:assessment_id>/<any(confirm, return):verb>")
@@ -61,9 +65,9 @@ def act(slug: str, assessment_id: int, verb: str):
         flash(_("已评定：%(result)s", result=_("授星") if done.get("awarded") else _("未达标"))
               if verb == "confirm" else _("已退回乡镇"), "ok")
     except ApiError as exc:
-        if exc.status == 404:
+        if exc.status in (403, 404):
             raise
-        _fail(exc)
+        return _waiting(year_arg(), kept(f"{slug}-{assessment_id}", exc), 409 if exc.status == 409 else 422)
     return redirect(url_for(".waiting", year=request.args.get("year") or None))
 
 
@@ -72,11 +76,17 @@ def act(slug: str, assessment_id: int, verb: str):
 def awards():
     """A township's published stars (``?township=``), each with a withdraw form (县级摘星)."""
     county.county()
-    year = year_arg()
+    return _awards(year_arg(), request.args.get("township"))
+
+
+def _awards(year: int, slug: str | None, refused: dict | None = None, status: int = 200):
+    """The awards page; after a refused withdrawal its form again with the reason typed and each
+    problem beside its field."""
     towns = county.townships()
-    slug = request.args.get("township") or (towns[0].slug if towns else None)
+    slug = slug or (towns[0].slug if towns else None)
     listing = county.awards(year, slug) if slug else None
-    return render_template("five_star/county_awards.html", year=year, towns=towns, listing=listing)
+    return render_template("five_star/county_awards.html", year=year, towns=towns, listing=listing,
+                           kept=refused or {}), status
 
 
 @bp.post("/townships/<slug>/awards/<int:award_id>/withdraw")
@@ -86,10 +96,11 @@ def withdraw(slug: str, award_id: int):
     year = year_arg()
     town = county.township(slug)
     redo = [int(x) for x in request.form.getlist("redo_task_ids") if x.isdigit()]
-    if not (request.form.get("reason") or "").strip() or not redo:  # refused before asking to confirm
-        _fail(ApiError(422, "validation_error", _("摘星须说明原因并选择需要整改的任务"),
-                       {"reason" if not (request.form.get("reason") or "").strip() else "redo_task_ids": [_("必填")]}))
-        return redirect(url_for(".awards", year=year, township=slug))
+    missing = {name: [_("必填")] for name, given in (("reason", (request.form.get("reason") or "").strip()),
+                                                      ("redo_task_ids", redo)) if not given}
+    if missing:  # refused before asking to confirm
+        return _awards(year, slug, kept(f"withdraw-{award_id}", ApiError(
+            422, "validation_error", _("摘星须说明原因并选择需要整改的任务"), missing)), 422)
     confirm_first(_("确认由县级摘除%(town)s的这颗星？", town=town.name),
                   [_("该支部将失去这颗星并进入失星再培育，须重新评定才能夺回。"), _("乡镇能看到县级摘星及原因。")],
                   _("确认摘星"), url_for(".awards", year=year, township=slug))
@@ -97,7 +108,7 @@ def withdraw(slug: str, award_id: int):
         county.withdraw(slug, award_id, request.form.get("reason") or "", redo)
         flash(_("已摘星，该支部进入失星再培育"), "ok")
     except ApiError as exc:
-        if exc.status == 404:
+        if exc.status in (403, 404):
             raise
-        _fail(exc)
+        return _awards(year, slug, kept(f"withdraw-{award_id}", exc), 409 if exc.status == 409 else 422)
     return redirect(url_for(".awards", year=year, township=slug))

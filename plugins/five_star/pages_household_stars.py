@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from core.toolkit import ApiError, confirm_first, db, gettext as _, requires
+from core.toolkit import ApiError, confirm_first, db, gettext as _, requires, typed
 from plugins.five_star import household_stars as defs
 from plugins.five_star.clock import this_year
 from plugins.five_star.models import HouseholdStar
-from plugins.five_star.pages import _fail
+from plugins.five_star.pages import _fail, errors_of
 from plugins.five_star.permissions import READ, REVIEW
 from plugins.five_star.schemas import HouseholdStarIn, HouseholdStarPatch
 from plugins.five_star.web import year_arg
@@ -21,10 +21,18 @@ bp = Blueprint("five_star_household_stars_pages", __name__, url_prefix="/t/<tena
 @bp.get("/")
 @requires(READ)
 def index():
-    year = year_arg()
+    return _page(year_arg())
+
+
+def _page(year: int, refused: str | None = None, exc: Exception | None = None):
+    """The page; after a refused form (``refused`` is ``"new"`` or the star's id) that form again
+    with what was typed and each problem beside its field (422)."""
+    if exc is not None:
+        db.session.rollback()
     rows, source = defs.definitions(year)
+    kept = {refused: {"values": typed(request.form), "errors": errors_of(exc)}} if exc is not None else {}
     return render_template("five_star/household_stars.html", year=year, source=source, rows=rows,
-                           editable=year >= this_year(), can_edit=_can_edit())
+                           editable=year >= this_year(), can_edit=_can_edit(), kept=kept), 200 if exc is None else 422
 
 
 def _can_edit() -> bool:
@@ -59,7 +67,9 @@ def create():
         db.session.commit()
         flash(_("已新增「%(name)s」", name=star.name), "ok")
     except (ApiError, ValidationError) as exc:
-        _fail(exc)
+        if isinstance(exc, ApiError) and exc.status in (403, 404):
+            raise
+        return _page(year, "new", exc)
     return redirect(url_for(".index", year=year))
 
 
@@ -82,7 +92,9 @@ def update(star_id: int):
         db.session.commit()
         flash(_("已保存「%(name)s」", name=star.name), "ok")
     except (ApiError, ValidationError) as exc:
-        _fail(exc)
+        if isinstance(exc, ApiError) and exc.status in (403, 404):
+            raise
+        return _page(year, str(star_id), exc)
     return redirect(url_for(".index", year=year))
 
 

@@ -6,10 +6,10 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import ApiError, Grid, Household, db, gettext as _, public, requires
+from core.toolkit import ApiError, Grid, Household, db, gettext as _, public, requires, typed
 from plugins.five_star import households as hh
 from plugins.five_star.clock import this_month
-from plugins.five_star.pages import _fail
+from plugins.five_star.pages import _fail, errors_of
 from plugins.five_star.models import HouseholdStar
 from plugins.five_star.permissions import HH_CONFIRM, HH_SCORE, READ
 
@@ -28,7 +28,23 @@ def _month() -> str:
 @bp.get("/")
 @requires(READ)
 def index():
-    month = _month()
+    return _page(_month())
+
+
+def _page(month: str, exc: Exception | None = None):
+    """The month's page; after a refused scoring form, that form again (422) with what was typed
+    and each problem beside its field (a rating's problem beside that star's score)."""
+    kept = None
+    if exc is not None:
+        db.session.rollback()
+        codes = request.form.getlist("star_codes")
+        errors = {}
+        for key, messages in errors_of(exc).items():
+            parts = key.split(".")
+            if parts[0] == "ratings" and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(codes):
+                key = f"score_{codes[int(parts[1])]}"
+            errors.setdefault(key, []).extend(messages)
+        kept = {"values": typed(request.form), "errors": errors}
     stars = hh.stars(int(month[:4]))
     names = {s.id: s.name for s in db.session.scalars(select(HouseholdStar))}
     ratings = hh.ratings(month)
@@ -38,7 +54,8 @@ def index():
     return render_template("five_star/households.html", month=month, stars=stars, found=found, chosen=chosen,
                            q=(request.args.get("q") or "").strip(), ratings=ratings, names=names,
                            heads=heads, roll=hh.honour_roll(g.tenant, month), per_village=hh.per_village(g.tenant, month),
-                           villages=villages, can_score=g.access.can(HH_SCORE), can_confirm=g.access.can(HH_CONFIRM))
+                           villages=villages, can_score=g.access.can(HH_SCORE), can_confirm=g.access.can(HH_CONFIRM),
+                           kept=kept), 200 if exc is None else 422
 
 
 def _find_household() -> tuple[list[Household], Household | None]:
@@ -61,17 +78,25 @@ def score():
     try:
         raw = request.form.get("household_id") or ""
         household = hh.household_or_422(int(raw) if raw.isdigit() else None)
-        ratings = [{"star_code": code, "score": float(request.form.get(f"score_{code}") or 0)}
-                   for code in request.form.getlist("star_codes")]
-        if not ratings:
+        codes = request.form.getlist("star_codes")
+        if not codes:
             raise ApiError(422, "validation_error", _("请至少选择一颗星"), {"star_codes": [_("必填")]})
+        ratings, bad = [], {}
+        for code in codes:
+            raw = (request.form.get(f"score_{code}") or "").strip()
+            try:
+                ratings.append({"star_code": code, "score": float(raw or 0)})
+            except ValueError:
+                bad[f"score_{code}"] = [_("须为数字")]
+        if bad:
+            raise ApiError(422, "validation_error", _("分数须为数字"), bad)
         hh.score(month, household, ratings)
         db.session.commit()
         flash(_("评分已保存，待评星组确认"), "ok")
-    except (ApiError, ValidationError, ValueError) as exc:
-        if isinstance(exc, ValueError) and not isinstance(exc, ValidationError):
-            exc = ApiError(422, "validation_error", _("分数须为数字"), {"score": [_("须为数字")]})
-        _fail(exc)
+    except (ApiError, ValidationError) as exc:
+        if isinstance(exc, ApiError) and exc.status in (403, 404):
+            raise
+        return _page(month, exc)
     return redirect(url_for(".index", month=month))
 
 

@@ -7,7 +7,8 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import N_, ApiError, Grid, GridStatus, Person, db, format_local, gettext as _, requires, visible
+from core.toolkit import (N_, ApiError, Grid, GridStatus, Person, db, form_errors, format_local, gettext as _, requires,
+                          typed, visible)
 from plugins.mediation import followups, numbers, rooms, services
 from plugins.mediation.api import intake
 from plugins.mediation.models import (BACKGROUNDS, DISPUTE_TYPES, PARTY_ROLES, REFERRAL_KINDS, SOURCES, URGENCIES, Case,
@@ -15,7 +16,6 @@ from plugins.mediation.models import (BACKGROUNDS, DISPUTE_TYPES, PARTY_ROLES, R
 from plugins.mediation.permissions import INTAKE, MEDIATE, can_assign, can_manage, cases_condition, may_see_contacts
 from plugins.mediation.schemas import CaseIn, FollowUpIn, PartyIn, StepIn
 from plugins.mediation.web import case_dict, period, read_case
-from core.toolkit import localise_errors
 
 bp = Blueprint("mediation_pages", __name__, url_prefix="/t/<tenant>/mediation", template_folder="templates")
 # the stylesheet and the print button's script: public files, outside any township's URL
@@ -27,22 +27,18 @@ DONE = {"accept": N_("已受理"), "decline": N_("已不予受理"), "assign": N
 
 
 def errors_of(exc) -> dict[str, str]:
-    """Field → reason, for showing beside each field."""
-    if isinstance(exc, ValidationError):
-        return {k: _("；").join(map(str, v)) if isinstance(v, list) else str(v)
-                for k, v in _flat(localise_errors(exc.messages)).items()}
-    return {k: _("；").join(map(str, v)) for k, v in localise_errors(exc.fields or {}).items()} or {"_": exc.message}
+    """Field → reason, for showing beside each field, in the page's language; ``_`` holds what
+    names no field (and a service's sentence when it names fields with short words)."""
+    found = form_errors(exc)
+    if isinstance(exc, ApiError) and exc.fields and exc.message:
+        found.setdefault("_form", []).insert(0, _(exc.message))
+    return {("_" if key == "_form" else key): _("；").join(dict.fromkeys(messages)) for key, messages in found.items()}
 
 
-def _flat(messages, prefix=""):
-    out = {}
-    for key, value in messages.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_flat(value, f"{name}."))
-        else:
-            out[name] = value
-    return out
+def kept(prefix: str = "") -> dict:
+    """What was typed, to show again (a list where a field repeats: checkboxes, multiple selects),
+    under ``prefix.`` when the page holds several forms."""
+    return {f"{prefix}.{k}" if prefix else k: v for k, v in typed(request.form).items()}
 
 
 def _form() -> dict[str, str]:
@@ -86,7 +82,7 @@ def _parties_from_form(form: dict[str, str]) -> list[dict]:
 @requires(INTAKE)
 def new():
     grids, room_list, people, q = _intake_choices()
-    values, errors = dict(request.form), {}
+    values, errors = kept(), {}
     if request.method == "POST" and "take_in" in request.form:
         form = _form()
         data = {k: form[k] for k in ("grid_id", "room_id", "source", "dispute_type", "summary", "amount", "urgency")
@@ -154,7 +150,7 @@ def act(case_id: int, action: str):
         case = read_case(case_id, action)
         flash(_("未能%(action)s，请按提示修改", action=_(services.ACTION_LABELS[action])), "error")
         return _detail(case, {f"{action}.{k}": v for k, v in errors_of(exc).items()} | {action: True},
-                       {f"{action}.{k}": v for k, v in request.form.items()}, 409 if getattr(exc, "status", 422) == 409 else 422)
+                       kept(action), 409 if getattr(exc, "status", 422) == 409 else 422)
     flash(_(DONE[action]), "ok")
     return redirect(url_for(".detail", case_id=case_id))
 
@@ -170,7 +166,7 @@ def followup(case_id: int):
         db.session.rollback()
         flash(_("回访未记录，请按提示修改"), "error")
         return _detail(read_case(case_id), {f"followup.{k}": v for k, v in errors_of(exc).items()} | {"followup": True},
-                       {f"followup.{k}": v for k, v in request.form.items()}, 422)
+                       kept("followup"), 422)
     flash(_("已记录回访"), "ok")
     return redirect(url_for(".detail", case_id=case_id))
 
@@ -186,7 +182,7 @@ def add_party(case_id: int):
         db.session.rollback()
         flash(_("未能增加当事人，请按提示修改"), "error")
         return _detail(read_case(case_id), {f"party.{k}": v for k, v in errors_of(exc).items()} | {"party": True},
-                       {f"party.{k}": v for k, v in request.form.items()}, 422)
+                       kept("party"), 422)
     flash(_("已增加当事人"), "ok")
     return redirect(url_for(".detail", case_id=case_id))
 

@@ -12,7 +12,7 @@ from plugins.mediation import rooms as register
 from plugins.mediation import services
 from plugins.mediation.api_register import meeting_dict, meeting_or_404, topic_or_404
 from plugins.mediation.models import BACKGROUNDS, DISPUTE_TYPES, PARTY_ROLES, TOPIC_STATES, URGENCIES, Meeting
-from plugins.mediation.pages import errors_of
+from plugins.mediation.pages import errors_of, kept
 from plugins.mediation.permissions import INTAKE, MANAGE, MEETINGS, can_manage, can_record_meeting
 from plugins.mediation.schemas import MediatorIn, MeetingIn, RoomIn, TopicCaseIn, TopicIn, TopicPatch
 
@@ -52,7 +52,7 @@ def rooms():
         db.session.rollback()
         flash(_("未能登记调解室，请按提示修改"), "error")
         return _rooms_page({f"room.{k}": v for k, v in errors_of(exc).items()},
-                           {f"room.{k}": v for k, v in request.form.items()}, 422)
+                           kept("room"), 422)
     flash(_("已登记调解室 %(name)s", name=room.name), "ok")
     return redirect(url_for(".rooms"))
 
@@ -71,7 +71,7 @@ def mediators():
         db.session.rollback()
         flash(_("未能登记调解员，请按提示修改"), "error")
         return _rooms_page({f"mediator.{k}": v for k, v in errors_of(exc).items()},
-                           {f"mediator.{k}": v for k, v in request.form.items()}, 422)
+                           kept("mediator"), 422)
     flash(_("已登记调解员 %(name)s", name=mediator.name), "ok")
     return redirect(url_for(".rooms"))
 
@@ -103,7 +103,7 @@ def meetings():
     except (ValidationError, ApiError) as exc:
         db.session.rollback()
         flash(_("未能保存，请按提示修改"), "error")
-        return _meetings_page(errors_of(exc), dict(request.form), 422)
+        return _meetings_page(errors_of(exc), kept(), 422)
     return redirect(url_for(".meeting", meeting_id=meeting.id))
 
 
@@ -132,7 +132,7 @@ def add_topic(meeting_id: int):
         db.session.rollback()
         flash(_("未能增加议题，请按提示修改"), "error")
         return _meeting_page(meeting_or_404(meeting_id), {f"topic.{k}": v for k, v in errors_of(exc).items()},
-                             {f"topic.{k}": v for k, v in request.form.items()}, 422)
+                             kept("topic"), 422)
     return redirect(url_for(".meeting", meeting_id=meeting_id))
 
 
@@ -162,6 +162,6 @@ def topic_action(topic_id: int, what: str):
         db.session.rollback()
         flash(_("议题未能处理，请按提示修改"), "error")
         return _meeting_page(meeting_or_404(meeting.id), {f"t{topic_id}.{k}": v for k, v in errors_of(exc).items()},
-                             {f"t{topic_id}.{k}": v for k, v in request.form.items()}, 409 if getattr(exc, "status", 422) == 409 else 422)
+                             kept(f"t{topic_id}"), 409 if getattr(exc, "status", 422) == 409 else 422)
     flash(_("已保存"), "ok")
     return redirect(url_for(".meeting", meeting_id=meeting.id))

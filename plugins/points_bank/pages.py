@@ -11,7 +11,8 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core.toolkit import N_, ApiError, Household, confirm_first, db, gettext as _, requires, visible, from_local, format_local
+from core.toolkit import (N_, ApiError, Household, confirm_first, db, form_errors, format_local, from_local, gettext as _,
+                          requires, visible)
 from plugins.points_bank import periods, services
 from plugins.points_bank import schemes as svc
 from plugins.points_bank.models import Account, EvidencePhoto, Rule, Scheme, Txn
@@ -19,7 +20,6 @@ from plugins.points_bank.photos import check_uploads, file_path
 from plugins.points_bank.permissions import MANAGE, RECORD, REVIEW, VIEW, require_account
 from plugins.points_bank.schemas import RuleIn, RulePatch
 from plugins.points_bank.web import member_of
-from core.toolkit import localise_errors
 
 bp = Blueprint("points_bank_pages", __name__, url_prefix="/t/<tenant>/points_bank", template_folder="templates")
 
@@ -40,13 +40,19 @@ def form_values() -> dict:
 
 
 def refused(template: str, exc: Exception, **context):
-    """The form again, with what was typed and why it was refused (422)."""
+    """The form again, with what was typed and why it was refused (422): the reason above the
+    form, each field's problem beside it, all in the page's language."""
     db.session.rollback()
+    fields = form_errors(exc)
+    general = fields.pop("_form", [])
     if isinstance(exc, ValidationError):
-        fields, message = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}, _("输入有误，请修改后重试")
+        message = _("输入有误，请修改后重试")
     else:
-        fields, message = exc.fields or {}, exc.message
-    fields = {k: (v if isinstance(v, list) else [str(v)]) for k, v in localise_errors(fields).items()}
+        message = exc.message
+        general = [m for m in general if m != message]
+    if general:
+        fields["_form"] = general
+    context.setdefault("kept", {})
     return render_template(template, error=message, fields=fields, **context), 422
 
 
@@ -181,14 +187,15 @@ def record():
         chosen = []
         for raw in members:
             if not raw.isdigit():
-                raise ApiError(422, "validation_error", _("记分对象有误"), {key: [raw]})
+                raise ApiError(422, "validation_error", _("记分对象有误"), {key: [_("须为编号")]})
             chosen.append(member_of({key: int(raw)}, RECORD))
         photos = check_uploads(g.tenant, request.files.getlist("photos"))
         txns = services.record_entries(g.tenant, scheme, rule, chosen, occurred_at=occurred, note=values.get("note", ""),
                                        evidence=values.get("evidence", ""), photos=photos)
         db.session.commit()
     except (ValidationError, ApiError) as exc:
-        return refused("points_bank/record.html", exc, **_record_context(values))
+        dropped = any(f.filename for f in request.files.getlist("photos"))
+        return refused("points_bank/record.html", exc, photos_dropped=dropped, **_record_context(values))
     flash(_("已记录 %(n)s 笔", n=len(txns)), "success")
     return redirect(url_for(".record"))
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core.toolkit import N_, ApiError, Grid, confirm_first, db, gettext as _, requires, utcnow, visible, bucket_key
+from core.toolkit import (N_, ApiError, Grid, bucket_key, confirm_first, db, form_errors, gettext as _, requires, typed, utcnow,
+                          visible)
 from plugins.points_bank import periods, rankings
 from plugins.points_bank import schemes as svc
 from plugins.points_bank.models import Account, Objection, Period, RuleMapping, Scheme, Txn
@@ -21,6 +22,20 @@ KIND_LABELS = {"incidents.report_resolved": N_("随手拍上报经核实"), "vol
 @bp.get("/periods", endpoint="periods")
 @requires(VIEW)
 def periods_page():
+    return _periods()
+
+
+def _refused(key: str, exc: ApiError):
+    """The periods page again (422), the refused objection form (``key``) with what was typed
+    and each problem beside its field, the reason above it."""
+    db.session.rollback()
+    errors = form_errors(exc)
+    if exc.fields and exc.message:
+        errors.setdefault("_form", []).insert(0, exc.message)
+    return _periods({key: {"v": typed(request.form), "fields": errors}}), 409 if exc.status == 409 else 422
+
+
+def _periods(kept: dict | None = None):
     rows = db.session.scalars(select(Period).order_by(Period.key.desc()).limit(24)).all()
     objections = db.session.scalars(
         select(Objection).join(Txn, Txn.id == Objection.txn_id).join(Account, Account.id == Txn.account_id)
@@ -34,7 +49,7 @@ def periods_page():
                    Txn.kind.in_(("award", "deduction")), visible(Account.grid_id, VIEW))
             .order_by(Txn.id.desc()).limit(300)).all()
     return render_template("points_bank/periods.html", rows=rows, objections=objections, entries=entries,
-                           pending={p.id: periods.pending_count(p) for p in rows if p.state == "open"})
+                           pending={p.id: periods.pending_count(p) for p in rows if p.state == "open"}, kept=kept or {})
 
 
 @bp.post("/periods/<int:period_id>/<any(publish,close):action>")
@@ -68,14 +83,17 @@ def object_to():
             raise ApiError(422, "validation_error", _("记录不存在"), {"txn_id": [_("不存在")]})
         require_account(db.session.get(Account, txn.account_id), RECORD)
         name, reason = values.get("by_name", "").strip(), values.get("reason", "").strip()
-        if not name or len(reason) < 2:
-            raise ApiError(422, "validation_error", _("请填写异议人和理由"), {"reason": [_("必填")]})
+        missing = {**({"by_name": [_("必填")]} if not name else {}),
+                   **({"reason": [_("必填") if not reason else _("至少 2 个字")]} if len(reason) < 2 else {})}
+        if missing:
+            raise ApiError(422, "validation_error", _("请填写异议人和理由"), missing)
         periods.object_to(g.tenant, txn, name, reason)
         db.session.commit()
         flash(_("异议已登记"), "success")
     except ApiError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+        if exc.status in (403, 404):
+            raise
+        return _refused(f"t{values.get('txn_id', '')}", exc)
     return redirect(url_for(".periods"))
 
 
@@ -88,14 +106,17 @@ def resolve(objection_id: int):
     require_account(db.session.get(Account, row.txn.account_id), REVIEW)
     values = form_values()
     try:
-        if values.get("decision") not in ("upheld", "dismissed") or len(values.get("resolution", "").strip()) < 2:
-            raise ApiError(422, "validation_error", _("请选择处理结果并写明理由"), {"resolution": [_("必填")]})
+        missing = {**({"decision": [_("必填")]} if values.get("decision") not in ("upheld", "dismissed") else {}),
+                   **({"resolution": [_("必填")]} if len(values.get("resolution", "").strip()) < 2 else {})}
+        if missing:
+            raise ApiError(422, "validation_error", _("请选择处理结果并写明理由"), missing)
         periods.resolve(g.tenant, row, values["decision"], values["resolution"].strip())
         db.session.commit()
         flash(_("异议已处理"), "success")
     except ApiError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+        if exc.status in (403, 404):
+            raise
+        return _refused(f"o{objection_id}", exc)
     return redirect(url_for(".periods"))
 
 

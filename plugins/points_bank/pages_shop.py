@@ -5,13 +5,12 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import ApiError, db, gettext as _, module_settings, requires, visible
+from core.toolkit import ApiError, db, form_errors, gettext as _, module_settings, requires, typed, visible
 from plugins.points_bank import supermarket as shop
 from plugins.points_bank.models import Account, Item, Scheme, StockMove
 from plugins.points_bank.pages import _int, form_values, refused
 from plugins.points_bank.permissions import MANAGE, REDEEM, VIEW, require_account
 from plugins.points_bank.schemas import ItemIn, RestockIn, StocktakeIn
-from core.toolkit import localise_errors
 
 bp = Blueprint("points_bank_counter", __name__, url_prefix="/t/<tenant>/points_bank/shop", template_folder="templates")
 
@@ -85,7 +84,7 @@ def receipt(redemption_id: int):
 def items():
     settings = module_settings(g.tenant, "points_bank")
     return render_template("points_bank/items.html", rows=_items(), tiers=settings["tiers"], settings=settings,
-                           v={}, fields={}, error=None, window_open=shop.window_open(g.tenant))
+                           v={}, fields={}, error=None, window_open=shop.window_open(g.tenant), kept={})
 
 
 @bp.post("/items")
@@ -125,10 +124,17 @@ def stock(item_id: int):
         db.session.commit()
         flash(_("库存已更新：%(name)s", name=item.name), "success")
     except (ValidationError, ApiError) as exc:
+        if isinstance(exc, ApiError) and exc.status in (403, 404):
+            raise
         db.session.rollback()
-        messages = localise_errors(exc.messages if isinstance(exc, ValidationError) else (exc.fields or [exc.message]))
-        flash(_("未保存：%(why)s", why=_("；").join(str(m) for ms in (messages.values() if isinstance(messages, dict)
-                                                                    else [messages]) for m in ms)), "error")
+        # the goods page again, this item's form with what was typed and each problem beside it
+        errors = form_errors(exc)
+        if isinstance(exc, ApiError) and exc.fields and exc.message:
+            errors.setdefault("_form", []).insert(0, exc.message)
+        settings = module_settings(g.tenant, "points_bank")
+        kept = {(item.id, values.get("action") or "restock"): {"v": typed(request.form), "fields": errors}}
+        return render_template("points_bank/items.html", rows=_items(), tiers=settings["tiers"], settings=settings,
+                               v={}, fields={}, error=None, window_open=shop.window_open(g.tenant), kept=kept), 422
     return redirect(url_for(".items"))
 
 

@@ -12,13 +12,13 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import N_, ApiError, Grid, GridStatus, confirm_first, db, requires, utcnow
+from core.toolkit import N_, ApiError, Grid, GridStatus, confirm_first, db, requires, typed, utcnow
+from core.toolkit import form_errors as field_problems
 from plugins.volunteer import activities, attendance, localtime, posts, registration, stats, units
 from plugins.volunteer.models import Activity, Attendance, Volunteer
 from plugins.volunteer.permissions import LEAD, MANAGE, REGISTER, VIEW, can_lead, can_manage, require_lead
 from plugins.volunteer.schemas import ActivityIn, CorrectionIn, LeaderCheckinIn, VolunteerIn
 from plugins.volunteer.web import grid_by_id, volunteer_by_id
-from core.toolkit import localise_errors
 
 bp = Blueprint("volunteer_pages", __name__, url_prefix="/t/<tenant>/volunteer", template_folder="templates")
 assets = Blueprint("volunteer_assets", __name__, static_folder="static", static_url_path="/assets/volunteer")
@@ -53,11 +53,11 @@ def vol_phase(activity) -> str:
 
 
 def form_errors(exc) -> dict:
-    """Field → list of reasons, from a marshmallow or an API error."""
-    if isinstance(exc, ValidationError):
-        return {k: v if isinstance(v, list) else [str(v)] for k, v in localise_errors(exc.messages).items()}
-    errors = {k: v if isinstance(v, list) else [str(v)] for k, v in localise_errors(exc.fields or {}).items()}
-    errors.setdefault("_form", []).append(exc.message)
+    """Field → list of reasons in the page's language (nested fields named with dots), from a
+    marshmallow or an API error; an API error's sentence under ``_form``."""
+    errors = field_problems(exc)
+    if isinstance(exc, ApiError) and exc.fields and exc.message:
+        errors.setdefault("_form", []).insert(0, exc.message)
     return errors
 
 
@@ -204,12 +204,25 @@ def new_activity():
 @bp.get("/activities/<int:activity_id>")
 @requires(VIEW)
 def activity(activity_id: int):
-    act = activities.get_activity(activity_id)
+    return _activity_page(activities.get_activity(activity_id))
+
+
+def _activity_page(act, kept: dict | None = None, status: int = 200):
+    """The activity's page; after a refused sign-in by hand (``kept["leader"]``) or correction
+    (``kept["c<id>"]``) that form again with what was typed and each problem beside its field."""
     rows = db.session.scalars(select(Attendance).where(Attendance.activity_id == act.id).order_by(Attendance.id)).all()
     signups = activities.signups_of(act)
     attended = {r.volunteer_id for r in rows}
     return render_template("volunteer/activity.html", a=act, signups=signups, attendance=rows, can_lead=can_lead(act),
-                           absent=[s.volunteer for s in signups if s.status == "confirmed" and s.volunteer_id not in attended])
+                           absent=[s.volunteer for s in signups if s.status == "confirmed" and s.volunteer_id not in attended],
+                           kept=kept or {}), status
+
+
+def refused_form(key: str, exc: Exception) -> dict:
+    """``{key: {"values": what was typed, "errors": each problem by field}}`` for a page holding
+    several forms, after rolling back what the refused one began."""
+    db.session.rollback()
+    return {key: {"values": typed(request.form), "errors": form_errors(exc)}}
 
 
 @bp.get("/activities/<int:activity_id>/qr")
@@ -258,9 +271,10 @@ def record_by_leader(activity_id: int):
         db.session.commit()
         flash(_("已补签：%(name)s", name=volunteer.name), "success")
     except (ValidationError, ApiError) as exc:
-        db.session.rollback()
-        flash(_("未能补签：%(why)s", why=_("；").join(f"{k}: {' '.join(v)}" for k, v in form_errors(exc).items())),
-              "error")
+        if isinstance(exc, ApiError) and exc.status in (403, 404):
+            raise
+        kept = refused_form("leader", exc)
+        return _activity_page(activities.get_activity(activity_id), kept, 409 if getattr(exc, "status", 422) == 409 else 422)
     return redirect(url_for(".activity", activity_id=activity_id))
 
 
@@ -277,7 +291,9 @@ def correct(attendance_id: int):
         db.session.commit()
         flash(_("已更正"), "success")
     except (ValidationError, ApiError) as exc:
-        db.session.rollback()
-        flash(_("未能更正：%(why)s", why=_("；").join(f"{k}: {' '.join(v)}" for k, v in form_errors(exc).items())),
-              "error")
+        if isinstance(exc, ApiError) and exc.status in (403, 404):
+            raise
+        kept = refused_form(f"c{attendance_id}", exc)
+        return _activity_page(db.session.get(Attendance, attendance_id).activity, kept,
+                              409 if getattr(exc, "status", 422) == 409 else 422)
     return redirect(url_for(".activity", activity_id=row.activity_id))

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.toolkit import ApiError, audit, confirm_first, db, requires, utcnow, visible, xlsx_response
+from core.toolkit import ApiError, audit, confirm_first, db, refusal_message, requires, utcnow, visible, xlsx_response
 from plugins.volunteer import exports as xlsx
 from plugins.volunteer import localtime, menu, posts, records, registration
 from plugins.volunteer.models import Order, Volunteer
-from plugins.volunteer.pages import active_grids, bp, form_errors, values_of
+from plugins.volunteer.pages import active_grids, bp, form_errors, refused_form, values_of
 from plugins.volunteer.permissions import MANAGE, REGISTER, VIEW, can_manage, require_grid
 from plugins.volunteer.schemas import OrderConfirmIn, MenuItemIn, OrderIn, PostIn, TeamIn
 from plugins.volunteer.web import grid_by_id
@@ -29,14 +29,18 @@ def menu_page():
             db.session.commit()
             flash(_("已加入服务清单"), "success")
         except (ValidationError, ApiError) as exc:
-            db.session.rollback()
-            flash(_("未能加入：%(why)s", why=_("；").join(f"{k}: {' '.join(v)}" for k, v in form_errors(exc).items())),
-                  "error")
+            if isinstance(exc, ApiError) and exc.status in (403, 404):
+                raise
+            return _menu_page(refused_form("item", exc), 422)
         return redirect(url_for(".menu"))
+    return _menu_page()
+
+
+def _menu_page(kept: dict | None = None, status: int = 200):
     now = utcnow()
     return render_template("volunteer/menu.html", items=menu.menu(active_only=False), history=menu.history(50),
                            now_count=menu.items_on(now), year_ago=menu.items_on(now - dt.timedelta(days=365)),
-                           posts=posts.posts(active_only=True), can_manage=can_manage())
+                           posts=posts.posts(active_only=True), can_manage=can_manage(), kept=kept or {}), status
 
 
 
@@ -107,8 +111,7 @@ def order_action(order_id: int, action: str):
         flash(_("已处理"), "success")
     except (ValidationError, ApiError) as exc:
         db.session.rollback()
-        flash(_("未能处理：%(why)s", why=_("；").join(f"{k}: {' '.join(v)}" for k, v in form_errors(exc).items())),
-              "error")
+        flash(refusal_message(exc), "error")  # a button with a word or two: the reason, no field names
     return redirect(url_for(".orders"))
 
 
@@ -160,15 +163,22 @@ def posts_page():
             db.session.commit()
             flash(_("已保存"), "success")
         except (ValidationError, ApiError) as exc:
-            db.session.rollback()
-            flash(_("未能保存：%(why)s", why=_("；").join(f"{k}: {' '.join(v)}" for k, v in form_errors(exc).items())),
-                  "error")
+            if isinstance(exc, ApiError) and exc.status in (403, 404):
+                raise
+            key = "post" if kind != "team" else f"team{request.form.get('team_id') or ''}"
+            return _posts_page(refused_form(key, exc), 422)
         return redirect(url_for(".posts"))
+    return _posts_page()
+
+
+def _posts_page(kept: dict | None = None, status: int = 200):
+    """The posts and teams page; after a refused form (``kept["post"]``, ``kept["team"]`` for a
+    new team, ``kept["team<id>"]``) that form again with what was typed and each problem beside it."""
     names = dict(db.session.execute(select(Volunteer.id, Volunteer.name)).all())
     confirmed = db.session.execute(select(Volunteer.id, Volunteer.name).where(Volunteer.status == "confirmed")
                                    .order_by(Volunteer.name)).all()
     return render_template("volunteer/posts.html", posts=posts.posts(), teams=posts.teams(), names=names,
-                           confirmed=confirmed, members=posts.members_of, can_manage=can_manage())
+                           confirmed=confirmed, members=posts.members_of, can_manage=can_manage(), kept=kept or {}), status
 
 
 

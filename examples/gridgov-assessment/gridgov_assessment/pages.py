@@ -1,12 +1,14 @@
 """Console pages (网格考核页面): the quarters, a quarter's checklist with the inspection form, the
 published ranking with every grid's lost points on one page, a grid's sheet, a rule's edit form and
-the year. Form posts that are refused come back to the page with the reason; nothing is kept."""
+the year. A refused form is shown again (422) with what was typed and each problem beside its
+field, in the page's language; nothing is saved."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from core.toolkit import ApiError, Grid, confirm_first, db, gettext as _, local_today, requires
+from core.toolkit import (ApiError, Grid, confirm_first, db, form_errors, gettext as _, local_today, refusal_message, requires,
+                          typed)
 
 from gridgov_assessment import scores, services
 from gridgov_assessment.permissions import MANAGE, SCORE, VIEW, can_see_unpublished, require_score_on
@@ -21,14 +23,23 @@ def _form() -> dict:
 
 
 def _refused(exc) -> None:
+    """Flash why an action without a form of its own (closing, publishing) was refused."""
     db.session.rollback()
-    if isinstance(exc, ValidationError):
-        messages = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
-        flash(_("输入有误：%(problems)s", problems=_("；").join(
-            f"{k}: {_('、').join(map(str, v if isinstance(v, list) else [v]))}" for k, v in messages.items())), "error")
-    else:
-        detail = _("；").join(f"{k}: {_('、').join(map(str, v))}" for k, v in (exc.fields or {}).items())
-        flash(f"{exc.message}：{detail}" if detail else exc.message, "error")
+    flash(refusal_message(exc), "error")
+
+
+def _kept(name: str, exc) -> dict:
+    """``{name: {"values": what was typed, "errors": each problem by field}}``, the service's
+    sentence above the form; what the refused form began is rolled back."""
+    db.session.rollback()
+    errors = form_errors(exc)
+    if isinstance(exc, ApiError) and exc.fields and exc.message:
+        errors.setdefault("_form", []).insert(0, exc.message)
+    return {name: {"values": typed(request.form), "errors": errors}}
+
+
+def _status(exc) -> int:
+    return 409 if getattr(exc, "status", 422) == 409 else 422
 
 
 def _back(period: str | None = None):
@@ -39,8 +50,12 @@ def _back(period: str | None = None):
 @bp.get("/")
 @requires(VIEW)
 def index():
+    return _index()
+
+
+def _index(kept: dict | None = None, status: int = 200):
     return render_template("assessment/index.html", quarters=visible_quarters(), year=local_today().year,
-                           can_manage=g.access.can(MANAGE))
+                           can_manage=g.access.can(MANAGE), kept=kept or {}), status
 
 
 @bp.post("/quarters")
@@ -49,8 +64,9 @@ def open_quarter():
     try:
         quarter = services.open_quarter(QuarterIn().load(_form())["period"])
     except (ApiError, ValidationError) as exc:
-        _refused(exc)
-        return _back()
+        if isinstance(exc, ApiError) and exc.status in (403, 404):
+            raise
+        return _index(_kept("quarter", exc), _status(exc))
     db.session.commit()
     flash(_("已建立 %(period)s 考核", period=quarter.period), "success")
     return _back(quarter.period)
@@ -59,7 +75,12 @@ def open_quarter():
 @bp.get("/quarters/<period>")
 @requires(VIEW)
 def quarter(period: str):
-    q = quarter_or_404(period)
+    return _quarter(quarter_or_404(period))
+
+
+def _quarter(q, kept: dict | None = None, status: int = 200):
+    """A quarter's page; after a refused form (``kept["rule"]``, ``kept["deduction"]``,
+    ``kept["withdraw<id>"]``) that form again with what was typed and each problem beside it."""
     rules = scores.rules_of(q, active_only=False)
     scoring = g.access.can(SCORE) and q.state == "open"
     recent = []
@@ -70,7 +91,7 @@ def quarter(period: str):
         recent.sort(key=lambda d: -d["id"])
     return render_template("assessment/quarter.html", q=q, rules=rules, scoring=scoring, recent=recent[:50],
                            grids=scores.assessed_grids(g.tenant) if scoring else [], can_manage=g.access.can(MANAGE),
-                           today=local_today().isoformat())
+                           today=local_today().isoformat(), kept=kept or {}), status
 
 
 @bp.post("/quarters/<period>/deductions")
@@ -85,8 +106,9 @@ def add_deduction(period: str):
             require_score_on(grid)
         services.record_deduction(g.tenant, q, data)
     except (ApiError, ValidationError) as exc:
-        _refused(exc)
-        return _back(period)
+        if isinstance(exc, ApiError) and exc.status in (403, 404):
+            raise
+        return _quarter(q, _kept("deduction", exc), _status(exc))
     db.session.commit()
     flash(_("扣分已记录"), "success")
     return _back(period)
@@ -101,8 +123,9 @@ def withdraw_deduction(period: str, deduction_id: int):
         require_score_on(db.session.get(Grid, deduction.grid_id))
         services.withdraw_deduction(q, deduction, DeductionWithdrawIn().load(_form())["reason"])
     except (ApiError, ValidationError) as exc:
-        _refused(exc)
-        return _back(period)
+        if isinstance(exc, ApiError) and exc.status in (403, 404):
+            raise
+        return _quarter(q, _kept(f"withdraw{deduction_id}", exc), _status(exc))
     db.session.commit()
     flash(_("扣分已撤销"), "success")
     return _back(period)
@@ -135,8 +158,9 @@ def add_rule(period: str):
     try:
         services.add_rule(q, ChecklistRuleIn().load(_form()))
     except (ApiError, ValidationError) as exc:
-        _refused(exc)
-        return _back(period)
+        if isinstance(exc, ApiError) and exc.status in (403, 404):
+            raise
+        return _quarter(q, _kept("rule", exc), _status(exc))
     db.session.commit()
     flash(_("细则已添加"), "success")
     return _back(period)
@@ -155,12 +179,19 @@ def rule(period: str, rule_id: int):
                 form.setdefault(optional, None)
             services.update_rule(g.tenant, q, r, RuleFields().load(form))
         except (ApiError, ValidationError) as exc:
-            _refused(exc)
-            return redirect(url_for(".rule", period=period, rule_id=rule_id), 303)
+            if isinstance(exc, ApiError) and exc.status in (403, 404):
+                raise
+            kept = _kept("rule", exc)["rule"]
+            return render_template("assessment/rule.html", q=q, r=rule_or_404(q, rule_id), values=kept["values"],
+                                   errors=kept["errors"]), _status(exc)
         db.session.commit()
         flash(_("细则已保存"), "success")
         return _back(period)
-    return render_template("assessment/rule.html", q=q, r=r)
+    values = {"item": r.item, "title": r.title, "max_points": r.max_points, "method": r.method or "",
+              "metric_key": r.metric_key or "", "target": r.target if r.target is not None else ""}
+    if r.active:
+        values["active"] = "1"
+    return render_template("assessment/rule.html", q=q, r=r, values=values, errors={})
 
 
 @bp.get("/quarters/<period>/ranking")

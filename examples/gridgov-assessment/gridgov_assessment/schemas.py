@@ -22,7 +22,7 @@ class Strict(Schema):
 
 
 class QuarterIn(Strict):
-    period = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-Q[1-4]$", error="须为 2026-Q3 这样的季度"))
+    period = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-Q[1-4]$", error=N_("须为 2026-Q3 这样的季度")))
 
 
 class RuleFields(Strict):
@@ -37,7 +37,7 @@ class RuleFields(Strict):
 
 class ChecklistRuleIn(RuleFields):
     code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$",
-                                                                 error="须为小写字母、数字和下划线 (a-z, 0-9, _)"))
+                                                                 error=N_("须为小写字母、数字和下划线 (a-z, 0-9, _)")))
     item = fields.String(required=True, validate=validate.Length(min=1, max=50))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     max_points = fields.Float(required=True, validate=[validate.Range(min=0.5, max=100), _tenths])

@@ -217,7 +217,7 @@ def test_the_leaders_hand_sign_in_form_on_the_activity_page(town, api_as, volunt
             "checked_in_at": local_iso(start - dt.timedelta(minutes=90))[:16],
             "checked_out_at": local_iso(start)[:16]}
     missing = leader.post(f"{town.pages}/activities/{act['id']}/attendance", data={**form, "reason": ""})
-    assert missing.status_code == 302 and "未能补签" in leader.get(missing.headers["Location"]).get_data(as_text=True)
+    assert missing.status_code == 422 and 'id="err-reason"' in missing.get_data(as_text=True)  # shown again
     done = leader.post(f"{town.pages}/activities/{act['id']}/attendance", data=form)
     assert done.status_code == 302
     shown = leader.get(done.headers["Location"]).get_data(as_text=True)
