@@ -150,3 +150,20 @@ def test_tree_fragment_refuses_other_townships_and_strangers(town, rows, create_
     assert outsider.get(f"/t/{town.slug}/grids/{r['东一网格']['id']}/children").status_code == 404
     anonymous = client.get(f"/t/{town.slug}/grids/{r['东一网格']['id']}/children")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_people_filter_offers_the_top_three_levels_and_the_chosen_grid(town, rows, create_user, create_grid, api_as):
+    """The residents list's grid filter: a township's 1,000 grids were 1,000 options; it offers
+    the top three levels, and a deeper grid once chosen (its page links there)."""
+    from core.db import db
+    from core.grid.models import Grid
+    from core.tenancy import tenant_context
+
+    r = rows(town)
+    with tenant_context(town):
+        unit_id = create_grid(town, "一单元", db.session.get(Grid, r["一号楼"]["id"])).id
+    admin = api_as(create_user(roles=[(town, "township_admin")]))
+    html = admin.get(f"/t/{town.slug}/people/").get_data(as_text=True)
+    assert "一号楼</option>" in html and "一单元</option>" not in html
+    chosen = admin.get(f"/t/{town.slug}/people/?grid_id={unit_id}").get_data(as_text=True)
+    assert f'<option value="{unit_id}" selected>' in chosen and "一单元</option>" in chosen
