@@ -216,6 +216,7 @@ def scenarios(app, repeat: int):
         ("numbers page", get(f"{home}/incidents/numbers"), "numbers"),
         ("overdue page", get(f"{home}/incidents/overdue"), "overdue"),
         ("API grid tree", get(f"{api}/grids"), "tree"),
+        ("API grid tree, 2 levels", get(f"{api}/grids?depth=2"), "tree"),
         ("API people search", get(f"{api}/people?q=zs&grid_id={first}"), "search"),
         ("API person", get(lambda: f"{api}/people/{rng.choice(people)}"), "person"),
         ("API incident list", get(f"{api}/incidents"), "incidents"),
