@@ -25,7 +25,8 @@ from sqlalchemy import insert, select, text  # noqa: E402
 from core.db import db, utcnow  # noqa: E402
 from core.testing import bench_app, print_results, timed  # noqa: E402
 
-PASSWORD = "Bench12345-pw"
+from township import PASSWORD, bench_township  # noqa: E402
+
 LEVELS = ["村/社区", "网格", "微网格"]
 
 
@@ -37,22 +38,14 @@ def tree() -> list[dict]:
 
 
 def build(app, count: int):
-    from core.auth.service import assign_role, create_user
     from core.grid.models import Grid
     from core.tenancy import tenant_context
     from plugins.incidents.models import Category, Incident
-    from tenants.onboarding import create_county, onboard_township
 
     with app.app_context():
         start = time.perf_counter()
-        create_county("benchcounty", "基准县", "340822")
-        tenant = onboard_township({"name": "基准镇", "slug": "benchtown", "county": "benchcounty",
-                                   "region_code": "340822101", "grid_level_names": LEVELS, "grids": tree(),
-                                   "modules": {"incidents": {}}}).tenant
+        tenant = bench_township(grids=tree(), levels=LEVELS, modules={"incidents": {}})
         grids_s = time.perf_counter() - start
-        user = create_user("benchadmin", PASSWORD)
-        assign_role(user, tenant, "township_admin")
-        db.session.commit()
         rng = random.Random(42)
         now = utcnow()
         with tenant_context(tenant):

@@ -29,27 +29,20 @@ from sqlalchemy import insert, select, text  # noqa: E402
 from core.db import db, utcnow  # noqa: E402
 from core.testing import bench_app, print_results, timed  # noqa: E402
 
-PASSWORD = "Bench12345-pw"
+from township import PASSWORD, bench_township  # noqa: E402
+
 TYPES = ["neighbours", "land_contract", "family", "marriage", "labour", "property", "demolition", "other"]
 
 
 def build(app, count: int):
-    from core.auth.service import assign_role, create_user
     from core.grid.models import Grid
     from core.tenancy import tenant_context
     from plugins.mediation.models import Case, CaseMediator, FollowUp, Party
     from plugins.mediation.rooms import save_mediator, save_room
-    from tenants.onboarding import create_county, onboard_township
 
     with app.app_context():
-        create_county("benchcounty", "基准县", "340822")
         grids = [{"name": f"村{v + 1}", "children": [{"name": f"村{v + 1}网格{g + 1}"} for g in range(8)]} for v in range(20)]
-        tenant = onboard_township({"name": "基准镇", "slug": "benchtown", "county": "benchcounty",
-                                   "grid_level_names": ["村/社区", "网格"], "grids": grids,
-                                   "modules": {"mediation": {}}}).tenant
-        user = create_user("benchadmin", PASSWORD)
-        assign_role(user, tenant, "township_admin")
-        db.session.commit()
+        tenant = bench_township(grids=grids, levels=["村/社区", "网格"], modules={"mediation": {}})
         rng = random.Random(13)
         now = utcnow()
         start = time.perf_counter()

@@ -28,36 +28,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
 from core.db import db, utcnow  # noqa: E402
 from core.testing import percentile, scratch_database, timed  # noqa: E402
 
-PASSWORD = "Bench12345-pw"
-SLUG = "benchtown"
-LEVELS = ["社区", "网格", "小区", "楼栋", "单元"]
-FANOUT = [10, 3, 3, 3]  # 10 + 30 + 90 + 270 grids, then 610 units under the buildings = 1,000
-
-
-def tree() -> list[dict]:
-    count = [0]
-
-    def level(depth: int, prefix: str) -> list[dict]:
-        if depth == len(FANOUT):
-            return []
-        nodes = []
-        for i in range(FANOUT[depth]):
-            count[0] += 1
-            nodes.append({"name": f"{prefix}{LEVELS[depth]}{i + 1}", "children": level(depth + 1, f"{prefix}{i + 1}-")})
-        return nodes
-
-    roots = level(0, "")
-    buildings = [b for r in roots for g in r["children"] for c in g["children"] for b in c["children"]]
-    for n in range(1000 - count[0]):
-        building = buildings[n % len(buildings)]
-        building["children"].append({"name": f"{building['name']}单元{len(building['children']) + 1}"})
-    return roots
+from township import PASSWORD, SLUG, FIVE_LEVELS as LEVELS, bench_township, five_level_tree  # noqa: E402
 
 
 def make_app(url: str):
@@ -79,23 +57,15 @@ def built(app) -> int | None:
 
 
 def build(app, people: int, incidents: int) -> None:
-    from core.auth.service import assign_role, create_user
     from core.grid.models import Grid
     from core.people.demo import generate
     from core.people.models import Person
     from core.tenancy import tenant_context
     from plugins.incidents.models import Category, Incident
-    from tenants.onboarding import create_county, onboard_township
 
     with app.app_context():
         start = time.perf_counter()
-        create_county("benchcounty", "基准县", "340822")
-        tenant = onboard_township({"name": "基准街道", "slug": SLUG, "county": "benchcounty",
-                                   "region_code": "340822101", "grid_level_names": LEVELS, "grids": tree(),
-                                   "modules": {"incidents": {}}}).tenant
-        user = create_user("benchadmin", PASSWORD)
-        assign_role(user, tenant, "township_admin")
-        db.session.commit()
+        tenant = bench_township(grids=five_level_tree(), levels=LEVELS, modules={"incidents": {}}, name="基准街道")
         print(f"grids in {time.perf_counter() - start:.1f} s", flush=True)
         with tenant_context(tenant):
             rows = db.session.execute(select(Grid.id, Grid.parent_id)).all()
@@ -246,6 +216,7 @@ def scenarios(app, repeat: int):
         ("numbers page", get(f"{home}/incidents/numbers"), "numbers"),
         ("overdue page", get(f"{home}/incidents/overdue"), "overdue"),
         ("API grid tree", get(f"{api}/grids"), "tree"),
+        ("API grid tree, 2 levels", get(f"{api}/grids?depth=2"), "tree"),
         ("API people search", get(f"{api}/people?q=zs&grid_id={first}"), "search"),
         ("API person", get(lambda: f"{api}/people/{rng.choice(people)}"), "person"),
         ("API incident list", get(f"{api}/incidents"), "incidents"),

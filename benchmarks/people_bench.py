@@ -24,43 +24,16 @@ from sqlalchemy import select, text  # noqa: E402
 from core.db import db  # noqa: E402
 from core.testing import bench_app, print_results, timed  # noqa: E402
 
-PASSWORD = "Bench12345-pw"
-LEVELS = ["社区", "网格", "小区", "楼栋", "单元"]
-FANOUT = [10, 3, 3, 3]  # 10 + 30 + 90 + 270 grids, then 610 units under the buildings = 1,000
-
-
-def tree() -> list[dict]:
-    count = [0]
-
-    def level(depth: int, prefix: str) -> list[dict]:
-        if depth == len(FANOUT):
-            return []
-        nodes = []
-        for i in range(FANOUT[depth]):
-            count[0] += 1
-            nodes.append({"name": f"{prefix}{LEVELS[depth]}{i + 1}", "children": level(depth + 1, f"{prefix}{i + 1}-")})
-        return nodes
-
-    roots = level(0, "")
-    buildings = [b for r in roots for g in r["children"] for c in g["children"] for b in c["children"]]
-    for n in range(1000 - count[0]):
-        building = buildings[n % len(buildings)]
-        building["children"].append({"name": f"{building['name']}单元{len(building['children']) + 1}"})
-    return roots
+from township import PASSWORD, FIVE_LEVELS as LEVELS, bench_township, five_level_tree  # noqa: E402
 
 
 def build(app, people: int):
-    from core.auth.service import assign_role, create_user
     from core.grid.models import Grid
     from core.people.demo import generate
-    from tenants.onboarding import create_county, onboard_township
 
     with app.app_context():
         start = time.perf_counter()
-        create_county("benchcounty", "基准县", "340822")
-        tenant = onboard_township({"name": "基准街道", "slug": "benchtown", "county": "benchcounty",
-                                   "region_code": "340822101", "grid_level_names": LEVELS, "grids": tree()})
-        tenant = tenant.tenant
+        tenant = bench_township(grids=five_level_tree(), levels=LEVELS, name="基准街道")
         grids_s = time.perf_counter() - start
         from core.tenancy import tenant_context
 
@@ -79,9 +52,6 @@ def build(app, people: int):
             # what autovacuum does within a minute of a bulk load; without it the planner guesses
             db.session.execute(text("ANALYZE"))
             db.session.commit()
-        user = create_user("benchadmin", PASSWORD)
-        assign_role(user, tenant, "township_admin")
-        db.session.commit()
         print(f"database: {db.engine.url.render_as_string(hide_password=True)}")
         print(f"built {len(rows)} grids in {grids_s:.1f} s; {counts['people']} residents in "
               f"{counts['households']} households in {people_s:.1f} s ({db.engine.dialect.name})")

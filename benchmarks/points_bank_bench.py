@@ -37,30 +37,23 @@ from sqlalchemy import func, insert, select, text, update  # noqa: E402
 from core.db import db, utcnow  # noqa: E402
 from core.testing import bench_app, print_results, timed  # noqa: E402
 
-PASSWORD = "Bench12345-pw"
+from township import PASSWORD, bench_township  # noqa: E402
+
 CHUNK = 20_000
 
 
 def build(app, accounts: int, entries: int):
-    from core.auth.service import assign_role, create_user
     from core.grid.models import Grid
     from core.people.models import Household
     from core.tenancy import tenant_context
     from core.localtime import bucket_key
     from plugins.points_bank.ledger import period_for, system_account
     from plugins.points_bank.models import Account, Entry, Rule, Scheme, Tally, Txn
-    from tenants.onboarding import create_county, onboard_township
 
     with app.app_context():
         start = time.perf_counter()
-        create_county("benchcounty", "基准县", "340822")
         grids = [{"name": f"村{v + 1}", "children": [{"name": f"村{v + 1}网格{g + 1}"} for g in range(10)]} for v in range(20)]
-        tenant = onboard_township({"name": "基准镇", "slug": "benchtown", "county": "benchcounty",
-                                   "region_code": "340822101", "grid_level_names": ["村", "网格"], "grids": grids,
-                                   "modules": {"points_bank": {"tiers": []}}}).tenant
-        user = create_user("benchadmin", PASSWORD)
-        assign_role(user, tenant, "township_admin")
-        db.session.commit()
+        tenant = bench_township(grids=grids, levels=["村", "网格"], modules={"points_bank": {"tiers": []}})
         rng = random.Random(42)
         now = utcnow()
         with tenant_context(tenant):

@@ -39,27 +39,23 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from core.testing import bench_app, percentile, print_results, timed  # noqa: E402
 
-PASSWORD = "Bench12345-pw"
+from township import PASSWORD, bench_township  # noqa: E402
+
 SECRET = "bench"
 
 
 def seed(app, n: int) -> dict:
     """A township, a leader, N confirmed volunteers with tokens and places at one activity."""
-    from core.auth.service import assign_role, create_user
-    from tenants.modules import enable_module
     from core.toolkit import Grid, db, tenant_context, utcnow
     from plugins.volunteer.models import Activity, Post, Signup, Volunteer
-    from tenants.onboarding import create_county, onboard_township
 
     with app.app_context():
-        create_county("benchcounty", "基准县", "340822")
-        town = onboard_township({"name": "基准街道", "slug": "benchtown", "county": "benchcounty",
-                                 "grid_level_names": ["社区", "网格"],
-                                 "grids": [{"name": "东门社区", "children": [{"name": "第一网格"}]}]}).tenant
-        enable_module(town, "volunteer", {"min_minutes_before_checkout": 0})
-        leader = create_user("benchleader", PASSWORD)
-        assign_role(leader, town, "volunteer_leader")
-        db.session.commit()
+        town = bench_township(grids=[{"name": "东门社区", "children": [{"name": "第一网格"}]}], levels=["社区", "网格"],
+                              modules={"volunteer": {"min_minutes_before_checkout": 0}}, name="基准街道",
+                              admin="benchleader", role="volunteer_leader")
+        from core.auth.service import find_user
+
+        leader = find_user("benchleader")
         tokens = [secrets.token_urlsafe(24) for _ in range(n)]
         with tenant_context(town):
             grid = db.session.scalar(select(Grid.id).where(Grid.name == "第一网格"))

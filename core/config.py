@@ -123,7 +123,13 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
 def _engine_options(url: str, pooler: str = "") -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    # No pool_pre_ping: it cost a round trip on every checkout, i.e. every request. A connection
+    # the server dropped (a restart, an idle timeout on the way) fails on its first statement
+    # instead: that request answers 503 with Retry-After (core.errors), SQLAlchemy discards the
+    # pool's connections older than the failure, and the next request gets a fresh one.
+    # pool_recycle replaces connections older than 10 minutes before a firewall or pooler's idle
+    # timeout can cut them.
+    options: dict[str, Any] = {"pool_recycle": 600, "pool_size": 10, "max_overflow": 10}
     if pooler == "transaction":
         # each transaction may run on another server connection: a statement psycopg prepared on
         # one (after five runs) is unknown, or already taken, on the next

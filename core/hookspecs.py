@@ -131,7 +131,7 @@ def demo_data(tenant: Tenant) -> None:
 
 @hookspec
 def demo_data_at_scale(tenant: Tenant, scale: dict[str, Any]) -> dict[str, int]:
-    """Fill a township generated at scale (``gridgov bench-data --scale``, :mod:`tenants.bench_data`) with
+    """Fill a township generated at scale (``gridgov demo --scale``, :mod:`tenants.bench_data`) with
     module data in proportion to its size, fast: bulk inserts (Core ``insert`` executemany with
     ``tenant_id`` given explicitly, in chunks), never the ORM row by row. Grids, households and
     residents exist when it is called; the caller commits afterwards.

@@ -7,6 +7,9 @@ Switching modules on and off and changing their settings is the tenant lifecycle
 """
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from flask import Flask, abort, current_app, g, request
@@ -25,16 +28,56 @@ def registry() -> PluginRegistry:
     return current_app.extensions["gridgov.plugins"]
 
 
+# Each process keeps which modules a township has on and their loaded settings under the
+# township's version (core.auth.access.version_key: switching a module or changing its settings
+# bumps it in the same transaction), so a stale copy is never used, here or in another process.
+_kept: OrderedDict[tuple, Any] = OrderedDict()
+_kept_lock = threading.Lock()
+KEPT_MAX = 2048
+
+
+def _keep_key(tenant: Tenant, *parts) -> tuple | None:
+    from core.auth.access import version_key
+
+    key = version_key(tenant)
+    return None if key is None else (id(registry()), *key, *parts)
+
+
+def _kept_get(key):
+    if key is None:
+        return None
+    with _kept_lock:
+        value = _kept.get(key)
+        if value is not None:
+            _kept.move_to_end(key)
+        return value
+
+
+def _kept_put(key, value) -> None:
+    if key is None:
+        return
+    with _kept_lock:
+        _kept[key] = value
+        while len(_kept) > KEPT_MAX:
+            _kept.popitem(last=False)
+
+
 def enabled_modules(tenant: Tenant) -> set[str]:
     """Names of the modules ``tenant`` has switched on (and that are installed)."""
     cached = g.get("_enabled_modules") if g else None
     if cached is not None and cached[0] == tenant.id:
         return cached[1]
-    installed = registry().modules
-    with tenant_context(tenant):
-        rows = db.session.scalars(select(TenantModule.module).where(TenantModule.enabled.is_(True))).all()
-    names = {n for n in rows if n in installed}
-    g._enabled_modules = (tenant.id, names)
+    key = _keep_key(tenant, "enabled")
+    names = _kept_get(key)
+    if names is None:
+        installed = registry().modules
+        with tenant_context(tenant):
+            rows = db.session.scalars(select(TenantModule.module).where(TenantModule.enabled.is_(True))).all()
+        names = frozenset(n for n in rows if n in installed)
+        _kept_put(key, names)
+    names = set(names)
+    if g:
+        g._enabled_modules = (tenant.id, names)
     return names
 
 
@@ -61,12 +104,18 @@ def forget_enabled(tenant: Tenant) -> None:
 
 
 def module_settings(tenant: Tenant, name: str) -> dict[str, Any]:
-    """The effective (loaded) settings of module ``name`` for ``tenant``."""
+    """The effective (loaded) settings of module ``name`` for ``tenant``: read and loaded once per
+    township and settings version in each process (a copy each time: callers may change it)."""
     manifest = manifest_of(name)
-    with tenant_context(tenant):
-        row = db.session.scalar(select(TenantModule).where(TenantModule.module == name))
-    stored = manifest.dump_settings({**manifest.default_settings(), **(row.settings if row else {})})
-    return manifest.load_settings(stored)
+    key = _keep_key(tenant, "settings", name)
+    loaded = _kept_get(key)
+    if loaded is None:
+        with tenant_context(tenant):
+            row = db.session.scalar(select(TenantModule).where(TenantModule.module == name))
+        stored = manifest.dump_settings({**manifest.default_settings(), **(row.settings if row else {})})
+        loaded = manifest.load_settings(stored)
+        _kept_put(key, copy.deepcopy(loaded))
+    return copy.deepcopy(loaded)
 
 
 def _routes_by_plugin(app: Flask, registry: PluginRegistry) -> dict[str, list]:

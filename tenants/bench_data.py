@@ -1,5 +1,5 @@
-"""Data at real scale for benchmarks and load tests (规模数据): ``gridgov bench-data --scale
-township|county|prefecture``.
+"""Data at real scale for demos, benchmarks and load tests (规模数据): ``gridgov demo --scale
+township|county|prefecture`` (``gridgov bench-data`` is the same command under its first name).
 
 * township: 1 county, 1 township of 1,000 grids over 5 levels (社区 → 网格 → 小区 → 楼栋 → 单元)
   and 100,000 residents;
@@ -12,7 +12,8 @@ proportion through the ``demo_data_at_scale`` hook (incidents over two years, le
 cases, activities and attendance), also in bulk. Each township is built and committed on its own,
 so an interrupted run resumes: a township that already exists is skipped (one interrupted while it
 was being filled is left as it is; drop the database to rebuild it exactly). Every township gets an
-admin ``<slug>_admin`` with the demo password (``DEMO_PASSWORD``); progress and rows per second go to ``report``.
+admin ``<slug>_admin`` with the demo password (``DEMO_PASSWORD``); progress and rows per second go to
+``report``, in the command's language.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
 from core.auth.service import assign_role, create_user
@@ -88,8 +90,9 @@ class Progress:
 
 
 def build_scale(name: str, factor: float = 1.0, prefix: str = "sc", seed: int = 42,
-                report: Callable[[str], None] = print) -> dict[str, int]:
-    """Build (or finish building) scale ``name`` at ``factor``; returns rows written per table."""
+                report: Callable[[str], None] = print, residents: int | None = None) -> dict[str, int]:
+    """Build (or finish building) scale ``name`` at ``factor``; returns rows written per table.
+    ``residents``: per township, instead of the scale's number times ``factor``."""
     scale = SCALES[name]
     townships = max(1, round(scale.townships * min(1.0, factor * 10)))  # full count from factor 0.1 up
     progress = Progress(report)
@@ -102,18 +105,21 @@ def build_scale(name: str, factor: float = 1.0, prefix: str = "sc", seed: int = 
         for t in range(townships):
             slug = f"{county_slug}t{t + 1}"
             if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
-                report(f"{slug}: exists, skipped")
+                report(_("乡镇 %(slug)s 已存在，跳过", slug=slug))
                 continue
             counts = build_township(county, slug, f"规模{c + 1}县{t + 1}镇", f"34{c + 1:02d}01{t + 101:03d}",
-                                    round(scale.residents * factor), factor, seed + c * 1000 + t, modules, name)
+                                    residents or round(scale.residents * factor), factor, seed + c * 1000 + t,
+                                    modules, name)
             progress.add(counts)
-            report(f"{slug}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
-                   + f"; {progress.total:,} rows so far, {progress.rate():,.0f} rows/s")
+            report(_("乡镇 %(slug)s：%(rows)s；累计 %(total)s 行，每秒 %(rate)s 行", slug=slug,
+                     rows=", ".join(f"{k} {v:,}" for k, v in counts.items()), total=f"{progress.total:,}",
+                     rate=f"{progress.rate():,.0f}"))
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("ANALYZE"))  # what autovacuum would do within a minute of a bulk load
         db.session.commit()
     seconds = time.perf_counter() - progress.started
-    report(f"{name} x{factor:g}: {progress.total:,} rows in {seconds:.1f} s, {progress.rate():,.0f} rows/s")
+    report(_("共 %(rows)s 行，%(seconds).1f 秒，每秒 %(rate)s 行", rows=f"{progress.total:,}", seconds=seconds,
+             rate=f"{progress.rate():,.0f}"))
     return progress.rows
 
 

@@ -121,18 +121,18 @@ def register_commands(cli: click.Group) -> None:
         db.session.commit()
         click.echo(_("%(slug)s 已停用 %(name)s", slug=slug, name=name))
 
-    @cli.command("demo")
-    @click.option("--scale", type=click.Choice(["township", "county"]), default=None,
-                  help="build a township of 1,000 grids and ~100,000 residents, or a county of 20 such")
-    @click.option("--residents", type=click.IntRange(1, 1_000_000), default=100_000, show_default=True,
-                  help="residents per township with --scale")
-    def demo(scale, residents):
-        """Load demo counties, townships, grids and people (idempotent)."""
-        if scale is not None:
-            from tenants.scale import build
+    from tenants.cli_bench_data import SCALES, run_scale, scale_options
 
-            for line in build(scale, residents):
-                click.echo(line)
+    @cli.command("demo")
+    @click.option("--scale", type=click.Choice(SCALES), default=None,
+                  help="build data at scale, with the enabled modules' data in proportion: a township of "
+                       "1,000 grids and ~100,000 residents, a county of 20 townships, a prefecture of 8 counties")
+    @scale_options
+    def demo(scale, factor, prefix, residents):
+        """Load demo counties, townships, grids and people (idempotent); with --scale, data at scale
+        (bulk inserts, rows per second reported, resumable township by township)."""
+        if scale is not None:
+            run_scale(scale, factor, prefix, residents)
             return
         for line in load_demo():
             click.echo(line)

@@ -159,6 +159,46 @@ def page_args() -> tuple[int, int]:
     return values["page"], values["per_page"]
 
 
+# how many rows a long list counts on a page view at most ("1,000+"); see CappedPage
+LIST_COUNT_CAP = 1000
+
+
+class CappedPage:
+    """One page of a long list whose total is counted up to ``cap`` rows only: a township's
+    100,000 residents or 200,000 incidents are not counted on every page view. ``total`` is
+    exact up to the cap (``total_capped`` false), else the cap; ``has_next`` is exact either way.
+    The attributes pages use of flask-sqlalchemy's ``Pagination`` (``items``, ``page``,
+    ``pages``, ``has_prev``, ``prev_num``, ``has_next``, ``next_num``), ``pages`` counted from the
+    capped total (at least up to this page)."""
+
+    def __init__(self, select_stmt, number: int, per_page: int, cap: int | None = None):
+        from flask import current_app
+        from sqlalchemy import func, select
+
+        from core.db import db
+
+        # the app's LIST_COUNT_CAP, when set, caps every long list alike (tests set a small one)
+        cap = int(current_app.config.get("LIST_COUNT_CAP") or cap or LIST_COUNT_CAP)
+
+        offset = (number - 1) * per_page
+        rows = db.session.scalars(select_stmt.limit(per_page + 1).offset(offset)).all()
+        self.items, self.has_next = rows[:per_page], len(rows) > per_page
+        counted = db.session.scalar(select(func.count()).select_from(
+            select_stmt.order_by(None).limit(cap + 1).subquery())) or 0
+        self.total_capped = counted > cap
+        self.total = cap if self.total_capped else counted
+        self.page, self.per_page = number, per_page
+        self.pages = max(-(-self.total // per_page), number + (1 if self.has_next else 0))
+        self.has_prev = number > 1
+        self.prev_num = number - 1 if self.has_prev else None
+        self.next_num = number + 1 if self.has_next else None
+
+    def answer(self, items: list) -> dict[str, Any]:
+        """The API's page answer: ``{"items", "page", "per_page", "total", "total_capped", "has_more"}``."""
+        return {"items": items, "page": self.page, "per_page": self.per_page, "total": self.total,
+                "total_capped": self.total_capped, "has_more": self.has_next}
+
+
 def page(schema: Schema | type[Schema], select_stmt, *, order_by=None, count_up_to: int | None = None):
     """Run a paginated select and answer
     ``{"items", "page", "per_page", "total", "total_capped", "has_more"}``.
@@ -167,29 +207,20 @@ def page(schema: Schema | type[Schema], select_stmt, *, order_by=None, count_up_
     on a page view; beyond it ``total`` is the cap and ``total_capped`` is true (show "1000+").
     ``has_more`` says whether a next page exists, exact either way.
     """
-    from sqlalchemy import func, select
-
     from core.db import db
 
     number, per_page = page_args()
     if order_by is not None:
         select_stmt = select_stmt.order_by(*order_by) if isinstance(order_by, (list, tuple)) else select_stmt.order_by(order_by)
-    offset = (number - 1) * per_page
-    if count_up_to is None:
-        result = db.paginate(select_stmt, page=number, per_page=per_page, error_out=False, count=True)
-        items, total, capped = result.items, result.total, False
-        has_more = offset + len(items) < total
-    else:
-        rows = db.session.scalars(select_stmt.limit(per_page + 1).offset(offset)).all()
-        items, has_more = rows[:per_page], len(rows) > per_page
-        counted = db.session.scalar(select(func.count()).select_from(
-            select_stmt.order_by(None).limit(count_up_to + 1).subquery())) or 0
-        capped = counted > count_up_to
-        total = count_up_to if capped else counted
     if isinstance(schema, type):
         schema = schema(many=True)
-    return jsonify({"items": schema.dump(items), "page": number, "per_page": per_page, "total": total,
-                    "total_capped": capped, "has_more": has_more})
+    if count_up_to is None:
+        result = db.paginate(select_stmt, page=number, per_page=per_page, error_out=False, count=True)
+        return jsonify({"items": schema.dump(result.items), "page": number, "per_page": per_page,
+                        "total": result.total, "total_capped": False,
+                        "has_more": (number - 1) * per_page + len(result.items) < result.total})
+    found = CappedPage(select_stmt, number, per_page, count_up_to)
+    return jsonify(found.answer(schema.dump(found.items)))
 
 
 # JSON schemas of answers built by hand, by component name (``json_schema``); the document lists them

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.auth.roles import catalogue
 from core.db import db
-from core.models import RoleAssignment, RolePermission, Tenant, TenantKind
+from core.models import RoleAssignment, RolePermission, Tenant, TenantKind, TenantModule
 from core.tenancy import tenant_context
 
 
@@ -81,6 +81,21 @@ class _PermissionCache:
 
 
 _cache = _PermissionCache()
+_role_rows = _PermissionCache(4096)  # a user's role assignments in a township, by version_key + user
+# what bumps a township's version (core_tenant.permissions_version) when a flush or an ORM bulk
+# statement changes it: who holds which role, what a role may do, which modules are on and their
+# settings. Each process may keep what it read of these under the version; the tenant row, read
+# on every request, says whether that copy is still current, in this process or any other.
+VERSIONED = (RolePermission, RoleAssignment, TenantModule)
+
+
+def version_key(tenant: Tenant) -> tuple | None:
+    """``(tenant id, created_at, version)``: the key under which values derived from a township's
+    roles and modules may be kept across requests (None: do not keep them; a tenant not yet
+    flushed, or one whose roles or modules this transaction changed and has not committed)."""
+    if tenant.id is None or tenant.permissions_version is None or _changed_here(tenant):
+        return None
+    return tenant.id, str(tenant.created_at), tenant.permissions_version
 
 
 def _cache_key(tenant: Tenant, roles: dict) -> tuple | None:
@@ -128,10 +143,7 @@ def access_for(user, tenant: Tenant | None) -> Access:
     if tenant is None:
         return access
     _, role_defs = catalogue()
-    with tenant_context(tenant):
-        rows = db.session.execute(
-            select(RoleAssignment.role, RoleAssignment.grid_id).where(RoleAssignment.user_id == user.id)
-        ).all()
+    rows = _roles_of(user, tenant)
     role_perms = effective_role_permissions(tenant) if rows else {}
     for role, grid_id in rows:
         access.roles.append((role, grid_id))
@@ -154,6 +166,23 @@ def access_for(user, tenant: Tenant | None) -> Access:
                 for perm in role_defs["county_admin"].permissions:
                     _grant(access, perm, None)
     return access
+
+
+def _roles_of(user, tenant: Tenant) -> list[tuple[str, int | None]]:
+    """``[(role, grid id)]`` the user holds in ``tenant``, kept per process under the township's
+    version (every change of a role assignment bumps it): one query fewer on every request."""
+    key = version_key(tenant)
+    if key is not None:
+        key = (*key, user.id, user.username)
+        cached = _role_rows.get(key)
+        if cached is not None:
+            return list(cached)
+    with tenant_context(tenant):
+        rows = [(role, grid_id) for role, grid_id in db.session.execute(
+            select(RoleAssignment.role, RoleAssignment.grid_id).where(RoleAssignment.user_id == user.id)).all()]
+    if key is not None:
+        _role_rows.put(key, tuple(rows))
+    return rows
 
 
 def _grant(access: Access, perm: str, grid_id: int | None) -> None:
@@ -192,19 +221,20 @@ CHANGED = "gridgov.permissions_changed"
 
 @event.listens_for(Session, "before_flush")
 def _bump_versions(session: Session, flush_context, instances) -> None:
-    """A flush that adds, changes or deletes role permissions bumps their townships' versions."""
+    """A flush that adds, changes or deletes role permissions, role assignments or modules
+    (:data:`VERSIONED`) bumps their townships' versions."""
     tenants = {obj.tenant_id for obj in (*session.new, *session.dirty, *session.deleted)
-               if isinstance(obj, RolePermission) and obj.tenant_id is not None}
+               if isinstance(obj, VERSIONED) and obj.tenant_id is not None}
     _bump(session, tenants)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _bump_on_bulk(state) -> None:
-    """An ORM bulk statement on role permissions bumps the version of the tenant in context."""
+    """An ORM bulk statement on :data:`VERSIONED` rows bumps the version of the tenant in context."""
     from core.tenancy import current_tenant_id
 
     if (state.is_insert or state.is_update or state.is_delete) and state.bind_mapper is not None \
-            and state.bind_mapper.class_ is RolePermission and current_tenant_id() is not None:
+            and state.bind_mapper.class_ in VERSIONED and current_tenant_id() is not None:
         _bump(state.session, {current_tenant_id()})
 
 

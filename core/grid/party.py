@@ -150,7 +150,9 @@ def party_tree(roots: set[int] | None = None) -> list[dict[str, Any]]:
             township = node
         else:
             nodes[org.grid_id] = node
-    counts = member_counts()
+    if not nodes and township is None:
+        return []  # no organisation: no members to count, no centers to hang (a scan of the register)
+    counts = member_counts([n["id"] for n in nodes.values()] + ([township["id"]] if township else []))
     for node in list(nodes.values()) + ([township] if township else []):
         node["members"] = counts.get(node["id"], 0)
     top: list[dict[str, Any]] = []

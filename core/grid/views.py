@@ -23,6 +23,9 @@ from core.grid.models import DUTY_LABELS, PARTY_ORG_LABELS, Grid, GridStatus
 from core.console.forms import keep_refused, refusal_message
 
 bp = Blueprint("grid", __name__, url_prefix="/t/<tenant>/grids")
+# levels the tree page sends at once; deeper ones come on opening a node (tree_children, grid_tree.js):
+# a township's 1,000 grids rendered at once were most of the page's time and 400 KB
+TREE_PAGE_DEPTH = 2
 
 
 def _int(name: str) -> int | None:
@@ -73,11 +76,23 @@ def _can_edit(grid: Grid | None) -> bool:
 def tree():
     roots = queries.reach()
     tenant = g.tenant
-    return render_template("grid/tree.html", tree=queries.tree(tenant, roots),
+    return render_template("grid/tree.html", tree=queries.tree(tenant, roots, depth=TREE_PAGE_DEPTH),
                            party=party_service.party_tree(roots), can_add_root=_can_edit(None),
                            level_names=[service.level_title(tenant, n) for n in range(1, len(tenant.level_names) + 1)],
                            level_title=lambda level: service.level_title(tenant, level), kinds=PARTY_ORG_LABELS,
                            township_org=party_service.org_of(None) if roots is None else None)
+
+
+@bp.get("/<int:grid_id>/children")
+@requires("grids.read")
+def tree_children(grid_id: int):
+    """The tree's next level under one grid (an HTML fragment of ``<li>``), for grid_tree.js when
+    a node is opened: the grid must be in this township and the user's reach (else 404)."""
+    grid = queries.load_grid(grid_id)
+    tenant = g.tenant
+    nodes = queries.tree(tenant, {grid.id}, depth=2)
+    return render_template("grid/_tree_children.html", nodes=nodes[0]["children"] if nodes else [],
+                           level_title=lambda level: service.level_title(tenant, level))
 
 
 @bp.get("/<int:grid_id>")

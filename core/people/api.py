@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
-from core.api import doc, int_arg, load, page_args
+from core.api import CappedPage, doc, int_arg, load, page_args
 from core.auth import requires
 from core.db import db
 from core.errors import ApiError
@@ -22,9 +22,10 @@ bp = Blueprint("people_api", __name__, url_prefix="/api/v1/t/<tenant>")
 
 
 def _page_of(stmt, render):
+    """A page of residents or households, the total counted up to LIST_COUNT_CAP ("1,000+")."""
     number, per_page = page_args()
-    result = db.paginate(stmt, page=number, per_page=per_page, error_out=False, count=True)
-    return {"items": render(result.items), "page": number, "per_page": per_page, "total": result.total}
+    found = CappedPage(stmt, number, per_page)
+    return found.answer(render(found.items))
 
 
 @bp.get("/people")

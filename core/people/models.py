@@ -67,6 +67,7 @@ class Person(TenantOwned, Timestamped, db.Model):
         Index("ix_core_person_tenant_pinyin", "tenant_id", "name_pinyin"),
         Index("ix_core_person_tenant_name", "tenant_id", "name"),
         Index("ix_core_person_tenant_mobile", "tenant_id", "mobile"),
+        Index("ix_core_person_tenant_party_org", "tenant_id", "party_org_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core import jobs
-from core.api import page_args
+from core.api import CappedPage, page_args
 from core.auth import requires
 from core.db import db
 from core.errors import ApiError
@@ -21,6 +21,7 @@ from core.people.models import BUILTIN_TAG_NAMES, STATUS_LABELS, Person, PersonS
 from core.people.search import people_order, people_query
 
 bp = Blueprint("people", __name__, url_prefix="/t/<tenant>/people")
+FILTER_LEVELS = 3  # grid levels the list's grid filter offers
 
 
 def tag_name(name: str) -> str:
@@ -33,9 +34,15 @@ def tag_name(name: str) -> str:
 @requires("people.read")
 def people_list():
     number, per_page = page_args()
-    result = db.paginate(people_query(request.args).order_by(people_order(request.args)), page=number, per_page=per_page,
-                         error_out=False, count=True)
-    grids = db.session.execute(select(Grid.id, Grid.name, Grid.level).where(visible(Grid.id, "people.read"))
+    # a township has 100,000 residents: counted up to 1,000 on a page view ("1,000+")
+    result = CappedPage(people_query(request.args).order_by(people_order(request.args)), number, per_page)
+    # the filter offers the top FILTER_LEVELS levels (130 of a township's 1,000 grids: 1,000
+    # options were most of the page) and the grid chosen; a deeper grid's page links here with it
+    chosen = request.args.get("grid_id", "")
+    shown = Grid.level <= FILTER_LEVELS
+    if chosen.isdigit():
+        shown = or_(shown, Grid.id == int(chosen))
+    grids = db.session.execute(select(Grid.id, Grid.name, Grid.level).where(visible(Grid.id, "people.read"), shown)
                                .order_by(Grid.path)).all()
     tags = db.session.scalars(select(Tag).order_by(Tag.id)).all()
     rows = [access.person_dict(p) for p in result.items]

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from core.toolkit import (ApiError, Grid, GridStatus, N_, choice_arg, county_template, db, form_errors, module_settings,
-                          refusal_message, requires, subtree_condition, typed, visible)
+                          page_args, refusal_message, requires, subtree_condition, typed, visible)
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
 from plugins.incidents.models import STATES, Incident
@@ -59,8 +59,20 @@ def index():
         stmt = stmt.where(Incident.reported_at >= start)
     if end is not None:
         stmt = stmt.where(Incident.reported_at < end)
-    rows = db.session.scalars(with_names(stmt.order_by(Incident.id.desc()).limit(200))).all()
-    return render_template("incidents/list.html", rows=rows, labels=services.LABELS, state=state)
+    rows, pager = _page_of(with_names(stmt.order_by(Incident.id.desc())))
+    return render_template("incidents/list.html", rows=rows, pager=pager, labels=services.LABELS, state=state)
+
+
+def _page_of(stmt):
+    """One page of a list (``page``, ``per_page``: 50 by default) and the pager's links: no total
+    (a township holds 200,000 incidents), one row more read to know whether a next page exists."""
+    number, per_page = page_args()
+    rows = db.session.scalars(stmt.limit(per_page + 1).offset((number - 1) * per_page)).all()
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    pager = {"page": number,
+             "prev": url_for(request.endpoint, **args, page=number - 1) if number > 1 else None,
+             "next": url_for(request.endpoint, **args, page=number + 1) if len(rows) > per_page else None}
+    return rows[:per_page], pager
 
 
 def _my_grids():
@@ -139,8 +151,8 @@ def act(incident_id: int, action: str):
 @requires(REPORT)
 def overdue():
     roots = roots_for(request.args.get("grid_id"))
-    rows = db.session.scalars(with_names(stats.overdue_query(roots).limit(200))).all()
-    return render_template("incidents/overdue.html", rows=rows, summary=stats.overdue_summary(roots),
+    rows, pager = _page_of(with_names(stats.overdue_query(roots)))
+    return render_template("incidents/overdue.html", rows=rows, pager=pager, summary=stats.overdue_summary(roots),
                            labels=services.LABELS)
 
 

@@ -1,4 +1,4 @@
-"""Incidents at scale (规模数据) for ``gridgov bench-data --scale``: two incidents per resident over the
+"""Incidents at scale (规模数据) for ``gridgov demo --scale``: two incidents per resident over the
 last two years, inserted in time order as they arrive in production (~95 % closed, ~20 %
 escalated, a few thousand open and overdue at township scale), with bulk Core inserts."""
 from __future__ import annotations

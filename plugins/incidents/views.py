@@ -6,8 +6,8 @@ from flask import Blueprint, g, jsonify, request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.toolkit import (ApiError, choice_arg, db, doc, dump, int_arg, iso_local, known_args, load, page, page_args,
-                          requires, visible)
+from core.toolkit import (ApiError, choice_arg, db, doc, dump, int_arg, iso_local, known_args, load, page, requires,
+                          visible)
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
 from plugins.incidents.models import LEVELS, STATES, URGENCIES, Category, Incident, Photo
@@ -211,11 +211,8 @@ def overdue():
     if handler is not None and not handler.isdigit():
         raise ApiError(422, "validation_error", "handler_id 须为整数", {"handler_id": [_("须为整数")]})
     roots, handler_id = roots_for(request.args.get("grid_id")), int(handler) if handler else None
-    number, per_page = page_args()
-    rows = db.session.scalars(with_names(stats.overdue_query(roots, handler_id)).limit(per_page)
-                              .offset((number - 1) * per_page)).all()
-    return jsonify({"items": IncidentOut(many=True).dump(rows), "page": number, "per_page": per_page,
-                    "total": stats.overdue_count(roots, handler_id)})
+    # counted up to LIST_COUNT_CAP like the list: the overdue numbers per grid are /overdue/summary's
+    return page(IncidentOut, with_names(stats.overdue_query(roots, handler_id)), count_up_to=LIST_COUNT_CAP)
 
 
 @bp.get("/overdue/summary")

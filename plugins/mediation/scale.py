@@ -1,4 +1,4 @@
-"""Mediation at scale (规模数据) for ``gridgov bench-data --scale``: one case a year for every hundred
+"""Mediation at scale (规模数据) for ``gridgov demo --scale``: one case a year for every hundred
 residents, taken in over the scale's years, with their two parties, a lead mediator once in
 session and the follow-up visit of each agreement. A mediation room per four villages
 (communities) and four mediators per room go through the services; the cases go in bulk."""

@@ -1,4 +1,4 @@
-"""Points at scale (规模数据) for ``gridgov bench-data --scale``: one passbook per household under the
+"""Points at scale (规模数据) for ``gridgov demo --scale``: one passbook per household under the
 household scheme and four approved awards per household a year over the scale's years, each
 posted as its two ledger entries, with the monthly and yearly tallies and balances that the
 services would have kept, so the books agree. Bulk Core inserts; the accounts carry their final

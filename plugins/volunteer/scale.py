@@ -1,4 +1,4 @@
-"""Volunteers at scale (规模数据) for ``gridgov bench-data --scale``: two in a hundred residents
+"""Volunteers at scale (规模数据) for ``gridgov demo --scale``: two in a hundred residents
 registered and confirmed (those with a mobile), an activity a week in every community over the
 scale's years plus a few to come, eight places taken at each, and attendance (checked in and
 out, with hours) at the past ones. Bulk Core inserts."""

@@ -123,3 +123,35 @@ def test_a_database_that_is_down_answers_503_with_retry_after(tmp_path, reliabil
     page = client.get("/t/anywhere/")
     assert page.status_code == 503 and "稍后" in page.get_data(as_text=True)
     reliability("fault", 2, "database refusing connections: API and page answer 503 with Retry-After", lost=0, errors_5xx=0)
+
+
+def test_connections_the_server_dropped_cost_one_503_then_the_pool_reconnects(app, town, api_as, reliability):
+    """No ping before each checkout (a round trip per request): a pooled connection the server
+    has dropped fails on first use, that request answers 503 with Retry-After, not 500, and the
+    next one runs on a fresh connection."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from core.db import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("drops the server's connections (PostgreSQL)")
+        url = db.engine.url
+        assert "pool_pre_ping" not in app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    tenant, user = town
+    api = api_as(user)
+    path = f"/api/v1/t/{tenant.slug}/grids"
+    assert api.get(path).status_code == 200  # the pool holds a connection now
+    killer = create_engine(url, poolclass=NullPool)
+    with killer.connect() as conn:
+        dropped = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    killer.dispose()
+    assert dropped >= 1
+    first = api.get(path)
+    assert first.status_code == 503 and first.headers["Retry-After"] == "5", first.get_data(as_text=True)[:300]
+    assert first.get_json()["error"]["code"] == "database_unavailable"
+    assert api.get(path).status_code == 200
+    reliability("fault", 2, "pooled connections dropped by the server: one 503 with Retry-After, then 200",
+                lost=0, errors_5xx=0)

@@ -35,7 +35,7 @@ def test_hook_demo_data_at_scale(app, register_plugin):
     slug, scale, people_then = calls[0]
     assert slug == "tiny1t1" and scale["name"] == "township" and scale["factor"] == 0.01 and scale["years"] == 2
     assert people_then == scale["residents"] > 0  # residents exist when modules are asked
-    assert "listener_rows 7" in result.output and "rows/s" in result.output
+    assert "listener_rows 7" in result.output and "每秒" in result.output
     with app.app_context():
         town = db.session.scalar(select(Tenant).where(Tenant.slug == "tiny1t1"))
         assert town.parent.slug == "tiny1" and town.parent.kind == TenantKind.county
@@ -70,7 +70,7 @@ def test_hook_demo_data_at_scale(app, register_plugin):
             assert 0.7 * count(Signup) < count(Attendance) < 0.9 * count(Signup)
         assert db.session.scalar(select(User).where(User.username == "tiny1t1_admin")) is not None
     again = app.test_cli_runner().invoke(args=["bench-data", "--scale", "township", "--factor", "0.01", "--prefix", "tiny"])
-    assert again.exit_code == 0 and "tiny1t1: exists, skipped" in again.output  # resumes, builds nothing twice
+    assert again.exit_code == 0 and "乡镇 tiny1t1 已存在，跳过" in again.output  # resumes, builds nothing twice
     assert len(calls) == 1
 
 

@@ -13,8 +13,10 @@ def test_tree_page_and_grid_page(town, rows, create_user, api_as):
     page = api.get(f"/t/{town.slug}/grids/")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "东村" in html and "二号楼" in html and r["二号楼"]["code"] in html
+    assert "东村" in html and "东一网格" in html and r["东一网格"]["code"] in html
     assert "党组织体系" in html and "东村党总支" in html
+    # the third level comes on opening its grid (grid_tree.js fetches the fragment)
+    assert "二号楼" not in html and f'data-children="/t/{town.slug}/grids/{r["东一网格"]["id"]}/children"' in html
     page = api.get(f"/t/{town.slug}/grids/{r['东一网格']['id']}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -114,3 +116,54 @@ def test_merge_archive_and_party_removal_ask_first_naming_what_happens(town, row
     assert "西村党支部" not in api.get(f"/t/{town.slug}/grids/").get_data(as_text=True)
     english = html_unescape(api.post(archive + "?lang=en").get_data(as_text=True))
     assert 'Archive the grid "二号楼"?' in english and "二号楼" in rows(town)
+
+
+def test_tree_page_sends_two_levels_and_the_rest_on_opening(town, rows, create_user, api_as):
+    """The tree page renders the top two levels; each grid below comes as a fragment of its
+    children, in the township and the user's reach only."""
+    r = rows(town)
+    admin = api_as(create_user(roles=[(town, "township_admin")]))
+    html = admin.get(f"/t/{town.slug}/grids/").get_data(as_text=True)
+    assert "grid_tree.js" in html and "<script>" not in html  # no inline script (CSP)
+    assert "西一网格" in html and "一号楼" not in html
+    # without JavaScript the unopened grid links to its page, which lists its children
+    assert f'href="/t/{town.slug}/grids/{r["东一网格"]["id"]}"' in html and "查看 2 个下级网格" in html
+    frag = admin.get(f"/t/{town.slug}/grids/{r['东一网格']['id']}/children")
+    text = frag.get_data(as_text=True)
+    assert frag.status_code == 200 and frag.mimetype == "text/html"
+    assert text.count("<li") == 2 and "一号楼" in text and "二号楼" in text and r["一号楼"]["code"] in text
+    assert "<html" not in text and "东村" not in text  # the children alone, not a page
+    leaf = admin.get(f"/t/{town.slug}/grids/{r['一号楼']['id']}/children")
+    assert leaf.status_code == 200 and "<li" not in leaf.get_data(as_text=True)
+    assert admin.get(f"/t/{town.slug}/grids/999999/children").status_code == 404
+    # a worker posted to 西村 reaches its subtree only; another township's admin sees nothing
+    west = api_as(create_user(roles=[(town, "info_officer", r["西村"]["id"])]))
+    assert west.get(f"/t/{town.slug}/grids/{r['西村']['id']}/children").status_code == 200
+    assert west.get(f"/t/{town.slug}/grids/{r['东一网格']['id']}/children").status_code == 404
+
+
+def test_tree_fragment_refuses_other_townships_and_strangers(town, rows, create_user, create_tenant, api_as, client):
+    r = rows(town)
+    other = create_tenant()
+    outsider = api_as(create_user(roles=[(other, "township_admin")]))
+    assert outsider.get(f"/t/{other.slug}/grids/{r['东一网格']['id']}/children").status_code == 404
+    assert outsider.get(f"/t/{town.slug}/grids/{r['东一网格']['id']}/children").status_code == 404
+    anonymous = client.get(f"/t/{town.slug}/grids/{r['东一网格']['id']}/children")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_people_filter_offers_the_top_three_levels_and_the_chosen_grid(town, rows, create_user, create_grid, api_as):
+    """The residents list's grid filter: a township's 1,000 grids were 1,000 options; it offers
+    the top three levels, and a deeper grid once chosen (its page links there)."""
+    from core.db import db
+    from core.grid.models import Grid
+    from core.tenancy import tenant_context
+
+    r = rows(town)
+    with tenant_context(town):
+        unit_id = create_grid(town, "一单元", db.session.get(Grid, r["一号楼"]["id"])).id
+    admin = api_as(create_user(roles=[(town, "township_admin")]))
+    html = admin.get(f"/t/{town.slug}/people/").get_data(as_text=True)
+    assert "一号楼</option>" in html and "一单元</option>" not in html
+    chosen = admin.get(f"/t/{town.slug}/people/?grid_id={unit_id}").get_data(as_text=True)
+    assert f'<option value="{unit_id}" selected>' in chosen and "一单元</option>" in chosen

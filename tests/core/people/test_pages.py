@@ -143,3 +143,26 @@ def test_import_wizard_progress_page_works_without_javascript(town, admin, api_a
     progress = client.get(f"/t/{town.slug}/people/import/{job.id}/progress").get_json()
     assert (progress["phase"], progress["done"], progress["total"], progress["percent"]) == ("write", 2500, 10000, 25)
     assert "params" not in progress and "tenant_id" not in progress
+
+
+def test_long_lists_count_up_to_the_cap(app, town, add_person, api_as, create_user):
+    """A township's 100,000 residents are not counted on every page view: beyond LIST_COUNT_CAP
+    the list says "more than" and the API ``total_capped``; the next page is still offered."""
+    for name in ("张一", "张二", "张三", "张四"):
+        add_person(town, name, town.grids["东一网格"])
+    admin = create_user(roles=[(town, "township_admin")])
+    api = api_as(admin)
+    app.config["LIST_COUNT_CAP"] = 3
+    try:
+        html = signed_in(api_as, admin).get(f"/t/{town.slug}/people/?per_page=2").get_data(as_text=True)
+        assert "超过 3 人" in html and "共 4 人" not in html and "第 1 页" in html and "page=2" in html
+        body = api.get(f"/api/v1/t/{town.slug}/people?per_page=2&page=2").get_json()
+        assert (body["total"], body["total_capped"], body["has_more"], len(body["items"])) == (3, True, False, 2)
+        body = api.get(f"/api/v1/t/{town.slug}/people?per_page=2").get_json()
+        assert (body["total"], body["total_capped"], body["has_more"]) == (3, True, True)
+        # under the cap the total is exact
+        body = api.get(f"/api/v1/t/{town.slug}/people?q=张一").get_json()
+        assert (body["total"], body["total_capped"], body["has_more"]) == (1, False, False)
+    finally:
+        app.config.pop("LIST_COUNT_CAP")
+    assert "共 4 人" in signed_in(api_as, admin).get(f"/t/{town.slug}/people/").get_data(as_text=True)

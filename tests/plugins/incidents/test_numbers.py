@@ -87,6 +87,9 @@ def test_overdue_lists_per_grid_and_handler(town, report, api_as):
     staff = api_as(town.staff)
     listed = staff.get(f"{base(town)}/overdue").get_json()
     assert [i["id"] for i in listed["items"]] == [a, b] and all(i["overdue"] for i in listed["items"])
+    assert (listed["total"], listed["total_capped"], listed["has_more"]) == (2, False, False)
+    first = staff.get(f"{base(town)}/overdue?per_page=1").get_json()  # counted up to the cap, not exactly
+    assert [i["id"] for i in first["items"]] == [a] and (first["total"], first["has_more"]) == (2, True)
     assert [i["id"] for i in staff.get(f"{base(town)}/overdue?handler_id={town.worker1.id}").get_json()["items"]] == [a]
     assert [i["id"] for i in api_as(town.worker2).get(f"{base(town)}/overdue").get_json()["items"]] == [b]
     summary = staff.get(f"{base(town)}/overdue/summary").get_json()

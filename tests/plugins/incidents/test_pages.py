@@ -62,3 +62,20 @@ def test_office_level_detail_and_reopen_through_pages(town, api_as, report):
     assert staff.post(f"{p}/{inc['id']}/act/reopen", data={"note": "群众不满意"}).status_code == 302
     body = staff.get(f"{base(town)}/{inc['id']}").get_json()
     assert body["state"] == "reported" and body["level"] == "office"
+
+
+def test_the_list_pages_a_page_at_a_time_with_no_total(town, api_as, report):
+    """A township holds 200,000 incidents: the list shows ``per_page`` (50 by default) and links
+    the next page when there is one, never counting them all."""
+    ids = [report()["id"] for _ in range(3)]
+    staff = api_as(town.staff)
+    p = f"/t/{town.tenant.slug}/incidents/"
+    first = staff.get(f"{p}?per_page=2").get_data(as_text=True)
+    assert f"#{ids[2]}<" in first and f"#{ids[1]}<" in first and f"#{ids[0]}<" not in first
+    assert 'rel="next"' in first and "page=2" in first and 'rel="prev"' not in first
+    second = staff.get(f"{p}?per_page=2&page=2").get_data(as_text=True)
+    assert f"#{ids[0]}<" in second and f"#{ids[1]}<" not in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    whole = staff.get(p).get_data(as_text=True)
+    assert all(f"#{i}<" in whole for i in ids) and 'class="pager"' not in whole
+    assert staff.get(f"{p}?page=0").status_code == 422
