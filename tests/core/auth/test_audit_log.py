@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import delete, select, update
 
 from core.db import db
+from core.localtime import local_today
 from core.models import AuditEntry
 from core.tenancy import tenant_context
 from tests.core.auth.conftest import form_login
@@ -42,7 +43,7 @@ def test_browse_and_filter(logged):
     assert client.get(url, query_string={"action": "role"}).get_json()["total"] >= 5  # prefix
     assert client.get(url, query_string={"action": "role.assign", "user": admin.username}).get_json()["total"] == 3
     assert client.get(url, query_string={"object_type": "core_api_token"}).get_json()["total"] == 1
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = local_today(tenant)  # the filter reads days in the township's time (Beijing)
     same_day = {"from": today.isoformat(), "to": today.isoformat()}
     assert client.get(url, query_string=same_day).get_json()["total"] == body["total"]
     later = {"from": (today + dt.timedelta(days=1)).isoformat()}
