@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask_babel import gettext as _
+
 from core.i18n import N_
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+
 from core.i18n import N_
 
 

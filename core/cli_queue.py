@@ -12,11 +12,13 @@ import time
 import click
 from flask import current_app
 from flask_babel import gettext as _
+
 from core.i18n import N_
 
 
 def register_queue_commands(cli: click.Group) -> None:
-    @cli.command("run", context_settings={"ignore_unknown_options": True}, help=N_("用 gunicorn 提供控制台和 API，并在旁边运行任务队列的消费者。"))
+    @cli.command("run", context_settings={"ignore_unknown_options": True},
+                 help=N_("用 gunicorn 提供控制台和 API，并在旁边运行任务队列的消费者。"))
     @click.option("--bind", default="127.0.0.1:8000", show_default=True)
     @click.option("--workers", default=None, type=int, help=N_("默认：2 × 核数 + 1，最多 8"))
     @click.option("--queue-workers", default=2, show_default=True, help=N_("任务队列消费者的线程数"))
@@ -34,7 +36,8 @@ def register_queue_commands(cli: click.Group) -> None:
         consumer = subprocess.Popen([sys.executable, "-m", "core.cli_main", "worker", "--workers", str(queue_workers)])
         sys.exit(_supervise(subprocess.Popen(args), consumer))
 
-    @cli.command("worker", help=N_("运行任务队列的消费者：后台任务和定时任务（Ctrl-C 或 SIGINT 停止时等运行中的任务做完；SIGTERM 立即停止，其任务记为失败）。"))
+    @cli.command("worker",
+                 help=N_("运行任务队列的消费者：后台任务和定时任务（Ctrl-C 或 SIGINT 停止时等运行中的任务做完；SIGTERM 立即停止，其任务记为失败）。"))
     @click.option("--workers", default=2, show_default=True, help=N_("执行任务的线程数"))
     @click.option("--no-periodic", is_flag=True, help=N_("此消费者不运行定时任务"))
     def worker(workers, no_periodic):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+
 from core.i18n import N_
 
 

@@ -1,4 +1,11 @@
-"""The OpenAPI 3 document, generated from the URL map and the views' marshmallow schemas."""
+"""The OpenAPI 3 document, generated from the URL map and the views' marshmallow schemas.
+
+It is written in English, one language like every page (never "中文 (english)"): its readers are
+the programmers who integrate with the API, and its field names, error codes and permission names
+are English already. A summary is the view's ``doc("…")``, a field's description its
+``metadata={"description": "…"}``; ``tests/core/test_openapi.py`` refuses Chinese in either. The
+answers themselves (error messages) follow the request's language.
+"""
 from __future__ import annotations
 
 import re

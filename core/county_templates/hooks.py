@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from flask_babel import gettext as _
 
+from core.i18n import N_
 from core.models import TenantKind
 from core.plugins import hookimpl
 from core.specs import NavItem, Permission, Role
-from core.i18n import N_
 
 
 @hookimpl

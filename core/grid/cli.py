@@ -10,8 +10,7 @@ import click
 from flask_babel import gettext as _
 
 from core.db import db
-from core.i18n import localise_message
-from core.i18n import N_
+from core.i18n import N_, localise_message
 
 
 @click.group("grids", help=N_("网格树"))

@@ -10,8 +10,7 @@ from flask_babel import gettext as _
 
 from core.cli import problem_lines
 from core.db import db
-from core.i18n import localise_message
-from core.i18n import N_
+from core.i18n import N_, localise_message
 
 
 @click.group("people", help=N_("住户和居民"))
@@ -25,7 +24,8 @@ def _tenant(slug: str):
     return tenant_arg(slug, township=True)
 
 
-@people_group.command("import", help=N_("从文件 FILE（.xlsx 或 .csv）导入住户和居民。不加 --good-rows 时全部导入或全不导入；身份证号相同的居民更新而不重复。"))
+@people_group.command("import",
+                      help=N_("从文件 FILE（.xlsx 或 .csv）导入住户和居民。不加 --good-rows 时全部导入或全不导入；身份证号相同的居民更新而不重复。"))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--tenant", "slug", required=True, help=N_("乡镇标识"))
 @click.option("--dry-run", is_flag=True, help=N_("检查每一行，不写入"))

@@ -40,7 +40,8 @@ def register_cli_commands(cli):
     def incidents_group():
         """Incidents (事件)."""
 
-    @incidents_group.command("escalate-overdue", help=N_("立即把自动升级类别中的超期事件上升一级（队列每五分钟也会执行：定时任务 incidents.escalate_overdue）。"))
+    @incidents_group.command("escalate-overdue",
+                             help=N_("立即把自动升级类别中的超期事件上升一级（队列每五分钟也会执行：定时任务 incidents.escalate_overdue）。"))
     @click.option("--tenant", "slug", default=None, help=N_("一个乡镇（默认：启用了该模块的全部乡镇）"))
     def escalate_overdue_cmd(slug):
         """Escalate overdue incidents of auto-escalating categories one level now (the queue also

@@ -1,9 +1,8 @@
 """Hook implementations of the mediation module; each calls into the module's services."""
 from __future__ import annotations
 
-from core.toolkit import NavItem, Widget, hookimpl
+from core.toolkit import N_, NavItem, Widget, hookimpl
 from core.toolkit import gettext as _
-from core.toolkit import N_
 
 
 @hookimpl

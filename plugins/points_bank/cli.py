@@ -7,8 +7,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from core.toolkit import Tenant, TenantKind, db, enabled_modules, gettext as _, tenant_context
-from core.toolkit import N_
+from core.toolkit import N_, Tenant, TenantKind, db, enabled_modules, gettext as _, tenant_context
 
 
 def townships(slug: str | None):
