@@ -18,8 +18,9 @@ from flask.cli import FlaskGroup
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core.cli_help import LocalisedContext, localise, use_localised_help
 from core.db import db
-from core.i18n import cli_language, localise_errors, localise_message
+from core.i18n import N_, cli_language, localise_errors, localise_message
 
 
 def _cli_app() -> Flask:
@@ -91,7 +92,7 @@ def _refresh() -> None:
 
 
 LANG_OPTION = click.Option(["--lang"], type=click.Choice(["zh", "en"]), expose_value=False, is_eager=True,
-                           callback=set_language, help="输出语言 / output language (zh, en); GRIDGOV_LANG")
+                           callback=set_language, help=N_("输出语言：zh 或 en（也可设环境变量 GRIDGOV_LANG）"))
 
 
 def fail_on_api_error(func):
@@ -118,12 +119,12 @@ def fail_on_api_error(func):
 
 
 def register_core_commands(cli: click.Group) -> None:
-    @cli.group("db")
+    @cli.group("db", help=N_("数据库结构"))
     def db_group():
         """Database schema (数据库)."""
 
-    @db_group.command("upgrade")
-    @click.option("--component", default=None, help="core or a plugin name (default: all)")
+    @db_group.command("upgrade", help=N_("把核心和每个已安装的插件迁移到最新版本。"))
+    @click.option("--component", default=None, help=N_("core 或一个插件名（默认：全部）"))
     def db_upgrade(component):
         """Migrate core and every installed plugin to their newest revision."""
         from core.migrate import upgrade_all
@@ -131,32 +132,32 @@ def register_core_commands(cli: click.Group) -> None:
         done = upgrade_all(only=component)
         click.echo(_("已迁移：%(components)s", components=", ".join(done)))
 
-    @db_group.command("revision")
+    @db_group.command("revision", help=N_("按模型为一个组件自动生成迁移。"))
     @click.option("--component", required=True)
     @click.option("-m", "--message", required=True)
-    @click.option("--head", default="head", show_default=True, help="base revision when there are several heads")
+    @click.option("--head", default="head", show_default=True, help=N_("有多个分支头时所基于的版本"))
     def db_revision(component, message, head):
         """Autogenerate a migration for one component from its models."""
         from core.migrate import make_revision
 
         make_revision(message, component, head=head)
 
-    @cli.group("idempotency")
+    @cli.group("idempotency", help=N_("API 写操作的幂等键"))
     def idempotency_group():
         """Idempotency keys of API writes (幂等键)."""
 
-    @idempotency_group.command("sweep")
+    @idempotency_group.command("sweep", help=N_("删除 24 小时前的幂等键（所有单位）。"))
     def idempotency_sweep():
         """Delete idempotency keys older than 24 hours (all tenants)."""
         from core.api.idempotency import sweep_expired
 
         click.echo(_("已清除 %(n)s 个过期的幂等键", n=sweep_expired()))
 
-    @cli.group("plugins")
+    @cli.group("plugins", help=N_("已安装的插件"))
     def plugins_group():
         """Installed plugins (插件)."""
 
-    @plugins_group.command("list")
+    @plugins_group.command("list", help=N_("列出已安装的插件：正常或损坏（附原因）。"))
     def plugins_list():
         """List installed plugins: ok or broken (with the reason)."""
         registry = current_app.extensions["gridgov.plugins"]
@@ -179,11 +180,11 @@ def register_core_commands(cli: click.Group) -> None:
 
     register_plugin_commands(plugins_group)
 
-    @cli.group("users")
+    @cli.group("users", help=N_("账号"))
     def users_group():
         """Accounts (账号)."""
 
-    @users_group.command("create-admin")
+    @users_group.command("create-admin", help=N_("新建平台管理员。"))
     @click.argument("username")
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
     @click.option("--mobile", default=None)
@@ -207,11 +208,22 @@ def init_app(app: Flask) -> None:
     app.cli.params.append(LANG_OPTION)
     register_core_commands(app.cli)
     app.extensions["gridgov.plugins"].pm.hook.register_cli_commands(cli=app.cli)
+    use_localised_help(app.cli)
 
 
-main = FlaskGroup(
+class LocalisedGroup(FlaskGroup):
+    """``gridgov``: Flask's group, its help and its commands' in the CLI's language (core.cli_help)."""
+
+    context_class = LocalisedContext
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)  # the app's command, in the app's context
+        return None if command is None else localise(command)
+
+
+main = LocalisedGroup(
     name="gridgov",
-    help="gridgov: 党建引领网格化治理 command line.",
+    help=N_("gridgov：党建引领网格化治理命令行。"),
     create_app=_cli_app,
     add_default_commands=False,
     add_version_option=False,

@@ -6,14 +6,16 @@ import click
 from flask import current_app
 from flask_babel import gettext as _
 
+from core.i18n import N_
+
 
 def register_backup_commands(cli: click.Group) -> None:
-    @cli.command("backup")
+    @cli.command("backup", help=N_("把数据库和所有上传文件备份为一个 .tar.gz 归档（不停机）。"))
     @click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
-                  help="folder for a timestamped archive (default: <instance>/backups)")
-    @click.option("--output", type=click.Path(dir_okay=False), default=None, help="exact archive path")
+                  help=N_("存放带时间戳归档的文件夹（默认：<instance>/backups）"))
+    @click.option("--output", type=click.Path(dir_okay=False), default=None, help=N_("归档的确切路径"))
     @click.option("--keep", type=click.IntRange(min=1), default=None,
-                  help="then keep only the newest N archives in the folder")
+                  help=N_("随后文件夹中只保留最新的 N 个归档"))
     def backup(directory, output, keep):
         """Back up the database and every uploaded file into one .tar.gz archive (online)."""
         from core.backup import BackupError, make_backup, prune
@@ -29,9 +31,9 @@ def register_backup_commands(cli: click.Group) -> None:
             for old in prune(path.parent, keep):
                 click.echo(_("已删除旧备份：%(path)s", path=old))
 
-    @cli.command("restore")
+    @cli.command("restore", help=N_("用备份替换数据库和上传文件（请先停止应用和消费者）。"))
     @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--yes", is_flag=True, help="do not ask for confirmation")
+    @click.option("--yes", is_flag=True, help=N_("不再确认"))
     def restore(archive, yes):
         """Replace the database and the uploads with a backup's (stop the app and workers first)."""
         from core.backup import BackupError, read_manifest, restore_backup

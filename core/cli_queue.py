@@ -13,13 +13,16 @@ import click
 from flask import current_app
 from flask_babel import gettext as _
 
+from core.i18n import N_
+
 
 def register_queue_commands(cli: click.Group) -> None:
-    @cli.command("run", context_settings={"ignore_unknown_options": True})
+    @cli.command("run", context_settings={"ignore_unknown_options": True},
+                 help=N_("用 gunicorn 提供控制台和 API，并在旁边运行任务队列的消费者。"))
     @click.option("--bind", default="127.0.0.1:8000", show_default=True)
-    @click.option("--workers", default=None, type=int, help="default: 2 x cores + 1, at most 8")
-    @click.option("--queue-workers", default=2, show_default=True, help="threads of the task queue's consumer")
-    @click.option("--no-consumer", is_flag=True, help="serve only (consumers run elsewhere: gridgov worker)")
+    @click.option("--workers", default=None, type=int, help=N_("默认：2 × 核数 + 1，最多 8"))
+    @click.option("--queue-workers", default=2, show_default=True, help=N_("任务队列消费者的线程数"))
+    @click.option("--no-consumer", is_flag=True, help=N_("只提供服务（消费者在别处运行：gridgov worker）"))
     @click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
     def run(bind, workers, queue_workers, no_consumer, gunicorn_args):
         """Serve the console and API with gunicorn, and run the task queue's consumer beside it."""
@@ -33,9 +36,10 @@ def register_queue_commands(cli: click.Group) -> None:
         consumer = subprocess.Popen([sys.executable, "-m", "core.cli_main", "worker", "--workers", str(queue_workers)])
         sys.exit(_supervise(subprocess.Popen(args), consumer))
 
-    @cli.command("worker")
-    @click.option("--workers", default=2, show_default=True, help="threads running tasks")
-    @click.option("--no-periodic", is_flag=True, help="do not run schedules from this consumer")
+    @cli.command("worker",
+                 help=N_("运行任务队列的消费者：后台任务和定时任务（Ctrl-C 或 SIGINT 停止时等运行中的任务做完；SIGTERM 立即停止，其任务记为失败）。"))
+    @click.option("--workers", default=2, show_default=True, help=N_("执行任务的线程数"))
+    @click.option("--no-periodic", is_flag=True, help=N_("此消费者不运行定时任务"))
     def worker(workers, no_periodic):
         """Run the task queue's consumer: background jobs and schedules (stop with Ctrl-C / SIGINT
         to let running jobs finish; SIGTERM stops at once, and their jobs read as failed)."""
@@ -47,11 +51,11 @@ def register_queue_commands(cli: click.Group) -> None:
                      state=_("关闭") if no_periodic else _("开启")))
         consumer.run()
 
-    @cli.group("schedules")
+    @cli.group("schedules", help=N_("定时任务：核心和各模块的周期性工作"))
     def schedules_group():
         """Schedules (定时任务): periodic work of core and the modules."""
 
-    @schedules_group.command("list")
+    @schedules_group.command("list", help=N_("列出已声明的定时任务：名称、cron 表达式（北京时间）、模块、说明。"))
     def schedules_list():
         """List the declared schedules: name, cron (Beijing time), module, description."""
         from core.schedules import declared
@@ -61,9 +65,9 @@ def register_queue_commands(cli: click.Group) -> None:
             click.echo(f"{name:36} {entry.schedule.cron:16} {module:18} "
                        f"{entry.schedule.description}")
 
-    @schedules_group.command("run")
+    @schedules_group.command("run", help=N_("立即在本机运行一个定时任务（不经队列），并记录运行情况。"))
     @click.argument("name")
-    @click.option("--tenant", "slug", default=None, help="one township (default: every township it applies to)")
+    @click.option("--tenant", "slug", default=None, help=N_("一个乡镇（默认：适用的每个乡镇）"))
     def schedules_run(name, slug):
         """Run a schedule now, here (not through the queue), and record the runs."""
         from core.schedules import run_now

@@ -16,14 +16,15 @@ from tenants.demo import load_demo
 from tenants.manifest import parse_manifest_text
 from tenants.modules import disable_module, enable_module, module_state
 from tenants.onboarding import create_county, onboard_township, set_status
+from core.i18n import N_
 
 
 def register_commands(cli: click.Group) -> None:
-    @cli.group("tenants")
+    @cli.group("tenants", help=N_("县和乡镇"))
     def tenants_group():
         """Counties and townships (租户)."""
 
-    @tenants_group.command("onboard")
+    @tenants_group.command("onboard", help=N_("开通乡镇：按 YAML 清单文件（- 表示标准输入）。"))
     @click.argument("manifest", type=click.File("r", encoding="utf-8"))
     @fail_on_api_error
     def tenants_onboard(manifest):
@@ -35,7 +36,7 @@ def register_commands(cli: click.Group) -> None:
             click.echo(_("管理员 %(username)s 的密码（只显示这一次）：%(password)s", username=result.admin.username,
                          password=result.admin_password))
 
-    @tenants_group.command("create-county")
+    @tenants_group.command("create-county", help=N_("新建县。"))
     @click.argument("slug")
     @click.argument("name")
     @click.option("--region-code", default=None)
@@ -45,8 +46,8 @@ def register_commands(cli: click.Group) -> None:
         county = create_county(slug, name, region_code)
         click.echo(_("已创建县 %(slug)s（%(name)s）", slug=county.slug, name=county.name))
 
-    @tenants_group.command("list")
-    @click.option("--json", "as_json", is_flag=True, help="JSON lines for scripts")
+    @tenants_group.command("list", help=N_("列出县和乡镇及其状态。"))
+    @click.option("--json", "as_json", is_flag=True, help=N_("每行一个 JSON，供脚本使用"))
     def tenants_list(as_json):
         """List counties and townships with their status."""
         kinds = {TenantKind.county: _("县/市"), TenantKind.township: _("乡镇")}
@@ -60,16 +61,15 @@ def register_commands(cli: click.Group) -> None:
                 click.echo(f"{kinds.get(t.kind, t.kind.value):6} {t.slug:24} {statuses.get(t.status, t.status.value):6} "
                            f"{parent or '-':16} {t.name}")
 
+    helps = {"suspend": N_("暂停乡镇（数据均保留）。"), "resume": N_("恢复已暂停的乡镇。")}
     for verb, status in (("suspend", "suspended"), ("resume", "active")):
         def make(verb=verb, status=status):
-            @tenants_group.command(verb)
+            @tenants_group.command(verb, help=helps[verb])
             @click.argument("slug")
             @fail_on_api_error
             def change(slug):
                 set_status(tenant_arg(slug), TenantStatus(status))
                 click.echo(f"{slug}: " + (_("已暂停") if status == "suspended" else _("在用")))
-
-            change.__doc__ = f"{verb.capitalize()} a township (its data is kept)."
 
         make()
 
@@ -77,13 +77,13 @@ def register_commands(cli: click.Group) -> None:
 
     register_archive_commands(tenants_group)
 
-    @cli.group("modules")
+    @cli.group("modules", help=N_("各乡镇的模块"))
     def modules_group():
         """Modules per township (模块)."""
 
-    @modules_group.command("list")
-    @click.option("--tenant", "slug", required=True, help="township slug")
-    @click.option("--json", "as_json", is_flag=True, help="JSON lines with each module's settings, for scripts")
+    @modules_group.command("list", help=N_("列出模块及乡镇是否已启用。"))
+    @click.option("--tenant", "slug", required=True, help=N_("乡镇标识"))
+    @click.option("--json", "as_json", is_flag=True, help=N_("每行一个 JSON，含各模块的设置，供脚本使用"))
     def modules_list(slug, as_json):
         """List modules and whether the township has them on."""
         english = cli_language() == "en"
@@ -96,10 +96,10 @@ def register_commands(cli: click.Group) -> None:
                 state = _("已启用") if m["enabled"] else _("未启用")
                 click.echo(f"{m['name']:20} {state:6} {title}")
 
-    @modules_group.command("enable")
+    @modules_group.command("enable", help=N_("为乡镇启用模块。"))
     @click.argument("name")
-    @click.option("--tenant", "slug", required=True, help="township slug")
-    @click.option("--settings", default=None, help="JSON object of settings")
+    @click.option("--tenant", "slug", required=True, help=N_("乡镇标识"))
+    @click.option("--settings", default=None, help=N_("设置（JSON 对象）"))
     @fail_on_api_error
     def modules_enable(name, slug, settings):
         """Switch a module on for a township."""
@@ -111,9 +111,9 @@ def register_commands(cli: click.Group) -> None:
         db.session.commit()
         click.echo(_("%(slug)s 已启用 %(name)s", slug=slug, name=name))
 
-    @modules_group.command("disable")
+    @modules_group.command("disable", help=N_("为乡镇停用模块（数据保留）。"))
     @click.argument("name")
-    @click.option("--tenant", "slug", required=True, help="township slug")
+    @click.option("--tenant", "slug", required=True, help=N_("乡镇标识"))
     @fail_on_api_error
     def modules_disable(name, slug):
         """Switch a module off for a township (its data is kept)."""
@@ -123,10 +123,10 @@ def register_commands(cli: click.Group) -> None:
 
     from tenants.cli_bench_data import SCALES, run_scale, scale_options
 
-    @cli.command("demo")
-    @click.option("--scale", type=click.Choice(SCALES), default=None,
-                  help="build data at scale, with the enabled modules' data in proportion: a township of "
-                       "1,000 grids and ~100,000 residents, a county of 20 townships, a prefecture of 8 counties")
+    @cli.command("demo", help=N_(
+        "载入演示用的县、乡镇、网格和居民（可重复运行）；加 --scale 则批量生成大规模数据，含模块数据，报告每秒行数。"))
+    @click.option("--scale", type=click.Choice(SCALES), default=None, help=N_(
+        "按规模生成数据，含已启用模块的数据：乡镇为 1,000 个网格、约 100,000 名居民，县为 20 个乡镇，地市为 8 个县"))
     @scale_options
     def demo(scale, factor, prefix, residents):
         """Load demo counties, townships, grids and people (idempotent); with --scale, data at scale

@@ -8,10 +8,11 @@ import click
 from flask_babel import gettext as _
 
 from core.cli import fail_on_api_error, tenant_arg
+from core.i18n import N_
 
 
 def register_archive_commands(tenants_group: click.Group) -> None:
-    @tenants_group.command("export")
+    @tenants_group.command("export", help=N_("把一个乡镇的全部数据和上传文件写入一个归档（.tar.gz）。"))
     @click.argument("slug")
     @click.argument("output", type=click.Path(dir_okay=False))
     @fail_on_api_error
@@ -25,10 +26,10 @@ def register_archive_commands(tenants_group: click.Group) -> None:
                      users=manifest["users"], files=len(manifest["files"]) - len(manifest["tables"]) - 2,
                      output=output))
 
-    @tenants_group.command("import")
+    @tenants_group.command("import", help=N_("从导出的乡镇归档新建乡镇（包括全部数据和文件）。"))
     @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--county", "county_slug", required=True, help="the county (of this installation) to attach it to")
-    @click.option("--slug", default=None, help="a new slug (default: the archive's)")
+    @click.option("--county", "county_slug", required=True, help=N_("归入本系统的哪个县"))
+    @click.option("--slug", default=None, help=N_("新的标识（默认：沿用归档中的）"))
     @fail_on_api_error
     def tenants_import(archive, county_slug, slug):
         """Create a township from an archive of `gridgov tenants export`, every row and file included."""
@@ -40,11 +41,11 @@ def register_archive_commands(tenants_group: click.Group) -> None:
         for line in report.nulled:
             click.echo("  " + _("本系统没有的外部引用已置空：%(what)s", what=line))
 
-    @tenants_group.command("delete")
+    @tenants_group.command("delete", help=N_("先把乡镇导出到 --archive，再删除它的全部数据和上传文件（记入审计）。"))
     @click.argument("slug")
     @click.option("--archive", "archive", required=True, type=click.Path(dir_okay=False),
-                  help="where to write the township's archive first")
-    @click.option("--yes", is_flag=True, help="do not ask for confirmation")
+                  help=N_("先把乡镇归档写到哪里"))
+    @click.option("--yes", is_flag=True, help=N_("不再确认"))
     @fail_on_api_error
     def tenants_delete(slug, archive, yes):
         """Export a township to --archive, then remove all its rows and uploads (audited)."""

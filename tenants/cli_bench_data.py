@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from flask_babel import gettext as _
+from core.i18n import N_
 
 SCALES = ["township", "county", "prefecture"]
 
@@ -13,10 +13,10 @@ def scale_options(command):
     """The options of a build at scale, shared by ``demo --scale`` and ``bench-data``."""
     for option in reversed([
         click.option("--factor", type=click.FloatRange(0.001, 1.0), default=1.0, show_default=True,
-                     help="Shrink grids, residents and module data by this factor."),
-        click.option("--prefix", default="sc", show_default=True, help="Slug prefix of the generated counties."),
+                     help=N_("网格、居民和模块数据按此倍数缩小。")),
+        click.option("--prefix", default="sc", show_default=True, help=N_("生成的县的标识前缀。")),
         click.option("--residents", type=click.IntRange(1, 1_000_000), default=None,
-                     help="Residents per township (default: the scale's, times --factor)."),
+                     help=N_("每个乡镇的居民数（默认按规模，再乘以 --factor）。")),
     ]):
         command = option(command)
     return command
@@ -29,9 +29,10 @@ def run_scale(scale: str, factor: float, prefix: str, residents: int | None) -> 
 
 
 def register_bench_data_command(cli: click.Group) -> None:
-    @cli.command("bench-data")
+    @cli.command("bench-data", help=N_(
+        "与 gridgov demo --scale 相同：批量生成大规模数据，含模块数据（可按乡镇续跑）。"))
     @click.option("--scale", type=click.Choice(SCALES), required=True,
-                  help="township: 1,000 grids, 100,000 residents; county: 20 townships; prefecture: 8 counties.")
+                  help=N_("township：1,000 个网格、100,000 名居民；county：20 个乡镇；prefecture：8 个县。"))
     @scale_options
     def bench_data(scale, factor, prefix, residents):
         """The same as ``gridgov demo --scale`` (data at scale with module data, resumable)."""

@@ -30,6 +30,7 @@ def _bad_zone():
     raise ValidationError(_("不是有效的时区，例如 Asia/Shanghai"))
 
 SLUG = validate.Regexp(r"^[a-z][a-z0-9-]{1,62}$", error=N_("须为小写字母开头的小写字母、数字或横线，2 到 63 位"))
+REGION_CODE = validate.Regexp(r"^\d{6,12}$", error=N_("须为 6 到 12 位数字"))
 
 
 class GridNodeSchema(Schema):
@@ -48,7 +49,7 @@ class ManifestSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     slug = fields.String(required=True, validate=SLUG)
     county = fields.String(required=True, validate=SLUG)
-    region_code = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{6,12}$", error=N_("须为 6 到 12 位数字")))
+    region_code = fields.String(load_default=None, allow_none=True, validate=REGION_CODE)
     grid_level_names = fields.List(fields.String(validate=validate.Length(min=1, max=20)),
                                    load_default=lambda: ["一级网格", "二级网格", "三级网格"],
                                    validate=validate.Length(min=1, max=6, error=N_("须有 1 到 6 级")))

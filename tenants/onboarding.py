@@ -25,7 +25,7 @@ from core.grid.service import create_tree
 from core.models import Tenant, TenantKind, TenantStatus, User, platform_tenant
 from core.modules import hooks
 from core.tenancy import tenant_context
-from tenants.manifest import SLUG, ManifestSchema
+from tenants.manifest import REGION_CODE, SLUG, ManifestSchema
 from tenants.modules import enable_module
 from flask_babel import gettext as _
 
@@ -186,6 +186,11 @@ template kind's default list published as its first version. Commits."""
         problems["slug"] = exc.messages
     if not name or len(name) > 100:
         problems["name"] = [_("名称须为 1 到 100 个字符")]
+    try:
+        if region_code is not None:
+            REGION_CODE(region_code)
+    except ValidationError as exc:
+        problems["region_code"] = exc.messages
     if problems:
         raise ApiError(422, "validation_error", _("输入有误"), problems)
     if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):

@@ -29,7 +29,7 @@ class CountyCreateSchema(Schema):
 class OnboardResultSchema(Schema):
     tenant = fields.Nested(TenantSchema)
     admin_username = fields.String()
-    admin_password = fields.String(metadata={"description": "只在系统生成时返回一次 (only when generated, shown once)"})
+    admin_password = fields.String(metadata={"description": "only when the system generated it, shown once"})
     grids = fields.Integer()
     modules = fields.List(fields.String())
 

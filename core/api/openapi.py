@@ -1,4 +1,11 @@
-"""The OpenAPI 3 document, generated from the URL map and the views' marshmallow schemas."""
+"""The OpenAPI 3 document, generated from the URL map and the views' marshmallow schemas.
+
+It is written in English, one language like every page (never "中文 (english)"): its readers are
+the programmers who integrate with the API, and its field names, error codes and permission names
+are English already. A summary is the view's ``doc("…")``, a field's description its
+``metadata={"description": "…"}``; ``tests/core/test_openapi.py`` refuses Chinese in either. The
+answers themselves (error messages) follow the request's language.
+"""
 from __future__ import annotations
 
 import re
@@ -38,7 +45,7 @@ IDEMPOTENCY_PARAMETER = {
     "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
     "description": (
-        "幂等键: a retry with the same key and the same request gets the stored status and body "
+        "Idempotency key: a retry with the same key and the same request gets the stored status and body "
         f"(with `{REPLAYED_HEADER}: true`) and has no second effect; the same key with another "
         "request answers 422 `idempotency_key_reused`; a retry while the first still runs answers "
         "409 `idempotency_in_progress`; longer than 255 characters answers 400. Kept per "
@@ -55,7 +62,7 @@ def build_spec(app: Flask) -> dict:
         version="1",
         openapi_version="3.0.3",
         plugins=[plugin],
-        info={"description": "党建引领网格化治理 REST API. Errors: see components.schemas.Error."},
+        info={"description": "The REST API of gridgov, Party-led grid governance for townships. Errors: see components.schemas.Error."},
     )
     plugin.converter.add_attribute_function(_nullable_output)
     spec.components.schema("Error", ERROR_SCHEMA)
@@ -141,9 +148,9 @@ def _query(meta: dict) -> list:
         params.append({"in": "query", "schema": query})
     if meta.get("paged"):
         params += [
-            {"name": "page", "in": "query", "required": False, "description": "页码 (from 1)",
+            {"name": "page", "in": "query", "required": False, "description": "page number, from 1",
              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT, "default": 1}},
-            {"name": "per_page", "in": "query", "required": False, "description": "每页条数",
+            {"name": "per_page", "in": "query", "required": False, "description": "items per page",
              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 50}},
         ]
     return params

@@ -107,7 +107,7 @@ def reset_password(user_id: int):
 
 @bp.post("/users/<int:user_id>/deactivate")
 @requires("users.manage")
-@doc("Deactivate an account (停用): no sign-in, sessions end, API tokens revoked; rows and history stay",
+@doc("Deactivate an account: no sign-in, sessions end, API tokens revoked; rows and history stay",
      tags=["users"])
 def deactivate_user(user_id: int):
     return _set_active(user_id, False)
@@ -115,7 +115,7 @@ def deactivate_user(user_id: int):
 
 @bp.post("/users/<int:user_id>/activate")
 @requires("users.manage")
-@doc("Reactivate a deactivated account (启用)", tags=["users"])
+@doc("Reactivate a deactivated account", tags=["users"])
 def activate_user(user_id: int):
     return _set_active(user_id, True)
 

@@ -169,8 +169,7 @@ def init_app(app: Flask) -> None:
             raise ApiError(
                 403,
                 "tenant_suspended",
-                f"{tenant.name}已暂停使用，数据均已保留；请联系县级管理员恢复 "
-                f"({tenant.slug} is suspended; contact the county admin)",
+                _("%(name)s已暂停使用，数据均已保留；请联系县级管理员恢复", name=tenant.name),
             )
         g.access = access
         enter_tenant(tenant)

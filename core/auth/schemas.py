@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 class LoginSchema(Schema):
     login = fields.String(required=True, validate=validate.Length(min=1, max=64),
-                          metadata={"description": "用户名或手机号 (username or mobile number)"})
+                          metadata={"description": "username or mobile number"})
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
     remember = fields.Boolean(load_default=False)
 
@@ -53,14 +53,14 @@ class PermissionChangeSchema(Schema):
 class TokenCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     expires_in_days = fields.Integer(load_default=90, strict=True, validate=validate.Range(min=1, max=365),
-                                     metadata={"description": "有效天数 1-365 (days until expiry)"})
+                                     metadata={"description": "days until expiry, 1 to 365"})
 
 
 class TokenIssueSchema(TokenCreateSchema):
     """For API-only clients (a script on the intranet): sign in and get a token in one request."""
 
     login = fields.String(required=True, validate=validate.Length(min=1, max=64),
-                          metadata={"description": "用户名或手机号 (username or mobile number)"})
+                          metadata={"description": "username or mobile number"})
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
     name = fields.String(load_default="script", validate=validate.Length(min=1, max=64))
 
@@ -81,9 +81,9 @@ class AuditFilterSchema(Schema):
     """Query-string filters of the audit log; dates are inclusive, in UTC."""
 
     user = fields.String(load_default=None, validate=validate.Length(max=64),
-                         metadata={"description": "用户名或用户ID (username or user id)"})
+                         metadata={"description": "username or user id"})
     action = fields.String(load_default=None, validate=validate.Length(max=64),
-                           metadata={"description": "操作，或其前缀如 role (action or its prefix)"})
+                           metadata={"description": "action, or its prefix such as role"})
     object_type = fields.String(load_default=None, validate=validate.Length(max=64))
     date_from = fields.Date(load_default=None, data_key="from")
     date_to = fields.Date(load_default=None, data_key="to")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask_babel import gettext as _
 
+from core.i18n import N_
 from core.models import TenantKind
 from core.plugins import hookimpl
 from core.specs import NavItem, Permission, Role
@@ -41,12 +42,12 @@ def nav_items(tenant, user):
 
 @hookimpl
 def register_cli_commands(cli):
-    @cli.group("templates")
+    @cli.group("templates", help=N_("县级模板"))
     def templates_group():
         """County templates (县级模板)."""
 
-    @templates_group.command("list")
-    @click.option("--tenant", "slug", required=True, help="a county (its templates) or a township (its adoptions)")
+    @templates_group.command("list", help=N_("列出县的模板及其版本，或乡镇采用模板的情况。"))
+    @click.option("--tenant", "slug", required=True, help=N_("县（列出它的模板）或乡镇（列出它的采用情况）"))
     def templates_list(slug):
         """List a county's templates with their versions, or a township's standing with them."""
         from core.cli import tenant_arg

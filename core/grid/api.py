@@ -70,7 +70,8 @@ def grid_tree():
     depth = request.args.get("depth")
     if depth is not None:
         if not depth.isdigit() or not 1 <= int(depth) <= service.MAX_DEPTH:
-            raise ApiError(422, "validation_error", "depth 须为 1 到 6 (1 to 6)", {"depth": ["须为 1 到 6 的整数 (1 to 6)"]})
+            raise ApiError(422, "validation_error", _("参数 %(name)s 有误", name="depth"),
+                           {"depth": [_("须为 %(minimum)s 到 %(maximum)s 之间的整数", minimum=1, maximum=service.MAX_DEPTH)]})
         depth = int(depth)
     return jsonify({"level_names": g.tenant.level_names, "items": queries.tree(g.tenant, queries.reach(), depth=depth)})
 

@@ -10,10 +10,10 @@ import click
 from flask_babel import gettext as _
 
 from core.db import db
-from core.i18n import localise_message
+from core.i18n import N_, localise_message
 
 
-@click.group("grids")
+@click.group("grids", help=N_("网格树"))
 def grids_group():
     """The grid tree (网格)."""
 
@@ -43,11 +43,11 @@ def read_rows(path: Path) -> list[list[str]]:
     return rows
 
 
-@grids_group.command("import")
+@grids_group.command("import", help=N_("按文件 FILE（.xlsx、.csv 或文本）新建网格：全部新建或全不新建。"))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--tenant", "slug", required=True, help="township slug")
-@click.option("--under", default=None, help="unified code (统一网格编码) of the grid to add below")
-@click.option("--skip-header", is_flag=True, help="the first row holds column titles")
+@click.option("--tenant", "slug", required=True, help=N_("乡镇标识"))
+@click.option("--under", default=None, help=N_("新网格的上级网格的统一网格编码"))
+@click.option("--skip-header", is_flag=True, help=N_("第一行是列标题"))
 def import_command(file, slug, under, skip_header):
     """Create the grids named in FILE (.xlsx, .csv or text), all or nothing."""
     from sqlalchemy import select
@@ -75,8 +75,8 @@ def import_command(file, slug, under, skip_header):
     click.echo(_("已新建 %(created)s 个网格；%(existing)s 行已存在", created=result["created"], existing=result["existing"]))
 
 
-@grids_group.command("tree")
-@click.option("--tenant", "slug", required=True, help="township slug")
+@grids_group.command("tree", help=N_("打印在用的网格树及统一网格编码。"))
+@click.option("--tenant", "slug", required=True, help=N_("乡镇标识"))
 def tree_command(slug):
     """Print the active grid tree with unified codes."""
     from sqlalchemy import select

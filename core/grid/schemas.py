@@ -96,7 +96,7 @@ _INT = {"type": "integer", "minimum": 0}
 COUNTS = json_schema("GridCounts", {
     "type": "object", "required": ["households", "residents", "party_members", "party_away", "tags"],
     "properties": {"households": _INT, "residents": _INT, "party_members": _INT, "party_away": _INT,
-                   "tags": {"type": "object", "additionalProperties": _INT, "description": "标签名 → 人数"}}})
+                   "tags": {"type": "object", "additionalProperties": _INT, "description": "tag name → number of residents"}}})
 _BRIEF = {
     "id": {"type": "integer"}, "name": {"type": "string"}, "code": {"type": "string"},
     "level": {"type": "integer", "minimum": 1}, "level_name": {"type": "string"},

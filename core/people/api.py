@@ -78,7 +78,7 @@ def get_person(person_id):
 
 @bp.patch("/people/<int:person_id>")
 @requires("people.edit")
-@doc("Change a resident (status 迁出/死亡 instead of deleting)", request_schema=PersonIn, tags=["people"])
+@doc("Change a resident (status moved_out or deceased instead of deleting)", request_schema=PersonIn, tags=["people"])
 def update_person(person_id):
     person = access.person_or_404(person_id)
     data = load(PersonIn, partial=True)
@@ -158,7 +158,7 @@ def get_household(household_id):
 
 @bp.post("/households/<int:household_id>/party-center")
 @requires("people.edit")
-@doc("Name the household a party-member household (党员中心户), headed by a party member living in it",
+@doc("Name the household a party-member household, headed by a party member living in it",
      request_schema=PartyCenterIn, tags=["people"], status=201)
 def create_party_center(household_id):
     household = access.household_to_edit(household_id, "household_id")
@@ -178,7 +178,7 @@ def delete_party_center(household_id):
 
 @bp.post("/households/<int:household_id>/party-center/links")
 @requires("people.edit")
-@doc("Link a household to this party-member household (联系户); each household has one centre at most",
+@doc("Link a household to this party-member household; each household has one centre at most",
      request_schema=PartyCenterLinkIn, tags=["people"], status=201)
 def link_party_center(household_id):
     center = centers.center_or_404(access.household_to_edit(household_id, "household_id"))

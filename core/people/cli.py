@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 
 from core.cli import problem_lines
 from core.db import db
-from core.i18n import localise_message
+from core.i18n import N_, localise_message
 
 
-@click.group("people")
+@click.group("people", help=N_("住户和居民"))
 def people_group():
     """Households and residents (居民)."""
 
@@ -24,12 +24,13 @@ def _tenant(slug: str):
     return tenant_arg(slug, township=True)
 
 
-@people_group.command("import")
+@people_group.command("import",
+                      help=N_("从文件 FILE（.xlsx 或 .csv）导入住户和居民。不加 --good-rows 时全部导入或全不导入；身份证号相同的居民更新而不重复。"))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--tenant", "slug", required=True, help="township slug")
-@click.option("--dry-run", is_flag=True, help="check every row, write nothing")
-@click.option("--good-rows", is_flag=True, help="import the good rows even if some are bad")
-@click.option("--mapping", default=None, help='JSON object {"header": "field"} for unusual headers')
+@click.option("--tenant", "slug", required=True, help=N_("乡镇标识"))
+@click.option("--dry-run", is_flag=True, help=N_("检查每一行，不写入"))
+@click.option("--good-rows", is_flag=True, help=N_("即使有错误行也导入正确的行"))
+@click.option("--mapping", default=None, help=N_("JSON 对象 {\"表头\": \"字段\"}，用于不常见的表头"))
 def import_command(file, slug, dry_run, good_rows, mapping):
     """Import households and residents from FILE (.xlsx or .csv). Without --good-rows the import
     is all-or-nothing; matching ID numbers are updated, not duplicated."""
@@ -83,7 +84,7 @@ def import_command(file, slug, dry_run, good_rows, mapping):
         click.echo(_("仅检查：未写入任何数据"))
 
 
-@people_group.command("export")
+@people_group.command("export", help=N_("把网格、住户和居民导出为 .xlsx 文件（身份证号和手机号不遮挡）。"))
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
 @click.option("--tenant", "slug", required=True)
 def export_command(out, slug):

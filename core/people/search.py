@@ -62,8 +62,8 @@ def require_number_search(name: str) -> None:
     """403 naming ``name`` for an explicit ID-number or phone search by a user who may see
     neither unmasked anywhere (the free-text box simply finds no one by number)."""
     if reach_ids("people.read_sensitive") == set():
-        raise ApiError(403, "forbidden", "按身份证号或手机号查找须有 people.read_sensitive 权限 "
-                                         "(searching by ID number or phone needs people.read_sensitive)",
+        raise ApiError(403, "forbidden", _("按身份证号或手机号查找须有 %(permission)s 权限",
+                                           permission="people.read_sensitive"),
                        {name: [_("无权按此查找")]})
 
 

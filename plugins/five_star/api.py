@@ -33,7 +33,7 @@ def _star_of_task(task: Task) -> Star:
 
 @bp.get("/standards/<int:year>")
 @requires(READ)
-@doc("The standard of a year: stars, key tasks, criteria (创建标准)", tags=["five_star"])
+@doc("The standard of a year: stars, key tasks, criteria", tags=["five_star"])
 def get_standard(year: int):
     standard = standards.standard_of(year)
     if standard is None:
@@ -56,7 +56,7 @@ def adopt_standard(year: int):
 
 @bp.post("/standards/<int:year>/stars/<code>/tasks")
 @requires(REVIEW)
-@doc("Add a township task under a star (乡镇自设任务)", request_schema=TaskIn, tags=["five_star"], status=201)
+@doc("Add a township task under a star", request_schema=TaskIn, tags=["five_star"], status=201)
 def add_task(year: int, code: str):
     standard = standards.standard_of(year)
     star = standards.star_by_code(standard, code) if standard else None
@@ -90,7 +90,7 @@ def patch_criterion(criterion_id: int):
 
 @bp.get("/branches")
 @requires(READ)
-@doc("Village branches with the stars they hold (村级支部)", tags=["five_star"],
+@doc("Village branches with the stars they hold", tags=["five_star"],
      query={"year": "year"})
 def list_branches():
     year = year_arg()
@@ -101,7 +101,7 @@ def list_branches():
 
 @bp.get("/plans")
 @requires(READ)
-@doc("Creation plans of a year (创建计划)", tags=["five_star"],
+@doc("Creation plans of a year", tags=["five_star"],
      query={"year": "year"})
 def list_plans():
     rows = db.session.scalars(select(Plan).where(Plan.year == year_arg()).order_by(Plan.id))
@@ -110,7 +110,7 @@ def list_plans():
 
 @bp.post("/plans")
 @requires(PLAN)
-@doc("File or change a branch's plan (填报创建计划表)", request_schema=PlanIn, tags=["five_star"], status=201)
+@doc("File or change a branch's plan", request_schema=PlanIn, tags=["five_star"], status=201)
 def save_plan():
     data = load(PlanIn)
     org = branch_or_404(data.pop("org_id"), field="org_id")
@@ -143,7 +143,7 @@ def move_plan(plan_id: int, action: str):
 
 @bp.get("/filing")
 @requires(REVIEW)
-@doc("Which branches have filed this year's plan (报送情况)", tags=["five_star"],
+@doc("Which branches have filed this year's plan", tags=["five_star"],
      query={"year": "year"})
 def filing():
     return jsonify(plans.filing(year_arg()))
@@ -151,7 +151,7 @@ def filing():
 
 @bp.post("/filing/remind")
 @requires(REVIEW)
-@doc("Remind branches that have not filed (催报)", request_schema=RemindIn, tags=["five_star"])
+@doc("Remind branches that have not filed", request_schema=RemindIn, tags=["five_star"])
 def remind():
     data = load(RemindIn)
     sent = plans.remind_missing(data["year"], data["org_ids"])
@@ -161,7 +161,7 @@ def remind():
 
 @bp.get("/evidence")
 @requires(READ)
-@doc("A branch's evidence and live numbers for a year (佐证材料)", tags=["five_star"],
+@doc("A branch's evidence and live numbers for a year", tags=["five_star"],
      query={"org_id": "id"})
 def list_evidence():
     raw = request.args.get("org_id", "")
@@ -203,7 +203,7 @@ def _assessment(assessment_id: int):
 
 @bp.post("/assessments")
 @requires(PLAN)
-@doc("Open a branch's assessment of a star (申报评星)", request_schema=AssessmentIn, tags=["five_star"], status=201)
+@doc("Open a branch's assessment of a star", request_schema=AssessmentIn, tags=["five_star"], status=201)
 def start_assessment():
     data = load(AssessmentIn)
     org = branch_or_404(data["org_id"], field="org_id")
@@ -219,7 +219,7 @@ def start_assessment():
 
 @bp.get("/assessments/<int:assessment_id>")
 @requires(READ)
-@doc("An assessment with its steps (评星记录)", tags=["five_star"])
+@doc("An assessment with its steps", tags=["five_star"])
 def show_assessment(assessment_id: int):
     row, _org, star = _assessment(assessment_id)
     return jsonify(flow.assessment_dict(row, star))
@@ -247,7 +247,7 @@ def assessment_step(assessment_id: int, verb: str):
 
 @bp.get("/awards")
 @requires(READ)
-@doc("Published stars of a year (已授星), withdrawn ones included", tags=["five_star"],
+@doc("Published stars of a year, withdrawn ones included", tags=["five_star"],
      query={"year": "year"})
 def list_awards():
     rows = db.session.scalars(select(Award).where(Award.year == year_arg()).order_by(Award.id))
@@ -256,7 +256,7 @@ def list_awards():
 
 @bp.post("/awards/<int:award_id>/withdraw")
 @requires(REVIEW)
-@doc("Withdraw a star (摘星) with a reason and the tasks to redo", request_schema=WithdrawIn, tags=["five_star"])
+@doc("Withdraw a star with a reason and the tasks to redo", request_schema=WithdrawIn, tags=["five_star"])
 def withdraw(award_id: int):
     award = _get(Award, award_id, "星级")
     data = load(WithdrawIn, payload())
@@ -267,7 +267,7 @@ def withdraw(award_id: int):
 
 @bp.get("/ranking")
 @requires(READ)
-@doc("The township's branches by stars held (排名)", tags=["five_star"],
+@doc("The township's branches by stars held", tags=["five_star"],
      query={"year": "year"})
 def ranking():
     return jsonify({"year": year_arg(), "items": stats.ranking(year_arg())})

@@ -24,7 +24,7 @@ def _names() -> dict[int, str]:
 
 @bp.get("/stars")
 @requires(READ)
-@doc("The township's household stars of a year (十星), ?year= (default this year); ``from_year`` is the year "
+@doc("The township's household stars of a year, ?year= (default this year); ``from_year`` is the year "
      "they come from (an earlier one until this year's are first written)", tags=["five_star"],
      query={"year": "year"})
 def list_stars():
@@ -36,7 +36,7 @@ def list_stars():
 
 @bp.post("/stars")
 @requires(REVIEW)
-@doc("Define a household star for a year with its pass score (新增星)", request_schema=HouseholdStarIn,
+@doc("Define a household star for a year with its pass score", request_schema=HouseholdStarIn,
      tags=["five_star"], status=201)
 def create_star():
     data = load(HouseholdStarIn)
@@ -60,7 +60,7 @@ def _year_or_none() -> int | None:
 
 @bp.patch("/stars/<int:star_id>")
 @requires(REVIEW)
-@doc("Change a household star of an open year: name, category, scores (修改星)", request_schema=HouseholdStarPatch,
+@doc("Change a household star of an open year: name, category, scores", request_schema=HouseholdStarPatch,
      tags=["five_star"])
 def update_star(star_id: int):
     star = defs.update_star(defs.in_year(_star(star_id), _year_or_none()), load(HouseholdStarPatch))
@@ -71,7 +71,7 @@ def update_star(star_id: int):
 
 @bp.post("/stars/<int:star_id>/retire")
 @requires(REVIEW)
-@doc("Retire a household star: scored no more, its ratings kept (停用)", tags=["five_star"])
+@doc("Retire a household star: scored no more, its ratings kept", tags=["five_star"])
 def retire_star(star_id: int):
     star = defs.retire_star(defs.in_year(_star(star_id), _year_or_none()))
     body = defs.star_dict(star)
@@ -90,7 +90,7 @@ def list_ratings():
 
 @bp.post("/ratings")
 @requires(HH_SCORE)
-@doc("The scoring group scores a household's stars for a month (评分)", request_schema=ScoreIn, tags=["five_star"],
+@doc("The scoring group scores a household's stars for a month", request_schema=ScoreIn, tags=["five_star"],
      status=201)
 def score():
     data = load(ScoreIn)
@@ -103,7 +103,7 @@ def score():
 
 @bp.post("/ratings/confirm")
 @requires(HH_CONFIRM)
-@doc("The rating group confirms scored stars (评星)", request_schema=ConfirmIn, tags=["five_star"])
+@doc("The rating group confirms scored stars", request_schema=ConfirmIn, tags=["five_star"])
 def confirm():
     data = load(ConfirmIn)
     rows = hh.confirm(data["month"], data["rating_ids"])
@@ -113,7 +113,7 @@ def confirm():
 
 @bp.post("/ratings/derive")
 @requires(HH_SCORE)
-@doc("Score stars from points_bank categories (积分折星)", request_schema=MonthIn, tags=["five_star"])
+@doc("Score stars from points_bank categories", request_schema=MonthIn, tags=["five_star"])
 def derive():
     n = hh.derive_from_points(g.tenant, load(MonthIn)["month"])
     db.session.commit()
@@ -122,7 +122,7 @@ def derive():
 
 @bp.get("/honour-roll")
 @requires(READ)
-@doc("Households by confirmed stars in a month (光荣榜)", tags=["five_star"],
+@doc("Households by confirmed stars in a month", tags=["five_star"],
      query={"month": "month"})
 def honour_roll():
     return jsonify({"items": hh.honour_roll(g.tenant, request.args.get("month") or this_month())})

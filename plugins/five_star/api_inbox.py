@@ -17,7 +17,7 @@ class ReadIn(Schema):
 
 @bp.get("")
 @requires(READ)
-@doc("My five-star notices (我的提醒), unread first", tags=["five_star"])
+@doc("My five-star notices, unread first", tags=["five_star"])
 def list_notices():
     n, _newest = reminders.unread()
     return jsonify({"unread": n, "items": [reminders.notice_dict(x) for x in reminders.inbox()]})

@@ -14,7 +14,7 @@ bp = Blueprint("five_star_county", __name__, url_prefix="/api/v1/t/<tenant>/five
 
 @bp.get("/map")
 @requires(READ)
-@doc("Every township's villages × stars (县级星级图)", tags=["five_star"])
+@doc("Every township's villages × stars", tags=["five_star"])
 def wall_map():
     county.county()
     towns = county.wall_map(year_arg())
@@ -23,7 +23,7 @@ def wall_map():
 
 @bp.get("/assessments")
 @requires(CONFIRM)
-@doc("Assessments waiting for the county (待县级评定)", tags=["five_star"])
+@doc("Assessments waiting for the county", tags=["five_star"])
 def waiting():
     county.county()
     return jsonify({"items": county.waiting(year_arg())})
@@ -31,7 +31,7 @@ def waiting():
 
 @bp.post("/townships/<slug>/assessments/<int:assessment_id>/<any(confirm, return):verb>")
 @requires(CONFIRM)
-@doc("Confirm (with scores) or return (with a comment) a township's assessment (县级评定)", request_schema=StepIn,
+@doc("Confirm (with scores) or return (with a comment) a township's assessment", request_schema=StepIn,
      tags=["five_star"])
 def act(slug: str, assessment_id: int, verb: str):
     county.county()
@@ -41,7 +41,7 @@ def act(slug: str, assessment_id: int, verb: str):
 
 @bp.get("/townships/<slug>/awards")
 @requires(CONFIRM)
-@doc("A township's published stars of a year, held and withdrawn (乡镇已授星)", tags=["five_star"])
+@doc("A township's published stars of a year, held and withdrawn", tags=["five_star"])
 def awards(slug: str):
     county.county()
     return jsonify(county.awards(year_arg(), slug))
@@ -49,7 +49,7 @@ def awards(slug: str):
 
 @bp.post("/townships/<slug>/awards/<int:award_id>/withdraw")
 @requires(CONFIRM)
-@doc("The county withdraws a township's star itself (县级摘星), with a reason and the tasks to redo",
+@doc("The county withdraws a township's star itself, with a reason and the tasks to redo",
      request_schema=WithdrawIn, tags=["five_star"])
 def withdraw(slug: str, award_id: int):
     county.county()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.toolkit import local_period, NavItem, Widget, hookimpl, utcnow
+from core.toolkit import N_, local_period, NavItem, Widget, hookimpl, utcnow
 from core.toolkit import gettext as _
 
 
@@ -36,12 +36,13 @@ def register_roles():
 def register_cli_commands(cli):
     import click
 
-    @cli.group("incidents")
+    @cli.group("incidents", help=N_("事件"))
     def incidents_group():
         """Incidents (事件)."""
 
-    @incidents_group.command("escalate-overdue")
-    @click.option("--tenant", "slug", default=None, help="one township (default: all with the module on)")
+    @incidents_group.command("escalate-overdue",
+                             help=N_("立即把自动升级类别中的超期事件上升一级（队列每五分钟也会执行：定时任务 incidents.escalate_overdue）。"))
+    @click.option("--tenant", "slug", default=None, help=N_("一个乡镇（默认：启用了该模块的全部乡镇）"))
     def escalate_overdue_cmd(slug):
         """Escalate overdue incidents of auto-escalating categories one level now (the queue also
         does it every five minutes: schedule incidents.escalate_overdue)."""

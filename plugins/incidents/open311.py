@@ -63,9 +63,8 @@ def _caller(required: bool):
     ``api_key`` is taken from a form body or the ``Authorization`` header, never from the query
     string, where it would land in every access log and proxy log on the way (400 saying so)."""
     if "api_key" in request.args:
-        raise ApiError(400, "api_key_in_url", "api_key 不能放在网址中，请放在表单或 Authorization: Bearer 头中 "
-                                              "(send api_key in the form body or an Authorization: Bearer header, "
-                                              "not in the URL, which access logs keep)")
+        raise ApiError(400, "api_key_in_url", _("%(name)s 不能放在网址中（访问日志会记下网址），请放在表单或 %(header)s 头中",
+                                                name="api_key", header="Authorization: Bearer"))
     key = request.form.get("api_key") or bearer_token()
     if not key:
         if required:
@@ -96,7 +95,7 @@ def _request(r: Incident) -> dict:
 
 @bp.get("/services.json")
 @public
-@doc("Open311: service list (事项清单)", tags=["open311"], error_schema=ERRORS)
+@doc("Open311: service list", tags=["open311"], error_schema=ERRORS)
 def service_list():
     rows = cats.all_categories(active_only=True)
     groups = {c.id: c.name for c in rows if c.parent_id is None}
@@ -115,7 +114,7 @@ def _float(name: str):
 
 @bp.post("/requests.json")
 @public
-@doc("Open311: post a service request (上报)", tags=["open311"], error_schema=ERRORS, status=201)
+@doc("Open311: post a service request", tags=["open311"], error_schema=ERRORS, status=201)
 def post_request():
     user = _caller(required=False)
     settings = module_settings(g.tenant, "incidents")

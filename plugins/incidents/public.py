@@ -21,8 +21,7 @@ bp = Blueprint("incidents_public", __name__, template_folder="templates")
 
 
 def _too_many(per_hour: int) -> ApiError:
-    return ApiError(429, "too_many_reports", f"同一网络每小时最多提交 {per_hour} 次，请稍后再试 "
-                                             f"(at most {per_hour} reports per hour from one address)")
+    return ApiError(429, "too_many_reports", _("同一网络每小时最多提交 %(most)s 次，请稍后再试", most=per_hour))
 
 
 def spend_quota(tenant, address: str, per_hour: int) -> None:

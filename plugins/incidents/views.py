@@ -33,7 +33,7 @@ def _brief(rows):
 
 @bp.get("")
 @requires(REPORT)
-@doc("List incidents in my grids (事件列表)", response_schema=IncidentOut, paged=True, tags=["incidents"],
+@doc("List incidents in my grids", response_schema=IncidentOut, paged=True, tags=["incidents"],
      query={"category_id": "id", "grid_id": "id", "level": LEVELS, "receipt": "string", "state": STATES,
             "urgency": URGENCIES, "from": "date", "to": "date", "period": "string"})
 def list_incidents():
@@ -63,7 +63,7 @@ def list_incidents():
 
 @bp.post("")
 @requires(REPORT)
-@doc("Report an incident (上报), or one already settled on the spot with settled and result (小事马上办); "
+@doc("Report an incident, or one already settled on the spot with settled and result; "
      "JSON or multipart with photos and result_photos", request_schema=ReportIn, response_schema=IncidentOut,
      tags=["incidents"], status=201)
 def report():
@@ -78,7 +78,7 @@ def report():
 
 @bp.get("/<int:incident_id>")
 @requires(REPORT)
-@doc("An incident with its timeline (详情与流转记录)", response_schema=IncidentDetailOut, tags=["incidents"])
+@doc("An incident with its timeline", response_schema=IncidentDetailOut, tags=["incidents"])
 def show(incident_id: int):
     incident = visible_incident(incident_id)
     body = IncidentDetailOut().dump(incident)
@@ -110,7 +110,7 @@ def act(incident_id: int, action: str):
 
 @bp.post("/<int:incident_id>/rate")
 @requires(REPORT)
-@doc("The reporter rates a closed incident (满意度评价)", request_schema=RateIn, response_schema=IncidentOut,
+@doc("The reporter rates a closed incident", request_schema=RateIn, response_schema=IncidentOut,
      tags=["incidents"])
 def rate(incident_id: int):
     incident = visible_incident(incident_id)
@@ -125,7 +125,7 @@ def rate(incident_id: int):
 
 @bp.get("/<int:incident_id>/duplicates")
 @requires(REPORT)
-@doc("Possible duplicates of an incident (疑似重复)", tags=["incidents"])
+@doc("Possible duplicates of an incident", tags=["incidents"])
 def duplicates(incident_id: int):
     incident = visible_incident(incident_id)
     return jsonify({"items": _brief(services.possible_duplicates(incident))})
@@ -133,7 +133,7 @@ def duplicates(incident_id: int):
 
 @bp.post("/<int:incident_id>/merge")
 @requires(HANDLE)
-@doc("Merge this incident into another open one (合并)", request_schema=MergeIn, response_schema=IncidentOut,
+@doc("Merge this incident into another open one", request_schema=MergeIn, response_schema=IncidentOut,
      tags=["incidents"])
 def merge(incident_id: int):
     incident = visible_incident(incident_id)
@@ -163,7 +163,7 @@ def photo(photo_id: int):
 
 @bp.get("/categories")
 @requires(REPORT)
-@doc("The item list (事项清单)", response_schema=CategoryOut, many=True, tags=["incidents"],
+@doc("The item list", response_schema=CategoryOut, many=True, tags=["incidents"],
      query={"all": "flag"})
 def list_categories():
     return dump(CategoryOut, cats.all_categories(active_only=request.args.get("all") != "1"), many=True)
@@ -195,7 +195,7 @@ def update_category(category_id: int):
 
 @bp.get("/numbers")
 @requires(REPORT)
-@doc("Numbers for a grid subtree and period (统计)", tags=["incidents"], response_schema=NUMBERS,
+@doc("Numbers for a grid subtree and period", tags=["incidents"], response_schema=NUMBERS,
      query={"grid_id": "id", "from": "date", "to": "date", "period": "string"})
 def numbers():
     start, end = period()
@@ -204,7 +204,7 @@ def numbers():
 
 @bp.get("/overdue")
 @requires(REPORT)
-@doc("Overdue incidents, most overdue first (超期清单)", response_schema=IncidentOut, paged=True, tags=["incidents"],
+@doc("Overdue incidents, most overdue first", response_schema=IncidentOut, paged=True, tags=["incidents"],
      query={"grid_id": "id", "handler_id": "id"})
 def overdue():
     handler = request.args.get("handler_id")
@@ -225,7 +225,7 @@ def overdue_summary():
 
 @bp.get("/ledger.xlsx")
 @requires(HANDLE)
-@doc("Export the ledger (台账) as .xlsx", tags=["incidents"],
+@doc("Export the ledger as .xlsx", tags=["incidents"],
      query={"grid_id": "id", "from": "date", "to": "date", "period": "string"})
 def ledger():
     from plugins.incidents.ledger import ledger_response

@@ -42,7 +42,7 @@ def intake(data: dict, source: str | None = None, topic_id: int | None = None) -
 
 @bp.post("/cases")
 @requires(INTAKE)
-@doc("Take in a dispute (受理登记)", request_schema=CaseIn, tags=["mediation"], status=201)
+@doc("Take in a dispute", request_schema=CaseIn, tags=["mediation"], status=201)
 def create_case():
     case = intake(load(CaseIn, payload()))
     body = case_dict(case)
@@ -52,7 +52,7 @@ def create_case():
 
 @bp.get("/cases")
 @requires(MEDIATE)
-@doc("Cases I may read (案件列表): the office sees all, a mediator their rooms' unassigned and own cases",
+@doc("Cases I may read: the office sees all, a mediator their rooms' unassigned and own cases",
      response_schema=CaseBriefOut, paged=True, tags=["mediation"],
      query={"dispute_type": "string", "grid_id": "id", "room_id": "id", "source": "string", "state": "string"})
 def list_cases():
@@ -75,7 +75,7 @@ def list_cases():
 
 @bp.get("/cases/<int:case_id>")
 @requires(MEDIATE)
-@doc("A case with parties, sessions and follow-ups (案件详情); audited. ``reveal=1`` unmasks party contacts "
+@doc("A case with parties, sessions and follow-ups; audited. ``reveal=1`` unmasks party contacts "
      "for the case's mediators and holders of people.read_sensitive", tags=["mediation"])
 def show_case(case_id: int):
     case = read_case(case_id)
@@ -115,7 +115,7 @@ def add_party(case_id: int):
 
 @bp.post("/cases/<int:case_id>/followups")
 @requires(MEDIATE)
-@doc("Record a follow-up visit (回访): holds, or not and then reopen / refer", request_schema=FollowUpIn,
+@doc("Record a follow-up visit: holds, or not and then reopen / refer", request_schema=FollowUpIn,
      tags=["mediation"], status=201)
 def followup(case_id: int):
     case = read_case(case_id, "followup")
@@ -127,7 +127,7 @@ def followup(case_id: int):
 
 @bp.get("/followups/due")
 @requires(MEDIATE)
-@doc("Follow-up visits due by today (待回访)", tags=["mediation"])
+@doc("Follow-up visits due by today", tags=["mediation"])
 def due():
     rows = [f for f in followups.due_followups() if f.case_id in _readable_ids()]
     return jsonify({"items": [{"id": f.id, "case_id": f.case_id, "due_on": f.due_on.isoformat()} for f in rows]})
@@ -139,7 +139,7 @@ def _readable_ids() -> set[int]:
 
 @bp.get("/numbers")
 @requires(MEDIATE)
-@doc("Numbers per room, mediator, dispute type, grid and month (统计); success rate = agreements over concluded "
+@doc("Numbers per room, mediator, dispute type, grid and month; success rate = agreements over concluded "
      "cases", tags=["mediation"],
      query={"grid_id": "id", "room_id": "id", "from": "date", "to": "date", "period": "string"})
 def numbers_view():
@@ -149,7 +149,7 @@ def numbers_view():
 
 @bp.get("/ledger.xlsx")
 @requires(MANAGE)
-@doc("The case ledger (调解台账) as .xlsx", tags=["mediation"],
+@doc("The case ledger as .xlsx", tags=["mediation"],
      query={"from": "date", "to": "date", "period": "string"})
 def ledger():
     from plugins.mediation.ledger import ledger_response

@@ -25,7 +25,7 @@ def _get(model, row_id: int, what: str):
 
 @bp.get("/rooms")
 @requires(INTAKE)
-@doc("Mediation rooms (调解室)", response_schema=RoomOut, many=True, tags=["mediation"])
+@doc("Mediation rooms", response_schema=RoomOut, many=True, tags=["mediation"])
 def list_rooms():
     return dump(RoomOut, rooms.all_rooms(), many=True)
 
@@ -53,7 +53,7 @@ def update_room(room_id: int):
 
 @bp.get("/mediators")
 @requires(MEDIATE)
-@doc("Mediators (调解员) with background, specialities and rooms", response_schema=MediatorOut, many=True,
+@doc("Mediators with background, specialities and rooms", response_schema=MediatorOut, many=True,
      tags=["mediation"])
 def list_mediators():
     return dump(MediatorOut, rooms.all_mediators(), many=True)
@@ -109,7 +109,7 @@ def meeting_dict(meeting: Meeting) -> dict:
 
 @bp.get("/meetings")
 @requires(MEETINGS)
-@doc("Villagers' talk-it-out meetings in my grids (村民说事)", tags=["mediation"])
+@doc("Villagers' talk-it-out meetings in my grids", tags=["mediation"])
 def list_meetings():
     from core.toolkit import visible
 

@@ -1,7 +1,7 @@
 """Hook implementations of the mediation module; each calls into the module's services."""
 from __future__ import annotations
 
-from core.toolkit import NavItem, Widget, hookimpl
+from core.toolkit import N_, NavItem, Widget, hookimpl
 from core.toolkit import gettext as _
 
 
@@ -34,12 +34,12 @@ def register_roles():
 def register_cli_commands(cli):
     import click
 
-    @cli.group("mediation")
+    @cli.group("mediation", help=N_("调解"))
     def mediation_group():
         """Mediation (调解)."""
 
-    @mediation_group.command("followups-due")
-    @click.option("--tenant", "slug", default=None, help="one township (default: all with the module on)")
+    @mediation_group.command("followups-due", help=N_("按乡镇列出今天及以前到期的回访（供定时运行）。"))
+    @click.option("--tenant", "slug", default=None, help=N_("一个乡镇（默认：启用了该模块的全部乡镇）"))
     def followups_due_cmd(slug):
         """List follow-up visits (回访) due today or earlier, per township (run from cron)."""
         from plugins.mediation.cli import followups_due

@@ -19,7 +19,7 @@ bp = Blueprint("points_bank", __name__, url_prefix="/api/v1/t/<tenant>/points_ba
 
 @bp.get("/schemes")
 @requires(VIEW)
-@doc("Scoring schemes (积分方案)", response_schema=SchemeOut, many=True, tags=["points_bank"])
+@doc("Scoring schemes", response_schema=SchemeOut, many=True, tags=["points_bank"])
 def list_schemes():
     return dump(SchemeOut, db.session.scalars(select(Scheme).order_by(Scheme.id)).all(), many=True)
 
@@ -39,7 +39,7 @@ def create_scheme():
 
 @bp.get("/schemes/<int:scheme_id>")
 @requires(VIEW)
-@doc("A scheme with its current rules (方案与细则)", response_schema=SchemeDetailOut, tags=["points_bank"])
+@doc("A scheme with its current rules", response_schema=SchemeDetailOut, tags=["points_bank"])
 def show_scheme(scheme_id: int):
     return dump(SchemeDetailOut, svc.get_scheme(scheme_id))
 
@@ -90,7 +90,7 @@ def edit_rule(rule_id: int):
 
 @bp.post("/rules/<int:rule_id>/retire")
 @requires(MANAGE)
-@doc("Retire a rule (停用)", response_schema=RuleOut, tags=["points_bank"])
+@doc("Retire a rule", response_schema=RuleOut, tags=["points_bank"])
 def retire_rule(rule_id: int):
     row = svc.retire_rule(g.tenant, svc.get_rule(rule_id))
     out = dump(RuleOut, row)
@@ -100,7 +100,7 @@ def retire_rule(rule_id: int):
 
 @bp.get("/mappings")
 @requires(VIEW)
-@doc("Announcement kinds mapped to rules (联动积分)", response_schema=MappingOut, many=True, tags=["points_bank"])
+@doc("Announcement kinds mapped to rules", response_schema=MappingOut, many=True, tags=["points_bank"])
 def list_mappings():
     return dump(MappingOut, db.session.scalars(select(RuleMapping).order_by(RuleMapping.id)).all(), many=True)
 
@@ -125,7 +125,7 @@ def put_mapping():
 
 @bp.get("/check")
 @requires(MANAGE)
-@doc("Recompute every balance from the ledger (对账)", tags=["points_bank"])
+@doc("Recompute every balance from the ledger", tags=["points_bank"])
 def check():
     from plugins.points_bank.reconcile import check as run_check
 

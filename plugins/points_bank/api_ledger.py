@@ -37,7 +37,7 @@ def txn_in_reach(txn_id: int, permission: str) -> Txn:
 
 @bp.get("/accounts")
 @requires(VIEW)
-@doc("Member accounts in my grids (积分账户)", response_schema=AccountOut, paged=True, tags=["points_bank"],
+@doc("Member accounts in my grids", response_schema=AccountOut, paged=True, tags=["points_bank"],
      query={"household_id": "id", "person_id": "id", "scheme_id": "id"})
 def list_accounts():
     stmt = select(Account).where(Account.kind == "member", visible(Account.grid_id, VIEW))
@@ -58,7 +58,7 @@ def show_account(account_id: int):
 
 @bp.get("/accounts/<int:account_id>/passbook")
 @requires(VIEW)
-@doc("The passbook (积分存折): every transaction of the account, newest first", response_schema=TxnOut, paged=True,
+@doc("The passbook: every transaction of the account, newest first", response_schema=TxnOut, paged=True,
      tags=["points_bank"])
 def passbook(account_id: int):
     account = account_in_reach(account_id, VIEW)
@@ -74,7 +74,7 @@ def _scheme_field(scheme_id: int):
 
 @bp.post("/entries")
 @requires(RECORD)
-@doc("Record an entry (记一笔) under a rule for a member; waits for review if the rule asks. JSON, or "
+@doc("Record an entry under a rule for a member; waits for review if the rule asks. JSON, or "
      "multipart/form-data with the same fields and up to four evidence photos in ``photos``",
      request_schema=EntryIn, response_schema=TxnOut, tags=["points_bank"], status=201)
 def record():
@@ -112,7 +112,7 @@ def scheme_and_rule(scheme_id: int, rule_id: int):
 
 @bp.post("/entries/batch")
 @requires(RECORD)
-@doc("Record one rule for many members (村民大会集中记分): all or none", request_schema=BatchIn,
+@doc("Record one rule for many members: all or none", request_schema=BatchIn,
      response_schema=TxnOut, many=True, tags=["points_bank"], status=201)
 def record_batch():
     data = load(BatchIn, payload())
@@ -166,7 +166,7 @@ def show_entry(txn_id: int):
 
 @bp.post("/entries/review")
 @requires(REVIEW)
-@doc("Approve or reject pending entries as one batch (批量审核)", request_schema=ReviewIn, response_schema=TxnOut,
+@doc("Approve or reject pending entries as one batch", request_schema=ReviewIn, response_schema=TxnOut,
      many=True, tags=["points_bank"])
 def review():
     data = load(ReviewIn, payload())
@@ -184,7 +184,7 @@ def review():
 
 @bp.post("/entries/<int:txn_id>/reverse")
 @requires(REVIEW)
-@doc("Correct an approved entry by a reversing transaction (冲正)", request_schema=NoteIn, response_schema=TxnOut,
+@doc("Correct an approved entry by a reversing transaction", request_schema=NoteIn, response_schema=TxnOut,
      tags=["points_bank"], status=201)
 def reverse(txn_id: int):
     txn = txn_in_reach(txn_id, REVIEW)
@@ -196,14 +196,14 @@ def reverse(txn_id: int):
 
 @bp.get("/periods")
 @requires(VIEW)
-@doc("Review periods (审核期), newest first", response_schema=PeriodOut, paged=True, tags=["points_bank"])
+@doc("Review periods, newest first", response_schema=PeriodOut, paged=True, tags=["points_bank"])
 def list_periods():
     return page(PeriodOut, select(Period), order_by=Period.key.desc())
 
 
 @bp.post("/periods/<int:period_id>/publish")
 @requires(REVIEW)
-@doc("Publish a reviewed period (公示)", request_schema=PublishIn, response_schema=PeriodOut, tags=["points_bank"])
+@doc("Publish a reviewed period", request_schema=PublishIn, response_schema=PeriodOut, tags=["points_bank"])
 def publish(period_id: int):
     period = periods.publish(g.tenant, periods.get_period(period_id), load(PublishIn, payload())["days"])
     out = dump(PeriodOut, period)
@@ -213,7 +213,7 @@ def publish(period_id: int):
 
 @bp.post("/periods/<int:period_id>/close")
 @requires(REVIEW)
-@doc("Close a period once its publication ended (归档); ?early=1 closes before the days are over",
+@doc("Close a period once its publication ended; ?early=1 closes before the days are over",
      response_schema=PeriodOut, tags=["points_bank"])
 def close(period_id: int):
     period = periods.close(g.tenant, periods.get_period(period_id), early=request.args.get("early") == "1")
@@ -224,7 +224,7 @@ def close(period_id: int):
 
 @bp.get("/objections")
 @requires(VIEW)
-@doc("Objections (异议), open first", response_schema=ObjectionOut, paged=True, tags=["points_bank"])
+@doc("Objections, open first", response_schema=ObjectionOut, paged=True, tags=["points_bank"])
 def list_objections():
     stmt = (select(Objection).join(Txn, Txn.id == Objection.txn_id).join(Account, Account.id == Txn.account_id)
             .where(visible(Account.grid_id, VIEW)))
@@ -233,7 +233,7 @@ def list_objections():
 
 @bp.post("/objections")
 @requires(RECORD)
-@doc("Record a resident's objection to a published entry (提出异议)", request_schema=ObjectionIn,
+@doc("Record a resident's objection to a published entry", request_schema=ObjectionIn,
      response_schema=ObjectionOut, tags=["points_bank"], status=201)
 def create_objection():
     data = load(ObjectionIn, payload())
@@ -285,7 +285,7 @@ def numbers():
 
 @bp.get("/rankings")
 @requires(VIEW)
-@doc("Ranking of a scheme (积分排名): ?scheme_id=&period=2026 or 2026-11&grid_id=&limit=", tags=["points_bank"],
+@doc("Ranking of a scheme: ?scheme_id=&period=2026 or 2026-11&grid_id=&limit=", tags=["points_bank"],
      query={"scheme_id": "id"})
 def ranking():
     scheme_id = _int_arg("scheme_id")

@@ -19,7 +19,7 @@ bp = Blueprint("points_bank_shop", __name__, url_prefix="/api/v1/t/<tenant>/poin
 
 @bp.get("/items")
 @requires(VIEW)
-@doc("Goods and services of the supermarket (商品)", response_schema=ItemOut, many=True, tags=["points_bank"])
+@doc("Goods and services of the supermarket", response_schema=ItemOut, many=True, tags=["points_bank"])
 def list_items():
     return dump(ItemOut, db.session.scalars(select(Item).order_by(Item.sort, Item.id)).all(), many=True)
 
@@ -59,7 +59,7 @@ def update_item(item_id: int):
 
 @bp.post("/items/<int:item_id>/restock")
 @requires(REDEEM)
-@doc("Goods in (入库)", request_schema=RestockIn, response_schema=StockMoveOut, tags=["points_bank"], status=201)
+@doc("Goods in", request_schema=RestockIn, response_schema=StockMoveOut, tags=["points_bank"], status=201)
 def restock(item_id: int):
     data = load(RestockIn, payload())
     move = shop.restock(g.tenant, shop.get_item(item_id), data["quantity"], data["note"])
@@ -70,7 +70,7 @@ def restock(item_id: int):
 
 @bp.post("/items/<int:item_id>/stocktake")
 @requires(REDEEM)
-@doc("Stock-taking (盘点): set the counted stock; 409 when it changed since ``expected``",
+@doc("Stock-taking: set the counted stock; 409 when it changed since ``expected``",
      request_schema=StocktakeIn, response_schema=StockMoveOut, tags=["points_bank"], status=201)
 def stocktake(item_id: int):
     data = load(StocktakeIn, payload())
@@ -82,7 +82,7 @@ def stocktake(item_id: int):
 
 @bp.get("/items/<int:item_id>/moves")
 @requires(VIEW)
-@doc("Stock moves of an item (出入库记录)", response_schema=StockMoveOut, paged=True, tags=["points_bank"])
+@doc("Stock moves of an item", response_schema=StockMoveOut, paged=True, tags=["points_bank"])
 def moves(item_id: int):
     item = shop.get_item(item_id)
     return page(StockMoveOut, select(StockMove).where(StockMove.item_id == item.id), order_by=StockMove.id.desc())
@@ -90,7 +90,7 @@ def moves(item_id: int):
 
 @bp.post("/redemptions")
 @requires(REDEEM)
-@doc("Redeem at the counter (兑换): balance, stock, window and tier checked in one transaction",
+@doc("Redeem at the counter: balance, stock, window and tier checked in one transaction",
      request_schema=RedeemIn, response_schema=RedemptionOut, tags=["points_bank"], status=201)
 def redeem():
     data = load(RedeemIn, payload())
@@ -128,7 +128,7 @@ def show_redemption(redemption_id: int):
 
 @bp.get("/accounts/<int:account_id>/tier")
 @requires(VIEW)
-@doc("The member's annual rank and redemption tier (梯次)", tags=["points_bank"])
+@doc("The member's annual rank and redemption tier", tags=["points_bank"])
 def tier(account_id: int):
     account = account_in_reach(account_id, VIEW)
     return jsonify({"account_id": account.id, "rank": shop.annual_rank(account), "tier": shop.tier_of(g.tenant, account),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from core.toolkit import Tenant, TenantKind, db, enabled_modules, gettext as _, tenant_context
+from core.toolkit import N_, Tenant, TenantKind, db, enabled_modules, gettext as _, tenant_context
 
 
 def townships(slug: str | None):
@@ -22,12 +22,12 @@ def townships(slug: str | None):
 
 
 def register(cli) -> None:
-    @cli.group("points")
+    @cli.group("points", help=N_("积分银行"))
     def points_group():
         """Points bank (积分)."""
 
-    @points_group.command("check")
-    @click.option("--tenant", "slug", default=None, help="one township (default: all with the module on)")
+    @points_group.command("check", help=N_("按流水重算每个余额并报告差异（有差异时退出码为 1）。"))
+    @click.option("--tenant", "slug", default=None, help=N_("一个乡镇（默认：启用了该模块的全部乡镇）"))
     def check_cmd(slug):
         """Recompute every balance from the ledger and report differences (exit 1 if any)."""
         from plugins.points_bank.reconcile import check

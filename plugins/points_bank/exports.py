@@ -18,7 +18,7 @@ STATES = {"pending": "待审核", "approved": "已入账", "rejected": "已驳�
 
 @bp.get("/ledger.xlsx")
 @requires("points_bank.view")
-@doc("The ledger (积分台账) as .xlsx; ?period=2026-11 for one month", tags=["points_bank"],
+@doc("The ledger as .xlsx; ?period=2026-11 for one month", tags=["points_bank"],
      query={"period": "month"})
 def ledger_xlsx():
     stmt = (select(Txn, Account).join(Account, Account.id == Txn.account_id)
@@ -65,7 +65,7 @@ def rankings_xlsx():
 
 @bp.get("/redemptions.xlsx")
 @requires("points_bank.view")
-@doc("Redemptions (兑换记录) as .xlsx", tags=["points_bank"])
+@doc("Redemptions as .xlsx", tags=["points_bank"])
 def redemptions_xlsx():
     items = dict(db.session.execute(select(Item.id, Item.name)).all())
     stmt = (select(Redemption, Account).join(Account, Account.id == Redemption.account_id)

@@ -43,7 +43,7 @@ def publish(tenant, period: Period, days: int | None = None) -> Period:
                        {"state": [period.state]})
     left = pending_count(period)
     if left:
-        raise ApiError(409, "pending_left", f"还有 {left} 笔待审核，审核完再公示 ({left} entries still pending)",
+        raise ApiError(409, "pending_left", _("还有 %(left)s 笔待审核，审核完再公示", left=left),
                        {"pending": [str(left)]})
     days = days or module_settings(tenant, "points_bank")["publication_days"]
     now = utcnow()

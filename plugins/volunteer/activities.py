@@ -69,8 +69,7 @@ def update_activity(tenant, activity: Activity, data: dict) -> Activity:
     _check_refs(data)
     _check_times(data.get("starts_at", activity.starts_at), data.get("ends_at", activity.ends_at))
     if "slots" in data and data["slots"] < activity.taken:
-        raise ApiError(409, "slots_below_taken", f"已有 {activity.taken} 人报名，名额不能少于此数 "
-                                                 f"({activity.taken} already signed up)",
+        raise ApiError(409, "slots_below_taken", _("已有 %(taken)s 人报名，名额不能少于此数", taken=activity.taken),
                        {"slots": [_("不少于 %(taken)s", taken=activity.taken)]})
     before = {"title": activity.title, "slots": activity.slots}
     for key, value in data.items():

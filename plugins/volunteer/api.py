@@ -35,7 +35,7 @@ def _volunteer_out(row, **extra):
 
 @bp.get("/volunteers")
 @requires(VIEW)
-@doc("Registered volunteers (志愿者名册); ?status=, ?unit_id=, ?party=1", response_schema=VolunteerOut, paged=True,
+@doc("Registered volunteers; ?status=, ?unit_id=, ?party=1", response_schema=VolunteerOut, paged=True,
      tags=TAGS,
      query={"party": "flag", "status": "string", "unit_id": "id"})
 def list_volunteers():
@@ -57,7 +57,7 @@ def list_volunteers():
 
 @bp.post("/volunteers")
 @requires(REGISTER)
-@doc("Register a volunteer (报到): a resident (person_id) or an outsider", request_schema=VolunteerIn,
+@doc("Register a volunteer: a resident (person_id) or an outsider", request_schema=VolunteerIn,
      response_schema=VolunteerOut, tags=TAGS, status=201)
 def register():
     data = load(VolunteerIn, payload())
@@ -75,7 +75,7 @@ def register():
 
 @bp.get("/volunteers/<int:volunteer_id>")
 @requires(VIEW)
-@doc("A volunteer (志愿者)", response_schema=VolunteerOut, tags=TAGS)
+@doc("A volunteer", response_schema=VolunteerOut, tags=TAGS)
 def show_volunteer(volunteer_id: int):
     row = registration.get_volunteer(volunteer_id)
     body = _volunteer_out(row)
@@ -102,7 +102,7 @@ def update_volunteer(volunteer_id: int):
 
 @bp.post("/volunteers/<int:volunteer_id>/confirm")
 @requires(MANAGE)
-@doc("Confirm a registration (确认报到); answers the personal link's token once (null: they registered on "
+@doc("Confirm a registration; answers the personal link's token once (null: they registered on "
      "their own phone, which holds it)", response_schema=VolunteerOut,
      tags=TAGS)
 def confirm_volunteer(volunteer_id: int):
@@ -126,7 +126,7 @@ def reject_volunteer(volunteer_id: int):
 
 @bp.post("/volunteers/<int:volunteer_id>/withdraw")
 @requires(MANAGE)
-@doc("A volunteer leaves (退出); hours served stay", response_schema=VolunteerOut, tags=TAGS)
+@doc("A volunteer leaves; hours served stay", response_schema=VolunteerOut, tags=TAGS)
 def withdraw_volunteer(volunteer_id: int):
     volunteer = registration.get_volunteer(volunteer_id)
     registration.withdraw(g.tenant, volunteer)
@@ -137,7 +137,7 @@ def withdraw_volunteer(volunteer_id: int):
 
 @bp.get("/posts")
 @requires(VIEW)
-@doc("Posts (志愿岗位)", response_schema=PostOut, items=True, tags=TAGS)
+@doc("Posts", response_schema=PostOut, items=True, tags=TAGS)
 def list_posts():
     return jsonify({"items": PostOut(many=True).dump(posts.posts())})
 
@@ -161,7 +161,7 @@ def change_post(post_id: int):
 
 @bp.get("/teams")
 @requires(VIEW)
-@doc("Teams (志愿服务队) with leader and members", response_schema=TeamOut, items=True, tags=TAGS)
+@doc("Teams with leader and members", response_schema=TeamOut, items=True, tags=TAGS)
 def list_teams():
     return jsonify({"items": [{**TeamOut().dump(t), "member_ids": posts.members_of(t)} for t in posts.teams()]})
 
@@ -195,7 +195,7 @@ def _commit(schema, obj, status: int = 200):
 
 @bp.get("/activities")
 @requires(VIEW)
-@doc("Activities (志愿活动), newest first; ?status=, ?post_id=", response_schema=ActivityOut, paged=True, tags=TAGS,
+@doc("Activities, newest first; ?status=, ?post_id=", response_schema=ActivityOut, paged=True, tags=TAGS,
      query={"post_id": "id", "status": "string"})
 def list_activities():
     stmt = select(Activity)
@@ -248,7 +248,7 @@ def cancel_activity(activity_id: int):
 
 @bp.post("/activities/<int:activity_id>/signups")
 @requires(REGISTER)
-@doc("Sign a volunteer up (报名); full → 409 unless waitlist", request_schema=SignupIn, response_schema=SignupOut,
+@doc("Sign a volunteer up; full → 409 unless waitlist", request_schema=SignupIn, response_schema=SignupOut,
      tags=TAGS, status=201)
 def sign_up(activity_id: int):
     activity = activities.get_activity(activity_id)
@@ -270,7 +270,7 @@ def cancel_signup(activity_id: int, volunteer_id: int):
 
 @bp.get("/activities/<int:activity_id>/code")
 @requires(LEAD)
-@doc("The current check-in code (签到码) and the URL to put in the QR code; changes every minute", tags=TAGS)
+@doc("The current check-in code and the URL to put in the QR code; changes every minute", tags=TAGS)
 def checkin_code(activity_id: int):
     from flask import url_for
 
@@ -283,7 +283,7 @@ def checkin_code(activity_id: int):
 
 @bp.get("/activities/<int:activity_id>/attendance")
 @requires(VIEW)
-@doc("Check-ins and check-outs of an activity (签到记录)", response_schema=AttendanceOut, items=True, tags=TAGS)
+@doc("Check-ins and check-outs of an activity", response_schema=AttendanceOut, items=True, tags=TAGS)
 def list_attendance(activity_id: int):
     activity = activities.get_activity(activity_id)
     rows = db.session.scalars(select(Attendance).where(Attendance.activity_id == activity.id).order_by(Attendance.id))
@@ -292,7 +292,7 @@ def list_attendance(activity_id: int):
 
 @bp.post("/activities/<int:activity_id>/attendance")
 @requires(LEAD)
-@doc("The leader signs someone in by hand (补签), with a reason", request_schema=LeaderCheckinIn,
+@doc("The leader signs someone in by hand, with a reason", request_schema=LeaderCheckinIn,
      response_schema=AttendanceOut, tags=TAGS, status=201)
 def leader_checkin(activity_id: int):
     activity = activities.get_activity(activity_id)
@@ -305,7 +305,7 @@ def leader_checkin(activity_id: int):
 
 @bp.patch("/attendance/<int:attendance_id>")
 @requires(LEAD)
-@doc("Correct check-in/out times with a reason (更正, audited)", request_schema=CorrectionIn,
+@doc("Correct check-in/out times with a reason (audited)", request_schema=CorrectionIn,
      response_schema=AttendanceOut, tags=TAGS)
 def correct_attendance(attendance_id: int):
     row = db.session.get(Attendance, attendance_id)
@@ -319,7 +319,7 @@ def correct_attendance(attendance_id: int):
 
 @bp.get("/attendance/missing")
 @requires(LEAD)
-@doc("Check-ins without check-out after the activity ended (待补签退), for the leader", response_schema=AttendanceOut,
+@doc("Check-ins without check-out after the activity ended, for the leader", response_schema=AttendanceOut,
      items=True, tags=TAGS)
 def missing():
     rows = attendance.missing_checkouts()

@@ -54,7 +54,7 @@ def bounds(year: int, quarter: int | None):
 
 @bp.get("")
 @requires(UNITS)
-@doc("The county's units (机关事业单位)", response_schema=UnitOut, items=True, tags=TAGS)
+@doc("The county's units", response_schema=UnitOut, items=True, tags=TAGS)
 def list_units():
     county()
     return jsonify({"items": UnitOut(many=True).dump(db.session.scalars(select(Unit).order_by(Unit.name)))})
@@ -83,7 +83,7 @@ def change_unit(unit_id: int):
 
 @bp.get("/<int:unit_id>/report")
 @requires(UNITS)
-@doc("Who of the unit registered where and their hours against the target (双报到反馈); ?year=&quarter=", tags=TAGS)
+@doc("Who of the unit registered where and their hours against the target; ?year=&quarter=", tags=TAGS)
 def report(unit_id: int):
     c = county()
     unit = units.get_unit(unit_id)

@@ -28,7 +28,7 @@ def _commit(schema, obj, status: int = 200):
 
 @bp.get("/menu")
 @requires(VIEW)
-@doc("The service menu (服务清单); ?all=1 with retired items", response_schema=MenuItemOut, items=True, tags=TAGS,
+@doc("The service menu; ?all=1 with retired items", response_schema=MenuItemOut, items=True, tags=TAGS,
      query={"all": "flag"})
 def list_menu():
     return jsonify({"items": MenuItemOut(many=True).dump(menu.menu(active_only=request.args.get("all") != "1"))})
@@ -52,7 +52,7 @@ def change_item(item_id: int):
 
 @bp.get("/menu/history")
 @requires(VIEW)
-@doc("Menu changes and the item count now and a year ago (清单变化)", tags=TAGS)
+@doc("Menu changes and the item count now and a year ago", tags=TAGS)
 def menu_history():
     now = utcnow()
     rows = [{"item_id": c.item_id, "change": c.change, "detail": c.detail, "at": iso_local(c.at)}
@@ -69,7 +69,7 @@ def _order_in_reach(order_id: int) -> Order:
 
 @bp.get("/orders")
 @requires(REGISTER)
-@doc("Service orders (点单), newest first; ?status=", response_schema=OrderOut, paged=True, tags=TAGS,
+@doc("Service orders, newest first; ?status=", response_schema=OrderOut, paged=True, tags=TAGS,
      query={"status": "string"})
 def list_orders():
     stmt = select(Order)
@@ -82,7 +82,7 @@ def list_orders():
 
 @bp.post("/orders")
 @requires(REGISTER)
-@doc("Order a service for a resident (代群众点单)", request_schema=OrderIn, response_schema=OrderOut, tags=TAGS,
+@doc("Order a service for a resident", request_schema=OrderIn, response_schema=OrderOut, tags=TAGS,
      status=201)
 def place_order():
     data = load(OrderIn, payload())
@@ -106,7 +106,7 @@ def show_order(order_id: int):
 
 @bp.post("/orders/<int:order_id>/claim")
 @requires(REGISTER)
-@doc("Claim an order for a volunteer (派单); claimed already → 409", request_schema=ClaimIn, response_schema=OrderOut,
+@doc("Claim an order for a volunteer; claimed already → 409", request_schema=ClaimIn, response_schema=OrderOut,
      tags=TAGS)
 def claim(order_id: int):
     order = _order_in_reach(order_id)
@@ -126,7 +126,7 @@ def done(order_id: int):
 
 @bp.post("/orders/<int:order_id>/confirm")
 @requires(REGISTER)
-@doc("Confirm a done order and rate it 1..5 (确认评价); the hours count", request_schema=OrderConfirmIn,
+@doc("Confirm a done order and rate it 1..5; the hours count", request_schema=OrderConfirmIn,
      response_schema=OrderOut, tags=TAGS)
 def confirm(order_id: int):
     order = _order_in_reach(order_id)
@@ -161,7 +161,7 @@ def period_args() -> tuple[dt.datetime | None, dt.datetime | None]:
 
 @bp.get("/hours")
 @requires(VIEW)
-@doc("Hours per volunteer in a period, most first (服务时长排行); ?from=&to= Beijing dates", tags=TAGS,
+@doc("Hours per volunteer in a period, most first; ?from=&to= Beijing dates", tags=TAGS,
      query={"from": "date", "to": "date"})
 def hours():
     start, end = period_args()

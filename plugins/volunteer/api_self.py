@@ -24,7 +24,7 @@ TAGS = ["volunteer"]
 
 @bp.get("")
 @public
-@doc("My registration, places and hours (我的志愿服务); X-Volunteer-Token", response_schema=VolunteerOut, tags=TAGS)
+@doc("My registration, places and hours; X-Volunteer-Token", response_schema=VolunteerOut, tags=TAGS)
 def me():
     volunteer = current_volunteer()
     signups = db.session.scalars(select(Signup).where(Signup.volunteer_id == volunteer.id,
@@ -36,7 +36,7 @@ def me():
 
 @bp.post("/signups")
 @public
-@doc("Sign myself up for an activity (报名); full → 409 unless waitlist", request_schema=SelfSignupIn,
+@doc("Sign myself up for an activity; full → 409 unless waitlist", request_schema=SelfSignupIn,
      response_schema=SignupOut, tags=TAGS, status=201)
 def sign_up():
     volunteer = current_volunteer()
@@ -61,7 +61,7 @@ def cancel(activity_id: int):
 
 @bp.post("/scan")
 @public
-@doc("Scan the leader's check-in code: signs in, or out when already in (签到/签退)", request_schema=ScanIn,
+@doc("Scan the leader's check-in code: signs in, or out when already in", request_schema=ScanIn,
      response_schema=AttendanceOut, tags=TAGS)
 @reads_first
 def scan():
@@ -73,7 +73,7 @@ def scan():
 
 @bp.get("/orders")
 @public
-@doc("Open service orders I may claim, and mine (待认领与我的点单)", response_schema=OrderOut, items=True, tags=TAGS)
+@doc("Open service orders I may claim, and mine", response_schema=OrderOut, items=True, tags=TAGS)
 def orders():
     volunteer = current_volunteer()
     rows = db.session.scalars(select(Order).where((Order.status == "open") | (Order.volunteer_id == volunteer.id))
@@ -83,7 +83,7 @@ def orders():
 
 @bp.post("/orders/<int:order_id>/claim")
 @public
-@doc("Claim an order (认领); claimed already → 409", response_schema=OrderOut, tags=TAGS)
+@doc("Claim an order; claimed already → 409", response_schema=OrderOut, tags=TAGS)
 def claim(order_id: int):
     volunteer = current_volunteer()
     order = menu.claim(g.tenant, menu.get_order(order_id), volunteer)

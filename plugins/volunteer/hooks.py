@@ -1,7 +1,7 @@
 """Hook implementations of the volunteer module; each calls into the module's services."""
 from __future__ import annotations
 
-from core.toolkit import NavItem, Widget, hookimpl
+from core.toolkit import N_, NavItem, Widget, hookimpl
 from core.toolkit import gettext as _
 
 
@@ -33,12 +33,13 @@ def register_roles():
 def register_cli_commands(cli):
     import click
 
-    @cli.group("volunteer")
+    @cli.group("volunteer", help=N_("志愿服务"))
     def volunteer_group():
         """Volunteers (志愿服务)."""
 
-    @volunteer_group.command("close-missing-checkouts")
-    @click.option("--tenant", "slug", default=None, help="one township (default: all with the module on)")
+    @volunteer_group.command("close-missing-checkouts",
+                             help=N_("立即关闭活动结束后仍未签退的签到，并提示队长（队列每 30 分钟也会执行：定时任务 volunteer.close_missing_checkouts）。"))
+    @click.option("--tenant", "slug", default=None, help=N_("一个乡镇（默认：启用了该模块的全部乡镇）"))
     def close_missing_cmd(slug):
         """Close check-ins left open after their activity ended, flagged for the leader, now (the
         queue also does it every 30 minutes: schedule volunteer.close_missing_checkouts)."""

@@ -21,6 +21,7 @@ from tenants.console import bp
 from tenants.console.county import _county
 
 EXTRA_ROWS = 3  # blank rows at the end of the form for new items
+MAX_ROWS = 2000  # rows a form may post (a template's items are far fewer); more are not read
 
 
 @bp.get("/t/<tenant>/county-templates/")
@@ -37,7 +38,8 @@ def form_items(kind, form) -> list[dict[str, Any]]:
     are left out; a number that is not one is passed on as typed, for the schema to name."""
     schema_fields = kind.item_schema().fields
     items = []
-    for i in range(int(form.get("rows") or 0)):
+    rows = form.get("rows", "")
+    for i in range(min(int(rows), MAX_ROWS) if rows.isdigit() else 0):
         if form.get(f"remove-{i}"):
             continue
         item: dict[str, Any] = {}
@@ -60,15 +62,36 @@ def form_items(kind, form) -> list[dict[str, Any]]:
     return items
 
 
+def _flat(messages: Any) -> list[str]:
+    """A field's messages as one list in the page's language, however marshmallow nested them
+    (``locked_fields``: ``{0: ["须为以下之一…"]}``)."""
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _flat(value)]
+    if isinstance(messages, (list, tuple)):
+        return [m for value in messages for m in _flat(value)]
+    return [translate_message(str(messages))]
+
+
 def _errors(exc) -> dict[str, Any]:
+    """The problems by field: ``title`` and ``locked_fields`` beside their inputs, ``items`` by
+    row and column, the rest (and a message naming no field) under ``_form``, above the form."""
     raw = exc.messages if isinstance(exc, ValidationError) else (exc.fields or {})
+    if not isinstance(raw, dict):
+        raw = {"_form": raw}
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if key == "items" and isinstance(value, dict):
-            out["items"] = {int(i): {f: [translate_message(m) for m in ms] for f, ms in row.items()}
+            out["items"] = {int(i): {f: _flat(ms) for f, ms in row.items()}
                             for i, row in value.items() if isinstance(row, dict)}
+            rest = [m for i, row in value.items() if not isinstance(row, dict) for m in _flat(row)]
+            if rest:
+                out.setdefault("_form", []).extend(rest)
+        elif key in ("title", "locked_fields"):
+            out[key] = _flat(value)
         else:
-            out[key] = [translate_message(m) for m in (value if isinstance(value, list) else [str(value)])]
+            out.setdefault("_form", []).extend(_flat(value))
+    if isinstance(exc, ApiError) and not out:
+        out["_form"] = [translate_message(exc.message)]
     return out
 
 

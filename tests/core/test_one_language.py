@@ -234,3 +234,42 @@ def test_a_refused_sign_in_follows_the_pages_language(app, create_user):
             assert wanted in text and not english_runs(text, [user.username])
         else:
             assert "用户名或密码错误" not in text
+
+
+# what a message writes in Latin letters as it is: placeholders, `code`, dotted names, paths, queries
+_CODE = re.compile(r"%\(\w+\)[-+ #0]*\d*(?:\.\d+)?[sdfgr]|`[^`]*`|\{[^}]*\}|\S*[./_=?&:]\S*")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _literals(path: Path):
+    """Each string literal of ``path`` but docstrings, an f-string with ``{…}`` for its values."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    inside_fstrings = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for part in node.values}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            yield node.lineno, "".join(p.value if isinstance(p, ast.Constant) else "{}" for p in node.values)
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+              and id(node) not in inside_fstrings):
+            yield node.lineno, node.value
+
+
+SOURCES = [ROOT / "core", ROOT / "tenants", ROOT / "plugins", ROOT / "examples"]
+
+
+def test_no_string_in_the_code_says_it_in_both_languages():
+    """An error message, a help text or an OpenAPI summary is written in one language: never
+    "中文 (english)" nor "English (中文)" (docstrings and comments may gloss, for the reader)."""
+    mixed = []
+    for base in SOURCES:
+        for path in sorted(base.rglob("*.py")):
+            if "migrations" in path.parts or ".venv" in path.parts:
+                continue
+            for line, text in _literals(path):
+                if _CJK.search(text) and english_runs(_CODE.sub(" ", text), gloss=False):
+                    mixed.append(f"{path.relative_to(ROOT)}:{line}: {text[:100]!r}")
+    assert not mixed, "write the Chinese only (English in messages.po), or English only where the reader is a programmer:\n" + "\n".join(mixed)

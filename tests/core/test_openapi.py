@@ -112,3 +112,28 @@ def test_the_grid_tree_people_statistics_and_incident_numbers_have_shapes(app):
         assert answer["content"]["application/json"]["schema"], path
     node = document["components"]["schemas"]["GridNode"]
     assert node["properties"]["children"]["items"] == {"$ref": "#/components/schemas/GridNode"}
+
+
+def _prose(value, key=""):
+    """Each summary and description of the document (the words a reader reads), with where it is."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k in ("summary", "description", "title") and isinstance(v, str):
+                yield f"{key}/{k}", v
+            else:
+                yield from _prose(v, f"{key}/{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _prose(v, f"{key}/{i}")
+
+
+def test_the_document_is_written_in_one_language(app):
+    """The OpenAPI document is a programmer's reference, in English like its field names and
+    error codes: no summary or description in Chinese, or in both ("用户名 (username)")."""
+    from tests.core.test_one_language import _CJK
+
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    texts = list(_prose(document))
+    assert len(texts) > 200
+    chinese = [f"{where}: {text!r}" for where, text in texts if _CJK.search(text)]
+    assert not chinese, "\n".join(chinese)

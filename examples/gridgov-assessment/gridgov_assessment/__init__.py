@@ -26,7 +26,7 @@ class AssessmentSettings(Schema):
                                             "label_en": "Lowest score (% of full marks) for one to five stars"})
     grid_level = fields.Integer(load_default=0, validate=validate.Range(min=0, max=8),
                                 metadata={"label_zh": "考核的网格层级(0: 名为“网格”的一级)",
-                                          "label_en": "Grid level assessed (0: the level named 网格)"})
+                                          "label_en": "Grid level assessed (0: the level named \u201cgrid\u201d)"})
     award_count = fields.Integer(load_default=3, validate=validate.Range(min=0, max=50),
                                  metadata={"label_zh": "年度先进网格名额", "label_en": "Grids proposed for the year's awards"})
 

@@ -19,7 +19,7 @@ TAGS = ["assessment"]
 
 @bp.get("/quarters")
 @requires(VIEW)
-@doc("Quarters (考核季度), newest first; published ones only for viewers", tags=TAGS)
+@doc("Quarters, newest first; published ones only for viewers", tags=TAGS)
 def list_quarters():
     return jsonify({"items": [quarter_dict(q) for q in visible_quarters()]})
 
@@ -36,7 +36,7 @@ def open_quarter():
 
 @bp.get("/quarters/<period>")
 @requires(VIEW)
-@doc("A quarter and its checklist (考核细则)", tags=TAGS)
+@doc("A quarter and its checklist", tags=TAGS)
 def get_quarter(period: str):
     quarter = quarter_or_404(period)
     return jsonify({**quarter_dict(quarter), "rules": [services.rule_dict(r) for r in scores.rules_of(quarter, False)]})
@@ -65,7 +65,7 @@ def change_rule(period: str, rule_id: int):
 
 @bp.get("/quarters/<period>/deductions")
 @requires(SCORE)
-@doc("Deductions recorded in a quarter (督查扣分), optionally of one grid (?grid_id=)", tags=TAGS)
+@doc("Deductions recorded in a quarter, optionally of one grid (?grid_id=)", tags=TAGS)
 def list_deductions(period: str):
     quarter = quarter_or_404(period)
     known_args("grid_id")
@@ -114,7 +114,7 @@ def close_quarter(period: str):
 
 @bp.post("/quarters/<period>/publish")
 @requires(MANAGE)
-@doc("Publish a closed quarter's ranking to the township (季排队公布)", tags=TAGS)
+@doc("Publish a closed quarter's ranking to the township", tags=TAGS)
 def publish_quarter(period: str):
     quarter = quarter_or_404(period, writing=True)
     services.publish_quarter(quarter)
@@ -124,7 +124,7 @@ def publish_quarter(period: str):
 
 @bp.get("/quarters/<period>/ranking")
 @requires(VIEW)
-@doc("The quarter's ranking (季排队): each grid's score, stars, lost points rule by rule and the gap to the grid above",
+@doc("The quarter's ranking: each grid's score, stars, lost points rule by rule and the gap to the grid above",
      tags=TAGS)
 def ranking(period: str):
     quarter = quarter_or_404(period)
@@ -144,7 +144,7 @@ def grid_sheet(period: str, grid_id: int):
 
 @bp.get("/quarters/<period>/people")
 @requires(VIEW)
-@doc("Grid leaders and grid instructors (网格长、网格指导员) scored with their grids", tags=TAGS)
+@doc("Grid leaders and grid instructors scored with their grids", tags=TAGS)
 def people(period: str):
     quarter = quarter_or_404(period)
     return jsonify({**quarter_dict(quarter), **scores.people_scores(scores.ranking(g.tenant, quarter))})
@@ -152,7 +152,7 @@ def people(period: str):
 
 @bp.get("/years/<int:year>")
 @requires(VIEW)
-@doc("The year's summary (年度汇总): quarters, averages, places and the grids proposed for awards", tags=TAGS)
+@doc("The year's summary: quarters, averages, places and the grids proposed for awards", tags=TAGS)
 def year(year: int):
     if not 2000 <= year <= 2100:
         raise ApiError(404, "not_found", _("没有这个年度"))

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.toolkit import ApiError, db, local_now, period_name
+from core.toolkit import gettext as _
 
 from gridgov_assessment.defaults import DEFAULT_RULES
 from gridgov_assessment.models import ChecklistRule, Quarter
@@ -37,8 +38,7 @@ def apply_items(tenant, items: list[dict[str, Any]], removed: list[str]) -> None
     if quarter is None:
         period = period_name("quarter", local_now(tenant).date())
         if db.session.scalar(select(Quarter.id).where(Quarter.period == period)) is not None:
-            raise ApiError(409, "no_open_quarter", f"{period} 已关闭，请先新建下一季度再采用县级细则 "
-                                                   "(this quarter is closed: open the next one first)")
+            raise ApiError(409, "no_open_quarter", _("%(period)s 已关闭，请先新建下一季度再采用县级细则", period=period))
         quarter = open_quarter(period)
     rules = {r.code: r for r in db.session.scalars(select(ChecklistRule).where(ChecklistRule.quarter_id == quarter.id))}
     sort = db.session.scalar(select(func.max(ChecklistRule.sort)).where(ChecklistRule.quarter_id == quarter.id)) or 0

@@ -37,8 +37,7 @@ def require_open(quarter: Quarter) -> None:
     and rule, never interleave: the second waits and sees the first."""
     db.session.refresh(quarter, with_for_update=True)
     if quarter.state != "open":
-        raise ApiError(409, "quarter_closed", f"{quarter.period} 考核已关闭，不能再打分或修改细则 "
-                                              f"(the quarter is {quarter.state}: no more scoring or changes)")
+        raise ApiError(409, "quarter_closed", _("%(period)s 考核已关闭，不能再打分或修改细则", period=quarter.period))
 
 
 def rule_dict(rule: ChecklistRule) -> dict[str, Any]:
@@ -119,8 +118,8 @@ def record_deduction(tenant, quarter: Quarter, data: dict[str, Any]) -> Deductio
     if round(already + data["points"], 1) > rule.max_points:
         left = round(rule.max_points - already, 1)
         raise ApiError(422, "validation_error", "扣分超过该细则分值",
-                       {"points": [f"该细则满分 {rule.max_points:g} 分，本网格已扣 {already:g} 分，最多还能扣 {left:g} 分 "
-                                   f"(beyond the rule's {rule.max_points:g} points: {left:g} left)"]})
+                       {"points": [_("该细则满分 %(full)s 分，本网格已扣 %(taken)s 分，最多还能扣 %(left)s 分",
+                                     full=f"{rule.max_points:g}", taken=f"{already:g}", left=f"{left:g}")]})
     user_id, name = actor()
     deduction = Deduction(quarter_id=quarter.id, rule_id=rule.id, grid_id=grid.id, points=data["points"],
                           reason=data["reason"].strip(), evidence=data.get("evidence") or "",
