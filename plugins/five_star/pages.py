@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from core.toolkit import N_, ApiError, db, gettext as _, public, requires
+from core.toolkit import reads_replica
 from plugins.five_star import assessment as flow
 from plugins.five_star import plans, stats
 from plugins.five_star.branches import branch_or_404, visible_branches
@@ -252,6 +253,7 @@ def _template() -> dict | None:
 
 
 @bp.get("/ranking")
+@reads_replica
 @requires(READ)
 def ranking():
     year = year_arg()

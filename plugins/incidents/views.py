@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core.toolkit import ApiError, choice_arg, db, doc, dump, int_arg, known_args, load, page, page_args, requires, visible
+from core.toolkit import reads_replica
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
 from plugins.incidents.models import LEVELS, STATES, URGENCIES, Category, Incident, Photo
@@ -192,6 +193,7 @@ def update_category(category_id: int):
 
 
 @bp.get("/numbers")
+@reads_replica
 @requires(REPORT)
 @doc("Numbers for a grid subtree and period (统计)", tags=["incidents"], response_schema=NUMBERS,
      query={"grid_id": "id", "from": "date", "to": "date", "period": "string"})

@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from core.toolkit import N_, ApiError, Grid, GridStatus, Person, db, format_local, gettext as _, requires, visible
+from core.toolkit import reads_replica
 from plugins.mediation import followups, numbers, rooms, services
 from plugins.mediation.api import intake
 from plugins.mediation.models import (BACKGROUNDS, DISPUTE_TYPES, PARTY_ROLES, REFERRAL_KINDS, SOURCES, URGENCIES, Case,
@@ -236,6 +237,7 @@ def due():
 
 
 @bp.get("/numbers")
+@reads_replica
 @requires(MEDIATE)
 def numbers_page():
     from plugins.mediation.web import int_arg

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from sqlalchemy import select
 
 from core.toolkit import N_, ApiError, Grid, confirm_first, db, gettext as _, requires, utcnow, visible, bucket_key
+from core.toolkit import reads_replica
 from plugins.points_bank import periods, rankings
 from plugins.points_bank import schemes as svc
 from plugins.points_bank.models import Account, Objection, Period, RuleMapping, Scheme, Txn
@@ -114,6 +115,7 @@ def _ranking_args():
 
 
 @bp.get("/ranking")
+@reads_replica
 @requires(VIEW)
 def ranking():
     schemes, scheme_id, bucket, grid_id, grids = _ranking_args()
