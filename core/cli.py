@@ -141,6 +141,25 @@ def register_core_commands(cli: click.Group) -> None:
 
         make_revision(message, component, head=head)
 
+    @db_group.command("partition")
+    @click.option("--table", "tables", multiple=True,
+                  help="a table to partition (repeatable; default: incidents, ledger entries, attendance, audit)")
+    @click.option("--partitions", type=click.IntRange(2, 1024), default=16, show_default=True)
+    def db_partition(tables, partitions):
+        """Hash-partition the largest tables by tenant_id (PostgreSQL; docs/scale.md)."""
+        from core.db import db
+        from core.partition import LARGEST, partition_largest
+
+        if db.engine.dialect.name != "postgresql":
+            raise click.ClickException(_("分区仅用于 PostgreSQL（DATABASE_URL）"))
+        why = {"no_table": _("没有该表（模块未安装？）"), "partitioned": _("已经分区")}
+        for table, done in partition_largest(db.engine, tables or LARGEST, partitions).items():
+            if "skipped" in done:
+                click.echo(_("%(table)s：跳过（%(why)s）", table=table, why=why[done["skipped"]]))
+            else:
+                click.echo(_("%(table)s：已分为 %(n)s 个分区，迁移 %(rows)s 行", table=table, n=done["partitions"],
+                             rows=done["rows"]))
+
     @cli.group("idempotency")
     def idempotency_group():
         """Idempotency keys of API writes (幂等键)."""
