@@ -183,7 +183,8 @@ class PgCluster:
     free ports, in a temporary folder; as the postgres user when we are root. Every wait bounded;
     :meth:`stop` stops both and removes the folder."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared_buffers: str = "32MB") -> None:
+        self.shared_buffers = shared_buffers
         self.folder = Path(tempfile.mkdtemp(prefix="gridgov-pg-"))
         self.primary_port, self.replica_port = free_port(), free_port()
         self.primary, self.replica = self.folder / "primary", self.folder / "replica"
@@ -201,7 +202,7 @@ class PgCluster:
     def _options(self, port: int) -> str:
         return (f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.folder} "
                 "-c wal_level=replica -c max_wal_senders=4 -c hot_standby=on -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c shared_buffers=32MB "
+                f"-c synchronous_commit=off -c full_page_writes=off -c shared_buffers={self.shared_buffers} "
                 "-c max_connections=60 -c wal_receiver_status_interval=1")
 
     def start(self) -> "PgCluster":
