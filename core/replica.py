@@ -84,12 +84,9 @@ def _probe(engine, max_lag: float) -> tuple[bool, str]:
 def fresh_replica(app):
     """The replica's engine if it is configured, up and within the lag bound (probed at most every
     ``GRIDGOV_REPLICA_CHECK_SECONDS`` per process), else None."""
-    from core.db import db
-
-    if not app.config.get("GRIDGOV_DATABASE_REPLICA_URL"):
+    engine = app.extensions.get("gridgov.replica_engine")
+    if engine is None:
         return None
-    with app.app_context():
-        engine = db.engines[BIND]
     health = _health(app)
     if time.monotonic() - health.checked_at >= app.config["GRIDGOV_REPLICA_CHECK_SECONDS"]:
         with health.lock:
@@ -169,6 +166,7 @@ def init_app(app) -> None:
         return
     with app.app_context():
         engine = db.engines[BIND]
+    app.extensions["gridgov.replica_engine"] = engine
 
     @event.listens_for(engine, "handle_error")
     def _down_on_error(context) -> None:
