@@ -3,8 +3,9 @@
 ``GRIDGOV_DATABASE_REPLICA_URL`` names a hot standby of ``DATABASE_URL`` (or a PgBouncer in
 front of one). Views that only read and can live with data a few seconds old (dashboards,
 rankings, numbers) are declared with :func:`reads_replica` (plugins: ``core.toolkit``); a
-``GET``/``HEAD`` request to such a view runs all of its ORM statements on the replica, the
-guard's look-ups included. Everything else stays on the primary: writes, every request that is
+``GET``/``HEAD`` request to such a view runs the view's ORM statements on the replica (the
+guard's look-ups of the account, token and township before it stay on the primary, so a token or
+an account made a moment ago is found). Everything else stays on the primary: writes, every request that is
 not ``GET``/``HEAD``, views not declared, and so every read that must see the request's own
 writes. Work outside a request (jobs, exports built in the background) opts in with
 :func:`replica_reads`.
@@ -22,6 +23,7 @@ on a hot standby.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -34,6 +36,7 @@ log = logging.getLogger("gridgov.replica")
 BIND = "replica"  # the Flask-SQLAlchemy bind key of the replica's engine
 MARK = "gridgov_reads_replica"
 _ENVIRON = "gridgov.replica"  # per request: the engine chosen (or None: the primary)
+_IN_VIEW = "gridgov.replica.in_view"  # set once a declared view's own code runs
 _forced: ContextVar[object | None] = ContextVar("gridgov_replica_forced", default=None)
 LAG_SQL = text(
     "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0"
@@ -47,10 +50,21 @@ class ReplicaWriteError(RuntimeError):
 
 def reads_replica(view):
     """Declare a view read-only and content with data up to ``GRIDGOV_REPLICA_MAX_LAG`` seconds
-    old: its ``GET``/``HEAD`` requests read from the replica when one is configured and fresh.
-    It must not write through the session (audit entries of a read go through ``aside=True``)."""
-    setattr(view, MARK, True)
-    return view
+    old: in its ``GET``/``HEAD`` requests, the view's own reads go to the replica when one is
+    configured and fresh (the guard's look-ups before it, of the account, the token and the
+    township, stay on the primary: a token issued a moment ago is found). It must not write
+    through the session (audit entries of a read go through ``aside=True``)."""
+
+    @functools.wraps(view)
+    def in_view(*args, **kwargs):
+        from flask import has_request_context, request
+
+        if has_request_context():
+            request.environ[_IN_VIEW] = True
+        return view(*args, **kwargs)
+
+    setattr(in_view, MARK, True)
+    return in_view
 
 
 class _Health:
@@ -125,6 +139,8 @@ def routed_engine():
     if not has_request_context():
         return None
     environ = request.environ
+    if not environ.get(_IN_VIEW):
+        return None
     if _ENVIRON not in environ:
         engine = None
         if request.method in ("GET", "HEAD") and current_app.config.get("GRIDGOV_DATABASE_REPLICA_URL"):

@@ -234,7 +234,7 @@ class PgCluster:
 
     def wait_caught_up(self, seconds: float = 60) -> None:
         """Until the replica has replayed everything the primary wrote so far."""
-        target = self.sql(self.primary_port, "SELECT pg_current_wal_lsn()")[0][0]
+        target = self.sql(self.primary_port, "SELECT pg_current_wal_insert_lsn()")[0][0]
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             done = self.sql(self.replica_port, f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn")[0][0]

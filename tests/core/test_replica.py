@@ -5,7 +5,7 @@ postgres user when run as root), migrates and loads the demo on the primary, and
 gunicorn hosts against the pair: one that accepts a replica an hour behind, one that accepts a
 second. With replay paused on the replica, a write goes to the primary (the replica would refuse
 it), an undeclared read sees it at once, a view declared ``reads_replica`` does not (it read the
-replica), and on the strict host it does (the replica is too far behind: the primary answers, and
+replica) while a token issued that moment is accepted for it (the guard reads the primary), and on the strict host it does (the replica is too far behind: the primary answers, and
 the host logs why); once replay resumes the declared view sees it too; with the replica stopped
 the primary answers, logged. Row-level security's tenant setting is applied on replica
 connections: an ordinary role sees one township's rows there, and none outside a tenant.
@@ -88,6 +88,9 @@ def test_declared_reads_go_to_a_fresh_replica_and_to_the_primary_otherwise(clust
         status, seen, _ = client.get(f"/api/v1/t/{TOWN}/incidents/{made['id']}")
         assert status == 200  # not declared: read on the primary, sees the write at once
         assert _reported(client) == before  # declared, and the replica (paused) has not replayed it
+        # a token issued now is not on the replica either: the guard finds it on the primary, the
+        # view still reads the replica
+        assert _reported(Http(loose_base, sign_in(Http(loose_base)))) == before
 
         time.sleep(1.5)  # replay stays paused: the replica is now more than a second behind
         assert _reported(strict_client) == before + 1  # too far behind for this host: the primary answered
