@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["GRIDGOV_PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
+    __import__("core.replica").replica.init_app(app)  # read-only views on a streaming replica, if set
     from core import rls  # row-level security follows the tenant context (PostgreSQL)
 
     if not app.testing:

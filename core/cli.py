@@ -142,6 +142,26 @@ def register_core_commands(cli: click.Group) -> None:
 
         make_revision(message, component, head=head)
 
+    @db_group.command("partition", help=N_("按 tenant_id 对最大的几张表做哈希分区（仅 PostgreSQL，见 docs/scale.md）。"))
+    @click.option("--table", "tables", multiple=True,
+                  help=N_("要分区的表（可重复；默认：事件、积分流水、志愿服务签到、审计日志）"))
+    @click.option("--partitions", type=click.IntRange(2, 1024), default=16, show_default=True,
+                  help=N_("每张表的分区数"))
+    def db_partition(tables, partitions):
+        """Hash-partition the largest tables by tenant_id (PostgreSQL; docs/scale.md)."""
+        from core.db import db
+        from core.partition import LARGEST, partition_largest
+
+        if db.engine.dialect.name != "postgresql":
+            raise click.ClickException(_("分区仅用于 PostgreSQL（DATABASE_URL）"))
+        why = {"no_table": _("没有该表（模块未安装？）"), "partitioned": _("已经分区")}
+        for table, done in partition_largest(db.engine, tables or LARGEST, partitions).items():
+            if "skipped" in done:
+                click.echo(_("%(table)s：跳过（%(why)s）", table=table, why=why[done["skipped"]]))
+            else:
+                click.echo(_("%(table)s：已分为 %(n)s 个分区，迁移 %(rows)s 行", table=table, n=done["partitions"],
+                             rows=done["rows"]))
+
     @cli.group("idempotency", help=N_("API 写操作的幂等键"))
     def idempotency_group():
         """Idempotency keys of API writes (幂等键)."""

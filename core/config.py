@@ -9,6 +9,13 @@ variable            meaning                                                defau
 ``GRIDGOV_DB_POOLER`` ``transaction`` when PostgreSQL is reached through        empty
                     PgBouncer in transaction mode: psycopg then prepares
                     no statements on the server
+``GRIDGOV_DATABASE_REPLICA_URL`` a PostgreSQL streaming replica of         empty (no replica)
+                    ``DATABASE_URL``: views declared ``reads_replica``
+                    read there (:mod:`core.replica`)
+``GRIDGOV_REPLICA_MAX_LAG`` seconds the replica may be behind before the      ``10``
+                    primary answers its reads instead
+``GRIDGOV_REPLICA_CHECK_SECONDS`` how often each process probes the replica's   ``5``
+                    lag and health
 ``SECRET_KEY``      signs sessions and CSRF tokens; required in production none (refuses to start)
 ``REDIS_URL``       rate limits and the short cache (core/cache.py),       in-memory
                     shared by gunicorn workers
@@ -69,6 +76,21 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
     pooler = overrides.pop("GRIDGOV_DB_POOLER", None) or os.environ.get("GRIDGOV_DB_POOLER") or ""
     if pooler not in ("", "transaction"):
         raise ConfigError(f"GRIDGOV_DB_POOLER must be empty or 'transaction' (PgBouncer's pool_mode), not {pooler!r}")
+    replica_url = overrides.pop("GRIDGOV_DATABASE_REPLICA_URL", None) or os.environ.get("GRIDGOV_DATABASE_REPLICA_URL") or ""
+    replica_url = normalise_database_url(replica_url) if replica_url else ""
+    if replica_url and not (replica_url.startswith("postgresql") and database_url.startswith("postgresql")):
+        raise ConfigError("GRIDGOV_DATABASE_REPLICA_URL needs PostgreSQL, for it and for DATABASE_URL "
+                          "(a streaming replica of the primary)")
+    replica_numbers = {}
+    for key, default in (("GRIDGOV_REPLICA_MAX_LAG", 10.0), ("GRIDGOV_REPLICA_CHECK_SECONDS", 5.0)):
+        raw = overrides.pop(key, None)
+        raw = raw if raw is not None else os.environ.get(key) or default
+        try:
+            replica_numbers[key] = float(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key} must be a number of seconds, not {raw!r}") from None
+        if replica_numbers[key] < 0:
+            raise ConfigError(f"{key} must not be negative, not {raw!r}")
     secret = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
     if not secret:
         if env in ("development", "testing"):
@@ -86,6 +108,8 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url, pooler),
+        "GRIDGOV_DATABASE_REPLICA_URL": replica_url,
+        **replica_numbers,
         "REDIS_URL": redis_url,
         "DASHBOARD_CACHE_SECONDS": float(os.environ.get("DASHBOARD_CACHE_SECONDS") or (0 if testing else 60)),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
@@ -113,6 +137,12 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
         "GRIDGOV_QUEUE_URL": os.environ.get("GRIDGOV_QUEUE_URL") or None,
         "GRIDGOV_QUEUE_NAME": os.environ.get("GRIDGOV_QUEUE_NAME") or "gridgov",
     }
+    if replica_url:
+        # the replica's engine (core.replica): the primary's options, and a bounded connect so a
+        # replica that is gone is found out in seconds
+        options = _engine_options(replica_url, pooler)
+        options["connect_args"] = {**options.get("connect_args", {}), "connect_timeout": 2}
+        config["SQLALCHEMY_BINDS"] = {"replica": {"url": replica_url, **options}}
     for key in ("LOGIN_LIMIT_ACCOUNT", "LOGIN_LIMIT_ADDRESS", "LOGIN_LIMIT_ACCOUNT_TOTAL"):
         if os.environ.get(key):
             config[key] = os.environ[key]

@@ -12,6 +12,7 @@ import datetime as dt
 from contextlib import contextmanager
 
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -70,7 +71,22 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class RoutingSession(FlaskSession):
+    """The session of ``db``: reads of a view declared :func:`core.replica.reads_replica` (and of
+    :func:`core.replica.replica_reads` blocks) go to the replica's engine when one is configured
+    and fresh; everything else to the primary (``db.engine``)."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None:
+            from core.replica import routed_engine
+
+            engine = routed_engine()
+            if engine is not None:
+                return engine
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 
 
 def utcnow() -> dt.datetime:
@@ -215,3 +231,12 @@ def _run_waiting_writes(session: Session, transaction) -> None:
         import logging
 
         logging.getLogger("gridgov.db").exception("could not write %d records aside", len(statements))
+
+
+def _listen_for_replica_writes() -> None:
+    from core import replica  # imports nothing of core at module level
+
+    replica.listen(RoutingSession)
+
+
+_listen_for_replica_writes()

@@ -19,7 +19,7 @@ primary key swapped for ``(tenant_id, id)`` when it is distributed (:func:`citus
 """
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 REFERENCE_TABLES = ("core_tenant", "core_user")
 ANCHOR = "core_grid"  # distributed first, the others co-located with it (whatever plugins are installed)
@@ -33,15 +33,20 @@ def schema(bind) -> dict[str, dict]:
     """The migrated schema as the database reports it: table -> columns, primary key, unique
     keys (constraints and unique indexes) and foreign keys."""
     insp = inspect(bind)
+    partitions = set()
+    if bind.dialect.name == "postgresql":  # gridgov db partition's: Citus distributes the parent with them
+        with bind.connect() as connection:
+            partitions = set(connection.execute(text("SELECT relname FROM pg_class WHERE relispartition")).scalars())
     out = {}
     for table in insp.get_table_names():
-        if _is_alembic(table):
+        if _is_alembic(table) or table in partitions:
             continue
         uniques = [tuple(u["column_names"]) for u in insp.get_unique_constraints(table)]
         uniques += [tuple(i["column_names"]) for i in insp.get_indexes(table) if i.get("unique")]
         out[table] = {"columns": {c["name"]: c for c in insp.get_columns(table)},
                       "pk": tuple(insp.get_pk_constraint(table)["constrained_columns"]),
-                      "uniques": uniques, "fks": insp.get_foreign_keys(table)}
+                      "uniques": uniques,
+                      "fks": [fk for fk in insp.get_foreign_keys(table) if fk["referred_table"] not in partitions]}
     return out
 
 

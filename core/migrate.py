@@ -59,6 +59,31 @@ def _config(component: Component, connection) -> Config:
     return cfg
 
 
+def _partitions(connection) -> set[str]:
+    """The partitions (not their parents) of partitioned tables; none on SQLite."""
+    if connection.dialect.name != "postgresql":
+        return set()
+    from sqlalchemy import text
+
+    return set(connection.execute(text("SELECT relname FROM pg_class WHERE relispartition")).scalars())
+
+
+def _includer(tables: set[str], partitions: set[str]):
+    """Autogenerate's filter: the component's own tables; a partitioned table's parent stands for
+    its partitions (``gridgov db partition``, core/partition.py)."""
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        if type_ == "table":
+            return name in tables and name not in partitions
+        referred = getattr(obj, "referred_table", None) if type_ == "foreign_key_constraint" else None
+        if referred is not None and referred.name in partitions:
+            return False  # PostgreSQL's copy of a foreign key for each partition it points at
+        table = getattr(obj, "table", None)
+        return table is None or table.name in tables
+
+    return include_object
+
+
 def run_env() -> None:
     from alembic import context
 
@@ -66,15 +91,8 @@ def run_env() -> None:
     component: Component = cfg.attributes["component"]
     tables = owned_tables(component)
 
-    def include_object(obj, name, type_, reflected, compare_to):
-        if type_ == "table":
-            return name in tables
-        table = getattr(obj, "table", None)
-        if table is not None:
-            return table.name in tables
-        return True
-
     connection = cfg.attributes["connection"]
+    include_object = _includer(tables, _partitions(connection))
     context.configure(
         connection=connection,
         target_metadata=db.metadata,
@@ -142,15 +160,8 @@ def schema_differences(app: Flask | None = None) -> dict[str, list]:
 
     out = {}
     for comp in _each(app, None):
-        tables = owned_tables(comp)
-
-        def include_object(obj, name, type_, reflected, compare_to, tables=tables):
-            if type_ == "table":
-                return name in tables
-            table = getattr(obj, "table", None)
-            return table is None or table.name in tables
-
         with db.engine.connect() as connection:
+            include_object = _includer(owned_tables(comp), _partitions(connection))
             ctx = MigrationContext.configure(connection, opts={"include_object": include_object, "compare_type": True})
             out[comp.name] = compare_metadata(ctx, db.metadata)
     return out

@@ -8,7 +8,10 @@ core releases. Grouped by what they are for:
   ``Widget``, ``hooks`` (the per-tenant relay), ``enabled_modules``, ``module_settings``;
 * data: ``db``, ``TenantOwned``, ``Timestamped``, ``UTCDateTime``, ``tenant_fk``, ``utcnow``,
   ``immediate_transaction``, ``reads_first`` (a write view that reads without SQLite's write
-  lock and writes only in ``immediate_transaction``), ``tenant_context``, ``cross_tenant``, ``current_tenant_id``,
+  lock and writes only in ``immediate_transaction``), ``reads_replica`` (a read-only view
+  content with data seconds old: dashboards, rankings, numbers; read from the streaming replica
+  when one is configured and fresh) and ``replica_reads`` (the same for a job's block, see
+  ``core/replica.py``), ``tenant_context``, ``cross_tenant``, ``current_tenant_id``,
   ``TenantScopeError``;
 * core's models a module reads (never writes: people and grids change through core's services):
   ``Tenant``, ``TenantKind``, ``TenantStatus``, ``User``, ``Grid``, ``GridStatus``, ``Person``,
@@ -68,6 +71,7 @@ from core.confirm import confirm_first
 from core.county_templates.service import adopt_template, county_template, override_template_item
 from core.db import Timestamped, UTCDateTime, db, immediate_transaction, reads_first, utcnow
 from core.errors import ApiError
+from core.replica import reads_replica, replica_reads
 from core.exports import Column, XlsxBook, csv_response, safe_value, write_csv, write_xlsx, xlsx_response
 from core.grid.models import DutyKind, Grid, GridDuty, GridStatus, PartyOrg
 from core.grid.place import grid_place

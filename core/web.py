@@ -18,6 +18,7 @@ from core.auth.service import sign_out_everywhere
 from core.db import db
 from core.errors import ApiError
 from core.i18n import localise_message
+from core.replica import reads_replica
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -93,6 +94,7 @@ def index():
 
 
 @bp.get("/t/<tenant>/")
+@reads_replica
 @requires("dashboard.view")
 def tenant_home():
     """A township's workspace (工作台) of hook widgets; another tenant's home (a county's console)

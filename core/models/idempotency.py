@@ -22,6 +22,7 @@ class IdempotencyKey(db.Model):
     __tablename__ = "core_idempotency_key"
     __table_args__ = (
         UniqueConstraint("tenant_id", "user_id", "key"),
+        UniqueConstraint("tenant_id", "id"),  # the key Citus distributes by (docs/scale.md)
         Index("ix_core_idempotency_key_tenant_expires", "tenant_id", "expires_at"),
     )
 

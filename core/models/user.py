@@ -84,12 +84,15 @@ class ApiToken(TenantOwned, db.Model):
     """A personal access token for one tenant, stored as a SHA-256 digest; shown once."""
 
     __tablename__ = "core_api_token"
+    # unique within the token's tenant (the tenant is in the token: core.auth.tokens), so one
+    # Citus node can hold it
+    __table_args__ = (UniqueConstraint("tenant_id", "digest"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(64), nullable=False)
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)
-    digest: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

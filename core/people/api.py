@@ -16,6 +16,7 @@ from core.people.models import Household, Person, Tag
 from core.people.schemas import HouseholdIn, PartyCenterIn, PartyCenterLinkIn, PersonIn, TagIn
 from core.people.search import people_order, people_query
 from core.people.stats import stats_by_first_level, subtree_stats
+from core.replica import reads_replica
 from flask_babel import gettext as _
 
 bp = Blueprint("people_api", __name__, url_prefix="/api/v1/t/<tenant>")
@@ -231,6 +232,7 @@ def create_tag():
 
 
 @bp.get("/people/stats")
+@reads_replica
 @requires("people.read")
 @doc("Households, residents, party members and special groups over a grid subtree", tags=["people"],
      response_schema=COUNTS,
@@ -247,6 +249,7 @@ def stats():
 
 
 @bp.get("/people/stats/first-level")
+@reads_replica
 @requires("people.read")
 @doc("The same numbers per first-level grid", tags=["people"], response_schema=FIRST_LEVEL_STATS)
 def stats_first_level():

@@ -83,7 +83,7 @@ def link(center: PartyCenter, household: Household) -> PartyCenterLink:
 
 
 def unlink(center: PartyCenter, household_id: int) -> None:
-    row = db.session.get(PartyCenterLink, (center.id, household_id))
+    row = db.session.get(PartyCenterLink, (center.tenant_id, center.id, household_id))
     if row is None:
         raise ApiError(404, "not_found", _("没有该联系户"))
     db.session.delete(row)

@@ -123,10 +123,11 @@ class PersonTag(TenantOwned, db.Model):
         tenant_fk("tag_id", "core_tag", ondelete="CASCADE"),
         Index("ix_core_person_tag_tenant_tag", "tenant_id", "tag_id", "person_id"),
         Index("ix_core_person_tag_tenant_person", "tenant_id", "person_id"),
+        PrimaryKeyConstraint("tenant_id", "person_id", "tag_id"),  # tenant_id first: Citus distributes by it
     )
 
-    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tag_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer)
+    tag_id: Mapped[int] = mapped_column(Integer)
 
 
 class PartyCenter(TenantOwned, Timestamped, db.Model):
@@ -160,10 +161,11 @@ class PartyCenterLink(TenantOwned, db.Model):
         tenant_fk("household_id", "core_household"),
         UniqueConstraint("tenant_id", "household_id"),
         Index("ix_core_party_center_link_tenant_center", "tenant_id", "center_id"),
+        PrimaryKeyConstraint("tenant_id", "center_id", "household_id"),  # tenant_id first: Citus distributes by it
     )
 
-    center_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    household_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    center_id: Mapped[int] = mapped_column(Integer)
+    household_id: Mapped[int] = mapped_column(Integer)
 
 
 class GridCount(TenantOwned, db.Model):

@@ -6,6 +6,7 @@ from flask import Blueprint, g, jsonify, request, send_file
 from sqlalchemy import select
 
 from core.toolkit import ApiError, db, doc, load, requires
+from core.toolkit import reads_replica
 from plugins.five_star import assessment as flow
 from plugins.five_star import plans, standards, stats
 from plugins.five_star.branches import branch_or_404, visible_branches
@@ -266,6 +267,7 @@ def withdraw(award_id: int):
 
 
 @bp.get("/ranking")
+@reads_replica
 @requires(READ)
 @doc("The township's branches by stars held", tags=["five_star"],
      query={"year": "year"})

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from core.toolkit import N_, ApiError, db, form_errors, gettext as _, public, refusal_message, requires, typed
+from core.toolkit import reads_replica
 from plugins.five_star import assessment as flow
 from plugins.five_star import plans, stats
 from plugins.five_star.branches import branch_or_404, visible_branches
@@ -271,6 +272,7 @@ def _template() -> dict | None:
 
 
 @bp.get("/ranking")
+@reads_replica
 @requires(READ)
 def ranking():
     year = year_arg()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from core.toolkit import (ApiError, Grid, GridStatus, N_, choice_arg, county_template, db, form_errors, module_settings,
                           page_args, refusal_message, requires, subtree_condition, typed, visible)
+from core.toolkit import reads_replica
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
 from plugins.incidents.models import STATES, Incident
@@ -157,6 +158,7 @@ def overdue():
 
 
 @bp.get("/numbers")
+@reads_replica
 @requires(REPORT)
 def numbers():
     start, end = period()

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core.toolkit import (ApiError, choice_arg, db, doc, dump, int_arg, iso_local, known_args, load, page, requires,
                           visible)
+from core.toolkit import reads_replica
 from plugins.incidents import categories as cats
 from plugins.incidents import services, stats
 from plugins.incidents.models import LEVELS, STATES, URGENCIES, Category, Incident, Photo
@@ -194,6 +195,7 @@ def update_category(category_id: int):
 
 
 @bp.get("/numbers")
+@reads_replica
 @requires(REPORT)
 @doc("Numbers for a grid subtree and period", tags=["incidents"], response_schema=NUMBERS,
      query={"grid_id": "id", "from": "date", "to": "date", "period": "string"})

@@ -7,6 +7,7 @@ from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
 from core.toolkit import ApiError, db, doc, load, page, requires
+from core.toolkit import reads_replica
 from plugins.mediation import followups, numbers, services
 from plugins.mediation.models import Case, Room
 from plugins.mediation.permissions import INTAKE, MANAGE, MEDIATE, can_manage, cases_condition, require_assign
@@ -138,6 +139,7 @@ def _readable_ids() -> set[int]:
 
 
 @bp.get("/numbers")
+@reads_replica
 @requires(MEDIATE)
 @doc("Numbers per room, mediator, dispute type, grid and month; success rate = agreements over concluded "
      "cases", tags=["mediation"],

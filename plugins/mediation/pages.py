@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core.toolkit import (N_, ApiError, Grid, GridStatus, Person, db, form_errors, format_local, gettext as _, requires,
                           typed, visible)
+from core.toolkit import reads_replica
 from plugins.mediation import followups, numbers, rooms, services
 from plugins.mediation.api import intake
 from plugins.mediation.models import (BACKGROUNDS, DISPUTE_TYPES, PARTY_ROLES, REFERRAL_KINDS, SOURCES, URGENCIES, Case,
@@ -232,6 +233,7 @@ def due():
 
 
 @bp.get("/numbers")
+@reads_replica
 @requires(MEDIATE)
 def numbers_page():
     from plugins.mediation.web import int_arg

@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from core.toolkit import ApiError, db, doc, dump, load, page, requires, utcnow, visible, period_bounds, bucket_key
+from core.toolkit import reads_replica
 from core.toolkit import gettext as _
 from plugins.points_bank import periods, rankings, services
 from plugins.points_bank.models import Account, Objection, Period, Rule, Scheme, Txn
@@ -264,6 +265,7 @@ def resolve(objection_id: int):
 
 
 @bp.get("/numbers")
+@reads_replica
 @requires(VIEW)
 @doc("Points issued and redeemed, items redeemed, in a period (?period=2026-11, 2026-Q3 or 2026; default this "
      "month)", tags=["points_bank"],
@@ -284,6 +286,7 @@ def numbers():
 
 
 @bp.get("/rankings")
+@reads_replica
 @requires(VIEW)
 @doc("Ranking of a scheme: ?scheme_id=&period=2026 or 2026-11&grid_id=&limit=", tags=["points_bank"],
      query={"scheme_id": "id"})

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from core.toolkit import (N_, ApiError, Grid, bucket_key, confirm_first, db, form_errors, gettext as _, requires, typed, utcnow,
                           visible)
+from core.toolkit import reads_replica
 from plugins.points_bank import periods, rankings
 from plugins.points_bank import schemes as svc
 from plugins.points_bank.models import Account, Objection, Period, RuleMapping, Scheme, Txn
@@ -135,6 +136,7 @@ def _ranking_args():
 
 
 @bp.get("/ranking")
+@reads_replica
 @requires(VIEW)
 def ranking():
     schemes, scheme_id, bucket, grid_id, grids = _ranking_args()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.toolkit import Grid, TenantOwned, Timestamped, UTCDateTime, db, tenant_fk, utcnow
@@ -88,10 +88,11 @@ class VolunteerPost(TenantOwned, db.Model):
     """The posts a volunteer takes (认领岗位)."""
 
     __tablename__ = "volunteer_volunteer_post"
-    __table_args__ = (tenant_fk("volunteer_id", "volunteer_volunteer"), tenant_fk("post_id", "volunteer_post"))
+    __table_args__ = (tenant_fk("volunteer_id", "volunteer_volunteer"), tenant_fk("post_id", "volunteer_post"),
+                      PrimaryKeyConstraint("tenant_id", "volunteer_id", "post_id"))  # Citus distributes by tenant_id
 
-    volunteer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    post_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(Integer)
+    post_id: Mapped[int] = mapped_column(Integer)
 
 
 class Team(TenantOwned, Timestamped, db.Model):
@@ -109,10 +110,11 @@ class Team(TenantOwned, Timestamped, db.Model):
 
 class TeamMember(TenantOwned, db.Model):
     __tablename__ = "volunteer_team_member"
-    __table_args__ = (tenant_fk("team_id", "volunteer_team"), tenant_fk("volunteer_id", "volunteer_volunteer"))
+    __table_args__ = (tenant_fk("team_id", "volunteer_team"), tenant_fk("volunteer_id", "volunteer_volunteer"),
+                      PrimaryKeyConstraint("tenant_id", "team_id", "volunteer_id"))  # Citus distributes by tenant_id
 
-    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    volunteer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer)
+    volunteer_id: Mapped[int] = mapped_column(Integer)
 
 
 class Activity(TenantOwned, Timestamped, db.Model):

@@ -1,13 +1,15 @@
-"""Helpers for the scale-out tests (two app hosts behind nginx, PgBouncer): real processes on
+"""Helpers for the scale-out tests (two app hosts behind nginx, PgBouncer, a streaming replica): real processes on
 127.0.0.1, each started and stopped by the test, every wait bounded."""
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -154,3 +156,97 @@ def sign_in(http: Http) -> str:
     status, body, _ = http.post(f"/api/v1/t/{TOWN}/tokens/issue", {**ADMIN, "name": "scale-out", "expires_in_days": 1})
     assert status == 201, body
     return body["token"]
+
+
+PG_BIN = Path(os.environ.get("GRIDGOV_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def pg_cluster_missing() -> str | None:
+    """Why a PostgreSQL primary and streaming replica cannot be started here, or None."""
+    for tool in ("initdb", "pg_ctl", "pg_basebackup", "postgres"):
+        if not (PG_BIN / tool).exists():
+            return f"{PG_BIN / tool} is missing (Debian: postgresql-15); GRIDGOV_PG_BIN names another folder"
+    if os.geteuid() == 0:
+        try:
+            import pwd
+
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return "running as root and there is no postgres user to run the servers as"
+        if not shutil.which("runuser"):
+            return "running as root and runuser is missing"
+    return None
+
+
+class PgCluster:
+    """A PostgreSQL primary and a streaming replica of it (pg_basebackup -R) on 127.0.0.1, on
+    free ports, in a temporary folder; as the postgres user when we are root. Every wait bounded;
+    :meth:`stop` stops both and removes the folder."""
+
+    def __init__(self, shared_buffers: str = "32MB") -> None:
+        self.shared_buffers = shared_buffers
+        self.folder = Path(tempfile.mkdtemp(prefix="gridgov-pg-"))
+        self.primary_port, self.replica_port = free_port(), free_port()
+        self.primary, self.replica = self.folder / "primary", self.folder / "replica"
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres")
+
+    def _run(self, *args: str, timeout: float = 120) -> str:
+        command = [str(PG_BIN / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=self.folder)
+        assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
+        return done.stdout
+
+    def _options(self, port: int) -> str:
+        return (f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.folder} "
+                "-c wal_level=replica -c max_wal_senders=4 -c hot_standby=on -c fsync=off "
+                f"-c synchronous_commit=off -c full_page_writes=off -c shared_buffers={self.shared_buffers} "
+                "-c max_connections=60 -c wal_receiver_status_interval=1")
+
+    def start(self) -> "PgCluster":
+        self._run("initdb", "-D", str(self.primary), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C")
+        self.start_server(self.primary, self.primary_port)
+        self._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres",
+                  "-D", str(self.replica), "-R", "-X", "stream", "-c", "fast")
+        self.start_server(self.replica, self.replica_port)
+        return self
+
+    def start_server(self, data: Path, port: int) -> None:
+        self._run("pg_ctl", "-D", str(data), "-o", self._options(port), "-l", str(data) + ".log", "-w", "-t", "60",
+                  "start")
+
+    def stop_server(self, data: Path) -> None:
+        if (data / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(data), "-m", "fast", "-w", "-t", "60", "stop")
+
+    def url(self, port: int, database: str = "postgres", user: str = "postgres") -> str:
+        return f"postgresql://{user}@127.0.0.1:{port}/{database}"
+
+    def sql(self, port: int, statement: str, database: str = "postgres"):
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=port, dbname=database, user="postgres", autocommit=True,
+                             connect_timeout=5) as conn:
+            cur = conn.execute(statement)
+            return cur.fetchall() if cur.description else None
+
+    def wait_caught_up(self, seconds: float = 60) -> None:
+        """Until the replica has replayed everything the primary wrote so far."""
+        target = self.sql(self.primary_port, "SELECT pg_current_wal_insert_lsn()")[0][0]
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            done = self.sql(self.replica_port, f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn")[0][0]
+            if done:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the replica did not catch up within {seconds}s")
+
+    def stop(self) -> None:
+        for data in (self.replica, self.primary):
+            try:
+                self.stop_server(data)
+            except Exception:  # already stopped, or never started
+                pass
+        shutil.rmtree(self.folder, ignore_errors=True)

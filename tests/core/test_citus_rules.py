@@ -16,21 +16,8 @@ from core.distribution import REFERENCE_TABLES, citus_statements, schema, violat
 
 ROOT = Path(__file__).resolve().parents[2]
 
-KNOWN = {
-    # a bearer token is looked up by its digest before the township is known (docs/api.md): on
-    # Citus that is a query on every node, and the digest's uniqueness cannot be enforced by one
-    # node; fix: put the township in the token (ggv_<tenant>_...) and make it unique with tenant_id
-    "unique without tenant_id: core_api_token (digest)",
-    # primary keys that leave tenant_id out and no unique (tenant_id, ...) beside them; nothing
-    # points at these tables, so the plan's ALTER ... PRIMARY KEY (tenant_id, ...) is the fix
-    # (a migration each: core's three, volunteer's two)
-    "no key with tenant_id: core_idempotency_key (primary key id)",
-    "no key with tenant_id: core_party_center_link (primary key center_id, household_id)",
-    "no key with tenant_id: core_person_tag (primary key person_id, tag_id)",
-    "no key with tenant_id: volunteer_team_member (primary key team_id, volunteer_id)",
-    "no key with tenant_id: volunteer_volunteer_post (primary key volunteer_id, post_id)",
-}
-MOST = 6  # may only go down
+KNOWN: set[str] = set()  # none left: every tenant-owned table follows the rules
+MOST = 0  # may only go down
 OWN = "(core|incidents|five_star|points_bank|mediation|volunteer)_"  # gridgov's own components
 
 

@@ -147,3 +147,31 @@ def test_a_password_reset_revokes_the_accounts_tokens(api_as, create_user, creat
     assert api_as(admin, token=other).get(f"/api/v1/t/{town.slug}/me/access").status_code == 200
     listed = api_as(user, password="Fresh-pass-2026").get(f"/api/v1/t/{town.slug}/tokens").get_json()["items"]
     assert listed and all(t["revoked_at"] for t in listed)
+
+
+def test_a_token_names_its_tenant_and_one_renamed_to_another_is_refused(api_as, create_user, create_tenant):
+    """Tokens are unique by (tenant_id, digest), found in the tenant they name (Citus: one node)."""
+    a, b = create_tenant(), create_tenant()
+    user = create_user(roles=[(a, "township_admin"), (b, "township_admin")])
+    plain = make_token(api_as(user), a)["token"]
+    assert plain.startswith(f"ggv_{a.id}.")
+    forged = plain.replace(f"ggv_{a.id}.", f"ggv_{b.id}.", 1)  # the secret of a, the tenant of b
+    for slug in (a.slug, b.slug):
+        resp = api_as(user, token=forged).get(f"/api/v1/t/{slug}/users")
+        assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "invalid_token"
+
+
+def test_a_token_made_before_tokens_named_their_tenant_still_works(api_as, create_user, create_tenant, db_session):
+    import hashlib
+
+    a, b = create_tenant(), create_tenant()
+    user = create_user(roles=[(a, "township_admin"), (b, "township_admin")])
+    old = "ggv_" + "Zq3-x_9" * 6  # the former format: no tenant, no dot
+    with tenant_context(a):
+        db.session.add(ApiToken(user_id=user.id, name="旧令牌", prefix=old[:10],
+                                digest=hashlib.sha256(old.encode()).hexdigest()))
+        db.session.commit()
+    bearer = api_as(user, token=old)
+    assert bearer.get(f"/api/v1/t/{a.slug}/users").status_code == 200
+    other = bearer.get(f"/api/v1/t/{b.slug}/users")
+    assert other.status_code == 404 and other.get_json()["error"]["code"] == "token_of_another_tenant"
