@@ -127,3 +127,28 @@ def forget_tenant(tenant_id: int) -> None:
         store.delete_prefix(tenant_key(tenant_id) + ":")
     except Exception:
         log.exception("cache unavailable; tenant %s not forgotten", tenant_id)
+
+
+class ProcessCache:
+    """A process's own bounded LRU of Python objects, for values kept under a version key such as
+    :func:`core.auth.access.version_key` (``(tenant id, created_at, permissions_version)``): the
+    tenant row is read on every request anyway, and every change to its roles, role permissions or
+    modules bumps the version in the same transaction, so a stale copy is never used, in this
+    process or another. The creation time keeps a new township that got a deleted one's id
+    (SQLite) off its entries."""
+
+    def __init__(self, maxsize: int = 512):
+        self.maxsize, self._data, self._lock = maxsize, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)

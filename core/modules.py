@@ -8,13 +8,12 @@ Switching modules on and off and changing their settings is the tenant lifecycle
 from __future__ import annotations
 
 import copy
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from flask import Flask, abort, current_app, g, request
 from sqlalchemy import select
 
+from core.cache import ProcessCache
 from core.db import db
 from core.errors import ApiError
 from core.models import Tenant, TenantModule
@@ -31,9 +30,7 @@ def registry() -> PluginRegistry:
 # Each process keeps which modules a township has on and their loaded settings under the
 # township's version (core.auth.access.version_key: switching a module or changing its settings
 # bumps it in the same transaction), so a stale copy is never used, here or in another process.
-_kept: OrderedDict[tuple, Any] = OrderedDict()
-_kept_lock = threading.Lock()
-KEPT_MAX = 2048
+_kept = ProcessCache(2048)
 
 
 def _keep_key(tenant: Tenant, *parts) -> tuple | None:
@@ -44,22 +41,12 @@ def _keep_key(tenant: Tenant, *parts) -> tuple | None:
 
 
 def _kept_get(key):
-    if key is None:
-        return None
-    with _kept_lock:
-        value = _kept.get(key)
-        if value is not None:
-            _kept.move_to_end(key)
-        return value
+    return None if key is None else _kept.get(key)
 
 
 def _kept_put(key, value) -> None:
-    if key is None:
-        return
-    with _kept_lock:
-        _kept[key] = value
-        while len(_kept) > KEPT_MAX:
-            _kept.popitem(last=False)
+    if key is not None:
+        _kept.put(key, value)
 
 
 def enabled_modules(tenant: Tenant) -> set[str]:

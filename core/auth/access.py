@@ -7,14 +7,13 @@ platform admin reaches everything.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from core.auth.roles import catalogue
+from core.cache import ProcessCache
 from core.db import db
 from core.models import RoleAssignment, RolePermission, Tenant, TenantKind, TenantModule
 from core.tenancy import tenant_context
@@ -56,32 +55,8 @@ class Access:
         return set(self.grants)
 
 
-class _PermissionCache:
-    """Each process keeps the effective role permissions of the townships it served lately, by
-    ``(tenant id, created_at, permissions_version)``: the tenant row is read on every request
-    anyway, and every change to its role permissions bumps the version in the same transaction
-    (:func:`_bump_versions`), so a stale copy is never used, in this process or another. The
-    creation time keeps a new township that got a deleted one's id (SQLite) off its entry."""
-
-    def __init__(self, maxsize: int = 512):
-        self.maxsize, self._data, self._lock = maxsize, OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
-
-
-_cache = _PermissionCache()
-_role_rows = _PermissionCache(4096)  # a user's role assignments in a township, by version_key + user
+_cache = ProcessCache()
+_role_rows = ProcessCache(4096)  # a user's role assignments in a township, by version_key + user
 # what bumps a township's version (core_tenant.permissions_version) when a flush or an ORM bulk
 # statement changes it: who holds which role, what a role may do, which modules are on and their
 # settings. Each process may keep what it read of these under the version; the tenant row, read
