@@ -65,6 +65,20 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _number(overrides: dict, key: str, default, kind, unit: str):
+    """A numeric setting from ``overrides`` or the environment, refused at start (naming the
+    variable) when it is not a non-negative number of ``unit``."""
+    raw = overrides.pop(key, None)
+    raw = raw if raw is not None else os.environ.get(key) or default
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key} must be a number of {unit}, not {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{key} must not be negative, not {raw!r}")
+    return value
+
+
 def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     overrides = dict(overrides or {})
     env = overrides.get("GRIDGOV_ENV") or os.environ.get("GRIDGOV_ENV", "production")
@@ -81,16 +95,8 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
     if replica_url and not (replica_url.startswith("postgresql") and database_url.startswith("postgresql")):
         raise ConfigError("GRIDGOV_DATABASE_REPLICA_URL needs PostgreSQL, for it and for DATABASE_URL "
                           "(a streaming replica of the primary)")
-    replica_numbers = {}
-    for key, default in (("GRIDGOV_REPLICA_MAX_LAG", 10.0), ("GRIDGOV_REPLICA_CHECK_SECONDS", 5.0)):
-        raw = overrides.pop(key, None)
-        raw = raw if raw is not None else os.environ.get(key) or default
-        try:
-            replica_numbers[key] = float(raw)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{key} must be a number of seconds, not {raw!r}") from None
-        if replica_numbers[key] < 0:
-            raise ConfigError(f"{key} must not be negative, not {raw!r}")
+    replica_numbers = {key: _number(overrides, key, default, float, "seconds")
+                       for key, default in (("GRIDGOV_REPLICA_MAX_LAG", 10.0), ("GRIDGOV_REPLICA_CHECK_SECONDS", 5.0))}
     secret = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
     if not secret:
         if env in ("development", "testing"):
@@ -116,9 +122,9 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
         "GRIDGOV_STORAGE": os.environ.get("GRIDGOV_STORAGE") or "",
         **{key: os.environ.get(key) or None for key in ("GRIDGOV_S3_ENDPOINT", "GRIDGOV_S3_REGION",
                                                          "GRIDGOV_S3_ACCESS_KEY", "GRIDGOV_S3_SECRET_KEY")},
-        "PHOTO_MAX_KB": int(os.environ.get("PHOTO_MAX_KB") or 5120),
-        "PHOTO_MAX_SIDE": int(os.environ.get("PHOTO_MAX_SIDE") or 2048),
-        "PHOTO_UPLOAD_MAX_MB": int(os.environ.get("PHOTO_UPLOAD_MAX_MB") or 20),
+        "PHOTO_MAX_KB": _number(overrides, "PHOTO_MAX_KB", 5120, int, "kilobytes"),
+        "PHOTO_MAX_SIDE": _number(overrides, "PHOTO_MAX_SIDE", 2048, int, "pixels"),
+        "PHOTO_UPLOAD_MAX_MB": _number(overrides, "PHOTO_UPLOAD_MAX_MB", 20, int, "megabytes"),
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "JSON_AS_ASCII": False,
         "SESSION_COOKIE_HTTPONLY": True,

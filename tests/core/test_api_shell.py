@@ -163,3 +163,13 @@ def test_lost_write_races_answer_409_not_500(tmp_path):
         assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "changed_meanwhile"
     resp = client.post("/api/v1/_other", json={})
     assert resp.status_code == 500 and "no such table" not in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("key, raw", [("PHOTO_MAX_KB", "5M"), ("PHOTO_MAX_SIDE", "-1"), ("PHOTO_UPLOAD_MAX_MB", "")])
+def test_a_photo_setting_that_is_not_a_number_is_refused_at_start_naming_it(tmp_path, monkeypatch, key, raw):
+    monkeypatch.setenv(key, raw)
+    if raw == "":  # empty means the default, as for every other setting
+        assert build_config(str(tmp_path), {"TESTING": True})[key] == 20
+        return
+    with pytest.raises(ConfigError, match=key):
+        build_config(str(tmp_path), {"TESTING": True})
