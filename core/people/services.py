@@ -47,7 +47,7 @@ def clashes_allowed(count: int) -> bool:
 
     from limits import parse
 
-    from core.auth.throttle import EXTENSION
+    from core.auth.throttle import EXTENSION, _installation
 
     if not current_app.config.get("RATELIMIT_ENABLED", True) or EXTENSION not in current_app.extensions:
         return True
@@ -59,7 +59,7 @@ def clashes_allowed(count: int) -> bool:
         user = g.get("acting_user")
     limit = parse(current_app.config.get("PEOPLE_ID_CLASH_LIMIT") or ID_CLASH_LIMIT)
     strategy = current_app.extensions[EXTENSION].limiter
-    key = ("people-id-clash", str(getattr(user, "id", None) or "anonymous"))
+    key = ("people-id-clash", _installation(), str(getattr(user, "id", None) or "anonymous"))
     try:
         return strategy.hit(limit, *key, cost=count)
     except Exception:  # storage down: the clashes are still audited
