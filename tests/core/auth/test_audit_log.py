@@ -42,7 +42,9 @@ def test_browse_and_filter(logged):
     assert client.get(url, query_string={"action": "role"}).get_json()["total"] >= 5  # prefix
     assert client.get(url, query_string={"action": "role.assign", "user": admin.username}).get_json()["total"] == 3
     assert client.get(url, query_string={"object_type": "core_api_token"}).get_json()["total"] == 1
-    today = dt.datetime.now(dt.timezone.utc).date()
+    from core.localtime import local_today
+
+    today = local_today(tenant)  # the filter's days are the township's (Beijing), not UTC's
     same_day = {"from": today.isoformat(), "to": today.isoformat()}
     assert client.get(url, query_string=same_day).get_json()["total"] == body["total"]
     later = {"from": (today + dt.timedelta(days=1)).isoformat()}
