@@ -66,9 +66,12 @@ def _sqlite_path(app: Flask) -> Path:
 
 
 def table_counts() -> dict[str, int]:
-    """Rows per table of the whole database (every tenant: a backup is platform-wide)."""
+    """Rows per table of the whole database (every tenant: a backup is platform-wide, so it reads
+    past row-level security, as migrations do)."""
+    from core.rls import bypassing
+
     names = sorted(inspect(db.engine).get_table_names())
-    with db.engine.connect() as conn:
+    with db.engine.connect() as conn, bypassing(conn):
         return {name: conn.execute(select(func.count()).select_from(table(name))).scalar_one()
                 for name in names}
 
@@ -111,8 +114,8 @@ def make_backup(app: Flask, directory: str | os.PathLike | None = None,
                 source.close()
         elif engine == "postgresql":
             dump = work / "database.pgdump"
-            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-                  f"--file={dump}", f"--dbname={_libpq_url(app)}"])
+            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--enable-row-security",
+                  f"--file={dump}", f"--dbname={_libpq_url(app)}"], env=_SEES_EVERY_ROW)
         else:
             raise BackupError(f"unsupported database engine: {engine}")
         files = {dump.name: _sha256(dump)}
@@ -185,8 +188,8 @@ def restore_backup(app: Flask, archive: str | os.PathLike) -> dict:
                 source.close()
         else:
             _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
-                  "--single-transaction", "--exit-on-error", f"--dbname={_libpq_url(app)}",
-                  str(work / "database.pgdump")])
+                  "--single-transaction", "--exit-on-error", "--enable-row-security",
+                  f"--dbname={_libpq_url(app)}", str(work / "database.pgdump")], env=_SEES_EVERY_ROW)
         staged = work / "uploads"
         staged.mkdir(exist_ok=True)
         if uploads.exists():
@@ -201,9 +204,16 @@ def restore_backup(app: Flask, archive: str | os.PathLike) -> dict:
     return manifest
 
 
-def _run(cmd: list[str]) -> None:
+# pg_dump and pg_restore as the app's own role, which row-level security binds (FORCE: even as the
+# tables' owner): the session setting that the policies let through (core.rls, as for migrations),
+# and --enable-row-security, since by default both tools refuse to run where a policy applies.
+_SEES_EVERY_ROW = {"PGOPTIONS": "-c gridgov.bypass_rls=on"}
+
+
+def _run(cmd: list[str], env: dict[str, str] | None = None) -> None:
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=3600,
+                              env={**os.environ, **env} if env else None)
     except FileNotFoundError as exc:
         raise BackupError(f"{cmd[0]} is not installed (PostgreSQL's client tools are needed)") from exc
     if done.returncode != 0:

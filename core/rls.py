@@ -25,9 +25,20 @@ Applied by :func:`apply_row_security` after every ``upgrade_all`` (``gridgov db 
 every tenant-owned table that exists, so a plugin's new table is covered at its first migration
 without the plugin doing anything. Idempotent.
 
-Not covered: ``core_audit_entry``. The platform's log takes rows from any township's requests
-(sign-ins, password changes), which a per-tenant check would refuse; it is append-only, and
-read only through the ORM guard.
+Two tables have policies of their own (:data:`SPECIAL`):
+
+* ``core_audit_entry``, the log: read per tenant like the others (the platform's own log, which
+  holds account-level actions of every township's users, only in the platform's context or with
+  the bypass). Appended to in the log of the tenant in context, of its county or of a township of
+  it (an entry is written when the session flushes, which may be inside the next tenant's context:
+  a county's township being onboarded), or of the platform (a password change inside a township
+  is recorded there): never of an unrelated township. With no tenant in context (sign-ins, the
+  platform admin, the CLI) in any tenant's log it concerns. Never
+  updated or deleted, except with the bypass (a township's deletion, a restore): the log is
+  append-only in the database too, not only in the ORM's flush check. Its inserts carry no
+  ``RETURNING`` (:class:`core.models.audit.AuditEntry`), which would have to pass the read policy.
+* ``core_idempotency_key``, not a tenant-owned model but carrying ``tenant_id`` (0 for writes
+  outside any tenant): a tenant's keys only in that tenant, tenant 0's only outside every tenant.
 
 Superusers and roles with ``BYPASSRLS`` skip every policy, FORCE or not: production must connect
 as an ordinary role that owns the tables (the app logs a warning at start otherwise).
@@ -42,9 +53,28 @@ from sqlalchemy.pool import Pool
 
 log = logging.getLogger("gridgov.rls")
 POLICY = "gridgov_tenant"
-NOT_COVERED = frozenset({"core_audit_entry"})
-CONDITION = ("(current_setting('gridgov.bypass_rls', true) = 'on' "
-             "OR tenant_id = NULLIF(current_setting('gridgov.tenant_id', true), '')::integer)")
+NOT_COVERED: frozenset[str] = frozenset()
+BYPASS = "(current_setting('gridgov.bypass_rls', true) = 'on')"
+CURRENT = "NULLIF(current_setting('gridgov.tenant_id', true), '')::integer"
+CONDITION = f"({BYPASS} OR tenant_id = {CURRENT})"
+_PLATFORM = "(SELECT t.id FROM core_tenant t WHERE t.kind = 'platform')"
+_NO_TENANT = f"{CURRENT} IS NULL"
+# table → [(policy name, command, USING, WITH CHECK)]; every other covered table: POLICY, ALL, CONDITION
+SPECIAL: dict[str, list[tuple[str, str, str | None, str | None]]] = {
+    "core_audit_entry": [
+        (POLICY, "SELECT", CONDITION, None),
+        ("gridgov_audit_append", "INSERT", None,
+         f"({BYPASS} OR {_NO_TENANT} OR tenant_id = {CURRENT} OR tenant_id = {_PLATFORM} OR tenant_id IN "
+         f"(SELECT t.id FROM core_tenant t WHERE t.parent_id = {CURRENT} "
+         f"OR t.id = (SELECT p.parent_id FROM core_tenant p WHERE p.id = {CURRENT})))"),
+        ("gridgov_audit_update", "UPDATE", BYPASS, BYPASS),
+        ("gridgov_audit_delete", "DELETE", BYPASS, None),
+    ],
+    "core_idempotency_key": [
+        (POLICY, "ALL", f"({BYPASS} OR tenant_id = {CURRENT} OR ({_NO_TENANT} AND tenant_id = 0))",
+         f"({BYPASS} OR tenant_id = {CURRENT} OR ({_NO_TENANT} AND tenant_id = 0))"),
+    ],
+}
 _STATE = "gridgov_rls_state"
 _BYPASS = "gridgov_rls_bypass"
 _CONTROL = ("ROLLBACK", "RELEASE", "SAVEPOINT", "COMMIT", "BEGIN")
@@ -54,7 +84,12 @@ def covered_tables() -> list[str]:
     """The tenant-owned tables row security covers (core's and every installed plugin's)."""
     from core.tenancy import _tenant_tables
 
-    return sorted(_tenant_tables() - NOT_COVERED)
+    return sorted((_tenant_tables() | set(SPECIAL)) - NOT_COVERED)
+
+
+def policies(table: str) -> list[tuple[str, str, str | None, str | None]]:
+    """The policies of ``table``: (name, command, USING, WITH CHECK)."""
+    return SPECIAL.get(table, [(POLICY, "ALL", CONDITION, CONDITION)])
 
 
 def apply_row_security(connection) -> list[str]:
@@ -69,8 +104,13 @@ def apply_row_security(connection) -> list[str]:
             continue
         connection.execute(text(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY'))
         connection.execute(text(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY'))
-        connection.execute(text(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"'))
-        connection.execute(text(f'CREATE POLICY {POLICY} ON "{table}" USING {CONDITION} WITH CHECK {CONDITION}'))
+        existing = connection.execute(text("SELECT polname FROM pg_policy WHERE polrelid = CAST(:t AS regclass)"),
+                                      {"t": f'"{table}"'}).scalars().all()
+        for name in existing:  # policies are recreated as they are written here, none left over
+            connection.execute(text(f'DROP POLICY IF EXISTS "{name}" ON "{table}"'))
+        for name, command, using, check in policies(table):
+            clauses = (f" USING {using}" if using else "") + (f" WITH CHECK {check}" if check else "")
+            connection.execute(text(f'CREATE POLICY "{name}" ON "{table}" FOR {command}{clauses}'))
         done.append(table)
     return done
 

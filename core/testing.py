@@ -18,12 +18,22 @@ if TYPE_CHECKING:
     from flask import Flask
 
 
+APP_ROLE = "gridgov_test"  # the ordinary role scratch databases belong to when DATABASE_URL's skips RLS
+
+
 def scratch_database(prefix: str = "gridgov_test", directory: str | os.PathLike | None = None) -> tuple[str, Callable[[], None]]:
     """A URL of an empty database and a function that drops it.
 
     With ``DATABASE_URL`` naming PostgreSQL, a database ``<prefix>_<pid>_<random>`` is created on
     that server (the URL's user needs CREATEDB); otherwise a SQLite file in ``directory`` (default:
     a new temporary folder).
+
+    The URL returned always connects as a role that row-level security binds (no SUPERUSER, no
+    BYPASSRLS), as production's must: PostgreSQL exempts those roles from every policy, so a suite
+    run as ``postgres`` would pass whether the policies held or not. When ``DATABASE_URL``'s role
+    is such a role (CI's ``postgres``), it creates the ordinary role :data:`APP_ROLE` (LOGIN,
+    NOSUPERUSER, NOBYPASSRLS) if needed and makes it the scratch database's owner; the URL names
+    that role (``scripts/pg_role.sh`` sets up the same kind of role for a whole CI run).
     """
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql")):
@@ -38,14 +48,41 @@ def scratch_database(prefix: str = "gridgov_test", directory: str | os.PathLike 
     name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        skips = conn.execute(text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")).scalar()
+        if skips:
+            _ensure_app_role(conn)
+            conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{APP_ROLE}"'))
+        else:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
 
     def drop() -> None:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
-    return base.set(database=name).render_as_string(hide_password=False), drop
+    scratch = base.set(database=name)
+    if skips:
+        scratch = scratch.set(username=APP_ROLE, password=APP_ROLE)
+    return scratch.render_as_string(hide_password=False), drop
+
+
+def _ensure_app_role(conn) -> None:
+    """Create (or correct) :data:`APP_ROLE`; two test workers may try at the same moment."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(5):
+        try:
+            conn.execute(text(f"""DO $$BEGIN
+                CREATE ROLE "{APP_ROLE}" LOGIN PASSWORD '{APP_ROLE}' NOSUPERUSER NOBYPASSRLS;
+            EXCEPTION WHEN duplicate_object THEN
+                ALTER ROLE "{APP_ROLE}" LOGIN NOSUPERUSER NOBYPASSRLS;
+            END$$"""))
+            return
+        except DBAPIError:  # "tuple concurrently updated" / a unique violation on pg_authid
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def timed(fn: Callable[[], object], repeat: int, warmup: int = 3) -> list[float]:

@@ -25,7 +25,8 @@ core releases. Grouped by what they are for:
 * requests: ``requires``/``authenticated``/``public``, ``current_access``, ``csrf``,
   ``bearer_token``, ``sign_in_with_token``, ``ApiError``, ``json_body``, ``load``, ``dump``,
   ``page``, ``page_args``, ``int_arg``, ``choice_arg``, ``known_args`` (query parameters that
-  refuse what they do not know), ``doc`` (OpenAPI);
+  refuse what they do not know), ``doc`` (OpenAPI), ``within_rate_limit`` (a public form's
+  submissions per address: core's limiter storage, shared across workers and hosts with Redis);
 * residents' portal (群众端): ``resident`` (routes under ``/r/<tenant>/<module>/...`` for a phone
   signed in with a household card; ``g.household``), ``resident_session`` (that card and household
   from a public route, or None), ``render_section`` (a ``resident_sections`` answer's html);
@@ -66,6 +67,7 @@ from core.archive_contents import archive_contents
 from core.audit import record as audit
 from core.auth import authenticated, csrf, current_access, public, requires, resident
 from core.auth.access import grid_users
+from core.auth.throttle import within_rate_limit
 from core.auth.token_access import bearer_token, sign_in_with_token
 from core.confirm import confirm_first
 from core.county_templates.service import adopt_template, county_template, override_template_item

@@ -194,8 +194,12 @@ def release_on_error(exc) -> None:
 
 
 def sweep_expired(now: dt.datetime | None = None) -> int:
-    """Delete every expired key (all tenants); returns how many. Commits."""
-    result = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= (now or utcnow())))
+    """Delete every expired key (all tenants: maintenance, past row-level security); returns how
+    many. Commits."""
+    from core.rls import bypassing
+
+    with bypassing(db.session.connection()):
+        result = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= (now or utcnow())))
     db.session.commit()
     return result.rowcount
 

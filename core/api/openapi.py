@@ -55,8 +55,24 @@ IDEMPOTENCY_PARAMETER = {
 IDEMPOTENCY_REF = "IdempotencyKey"  # apispec turns a name into a $ref to the component
 
 
+def schema_name(schema) -> str:
+    """The component name of a marshmallow schema: its class name (less a ``Schema`` suffix), and
+    for a module's schema the module's name before it (``incidents.PhotoOut``), so two modules'
+    ``PhotoOut`` are two components rather than one overwriting, or renamed after, the other.
+    Core's and the tenant lifecycle's schemas keep their plain names."""
+    from apispec.ext.marshmallow.common import resolve_schema_cls
+
+    cls = resolve_schema_cls(schema)
+    name = cls.__name__.removesuffix("Schema") or cls.__name__
+    package = cls.__module__.split(".")
+    if package[0] in ("core", "tenants"):
+        return name
+    owner = package[1] if package[0] == "plugins" and len(package) > 1 else package[0]
+    return f"{owner}.{name}"
+
+
 def build_spec(app: Flask) -> dict:
-    plugin = MarshmallowPlugin()
+    plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
     spec = APISpec(
         title="gridgov API",
         version="1",

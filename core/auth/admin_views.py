@@ -10,8 +10,8 @@ from core.auth import accounts
 from core.auth.decorators import authenticated, requires
 from core.auth.guard import current_access
 from core.auth.roles import catalogue
-from core.auth.schemas import (PermissionChangeSchema, RoleAssignmentSchema, RoleGrantSchema, UserCreateSchema,
-                               UserSchema)
+from core.auth.schemas import (PermissionChangeSchema, RoleAssignmentSchema, RoleGrantSchema, TenantUserSchema,
+                               UserCreateSchema, UserSchema)
 from core.db import db
 from core.errors import ApiError
 from core.grid.models import Grid
@@ -53,7 +53,7 @@ def my_access():
 @requires("users.read")
 @doc("Users holding a role in this township, with their roles; ?q= searches username, name and mobile; "
      "paginated (page, per_page)", tags=["users"],
-     query={"q": "string"}, paged=True)
+     query={"q": "string"}, paged=True, response_schema=TenantUserSchema)
 def list_users():
     number, per_page = page_args()
     users, total = accounts.tenant_users(g.tenant, request.args.get("q", ""), number, per_page)

@@ -46,6 +46,14 @@ class RoleAssignmentSchema(Schema):
     grid_id = fields.Integer(dump_only=True, allow_none=True)
 
 
+class TenantUserSchema(UserSchema):
+    """A user as the township's user list shows them (``admin_views._user_json``): documentation."""
+
+    active = fields.Boolean(dump_only=True)
+    last_login_at = fields.String(dump_only=True, metadata={"format": "date-time"})
+    roles = fields.List(fields.Nested(RoleAssignmentSchema), dump_only=True)
+
+
 class PermissionChangeSchema(Schema):
     granted = fields.Boolean(required=True)
 

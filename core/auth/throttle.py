@@ -99,6 +99,25 @@ def _strategy():
     return current_app.extensions[EXTENSION].limiter
 
 
+def within_rate_limit(limit: str, *key: str) -> bool:
+    """Count one hit of ``key`` against ``limit`` (``"10 per hour"``) in the app's limiter storage,
+    shared by every worker and host when Redis is configured, as the sign-in counters are; False
+    once the limit is reached. Keys are namespaced by this installation and the tenant in context,
+    so townships never share a bucket. Storage down: True (not limited), logged."""
+    from limits import parse
+
+    from core.tenancy import current_tenant_id
+
+    strategy = _strategy()
+    if strategy is None:
+        return True
+    try:
+        return strategy.hit(parse(limit), "rate", _installation(), str(current_tenant_id()), *key)
+    except Exception:
+        log.exception("rate-limit storage unavailable; not limiting %s", key[:1])
+        return True
+
+
 def check_login_allowed(login: str, user=None) -> None:
     """Raise :class:`LoginThrottled` when one of this attempt's buckets is full."""
     strategy = _strategy()

@@ -20,7 +20,10 @@ class AuditEntry(TenantOwned, db.Model):
     __tablename__ = "core_audit_entry"
     # platform and county actions are recorded in the log of the tenant they concern
     __cross_tenant_insert__ = True
-    __table_args__ = (Index("ix_core_audit_entry_tenant_time", "tenant_id", "created_at"),)
+    # no RETURNING on insert (the id comes from the sequence first): on PostgreSQL the returned row
+    # would have to pass the read policy of row-level security, and an entry written into the log
+    # of the tenant it concerns is often not one the writer may read (core.rls)
+    __table_args__ = (Index("ix_core_audit_entry_tenant_time", "tenant_id", "created_at"), {"implicit_returning": False})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(Integer)

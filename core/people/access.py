@@ -5,8 +5,9 @@ are masked unless the user holds ``people.read_sensitive`` on the person's grid;
 read is written to the audit log (``people.read_sensitive``).
 
 Masking holds against everything a masked reader sees, not only the one field: an ID number's
-mask keeps its first and last four digits, so the birth date would leave about nine candidates.
-Birth date and gender, which the ID number encodes, are therefore masked with it
+mask keeps only its first four digits and its check digit (not the 17th, which gives the gender;
+:func:`core.people.identity.mask_id`), and the birth date beside it would narrow the rest to a few
+candidates. Birth date and gender, which the ID number encodes, are therefore masked with it
 (:func:`identity_masked`), in every answer, page, form and export; exact searches on ID number
 or phone match only residents the searcher may see unmasked (``core.people.search``); and a
 clash on an ID number names no one (``core.people.services``).

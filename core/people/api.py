@@ -11,7 +11,7 @@ from core.errors import ApiError
 from core.grid.models import Grid
 from core.grid.schemas import COUNTS, FIRST_LEVEL_STATS
 from core.grid.scope import visible
-from core.people import access, centers, services
+from core.people import access, centers, services, shapes
 from core.people.models import Household, Person, Tag
 from core.people.schemas import HouseholdIn, PartyCenterIn, PartyCenterLinkIn, PersonIn, TagIn
 from core.people.search import people_order, people_query
@@ -34,7 +34,8 @@ def _page_of(stmt, render):
 @doc("List and search residents (name, pinyin, ID number, phone, tag, grid subtree)", tags=["people"],
      query={"q": "string", "name": "string", "id_number": "string", "mobile": "string",
             "gender": ["male", "female"], "grid_id": "id", "household_id": "id", "tag": "string",
-            "party": "flag", "party_away": "flag", "status": "string", "reveal": "flag"}, paged=True)
+            "party": "flag", "party_away": "flag", "status": "string", "reveal": "flag"}, paged=True,
+     response_schema=shapes.PERSON)
 def list_people():
     stmt = people_query(request.args).order_by(people_order(request.args))
     reveal = request.args.get("reveal") == "1"
@@ -70,7 +71,7 @@ def _detail(person: Person) -> dict:
 @bp.get("/people/<int:person_id>")
 @requires("people.read")
 @doc("A resident; ID number and phone unmasked (and audited) for holders of people.read_sensitive", tags=["people"],
-     query={"masked": "flag"})
+     query={"masked": "flag"}, response_schema=shapes.PERSON_DETAIL)
 def get_person(person_id):
     body = _detail(access.person_or_404(person_id))
     db.session.commit()
@@ -118,7 +119,7 @@ def data_export(person_id):
 @bp.get("/households")
 @requires("people.read")
 @doc("List households (filters: grid_id subtree, q address or head)", tags=["people"],
-     query={"grid_id": "id", "q": "string"}, paged=True)
+     query={"grid_id": "id", "q": "string"}, paged=True, response_schema=shapes.HOUSEHOLD)
 def list_households():
     from core.grid.scope import subtree_condition
 
@@ -145,7 +146,7 @@ def create_household():
 
 @bp.get("/households/<int:household_id>")
 @requires("people.read")
-@doc("A household and its members", tags=["people"])
+@doc("A household and its members", tags=["people"], response_schema=shapes.HOUSEHOLD_DETAIL)
 def get_household(household_id):
     household = access.household_or_404(household_id)
     members = db.session.scalars(select(Person).where(Person.household_id == household.id).order_by(Person.id)).all()
@@ -214,7 +215,7 @@ def update_household(household_id):
 
 @bp.get("/people/tags")
 @requires("people.read")
-@doc("Special-group tags of the township", tags=["people"])
+@doc("Special-group tags of the township", tags=["people"], response_schema=shapes.TAG, many=True)
 def list_tags():
     tags = db.session.scalars(select(Tag).order_by(Tag.id)).all()
     return jsonify([{"id": t.id, "name": t.name, "code": t.code, "builtin": t.builtin} for t in tags])

@@ -54,7 +54,8 @@ def import_people():
         raise ApiError(422, "validation_error", _("请上传文件"), {"file": ["请上传 .xlsx 或 .csv 文件"]})
     mode = request.form.get("mode", "dry_run")
     report = run_import(upload.filename, io.BytesIO(upload.read()), mode=mode,
-                        mapping=parse_mapping(request.form.get("mapping")), reach=reach_ids("people.import"))
+                        mapping=parse_mapping(request.form.get("mapping")), reach=reach_ids("people.import"),
+                        sensitive=reach_ids("people.read_sensitive"))
     if report.imported:
         db.session.commit()
     else:

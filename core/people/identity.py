@@ -67,9 +67,14 @@ def mobile_problem(value: str) -> str | None:
 
 
 def mask_id(value: str | None) -> str | None:
+    """An ID number as a masked reader sees it: the first four digits (province and city) and, of an
+    18-digit number, the check digit. Nothing else: digits 7-14 are the birth date, and the last
+    digit of the sequence (the 17th, or the 15th of an old 15-digit number) is odd for men and even
+    for women, so keeping the usual last four would show the gender that masking hides."""
     if not value:
         return value
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    tail = value[-1:] if len(value) == 18 else ""
+    return value[:4] + "*" * (len(value) - 4 - len(tail)) + tail
 
 
 def mask_mobile(value: str | None) -> str | None:

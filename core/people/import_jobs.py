@@ -108,7 +108,8 @@ def _work(run: jobs.JobRun) -> dict[str, Any]:
     if data is None:
         raise ApiError(422, "validation_error", _("上传的文件已失效，请重新上传"), {"file": ["请重新上传"]})
     report = run_import(params["filename"], data, mode=params["mode"], mapping=params.get("mapping"),
-                        reach=reach_ids("people.import"), progress=run.progress)
+                        reach=reach_ids("people.import"),
+                        sensitive=reach_ids("people.read_sensitive"), progress=run.progress)
     body = report.as_dict()
     if params["mode"] == "all" and report.errors:
         run.result = body  # the failure keeps its report

@@ -5,6 +5,14 @@ row number, column and reason. Modes: ``dry_run`` (check only), ``all`` (all-or-
 row and nothing is written) and ``good`` (import the good rows, report the rest). Rows are matched
 on the ID number: importing the same file again updates instead of duplicating. Writes are bulk
 inserts and updates in the caller's transaction (the caller commits).
+
+Matching holds the masking (``core.people.access``): a row is matched only to a resident whose ID
+number the importing user may see unmasked (``people.read_sensitive`` on the resident's grid).
+Any other registered number is no oracle: the check (dry run, free and repeatable) treats the row
+as new, and only a real import refuses it, with the same words as a single write's clash
+("身份证号已登记", naming no one), one ``people.id_clash`` audit entry per import, and the clashes
+counted against the user's clash budget (429 for the whole import once it is spent;
+``core.people.services.clashes_allowed``).
 """
 from __future__ import annotations
 
@@ -54,7 +62,7 @@ class ImportReport:
 class _Lookups:
     """Grids (by code, name or 甲/乙 path), tags and already registered ID numbers."""
 
-    def __init__(self, reach: set[int] | None):
+    def __init__(self, reach: set[int] | None, sensitive: set[int] | None):
         grids = db.session.execute(select(Grid.id, Grid.parent_id, Grid.name, Grid.code)
                                    .where(Grid.status == GridStatus.active)).all()
         by_id = {g.id: g for g in grids}
@@ -67,10 +75,23 @@ class _Lookups:
                 names.insert(0, node.name)
                 node = by_id.get(node.parent_id)
             self.by_name.setdefault("/".join(names), []).append(g.id)
-        self.reach = reach
+        self.reach, self.sensitive = reach, sensitive
         self.tags = {t.name: t.id for t in db.session.scalars(select(Tag))}
         self.people = {n: (pid, gid) for n, pid, gid in db.session.execute(
             select(Person.id_number, Person.id, Person.grid_id).where(Person.id_number.is_not(None)))}
+
+    def known(self, id_number: str) -> tuple[int, int] | None:
+        """The (person id, grid id) registered under ``id_number``, only when the user may see
+        that resident's number unmasked; None otherwise (not registered, or not theirs to know)."""
+        known = self.people.get(id_number)
+        if known is None or (self.sensitive is not None and known[1] not in self.sensitive):
+            return None
+        return known
+
+    def hidden(self, id_number: str | None) -> int | None:
+        """The id of the resident registered under ``id_number`` whom the user may not know of."""
+        known = self.people.get(id_number) if id_number else None
+        return known[0] if known is not None and self.known(id_number) is None else None
 
     def grid(self, value: str) -> tuple[int | None, str | None]:
         value = value.replace("＞", "/").replace(">", "/").replace("／", "/").strip()
@@ -110,7 +131,7 @@ def _check_row(values: tuple, columns: dict[int, str], look: _Lookups) -> tuple[
         problems.append(("id_number", problem))
     else:
         row["id_number"], row["birth_date"], row["gender"] = id_number, id_birth_date(id_number), id_gender(id_number)
-        known = look.people.get(id_number)
+        known = look.known(id_number)  # a resident the user may see unmasked, so may be told of
         if known and look.reach is not None and known[1] not in look.reach:
             problems.append(("id_number", _("身份证号已登记，请联系乡镇办")))
     if text(raw.get("gender")):
@@ -161,10 +182,13 @@ def _check_row(values: tuple, columns: dict[int, str], look: _Lookups) -> tuple[
 
 
 def run_import(filename: str, stream: IO[bytes], *, mode: str = "dry_run", mapping: dict[str, str] | None = None,
-               reach: set[int] | None = None, progress: Progress | None = None) -> ImportReport:
+               reach: set[int] | None = None, sensitive: set[int] | None = None,
+               progress: Progress | None = None) -> ImportReport:
     """Check (and in modes ``all``/``good`` write) a residents file in the current tenant's context.
 
     :param reach: grid ids the importing user may import into (``None``: the whole township).
+    :param sensitive: grid ids whose residents' ID numbers the user may see unmasked (``None``: all);
+        only those residents are matched and named (see the module's docstring).
     :param progress: called as ``progress(phase, rows_done, rows_total)``; phases ``check`` and ``write``.
     """
     if mode not in MODES:
@@ -174,9 +198,10 @@ def run_import(filename: str, stream: IO[bytes], *, mode: str = "dry_run", mappi
     headers, rows, total = read_table(filename, stream)
     columns, unmapped = map_headers(headers, mapping)
     report = ImportReport(mode=mode, columns={str(headers[i]): f for i, f in columns.items()}, unmapped=unmapped)
-    look = _Lookups(reach)
+    look = _Lookups(reach, sensitive)
     good: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
+    clashes: list[int] = []
     for number, values in rows:
         report.total += 1
         row, problems = _check_row(values, columns, look)
@@ -184,6 +209,9 @@ def run_import(filename: str, stream: IO[bytes], *, mode: str = "dry_run", mappi
             problems.append(("id_number", _("与第 %(row)s 行身份证号重复", row=seen[row['id_number']])))
         elif row.get("id_number"):
             seen[row["id_number"]] = number
+            if mode != "dry_run" and (clash := look.hidden(row["id_number"])) is not None:
+                problems.append(("id_number", _("身份证号已登记")))
+                clashes.append(clash)
         if problems:
             report.errors.extend({"row": number, "field": f, "column": LABELS.get(f, f), "reason": r} for f, r in problems)
         else:
@@ -193,6 +221,8 @@ def run_import(filename: str, stream: IO[bytes], *, mode: str = "dry_run", mappi
     report.good = len(good)
     if progress:
         progress("check", report.total, report.total)
+    if clashes:
+        _refuse_clashes(filename, clashes)
     if mode == "dry_run" or (mode == "all" and report.errors) or not good:
         return report
     _write(good, look, report, progress)
@@ -201,6 +231,17 @@ def run_import(filename: str, stream: IO[bytes], *, mode: str = "dry_run", mappi
         "file": filename, "mode": mode, "rows": report.total, "created": report.created, "updated": report.updated,
         "households_created": report.households_created, "bad_rows": report.bad})
     return report
+
+
+def _refuse_clashes(filename: str, clashes: list[int]) -> None:
+    """Audit the rows refused for a number registered to a resident the user may not know of
+    (aside: an all-or-nothing import rolls back), and count them as clashes: 429 once too many."""
+    from core.people.services import clashes_allowed, too_many_clashes
+
+    audit.record("people.id_clash", object_type="core_person", aside=True,
+                 after={"file": filename, "rows": len(clashes), "people": clashes})
+    if not clashes_allowed(len(clashes)):
+        raise too_many_clashes()
 
 
 def _household_key(row: dict[str, Any]):
@@ -241,7 +282,7 @@ def _write(rows: list[dict[str, Any]], look: _Lookups, report: ImportReport, pro
             row.pop(extra, None)
         if key is not None:
             row["household_id"] = existing[key]
-        known = look.people.get(row["id_number"])
+        known = look.known(row["id_number"])
         if known:
             updates.append({"id": known[0], **row})
         else:

@@ -29,26 +29,41 @@ def id_clash(clash_id: int) -> ApiError:
     not their grid), it is audited aside (the request itself rolls back), and a user who keeps
     meeting clashes is stopped (429), since each clash confirms that a guessed number is
     registered in the township."""
-    from flask import current_app, has_request_context
-    from limits import parse
-
-    from core.auth.throttle import EXTENSION
-
     audit.record("people.id_clash", object_type="core_person", object_id=clash_id, aside=True)
-    if has_request_context() and current_app.config.get("RATELIMIT_ENABLED", True):
-        from flask_login import current_user
-
-        limit = parse(current_app.config.get("PEOPLE_ID_CLASH_LIMIT") or ID_CLASH_LIMIT)
-        strategy = current_app.extensions[EXTENSION].limiter
-        key = ("people-id-clash", str(getattr(current_user, "id", None) or "anonymous"))
-        try:
-            allowed = strategy.hit(limit, *key)
-        except Exception:  # storage down: the clash is still audited
-            allowed = True
-        if not allowed:
-            return ApiError(429, "too_many_id_clashes", _("已登记的身份证号撞库次数过多，请稍后再试"))
+    if not clashes_allowed(1):
+        return too_many_clashes()
     return ApiError(409, "conflict", _("身份证号已登记"),
                     {"id_number": [_("身份证号已登记")]})
+
+
+def too_many_clashes() -> ApiError:
+    return ApiError(429, "too_many_id_clashes", _("已登记的身份证号撞库次数过多，请稍后再试"))
+
+
+def clashes_allowed(count: int) -> bool:
+    """Count ``count`` clashes against the acting user's budget (``PEOPLE_ID_CLASH_LIMIT``, shared
+    by single writes and imports, in requests and background jobs); False once it is spent."""
+    from flask import current_app, g, has_request_context
+
+    from limits import parse
+
+    from core.auth.throttle import EXTENSION, _installation
+
+    if not current_app.config.get("RATELIMIT_ENABLED", True) or EXTENSION not in current_app.extensions:
+        return True
+    if has_request_context():
+        from flask_login import current_user
+
+        user = current_user
+    else:  # a background job acts for the user who started it
+        user = g.get("acting_user")
+    limit = parse(current_app.config.get("PEOPLE_ID_CLASH_LIMIT") or ID_CLASH_LIMIT)
+    strategy = current_app.extensions[EXTENSION].limiter
+    key = ("people-id-clash", _installation(), str(getattr(user, "id", None) or "anonymous"))
+    try:
+        return strategy.hit(limit, *key, cost=count)
+    except Exception:  # storage down: the clashes are still audited
+        return True
 
 
 def _invalid(field: str, message: str) -> ApiError:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.toolkit import ApiError, db, doc, load, requires
 from core.toolkit import reads_replica
 from plugins.five_star import assessment as flow
-from plugins.five_star import plans, standards, stats
+from plugins.five_star import plans, shapes, standards, stats
 from plugins.five_star.branches import branch_or_404, visible_branches
 from plugins.five_star.evidence import add_evidence, evidence_dict, evidence_of, file_path, numbers
 from plugins.five_star.models import Assessment, Award, Criterion, Evidence, Plan, Star, Task
@@ -92,7 +92,7 @@ def patch_criterion(criterion_id: int):
 @bp.get("/branches")
 @requires(READ)
 @doc("Village branches with the stars they hold", tags=["five_star"],
-     query={"year": "year"})
+     query={"year": "year"}, items=True, response_schema=shapes.BRANCH)
 def list_branches():
     year = year_arg()
     have = stats.held(year)
@@ -103,7 +103,7 @@ def list_branches():
 @bp.get("/plans")
 @requires(READ)
 @doc("Creation plans of a year", tags=["five_star"],
-     query={"year": "year"})
+     query={"year": "year"}, items=True, response_schema=shapes.PLAN)
 def list_plans():
     rows = db.session.scalars(select(Plan).where(Plan.year == year_arg()).order_by(Plan.id))
     return jsonify({"items": [plans.plan_dict(p) for p in rows]})
@@ -249,7 +249,7 @@ def assessment_step(assessment_id: int, verb: str):
 @bp.get("/awards")
 @requires(READ)
 @doc("Published stars of a year, withdrawn ones included", tags=["five_star"],
-     query={"year": "year"})
+     query={"year": "year"}, items=True, response_schema=shapes.AWARD)
 def list_awards():
     rows = db.session.scalars(select(Award).where(Award.year == year_arg()).order_by(Award.id))
     return jsonify({"items": [flow.award_dict(a) for a in rows]})
@@ -270,6 +270,6 @@ def withdraw(award_id: int):
 @reads_replica
 @requires(READ)
 @doc("The township's branches by stars held", tags=["five_star"],
-     query={"year": "year"})
+     query={"year": "year"}, items=True, response_schema=shapes.RANK)
 def ranking():
     return jsonify({"year": year_arg(), "items": stats.ranking(year_arg())})

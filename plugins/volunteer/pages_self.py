@@ -7,17 +7,20 @@ and one button that signs in, or out when already in. Forms carry the CSRF token
 """
 from __future__ import annotations
 
-from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.toolkit import ApiError, csrf, db, public, reads_first, utcnow
+from core.toolkit import ApiError, csrf, db, public, reads_first, utcnow, within_rate_limit
 from plugins.volunteer import activities, attendance, localtime, menu, records, registration, units
 from plugins.volunteer.models import Activity, Order, Signup
 from plugins.volunteer.web import cookie_name, current_volunteer
 
 bp = Blueprint("volunteer_self", __name__, url_prefix="/t/<tenant>/volunteer", template_folder="templates")
 YEAR = 365 * 24 * 3600
+# anonymous self-registrations per address and hour (config VOLUNTEER_REGISTER_LIMIT): enough for a
+# registration drive on a community's one network, not for a script filling the pending list
+REGISTER_LIMIT = "20 per hour"
 
 
 def _result(message: str, status: int = 200, ok: bool = True):
@@ -53,6 +56,11 @@ def register():
     errors, values, status = {}, {}, 200
     if request.method == "POST":
         csrf.protect()
+        if not within_rate_limit(current_app.config.get("VOLUNTEER_REGISTER_LIMIT") or REGISTER_LIMIT,
+                                 "volunteer-register", request.remote_addr or "?"):
+            message = _("同一网络提交报到过于频繁，请稍后再试")
+            return render_template("volunteer/self_register.html", errors={"_form": [message]}, values={},
+                                   grids=_communities(), units=units.county_units(g.tenant)), 429
         values = values_of(request.form)
         data = {k: v for k, v in values.items() if k in ("name", "mobile", "grid_id", "unit_id", "party_branch",
                                                          "skills", "availability")}

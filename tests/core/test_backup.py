@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 
 from core import create_app
 from core.db import db
+from core.rls import bypassing
 from core.testing import scratch_database
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "township.yaml"
@@ -52,7 +53,7 @@ def snapshot(app) -> dict[str, list[tuple]]:
     """Every row of every table, in a stable order."""
     with app.app_context():
         out = {}
-        with db.engine.connect() as conn:
+        with db.engine.connect() as conn, bypassing(conn):  # every township's rows
             for name in sorted(inspect(db.engine).get_table_names()):
                 rows = conn.execute(text(f'SELECT * FROM "{name}"')).all()
                 out[name] = sorted((tuple(str(v) for v in row) for row in rows))
@@ -75,7 +76,7 @@ def test_round_trip_gives_back_every_row_and_file(fresh, tmp_path, reliability):
 
     # what happens after the backup: rows gone, rows added, a file gone, a file added
     with app.app_context():
-        with db.engine.begin() as conn:
+        with db.engine.begin() as conn, bypassing(conn):
             conn.execute(text("DELETE FROM core_audit_entry"))
         db.engine.dispose()
     cli("tenants", "create-county", "qianshan", "潜山县")

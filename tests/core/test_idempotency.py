@@ -118,17 +118,19 @@ def test_keys_expire_and_are_swept(app, create_tenant, create_user, api_as):
     url = f"/api/v1/t/{town.slug}/grids"
     assert api.post(url, json={"name": "己"}, headers={"Idempotency-Key": "old"}).status_code == 201
     assert api.post(url, json={"name": "庚"}, headers={"Idempotency-Key": "older"}).status_code == 201
-    rows = db.session.scalars(select(IdempotencyKey).where(IdempotencyKey.tenant_id == town.id)).all()
-    assert {r.key for r in rows} == {"old", "older"}
-    assert all(r.expires_at - r.created_at == dt.timedelta(hours=24) for r in rows)
-    db.session.execute(update(IdempotencyKey).where(IdempotencyKey.tenant_id == town.id)
-                       .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
-    db.session.commit()
+    with tenant_context(town):  # a tenant's keys are seen in that tenant only (row-level security)
+        rows = db.session.scalars(select(IdempotencyKey).where(IdempotencyKey.tenant_id == town.id)).all()
+        assert {r.key for r in rows} == {"old", "older"}
+        assert all(r.expires_at - r.created_at == dt.timedelta(hours=24) for r in rows)
+        db.session.execute(update(IdempotencyKey).where(IdempotencyKey.tenant_id == town.id)
+                           .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+        db.session.commit()
     # expired: the key is free again, so another body is a new request, not a 422
     fresh = api.post(url, json={"name": "辛"}, headers={"Idempotency-Key": "old"})
     assert fresh.status_code == 201 and "Idempotent-Replayed" not in fresh.headers
     db.session.commit()
-    keys = db.session.scalars(select(IdempotencyKey.key).where(IdempotencyKey.tenant_id == town.id)).all()
+    with tenant_context(town):
+        keys = db.session.scalars(select(IdempotencyKey.key).where(IdempotencyKey.tenant_id == town.id)).all()
     assert keys == ["old"]  # "older" was swept when "old" was claimed again
 
 
@@ -178,11 +180,14 @@ def test_cli_sweeps_expired_keys_of_every_tenant(app, create_tenant, create_user
     url = f"/api/v1/t/{town.slug}/grids"
     assert api.post(url, json={"name": "扫"}, headers={"Idempotency-Key": "sweep-me"}).status_code == 201
     assert api.post(url, json={"name": "留"}, headers={"Idempotency-Key": "keep-me"}).status_code == 201
-    db.session.execute(update(IdempotencyKey).where(IdempotencyKey.tenant_id == town.id, IdempotencyKey.key == "sweep-me")
-                       .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
-    db.session.commit()
+    with tenant_context(town):
+        db.session.execute(update(IdempotencyKey).where(IdempotencyKey.tenant_id == town.id,
+                                                        IdempotencyKey.key == "sweep-me")
+                           .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+        db.session.commit()
     result = app.test_cli_runner().invoke(args=["--lang", "en", "idempotency", "sweep"])
     assert result.exit_code == 0, result.output
     assert "swept" in result.output
-    keys = db.session.scalars(select(IdempotencyKey.key).where(IdempotencyKey.tenant_id == town.id)).all()
+    with tenant_context(town):
+        keys = db.session.scalars(select(IdempotencyKey.key).where(IdempotencyKey.tenant_id == town.id)).all()
     assert keys == ["keep-me"]

@@ -95,10 +95,10 @@ pidfile = {folder / 'pgbouncer.pid'}
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _pools(port: int, database: str) -> dict:
+def _pools(port: int, database: str, user: str) -> dict:
     import psycopg
 
-    with psycopg.connect(host="127.0.0.1", port=port, dbname="pgbouncer", user="postgres", autocommit=True,
+    with psycopg.connect(host="127.0.0.1", port=port, dbname="pgbouncer", user=user, autocommit=True,
                          prepare_threshold=None) as conn:
         cur = conn.execute("SHOW POOLS")
         names = [c.name for c in cur.description]
@@ -165,7 +165,7 @@ def test_the_app_runs_through_pgbouncer_in_transaction_mode(bouncer, tmp_path):
         for incident_id, text in made:
             status, seen, _ = client.get(f"{api}/incidents/{incident_id}")
             assert status == 200 and seen["description"] == text
-        pools = _pools(port, database)
+        pools = _pools(port, database, make_url(url).username)
         assert pools["pool_mode"] == "transaction"
         assert pools["sv_active"] + pools["sv_idle"] + pools["sv_used"] + pools["sv_tested"] + pools["sv_login"] <= POOL_SIZE
         assert "prepared statement" not in host.output(20000)

@@ -1,12 +1,11 @@
 """Row-level security, the second isolation layer (PostgreSQL only): even raw ``text()`` SQL,
-which the ORM guard does not see, reads and writes only the current township's rows. When the
-test database's role is a superuser (CI's ``postgres``), which PostgreSQL exempts from every
-policy, the statements run under ``SET LOCAL ROLE`` of an ordinary role, as production's must be;
-run as an ordinary role owning the tables, they run as they are (FORCE makes the policies apply
-to the owner)."""
-from __future__ import annotations
+which the ORM guard does not see, reads and writes only the current township's rows.
 
-import time
+The suite connects as an ordinary role owning the tables (:func:`core.testing.scratch_database`
+sees to it even when ``DATABASE_URL`` names a superuser), as production must: superusers and
+BYPASSRLS roles skip every policy, so the first test fails rather than let the others pass for
+nothing."""
+from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
@@ -14,40 +13,22 @@ from sqlalchemy import text
 from core.db import db
 from core.tenancy import cross_tenant, tenant_context
 
-ROLE = "gridgov_rls_probe"
-
 
 @pytest.fixture
 def pg(app, db_session):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("row-level security exists on PostgreSQL only (SQLite has one isolation layer, the ORM guard)")
-    global _SUPERUSER
-    with db.engine.begin() as connection:
-        _SUPERUSER = connection.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar()
-        if not _SUPERUSER:  # an ordinary role owning the tables, as in production: policies apply as it is
-            return db_session
-    for attempt in range(5):  # two test workers may create the role or grant at the same moment
-        try:
-            with db.engine.begin() as connection:
-                connection.execute(text(f"DO $$BEGIN CREATE ROLE {ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS; "
-                                        "EXCEPTION WHEN duplicate_object THEN NULL; END$$"))
-                connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {ROLE}"))
-                connection.execute(text(f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO {ROLE}"))
-                connection.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {ROLE}"))
-            break
-        except Exception:
-            if attempt == 4:
-                raise
-            time.sleep(0.2 * (attempt + 1))
     return db_session
 
 
-_SUPERUSER = True
-
-
-def _as_app_role():
-    if _SUPERUSER:
-        db.session.execute(text(f"SET LOCAL ROLE {ROLE}"))
+def test_the_suite_connects_as_a_role_row_security_binds(pg):
+    role, superuser, bypass = db.session.execute(text(
+        "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+    assert not superuser and not bypass, (
+        f"the tests connect as {role}, which skips every row-level security policy: connect as an "
+        "ordinary role (scripts/pg_role.sh prints a DATABASE_URL for one)")
+    owner = db.session.execute(text("SELECT tableowner FROM pg_tables WHERE tablename = 'core_person'")).scalar()
+    assert owner == role  # FORCE is what makes the policies bind the owner
 
 
 def test_every_tenant_owned_table_has_forced_row_security(pg):
@@ -55,6 +36,7 @@ def test_every_tenant_owned_table_has_forced_row_security(pg):
 
     tables = covered_tables()
     assert len(tables) > 60 and "core_person" in tables and "points_bank_txn" in tables
+    assert {"core_audit_entry", "core_idempotency_key"} <= set(tables)
     rows = db.session.execute(text(
         "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
         "EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = :p) "
@@ -70,7 +52,6 @@ def test_raw_sql_inside_a_tenant_sees_only_that_tenants_rows(pg, create_tenant, 
             create_grid(tenant, name)
     db.session.commit()
     with tenant_context(one):
-        _as_app_role()
         seen = db.session.execute(text("SELECT DISTINCT tenant_id FROM core_grid")).scalars().all()
         names = db.session.execute(text("SELECT name FROM core_grid")).scalars().all()
         assert seen == [one.id] and "乙网格" not in names and "甲网格" in names
@@ -78,11 +59,10 @@ def test_raw_sql_inside_a_tenant_sees_only_that_tenants_rows(pg, create_tenant, 
             db.session.execute(text("INSERT INTO core_tag (tenant_id, name, builtin) VALUES (:t, '越界', false)"),
                                {"t": two.id})
         db.session.rollback()
-    _as_app_role()  # no tenant in context: nothing at all (fails closed)
+    # no tenant in context: nothing at all (fails closed)
     assert db.session.execute(text("SELECT count(*) FROM core_grid")).scalar() == 0
     db.session.rollback()
     with cross_tenant("row security test: the explicit, audited bypass"):
-        _as_app_role()
         both = set(db.session.execute(text("SELECT tenant_id FROM core_grid")).scalars())
         assert {one.id, two.id} <= both
     db.session.rollback()
@@ -94,8 +74,58 @@ def test_the_setting_follows_the_context_within_one_transaction(pg, create_tenan
         with tenant_context(tenant):
             create_grid(tenant, "网格")
     db.session.commit()
-    _as_app_role()
     for tenant in (one, two, one):
         with tenant_context(tenant):
             assert db.session.execute(text("SELECT DISTINCT tenant_id FROM core_grid")).scalars().all() == [tenant.id]
+    db.session.rollback()
+
+
+def _audit_rows(where: str = "") -> set[tuple[int, str]]:
+    return set(db.session.execute(text(f"SELECT tenant_id, action FROM core_audit_entry {where}")).all())
+
+
+def test_the_audit_log_is_read_per_tenant_appended_only_and_the_platforms_log_kept_apart(pg, create_tenant):
+    from core import audit
+
+    one, two = create_tenant(), create_tenant()
+    platform = audit.platform_tenant_id()
+    for tenant in (one, two):
+        with tenant_context(tenant):
+            audit.record("test.rls", object_type="probe", object_id=tenant.id)
+    with tenant_context(one):  # an account-level action inside a township goes to the platform's log
+        audit.record("test.rls_platform", object_type="probe", tenant_id=platform)
+    db.session.commit()
+    with tenant_context(one):
+        assert {t for t, _ in _audit_rows()} == {one.id}  # not two's, not the platform's
+        assert db.session.execute(text("UPDATE core_audit_entry SET action = 'x'")).rowcount == 0
+        assert db.session.execute(text("DELETE FROM core_audit_entry")).rowcount == 0
+        with pytest.raises(Exception, match="row-level security"):
+            db.session.execute(text("INSERT INTO core_audit_entry (tenant_id, action, created_at) "
+                                    "VALUES (:t, 'forged', now())"), {"t": two.id})
+        db.session.rollback()
+    assert _audit_rows() == set()  # no tenant in context: no one's (fails closed)
+    db.session.rollback()
+    with tenant_context(platform):
+        assert {t for t, _ in _audit_rows()} == {platform}
+    db.session.rollback()
+    with cross_tenant("row security test: the whole log"):
+        seen = _audit_rows("WHERE action LIKE 'test.rls%'")
+        assert {(one.id, "test.rls"), (two.id, "test.rls"), (platform, "test.rls_platform")} <= seen
+    db.session.rollback()
+
+
+def test_idempotency_keys_are_seen_only_in_their_tenant(pg, create_tenant):
+    one, two = create_tenant(), create_tenant()
+    with cross_tenant("row security test: keys of three callers"):
+        for tenant_id in (one.id, two.id, 0):
+            db.session.execute(text(
+                "INSERT INTO core_idempotency_key (tenant_id, user_id, key, request_hash, state, created_at, expires_at)"
+                " VALUES (:t, 1, :k, 'h', 'done', now(), now() + interval '1 day')"), {"t": tenant_id, "k": f"rls-{one.id}"})
+    db.session.commit()
+    keys = text("SELECT DISTINCT tenant_id FROM core_idempotency_key WHERE key = :k")
+    with tenant_context(two):
+        assert db.session.execute(keys, {"k": f"rls-{one.id}"}).scalars().all() == [two.id]
+        assert db.session.execute(text("DELETE FROM core_idempotency_key WHERE tenant_id <> :t"), {"t": two.id}).rowcount == 0
+    db.session.rollback()
+    assert db.session.execute(keys, {"k": f"rls-{one.id}"}).scalars().all() == [0]
     db.session.rollback()

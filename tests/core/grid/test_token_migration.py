@@ -57,10 +57,10 @@ def test_the_token_migration_fills_existing_grids_and_the_default_grid(tmp_path)
             assert [g.code for g in grids] == codes and [g.legacy_code for g in grids] == codes
             tokens = [g.public_token for g in grids]
             assert len(set(tokens)) == 3 and all(len(t) == 16 for t in tokens)
-            with db.engine.connect() as conn:
+            with cross_tenant("token migration test: raw SQL"), db.engine.connect() as conn:
                 assert _default_grid(conn) == tokens[2]
             downgrade("core", BEFORE_TOKENS)  # and back: the setting is a code again
-            with db.engine.connect() as conn:
+            with cross_tenant("token migration test: raw SQL"), db.engine.connect() as conn:
                 assert _default_grid(conn) == codes[2]
             upgrade_all()
             db.session.remove()

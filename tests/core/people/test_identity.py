@@ -30,7 +30,8 @@ def test_future_birth_date_is_refused():
 
 
 def test_masks_and_mobile():
-    assert mask_id("340101199001011234") == "3401**********1234"
+    assert mask_id("340101199001011234") == "3401*************4"
+    assert mask_id("340101900101123") == "3401***********"  # an old 15-digit number ends in the gender digit
     assert mask_mobile("13812345678") == "138****5678"
     assert mobile_problem("13812345678") is None
     assert mobile_problem("12812345678") and mobile_problem("1381234567")

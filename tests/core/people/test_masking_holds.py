@@ -40,7 +40,7 @@ def test_birth_date_and_gender_follow_the_id_numbers_masking(town, add_person, a
     worker = api_as(create_user(roles=[(town, "grid_worker", grid_of(town, "东村"))]))
     body = worker.get(f"{base(town)}/people/{pid}").get_json()
     assert body["masked"] and body["birth_date"] is None and body["gender"] is None
-    assert body["id_number"] == number[:4] + "*" * 10 + number[-4:]
+    assert body["id_number"] == number[:4] + "*" * 13 + number[-1]
     listed = worker.get(f"{base(town)}/people").get_json()["items"][0]
     assert listed["birth_date"] is None and listed["gender"] is None
     for url in (f"/t/{town.slug}/people/{pid}", f"/t/{town.slug}/people/{pid}/edit", f"/t/{town.slug}/people/"):
@@ -120,3 +120,24 @@ def test_an_id_clash_names_no_one_is_audited_and_is_limited(app, town, add_perso
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "people.id_clash")).all()
         assert len(entries) >= 3 and {e.object_id for e in entries} == {str(west)}
         assert {e.user_id for e in entries} == {user.id}
+
+
+def test_the_masked_id_number_keeps_no_digit_that_gives_the_gender(town, add_person, api_as, create_user):
+    """The 17th digit is odd for men and even for women: a mask keeping the last four digits shows
+    the gender that is masked beside it. Only the region and the check digit are kept."""
+    numbers = {add_person(town, name, town.grids["东一网格"], id_number=(n := new_id(born=BORN, gender=g))): n
+               for name, g in (("男一", "male"), ("女一", "female"))}
+    worker = api_as(create_user(roles=[(town, "grid_worker", grid_of(town, "东村"))]))
+    staff = api_as(create_user(roles=[(town, "township_staff")]))
+    for api in (worker, staff):
+        listed = {p["id"]: p for p in api.get(f"{base(town)}/people").get_json()["items"]}
+        for pid, number in numbers.items():
+            detail = api.get(f"{base(town)}/people/{pid}").get_json()
+            for body in (listed[pid], detail):
+                assert body["gender"] is None and body["birth_date"] is None
+                assert body["id_number"] == number[:4] + "*" * 13 + number[-1]
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(staff.get(f"{base(town)}/people/export.xlsx").data))["居民"]
+    exported = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sorted(exported) == sorted(n[:4] + "*" * 13 + n[-1] for n in numbers.values())

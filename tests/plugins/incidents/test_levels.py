@@ -9,7 +9,7 @@ from core import create_app
 from core.db import db
 from core.migrate import downgrade, upgrade_all
 from core.testing import scratch_database
-from core.tenancy import tenant_context
+from core.tenancy import cross_tenant, tenant_context
 from tests.plugins.incidents.conftest import base
 
 
@@ -116,11 +116,12 @@ def test_the_migration_moves_intermediate_escalations_back_to_the_grid_level(tmp
                 db.session.commit()
                 tenant_id = tenant.id
             downgrade("incidents", "4e01349fc47a")
-            with db.engine.begin() as conn:  # the old meaning: any higher grid was reach 1
+            # the old meaning: any higher grid was reach 1
+            with cross_tenant("levels migration test: raw SQL"), db.engine.begin() as conn:
                 conn.execute(text("UPDATE incidents_incident SET reach = 1 WHERE id IN (:a, :b)"),
                              {"a": ids["mid"], "b": ids["top"]})
             upgrade_all()
-            with db.engine.connect() as conn:
+            with cross_tenant("levels migration test: raw SQL"), db.engine.connect() as conn:
                 reach = dict(conn.execute(text("SELECT id, reach FROM incidents_incident WHERE tenant_id = :t"),
                                           {"t": tenant_id}).all())
             assert reach == {ids["mid"]: 0, ids["top"]: 1, ids["own"]: 0}

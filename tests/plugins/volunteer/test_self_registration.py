@@ -137,3 +137,22 @@ def test_a_party_members_phone_shows_the_years_hours_against_the_unit_target_and
     mine = html.split("我的报名")[1].split("可报名的活动")[0]
     assert "政策宣讲进村" in mine and "防汛值守" not in mine  # an activity that is over is not a booking
     assert "防汛值守" in html.split("服务记录")[1]
+
+
+def test_self_registration_is_rate_limited_per_address(app, town, monkeypatch):
+    """The form is anonymous: one address may send only so many registrations an hour (a script
+    must not fill the community's pending list); another address is not held back."""
+    monkeypatch.setitem(app.config, "VOLUNTEER_REGISTER_LIMIT", "2 per hour")
+    phone = app.test_client()
+    token = _csrf(phone.get(f"{town.pages}/register").get_data(as_text=True))
+    for n in range(2):
+        sent = phone.post(f"{town.pages}/register", data={"csrf_token": token, **_form(town, mobile=f"1395555100{n}")})
+        assert sent.status_code == 200, sent.get_data(as_text=True)
+    refused = phone.post(f"{town.pages}/register", data={"csrf_token": token, **_form(town, mobile="13955551009")})
+    assert refused.status_code == 429 and "过于频繁" in refused.get_data(as_text=True)
+    assert _registrations(town) == 2
+    other = app.test_client()
+    html = other.get(f"{town.pages}/register", environ_base={"REMOTE_ADDR": "10.9.8.7"}).get_data(as_text=True)
+    elsewhere = other.post(f"{town.pages}/register", environ_base={"REMOTE_ADDR": "10.9.8.7"},
+                           data={"csrf_token": _csrf(html), **_form(town, mobile="13955551008")})
+    assert elsewhere.status_code == 200 and _registrations(town) == 3
