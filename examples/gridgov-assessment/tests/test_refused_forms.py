@@ -9,8 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from core.db import db
-from core.tenancy import tenant_context
+from core.toolkit import db, tenant_context
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
