@@ -79,13 +79,37 @@ def reset_tenant(token) -> None:
 
 @contextmanager
 def tenant_context(tenant) -> Iterator[None]:
-    """Run the block as ``tenant`` (a Tenant or its id)."""
+    """Run the block as ``tenant`` (a Tenant or its id). The session's pending changes are flushed
+    on the way in and, when the block ends normally, on the way out, each in the context it was
+    made in (:func:`_flush_pending`)."""
     tenant_id = tenant if isinstance(tenant, int) else tenant.id
+    _flush_pending()  # what the outer context wrote is flushed as the outer context
     token = _scope.set(TenantScope(tenant_id))
     try:
         yield
+        _flush_pending()
     finally:
         _scope.reset(token)
+
+
+def _flush_pending() -> None:
+    """Flush the request's session, when it holds unflushed changes, before the tenant in context
+    changes: a row is written as the tenant it was made in. An audit entry recorded in one
+    township and left to the next autoflush would otherwise be inserted inside the next
+    township's context, which PostgreSQL's row-level security refuses (and should)."""
+    from flask import has_app_context
+
+    if not has_app_context():
+        return
+    from core.db import db
+
+    if not db.session.registry.has():
+        return
+    session = db.session()
+    # not after a failed flush (the caller rolls back) nor while a flush is under way
+    if session.is_active and not getattr(session, "_flushing", False) \
+            and (session.new or session.deleted or session.dirty):
+        session.flush()
 
 
 @contextmanager

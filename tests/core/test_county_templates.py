@@ -93,7 +93,7 @@ def test_a_published_version_cannot_be_changed(setting):
         version.data = []
         with pytest.raises(PermissionError):
             db.session.flush()
-    db.session.rollback()
+        db.session.rollback()  # before leaving the county: leaving flushes what is pending
 
 
 def test_township_sees_the_county_version_beside_its_copy_and_adopts_it(setting):
