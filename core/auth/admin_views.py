@@ -6,7 +6,7 @@ from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
 from core.api import doc, load, page_args
-from core.auth import accounts
+from core.auth import accounts, shapes
 from core.auth.decorators import authenticated, requires
 from core.auth.guard import current_access
 from core.auth.roles import catalogue
@@ -30,7 +30,7 @@ def _user_json(user, assignments) -> dict:
 @bp.get("/me/access")
 @authenticated
 @doc("My roles in this tenant, my permissions, and the grids I reach (?permission=, default grids.read)",
-     tags=["auth"],
+     tags=["auth"], response_schema=shapes.MY_ACCESS,
      query={"permission": "string"})
 def my_access():
     permission = request.args.get("permission", "grids.read")
@@ -131,7 +131,8 @@ def _set_active(user_id: int, active: bool):
 
 @bp.get("/roles")
 @requires("users.read")
-@doc("The permission matrix: roles × permissions with Chinese and English labels", tags=["users"])
+@doc("The permission matrix: roles × permissions with Chinese and English labels", tags=["users"],
+     response_schema=shapes.PERMISSION_MATRIX)
 def role_matrix():
     return jsonify(accounts.permission_matrix(g.tenant))
 

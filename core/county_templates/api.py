@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.api import doc, json_body, load
 from core.auth import requires
-from core.county_templates import service
+from core.county_templates import service, shapes
 from core.db import db
 from core.localtime import LocalDateTime, iso_local
 from core.errors import ApiError
@@ -113,7 +113,8 @@ def _plain(value):
 
 @bp.get("")
 @requires("templates.read")
-@doc("The templates: a county's own, or a township's standing with its county's", tags=["templates"])
+@doc("The templates: a county's own, or a township's standing with its county's", tags=["templates"],
+     many=True, response_schema=shapes.TEMPLATE)
 def list_templates():
     if g.tenant.kind == TenantKind.county:
         county = g.tenant
@@ -127,7 +128,8 @@ def list_templates():
 
 @bp.get("/<kind>")
 @requires("templates.read")
-@doc("One template (county) or the township's standing with it, the diff when newer", tags=["templates"])
+@doc("One template (county) or the township's standing with it, the diff when newer", tags=["templates"],
+     response_schema=shapes.TEMPLATE)
 def show_template(kind: str):
     if g.tenant.kind == TenantKind.county:
         found = service.kind_for(g.tenant, kind)

@@ -103,7 +103,7 @@ def bulk_create():
 
 @bp.get("/grids/<int:grid_id>")
 @requires("grids.read")
-@doc("One grid: place in the tree, counts, who looks after it, its party organisation", tags=["grids"])
+@doc("One grid: place in the tree, counts, who looks after it, its party organisation", tags=["grids"], response_schema=schemas.GRID_DETAIL)
 def one(grid_id: int):
     return jsonify(grid_detail(queries.load_grid(grid_id)))
 
@@ -191,7 +191,8 @@ def remove_duty(grid_id: int, duty_id: int):
 
 @bp.get("/party-orgs")
 @requires("grids.read")
-@doc("The township's party organisations as a tree following the grid tree", tags=["grids"])
+@doc("The township's party organisations as a tree following the grid tree", tags=["grids"], items=True,
+     response_schema=schemas.PARTY_ORG_NODE)
 def party_tree():
     return jsonify({"items": party_service.party_tree(queries.reach())})
 

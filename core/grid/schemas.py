@@ -93,10 +93,9 @@ class GridOutSchema(Schema):
 # The answers built by hand in core/grid/api.py and core/people/api.py, for the OpenAPI document
 # (the fuzzing test holds the answers to them).
 _INT = {"type": "integer", "minimum": 0}
-COUNTS = json_schema("GridCounts", {
-    "type": "object", "required": ["households", "residents", "party_members", "party_away", "tags"],
-    "properties": {"households": _INT, "residents": _INT, "party_members": _INT, "party_away": _INT,
-                   "tags": {"type": "object", "additionalProperties": _INT, "description": "tag name → number of residents"}}})
+_COUNTED = {"households": _INT, "residents": _INT, "party_members": _INT, "party_away": _INT,
+            "tags": {"type": "object", "additionalProperties": _INT, "description": "tag name → number of residents"}}
+COUNTS = json_schema("GridCounts", {"type": "object", "required": list(_COUNTED), "properties": _COUNTED})
 _BRIEF = {
     "id": {"type": "integer"}, "name": {"type": "string"}, "code": {"type": "string"},
     "level": {"type": "integer", "minimum": 1}, "level_name": {"type": "string"},
@@ -114,6 +113,27 @@ GRID_TREE = json_schema("GridTree", {
     "type": "object", "required": ["level_names", "items"],
     "properties": {"level_names": {"type": "array", "items": {"type": "string"}},
                    "items": {"type": "array", "items": GRID_NODE}}})
-FIRST_LEVEL_STATS = json_schema("FirstLevelStats", {"type": "array", "items": {"allOf": [COUNTS, {
-    "type": "object", "required": ["grid_id", "code", "name"],
-    "properties": {"grid_id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"}}}]}})
+FIRST_LEVEL_STATS = json_schema("FirstLevelStats", {"type": "array", "items": {
+    "type": "object", "required": ["grid_id", "code", "name", *_COUNTED],
+    "properties": {"grid_id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"}, **_COUNTED}}})
+_DUTY = {"type": "object", "required": ["id", "grid_id", "duty", "name"], "properties": {
+    "id": {"type": "integer"}, "grid_id": {"type": "integer"}, "duty": {"type": "string"},
+    "duty_label": {"type": "string"}, "user_id": {"type": "integer", "nullable": True},
+    "person_id": {"type": "integer", "nullable": True}, "name": {"type": "string"}, "phone": {"type": "string"},
+    "grants_role": {"type": "boolean"}}}
+_ORG = {"id": {"type": "integer"}, "grid_id": {"type": "integer", "nullable": True}, "kind": {"type": "string"},
+        "kind_label": {"type": "string"}, "name": {"type": "string"}, "secretary_name": {"type": "string"},
+        "secretary_phone": {"type": "string"}}
+GRID_DETAIL = json_schema("GridDetail", {
+    "type": "object", "required": [*_BRIEF, "path", "ancestors", "counts", "duties", "children"],
+    "properties": {**_BRIEF, "path": {"type": "string"},
+                   "public_token": {"type": "string", "description": "what printed QR codes carry"},
+                   "ancestors": {"type": "array", "items": GRID_BRIEF}, "counts": COUNTS,
+                   "duties": {"type": "array", "items": _DUTY},
+                   "party_org": {"type": "object", "nullable": True, "required": ["id", "kind", "name"], "properties": _ORG},
+                   "children": {"type": "array", "items": {"$ref": "#/components/schemas/GridNode"}}}})
+PARTY_ORG_NODE = json_schema("PartyOrgNode", {
+    "type": "object", "required": ["id", "kind", "name", "children"],
+    "properties": {**_ORG, "grid_name": {"type": "string", "nullable": True},
+                   "path": {"type": "string", "nullable": True, "description": "the grid's path; null for the township's"},
+                   "children": {"type": "array", "items": {"$ref": "#/components/schemas/PartyOrgNode"}}}})

@@ -104,7 +104,8 @@ def anonymise(person_id):
 
 @bp.get("/people/<int:person_id>/data-export")
 @requires("people.export")
-@doc("Everything every module holds about a resident (PIPL access request)", tags=["people"])
+@doc("Everything every module holds about a resident (PIPL access request)", tags=["people"],
+     response_schema=shapes.PERSON_DATA_EXPORT)
 def data_export(person_id):
     from core.people.privacy import gather_person_data
 

@@ -68,3 +68,14 @@ TAG = json_schema("Tag", {
     "type": "object", "required": ["id", "name"],
     "properties": {"id": _ID, "name": {"type": "string"}, "code": _nullable("string"), "builtin": {"type": "boolean"}},
 })
+
+_MODULE_DATA = {"type": "object", "additionalProperties": True,
+                "description": "what the module holds about the resident, as the module keeps it"}
+
+PERSON_DATA_EXPORT = json_schema("PersonDataExport", {
+    "type": "object",
+    "description": "each module's data about the resident, keyed by module name (modules holding nothing are left out)",
+    "properties": {"people": {**_MODULE_DATA, "description": "the people register's record of the resident"},
+                   "grid": {**_MODULE_DATA, "description": "the grid duties the resident holds"}},
+    "additionalProperties": _MODULE_DATA,
+})

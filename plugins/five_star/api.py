@@ -145,7 +145,7 @@ def move_plan(plan_id: int, action: str):
 @bp.get("/filing")
 @requires(REVIEW)
 @doc("Which branches have filed this year's plan", tags=["five_star"],
-     query={"year": "year"})
+     query={"year": "year"}, response_schema=shapes.FILING)
 def filing():
     return jsonify(plans.filing(year_arg()))
 

@@ -9,6 +9,7 @@ from core.toolkit import gettext as _
 from core.toolkit import ApiError, db, doc, load, requires
 from plugins.five_star import household_stars as defs
 from plugins.five_star import households as hh
+from plugins.five_star import shapes
 from plugins.five_star.clock import this_month
 from plugins.five_star.models import HouseholdStar
 from plugins.five_star.permissions import HH_CONFIRM, HH_SCORE, READ, REVIEW
@@ -26,7 +27,7 @@ def _names() -> dict[int, str]:
 @requires(READ)
 @doc("The township's household stars of a year, ?year= (default this year); ``from_year`` is the year "
      "they come from (an earlier one until this year's are first written)", tags=["five_star"],
-     query={"year": "year"})
+     query={"year": "year"}, response_schema=shapes.HOUSEHOLD_STARS)
 def list_stars():
     year = year_arg()
     rows, source = defs.definitions(year)
@@ -82,7 +83,7 @@ def retire_star(star_id: int):
 @bp.get("/ratings")
 @requires(READ)
 @doc("A month's ratings (?month=YYYY-MM)", tags=["five_star"],
-     query={"month": "month"})
+     query={"month": "month"}, items=True, response_schema=shapes.RATING)
 def list_ratings():
     names = _names()
     return jsonify({"items": [hh.rating_dict(r, names) for r in hh.ratings(request.args.get("month") or this_month())]})
@@ -123,6 +124,6 @@ def derive():
 @bp.get("/honour-roll")
 @requires(READ)
 @doc("Households by confirmed stars in a month", tags=["five_star"],
-     query={"month": "month"})
+     query={"month": "month"}, items=True, response_schema=shapes.HONOUR)
 def honour_roll():
     return jsonify({"items": hh.honour_roll(g.tenant, request.args.get("month") or this_month())})

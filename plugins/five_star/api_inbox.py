@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify
 from marshmallow import Schema, fields, validate
 
 from core.toolkit import db, doc, load, requires
-from plugins.five_star import reminders
+from plugins.five_star import reminders, shapes
 from plugins.five_star.permissions import READ
 
 bp = Blueprint("five_star_inbox", __name__, url_prefix="/api/v1/t/<tenant>/five_star/inbox")
@@ -17,7 +17,7 @@ class ReadIn(Schema):
 
 @bp.get("")
 @requires(READ)
-@doc("My five-star notices, unread first", tags=["five_star"])
+@doc("My five-star notices, unread first", tags=["five_star"], response_schema=shapes.INBOX)
 def list_notices():
     n, _newest = reminders.unread()
     return jsonify({"unread": n, "items": [reminders.notice_dict(x) for x in reminders.inbox()]})

@@ -28,7 +28,7 @@ from plugins.incidents import services
 from plugins.incidents.models import OPEN_STATES, Category, Incident
 from plugins.incidents.permissions import REPORT, can_report_in
 from plugins.incidents.public import spend_quota
-from plugins.incidents.schemas import PHONE_RE
+from plugins.incidents.schemas import OPEN311_SERVICE, PHONE_RE
 from core.toolkit import gettext as _
 
 bp = Blueprint("incidents_open311", __name__, url_prefix="/api/v1/t/<tenant>/incidents/open311")
@@ -95,7 +95,7 @@ def _request(r: Incident) -> dict:
 
 @bp.get("/services.json")
 @public
-@doc("Open311: service list", tags=["open311"], error_schema=ERRORS)
+@doc("Open311: service list", tags=["open311"], error_schema=ERRORS, many=True, response_schema=OPEN311_SERVICE)
 def service_list():
     rows = cats.all_categories(active_only=True)
     groups = {c.id: c.name for c in rows if c.parent_id is None}

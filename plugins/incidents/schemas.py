@@ -199,3 +199,19 @@ NUMBERS = {"type": "object", "required": [*_FIGURES, "by_category", "by_worker"]
         "properties": {"user_id": {"type": "integer", "nullable": True}, "name": {"type": "string"},
                        "reported": _COUNT, "closed_by": _COUNT, "settled_in_grid": _COUNT}}},
 }}
+
+# the hand-built answers of the duplicates, overdue summary and Open311 service list
+DUPLICATE = {"type": "object", "required": ["id", "description", "state", "reported_at"], "properties": {
+    "id": {"type": "integer"}, "description": {"type": "string", "description": "its first 80 characters"},
+    "state": {"type": "string"}, "reported_at": {"type": "string", "format": "date-time"}}}
+OVERDUE_SUMMARY = {"type": "object", "required": ["per_grid", "per_handler"], "properties": {
+    "per_grid": {"type": "array", "items": {"type": "object", "required": ["grid_id", "grid", "overdue"], "properties": {
+        "grid_id": {"type": "integer"}, "grid": {"type": "string"}, "overdue": {"type": "integer", "minimum": 1}}}},
+    "per_handler": {"type": "array", "items": {"type": "object", "required": ["user_id", "name", "overdue"], "properties": {
+        "user_id": {"type": "integer", "nullable": True, "description": "null for incidents nobody has taken on"},
+        "name": {"type": "string"}, "overdue": {"type": "integer", "minimum": 1}}}}}}
+OPEN311_SERVICE = {"type": "object", "required": ["service_code", "service_name", "description", "metadata", "type",
+                                                  "keywords", "group"], "properties": {
+    "service_code": {"type": "string"}, "service_name": {"type": "string"}, "description": {"type": "string"},
+    "metadata": {"type": "boolean"}, "type": {"type": "string", "enum": ["realtime", "batch", "blackbox"]},
+    "keywords": {"type": "string"}, "group": {"type": "string"}}}

@@ -16,8 +16,8 @@ from plugins.incidents.permissions import HANDLE, MANAGE, REPORT, can_act_on, ca
 from plugins.incidents.photos import check_uploads, file_path
 from plugins.incidents.reporter import reporter_of
 from plugins.incidents.reporting import report_as_staff
-from plugins.incidents.schemas import (ActionIn, CategoryIn, CategoryOut, CategoryPatch, IncidentDetailOut, IncidentOut,
-                                       MergeIn, NUMBERS, RateIn, ReportIn)
+from plugins.incidents.schemas import (DUPLICATE, NUMBERS, OVERDUE_SUMMARY, ActionIn, CategoryIn, CategoryOut, CategoryPatch,
+                                       IncidentDetailOut, IncidentOut, MergeIn, RateIn, ReportIn)
 from plugins.incidents.web import payload, period, roots_for, uploaded, visible_incident, with_names
 from core.toolkit import gettext as _
 
@@ -126,7 +126,7 @@ def rate(incident_id: int):
 
 @bp.get("/<int:incident_id>/duplicates")
 @requires(REPORT)
-@doc("Possible duplicates of an incident", tags=["incidents"])
+@doc("Possible duplicates of an incident", tags=["incidents"], items=True, response_schema=DUPLICATE)
 def duplicates(incident_id: int):
     incident = visible_incident(incident_id)
     return jsonify({"items": _brief(services.possible_duplicates(incident))})
@@ -219,7 +219,7 @@ def overdue():
 
 @bp.get("/overdue/summary")
 @requires(REPORT)
-@doc("Overdue counts per grid and per handler", tags=["incidents"],
+@doc("Overdue counts per grid and per handler", tags=["incidents"], response_schema=OVERDUE_SUMMARY,
      query={"grid_id": "id"})
 def overdue_summary():
     return jsonify(stats.overdue_summary(roots_for(request.args.get("grid_id"))))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.toolkit import ApiError, db, doc, load, page, requires
 from core.toolkit import reads_replica
-from plugins.mediation import followups, numbers, services
+from plugins.mediation import followups, numbers, services, shapes
 from plugins.mediation.models import Case, Room
 from plugins.mediation.permissions import INTAKE, MANAGE, MEDIATE, can_manage, cases_condition, require_assign
 from plugins.mediation.schemas import CaseBriefOut, CaseIn, FollowUpIn, PartyIn, StepIn
@@ -128,7 +128,7 @@ def followup(case_id: int):
 
 @bp.get("/followups/due")
 @requires(MEDIATE)
-@doc("Follow-up visits due by today", tags=["mediation"])
+@doc("Follow-up visits due by today", tags=["mediation"], items=True, response_schema=shapes.FOLLOWUP_DUE)
 def due():
     rows = [f for f in followups.due_followups() if f.case_id in _readable_ids()]
     return jsonify({"items": [{"id": f.id, "case_id": f.case_id, "due_on": f.due_on.isoformat()} for f in rows]})
@@ -142,7 +142,7 @@ def _readable_ids() -> set[int]:
 @reads_replica
 @requires(MEDIATE)
 @doc("Numbers per room, mediator, dispute type, grid and month; success rate = agreements over concluded "
-     "cases", tags=["mediation"],
+     "cases", tags=["mediation"], response_schema=shapes.NUMBERS,
      query={"grid_id": "id", "room_id": "id", "from": "date", "to": "date", "period": "string"})
 def numbers_view():
     start, end = period()

@@ -5,7 +5,7 @@ from flask import Blueprint, g, jsonify
 from sqlalchemy import select
 
 from core.toolkit import ApiError, db, doc, dump, load, requires
-from plugins.mediation import meetings, rooms, services
+from plugins.mediation import meetings, rooms, services, shapes
 from plugins.mediation.models import Mediator, Meeting, Room, Topic
 from plugins.mediation.permissions import INTAKE, MANAGE, MEDIATE, MEETINGS, can_manage, can_record_meeting
 from plugins.mediation.schemas import (MediatorIn, MediatorOut, MediatorPatch, MeetingIn, RoomIn, RoomOut, RoomPatch,
@@ -109,7 +109,7 @@ def meeting_dict(meeting: Meeting) -> dict:
 
 @bp.get("/meetings")
 @requires(MEETINGS)
-@doc("Villagers' talk-it-out meetings in my grids", tags=["mediation"])
+@doc("Villagers' talk-it-out meetings in my grids", tags=["mediation"], items=True, response_schema=shapes.MEETING)
 def list_meetings():
     from core.toolkit import visible
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from core.toolkit import ApiError, Grid, db, doc, dump, load, requires
 from plugins.points_bank import schemes as svc
+from plugins.points_bank import shapes
 from plugins.points_bank.models import RuleMapping, Scheme
 from plugins.points_bank.permissions import MANAGE, VIEW
 from plugins.points_bank.schemas import (MappingIn, MappingOut, RuleIn, RuleOut, RulePatch, SchemeDetailOut, SchemeIn,
@@ -125,7 +126,7 @@ def put_mapping():
 
 @bp.get("/check")
 @requires(MANAGE)
-@doc("Recompute every balance from the ledger", tags=["points_bank"])
+@doc("Recompute every balance from the ledger", tags=["points_bank"], response_schema=shapes.CHECK)
 def check():
     from plugins.points_bank.reconcile import check as run_check
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.toolkit import ApiError, db, doc, dump, load, page, requires, utcnow, visible, period_bounds, bucket_key
 from core.toolkit import reads_replica
 from core.toolkit import gettext as _
-from plugins.points_bank import periods, rankings, services
+from plugins.points_bank import periods, rankings, services, shapes
 from plugins.points_bank.models import Account, Objection, Period, Rule, Scheme, Txn
 from plugins.points_bank.photos import check_uploads
 from plugins.points_bank.permissions import RECORD, REVIEW, VIEW, require_account
@@ -268,7 +268,7 @@ def resolve(objection_id: int):
 @reads_replica
 @requires(VIEW)
 @doc("Points issued and redeemed, items redeemed, in a period (?period=2026-11, 2026-Q3 or 2026; default this "
-     "month)", tags=["points_bank"],
+     "month)", tags=["points_bank"], response_schema=shapes.NUMBERS,
      query={"period": "month"})
 def numbers():
     from core.toolkit import period_bounds

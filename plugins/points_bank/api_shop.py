@@ -6,6 +6,7 @@ from flask import Blueprint, g, jsonify
 from sqlalchemy import select
 
 from core.toolkit import ApiError, db, doc, dump, load, page, requires, visible
+from plugins.points_bank import shapes
 from plugins.points_bank import supermarket as shop
 from plugins.points_bank.models import Account, Item, Redemption, StockMove
 from plugins.points_bank.permissions import MANAGE, REDEEM, VIEW
@@ -128,7 +129,7 @@ def show_redemption(redemption_id: int):
 
 @bp.get("/accounts/<int:account_id>/tier")
 @requires(VIEW)
-@doc("The member's annual rank and redemption tier", tags=["points_bank"])
+@doc("The member's annual rank and redemption tier", tags=["points_bank"], response_schema=shapes.TIER)
 def tier(account_id: int):
     account = account_in_reach(account_id, VIEW)
     return jsonify({"account_id": account.id, "rank": shop.annual_rank(account), "tier": shop.tier_of(g.tenant, account),

@@ -8,7 +8,7 @@ from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
 
 from core.toolkit import ApiError, db, doc, iso_local, load, page, requires, utcnow, visible
-from plugins.volunteer import localtime, menu, records
+from plugins.volunteer import localtime, menu, records, shapes
 from plugins.volunteer.models import Order
 from plugins.volunteer.permissions import MANAGE, REGISTER, VIEW, can_manage, require_grid
 from plugins.volunteer.schemas import (CancelIn, ClaimIn, OrderConfirmIn, DoneIn, MenuItemIn, MenuItemOut, MenuItemPatch, OrderIn,
@@ -52,7 +52,7 @@ def change_item(item_id: int):
 
 @bp.get("/menu/history")
 @requires(VIEW)
-@doc("Menu changes and the item count now and a year ago", tags=TAGS)
+@doc("Menu changes and the item count now and a year ago", tags=TAGS, response_schema=shapes.MENU_HISTORY)
 def menu_history():
     now = utcnow()
     rows = [{"item_id": c.item_id, "change": c.change, "detail": c.detail, "at": iso_local(c.at)}
@@ -161,7 +161,7 @@ def period_args() -> tuple[dt.datetime | None, dt.datetime | None]:
 
 @bp.get("/hours")
 @requires(VIEW)
-@doc("Hours per volunteer in a period, most first; ?from=&to= Beijing dates", tags=TAGS,
+@doc("Hours per volunteer in a period, most first; ?from=&to= Beijing dates", tags=TAGS, response_schema=shapes.HOURS,
      query={"from": "date", "to": "date"})
 def hours():
     start, end = period_args()

@@ -8,7 +8,7 @@ from flask import Blueprint, g, jsonify
 from core.toolkit import ApiError, Grid, db, doc, int_arg, known_args, load, requires, xlsx_response
 from core.toolkit import gettext as _
 
-from gridgov_assessment import exports, scores, services
+from gridgov_assessment import exports, scores, services, shapes
 from gridgov_assessment.permissions import MANAGE, SCORE, VIEW, can_see_unpublished, require_score_on
 from gridgov_assessment.schemas import DeductionIn, QuarterIn, RuleFields, ChecklistRuleIn, DeductionWithdrawIn
 from gridgov_assessment.web import deduction_or_404, quarter_dict, quarter_or_404, rule_or_404, visible_quarters
@@ -19,7 +19,7 @@ TAGS = ["assessment"]
 
 @bp.get("/quarters")
 @requires(VIEW)
-@doc("Quarters, newest first; published ones only for viewers", tags=TAGS)
+@doc("Quarters, newest first; published ones only for viewers", tags=TAGS, items=True, response_schema=shapes.QUARTER)
 def list_quarters():
     return jsonify({"items": [quarter_dict(q) for q in visible_quarters()]})
 

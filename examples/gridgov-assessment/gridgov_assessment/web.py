@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g
 from sqlalchemy import select
 
-from core.toolkit import ApiError, db
+from core.toolkit import ApiError, db, iso_local
 from core.toolkit import gettext as _
 
 from gridgov_assessment.models import ChecklistRule, Deduction, Quarter
@@ -45,4 +45,7 @@ def deduction_or_404(quarter: Quarter, deduction_id: int) -> Deduction:
 
 
 def quarter_dict(q: Quarter) -> dict:
-    return {"id": q.id, "period": q.period, "state": q.state, "closed_at": q.closed_at, "published_at": q.published_at}
+    # moments in ISO 8601 with the township's offset, as every API answer gives them (jsonify would
+    # write a bare datetime as an HTTP date)
+    return {"id": q.id, "period": q.period, "state": q.state, "closed_at": iso_local(q.closed_at),
+            "published_at": iso_local(q.published_at)}

@@ -129,3 +129,18 @@ def test_a_deduction_withdrawn_gives_the_points_back(town, api_as, deduct, rule_
     assert resp.status_code == 200
     assert staff.get(f"{q}/grids/{town.g1}").get_json()["grid"]["total"] == 100.0
     assert staff.post(f"{q}/deductions/{deduction['id']}/withdraw", json={"reason": "again"}).status_code == 404
+
+
+def test_a_quarters_moments_are_iso_with_the_townships_offset(town, api_as):
+    """closed_at and published_at as every API answer gives moments (2026-12-01T16:00:00+08:00), not
+    the HTTP date a bare datetime would be written as."""
+    import datetime as dt
+
+    admin = api_as(town.admin)
+    assert admin.get(f"{town.api}/quarters").get_json()["items"][0]["closed_at"] is None
+    assert admin.post(f"{town.api}/quarters/{town.period}/close").status_code == 200
+    assert admin.post(f"{town.api}/quarters/{town.period}/publish").status_code == 200
+    quarter = admin.get(f"{town.api}/quarters").get_json()["items"][0]
+    for name in ("closed_at", "published_at"):
+        moment = dt.datetime.fromisoformat(quarter[name])
+        assert moment.utcoffset() == dt.timedelta(hours=8), quarter[name]
