@@ -14,13 +14,17 @@ import secrets
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.cli_help import LocalisedContext, localise, use_localised_help
+from core.cli_messages import install as _install_click_messages
 from core.db import db
 from core.i18n import N_, cli_language, localise_errors, localise_message
+
+
+_install_click_messages()  # click's own errors ("Error: Missing option") in the CLI's language
 
 
 def _cli_app() -> Flask:
@@ -64,6 +68,22 @@ def problem_lines(fields) -> list[str]:
     return lines
 
 
+_AFTER_MAIN: list[list] = []  # what KeepsLanguage.main undoes once click has shown an error
+
+
+class KeepsLanguage(click.Group):
+    """A group whose ``--lang`` lasts until click has shown the command's error: click formats
+    "Error: …" and "Try … for help." after the command's context is closed."""
+
+    def main(self, *args, **kwargs):
+        _AFTER_MAIN.append([])
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            for undo in reversed(_AFTER_MAIN.pop()):
+                undo()
+
+
 def set_language(ctx, param, value):
     """``--lang``: the language of the command's output (Chinese by default)."""
     if value:
@@ -78,7 +98,12 @@ def set_language(ctx, param, value):
 
         os.environ["GRIDGOV_LANG"] = value
         _refresh()
-        ctx.call_on_close(restore)  # for this command only (tests run many in one process)
+        # for this command only (tests run many in one process): after click has shown its error,
+        # which it does once the context is closed, when the command runs through main()
+        if _AFTER_MAIN:
+            _AFTER_MAIN[-1].append(restore)
+        else:
+            ctx.call_on_close(restore)
     return value
 
 
@@ -224,14 +249,21 @@ def register_core_commands(cli: click.Group) -> None:
     register_backup_commands(cli)
 
 
+class LocalisedAppGroup(KeepsLanguage, AppGroup):
+    """The app's group (``app.cli``, what ``app.test_cli_runner()`` runs), keeping ``--lang``
+    for its errors as ``gridgov`` does."""
+
+
 def init_app(app: Flask) -> None:
+    if type(app.cli) is AppGroup:  # Flask's; the commands registered so far move with it
+        app.cli = LocalisedAppGroup(app.cli.name, commands=app.cli.commands, params=app.cli.params)
     app.cli.params.append(LANG_OPTION)
     register_core_commands(app.cli)
     app.extensions["gridgov.plugins"].pm.hook.register_cli_commands(cli=app.cli)
     use_localised_help(app.cli)
 
 
-class LocalisedGroup(FlaskGroup):
+class LocalisedGroup(KeepsLanguage, FlaskGroup):
     """``gridgov``: Flask's group, its help and its commands' in the CLI's language (core.cli_help)."""
 
     context_class = LocalisedContext

@@ -44,6 +44,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import Table, inspect, select, tuple_
 
 from core.audit import record
@@ -87,7 +88,7 @@ def claimed_contents(tenant: Tenant) -> tuple[dict[str, str], list[str]]:
     problems += [f"{name}: has tenant_id but no component claims it" for name in sorted(owned - set(tables))]
     problems += [f"{name}: claimed but not a tenant-owned table" for name in sorted(set(tables) - owned)]
     if problems:
-        raise ApiError(500, "archive_contents_incomplete", "乡镇整体导出的表清单不完整：" + "；".join(problems))
+        raise ApiError(500, "archive_contents_incomplete", _("乡镇整体导出的表清单不完整：%(problems)s", problems=_("；").join(problems)))
     return tables, uploads
 
 
@@ -145,7 +146,7 @@ def _self_sorted(table: Table, rows: list[dict]) -> list[dict]:
         marker = row[key]
         if marker in done:
             return
-        for col, _ in refs:
+        for col, _target in refs:  # (not `_`: that is gettext here)
             parent = by_key.get(row[col])
             if parent is not None and parent is not row and depth < 10_000:
                 visit(parent, depth + 1)
@@ -160,10 +161,10 @@ def _self_sorted(table: Table, rows: list[dict]) -> list[dict]:
 def export_township(tenant: Tenant, output: str | Path) -> dict:
     """Write ``tenant``'s whole archive to ``output``; returns the manifest."""
     if tenant.kind != TenantKind.township:
-        raise ApiError(422, "not_a_township", "只能导出乡镇（街道）", fields={"tenant": ["须为乡镇"]})
+        raise ApiError(422, "not_a_township", _("只能导出乡镇（街道）"), fields={"tenant": [_("须为乡镇")]})
     output = Path(output)
     if not output.parent.is_dir():
-        raise ApiError(422, "folder_missing", f"目录不存在：{output.parent}", fields={"output": ["目录不存在"]})
+        raise ApiError(422, "folder_missing", _("目录不存在：%(folder)s", folder=output.parent), fields={"output": [_("目录不存在")]})
     with cross_tenant(f"township archive export {tenant.slug}"):
         tables, folders = claimed_contents(tenant)
         ordered = _ordered(tables)
@@ -251,13 +252,13 @@ def read_archive(archive: str | Path, work: Path) -> dict:
             tar.extractall(work, filter="data")
         manifest = json.loads((work / "manifest.json").read_text())
     except (OSError, tarfile.TarError, json.JSONDecodeError, KeyError) as exc:
-        raise ApiError(422, "not_an_archive", f"不是乡镇整体导出文件：{exc}", fields={"archive": ["无法读取"]}) from exc
+        raise ApiError(422, "not_an_archive", _("不是乡镇整体导出文件：%(problem)s", problem=exc), fields={"archive": [_("无法读取")]}) from exc
     if manifest.get("format") != FORMAT:
-        raise ApiError(422, "archive_format", f"未知的导出格式 {manifest.get('format')!r}", fields={"archive": ["格式不符"]})
+        raise ApiError(422, "archive_format", _("未知的导出格式 %(format)r", format=manifest.get("format")), fields={"archive": [_("格式不符")]})
     for name, digest in manifest["files"].items():
         path = work / name
         if not path.is_file() or _sha256(path) != digest:
-            raise ApiError(422, "archive_damaged", f"导出文件已损坏：{name}", fields={"archive": [f"{name} 校验失败"]})
+            raise ApiError(422, "archive_damaged", _("导出文件已损坏：%(name)s", name=name), fields={"archive": [_("%(name)s 校验失败", name=name)]})
     return manifest
 
 
@@ -265,7 +266,7 @@ def import_township(archive: str | Path, county: Tenant, slug: str | None = None
     """Create the archive's township under ``county``, every row and file included; refuses
     (changing nothing) when its migrations differ from this installation's or any id is taken."""
     if county.kind != TenantKind.county:
-        raise ApiError(422, "not_a_county", "须指定本系统中的一个县（区）", fields={"county": ["须为县"]})
+        raise ApiError(422, "not_a_county", _("须指定本系统中的一个县（区）"), fields={"county": [_("须为县")]})
     with tempfile.TemporaryDirectory(prefix="gridgov-import-") as tmp, cross_tenant("township archive import"):
         work = Path(tmp)
         manifest = read_archive(archive, work)
@@ -273,16 +274,16 @@ def import_township(archive: str | Path, county: Tenant, slug: str | None = None
         differ = sorted(c for c, heads in manifest["migrations"].items() if mine.get(c) != heads)
         if differ:
             raise ApiError(409, "archive_versions_differ",
-                           "导出文件与本系统的数据库版本不同（" + "、".join(differ) + "）：请先将两边升级到同一版本",
+                           _("导出文件与本系统的数据库版本不同（%(chains)s）：请先将两边升级到同一版本", chains=_("、").join(differ)),
                            fields={"archive": differ})
         tenant_rows = _read_table(work, "core_tenant")
         new_slug = slug or tenant_rows[0]["slug"]
         if db.session.scalar(select(Tenant.id).where(Tenant.slug == new_slug)) is not None:
-            raise ApiError(409, "slug_taken", f"本系统已有标识为 {new_slug} 的租户", fields={"slug": ["已被占用"]})
+            raise ApiError(409, "slug_taken", _("本系统已有标识为 %(slug)s 的租户", slug=new_slug), fields={"slug": [_("已被占用")]})
         tables = {name: db.metadata.tables.get(name) for name in manifest["tables"]}
         unknown = sorted(n for n, t in tables.items() if t is None)
         if unknown:
-            raise ApiError(409, "archive_tables_unknown", "本系统缺少这些表（未安装相应模块）：" + "、".join(unknown),
+            raise ApiError(409, "archive_tables_unknown", _("本系统缺少这些表（未安装相应模块）：%(tables)s", tables=_("、").join(unknown)),
                            fields={"archive": unknown})
         data = {name: _read_table(work, name) for name in tables}
         users = _read_table(work, USERS)
@@ -291,7 +292,7 @@ def import_township(archive: str | Path, county: Tenant, slug: str | None = None
             clashes += _taken_ids(tables[name], rows)
         reused_users = _check_users(users)
         if clashes:
-            raise ApiError(409, "archive_ids_taken", "本系统中已有这些编号，无法原样导入：" + "；".join(clashes[:20]),
+            raise ApiError(409, "archive_ids_taken", _("本系统中已有这些编号，无法原样导入：%(ids)s", ids=_("；").join(clashes[:20])),
                            fields={"archive": clashes[:20]})
         try:
             conn = db.session.connection()
@@ -332,7 +333,7 @@ def import_township(archive: str | Path, county: Tenant, slug: str | None = None
 def _read_table(work: Path, name: str) -> list[dict]:
     path = work / "tables" / f"{name}.json"
     if not path.exists():
-        raise ApiError(422, "archive_damaged", f"导出文件缺少表 {name}", fields={"archive": [name]})
+        raise ApiError(422, "archive_damaged", _("导出文件缺少表 %(name)s", name=name), fields={"archive": [name]})
     data = json.loads(path.read_text())
     return [dict(zip(data["columns"], row)) for row in data["rows"]]
 
@@ -373,7 +374,7 @@ def _check_users(users: list[dict]) -> set[int]:
             if by_id.get(user["id"]) == user["username"]:
                 reused.add(user["id"])
             elif user["id"] in by_id or user["username"] in names:
-                raise ApiError(409, "archive_user_taken", f"账号 {user['username']} 或其编号已被本系统的其他账号占用",
+                raise ApiError(409, "archive_user_taken", _("账号 %(username)s 或其编号已被本系统的其他账号占用", username=user["username"]),
                                fields={"archive": [user["username"]]})
     return reused
 
@@ -395,7 +396,8 @@ def _resolve_outside(table: Table, rows: list[dict], data: dict[str, list[dict]]
             continue
         if not fk.parent.nullable:
             raise ApiError(409, "archive_reference_missing",
-                           f"{table.name}.{fk.parent.name} 引用了本系统没有的 {target.name} 行：{sorted(missing)[:5]}",
+                           _("%(column)s 引用了本系统没有的 %(table)s 行：%(ids)s", column=f"{table.name}.{fk.parent.name}",
+                             table=target.name, ids=sorted(missing)[:5]),
                            fields={"archive": [f"{table.name}.{fk.parent.name}"]})
         for row in rows:
             if row[fk.parent.name] in missing:
@@ -421,7 +423,7 @@ def delete_township(tenant: Tenant, archive: str | Path) -> dict[str, int]:
     with tempfile.TemporaryDirectory(prefix="gridgov-delete-") as tmp:
         manifest = read_archive(archive, Path(tmp))
     if manifest["tenant"]["id"] != tenant.id or manifest["tenant"]["slug"] != tenant.slug:
-        raise ApiError(422, "archive_of_another", "该导出文件不是这个乡镇的", fields={"archive": ["乡镇不符"]})
+        raise ApiError(422, "archive_of_another", _("该导出文件不是这个乡镇的"), fields={"archive": [_("乡镇不符")]})
     with cross_tenant(f"township deletion {tenant.slug}"):
         tables, folders = claimed_contents(tenant)
         conn = db.session.connection()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core import audit
@@ -52,7 +53,7 @@ def enable_module(tenant: Tenant, name: str, settings: dict[str, Any] | None = N
     manifest = manifest_of(name)
     missing = [r for r in manifest.requires if r not in enabled_modules(tenant)]
     if missing:
-        raise ApiError(409, "module_requires", f"模块 {name} 需要先启用: {', '.join(missing)}", fields={"requires": missing})
+        raise ApiError(409, "module_requires", _("模块 %(name)s 需要先启用：%(modules)s", name=name, modules=_("、").join(missing)), fields={"requires": missing})
     with tenant_context(tenant):
         row = db.session.scalar(select(TenantModule).where(TenantModule.module == name))
         base = manifest.dump_settings({**manifest.default_settings(), **(row.settings if row else {})})
@@ -89,7 +90,7 @@ def disable_module(tenant: Tenant, name: str, actor: str | None = None) -> Tenan
     manifest_of(name)
     dependants = [n for n in enabled_modules(tenant) if name in registry().modules[n].requires]
     if dependants:
-        raise ApiError(409, "module_required_by", f"模块 {name} 被以下模块依赖: {', '.join(sorted(dependants))}", fields={"required_by": sorted(dependants)})
+        raise ApiError(409, "module_required_by", _("模块 %(name)s 被以下模块依赖：%(modules)s", name=name, modules=_("、").join(sorted(dependants))), fields={"required_by": sorted(dependants)})
     with tenant_context(tenant):
         row = db.session.scalar(select(TenantModule).where(TenantModule.module == name))
         if row is None or not row.enabled:

@@ -68,7 +68,7 @@ def create_token_page():
         data = load(TokenCreateSchema, {"name": request.form.get("name", ""),
                                         "expires_in_days": int(request.form.get("expires_in_days") or 90)})
     except (ValidationError, ValueError) as exc:
-        flash_problem(exc if isinstance(exc, ValidationError) else ValidationError({"expires_in_days": ["须为整数"]}))
+        flash_problem(exc if isinstance(exc, ValidationError) else ValidationError({"expires_in_days": [_("须为整数")]}))
         return redirect(url_for("auth_pages.tokens"))
     row, plain = create_token(current_user, g.tenant, data["name"].strip() or "token", data["expires_in_days"])
     db.session.commit()

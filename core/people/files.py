@@ -30,7 +30,7 @@ def parse_mapping(raw: str | None) -> dict[str, str] | None:
         mapping = None
     if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
         raise ApiError(422, "validation_error", _("列映射须为 JSON 对象"),
-                       {"mapping": ['须为 {"表头": "字段"} 形式的 JSON 对象']})
+                       {"mapping": [_('须为 {"表头": "字段"} 形式的 JSON 对象')]})
     return mapping
 
 
@@ -51,7 +51,7 @@ def import_response(report):
 def import_people():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ApiError(422, "validation_error", _("请上传文件"), {"file": ["请上传 .xlsx 或 .csv 文件"]})
+        raise ApiError(422, "validation_error", _("请上传文件"), {"file": [_("请上传 .xlsx 或 .csv 文件")]})
     mode = request.form.get("mode", "dry_run")
     report = run_import(upload.filename, io.BytesIO(upload.read()), mode=mode,
                         mapping=parse_mapping(request.form.get("mapping")), reach=reach_ids("people.import"),

@@ -71,7 +71,7 @@ def remove_old_files(store: Storage, prefix: str, older_than: float = jobs.KEEP_
 def save_upload(upload) -> str:
     """Keep an uploaded .xlsx/.csv for the jobs; returns its token. 422 naming ``file``."""
     if upload is None or not upload.filename:
-        raise ApiError(422, "validation_error", _("请上传文件"), {"file": ["请上传 .xlsx 或 .csv 文件"]})
+        raise ApiError(422, "validation_error", _("请上传文件"), {"file": [_("请上传 .xlsx 或 .csv 文件")]})
     ext = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
     if ext not in ("xlsx", "csv"):
         raise ApiError(422, "validation_error", _("请上传 .xlsx 或 .csv 文件"),
@@ -106,7 +106,7 @@ def _work(run: jobs.JobRun) -> dict[str, Any]:
     except StoredFileMissing:
         data = None
     if data is None:
-        raise ApiError(422, "validation_error", _("上传的文件已失效，请重新上传"), {"file": ["请重新上传"]})
+        raise ApiError(422, "validation_error", _("上传的文件已失效，请重新上传"), {"file": [_("请重新上传")]})
     report = run_import(params["filename"], data, mode=params["mode"], mapping=params.get("mapping"),
                         reach=reach_ids("people.import"),
                         sensitive=reach_ids("people.read_sensitive"), progress=run.progress)

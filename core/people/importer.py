@@ -194,7 +194,7 @@ def run_import(filename: str, stream: IO[bytes], *, mode: str = "dry_run", mappi
     if mode not in MODES:
         from core.errors import ApiError
 
-        raise ApiError(422, "validation_error", "导入方式有误", {"mode": [f"须为 {', '.join(MODES)} 之一"]})
+        raise ApiError(422, "validation_error", _("导入方式有误"), {"mode": [_("须为 %(modes)s 之一", modes=_("、").join(MODES))]})
     headers, rows, total = read_table(filename, stream)
     columns, unmapped = map_headers(headers, mapping)
     report = ImportReport(mode=mode, columns={str(headers[i]): f for i, f in columns.items()}, unmapped=unmapped)

@@ -88,7 +88,7 @@ def _flag(args: Mapping[str, Any], name: str) -> bool | None:
         return True
     if raw in ("0", "false", "no", "否"):
         return False
-    raise ApiError(422, "validation_error", _("输入有误"), {name: ["须为 1 或 0 (1 or 0)"]})
+    raise ApiError(422, "validation_error", _("输入有误"), {name: [_("须为 1 或 0")]})
 
 
 def people_query(args: Mapping[str, Any]):
@@ -119,7 +119,7 @@ def people_query(args: Mapping[str, Any]):
             conditions.append(Person.status == PersonStatus(status))
         except ValueError:
             raise ApiError(422, "validation_error", _("输入有误"),
-                           {"status": ["须为 living、moved_out、deceased 或 all"]})
+                           {"status": [_("须为 living、moved_out、deceased 或 all")]})
     grid_id = _int(args, "grid_id")
     if grid_id is not None:
         conditions.append(subtree_condition(grid_column, [grid_id]))

@@ -51,7 +51,7 @@ def check_mapping(mapping: dict[str, str] | None) -> None:
     unknown = sorted({v for v in (mapping or {}).values() if v not in FIELDS and v not in ("", None, "ignore")})
     if unknown:
         raise ApiError(422, "invalid_mapping", _("列映射有误"),
-                       {"mapping": [f"未知字段: {', '.join(unknown)}; 可用: {', '.join(FIELDS)}"]})
+                       {"mapping": [_("未知字段：%(unknown)s；可用：%(fields)s", unknown=_("、").join(unknown), fields=_("、").join(FIELDS))]})
 
 
 def map_headers(headers: list[Any], mapping: dict[str, str] | None = None) -> tuple[dict[int, str], list[str]]:

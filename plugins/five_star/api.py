@@ -47,7 +47,7 @@ def get_standard(year: int):
 @doc("Adopt the standard of a new year (the county's default; 409 if the year has one)", tags=["five_star"], status=201)
 def adopt_standard(year: int):
     if not 2000 <= year <= 2100:
-        raise ApiError(422, "validation_error", "年度须为 2000 到 2100", {"year": [_("须为年份")]})
+        raise ApiError(422, "validation_error", _("年度须为 2000 到 2100"), {"year": [_("须为年份")]})
     from plugins.five_star.defaults import default_standard
 
     standard = standards.adopt_standard(default_standard(year))

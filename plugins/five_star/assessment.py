@@ -62,9 +62,9 @@ def start_assessment(org: PartyOrg, star: Star, year: int) -> Assessment:
     open_one = db.session.scalar(select(Assessment.id).where(Assessment.org_id == org.id, Assessment.star_id == star.id,
                                                              Assessment.year == year, Assessment.state != "confirmed"))
     if open_one is not None:
-        raise ApiError(409, "already_open", _("该星已有进行中的评星 #%(open_one)s", open_one=open_one), {"star_code": ["进行中"]})
+        raise ApiError(409, "already_open", _("该星已有进行中的评星 #%(open_one)s", open_one=open_one), {"star_code": [_("进行中")]})
     if active_award(org.id, star.id, year) is not None:
-        raise ApiError(409, "already_awarded", _("该星已授予，摘星后方可重新评定"), {"star_code": ["已授星"]})
+        raise ApiError(409, "already_awarded", _("该星已授予，摘星后方可重新评定"), {"star_code": [_("已授星")]})
     row = Assessment(org_id=org.id, star_id=star.id, year=year, state="self")
     db.session.add(row)
     db.session.flush()

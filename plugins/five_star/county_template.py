@@ -17,6 +17,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import delete
 
 from core.toolkit import ApiError, audit, db
+from core.toolkit import gettext as _
 from plugins.five_star.clock import this_year
 from plugins.five_star.defaults import STARS
 from plugins.five_star.models import Criterion, Task
@@ -73,7 +74,7 @@ def apply_items(tenant, items: list[dict[str, Any]], removed: list[str], year: i
         if task is None:
             star = star_by_code(standard, item["star_code"])
             if star is None:
-                raise ApiError(422, "validation_error", "标准中没有这颗星", {f"{item['code']}.star_code": ["未定义"]})
+                raise ApiError(422, "validation_error", _("标准中没有这颗星"), {f"{item['code']}.star_code": [_("未定义")]})
             _add_task(star, item, sort=len(star.tasks), locked=True)
             continue
         task.title, task.locked = item["title"], True

@@ -34,7 +34,7 @@ def stars(year: int | None = None) -> list[HouseholdStar]:
 
 def check_month(month: str, field: str = "month") -> str:
     if not isinstance(month, str) or not MONTH.match(month):
-        raise ApiError(422, "validation_error", _("月份须为 YYYY-MM"), {field: ["格式 YYYY-MM"]})
+        raise ApiError(422, "validation_error", _("月份须为 YYYY-MM"), {field: [_("格式 YYYY-MM")]})
     return month
 
 
@@ -55,7 +55,7 @@ def score(month: str, household: Household, ratings: list[dict[str, Any]], sourc
     for i, item in enumerate(ratings):
         star = by_code.get(item["star_code"])
         if star is None:
-            raise ApiError(422, "validation_error", _("没有这颗星"), {f"ratings.{i}.star_code": ["未定义"]})
+            raise ApiError(422, "validation_error", _("没有这颗星"), {f"ratings.{i}.star_code": [_("未定义")]})
         if not 0 <= float(item["score"]) <= star.max_score:
             raise ApiError(422, "validation_error", _("「%(name)s」的分数须在 0 到 %(max)s 之间", name=star.name,
                                                       max=f"{star.max_score:g}"),
@@ -64,7 +64,7 @@ def score(month: str, household: Household, ratings: list[dict[str, Any]], sourc
                                                               HouseholdRating.household_id == household.id,
                                                               HouseholdRating.star_id == star.id))
         if row is not None and row.confirmed:
-            raise ApiError(409, "confirmed", _("「%(name)s」已由评星组确认", name=star.name), {f"ratings.{i}.star_code": ["已确认"]})
+            raise ApiError(409, "confirmed", _("「%(name)s」已由评星组确认", name=star.name), {f"ratings.{i}.star_code": [_("已确认")]})
         if row is None:
             row = HouseholdRating(month=month, household_id=household.id, star_id=star.id, score=0, scored_by="")
             db.session.add(row)
@@ -86,7 +86,7 @@ def confirm(month: str, rating_ids: list[int]) -> list[HouseholdRating]:
     done = [r.id for r in rows if r.confirmed]
     if missing or done or not rating_ids:
         raise ApiError(422, "validation_error", _("只能确认本月待确认的评分"),
-                       {"rating_ids": [f"不存在 {missing} / 已确认 {done}" if rating_ids else _("必填")]})
+                       {"rating_ids": [_("不存在 %(missing)s / 已确认 %(done)s", missing=missing, done=done) if rating_ids else _("必填")]})
     now, by = utcnow(), actor_name()
     need = {s.id: s.pass_score for s in db.session.scalars(select(HouseholdStar).where(
         HouseholdStar.id.in_({r.star_id for r in rows})))}

@@ -35,17 +35,17 @@ def _check(standard, data: dict[str, Any]) -> None:
     codes = data["star_codes"]
     unknown = [c for c in codes if star_by_code(standard, c) is None]
     if unknown:
-        raise ApiError(422, "validation_error", f"{standard.year}年度标准中没有这些星: {', '.join(unknown)}",
+        raise ApiError(422, "validation_error", _("%(year)s年度标准中没有这些星：%(codes)s", year=standard.year, codes=_("、").join(unknown)),
                        {"star_codes": [_("标准中没有：%(codes)s", codes=_("、").join(unknown))]})
     if len(set(codes)) != len(codes) or not codes:
-        raise ApiError(422, "validation_error", "请选择至少一颗星且不重复", {"star_codes": [_("至少一颗、不重复")]})
+        raise ApiError(422, "validation_error", _("请选择至少一颗星且不重复"), {"star_codes": [_("至少一颗、不重复")]})
     tasks = {t.id for c in codes for t in star_by_code(standard, c).tasks}
     for i, action in enumerate(data["actions"]):
         if action["task_id"] not in tasks:
-            raise ApiError(422, "validation_error", "措施须对应所选星的重点任务",
+            raise ApiError(422, "validation_error", _("措施须对应所选星的重点任务"),
                            {f"actions.{i}.task_id": [_("不是所选星的任务")]})
         if action.get("start_on") and action.get("due_on") and action["due_on"] < action["start_on"]:
-            raise ApiError(422, "validation_error", "完成时限不能早于开始日期",
+            raise ApiError(422, "validation_error", _("完成时限不能早于开始日期"),
                            {f"actions.{i}.due_on": [_("早于开始日期")]})
 
 
@@ -129,7 +129,7 @@ def remind_missing(year: int, org_ids: list[int] | None = None) -> list[int]:
     if org_ids is not None:
         strangers = [i for i in org_ids if i not in missing]
         if strangers:
-            raise ApiError(422, "validation_error", "只能催报未报送计划的支部",
+            raise ApiError(422, "validation_error", _("只能催报未报送计划的支部"),
                            {"org_ids": [_("已报送或不是本乡镇支部：%(ids)s", ids=strangers)]})
         missing = org_ids
     missing = [i for i in dict.fromkeys(missing) if i not in queued]

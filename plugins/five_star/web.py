@@ -35,5 +35,5 @@ def year_arg(name: str = "year") -> int:
     if raw in (None, ""):
         return this_year()
     if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-        raise ApiError(422, "validation_error", "年度须为 2000 到 2100 的整数", {name: [_("须为年份")]})
+        raise ApiError(422, "validation_error", _("年度须为 2000 到 2100 的整数"), {name: [_("须为年份")]})
     return int(raw)

@@ -107,7 +107,7 @@ def create_category(tenant, data: dict[str, Any]) -> Category:
     if parent_id is not None:
         parent = get_category(parent_id, "parent_id", active=False)
         if parent.parent_id is not None:
-            raise ApiError(422, "validation_error", "类别最多两级", {"parent_id": [_("只能挂在一级类别下")]})
+            raise ApiError(422, "validation_error", _("类别最多两级"), {"parent_id": [_("只能挂在一级类别下")]})
     row = Category(**data)
     db.session.add(row)
     db.session.flush()

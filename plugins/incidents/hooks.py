@@ -278,7 +278,7 @@ def incident_from_mediation_topic(tenant, topic):
     code = topic.get("category_code") or "other"
     category = db.session.scalar(select(Category).where(Category.code == code, Category.active.is_(True)))
     if category is None:
-        raise ApiError(422, "validation_error", "事件类别不存在", {"category_code": [_("类别编码不存在")]})
+        raise ApiError(422, "validation_error", _("事件类别不存在"), {"category_code": [_("类别编码不存在")]})
     user = current_user if getattr(current_user, "is_authenticated", False) else None
     incident = report_incident(tenant, grid=db.session.get(Grid, topic["grid_id"]), category=category,
                                description=f"村民说事议题：{topic['title']}", reporter_user_id=user.id if user else None,

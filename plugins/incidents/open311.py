@@ -109,7 +109,7 @@ def _float(name: str):
     try:
         return float(raw)
     except ValueError:
-        raise ApiError(400, "validation_error", f"{name} 须为数字", {name: [_("须为数字")]})
+        raise ApiError(400, "validation_error", _("%(name)s 须为数字", name=name), {name: [_("须为数字")]})
 
 
 @bp.post("/requests.json")
@@ -123,16 +123,16 @@ def post_request():
     code = (request.values.get("service_code") or "").strip()
     category = db.session.scalar(select(Category).where(Category.code == code, Category.active.is_(True))) if code else None
     if category is None:
-        raise ApiError(400, "validation_error", "service_code 无效", {"service_code": [_("未知事项")]})
+        raise ApiError(400, "validation_error", _("service_code 无效"), {"service_code": [_("未知事项")]})
     description = (request.values.get("description") or "").strip()
     if not 2 <= len(description) <= 2000:
-        raise ApiError(400, "validation_error", "description 须为 2 到 2000 字", {"description": ["2-2000 characters"]})
+        raise ApiError(400, "validation_error", _("description 须为 2 到 2000 字"), {"description": ["2-2000 characters"]})
     grid = _target_grid(settings)
     if user is not None and not can_report_in(grid):
         raise ApiError(403, "forbidden", _("该网格不在令牌范围内"))
     phone = (request.values.get("phone") or "").strip() or None
     if phone and not PHONE_RE.match(phone):
-        raise ApiError(400, "validation_error", "phone 须为 11 位手机号", {"phone": ["an 11-digit mobile number"]})
+        raise ApiError(400, "validation_error", _("phone 须为 11 位手机号"), {"phone": ["an 11-digit mobile number"]})
     lat, lon = _float("lat"), _float("long")
     if user is None:
         spend_quota(g.tenant, request.remote_addr or "?", settings["public_reports_per_hour"])
@@ -181,7 +181,7 @@ def get_requests():
     ids = [x for x in (request.args.get("service_request_id") or "").split(",") if x.strip()]
     if ids:
         if not all(x.strip().isdigit() for x in ids):
-            raise ApiError(400, "validation_error", "service_request_id 须为数字", {"service_request_id": ["digits"]})
+            raise ApiError(400, "validation_error", _("service_request_id 须为数字"), {"service_request_id": ["digits"]})
         stmt = stmt.where(Incident.id.in_([int(x) for x in ids]))
     if request.args.get("service_code"):
         stmt = stmt.join(Category, Category.id == Incident.category_id).where(Category.code == request.args["service_code"])
@@ -194,7 +194,7 @@ def get_requests():
             try:
                 when = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
             except ValueError:
-                raise ApiError(400, "validation_error", f"{name} 须为 ISO 8601 时间", {name: ["e.g. 2026-01-31T00:00:00Z"]})
+                raise ApiError(400, "validation_error", _("%(name)s 须为 ISO 8601 时间", name=name), {name: ["e.g. 2026-01-31T00:00:00Z"]})
             if when.tzinfo is not None:
                 when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
             stmt = stmt.where(getattr(Incident.reported_at, op)(when))

@@ -52,7 +52,7 @@ def person_section(person) -> list[dict[str, Any]]:
                               .order_by(Incident.id.desc()).limit(20)).all()
     if not rows:
         return []
-    return [{"title": "涉及事件", "rows": [(f"#{r.id} {format_local(r.reported_at, '%Y-%m-%d')}",
+    return [{"title": _("涉及事件"), "rows": [(f"#{r.id} {format_local(r.reported_at, '%Y-%m-%d')}",
                                             f"{r.category.name} · {LABELS.get(r.state, r.state)} · {r.description[:40]}")
                                            for r in rows]}]
 

@@ -21,7 +21,7 @@ def check_uploads(tenant, files, field: str = "photos") -> list[CheckedImage]:
     """Validate uploaded files (werkzeug ``FileStorage``); 413/422 naming ``field`` if any is bad."""
     files = [f for f in files if f is not None and (f.filename or "")]
     if len(files) > MAX_PHOTOS:
-        raise ApiError(422, "too_many_photos", f"最多上传 {MAX_PHOTOS} 张照片",
+        raise ApiError(422, "too_many_photos", _("最多上传 %(count)s 张照片", count=MAX_PHOTOS),
                        {field: [_("最多 %(MAX_PHOTOS)s 张", MAX_PHOTOS=MAX_PHOTOS)]})
     limit_kb = module_settings(tenant, "incidents")["max_photo_kb"]
     return [check_image(f, field, limit_kb) for f in files]

@@ -190,23 +190,23 @@ def escalate(tenant, incident: Incident, to: str, note: str, department: str | N
     if to == "parent":
         parent = incident.handling_grid.parent if incident.level == "grid" and incident.handling_grid else None
         if parent is None:
-            raise ApiError(422, "validation_error", "已是最高一级网格，请流转至乡镇网格办",
+            raise ApiError(422, "validation_error", _("已是最高一级网格，请流转至乡镇网格办"),
                            {"to": [_("没有上级网格，请流转到乡镇（office）")]})
         # the village level is reached at a first-level grid, however many steps it took
         target, reach = ("grid", parent, None), 1 if parent.parent_id is None else 0
     elif to == "office":
         if incident.level != "grid":
-            raise ApiError(422, "validation_error", "只能从网格流转至乡镇网格办", {"to": [_("已在乡镇或部门")]})
+            raise ApiError(422, "validation_error", _("只能从网格流转至乡镇网格办"), {"to": [_("已在乡镇或部门")]})
         target, reach = ("office", None, None), 2
     elif to == "department":
         names = module_settings(tenant, "incidents")["departments"]
         if department not in names:
-            raise ApiError(422, "validation_error", "请选择本乡镇的部门", {"department": [f"可选: {'、'.join(names)}"]})
+            raise ApiError(422, "validation_error", _("请选择本乡镇的部门"), {"department": [_("可选：%(names)s", names=_("、").join(names))]})
         if incident.level == "department":
-            raise ApiError(422, "validation_error", "已在部门办理", {"to": [_("已在部门")]})
+            raise ApiError(422, "validation_error", _("已在部门办理"), {"to": [_("已在部门")]})
         target, reach = ("department", None, department), 3
     else:
-        raise ApiError(422, "validation_error", "流转去向有误", {"to": ["须为 parent、office 或 department"]})
+        raise ApiError(422, "validation_error", _("流转去向有误"), {"to": [_("须为 parent、office 或 department")]})
     before_state, before_where = incident.state, incident.where
     _move(incident, *target)
     incident.reach = max(incident.reach, reach)
@@ -230,7 +230,7 @@ def send_back(tenant, incident: Incident, note: str, to_grid: Grid | None = None
     on_path = incident.grid.path.startswith(target.path)
     below = incident.level != "grid" or (incident.handling_grid is not None and target.level > incident.handling_grid.level)
     if not on_path or not below:
-        raise ApiError(422, "validation_error", "只能退回到事件所在网格及其上级、低于当前层级的网格",
+        raise ApiError(422, "validation_error", _("只能退回到事件所在网格及其上级、低于当前层级的网格"),
                        {"to_grid_id": [_("不在事件网格的上级链上或不低于当前层级")]})
     before_state, before_where = incident.state, incident.where
     _move(incident, "grid", target, None)
@@ -268,7 +268,7 @@ def rate(tenant, incident: Incident, satisfaction: str, note: str = "", reopen_i
     if incident.satisfaction is not None:
         raise ApiError(409, "already_rated", _("已评价过"), {"satisfaction": [_("已评价")]})
     if reopen_it and satisfaction != "dissatisfied":
-        raise ApiError(422, "validation_error", "只有不满意时可要求重新办理", {"reopen": [_("仅限不满意")]})
+        raise ApiError(422, "validation_error", _("只有不满意时可要求重新办理"), {"reopen": [_("仅限不满意")]})
     incident.satisfaction, incident.satisfaction_note = satisfaction, (note or "")[:500]
     _step(incident, "rate", "closed", incident.where, f"{satisfaction} {note or ''}".strip())
     audit("incidents.rate", incident, after={"satisfaction": satisfaction})
@@ -297,11 +297,11 @@ def incident_tenant(incident: Incident):
 def merge(tenant, incident: Incident, into: Incident, note: str = "") -> Incident:
     """Merge a duplicate into an open incident (合并重复事件); the duplicate ends as ``merged``."""
     if incident.id == into.id:
-        raise ApiError(422, "validation_error", "不能与自身合并", {"into_id": [_("不能是同一事件")]})
+        raise ApiError(422, "validation_error", _("不能与自身合并"), {"into_id": [_("不能是同一事件")]})
     if incident.state not in OPEN_STATES:
         raise _conflict(incident, "merge")
     if into.state not in OPEN_STATES:
-        raise ApiError(409, "invalid_transition", "目标事件已结束", {"into_id": [_("目标事件须未办结")]})
+        raise ApiError(409, "invalid_transition", _("目标事件已结束"), {"into_id": [_("目标事件须未办结")]})
     before = incident.state
     incident.merged_into_id = into.id
     _set_state(incident, "merged")
@@ -324,7 +324,7 @@ def apply(tenant, incident: Incident, action: str, data: dict[str, Any], uploads
         if data.get("to_grid_id") is not None:
             grid = db.session.get(Grid, data["to_grid_id"])
             if grid is None:
-                raise ApiError(422, "validation_error", "网格不存在", {"to_grid_id": [_("网格不存在")]})
+                raise ApiError(422, "validation_error", _("网格不存在"), {"to_grid_id": [_("网格不存在")]})
         return send_back(tenant, incident, data.get("note") or "", grid, uploads)
     if action == "reopen":
         return reopen(tenant, incident, data.get("note") or "", uploads)

@@ -142,7 +142,7 @@ def merge(incident_id: int):
     try:
         into = visible_incident(data["into_id"])
     except ApiError:
-        raise ApiError(422, "validation_error", "目标事件不存在", {"into_id": [_("事件不存在")]})
+        raise ApiError(422, "validation_error", _("目标事件不存在"), {"into_id": [_("事件不存在")]})
     require_act(incident)
     require_act(into)
     services.merge(g.tenant, incident, into, data["note"])
@@ -211,7 +211,7 @@ def numbers():
 def overdue():
     handler = request.args.get("handler_id")
     if handler is not None and not handler.isdigit():
-        raise ApiError(422, "validation_error", "handler_id 须为整数", {"handler_id": [_("须为整数")]})
+        raise ApiError(422, "validation_error", _("handler_id 须为整数"), {"handler_id": [_("须为整数")]})
     roots, handler_id = roots_for(request.args.get("grid_id")), int(handler) if handler else None
     # counted up to LIST_COUNT_CAP like the list: the overdue numbers per grid are /overdue/summary's
     return page(IncidentOut, with_names(stats.overdue_query(roots, handler_id)), count_up_to=LIST_COUNT_CAP)

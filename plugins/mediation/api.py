@@ -35,7 +35,7 @@ def intake(data: dict, source: str | None = None, topic_id: int | None = None) -
 
     grid = services.active_grid(data.pop("grid_id"))
     if not (can_manage() or grid_in_reach(grid, INTAKE)):
-        raise ApiError(403, "forbidden", _("只能登记自己负责网格的纠纷"), {"grid_id": ["不在您的范围内"]})
+        raise ApiError(403, "forbidden", _("只能登记自己负责网格的纠纷"), {"grid_id": [_("不在您的范围内")]})
     room = room_or_422(data.pop("room_id", None))
     return services.take_in(g.tenant, data, source=source or data.get("source", "walk_in"), grid=grid, room=room,
                             topic_id=topic_id)
@@ -65,7 +65,7 @@ def list_cases():
         value = request.args.get(arg)
         if value:
             if value not in known:
-                raise ApiError(422, "validation_error", _("%(arg)s 取值有误", arg=arg), {arg: [f"可选: {', '.join(known)}"]})
+                raise ApiError(422, "validation_error", _("%(arg)s 取值有误", arg=arg), {arg: [_("可选：%(names)s", names=_("、").join(known))]})
             stmt = stmt.where(col == value)
     for arg, col in (("room_id", Case.room_id), ("grid_id", Case.grid_id)):
         value = int_arg(arg)

@@ -126,7 +126,7 @@ def create_meeting():
     data = load(MeetingIn, payload())
     grid = services.active_grid(data.pop("grid_id"))
     if not can_record_meeting(grid):
-        raise ApiError(403, "forbidden", _("只能记录自己负责网格的村民说事"), {"grid_id": ["不在您的范围内"]})
+        raise ApiError(403, "forbidden", _("只能记录自己负责网格的村民说事"), {"grid_id": [_("不在您的范围内")]})
     meeting = meetings.create_meeting(g.tenant, grid, data)
     body = meeting_dict(meeting)
     db.session.commit()

@@ -92,5 +92,5 @@ def int_arg(name: str) -> int | None:
     if raw in (None, ""):
         return None
     if not raw.isdigit():
-        raise ApiError(422, "validation_error", f"{name} 须为整数", {name: [_("须为整数")]})
+        raise ApiError(422, "validation_error", _("%(name)s 须为整数", name=name), {name: [_("须为整数")]})
     return int(raw)

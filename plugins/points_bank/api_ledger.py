@@ -26,7 +26,7 @@ def _int_arg(name: str) -> int | None:
     if raw in (None, ""):
         return None
     if not raw.isdigit():
-        raise ApiError(422, "validation_error", f"{name} 须为整数", {name: [_("须为整数")]})
+        raise ApiError(422, "validation_error", _("%(name)s 须为整数", name=name), {name: [_("须为整数")]})
     return int(raw)
 
 
@@ -134,7 +134,7 @@ def record_batch():
         if i is None:
             i = len(members)  # refused while the member at this position was read
         if i < len(data["members"]):
-            raise ApiError(exc.status, exc.code, f"第 {i + 1} 位: {exc.message}", {f"members.{i}": exc.fields or exc.message})
+            raise ApiError(exc.status, exc.code, _("第 %(n)s 位：%(message)s", n=i + 1, message=exc.message), {f"members.{i}": exc.fields or exc.message})
         raise
     out = dump(TxnOut, txns, status=201, many=True)
     db.session.commit()
@@ -297,10 +297,10 @@ def ranking():
     scheme = get_scheme(scheme_id)
     bucket = request.args.get("period") or bucket_key("year", utcnow())
     if not (len(bucket) in (4, 7) and bucket[:4].isdigit() and (len(bucket) == 4 or bucket[4] == "-")):
-        raise ApiError(422, "validation_error", "期间须为 2026 或 2026-11", {"period": ["YYYY 或 YYYY-MM"]})
+        raise ApiError(422, "validation_error", _("期间须为 2026 或 2026-11"), {"period": [_("YYYY 或 YYYY-MM")]})
     limit = _int_arg("limit") or 100
     if limit > 1000:
-        raise ApiError(422, "validation_error", "limit 最大 1000", {"limit": ["≤ 1000"]})
+        raise ApiError(422, "validation_error", _("limit 最大 1000"), {"limit": ["≤ 1000"]})
     access = g.access
     roots = access.grids_for(VIEW)
     grid_id = _int_arg("grid_id")

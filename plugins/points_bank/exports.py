@@ -28,7 +28,7 @@ def ledger_xlsx():
         try:
             start, end = period_bounds(key)
         except (ValueError, IndexError):
-            raise ApiError(422, "validation_error", "期间须为 2026-11", {"period": ["YYYY-MM"]})
+            raise ApiError(422, "validation_error", _("期间须为 2026-11"), {"period": ["YYYY-MM"]})
         stmt = stmt.where(Txn.occurred_at >= start, Txn.occurred_at < end)
     rules = {r.id: r for r in db.session.scalars(select(Rule))}
     schemes = dict(db.session.execute(select(Scheme.id, Scheme.name)).all())

@@ -57,7 +57,7 @@ def object_to(tenant, txn: Txn, by_name: str, reason: str, household_id: int | N
     period = db.session.get(Period, txn.period_id)
     if period.state != "published":
         raise ApiError(422, "not_published", _("该笔记录不在公示中"),
-                       {"txn_id": [f"审核期 {period.key}: {period.state}"]})
+                       {"txn_id": [_("审核期 %(key)s：%(state)s", key=period.key, state=period.state)]})
     if utcnow() > period.publish_until:
         raise ApiError(422, "publication_ended", _("公示期已结束，不能再提出异议"),
                        {"txn_id": [_("公示期已结束")]})
@@ -102,7 +102,7 @@ def close(tenant, period: Period, *, early: bool = False) -> Period:
                        {"publish_until": [period.publish_until.isoformat()]})
     n = open_objections(period)
     if n:
-        raise ApiError(409, "objections_open", f"还有 {n} 条异议未处理 ({n} objections open)", {"objections": [str(n)]})
+        raise ApiError(409, "objections_open", _("还有 %(n)s 条异议未处理", n=n), {"objections": [str(n)]})
     ledger.transition(Period, period, ("published",), "closed", closed_at=utcnow())
     audit("points_bank.close", period, after={"key": period.key})
     return period

@@ -99,7 +99,7 @@ def add_rule(tenant, scheme: Scheme, data: dict) -> Rule:
     """Add a rule (its first version). ``key`` defaults to the next ``r<n>``."""
     key = data.get("key") or _new_key(scheme, data["name"])
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", key):
-        raise ApiError(422, "validation_error", "细则编码有误", {"key": [_("小写字母开头的字母数字")]})
+        raise ApiError(422, "validation_error", _("细则编码有误"), {"key": [_("小写字母开头的字母数字")]})
     if db.session.scalar(select(Rule.id).where(Rule.scheme_id == scheme.id, Rule.key == key)) is not None:
         raise ApiError(409, "duplicate", _("细则编码已存在"), {"key": [_("已存在")]})
     rule = Rule(scheme_id=scheme.id, key=key, version=1, current=True,

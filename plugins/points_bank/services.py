@@ -96,7 +96,7 @@ def record_entries(tenant, scheme: Scheme, rule: Rule, members: list[dict], *, o
     ``exc.member_index``. ``photos``: checked uploads (:mod:`plugins.points_bank.photos`) kept as
     evidence of every transaction recorded."""
     if not scheme.active:
-        raise ApiError(422, "scheme_inactive", _("该积分方案已停用"), {"scheme_id": ["停用"]})
+        raise ApiError(422, "scheme_inactive", _("该积分方案已停用"), {"scheme_id": [_("停用")]})
     _rule_in(scheme, rule)
     if rule.photo_required and not photos:
         raise ApiError(422, "photo_required", _("该细则须上传照片佐证"),

@@ -40,7 +40,7 @@ def read_rules(stream) -> list[dict]:
         raise ApiError(422, "validation_error", _("无法读取文件，请上传 .xlsx"), {"file": [".xlsx"]})
     rows = list(ws.iter_rows(values_only=True))
     if not rows:
-        raise ApiError(422, "validation_error", _("表格为空"), {"file": ["空表"]})
+        raise ApiError(422, "validation_error", _("表格为空"), {"file": [_("空表")]})
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
     cols = {HEADERS[h]: i for i, h in enumerate(header) if h in HEADERS}
     missing = [h for h, k in HEADERS.items() if k in ("category", "name", "points") and k not in cols]

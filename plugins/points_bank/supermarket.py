@@ -139,7 +139,7 @@ def unit_price(item: Item, tier: dict | None) -> int:
 def redeem(tenant, account: Account, item: Item, quantity: int, note: str = "") -> Redemption:
     """Redeem ``quantity`` of ``item`` from a member's account (兑换), all checks in one transaction."""
     if account.kind != "member":
-        raise ApiError(422, "validation_error", _("只能从成员账户兑换"), {"account_id": ["非成员账户"]})
+        raise ApiError(422, "validation_error", _("只能从成员账户兑换"), {"account_id": [_("非成员账户")]})
     if quantity < 1:
         raise ApiError(422, "validation_error", _("数量须为正整数"), {"quantity": ["≥ 1"]})
     if not item.active:
@@ -147,7 +147,7 @@ def redeem(tenant, account: Account, item: Item, quantity: int, note: str = "") 
     if not window_open(tenant):
         days = "、".join(str(d) for d in module_settings(tenant, "points_bank")["redemption_days"])
         raise ApiError(422, "outside_window", _("今天不是集中兑换日（每月 %(days)s 日）", days=days),
-                       {"date": [f"兑换日: {days}"]})
+                       {"date": [_("兑换日：%(days)s", days=days)]})
     tier = tier_of(tenant, account)
     if not tier_allows(tenant, item, tier):
         raise ApiError(422, "tier_required", _("该商品仅限更高梯次的成员兑换"),

@@ -136,8 +136,8 @@ def mark_done(tenant, order: Order, volunteer: Volunteer | None, hours: float, n
         raise ApiError(403, "not_yours", _("只有认领人可以完成"))
     cap = settings(tenant)["order_max_hours"]
     if hours <= 0 or hours > cap:
-        raise ApiError(422, "validation_error", _("服务时长须在 0 到 %(cap)s 小时之间", cap=cap),
-                       {"hours": [f"0 < hours <= {cap}"]})
+        problem = _("服务时长须在 0 到 %(cap)s 小时之间", cap=f"{cap:g}")
+        raise ApiError(422, "validation_error", problem, {"hours": [problem]})
     order.status, order.done_at, order.hours, order.done_note = "done", utcnow(), round(hours, 2), note
     db.session.flush()
     audit("volunteer.order_done", order, after={"hours": order.hours})

@@ -73,13 +73,20 @@ def orders():
         else:
             flash(_("已代群众点单"), "success")
             return redirect(url_for(".orders"))
+    return _orders_page(errors, values, status=status)
+
+
+def _orders_page(errors: dict | None = None, values: dict | None = None, kept: dict | None = None, status: int = 200):
+    """The orders page; after a refused order (``errors``/``values``) or a refused "done" of an
+    order (``kept["done<id>"]``) that form again with what was typed and each problem beside it."""
     stmt = select(Order).order_by(Order.id.desc()).limit(200)
     if not can_manage():
         stmt = stmt.where(visible(Order.grid_id, REGISTER))
     confirmed = db.session.scalars(select(Volunteer).where(Volunteer.status == "confirmed").order_by(Volunteer.name)
                                    .limit(500)).all()
     return render_template("volunteer/orders.html", rows=db.session.scalars(stmt).all(), items=menu.menu(),
-                           grids=active_grids(), errors=errors, values=values, volunteers=confirmed), status
+                           grids=active_grids(), errors=errors or {}, values=values or {}, volunteers=confirmed,
+                           kept=kept or {}), status
 
 
 @bp.post("/orders/<int:order_id>/<any(claim,done,confirm,cancel):action>")
@@ -110,6 +117,9 @@ def order_action(order_id: int, action: str):
         db.session.commit()
         flash(_("已处理"), "success")
     except (ValidationError, ApiError) as exc:
+        if action == "done" and not (isinstance(exc, ApiError) and exc.status in (403, 404)):
+            # the hours typed, shown again beside their problem (the other buttons type nothing)
+            return _orders_page(kept=refused_form(f"done{order.id}", exc), status=getattr(exc, "status", 422))
         db.session.rollback()
         flash(refusal_message(exc), "error")  # a button with a word or two: the reason, no field names
     return redirect(url_for(".orders"))

@@ -273,3 +273,42 @@ def test_no_string_in_the_code_says_it_in_both_languages():
                 if _CJK.search(text) and english_runs(_CODE.sub(" ", text), gloss=False):
                     mixed.append(f"{path.relative_to(ROOT)}:{line}: {text[:100]!r}")
     assert not mixed, "write the Chinese only (English in messages.po), or English only where the reader is a programmer:\n" + "\n".join(mixed)
+
+
+# what shows a message to a user: an error answer, a refused form's problems, a flash
+_SHOWN = {"ApiError", "ValidationError", "flash", "abort"}
+_WRAPS = {"_", "N_", "gettext", "ngettext", "lazy_gettext", "pgettext", "npgettext", "_l"}
+
+
+def _call_name(func) -> str | None:
+    import ast
+
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
+def test_every_message_shown_to_a_user_goes_through_the_catalogue():
+    """A Chinese literal in an ``ApiError``/``ValidationError``/``flash``/``abort`` (its message or
+    a field's problem) is ``_("…")``/``N_("…")``, so it has its English: an English page never shows
+    a bare "细则编码重复" (issue 17, item 11). An f-string is written ``_("… %(x)s", x=…)``."""
+    import ast
+
+    bare = []
+    for base in SOURCES:
+        for path in sorted(base.rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if "migrations" in path.parts or ".venv" in path.parts or "tests" in path.parts:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+            for node in ast.walk(tree):
+                if not (isinstance(node, ast.Constant) and isinstance(node.value, str) and _CJK.search(node.value)):
+                    continue
+                up = parents.get(id(node))
+                while up is not None and not isinstance(up, ast.stmt):
+                    if isinstance(up, ast.Call) and _call_name(up.func) in _WRAPS:
+                        break
+                    if isinstance(up, ast.Call) and _call_name(up.func) in _SHOWN:
+                        bare.append(f"{rel}:{node.lineno}: {node.value[:60]!r}")
+                        break
+                    up = parents.get(id(up))
+    assert not bare, "wrap these in _() (English in the catalogue):\n" + "\n".join(bare)

@@ -70,7 +70,7 @@ def latest_open_quarter() -> Quarter | None:
 def add_rule(quarter: Quarter, data: dict[str, Any]) -> ChecklistRule:
     require_open(quarter)
     if db.session.scalar(select(ChecklistRule.id).where(ChecklistRule.quarter_id == quarter.id, ChecklistRule.code == data["code"])) is not None:
-        raise ApiError(422, "validation_error", "细则编码重复", {"code": [_("本季度已有此编码")]})
+        raise ApiError(422, "validation_error", _("细则编码重复"), {"code": [_("本季度已有此编码")]})
     sort = (db.session.scalar(select(func.max(ChecklistRule.sort)).where(ChecklistRule.quarter_id == quarter.id)) or 0) + 1
     rule = ChecklistRule(quarter_id=quarter.id, sort=sort, **{"method": "", "active": True, **data})
     db.session.add(rule)
@@ -109,15 +109,15 @@ def record_deduction(tenant, quarter: Quarter, data: dict[str, Any]) -> Deductio
         raise ApiError(422, "validation_error", _("没有这条考核细则"), {"rule_id": [_("不是 %(period)s 的考核细则", period=quarter.period)]})
     grid = db.session.get(Grid, data["grid_id"])
     if grid is None:
-        raise ApiError(422, "validation_error", "没有这个网格", {"grid_id": [_("不是本乡镇的网格")]})
+        raise ApiError(422, "validation_error", _("没有这个网格"), {"grid_id": [_("不是本乡镇的网格")]})
     if grid.id not in {g.id for g in assessed_grids(tenant)}:
-        raise ApiError(422, "validation_error", "该网格不参加考核",
+        raise ApiError(422, "validation_error", _("该网格不参加考核"),
                        {"grid_id": [_("只考核网格一级的在用网格")]})
     already = db.session.scalar(select(func.coalesce(func.sum(Deduction.points), 0.0))
                                 .where(Deduction.rule_id == rule.id, Deduction.grid_id == grid.id)) or 0.0
     if round(already + data["points"], 1) > rule.max_points:
         left = round(rule.max_points - already, 1)
-        raise ApiError(422, "validation_error", "扣分超过该细则分值",
+        raise ApiError(422, "validation_error", _("扣分超过该细则分值"),
                        {"points": [_("该细则满分 %(full)s 分，本网格已扣 %(taken)s 分，最多还能扣 %(left)s 分",
                                      full=f"{rule.max_points:g}", taken=f"{already:g}", left=f"{left:g}")]})
     user_id, name = actor()

@@ -83,3 +83,20 @@ def test_grid_page_section_in_english(town, api_as, report):
     html = api_as(town.staff).get(f"/t/{town.tenant.slug}/grids/{town.g1.id}?lang=en").get_data(as_text=True)
     assert "<h2>Incidents</h2>" in html and "<th>Open incidents</th><td>1</td>" in html
     assert "Snap-and-report poster for residents (printable)" in html and "事件流转" not in html
+
+
+def test_the_person_pages_incidents_heading_follows_the_language(app, town, report, api_as):
+    """The person page's panel of incidents is headed in the page's language (was always 涉及事件)."""
+    from core.db import db
+    from core.people.services import create_person
+    from core.tenancy import tenant_context
+
+    with tenant_context(town.tenant):
+        person_id = create_person({"name": "王大爷", "grid_id": town.g1.id}).id
+        db.session.commit()
+    report(person_id=person_id, description="王大爷家屋顶漏雨")
+    staff = api_as(town.staff)
+    url = f"/t/{town.tenant.slug}/people/{person_id}"
+    chinese, english = (staff.get(url + lang).get_data(as_text=True) for lang in ("?lang=zh_Hans_CN", "?lang=en"))
+    assert "<h2>涉及事件</h2>" in chinese and "王大爷家屋顶漏雨" in chinese
+    assert "<h2>Incidents</h2>" in english and "涉及事件" not in english and "王大爷家屋顶漏雨" in english

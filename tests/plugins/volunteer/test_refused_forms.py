@@ -1,7 +1,8 @@
 """Every volunteer console form that is refused comes back (422) with what was typed (selects and
 multiple selects keep their choice) and each problem beside its field, in Chinese (in English on
 an English page), never a field's machine name, and nothing is saved (issue 17, item 3): the
-service menu, a post, a team, a leader's sign-in by hand and a correction."""
+service menu, a post, a team, a leader's sign-in by hand, a correction and an order's "done" (its
+hours)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -81,8 +82,22 @@ def _correction(town, api_as, request):
             ("reason", "必填"), corrected)
 
 
+def _done(town, api_as, request):
+    """An order's "done" with its hours, from the orders page (the 8-hour cap refuses 30)."""
+    from plugins.volunteer.models import Order
+    from tests.plugins.volunteer.test_menu import _order
+
+    order = _order(town, api_as)
+    vol = request.getfixturevalue("volunteer")(name="上门的")
+    api = api_as(town.admin)
+    assert api.post(f"{town.pages}/orders/{order['id']}/claim", data={"volunteer_id": str(vol["id"])}).status_code == 302
+    done = select(Order).where(Order.status == "done").subquery()
+    return (api, f"{town.pages}/orders/{order['id']}/done", {"hours": "30"}, ['name="hours" type="number" step="0.5" '
+            'min="0.5" value="30"'], ("hours", "服务时长须在 0 到 8 小时之间"), done)
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("form", [_menu, _post, _team, _by_hand, _correction])
+@pytest.mark.parametrize("form", [_menu, _post, _team, _by_hand, _correction, _done])
 def test_a_refused_form_keeps_what_was_typed_with_the_reason_beside_the_field(town, api_as, request, form, lang):
     api, url, data, kept, (field, zh), model = form(town, api_as, request)
     before = _count(town.tenant, model)
