@@ -299,3 +299,29 @@ def test_wal_positions_compare_as_numbers():
     assert lsn_number("0/3000060") < lsn_number("0/30000A0") < lsn_number("1/0")
     assert lsn_number(None) is None
     assert _lsn_text(lsn_number("16/B374D848")) == "16/B374D848"
+
+
+def test_which_requests_count_as_their_clients_writes(app, create_tenant, create_user, api_as):
+    """The requests after which a client reads the primary (on any database; without a replica the
+    mark is set and nothing reads it): a committed write does, a declared read does not, nor a
+    write refused before anything was saved."""
+    from flask import request, request_finished
+
+    from core.replica import _WROTE
+
+    marked = []
+
+    def note(sender, response, **extra):
+        marked.append(bool(request.environ.get(_WROTE)))
+
+    town = create_tenant(name="读写镇")
+    admin = api_as(create_user(roles=[(town, "township_admin")]))
+    request_finished.connect(note, app)
+    try:
+        assert admin.get(f"/api/v1/t/{town.slug}/people/stats").status_code == 200
+        assert admin.get(f"/api/v1/t/{town.slug}/grids").status_code == 200
+        assert admin.post(f"/api/v1/t/{town.slug}/grids", json={"name": "新网格"}).status_code == 201
+        assert admin.post(f"/api/v1/t/{town.slug}/grids", json={"name": ""}).status_code == 422
+    finally:
+        request_finished.disconnect(note, app)
+    assert marked == [False, False, True, False]
