@@ -69,7 +69,8 @@ def reads_replica(view):
     """Declare a view read-only and content with data up to ``GRIDGOV_REPLICA_MAX_LAG`` seconds
     old: in its ``GET``/``HEAD`` requests, the view's own reads go to the replica when one is
     configured and fresh (the guard's look-ups before it, of the account, the token and the
-    township, stay on the primary: a token issued a moment ago is found). It must not write
+    township, stay on the primary: a token issued a moment ago is found), except for a client
+    whose own write the replica has not replayed yet: it reads the primary. It must not write
     through the session (audit entries of a read go through ``aside=True``)."""
 
     @functools.wraps(view)
