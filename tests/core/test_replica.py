@@ -21,6 +21,7 @@ import json
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -205,11 +206,16 @@ def _login(base: str):
         csrf = json.loads(resp.read())["csrf_token"]
 
     def call(method, path, body=None, base=base):
-        data = json.dumps(body).encode() if body is not None else None
+        """JSON, or for a console page (``/t/...``) its form, urlencoded; redirects followed."""
+        if path.startswith("/t/"):
+            data, kind = urllib.parse.urlencode(body).encode(), "application/x-www-form-urlencoded"
+        else:
+            data, kind = (json.dumps(body).encode() if body is not None else None), "application/json"
         request = urllib.request.Request(base + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json", "X-CSRFToken": csrf})
+                                         headers={"Content-Type": kind, "X-CSRFToken": csrf})
         with opener.open(request, timeout=15) as resp:
-            return resp.status, json.loads(resp.read())
+            raw = resp.read()
+            return resp.status, (json.loads(raw) if kind == "application/json" else resp.url)
 
     return call
 
@@ -245,9 +251,9 @@ def test_a_clients_own_writes_are_read_from_the_primary_until_the_replica_replay
             assert status == 201, made
             assert _reported(Http(two_base, writer.token)) == before + 1
             assert _reported(other) == before  # another client: the (paused) replica
-            # a browser writes through the console's API, then opens the page on the other host
-            status, made = browser("POST", f"/api/v1/t/{TOWN}/incidents", incident)
-            assert status == 201, made
+            # a browser reports through the console's form, then opens the numbers on the other host
+            status, landed = browser("POST", f"/t/{TOWN}/incidents/new", incident)
+            assert status == 200 and "/incidents/new" not in landed, landed  # saved: sent to the incident
             assert browser("GET", numbers, base=two_base)[1]["reported"] == before + 2
             assert _reported(other) == before
         finally:
