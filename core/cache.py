@@ -118,6 +118,31 @@ def cached(key: str, ttl: float, compute: Callable[[], Any]) -> tuple[Any, bool]
     return value, False
 
 
+def remember(key: str, value: Any, ttl: float) -> None:
+    """Store the JSON ``value`` under ``key`` for ``ttl`` s (shared by hosts when Redis is set);
+    an unreachable cache is logged, not raised."""
+    store = _store()
+    if store is None or ttl <= 0:
+        return
+    try:
+        store.set(key, json.dumps(value, ensure_ascii=False, default=str), ttl)
+    except Exception:
+        log.exception("cache unavailable; %s not stored", key)
+
+
+def recall(key: str) -> Any:
+    """The JSON value stored under ``key``, or None (absent, expired, or the cache unreachable)."""
+    store = _store()
+    if store is None:
+        return None
+    try:
+        raw = store.get(key)
+    except Exception:
+        log.exception("cache unavailable; %s not read", key)
+        return None
+    return json.loads(raw) if raw is not None else None
+
+
 def forget_tenant(tenant_id: int) -> None:
     """Drop every cached value of a tenant (after a change its cached pages must not outlive)."""
     store = _store()

@@ -17,6 +17,16 @@ lets the primary answer. A change of state is logged (``gridgov.replica``: skipp
 reason, back in use with the lag); each request's routing at DEBUG. A replica connection that
 fails in a request marks the replica down at once, so only requests already under way see it.
 
+A client's own writes are read back from the primary (读己之写): after a request of it commits
+writes (any ``POST``/``PUT``/``PATCH``/``DELETE`` that commits, or any request whose session
+flushed changes), the primary's WAL position then (``pg_current_wal_insert_lsn()``, one query on the
+primary per writing request) and the time are kept for the client, in the signed session cookie
+for a browser and in the shared cache (:mod:`core.cache`, Redis across hosts) under the tenant and
+a hash of the bearer token for an API client. A declared view of that client reads the primary
+until the replica's replay position (``pg_last_wal_replay_lsn()``, fetched by the same probe as
+the lag, so no extra round trip) has reached it, or ``GRIDGOV_REPLICA_MAX_LAG`` has passed since
+(a replica within the bound has replayed commits that old). The route's DEBUG line says why.
+
 Row-level security holds on replica connections as on the primary: the tenant setting follows
 the tenant context per transaction on every engine (:mod:`core.rls`); ``set_config`` is allowed
 on a hot standby.
@@ -41,7 +51,14 @@ _forced: ContextVar[object | None] = ContextVar("gridgov_replica_forced", defaul
 LAG_SQL = text(
     "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0"
     " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
-    " ELSE EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()) END")
+    " ELSE EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()) END,"
+    " pg_last_wal_replay_lsn()::text")
+# on the primary after a request's commit: the insert position, which is past the commit record even
+# under synchronous_commit=off (the write position pg_current_wal_lsn() may not be yet)
+WAL_SQL = text("SELECT pg_current_wal_insert_lsn()::text")
+_WROTE = "gridgov.replica.wrote"  # per request: a transaction of it committed writes
+_FLUSHED = "gridgov_replica_flushed"  # session.info: the open transaction flushed writes
+COOKIE_KEY = "_gridgov_wrote"  # the signed session's marker: [WAL position or None, unix time]
 
 
 class ReplicaWriteError(RuntimeError):
@@ -52,7 +69,8 @@ def reads_replica(view):
     """Declare a view read-only and content with data up to ``GRIDGOV_REPLICA_MAX_LAG`` seconds
     old: in its ``GET``/``HEAD`` requests, the view's own reads go to the replica when one is
     configured and fresh (the guard's look-ups before it, of the account, the token and the
-    township, stay on the primary: a token issued a moment ago is found). It must not write
+    township, stay on the primary: a token issued a moment ago is found), except for a client
+    whose own write the replica has not replayed yet: it reads the primary. It must not write
     through the session (audit entries of a read go through ``aside=True``)."""
 
     @functools.wraps(view)
@@ -73,6 +91,7 @@ class _Health:
         self.checked_at = float("-inf")
         self.ok = True  # nothing logged before the first probe says otherwise
         self.reason = ""
+        self.replay_lsn: int | None = None  # the replica's replay position at the last probe
 
 
 _probing = threading.local()  # a probe's own failure is reported by the probe, not by mark_down
@@ -82,17 +101,26 @@ def _health(app) -> _Health:
     return app.extensions.setdefault("gridgov.replica", _Health())
 
 
-def _probe(engine, max_lag: float) -> tuple[bool, str]:
+def lsn_number(lsn: str | None) -> int | None:
+    """A PostgreSQL WAL position (``pg_lsn`` as text, ``16/B374D848``) as a comparable number."""
+    if not lsn:
+        return None
+    high, _, low = lsn.partition("/")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
+def _probe(engine, max_lag: float) -> tuple[bool, str, int | None]:
     try:
         with engine.connect() as connection:
-            lag = connection.execute(LAG_SQL).scalar()
+            lag, replayed = connection.execute(LAG_SQL).one()
     except Exception as exc:  # down, refusing, or a network error: the primary answers
-        return False, f"down ({type(exc).__name__}: {str(exc).strip().splitlines()[0][:160]})"
+        return False, f"down ({type(exc).__name__}: {str(exc).strip().splitlines()[0][:160]})", None
+    replayed = lsn_number(replayed)
     if lag is None:
-        return False, "replay position unknown (nothing replayed yet)"
+        return False, "replay position unknown (nothing replayed yet)", replayed
     if float(lag) > max_lag:
-        return False, f"lagging {float(lag):.1f} s > GRIDGOV_REPLICA_MAX_LAG {max_lag:g} s"
-    return True, f"lag {float(lag):.1f} s"
+        return False, f"lagging {float(lag):.1f} s > GRIDGOV_REPLICA_MAX_LAG {max_lag:g} s", replayed
+    return True, f"lag {float(lag):.1f} s", replayed
 
 
 def fresh_replica(app):
@@ -107,7 +135,7 @@ def fresh_replica(app):
             if time.monotonic() - health.checked_at >= app.config["GRIDGOV_REPLICA_CHECK_SECONDS"]:
                 _probing.active = True
                 try:
-                    ok, reason = _probe(engine, app.config["GRIDGOV_REPLICA_MAX_LAG"])
+                    ok, reason, replayed = _probe(engine, app.config["GRIDGOV_REPLICA_MAX_LAG"])
                 finally:
                     _probing.active = False
                 if ok and not health.ok:
@@ -115,6 +143,7 @@ def fresh_replica(app):
                 elif not ok and (health.ok or reason.split(" ")[0] != health.reason.split(" ")[0]):
                     log.warning("replica skipped, the primary answers: %s", reason)
                 health.ok, health.reason, health.checked_at = ok, reason, time.monotonic()
+                health.replay_lsn = replayed
     return engine if health.ok else None
 
 
@@ -147,10 +176,100 @@ def routed_engine():
             view = current_app.view_functions.get(request.endpoint or "")
             if getattr(view, MARK, False):
                 engine = fresh_replica(current_app)
-                log.debug("%s %s read from the %s", request.method, request.path,
-                          "replica" if engine is not None else "primary")
+                why = ""
+                if engine is not None:
+                    why = own_write_unseen(_own_write_marker(), _health(current_app).replay_lsn, time.time(),
+                                           current_app.config["GRIDGOV_REPLICA_MAX_LAG"])
+                    if why:
+                        engine = None
+                log.debug("%s %s read from the %s%s", request.method, request.path,
+                          "replica" if engine is not None else "primary", f": {why}" if why else "")
         environ[_ENVIRON] = engine
     return environ[_ENVIRON]
+
+
+def own_write_unseen(marker, replay_lsn: int | None, now: float, max_lag: float) -> str:
+    """Why a client whose last write is ``marker`` (``[WAL position or None, unix time]``, or None)
+    must read the primary although the replica is fresh, or "" when the replica will do: it has
+    replayed that position (as of the last probe), or the write is older than ``max_lag`` (a
+    replica within the bound has replayed every commit that old), or there is no marker."""
+    try:
+        lsn, at = marker
+        age = now - float(at)
+    except (TypeError, ValueError):
+        return ""  # no marker (or not one of ours)
+    if age >= max_lag:
+        return ""
+    if lsn is not None and replay_lsn is not None and replay_lsn >= int(lsn):
+        return ""
+    return (f"own write {max(age, 0):.1f} s ago at WAL {_lsn_text(lsn)} not replayed yet"
+            f" (replica at {_lsn_text(replay_lsn)})")
+
+
+def _lsn_text(number: int | None) -> str:
+    return "?" if number is None else f"{int(number) >> 32:X}/{int(number) & 0xFFFFFFFF:X}"
+
+
+def _token_key() -> str | None:
+    """The shared cache's key of the request's bearer token's last write (tenant and token hashed)."""
+    import hashlib
+
+    from flask import g
+
+    from core.auth.token_access import bearer_token
+    from core.cache import tenant_key
+
+    token, tenant = bearer_token(), g.get("tenant")
+    if not token or tenant is None:
+        return None
+    return tenant_key(tenant.id, "replica-wrote", hashlib.sha256(token.encode()).hexdigest()[:32])
+
+
+def _own_write_marker():
+    """The request's client's last write: from the signed session cookie (no round trip), or for a
+    bearer token from the shared cache (one cache read, on declared views with a fresh replica)."""
+    from flask import g, session
+
+    if not g.get("via_token"):
+        return session.get(COOKIE_KEY)
+    from core.cache import recall
+
+    key = _token_key()
+    return recall(key) if key else None
+
+
+def _remember_own_write(response):
+    """After a request that committed writes: its client reads the primary until the replica has
+    replayed the primary's WAL position now (which is at or past the request's commit)."""
+    from flask import current_app, g, request, session
+
+    if not request.environ.pop(_WROTE, False):
+        return response
+    from core.db import db
+
+    lsn = None
+    try:
+        with db.engine.connect() as connection:
+            lsn = lsn_number(connection.execute(WAL_SQL).scalar())
+    except Exception as exc:  # the window alone then bounds it
+        log.warning("WAL position after a write unknown (%s): the client reads the primary for "
+                    "GRIDGOV_REPLICA_MAX_LAG", type(exc).__name__)
+    marker = [lsn, round(time.time(), 3)]
+    max_lag = current_app.config["GRIDGOV_REPLICA_MAX_LAG"]
+    if g.get("via_token"):
+        from core.cache import remember
+
+        key = _token_key()
+        if key is None:
+            return response
+        remember(key, marker, max_lag)
+    elif session:  # a signed-in browser (an anonymous client keeps no cookie for this)
+        session[COOKIE_KEY] = marker
+    else:
+        return response
+    log.debug("%s %s wrote: its client reads the primary until the replica replays WAL %s (at most %g s)",
+              request.method, request.path, _lsn_text(lsn), max_lag)
+    return response
 
 
 @contextmanager
@@ -183,6 +302,7 @@ def init_app(app) -> None:
     with app.app_context():
         engine = db.engines[BIND]
     app.extensions["gridgov.replica_engine"] = engine
+    app.after_request(_remember_own_write)
 
     @event.listens_for(engine, "handle_error")
     def _down_on_error(context) -> None:
@@ -196,5 +316,25 @@ def _refuse_writes(session, flush_context, instances) -> None:
                                 "(a view declared @reads_replica writes through the session)")
 
 
+def _note_flush(session, flush_context, instances) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.info[_FLUSHED] = True
+
+
+def _note_commit(session) -> None:
+    from flask import has_request_context, request
+
+    flushed = session.info.pop(_FLUSHED, False)
+    if has_request_context() and (flushed or request.method not in ("GET", "HEAD", "OPTIONS")):
+        request.environ[_WROTE] = True
+
+
+def _forget_flush(session, previous_transaction=None) -> None:
+    session.info.pop(_FLUSHED, None)
+
+
 def listen(session_class) -> None:
     event.listen(session_class, "before_flush", _refuse_writes)
+    event.listen(session_class, "before_flush", _note_flush)
+    event.listen(session_class, "after_commit", _note_commit)
+    event.listen(session_class, "after_rollback", _forget_flush)
