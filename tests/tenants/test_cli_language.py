@@ -67,7 +67,7 @@ def test_every_manifest_problem_at_once_in_chinese(app, create_county, create_us
     result = runner.invoke(args=["tenants", "onboard", "-"], input=manifest)
     assert result.exit_code != 0
     lines = result.output.splitlines()
-    assert lines[0] == "Error: 开通清单有误", result.output
+    assert lines[0] == "错误：开通清单有误", result.output
     problems = dict(line.strip().split(": ", 1) for line in lines[1:])
     # the schema's problems (slug, region code) and the database's (grids, admin, module), together
     assert set(problems) == {"slug", "region_code", "grids", "admin.username", "modules.no_such_module"}, problems
